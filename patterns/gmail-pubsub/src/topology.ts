@@ -1,0 +1,36 @@
+import { defineTopology } from '@kvs-lab/shared/topology';
+
+export const topology = defineTopology({
+  name: 'gmail-pubsub',
+  title: 'Gmail-style Pub/Sub',
+  summary: 'Redis Pub/Sub fan-out to socket.io clients, topics, filters, backpressure, historyId catch-up',
+  cap: 'AP',
+  // Flipped to true by the pattern's issue (#7); until then `pnpm lab up` refuses it.
+  implemented: false,
+  issue: 7,
+  dir: 'patterns/gmail-pubsub',
+  entry: 'src/main.ts',
+  portBlock: 7200,
+  redis: [
+  {
+    'name': 'pubsub-redis',
+    'port': 7210
+  }
+],
+  services: [
+  {
+    'name': 'pubsub-a',
+    'port': 7201,
+    'redis': [
+      'pubsub-redis'
+    ]
+  },
+  {
+    'name': 'pubsub-b',
+    'port': 7202,
+    'redis': [
+      'pubsub-redis'
+    ]
+  }
+],
+});

@@ -1,0 +1,44 @@
+import { defineTopology } from '@kvs-lab/shared/topology';
+
+export const topology = defineTopology({
+  name: 'line-streams',
+  title: 'LINE-style Streams',
+  summary: 'Redis Streams consumer groups, ordering, pending-entry recovery, dead letters, dedup, capacity',
+  cap: 'CP',
+  // Flipped to true by the pattern's issue (#6); until then `pnpm lab up` refuses it.
+  implemented: false,
+  issue: 6,
+  dir: 'patterns/line-streams',
+  entry: 'src/main.ts',
+  portBlock: 7300,
+  redis: [
+  {
+    'name': 'streams-redis',
+    'port': 7310,
+    'appendOnly': true
+  }
+],
+  services: [
+  {
+    'name': 'streams-api',
+    'port': 7301,
+    'redis': [
+      'streams-redis'
+    ]
+  },
+  {
+    'name': 'worker-1',
+    'port': 7302,
+    'redis': [
+      'streams-redis'
+    ]
+  },
+  {
+    'name': 'worker-2',
+    'port': 7303,
+    'redis': [
+      'streams-redis'
+    ]
+  }
+],
+});

@@ -1,0 +1,114 @@
+/**
+ * A pattern's topology: the one declaration of which Redis nodes and service
+ * instances it runs, on which ports. The lab runner, the test suites and
+ * docker-compose.yml are all derived from it, so a port lives in one place.
+ */
+
+export type CapLeaning = 'CP' | 'AP' | 'CP/AP';
+
+export interface RedisNodeSpec {
+  /** Unique across the whole lab, e.g. `lock-3`; also the compose service name. */
+  readonly name: string;
+  /** Host port; the lab runner binds redis-server here, compose publishes it here. */
+  readonly port: number;
+  /** Append-only file on (compose and runner), for nodes whose restart must keep data. */
+  readonly appendOnly?: boolean;
+  /** Started as a replica of this node (`--replicaof`), for real Redis replication. */
+  readonly replicaOf?: string;
+}
+
+export interface ServiceSpec {
+  /** Unique across the whole lab, e.g. `lock-a`; also the compose service name. */
+  readonly name: string;
+  /** HTTP port (API, Swagger UI, live view, socket.io). */
+  readonly port: number;
+  /** Redis nodes this instance talks to, passed as `REDIS_NODES=name=redis://host:port,...`. */
+  readonly redis: readonly string[];
+  /** Other service instances it talks to, passed as `PEERS=name=http://host:port,...`. */
+  readonly peers?: readonly string[];
+  /** Extra TCP ports the instance serves (e.g. `respPort`), passed as env `PORT_<NAME>`. */
+  readonly extraPorts?: Readonly<Record<string, number>>;
+  /** Static environment, the same under the runner and compose. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface PatternTopology {
+  /** Folder name under `patterns/` (or the kit's demo). */
+  readonly name: string;
+  readonly title: string;
+  /** One line: what the pattern teaches. */
+  readonly summary: string;
+  readonly cap: CapLeaning;
+  /** False until the pattern's issue lands: the runner refuses to start it. */
+  readonly implemented: boolean;
+  /** The issue that builds it, for the "not implemented yet" message. */
+  readonly issue?: number;
+  /** Package folder relative to the repository root, e.g. `patterns/distributed-lock`. */
+  readonly dir: string;
+  /** Service entry point relative to `dir`. */
+  readonly entry: string;
+  /** First port of the pattern's block; every port it uses lies in [portBlock, portBlock + 99]. */
+  readonly portBlock: number;
+  readonly redis: readonly RedisNodeSpec[];
+  readonly services: readonly ServiceSpec[];
+}
+
+/** Identity helper that keeps literal types and documents intent at the declaration site. */
+export function defineTopology(topology: PatternTopology): PatternTopology {
+  return topology;
+}
+
+/** Where a process can be reached: differs between the local runner and compose. */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type AddressBook = (processName: string) => Address;
+
+/** The environment one service instance starts with, given where its peers live. */
+export function serviceEnv(
+  service: ServiceSpec,
+  redisAddress: AddressBook,
+  serviceAddress: AddressBook,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    SERVICE_NAME: service.name,
+    PORT: String(service.port),
+    REDIS_NODES: service.redis
+      .map((name) => {
+        const a = redisAddress(name);
+        return `${name}=redis://${a.host}:${a.port}`;
+      })
+      .join(','),
+    ...service.env,
+  };
+  if (service.peers && service.peers.length > 0) {
+    env.PEERS = service.peers
+      .map((name) => {
+        const a = serviceAddress(name);
+        return `${name}=http://${a.host}:${a.port}`;
+      })
+      .join(',');
+  }
+  for (const [key, port] of Object.entries(service.extraPorts ?? {})) {
+    env[extraPortEnvName(key)] = String(port);
+  }
+  return env;
+}
+
+/** `respPort` -> `PORT_RESP`: how an extra port reaches the service. */
+export function extraPortEnvName(key: string): string {
+  return `PORT_${key.replace(/Port$/, '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Every port a topology uses, with its owner, for collision and block checks. */
+export function portsOf(topology: PatternTopology): { owner: string; port: number }[] {
+  return [
+    ...topology.redis.map((r) => ({ owner: r.name, port: r.port })),
+    ...topology.services.flatMap((s) => [
+      { owner: s.name, port: s.port },
+      ...Object.entries(s.extraPorts ?? {}).map(([k, port]) => ({ owner: `${s.name}.${k}`, port })),
+    ]),
+  ];
+}
