@@ -12,21 +12,19 @@ export const topology = defineTopology({
   entry: 'src/main.ts',
   portBlock: 7700,
   redis: [
-  {
-    'name': 'lsm-cache',
-    'port': 7710
-  }
-],
+    {
+      name: 'lsm-cache',
+      port: 7710,
+    },
+  ],
   services: [
-  {
-    'name': 'lsm-node',
-    'port': 7701,
-    'redis': [
-      'lsm-cache'
-    ],
-    'extraPorts': {
-      'respPort': 7702
-    }
-  }
-],
+    {
+      name: 'lsm-node',
+      port: 7701,
+      redis: ['lsm-cache'],
+      extraPorts: {
+        respPort: 7702,
+      },
+    },
+  ],
 });

@@ -12,54 +12,42 @@ export const topology = defineTopology({
   entry: 'src/main.ts',
   portBlock: 7600,
   redis: [
-  {
-    'name': 'lock-1',
-    'port': 7611,
-    'appendOnly': true
-  },
-  {
-    'name': 'lock-2',
-    'port': 7612,
-    'appendOnly': true
-  },
-  {
-    'name': 'lock-3',
-    'port': 7613,
-    'appendOnly': true
-  },
-  {
-    'name': 'lock-4',
-    'port': 7614,
-    'appendOnly': true
-  },
-  {
-    'name': 'lock-5',
-    'port': 7615,
-    'appendOnly': true
-  }
-],
+    {
+      name: 'lock-1',
+      port: 7611,
+      appendOnly: true,
+    },
+    {
+      name: 'lock-2',
+      port: 7612,
+      appendOnly: true,
+    },
+    {
+      name: 'lock-3',
+      port: 7613,
+      appendOnly: true,
+    },
+    {
+      name: 'lock-4',
+      port: 7614,
+      appendOnly: true,
+    },
+    {
+      name: 'lock-5',
+      port: 7615,
+      appendOnly: true,
+    },
+  ],
   services: [
-  {
-    'name': 'lock-a',
-    'port': 7601,
-    'redis': [
-      'lock-1',
-      'lock-2',
-      'lock-3',
-      'lock-4',
-      'lock-5'
-    ]
-  },
-  {
-    'name': 'lock-b',
-    'port': 7602,
-    'redis': [
-      'lock-1',
-      'lock-2',
-      'lock-3',
-      'lock-4',
-      'lock-5'
-    ]
-  }
-],
+    {
+      name: 'lock-a',
+      port: 7601,
+      redis: ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'],
+    },
+    {
+      name: 'lock-b',
+      port: 7602,
+      redis: ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'],
+    },
+  ],
 });

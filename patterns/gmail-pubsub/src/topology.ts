@@ -12,25 +12,21 @@ export const topology = defineTopology({
   entry: 'src/main.ts',
   portBlock: 7200,
   redis: [
-  {
-    'name': 'pubsub-redis',
-    'port': 7210
-  }
-],
+    {
+      name: 'pubsub-redis',
+      port: 7210,
+    },
+  ],
   services: [
-  {
-    'name': 'pubsub-a',
-    'port': 7201,
-    'redis': [
-      'pubsub-redis'
-    ]
-  },
-  {
-    'name': 'pubsub-b',
-    'port': 7202,
-    'redis': [
-      'pubsub-redis'
-    ]
-  }
-],
+    {
+      name: 'pubsub-a',
+      port: 7201,
+      redis: ['pubsub-redis'],
+    },
+    {
+      name: 'pubsub-b',
+      port: 7202,
+      redis: ['pubsub-redis'],
+    },
+  ],
 });

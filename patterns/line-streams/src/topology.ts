@@ -12,33 +12,27 @@ export const topology = defineTopology({
   entry: 'src/main.ts',
   portBlock: 7300,
   redis: [
-  {
-    'name': 'streams-redis',
-    'port': 7310,
-    'appendOnly': true
-  }
-],
+    {
+      name: 'streams-redis',
+      port: 7310,
+      appendOnly: true,
+    },
+  ],
   services: [
-  {
-    'name': 'streams-api',
-    'port': 7301,
-    'redis': [
-      'streams-redis'
-    ]
-  },
-  {
-    'name': 'worker-1',
-    'port': 7302,
-    'redis': [
-      'streams-redis'
-    ]
-  },
-  {
-    'name': 'worker-2',
-    'port': 7303,
-    'redis': [
-      'streams-redis'
-    ]
-  }
-],
+    {
+      name: 'streams-api',
+      port: 7301,
+      redis: ['streams-redis'],
+    },
+    {
+      name: 'worker-1',
+      port: 7302,
+      redis: ['streams-redis'],
+    },
+    {
+      name: 'worker-2',
+      port: 7303,
+      redis: ['streams-redis'],
+    },
+  ],
 });

@@ -12,37 +12,29 @@ export const topology = defineTopology({
   entry: 'src/main.ts',
   portBlock: 7400,
   redis: [
-  {
-    'name': 'replica-1',
-    'port': 7411
-  },
-  {
-    'name': 'replica-2',
-    'port': 7412
-  },
-  {
-    'name': 'replica-3',
-    'port': 7413
-  }
-],
+    {
+      name: 'replica-1',
+      port: 7411,
+    },
+    {
+      name: 'replica-2',
+      port: 7412,
+    },
+    {
+      name: 'replica-3',
+      port: 7413,
+    },
+  ],
   services: [
-  {
-    'name': 'quorum-a',
-    'port': 7401,
-    'redis': [
-      'replica-1',
-      'replica-2',
-      'replica-3'
-    ]
-  },
-  {
-    'name': 'quorum-b',
-    'port': 7402,
-    'redis': [
-      'replica-1',
-      'replica-2',
-      'replica-3'
-    ]
-  }
-],
+    {
+      name: 'quorum-a',
+      port: 7401,
+      redis: ['replica-1', 'replica-2', 'replica-3'],
+    },
+    {
+      name: 'quorum-b',
+      port: 7402,
+      redis: ['replica-1', 'replica-2', 'replica-3'],
+    },
+  ],
 });

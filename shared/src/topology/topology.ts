@@ -99,7 +99,10 @@ export function serviceEnv(
 
 /** `respPort` -> `PORT_RESP`: how an extra port reaches the service. */
 export function extraPortEnvName(key: string): string {
-  return `PORT_${key.replace(/Port$/, '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+  return `PORT_${key
+    .replace(/Port$/, '')
+    .replace(/[A-Z]/g, (c) => `_${c}`)
+    .toUpperCase()}`;
 }
 
 /** Every port a topology uses, with its owner, for collision and block checks. */
