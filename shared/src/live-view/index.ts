@@ -1,0 +1,2 @@
+export { kitWebDir, liveNamespace, mountLiveView } from './live-view.ts';
+export type { KitLiveEvents, LiveChannel, LiveEventMap, LiveEventName } from './live-view.ts';

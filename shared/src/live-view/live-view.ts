@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import type { Namespace } from 'socket.io';
+import type { ChaosEvent, Service } from '../service/index.ts';
+
+/** Live-view events are named `entity:action`, as in `lock:acquired` or `replica:repaired`. */
+export type LiveEventName = `${string}:${string}`;
+export type LiveEventMap = Record<LiveEventName, unknown>;
+
+/** Events every live view receives from the kit itself. */
+export interface KitLiveEvents {
+  'lab:hello': { service: string; instance: string };
+  'state:snapshot': unknown;
+  'chaos:changed': ChaosEvent;
+}
+
+/** Sends a pattern's typed events to every open live view of this instance. */
+export interface LiveChannel<E extends LiveEventMap> {
+  emit<K extends keyof E & string>(event: K, payload: E[K]): void;
+  readonly namespace: Namespace;
+}
+
+export const liveNamespace = '/live';
+/** The shared browser client (layout, event log, socket.io wiring), served at /lab-kit/. */
+export const kitWebDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
+
+/**
+ * Serves a pattern's page at `/` and the shared client at `/lab-kit/`, and
+ * opens the `/live` socket.io namespace: each new page first gets a snapshot
+ * of the state, then every event as it happens, so patterns only draw.
+ */
+export function mountLiveView<E extends LiveEventMap>(
+  service: Service,
+  options: { pageDir: string; snapshot?: () => unknown },
+): LiveChannel<E> {
+  service.use('/lab-kit', express.static(kitWebDir, { index: false, maxAge: 0 }));
+  service.use('/', express.static(options.pageDir, { index: 'index.html', maxAge: 0 }));
+  const namespace = service.io.of(liveNamespace);
+  namespace.on('connection', (socket) => {
+    socket.emit('lab:hello', { service: service.name, instance: service.instance });
+    if (options.snapshot) {
+      Promise.resolve()
+        .then(options.snapshot)
+        .then(
+          (state) => socket.emit('state:snapshot', state),
+          (error: unknown) => service.logger.warn({ err: error }, 'live view snapshot failed'),
+        );
+    }
+  });
+  service.events.on('chaos', (event) => namespace.emit('chaos:changed', event));
+  return {
+    namespace,
+    emit: (event, payload) => {
+      namespace.emit(event, payload);
+    },
+  };
+}

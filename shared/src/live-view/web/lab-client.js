@@ -1,0 +1,74 @@
+// The lab's shared browser client: page layout, connection status, an event
+// log, and socket.io wiring. A pattern's page imports it and only draws its
+// own state. Plain ES module, no build step, so learners can read it as is.
+
+/* global io */
+
+const maxLogLines = 200;
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/**
+ * Builds the layout and connects to the service's /live namespace.
+ * handlers: { onSnapshot(state), on: { 'entity:action': (payload) => void } }
+ * Returns { view, socket, log(text) }: `view` is the element the pattern draws into.
+ */
+export function startLab({ title, onSnapshot, on = {} }) {
+  document.title = title;
+  const header = element('header', 'lab-header');
+  const heading = element('h1', '', title);
+  const instance = element('span', 'lab-instance', '');
+  const status = element('span', 'lab-status lab-status--down', 'connecting');
+  status.id = 'lab-status';
+  const links = element('nav', 'lab-links');
+  links.innerHTML =
+    '<a href="/docs" target="_blank">Swagger UI</a> <a href="/chaos" target="_blank">chaos</a> <a href="/readyz" target="_blank">readyz</a>';
+  header.append(heading, instance, status, links);
+
+  const main = element('main', 'lab-main');
+  const view = element('section', 'lab-view');
+  view.id = 'lab-view';
+  const aside = element('aside', 'lab-log');
+  aside.append(element('h2', '', 'Events'));
+  const logList = element('ol', '');
+  logList.id = 'lab-log';
+  aside.append(logList);
+  main.append(view, aside);
+  document.body.append(header, main);
+
+  function log(text, kind = 'event') {
+    const line = element('li', `lab-log__${kind}`);
+    const time = new Date().toLocaleTimeString();
+    line.textContent = `${time} ${text}`;
+    logList.prepend(line);
+    while (logList.children.length > maxLogLines) logList.lastChild.remove();
+  }
+
+  const socket = io('/live', { transports: ['websocket', 'polling'] });
+  socket.on('connect', () => {
+    status.textContent = 'live';
+    status.className = 'lab-status lab-status--up';
+  });
+  socket.on('disconnect', (reason) => {
+    status.textContent = `disconnected (${reason})`;
+    status.className = 'lab-status lab-status--down';
+    log(`disconnected: ${reason}`, 'fault');
+  });
+  socket.on('lab:hello', ({ service, instance: name }) => {
+    instance.textContent = `${service} · ${name}`;
+  });
+  socket.on('state:snapshot', (state) => onSnapshot?.(state));
+  socket.on('chaos:changed', (event) => log(`chaos ${JSON.stringify(event)}`, 'fault'));
+  for (const [event, handler] of Object.entries(on)) {
+    socket.on(event, (payload) => {
+      log(`${event} ${JSON.stringify(payload)}`);
+      handler(payload);
+    });
+  }
+  return { view, socket, log };
+}

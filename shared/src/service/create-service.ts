@@ -1,0 +1,243 @@
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import express from 'express';
+import type { Express, Request, Router } from 'express';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { Server as SocketServer } from 'socket.io';
+import swaggerUi from 'swagger-ui-express';
+import type { ZodType } from 'zod';
+import { AppError } from './app-error.ts';
+import type { ChaosEvent, ChaosFault, LinkControl } from './chaos.ts';
+import { kitRoutes } from './kit-routes.ts';
+import { createMetrics } from './metrics.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { OpenApiDocument } from './openapi-document.ts';
+import type { ReadinessCheck } from './readiness.ts';
+import {
+  errorHandler,
+  jsonBody,
+  requestId,
+  requestTimeout,
+  requireJsonBody,
+  sendProblem,
+} from './request-pipeline.ts';
+import { routeHandler } from './route-handler.ts';
+import { expressPath, pathMatcher } from './route-spec.ts';
+import type { AnyRouteSpec, HttpMethod, RouteSpec } from './route-spec.ts';
+
+export interface ServiceOptions {
+  /** Pattern name, e.g. `distributed-lock`: the OpenAPI title and the metrics `service` label. */
+  readonly name: string;
+  /** Instance name from the topology, e.g. `lock-a` (defaults to SERVICE_NAME or `name`). */
+  readonly instance?: string;
+  readonly version?: string;
+  /** Markdown shown at the top of Swagger UI. */
+  readonly description?: string;
+  readonly bodyLimitBytes?: number;
+  readonly requestTimeoutMs?: number;
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Links /chaos can cut or slow (the Redis kit's nodes). */
+  readonly links?: readonly LinkControl[];
+  readonly faults?: readonly ChaosFault[];
+  /** Enforced on /chaos when set; defaults to LAB_ADMIN_TOKEN. */
+  readonly adminToken?: string;
+  /** Defaults to pino at LOG_LEVEL (info), silent under vitest. */
+  readonly logger?: Logger;
+  /** Origins allowed to open a socket.io connection from a browser; same-origin is always allowed. */
+  readonly corsOrigins?: readonly string[];
+  readonly socketMaxBufferBytes?: number;
+}
+
+export interface Service {
+  readonly name: string;
+  readonly instance: string;
+  readonly app: Express;
+  readonly server: ReturnType<typeof createServer>;
+  readonly io: SocketServer;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics['registry'];
+  /** `chaos` events as faults are injected and healed, for the live view. */
+  readonly events: EventEmitter<{ chaos: [ChaosEvent] }>;
+  /** Registers a validated, documented route. */
+  route<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined>(
+    spec: RouteSpec<P, Q, B>,
+  ): void;
+  /** Mounts plain Express middleware (static files) before the 404 handler. */
+  use(path: string, ...handlers: express.RequestHandler[]): void;
+  addReadinessCheck(check: ReadinessCheck): void;
+  onClose(hook: () => unknown): void;
+  openapi(): unknown;
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+function defaultLogger(instance: string): Logger {
+  const level = process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
+  return pino({ level, base: { instance } });
+}
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The service kit: an Express 5 app with the lab's common endpoints, one error
+ * shape, validated and documented routes, metrics, chaos and socket.io on one
+ * HTTP server. It does not listen until `listen()`; tests pass `server` to supertest.
+ */
+export function createService(options: ServiceOptions): Service {
+  const instance = options.instance ?? process.env.SERVICE_NAME ?? options.name;
+  const logger = options.logger ?? defaultLogger(instance);
+  const adminToken = options.adminToken ?? process.env.LAB_ADMIN_TOKEN;
+  const readiness: ReadinessCheck[] = [...(options.readiness ?? [])];
+  const closeHooks: (() => unknown)[] = [];
+  const events = new EventEmitter<{ chaos: [ChaosEvent] }>();
+  const document = new OpenApiDocument({
+    title: options.name,
+    version: options.version ?? '0.1.0',
+    description: options.description ?? `KVS Pattern Lab: ${options.name} (instance ${instance}).`,
+  });
+  const metrics = createMetrics(options.name, instance);
+  const registered: { method: HttpMethod; matcher: RegExp }[] = [];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as unknown as Request).requestId,
+      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
+    }),
+  );
+  app.use(metrics.observe);
+  app.use(requestTimeout(options.requestTimeoutMs ?? 10_000));
+  app.use(requireJsonBody);
+  app.use(jsonBody(options.bodyLimitBytes ?? 64 * 1024));
+
+  const docsRouter = express.Router();
+  docsRouter.use(
+    '/docs',
+    swaggerUi.serve,
+    swaggerUi.setup(undefined, {
+      customSiteTitle: `${options.name} API`,
+      swaggerOptions: { url: '/openapi.json', validatorUrl: null },
+    }),
+  );
+  app.use(docsRouter);
+
+  const routes: Router = express.Router();
+  app.use(routes);
+
+  const checkAdmin = (req: Request): void => {
+    if (!adminToken) return;
+    const header = req.get('authorization') ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : (req.get('x-admin-token') ?? '');
+    if (!tokenMatches(given, adminToken)) {
+      throw new AppError(
+        'ADMIN_TOKEN_REQUIRED',
+        'This endpoint needs the admin token: Authorization: Bearer <LAB_ADMIN_TOKEN>.',
+        {
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        },
+      );
+    }
+  };
+
+  const route: Service['route'] = (spec) => {
+    const erased = spec as unknown as AnyRouteSpec;
+    document.add(erased);
+    registered.push({ method: spec.method, matcher: pathMatcher(spec.path) });
+    routes[spec.method](expressPath(spec.path), routeHandler(erased, checkAdmin));
+  };
+
+  // After every route: 405 when the path exists under another method, else 404.
+  app.use((req, res) => {
+    const allowed = [
+      ...new Set(registered.filter((r) => r.matcher.test(req.path)).map((r) => r.method.toUpperCase())),
+    ];
+    if (allowed.length > 0) {
+      if (allowed.includes('GET')) allowed.push('HEAD');
+      sendProblem(
+        res,
+        new AppError(
+          'METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(', ')}.`,
+          {
+            headers: { Allow: allowed.join(', ') },
+          },
+        ),
+        req.requestId,
+      );
+      return;
+    }
+    sendProblem(
+      res,
+      new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}. See /docs.`),
+      req.requestId,
+    );
+  });
+  app.use(errorHandler(logger));
+
+  const server = createServer(app);
+  const io = new SocketServer(server, {
+    maxHttpBufferSize: options.socketMaxBufferBytes ?? 100_000,
+    // Browsers may only connect from the listed origins; same-origin pages send no CORS preflight.
+    cors: {
+      origin: [...(options.corsOrigins ?? process.env.CORS_ORIGINS?.split(',').filter(Boolean) ?? [])],
+    },
+  });
+
+  const service: Service = {
+    name: options.name,
+    instance,
+    app,
+    server,
+    io,
+    logger,
+    metrics: metrics.registry,
+    events,
+    route,
+    use: (path, ...handlers) => {
+      routes.use(path, ...handlers);
+    },
+    addReadinessCheck: (check) => {
+      readiness.push(check);
+    },
+    onClose: (hook) => {
+      closeHooks.push(hook);
+    },
+    openapi: () => document.render(),
+    listen: (port, host = '0.0.0.0') =>
+      new Promise<AddressInfo>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        // io.close() also closes the HTTP server; keep-alive sockets are cut so close() returns promptly.
+        void io.close(() => resolve());
+        server.closeAllConnections();
+      });
+      for (const hook of [...closeHooks].reverse()) await hook();
+    },
+  };
+
+  kitRoutes(service, {
+    readiness: () => readiness,
+    links: options.links ?? [],
+    faults: options.faults ?? [],
+    emit: (event) => events.emit('chaos', event),
+  });
+  return service;
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError } from './app-error.ts';
+import { problemContentType, toAppError, toProblem } from './problem.ts';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express types its Request through this global namespace
+  namespace Express {
+    interface Request {
+      /** Set by the kit for every request: echoed as `X-Request-Id` and in problem bodies. */
+      requestId: string;
+    }
+  }
+}
+
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Honours a well-formed incoming `X-Request-Id`, else makes one, and echoes it. */
+export const requestId: RequestHandler = (req, res, next) => {
+  const incoming = req.get('x-request-id');
+  req.requestId = incoming && requestIdPattern.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', req.requestId);
+  next();
+};
+
+/** Writes an error as problem+json; the single place error responses are made. */
+export function sendProblem(res: Response, error: AppError, requestIdValue?: string): void {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res
+    .status(error.status)
+    .type(problemContentType)
+    .send(JSON.stringify(toProblem(error, requestIdValue)));
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** A body must be JSON: anything else (or no Content-Type at all) is 415, before any parsing. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (hasBody(req) && !req.is(['application/json', 'application/*+json'])) {
+    const given = req.get('content-type');
+    next(
+      new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        given
+          ? `Content-Type ${given} is not accepted; send application/json.`
+          : 'The body has no Content-Type; send application/json.',
+      ),
+    );
+    return;
+  }
+  next();
+};
+
+// Keys that would reach an object's prototype when a body is spread or assigned.
+const forbiddenKeys = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** express.json with a size limit and a reviver that refuses prototype-polluting keys. */
+export function jsonBody(limitBytes: number): RequestHandler {
+  return express.json({
+    limit: limitBytes,
+    type: ['application/json', 'application/*+json'],
+    strict: false,
+    reviver(key: string, value: unknown) {
+      if (forbiddenKeys.has(key)) throw new SyntaxError(`forbidden key "${key}" in JSON body`);
+      return value;
+    },
+  });
+}
+
+/** Maps body-parser failures to their codes; they carry a `type` and a status. */
+function fromBodyParser(error: unknown): AppError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  const type = (error).type;
+  const message = error instanceof Error ? error.message : '';
+  switch (type) {
+    case 'entity.parse.failed':
+      return new AppError('MALFORMED_JSON', `The body is not valid JSON: ${message}`);
+    case 'entity.too.large':
+      return new AppError('PAYLOAD_TOO_LARGE', 'The body exceeds the size limit.', {
+        extras: { limitBytes: (error as { limit?: number }).limit },
+      });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new AppError('MALFORMED_JSON', `The body could not be read: ${message}`);
+    default:
+      return undefined;
+  }
+}
+
+/** A request still unanswered after `timeoutMs` gets 504: whatever it started may still complete. */
+export function requestTimeout(timeoutMs: number): RequestHandler {
+  return (req, res, next) => {
+    const timer = setTimeout(() => {
+      if (!res.headersSent) {
+        sendProblem(
+          res,
+          new AppError('TIMEOUT', `No answer within ${timeoutMs} ms; the outcome is unknown.`),
+          req.requestId,
+        );
+      }
+    }, timeoutMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+    next();
+  };
+}
+
+/** The last error middleware: every error becomes problem+json, internals are logged, never sent. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    const appError = fromBodyParser(error) ?? toAppError(error);
+    if (appError.status >= 500) {
+      logger.error({ err: error, requestId: req.requestId, code: appError.code }, 'request failed');
+    }
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    sendProblem(res, appError, req.requestId);
+  };
+}
