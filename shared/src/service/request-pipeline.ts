@@ -75,7 +75,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
 /** Maps body-parser failures to their codes; they carry a `type` and a status. */
 function fromBodyParser(error: unknown): AppError | undefined {
   if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
-  const type = (error).type;
+  const type = error.type;
   const message = error instanceof Error ? error.message : '';
   switch (type) {
     case 'entity.parse.failed':
