@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import { mountLiveView } from '../live-view/index.ts';
 import type { RedisNode } from '../redis/index.ts';
 import { redisReadinessChecks } from '../redis/index.ts';
@@ -22,11 +23,12 @@ const counter = z.object({ name: z.string(), value: z.number().int() }).openapi(
  * The kit's demo: counters in one Redis hash with a live view. Small on
  * purpose; it shows what a pattern gets from the kit for free.
  */
-export function createDemoApp(deps: { redis: RedisNode; instance?: string }): Service {
+export function createDemoApp(deps: { redis: RedisNode; instance?: string; logger?: Logger }): Service {
   const { redis } = deps;
   const service = createService({
     name: 'kit-demo',
     ...(deps.instance ? { instance: deps.instance } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
     description: 'The service kit demo: counters in Redis, a live view at `/`, faults at `/chaos`.',
     readiness: redisReadinessChecks([redis]),
     links: [redis],

@@ -110,13 +110,16 @@ export function createService(options: ServiceOptions): Service {
   app.disable('x-powered-by');
   app.disable('etag');
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => (req as unknown as Request).requestId,
-      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
-    }),
-  );
+  // Request logs cost a child logger per request: only pay for them when they would be written.
+  if (logger.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId: (req) => (req as unknown as Request).requestId,
+        autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
+      }),
+    );
+  }
   app.use(metrics.observe);
   app.use(requestTimeout(options.requestTimeoutMs ?? 10_000));
   app.use(requireJsonBody);

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import { findTopology, loadAllTopologies, repoRoot } from '../lab/registry.ts';
+import type { BenchDefinition } from './run-bench.ts';
+import { runBench } from './run-bench.ts';
+
+// `pnpm bench <pattern>`: runs `<pattern dir>/bench/index.ts`, which exports `bench`.
+const program = new Command('bench')
+  .description('Benchmark a pattern beside a baseline measured in the same run')
+  .argument('[pattern]', 'pattern name (see `pnpm lab list`)')
+  .option('-d, --duration <seconds>', 'seconds per measurement', '5')
+  .action(async (name: string | undefined, options: { duration: string }) => {
+    const all = await loadAllTopologies();
+    const withBench = all.filter((t) => existsSync(path.join(repoRoot, t.dir, 'bench', 'index.ts')));
+    if (!name) {
+      console.log(
+        `Benchmarks: ${withBench.map((t) => t.name).join(', ') || '(none yet)'}\nUsage: pnpm bench <pattern> [--duration 5]`,
+      );
+      return;
+    }
+    const topology = await findTopology(name);
+    const file = path.join(repoRoot, topology.dir, 'bench', 'index.ts');
+    if (!topology.implemented || !existsSync(file)) {
+      console.error(
+        `${name} has no benchmark yet${topology.issue ? ` (it is built by issue #${topology.issue})` : ''}.`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    const durationSeconds = Number(options.duration);
+    if (!Number.isFinite(durationSeconds) || durationSeconds <= 0 || durationSeconds > 600) {
+      console.error('--duration must be a number of seconds between 1 and 600');
+      process.exitCode = 1;
+      return;
+    }
+    const mod = (await import(pathToFileURL(file).href)) as { bench?: BenchDefinition };
+    if (!mod.bench) throw new Error(`${file} must export \`bench\``);
+    await runBench(mod.bench, { dir: path.join(repoRoot, topology.dir), durationSeconds });
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

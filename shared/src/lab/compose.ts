@@ -1,0 +1,196 @@
+import path from 'node:path';
+import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
+import type { PatternTopology, RedisNodeSpec, ServiceSpec } from '../topology/index.ts';
+import { serviceEnv } from '../topology/index.ts';
+import { repoRoot } from './registry.ts';
+
+/**
+ * docker-compose.yml is derived from the topologies, like the lab runner's
+ * processes, so a port or a replica link is declared once, in `topology.ts`.
+ */
+
+/** Where the generated file lives; the tests compare it with a fresh render. */
+export const composeFilePath = path.join(repoRoot, 'docker-compose.yml');
+
+/** Pinned so every learner runs the same Redis; 7.2 is the last BSD-licensed line. */
+export const redisImage = 'redis:7.2-alpine';
+
+/** Inside the compose network every Redis listens on its default port; only the host port differs. */
+const redisContainerPort = 6379;
+
+/** The subset of the compose spec this generator writes. */
+export interface ComposeHealthcheck {
+  readonly test: readonly string[];
+  readonly interval: string;
+  readonly timeout: string;
+  readonly retries: number;
+  readonly start_period: string;
+}
+
+export interface ComposeService {
+  readonly image: string;
+  readonly build?: {
+    readonly context: string;
+    readonly dockerfile: string;
+    readonly args: Readonly<Record<string, string>>;
+  };
+  readonly profiles: readonly string[];
+  readonly init?: boolean;
+  readonly command?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly ports: readonly string[];
+  readonly volumes?: readonly string[];
+  readonly depends_on?: Readonly<Record<string, { readonly condition: 'service_healthy' }>>;
+  readonly healthcheck: ComposeHealthcheck;
+}
+
+export interface ComposeFile {
+  readonly services: Readonly<Record<string, ComposeService>>;
+  readonly volumes?: Readonly<Record<string, Record<string, never>>>;
+}
+
+/** Only implemented topologies get a profile: the others have no service to build yet. */
+export function composeTopologies(topologies: readonly PatternTopology[]): PatternTopology[] {
+  return topologies.filter((t) => t.implemented);
+}
+
+/** The named volume that keeps an append-only node's data across `down`/`up`. */
+export function redisVolumeName(node: RedisNodeSpec): string {
+  return `${node.name}-data`;
+}
+
+function redisService(topology: PatternTopology, node: RedisNodeSpec): ComposeService {
+  const command = ['redis-server', '--appendonly', node.appendOnly ? 'yes' : 'no', '--save', ''];
+  if (node.replicaOf !== undefined) {
+    if (!topology.redis.some((r) => r.name === node.replicaOf)) {
+      throw new Error(`${topology.name}: ${node.name} replicates unknown node '${node.replicaOf}'`);
+    }
+    command.push('--replicaof', node.replicaOf, String(redisContainerPort));
+  }
+  return {
+    image: redisImage,
+    profiles: [topology.name],
+    command,
+    // Published on loopback only: these Redis nodes have no password.
+    ports: [`127.0.0.1:${node.port}:${redisContainerPort}`],
+    ...(node.appendOnly ? { volumes: [`${redisVolumeName(node)}:/data`] } : {}),
+    healthcheck: {
+      test: ['CMD', 'redis-cli', 'ping'],
+      interval: '2s',
+      timeout: '2s',
+      retries: 15,
+      start_period: '2s',
+    },
+  };
+}
+
+/** The probe runs inside the service's own image, which has node but no curl. */
+export function healthzProbe(port: number): string {
+  return `fetch('http://127.0.0.1:${port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+}
+
+function instanceService(topology: PatternTopology, service: ServiceSpec): ComposeService {
+  const redisByName = new Map(topology.redis.map((r) => [r.name, r]));
+  const serviceByName = new Map(topology.services.map((s) => [s.name, s]));
+  const environment = serviceEnv(
+    service,
+    (name) => {
+      if (!redisByName.has(name))
+        throw new Error(`${topology.name}: ${service.name} uses unknown Redis '${name}'`);
+      return { host: name, port: redisContainerPort };
+    },
+    (name) => {
+      const peer = serviceByName.get(name);
+      if (!peer) throw new Error(`${topology.name}: ${service.name} has unknown peer '${name}'`);
+      // A container listens on its host port too, so a peer's address is the same port on its name.
+      return { host: peer.name, port: peer.port };
+    },
+  );
+  const ports = [service.port, ...Object.values(service.extraPorts ?? {})];
+  return {
+    // One image per pattern: every instance names the same tag, so it is built once and shared.
+    image: `kvs-lab/${topology.name}:dev`,
+    build: {
+      context: '.',
+      dockerfile: 'Dockerfile',
+      args: { APP_DIR: topology.dir, APP_ENTRY: topology.entry },
+    },
+    profiles: [topology.name],
+    // An init process forwards SIGTERM to node and reaps children, so graceful shutdown runs.
+    init: true,
+    environment,
+    ports: ports.map((p) => `127.0.0.1:${p}:${p}`),
+    // Peers are not dependencies: a ring's members start in any order and find each other.
+    depends_on: Object.fromEntries(
+      service.redis.map((name) => [name, { condition: 'service_healthy' as const }]),
+    ),
+    healthcheck: {
+      test: ['CMD', 'node', '-e', healthzProbe(service.port)],
+      interval: '3s',
+      timeout: '3s',
+      retries: 20,
+      // tsx compiles the sources on the first start.
+      start_period: '10s',
+    },
+  };
+}
+
+/** The compose model: Redis nodes first, then instances, topology by topology. */
+export function composeModel(topologies: readonly PatternTopology[]): ComposeFile {
+  const services: Record<string, ComposeService> = {};
+  const volumes: Record<string, Record<string, never>> = {};
+  const add = (name: string, service: ComposeService): void => {
+    if (name in services) throw new Error(`compose service name '${name}' is declared twice`);
+    services[name] = service;
+  };
+  for (const topology of composeTopologies(topologies)) {
+    for (const node of topology.redis) {
+      add(node.name, redisService(topology, node));
+      if (node.appendOnly) volumes[redisVolumeName(node)] = {};
+    }
+    for (const service of topology.services) add(service.name, instanceService(topology, service));
+  }
+  return Object.keys(volumes).length > 0 ? { services, volumes } : { services };
+}
+
+const header = [
+  ' Generated by `pnpm lab compose` from each topology (patterns/*/src/topology.ts, shared/src/demo/topology.ts).',
+  ' Do not edit by hand: change the topology and run `pnpm lab compose`; a test fails when this file is stale.',
+  ' One profile per implemented pattern; ports are published on 127.0.0.1 only.',
+  '   docker compose --profile <pattern> up --build --wait',
+  '   docker compose --profile <pattern> down',
+].join('\n');
+
+const flowLists = new Set(['profiles', 'command', 'test']);
+
+/** docker-compose.yml as text; deterministic, so the committed file can be compared with it. */
+export function renderCompose(topologies: readonly PatternTopology[]): string {
+  const implemented = composeTopologies(topologies);
+  // YAML 1.1 quoting: compose v1 (PyYAML) reads a bare `no` as false and `22:22` as a base-60 number.
+  const doc = new Document(composeModel(topologies), { version: '1.1' });
+  doc.commentBefore = header;
+  const services = doc.get('services');
+  if (isMap(services)) {
+    const firstOfTopology = new Map(
+      implemented.map((t) => [
+        t.redis[0]?.name ?? t.services[0]?.name,
+        `${t.name} (${t.title}): ${t.summary}`,
+      ]),
+    );
+    services.items.forEach((pair, i) => {
+      if (!isScalar(pair.key)) return;
+      // A blank line between services and a title above each topology's first one, for readers.
+      pair.key.spaceBefore = i > 0;
+      const title = firstOfTopology.get(String(pair.key.value));
+      if (title !== undefined) pair.key.commentBefore = ` ${title}`;
+    });
+  }
+  // Short word lists read best on one line, as people write them by hand.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && flowLists.has(String(pair.key.value)) && isSeq(pair.value))
+        pair.value.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
