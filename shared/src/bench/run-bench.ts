@@ -6,7 +6,7 @@ export interface BenchContext {
   /** Seconds per measurement (`--duration`), so a quick look and a careful run use the same code. */
   readonly durationSeconds: number;
   /** A progress line on stderr, so long runs show they are alive. */
-  progress(message: string): void;
+  readonly progress: (message: string) => void;
 }
 
 export interface BenchDefinition {
