@@ -1,0 +1,49 @@
+import type { Browser } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoApp } from '../demo/demo-app.ts';
+import { RedisNode } from '../redis/index.ts';
+import type { Service } from '../service/index.ts';
+import { launchBrowser } from '../testing/browser.ts';
+import { startRedis, stopAllRedis } from '../testing/index.ts';
+
+describe('live view (headless Chromium against the kit demo)', () => {
+  let browser: Browser;
+  let app: Service;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const redis = await startRedis({ name: 'live-view' });
+    const node = new RedisNode({ name: 'demo-redis', url: redis.url, host: redis.host, port: redis.port });
+    await node.ready();
+    app = createDemoApp({ redis: node });
+    const address = await app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${address.port}`;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await stopAllRedis();
+  });
+
+  it('when a counter is incremented through the API, then the open page shows the new value and logs the event', async () => {
+    await request(baseUrl).post('/counters/before/increments').send({ by: 2 });
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/`);
+    await page.locator('#lab-status', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+    // The snapshot draws what existed before the page opened.
+    await page.locator('[data-counter="before"]', { hasText: 'before: 2' }).waitFor({ timeout: 5_000 });
+
+    await request(baseUrl).post('/counters/visits/increments').send({ by: 5 });
+    await page.locator('[data-counter="visits"]', { hasText: 'visits: 5' }).waitFor({ timeout: 5_000 });
+    expect(await page.locator('#lab-log').textContent()).toContain('counter:changed');
+
+    // A fault injected through /chaos shows up in the page's log as it happens.
+    await request(baseUrl).put('/chaos/links/demo-redis').send({ mode: 'cut' });
+    await page.locator('#lab-log li.lab-log__fault', { hasText: 'demo-redis' }).waitFor({ timeout: 5_000 });
+    await request(baseUrl).delete('/chaos');
+    await page.close();
+  });
+});
