@@ -6,6 +6,9 @@ import type { RedisNode } from '../redis/index.ts';
 import { redisReadinessChecks } from '../redis/index.ts';
 import { createService, z } from '../service/index.ts';
 import type { Service } from '../service/index.ts';
+import { History, mountCheck, recorded } from '../history/index.ts';
+import { checkCounterHistory } from './domain/counter-check.ts';
+import type { CounterInput, CounterOutput } from './domain/counter-check.ts';
 import { keys } from './keys.ts';
 
 export interface DemoLiveEvents {
@@ -38,6 +41,8 @@ export function createDemoApp(deps: { redis: RedisNode; instance?: string; logge
     snapshot: async () => ({ counters: await readAll() }),
   });
   service.onClose(() => redis.close());
+  const history = new History<CounterInput, CounterOutput>();
+  mountCheck(service, { history, check: checkCounterHistory });
 
   async function readAll(): Promise<Record<string, number>> {
     const raw = await redis.run((c) => c.hgetall(keys.counters));
@@ -65,9 +70,11 @@ export function createDemoApp(deps: { redis: RedisNode; instance?: string; logge
     params: z.object({ name: counterName }),
     errors: ['REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
     responses: { 200: { description: 'The counter', schema: counter } },
-    handler: async ({ params }) => {
-      const value = await redis.run((c) => c.hget(keys.counters, params.name));
-      return { status: 200, body: { name: params.name, value: Number(value ?? 0) } };
+    handler: async ({ params, requestId }) => {
+      const { value } = await recorded(history, requestId, 'read', { name: params.name }, async () => ({
+        value: Number((await redis.run((c) => c.hget(keys.counters, params.name))) ?? 0),
+      }));
+      return { status: 200, body: { name: params.name, value } };
     },
   });
 
@@ -81,8 +88,16 @@ export function createDemoApp(deps: { redis: RedisNode; instance?: string; logge
     bodyExample: { by: 1 },
     errors: ['REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
     responses: { 200: { description: 'The counter after the increment', schema: counter } },
-    handler: async ({ params, body }) => {
-      const value = await redis.run((c) => c.hincrby(keys.counters, params.name, body.by));
+    handler: async ({ params, body, requestId }) => {
+      const { value } = await recorded(
+        history,
+        requestId,
+        'increment',
+        { name: params.name, by: body.by },
+        async () => ({
+          value: await redis.run((c) => c.hincrby(keys.counters, params.name, body.by)),
+        }),
+      );
       live.emit('counter:changed', { name: params.name, value, by: body.by });
       return { status: 200, body: { name: params.name, value } };
     },

@@ -90,3 +90,36 @@ describe('Redis kit against a real redis-server', () => {
     expect((await request(app.server).get('/chaos')).body.links[0].state).toEqual({ mode: 'ok' });
   });
 });
+
+describe('kit demo /check over its recorded history', () => {
+  it('when concurrent increments and reads run, some during a fault, then /check finds the counter promise held', async () => {
+    const redis = await startRedis({ name: 'check' });
+    const node = new RedisNode({ name: 'demo-redis', url: redis.url, host: redis.host, port: redis.port });
+    await node.ready();
+    const app = createDemoApp({ redis: node });
+    try {
+      const burst = () =>
+        Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            i % 4 === 0
+              ? request(app.server).get('/counters/hits')
+              : request(app.server).post('/counters/hits/increments').send({}),
+          ),
+        );
+      await burst();
+      await request(app.server).put('/chaos/links/demo-redis').send({ mode: 'cut' });
+      await burst();
+      await request(app.server).delete('/chaos');
+      await burst();
+      const verdict = await request(app.server).get('/check');
+      expect(verdict.body).toMatchObject({ valid: true, checkedOperations: 60, evictedOperations: 0 });
+      const history = await request(app.server).get('/history?limit=60');
+      const outcomes = (history.body.operations as { outcome: string }[]).map((op) => op.outcome);
+      expect(outcomes.filter((o) => o === 'fail')).toHaveLength(20);
+      expect((await request(app.server).get('/history?limit=0')).status).toBe(400);
+    } finally {
+      await app.close();
+      await redis.stop();
+    }
+  });
+});
