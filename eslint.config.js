@@ -29,7 +29,17 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['express', 'ioredis', 'socket.io', 'socket.io-client', 'redlock', 'node:*', '**/store/**', '**/http/**', '**/realtime/**'],
+              group: [
+                'express',
+                'ioredis',
+                'socket.io',
+                'socket.io-client',
+                'redlock',
+                'node:*',
+                '**/store/**',
+                '**/http/**',
+                '**/realtime/**',
+              ],
               message: 'domain/ is pure: pass results of I/O in as arguments.',
             },
           ],
@@ -42,7 +52,10 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Pass time in as an argument.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Pass time in as an argument.',
+        },
       ],
     },
   },

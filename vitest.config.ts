@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 // integration tests start their own redis-server processes on free ports.
 export default defineConfig({
   test: {
-    include: ['shared/src/**/*.test.ts', 'patterns/*/src/**/*.test.ts', 'patterns/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: [
+      'shared/src/**/*.test.ts',
+      'patterns/*/src/**/*.test.ts',
+      'patterns/*/test/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', 'tests/docker/**'],
     pool: 'forks',
     testTimeout: 30_000,

@@ -1,11 +1,17 @@
+import { isPidAlive } from '../process/pid-control.ts';
 import type { Service } from './create-service.ts';
 
 /**
- * What every main.ts does after building its service: listen, then shut down
+ * What every main.ts does after building its service: listen (on HOST, default
+ * all interfaces, as a container needs; the runner passes 127.0.0.1), then shut down
  * gracefully on SIGTERM/SIGINT, and also when the lab runner that started it
  * disappears (LAB_PARENT_PID), so a dead runner leaves no orphan behind.
  */
-export async function runService(service: Service, port: number, host = '0.0.0.0'): Promise<void> {
+export async function runService(
+  service: Service,
+  port: number,
+  host = process.env.HOST ?? '0.0.0.0',
+): Promise<void> {
   let closing = false;
   const shutdown = async (reason: string): Promise<void> => {
     if (closing) return;
@@ -26,12 +32,9 @@ export async function runService(service: Service, port: number, host = '0.0.0.0
 
   const parentPid = Number(process.env.LAB_PARENT_PID);
   if (Number.isInteger(parentPid) && parentPid > 0) {
+    // A killed runner can linger as a zombie that kill(pid, 0) still finds: isPidAlive reads its state.
     setInterval(() => {
-      try {
-        process.kill(parentPid, 0);
-      } catch {
-        void shutdown(`lab runner ${parentPid} is gone`);
-      }
+      if (!isPidAlive(parentPid)) void shutdown(`lab runner ${parentPid} is gone`);
     }, 1_000).unref();
   }
 

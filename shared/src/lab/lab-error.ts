@@ -1,0 +1,4 @@
+/** A failure the learner can act on: the CLI prints its message alone, without a stack. */
+export class LabError extends Error {
+  override readonly name = 'LabError';
+}

@@ -1,0 +1,28 @@
+import type { ProcessRecord } from './state-file.ts';
+
+type Row = readonly [name: string, role: string, url: string, note: string];
+
+function rowsOf(process: ProcessRecord): Row[] {
+  if (process.role === 'redis') return [[process.name, 'redis', process.url, '']];
+  const base = process.url.replace(/\/$/, '');
+  return [
+    [process.name, 'service', `${base}/docs`, 'Swagger UI'],
+    ['', '', `${base}/`, 'live view'],
+    ...Object.entries(process.extraPorts).map(([key, port]): Row => ['', '', `127.0.0.1:${port}`, key]),
+  ];
+}
+
+/** Where to point a browser, curl or redis-cli, one aligned row per URL. */
+export function formatUrlTable(title: string, processes: readonly ProcessRecord[]): string {
+  const services = processes.filter((p) => p.role === 'service');
+  const redis = processes.filter((p) => p.role === 'redis');
+  const rows: Row[] = [['NAME', 'ROLE', 'URL', ''], ...[...services, ...redis].flatMap(rowsOf)];
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [title, ...lines.map((line) => `  ${line}`)].join('\n');
+}
