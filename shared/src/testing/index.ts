@@ -18,3 +18,4 @@ export { findFreePort, isPortFree } from '../process/free-port.ts';
 export { isPidAlive } from '../process/pid-control.ts';
 export { RedisServerNotFoundError } from '../process/redis-binary.ts';
 export { chromiumPath, launchBrowser } from './browser.ts';
+export { seededRandom } from './seeded-random.ts';

@@ -4,17 +4,9 @@ import { increment, emptyClock } from './vector-clock.ts';
 import type { VectorClock } from './vector-clock.ts';
 import { merge } from './merge.ts';
 import { fromJSON } from './clock-json.ts';
+import { seededRandom } from '../testing/seeded-random.ts';
 
-/** mulberry32: a tiny 32-bit PRNG, plenty for generating test cases. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /**
  * Runs a property over `cases` seeded random inputs and returns the inputs it
