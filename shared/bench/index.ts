@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { startBaselineServer, runLoad } from '../src/bench/index.ts';
+import { interleave, runLoad, startBaselineServer } from '../src/bench/index.ts';
 import type { BenchDefinition } from '../src/bench/index.ts';
 import { createDemoApp } from '../src/demo/demo-app.ts';
 import { connectRedisNodes } from '../src/redis/index.ts';
@@ -12,7 +12,7 @@ import { startRedis } from '../src/testing/index.ts';
  */
 export const bench: BenchDefinition = {
   pattern: 'kit-demo',
-  async run({ durationSeconds, progress }) {
+  async run({ durationSeconds, rounds, progress }) {
     const redis = await startRedis({ name: 'bench-demo' });
     const [node] = await connectRedisNodes([
       { name: 'demo-redis', url: redis.url, host: redis.host, port: redis.port },
@@ -24,43 +24,64 @@ export const bench: BenchDefinition = {
     const demoUrl = `http://127.0.0.1:${address.port}`;
     const baseline = await startBaselineServer(redis.url);
     try {
-      progress(`baseline GET (${durationSeconds}s)`);
-      const baseGet = await runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds });
-      progress(`kit GET /counters/{name} (${durationSeconds}s)`);
-      const kitGet = await runLoad({ url: `${demoUrl}/counters/visits`, durationSeconds });
-      progress(`baseline SET (${durationSeconds}s)`);
-      const baseSet = await runLoad({
-        url: `${baseline.url}/baseline/set`,
-        method: 'PUT',
-        body: { by: 1 },
-        durationSeconds,
-      });
-      progress(`kit POST /counters/{name}/increments (${durationSeconds}s)`);
-      const kitIncr = await runLoad({
-        url: `${demoUrl}/counters/visits/increments`,
-        method: 'POST',
-        body: { by: 1 },
-        durationSeconds,
-      });
-      return {
-        rows: [
-          { name: 'Express + 1 Redis GET', result: baseGet },
+      const results = await interleave(
+        rounds,
+        [
+          {
+            name: 'Express + 1 Redis GET',
+            run: () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
+          },
           {
             name: 'kit GET /counters/{name}',
-            result: kitGet,
+            run: () => runLoad({ url: `${demoUrl}/counters/visits`, durationSeconds }),
+          },
+          {
+            name: 'Express + 1 Redis SET',
+            run: () =>
+              runLoad({
+                url: `${baseline.url}/baseline/set`,
+                method: 'PUT',
+                body: { by: 1 },
+                durationSeconds,
+              }),
+          },
+          {
+            name: 'kit POST .../increments',
+            run: () =>
+              runLoad({
+                url: `${demoUrl}/counters/visits/increments`,
+                method: 'POST',
+                body: { by: 1 },
+                durationSeconds,
+              }),
+          },
+        ],
+        progress,
+      );
+      const result = (name: string) => {
+        const found = results.get(name);
+        if (!found) throw new Error(`no result for ${name}`);
+        return found;
+      };
+      return {
+        rows: [
+          { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
+          {
+            name: 'kit GET /counters/{name}',
+            result: result('kit GET /counters/{name}'),
             baseline: 'Express + 1 Redis GET',
             goalRatio: 0.6,
           },
-          { name: 'Express + 1 Redis SET', result: baseSet },
+          { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
           {
             name: 'kit POST .../increments',
-            result: kitIncr,
+            result: result('kit POST .../increments'),
             baseline: 'Express + 1 Redis SET',
             goalRatio: 0.5,
           },
         ],
         notes: [
-          'autocannon in a worker thread, 50 connections, on the same 2 cores as the service: compare ratios, not absolutes.',
+          `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon in a worker thread, 50 connections, on the same cores as the services: compare ratios, not absolutes.`,
         ],
       };
     } finally {

@@ -11,12 +11,13 @@ const program = new Command('bench')
   .description('Benchmark a pattern beside a baseline measured in the same run')
   .argument('[pattern]', 'pattern name (see `pnpm lab list`)')
   .option('-d, --duration <seconds>', 'seconds per measurement', '5')
-  .action(async (name: string | undefined, options: { duration: string }) => {
+  .option('-r, --rounds <n>', 'interleaved rounds; each row is the median', '3')
+  .action(async (name: string | undefined, options: { duration: string; rounds: string }) => {
     const all = await loadAllTopologies();
     const withBench = all.filter((t) => existsSync(path.join(repoRoot, t.dir, 'bench', 'index.ts')));
     if (!name) {
       console.log(
-        `Benchmarks: ${withBench.map((t) => t.name).join(', ') || '(none yet)'}\nUsage: pnpm bench <pattern> [--duration 5]`,
+        `Benchmarks: ${withBench.map((t) => t.name).join(', ') || '(none yet)'}\nUsage: pnpm bench <pattern> [--duration 5] [--rounds 3]`,
       );
       return;
     }
@@ -35,9 +36,15 @@ const program = new Command('bench')
       process.exitCode = 1;
       return;
     }
+    const rounds = Number(options.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+      console.error('--rounds must be a whole number from 1 to 20');
+      process.exitCode = 1;
+      return;
+    }
     const mod = (await import(pathToFileURL(file).href)) as { bench?: BenchDefinition };
     if (!mod.bench) throw new Error(`${file} must export \`bench\``);
-    await runBench(mod.bench, { dir: path.join(repoRoot, topology.dir), durationSeconds });
+    await runBench(mod.bench, { dir: path.join(repoRoot, topology.dir), durationSeconds, rounds });
   });
 
 program.parseAsync().catch((error: unknown) => {

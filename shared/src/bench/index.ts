@@ -1,4 +1,6 @@
 export { startBaselineServer } from './baseline-server.ts';
+export { interleave } from './interleave.ts';
+export type { Measurement } from './interleave.ts';
 export { runLoad, runLoop } from './load.ts';
 export type { LoadOptions, LoadResult } from './load.ts';
 export { renderReport, withRatios, writeReport } from './report.ts';

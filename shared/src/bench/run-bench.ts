@@ -5,6 +5,8 @@ import { renderReport, withRatios, writeReport } from './report.ts';
 export interface BenchContext {
   /** Seconds per measurement (`--duration`), so a quick look and a careful run use the same code. */
   readonly durationSeconds: number;
+  /** How many interleaved rounds to take medians over (`--rounds`). */
+  readonly rounds: number;
   /** A progress line on stderr, so long runs show they are alive. */
   readonly progress: (message: string) => void;
 }
@@ -18,11 +20,12 @@ export interface BenchDefinition {
 /** Runs one benchmark, prints the table with ratios and writes `<dir>/bench/results/latest.json`. */
 export async function runBench(
   definition: BenchDefinition,
-  options: { dir: string; durationSeconds: number },
+  options: { dir: string; durationSeconds: number; rounds: number },
 ): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const { rows, notes } = await definition.run({
     durationSeconds: options.durationSeconds,
+    rounds: options.rounds,
     progress: (message) => process.stderr.write(`[bench ${definition.pattern}] ${message}\n`),
   });
   const report: BenchReport = {

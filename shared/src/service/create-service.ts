@@ -17,14 +17,8 @@ import { createMetrics } from './metrics.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { OpenApiDocument } from './openapi-document.ts';
 import type { ReadinessCheck } from './readiness.ts';
-import {
-  errorHandler,
-  jsonBody,
-  requestId,
-  requestTimeout,
-  requireJsonBody,
-  sendProblem,
-} from './request-pipeline.ts';
+import { requestLifecycle } from './request-lifecycle.ts';
+import { errorHandler, jsonBody, requestId, requireJsonBody, sendProblem } from './request-pipeline.ts';
 import { routeHandler } from './route-handler.ts';
 import { expressPath, pathMatcher } from './route-spec.ts';
 import type { AnyRouteSpec, HttpMethod, RouteSpec } from './route-spec.ts';
@@ -66,7 +60,7 @@ export interface Service {
   route<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined>(
     spec: RouteSpec<P, Q, B>,
   ): void;
-  /** Mounts plain Express middleware (static files) before the 404 handler. */
+  /** Mounts plain Express middleware (static files) after every API route, before the 404 handler. */
   use(path: string, ...handlers: express.RequestHandler[]): void;
   addReadinessCheck(check: ReadinessCheck): void;
   onClose(hook: () => unknown): void;
@@ -120,11 +114,17 @@ export function createService(options: ServiceOptions): Service {
       }),
     );
   }
-  app.use(metrics.observe);
-  app.use(requestTimeout(options.requestTimeoutMs ?? 10_000));
+  const lifecycle = requestLifecycle(metrics, options.requestTimeoutMs ?? 10_000);
+  app.use(lifecycle.middleware);
   app.use(requireJsonBody);
   app.use(jsonBody(options.bodyLimitBytes ?? 64 * 1024));
 
+  // Router order is a hot-path decision: Express tries layers in turn, so the
+  // pattern's routes come first and the kit's own endpoints, docs and static files after.
+  const routes: Router = express.Router();
+  app.use(routes);
+  const kitRouter: Router = express.Router();
+  app.use(kitRouter);
   const docsRouter = express.Router();
   docsRouter.use(
     '/docs',
@@ -135,9 +135,10 @@ export function createService(options: ServiceOptions): Service {
     }),
   );
   app.use(docsRouter);
-
-  const routes: Router = express.Router();
-  app.use(routes);
+  // Static files (the live view) come after every API route, whenever each was added:
+  // otherwise each API request would first pay for a filesystem stat.
+  const statics: Router = express.Router();
+  app.use(statics);
 
   const checkAdmin = (req: Request): void => {
     if (!adminToken) return;
@@ -154,12 +155,12 @@ export function createService(options: ServiceOptions): Service {
     }
   };
 
-  const route: Service['route'] = (spec) => {
-    const erased = spec as unknown as AnyRouteSpec;
-    document.add(erased);
+  const addRoute = (router: Router, spec: AnyRouteSpec): void => {
+    document.add(spec);
     registered.push({ method: spec.method, matcher: pathMatcher(spec.path) });
-    routes[spec.method](expressPath(spec.path), routeHandler(erased, checkAdmin));
+    router[spec.method](expressPath(spec.path), routeHandler(spec, checkAdmin));
   };
+  const route: Service['route'] = (spec) => addRoute(routes, spec);
 
   // After every route: 405 when the path exists under another method, else 404.
   app.use((req, res) => {
@@ -209,7 +210,7 @@ export function createService(options: ServiceOptions): Service {
     events,
     route,
     use: (path, ...handlers) => {
-      routes.use(path, ...handlers);
+      statics.use(path, ...handlers);
     },
     addReadinessCheck: (check) => {
       readiness.push(check);
@@ -232,11 +233,12 @@ export function createService(options: ServiceOptions): Service {
         void io.close(() => resolve());
         server.closeAllConnections();
       });
+      lifecycle.stop();
       for (const hook of [...closeHooks].reverse()) await hook();
     },
   };
 
-  kitRoutes(service, {
+  kitRoutes((spec) => addRoute(kitRouter, spec), service, {
     readiness: () => readiness,
     links: options.links ?? [],
     faults: options.faults ?? [],

@@ -33,10 +33,10 @@ const linkState = z
   });
 
 /** The endpoints every service has: health, readiness, metrics, the API document and /chaos. */
-export function kitRoutes(service: Service, deps: KitDeps): void {
+export function kitRoutes(route: Service['route'], service: Service, deps: KitDeps): void {
   const tags = ['kit'];
 
-  service.route({
+  route({
     method: 'get',
     path: '/healthz',
     summary: 'Liveness: the process answers',
@@ -63,7 +63,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
     }),
   });
 
-  service.route({
+  route({
     method: 'get',
     path: '/readyz',
     summary: 'Readiness: every Redis node this instance needs answers',
@@ -80,7 +80,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
     handler: async () => ({ status: 200, body: await evaluateReadiness(deps.readiness()) }),
   });
 
-  service.route({
+  route({
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics of this instance',
@@ -95,7 +95,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
     }),
   });
 
-  service.route({
+  route({
     method: 'get',
     path: '/openapi.json',
     summary: 'This OpenAPI 3.1 document',
@@ -119,7 +119,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
     faults: z.array(z.object({ name: z.string(), description: z.string(), state: z.unknown() })),
   });
 
-  service.route({
+  route({
     method: 'get',
     path: '/chaos',
     summary: 'Faults this service can inject, and their current state',
@@ -130,7 +130,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
   });
 
   const linkNames = deps.links.map((l) => l.name);
-  service.route({
+  route({
     method: 'put',
     path: '/chaos/links/{node}',
     summary: 'Cut, slow or heal the link from this instance to one Redis node',
@@ -158,7 +158,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
     },
   });
 
-  service.route({
+  route({
     method: 'post',
     path: '/chaos/pause',
     summary: 'Freeze this whole process for `ms`, like a long GC pause or SIGSTOP',
@@ -182,7 +182,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
   });
 
   for (const fault of deps.faults) {
-    service.route({
+    route({
       method: 'post',
       path: `/chaos/faults/${fault.name}`,
       summary: `Inject: ${fault.description}`,
@@ -196,7 +196,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
         return { status: 200, body: { name: fault.name, state: fault.state() } };
       },
     });
-    service.route({
+    route({
       method: 'delete',
       path: `/chaos/faults/${fault.name}`,
       summary: `Heal: ${fault.description}`,
@@ -211,7 +211,7 @@ export function kitRoutes(service: Service, deps: KitDeps): void {
     });
   }
 
-  service.route({
+  route({
     method: 'delete',
     path: '/chaos',
     summary: 'Heal every fault: links back to ok, pattern faults healed',

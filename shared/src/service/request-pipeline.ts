@@ -97,24 +97,6 @@ function fromBodyParser(error: unknown): AppError | undefined {
   }
 }
 
-/** A request still unanswered after `timeoutMs` gets 504: whatever it started may still complete. */
-export function requestTimeout(timeoutMs: number): RequestHandler {
-  return (req, res, next) => {
-    const timer = setTimeout(() => {
-      if (!res.headersSent) {
-        sendProblem(
-          res,
-          new AppError('TIMEOUT', `No answer within ${timeoutMs} ms; the outcome is unknown.`),
-          req.requestId,
-        );
-      }
-    }, timeoutMs);
-    timer.unref();
-    res.once('close', () => clearTimeout(timer));
-    next();
-  };
-}
-
 /** The last error middleware: every error becomes problem+json, internals are logged, never sent. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -1,0 +1,45 @@
+import type { LoadResult } from './load.ts';
+
+export interface Measurement {
+  readonly name: string;
+  readonly run: () => Promise<LoadResult>;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * Runs the measurements in turn, `rounds` times over (A B C A B C ...), and
+ * keeps each one's median. A shared machine's noise comes in waves; measuring
+ * a pattern and its baseline alternately puts both through the same waves.
+ */
+export async function interleave(
+  rounds: number,
+  measurements: readonly Measurement[],
+  progress: (message: string) => void = () => undefined,
+): Promise<Map<string, LoadResult>> {
+  const runs = new Map<string, LoadResult[]>(measurements.map((m) => [m.name, []]));
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const m of measurements) {
+      progress(`round ${round}/${rounds}: ${m.name}`);
+      runs.get(m.name)?.push(await m.run());
+    }
+  }
+  return new Map(
+    [...runs].map(([name, results]) => [
+      name,
+      {
+        requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
+        latencyP50Ms: median(results.map((r) => r.latencyP50Ms)),
+        latencyP99Ms: median(results.map((r) => r.latencyP99Ms)),
+        total: results.reduce((sum, r) => sum + r.total, 0),
+        // Errors are summed, never medianed away.
+        errors: results.reduce((sum, r) => sum + r.errors, 0),
+        non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+      },
+    ]),
+  );
+}
