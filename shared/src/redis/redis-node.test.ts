@@ -123,3 +123,26 @@ describe('kit demo /check over its recorded history', () => {
     }
   });
 });
+
+describe('blocking commands', () => {
+  it('when a blocking read waits longer than the 200 ms command timeout, then its own client still gets the answer', async () => {
+    const redis = await startRedis({ name: 'blocking' });
+    const node = new RedisNode({ name: 'n', url: redis.url, host: redis.host, port: redis.port });
+    await node.ready();
+    const blocking = await node.blockingClient();
+    try {
+      const waiting = blocking.blpop('lab:test:queue', 5);
+      await new Promise((r) => setTimeout(r, 500));
+      await node.run((c) => c.rpush('lab:test:queue', 'job-1'));
+      expect(await waiting).toEqual(['lab:test:queue', 'job-1']);
+      // The fail-fast client would have cut the same wait at 200 ms.
+      await expect(node.run((c) => c.blpop('lab:test:empty', 1))).rejects.toMatchObject({
+        code: 'REDIS_TIMEOUT',
+      });
+    } finally {
+      blocking.disconnect();
+      await node.close();
+      await redis.stop();
+    }
+  });
+});

@@ -28,18 +28,7 @@ export class RedisNode implements LinkControl {
 
   /** Resolves true once connected, false after `timeoutMs`: a node that is down at start-up must not stop the service. */
   ready(timeoutMs = 2_000): Promise<boolean> {
-    if (this.client.status === 'ready') return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.client.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      this.client.once('ready', onReady);
-    });
+    return whenReady(this.client, timeoutMs);
   }
 
   get isReady(): boolean {
@@ -79,10 +68,20 @@ export class RedisNode implements LinkControl {
     await this.run((c) => c.ping());
   }
 
-  /** A separate connection for blocking commands; the caller quits it. */
-  blockingClient(): Redis {
+  /**
+   * A separate, connected client for blocking commands (no command timeout);
+   * the caller disconnects it. Resolves only once ready, because with the
+   * offline queue off a command sent while connecting would fail.
+   */
+  async blockingClient(timeoutMs = 2_000): Promise<Redis> {
     const client = new Redis(blockingOptions(this.address));
     client.on('error', () => undefined);
+    if (!(await whenReady(client, timeoutMs))) {
+      client.disconnect();
+      throw new AppError('REDIS_UNAVAILABLE', `${this.name}: no connection within ${timeoutMs} ms.`, {
+        extras: { node: this.name },
+      });
+    }
     return client;
   }
 
@@ -93,6 +92,22 @@ export class RedisNode implements LinkControl {
       this.client.disconnect();
     }
   }
+}
+
+/** True once the client is ready, false when `timeoutMs` passes first. */
+function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    client.once('ready', onReady);
+  });
 }
 
 /** Connects to every node, waiting briefly for each; returns them by name. */
