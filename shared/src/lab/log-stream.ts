@@ -1,3 +1,5 @@
+import { formatPinoLine } from './pino-line.ts';
+
 /**
  * Interleaved output of every process the lab runs, one prefixed line at a
  * time, one colour per process so a learner can follow a fault across nodes.
@@ -36,7 +38,7 @@ export class LogPrinter {
 
   /** One line a process printed. */
   line(source: string, text: string): void {
-    this.#write(source, this.#colors.get(source) ?? 0, text);
+    this.#write(source, this.#colors.get(source) ?? 0, formatPinoLine(text));
   }
 
   /** A message from the runner itself. */
