@@ -119,6 +119,7 @@ describe('lab list', () => {
     const run = await lab('list');
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
+    // Spelled out on purpose rather than imported from the registry: this list is the spec it is checked against.
     for (const name of [
       'coordinator-ring',
       'gmail-pubsub',
