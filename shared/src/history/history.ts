@@ -36,7 +36,8 @@ export interface PendingOperation<O> {
  * instead of silently judging a truncated record as complete.
  */
 export class History<I = unknown, O = unknown> {
-  private readonly operations: Operation<I, O>[] = [];
+  // A Map keeps insertion (invocation) order, and replacing a completed entry keeps its place.
+  private readonly operations = new Map<number, Operation<I, O>>();
   private nextId = 1;
   private evictedCount = 0;
   private readonly capacity: number;
@@ -50,16 +51,14 @@ export class History<I = unknown, O = unknown> {
   /** Records the invocation now; the returned handle records the completion exactly once. */
   invoke(process: string, kind: string, input: I): PendingOperation<O> {
     const id = this.nextId++;
-    const index = this.operations.push({ id, process, kind, input, invokedAt: this.now() }) - 1;
+    this.operations.set(id, { id, process, kind, input, invokedAt: this.now() });
     this.evictIfFull();
-    let done = false;
+    let isDone = false;
     const complete = (outcome: OperationOutcome, fields: { output?: O; reason?: string }) => {
-      if (done) return;
-      done = true;
-      // The array may have shifted since invocation: find the entry by id, newest first.
-      const at = this.indexOf(id, index);
-      const current = at === -1 ? undefined : this.operations[at];
-      if (current) this.operations[at] = { ...current, completedAt: this.now(), outcome, ...fields };
+      if (isDone) return;
+      isDone = true;
+      const invoked = this.operations.get(id);
+      if (invoked) this.operations.set(id, { ...invoked, completedAt: this.now(), outcome, ...fields });
     };
     return {
       id,
@@ -71,7 +70,7 @@ export class History<I = unknown, O = unknown> {
 
   /** Every retained operation in invocation order (completed or still pending). */
   entries(): readonly Operation<I, O>[] {
-    return this.operations;
+    return [...this.operations.values()];
   }
 
   /** How many old operations were dropped to stay within capacity. */
@@ -80,29 +79,18 @@ export class History<I = unknown, O = unknown> {
   }
 
   clear(): void {
-    this.operations.length = 0;
+    this.operations.clear();
     this.evictedCount = 0;
   }
 
-  private indexOf(id: number, hint: number): number {
-    const shifted = Math.min(hint, this.operations.length - 1);
-    for (let i = shifted; i >= 0; i -= 1) if (this.operations[i]?.id === id) return i;
-    return -1;
-  }
-
   private evictIfFull(): void {
-    if (this.operations.length <= this.capacity) return;
-    // Drop completed operations first: a pending one may still complete and must keep its invocation.
-    const drop = this.operations.length - this.capacity;
-    let removed = 0;
-    for (let i = 0; i < this.operations.length && removed < drop;) {
-      if (this.operations[i]?.outcome !== undefined) {
-        this.operations.splice(i, 1);
-        removed += 1;
-      } else {
-        i += 1;
-      }
+    if (this.operations.size <= this.capacity) return;
+    // Drop the oldest completed operations: a pending one may still complete and must keep its invocation.
+    for (const [id, operation] of this.operations) {
+      if (this.operations.size <= this.capacity) return;
+      if (operation.outcome === undefined) continue;
+      this.operations.delete(id);
+      this.evictedCount += 1;
     }
-    this.evictedCount += removed;
   }
 }
