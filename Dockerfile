@@ -44,6 +44,9 @@ ENV APP_DIR=${APP_DIR} \
 WORKDIR /app/${APP_DIR}
 
 # The sources stay root-owned and read-only to the service; tsx caches in /tmp.
+# /data is where an instance with a data dir (topology `hasDataDir`) keeps its files: a named
+# volume mounted there starts with this ownership, so the service can write it.
+RUN mkdir -p /data && chown node:node /data
 USER node
 # exec: node replaces the shell, so SIGTERM reaches it and graceful shutdown runs.
 CMD exec node --import tsx "$APP_ENTRY"

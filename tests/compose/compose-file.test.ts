@@ -4,9 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadAllTopologies } from '@kvs-lab/shared/lab';
+import { loadAllTopologies, sizedVariants } from '@kvs-lab/shared/lab';
 import type { PatternTopology } from '@kvs-lab/shared/topology';
-import { composeFilePath, composeModel, renderCompose } from '../../shared/src/lab/compose.ts';
+import {
+  composeFilePath,
+  composeModel,
+  renderCompose,
+  renderSizeOverride,
+  sizeOverrideModel,
+  sizeOverridePath,
+} from '../../shared/src/lab/compose.ts';
 import { findComposeBinary } from './compose-binary.ts';
 import {
   composeProblems,
@@ -235,6 +242,43 @@ describe('the lab rules catch a broken file', () => {
   });
 });
 
+describe('the override files for other sizes', () => {
+  it('when a topology declares other sizes, then each override file is committed and current', () => {
+    for (const { base, size, resized } of sizedVariants(topologies.filter((t) => t.implemented))) {
+      const file = sizeOverridePath(base, size);
+      const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      if (current !== renderSizeOverride(base, resized, size)) {
+        expect.fail(`${path.relative(process.cwd(), file)} is stale or missing: run \`pnpm lab compose\``);
+      }
+    }
+  });
+
+  it('merged over the base file, every process of the resized topology is declared', () => {
+    for (const { base, resized } of sizedVariants(allImplemented())) {
+      const merged = { ...composeModel([{ ...base, implemented: true }]).services };
+      const override = sizeOverrideModel(base, resized).services;
+      const names = [...resized.redis, ...resized.services].map((p) => p.name);
+      for (const name of names)
+        expect(name in merged || name in override, `${base.name}: ${name}`).toBe(true);
+    }
+  });
+});
+
+describe('an instance with a data dir', () => {
+  it('gets DATA_DIR=/data and a named volume mounted there', () => {
+    const withData = allImplemented().map((t) => ({
+      ...t,
+      services: t.services.map((s) => ({ ...s, hasDataDir: true })),
+    }));
+    const m = composeModel(withData);
+    const [first] = withData.flatMap((t) => t.services);
+    if (!first) throw new Error('no service in any topology');
+    expect(m.services[first.name]?.environment?.DATA_DIR).toBe('/data');
+    expect(m.services[first.name]?.volumes).toEqual([`${first.name}-data:/data`]);
+    expect(m.volumes).toHaveProperty(`${first.name}-data`);
+  });
+});
+
 describe('docker compose accepts the file', () => {
   const binary = findComposeBinary();
   const reason = binary
@@ -248,11 +292,12 @@ describe('docker compose accepts the file', () => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
-  const configQuiet = (composeFile: string): { status: number | null; stderr: string } => {
+  const configQuiet = (...composeFiles: string[]): { status: number | null; stderr: string } => {
     if (!binary) throw new Error('no compose binary');
     const [command, ...args] = binary.command;
     // `config` needs no engine: it only parses, interpolates and validates the file.
-    const r = spawnSync(command, [...args, '-f', composeFile, 'config', '-q'], {
+    const files = composeFiles.flatMap((f) => ['-f', f]);
+    const r = spawnSync(command, [...args, ...files, 'config', '-q'], {
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -262,6 +307,13 @@ describe('docker compose accepts the file', () => {
   it.skipIf(!binary)(`config -q passes on the committed file ${reason}`, () => {
     const r = configQuiet(composeFilePath);
     expect(r.status, r.stderr).toBe(0);
+  });
+
+  it.skipIf(!binary)(`config -q passes on the committed file with each size override ${reason}`, () => {
+    for (const { base, size } of sizedVariants(topologies.filter((t) => t.implemented))) {
+      const r = configQuiet(composeFilePath, sizeOverridePath(base, size));
+      expect(r.status, `${base.name} at size ${size}: ${r.stderr}`).toBe(0);
+    }
   });
 
   it.skipIf(!binary)(`config -q passes with every pattern implemented ${reason}`, () => {

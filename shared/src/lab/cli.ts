@@ -21,6 +21,7 @@ interface UpFlags {
   readonly detach?: boolean;
   readonly fresh?: boolean;
   readonly timeout: number;
+  readonly size?: number;
 }
 
 const parseSeconds = (value: string): number => {
@@ -29,6 +30,18 @@ const parseSeconds = (value: string): number => {
     throw new InvalidArgumentError('expected a number of seconds');
   return seconds;
 };
+
+const parseSize = (value: string): number => {
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError('expected a whole number of nodes');
+  return size;
+};
+
+const upOptions = (flags: UpFlags) => ({
+  readyTimeoutMs: flags.timeout * 1000,
+  isFresh: flags.fresh === true,
+  ...(flags.size === undefined ? {} : { size: flags.size }),
+});
 
 // Why a plain `process.exit`: once the supervisor returns, nothing may keep the prompt waiting.
 const finish = (code: number): never => process.exit(code);
@@ -54,7 +67,12 @@ program
 const addUpFlags = (command: Command): Command =>
   command
     .option('--fresh', 'delete the Redis data dirs first (append-only nodes keep data between runs)')
-    .option('--timeout <seconds>', 'how long each process may take to be ready', parseSeconds, 60);
+    .option('--timeout <seconds>', 'how long each process may take to be ready', parseSeconds, 60)
+    .option(
+      '--size <nodes>',
+      'another size the pattern declares, e.g. 5 replicas (`lab list` shows them)',
+      parseSize,
+    );
 
 addUpFlags(
   program
@@ -64,9 +82,9 @@ addUpFlags(
     .option('--detach', 'run in the background (log in <state>/<pattern>/lab.log) and return once ready'),
 ).action(async (pattern: string, flags: UpFlags) => {
   const settings = labSettings();
-  const options = { readyTimeoutMs: flags.timeout * 1000, isFresh: flags.fresh === true };
+  const options = upOptions(flags);
   if (flags.detach) {
-    const topology = await prepareUp(pattern, settings);
+    const topology = await prepareUp(pattern, settings, options.size);
     finish(await upDetached(pattern, settings, options, topology.title));
   }
   finish(await runSupervisor(pattern, settings, { ...options, logFile: null }));
@@ -79,8 +97,9 @@ addUpFlags(
     .argument('<pattern>')
     .option('--log-file <file>'),
 ).action(async (pattern: string, flags: UpFlags & { readonly logFile?: string }) => {
-  const options = { readyTimeoutMs: flags.timeout * 1000, isFresh: flags.fresh === true };
-  finish(await runSupervisor(pattern, labSettings(), { ...options, logFile: flags.logFile ?? null }));
+  finish(
+    await runSupervisor(pattern, labSettings(), { ...upOptions(flags), logFile: flags.logFile ?? null }),
+  );
 });
 
 program

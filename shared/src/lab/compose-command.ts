@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { composeFilePath, renderCompose } from './compose.ts';
+import { composeFilePath, renderCompose, renderSizeOverride, sizeOverridePath } from './compose.ts';
 import { loadAllTopologies, repoRoot } from './registry.ts';
+import { sizedVariants } from './topology-size.ts';
 
 export interface ComposeCommandOptions {
   /** Compare only: report a stale file instead of writing it (for CI). */
@@ -13,8 +14,20 @@ export interface ComposeCommandOptions {
 /** `pnpm lab compose [--check]`: writes docker-compose.yml, or checks it is current; returns the exit code. */
 export async function composeCommand(options: ComposeCommandOptions = {}): Promise<number> {
   const root = options.root ?? repoRoot;
-  const file = path.join(root, path.basename(composeFilePath));
-  const expected = renderCompose(await loadAllTopologies(root));
+  const topologies = await loadAllTopologies(root);
+  const files = [
+    { file: path.join(root, path.basename(composeFilePath)), expected: renderCompose(topologies) },
+    ...sizedVariants(topologies.filter((t) => t.implemented)).map(({ base, size, resized }) => ({
+      file: sizeOverridePath(base, size, root),
+      expected: renderSizeOverride(base, resized, size),
+    })),
+  ];
+  let code = 0;
+  for (const { file, expected } of files) code = Math.max(code, await writeOrCheck(file, expected, options));
+  return code;
+}
+
+async function writeOrCheck(file: string, expected: string, options: ComposeCommandOptions): Promise<number> {
   const current = existsSync(file) ? await readFile(file, 'utf8') : undefined;
   const shown = path.relative(process.cwd(), file) || file;
   if (options.check) {

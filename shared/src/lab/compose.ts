@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import type { PatternTopology, RedisNodeSpec, ServiceSpec } from '../topology/index.ts';
-import { serviceEnv } from '../topology/index.ts';
+import { containerDataDir, serviceEnv } from '../topology/index.ts';
 import { repoRoot } from './registry.ts';
 
 /**
@@ -25,6 +25,11 @@ export interface ComposeHealthcheck {
   readonly timeout: string;
   readonly retries: number;
   readonly start_period: string;
+}
+
+export interface ComposeServiceOverride {
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly depends_on?: Readonly<Record<string, { readonly condition: 'service_healthy' }>>;
 }
 
 export interface ComposeService {
@@ -54,8 +59,8 @@ export function composeTopologies(topologies: readonly PatternTopology[]): Patte
   return topologies.filter((t) => t.implemented);
 }
 
-/** The named volume that keeps an append-only node's data across `down`/`up`. */
-export function redisVolumeName(node: RedisNodeSpec): string {
+/** The named volume that keeps an append-only node's (or a `hasDataDir` instance's) data across `down`/`up`. */
+export function redisVolumeName(node: RedisNodeSpec | ServiceSpec): string {
   return `${node.name}-data`;
 }
 
@@ -106,6 +111,7 @@ function instanceService(topology: PatternTopology, service: ServiceSpec): Compo
       return { host: peer.name, port: peer.port };
     },
   );
+  if (service.hasDataDir) environment.DATA_DIR = containerDataDir;
   const ports = [service.port, ...Object.values(service.extraPorts ?? {})];
   return {
     // One image per pattern: every instance names the same tag, so it is built once and shared.
@@ -120,6 +126,8 @@ function instanceService(topology: PatternTopology, service: ServiceSpec): Compo
     init: true,
     environment,
     ports: ports.map((p) => `127.0.0.1:${p}:${p}`),
+    // The image creates /data owned by the service's user, so a new named volume starts writable.
+    ...(service.hasDataDir ? { volumes: [`${redisVolumeName(service)}:${containerDataDir}`] } : {}),
     // Peers are not dependencies: a ring's members start in any order and find each other.
     depends_on: Object.fromEntries(
       service.redis.map((name) => [name, { condition: 'service_healthy' as const }]),
@@ -148,7 +156,10 @@ export function composeModel(topologies: readonly PatternTopology[]): ComposeFil
       add(node.name, redisService(topology, node));
       if (node.appendOnly) volumes[redisVolumeName(node)] = {};
     }
-    for (const service of topology.services) add(service.name, instanceService(topology, service));
+    for (const service of topology.services) {
+      add(service.name, instanceService(topology, service));
+      if (service.hasDataDir) volumes[redisVolumeName(service)] = {};
+    }
   }
   return Object.keys(volumes).length > 0 ? { services, volumes } : { services };
 }
@@ -186,6 +197,54 @@ export function renderCompose(topologies: readonly PatternTopology[]): string {
     });
   }
   // Short word lists read best on one line, as people write them by hand.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && flowLists.has(String(pair.key.value)) && isSeq(pair.value))
+        pair.value.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** Where a pattern's override for another size lives: beside its topology, named after the size. */
+export function sizeOverridePath(topology: PatternTopology, size: number, root = repoRoot): string {
+  return path.join(root, topology.dir, `docker-compose.size-${size}.yml`);
+}
+
+/**
+ * The override that turns a pattern's profile into another size: the extra nodes and instances in full, and for
+ * the instances that already exist only what changes (their REDIS_NODES, PEERS and dependencies), which compose
+ * merges into the base file's definitions.
+ */
+export function sizeOverrideModel(base: PatternTopology, resized: PatternTopology): ComposeFile {
+  const before = composeModel([{ ...base, implemented: true }]);
+  const after = composeModel([{ ...resized, implemented: true }]);
+  const services: Record<string, ComposeService | ComposeServiceOverride> = {};
+  for (const [name, service] of Object.entries(after.services)) {
+    const old = before.services[name];
+    if (!old) services[name] = service;
+    else if (JSON.stringify(old) !== JSON.stringify(service)) {
+      services[name] = { environment: service.environment ?? {}, depends_on: service.depends_on ?? {} };
+    }
+  }
+  const volumes = Object.fromEntries(
+    Object.entries(after.volumes ?? {}).filter(([name]) => !(name in (before.volumes ?? {}))),
+  );
+  return {
+    services: services as Record<string, ComposeService>,
+    ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
+  };
+}
+
+/** The override file as text, with a header that says how to use it. */
+export function renderSizeOverride(base: PatternTopology, resized: PatternTopology, size: number): string {
+  const doc = new Document(sizeOverrideModel(base, resized), { version: '1.1' });
+  const file = path.relative(repoRoot, sizeOverridePath(base, size));
+  doc.commentBefore = [
+    ` Generated by \`pnpm lab compose\` from ${base.dir}/src/topology.ts: ${base.name} with ${size} nodes.`,
+    ' Do not edit by hand. Use it on top of docker-compose.yml, from the repository root:',
+    `   docker compose -f docker-compose.yml -f ${file} --profile ${base.name} up --build --wait`,
+  ].join('\n');
   visit(doc, {
     Pair(_, pair) {
       if (isScalar(pair.key) && flowLists.has(String(pair.key.value)) && isSeq(pair.value))

@@ -41,6 +41,7 @@ export async function upDetached(
     ...['--import', tsxLoaderUrl(), cliPath, 'supervise', pattern],
     ...['--log-file', logFile, '--timeout', String(options.readyTimeoutMs / 1000)],
     ...(options.isFresh ? ['--fresh'] : []),
+    ...(options.size === undefined ? [] : ['--size', String(options.size)]),
   ];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,

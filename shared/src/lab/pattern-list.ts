@@ -22,6 +22,7 @@ function portsCell(topology: PatternTopology): string {
     `http ${compactPorts(topology.services.map((s) => s.port))}`,
     `redis ${compactPorts(topology.redis.map((r) => r.port))}`,
     ...extra,
+    ...(topology.sizes ? [`(sizes ${[topology.sizes.default, ...topology.sizes.others].join('|')})`] : []),
   ].join(' ');
 }
 

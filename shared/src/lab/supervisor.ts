@@ -161,6 +161,10 @@ class Supervisor {
     });
     const packageDir = path.join(repoRoot, topology.dir);
     const services = topology.services.map((service): LabProcess => {
+      // Beside the Redis data dirs, so `--fresh` empties it and `down` keeps it.
+      const dataDir = service.hasDataDir
+        ? path.join(patternStateDir(settings.stateDir, topology.name), `${service.name}-data`)
+        : undefined;
       const env = {
         ...serviceEnv(
           service,
@@ -170,6 +174,7 @@ class Supervisor {
         // The service kit exits when this pid is gone; HOST keeps it on loopback where the kit reads it.
         LAB_PARENT_PID: String(process.pid),
         HOST: host,
+        ...(dataDir ? { DATA_DIR: dataDir } : {}),
       };
       const instance = new ServiceProcess({
         name: service.name,
@@ -186,6 +191,7 @@ class Supervisor {
         port: service.port,
         url: `http://${host}:${service.port}`,
         extraPorts: { ...service.extraPorts },
+        ...(dataDir ? { dir: dataDir } : {}),
         process: instance,
         isReady: false,
       };

@@ -8,10 +8,13 @@ import { offsetTopology } from './port-offset.ts';
 import { loadAllTopologies } from './registry.ts';
 import { isSupervisorAlive, livePids, readState, removeState } from './state-file.ts';
 import { supervise } from './supervisor.ts';
+import { topologyAtSize } from './topology-size.ts';
 
 export interface UpOptions {
   readonly readyTimeoutMs: number;
   readonly isFresh: boolean;
+  /** Another size the topology declares (`--size 5`); the default size when absent. */
+  readonly size?: number;
 }
 
 /** A pattern or the kit demo by name, or a LabError listing the names `up` accepts. */
@@ -22,17 +25,26 @@ export async function resolveTopology(name: string): Promise<PatternTopology> {
   return hit;
 }
 
+/** The topology itself, or a LabError naming the issue that builds it. */
+export function assertImplemented(topology: PatternTopology): PatternTopology {
+  if (topology.implemented) return topology;
+  const issue = topology.issue === undefined ? '' : `: issue #${topology.issue} builds it`;
+  throw new LabError(
+    `${topology.name} is not implemented yet${issue}. \`pnpm lab list\` shows what runs today.`,
+  );
+}
+
 /**
  * Everything `up` checks before it starts a single process: the name, that the
  * pattern is built, that it is not already running, and that its ports are free.
  * Returns the topology with LAB_PORT_OFFSET applied.
  */
-export async function prepareUp(name: string, settings: LabSettings): Promise<PatternTopology> {
-  const topology = await resolveTopology(name);
-  if (!topology.implemented) {
-    const issue = topology.issue === undefined ? '' : `: issue #${topology.issue} builds it`;
-    throw new LabError(`${name} is not implemented yet${issue}. \`pnpm lab list\` shows what runs today.`);
-  }
+export async function prepareUp(
+  name: string,
+  settings: LabSettings,
+  size?: number,
+): Promise<PatternTopology> {
+  const topology = topologyAtSize(assertImplemented(await resolveTopology(name)), size);
   const existing = readState(settings.stateDir, name);
   if (existing && isSupervisorAlive(existing)) {
     throw new LabError(
@@ -55,7 +67,7 @@ export async function runSupervisor(
   settings: LabSettings,
   options: UpOptions & { readonly logFile: string | null },
 ): Promise<number> {
-  const topology = await prepareUp(name, settings);
+  const topology = await prepareUp(name, settings, options.size);
   const printer = new LogPrinter({
     out: process.stdout,
     isColor: shouldUseColor(process.stdout),

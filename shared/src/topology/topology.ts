@@ -30,6 +30,11 @@ export interface ServiceSpec {
   readonly extraPorts?: Readonly<Record<string, number>>;
   /** Static environment, the same under the runner and compose. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The instance keeps files on disk (an LSM store's WAL and SSTables): it gets `DATA_DIR`, a folder under the
+   * runner's state dir (`--fresh` empties it), or in compose a named volume `<name>-data` mounted at `/data`.
+   */
+  readonly hasDataDir?: boolean;
 }
 
 export interface PatternTopology {
@@ -51,6 +56,15 @@ export interface PatternTopology {
   readonly portBlock: number;
   readonly redis: readonly RedisNodeSpec[];
   readonly services: readonly ServiceSpec[];
+  /**
+   * Other sizes the pattern can run at (e.g. 5 replicas besides the default 3), built by `resize`:
+   * `pnpm lab up <pattern> --size 5`, and in compose an override file per size.
+   */
+  readonly sizes?: {
+    readonly default: number;
+    readonly others: readonly number[];
+    readonly resize: (size: number) => PatternTopology;
+  };
 }
 
 /** Identity helper that keeps literal types and documents intent at the declaration site. */
@@ -65,6 +79,9 @@ export interface Address {
 }
 
 export type AddressBook = (processName: string) => Address;
+
+/** Where an instance with `hasDataDir` finds its folder inside a compose container. */
+export const containerDataDir = '/data';
 
 /** The environment one service instance starts with, given where its peers live. */
 export function serviceEnv(
