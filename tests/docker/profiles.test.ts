@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, upAll } from 'docker-compose';
 import type { IDockerComposeOptions, IDockerComposeResult } from 'docker-compose';
-import { findTopology, repoRoot } from '@kvs-lab/shared/lab';
+import { loadAllTopologies, repoRoot } from '@kvs-lab/shared/lab';
 import { dockerEngineUnavailable, findComposeBinary } from '../compose/compose-binary.ts';
 
-const profile = 'kit-demo';
+/** Every profile docker-compose.yml declares: the implemented patterns and the kit demo. */
+const topologies = (await loadAllTopologies()).filter((t) => t.implemented);
 /** Its own project, so `down` can only touch what this suite started, never a learner's lab. */
 const projectName = 'kvs-lab-e2e';
 
@@ -45,42 +46,44 @@ async function waitForOk(url: string, timeoutMs: number): Promise<unknown> {
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
-describe.skipIf(skipReason !== undefined)(
-  `the ${profile} profile under docker compose${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`,
-  () => {
-    const options: IDockerComposeOptions = {
-      cwd: repoRoot,
-      config: 'docker-compose.yml',
-      // --profile and --project-name are options of compose itself, so they go before the command.
-      composeOptions: [
-        ['--project-name', projectName],
-        ['--profile', profile],
-      ],
-      ...(binary?.kind === 'standalone' ? { executable: { standalone: true } } : {}),
-    };
-    let port = 0;
-    let started = false;
+for (const topology of topologies) {
+  const profile = topology.name;
+  describe.skipIf(skipReason !== undefined)(
+    `the ${profile} profile under docker compose${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`,
+    () => {
+      const options: IDockerComposeOptions = {
+        cwd: repoRoot,
+        config: 'docker-compose.yml',
+        // --profile and --project-name are options of compose itself, so they go before the command.
+        composeOptions: [
+          ['--project-name', projectName],
+          ['--profile', profile],
+        ],
+        ...(binary?.kind === 'standalone' ? { executable: { standalone: true } } : {}),
+      };
+      let started = false;
 
-    beforeAll(async () => {
-      const topology = await findTopology(profile);
-      const service = topology.services[0];
-      if (!service) throw new Error(`${profile} declares no service`);
-      port = service.port;
-      started = true;
-      // upAll adds -d; --build so the image matches the working tree.
-      await compose('up', upAll({ ...options, commandOptions: ['--build'] }));
-    });
+      beforeAll(async () => {
+        started = true;
+        // upAll adds -d; --build so the image matches the working tree.
+        await compose('up', upAll({ ...options, commandOptions: ['--build'] }));
+      });
 
-    afterAll(async () => {
-      if (!started) return;
-      // This profile of this project only; no -v, --rmi or --remove-orphans, so no volume or image is lost.
-      await compose('down', down({ ...options, commandOptions: [['--timeout', '10']] }));
-    });
+      afterAll(async () => {
+        if (!started) return;
+        // This profile of this project only; no -v, --rmi or --remove-orphans, so no volume or image is lost.
+        await compose('down', down({ ...options, commandOptions: [['--timeout', '10']] }));
+      });
 
-    it('when the profile is up, then the service is live and ready through its published 127.0.0.1 port', async () => {
-      await waitForOk(`http://127.0.0.1:${port}/healthz`, 60_000);
-      const ready = (await waitForOk(`http://127.0.0.1:${port}/readyz`, 60_000)) as { status?: string };
-      expect(ready.status).toBe('ready');
-    });
-  },
-);
+      for (const service of topology.services) {
+        it(`when the profile is up, then ${service.name} is live and ready through its published 127.0.0.1 port`, async () => {
+          await waitForOk(`http://127.0.0.1:${service.port}/healthz`, 60_000);
+          const ready = (await waitForOk(`http://127.0.0.1:${service.port}/readyz`, 60_000)) as {
+            status?: string;
+          };
+          expect(ready.status).toBe('ready');
+        });
+      }
+    },
+  );
+}
