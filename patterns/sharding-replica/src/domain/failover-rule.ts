@@ -1,0 +1,82 @@
+import type { NodeHealth } from './failure-detector.ts';
+import type { Shard } from './shard-map.ts';
+
+/** What one Redis node reports about itself (INFO replication), or that it did not answer. */
+export type RoleReport =
+  | { readonly isReachable: false }
+  | {
+      readonly isReachable: true;
+      readonly role: 'master' | 'replica';
+      /** For a replica: the `host:port` it follows. */
+      readonly following?: string;
+    };
+
+/** One step the router takes for a shard; the service carries it out against Redis. */
+export type ShardAction =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'promote'; readonly shard: string; readonly node: string; readonly reason: string }
+  | {
+      readonly kind: 'rejoin';
+      readonly shard: string;
+      readonly node: string;
+      readonly master: string;
+      readonly reason: string;
+    };
+
+/**
+ * Failover: the master is declared dead and its replica answers, so the
+ * replica is promoted (REPLICAOF NO ONE). With asynchronous replication the
+ * replica may lack the master's last writes; that loss is the price of
+ * promoting without a quorum of replicas that saw every write.
+ */
+export function failoverAction(
+  shard: Shard,
+  master: NodeHealth,
+  replica: NodeHealth | undefined,
+): ShardAction {
+  if (master.isAlive || shard.replica === undefined || replica === undefined || !replica.isAlive) {
+    return { kind: 'none' };
+  }
+  return {
+    kind: 'promote',
+    shard: shard.id,
+    node: shard.replica,
+    reason: `${shard.master} missed ${master.missedPings} pings in a row`,
+  };
+}
+
+/**
+ * Rejoin: the node that is not the shard's master must follow it. A restarted
+ * old master comes back as an empty master (the lab runs without persistence),
+ * and serving it would lose the shard's data, so it is made a replica
+ * (REPLICAOF master) and resyncs from the current master.
+ */
+export function rejoinAction(shard: Shard, replicaReport: RoleReport, masterAddress: string): ShardAction {
+  if (shard.replica === undefined || !replicaReport.isReachable) return { kind: 'none' };
+  if (replicaReport.role === 'replica' && replicaReport.following === masterAddress) return { kind: 'none' };
+  return {
+    kind: 'rejoin',
+    shard: shard.id,
+    node: shard.replica,
+    master: shard.master,
+    reason:
+      replicaReport.role === 'master'
+        ? `${shard.replica} runs as a master beside ${shard.master}`
+        : `${shard.replica} follows ${replicaReport.following ?? 'nobody'}, not ${masterAddress}`,
+  };
+}
+
+/**
+ * At start-up the router adopts what Redis says: if the node named `-master`
+ * is a replica while the other is a master (a failover happened before this
+ * router started), the roles are swapped; otherwise the names hold.
+ */
+export function adoptRoles(shard: Shard, masterReport: RoleReport, replicaReport: RoleReport): Shard {
+  if (shard.replica === undefined) return shard;
+  const isSwapped =
+    masterReport.isReachable &&
+    masterReport.role === 'replica' &&
+    replicaReport.isReachable &&
+    replicaReport.role === 'master';
+  return isSwapped ? { ...shard, master: shard.replica, replica: shard.master } : shard;
+}

@@ -1,0 +1,39 @@
+import { seededRandom } from '@kvs-lab/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { createSketch, decay, estimate, isHot, recordAccess } from './hot-key-sketch.ts';
+
+describe('count-min hot-key sketch', () => {
+  it('never undercounts, and with a skewed load the most accessed key tops the list', () => {
+    const random = seededRandom(7);
+    let sketch = createSketch({ width: 256, depth: 4, topK: 5 });
+    const truth = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      // Zipf-like: key k is drawn with weight 1/k.
+      const u = random();
+      const key = `k${Math.floor(Math.exp(u * Math.log(1000)))}`;
+      truth.set(key, (truth.get(key) ?? 0) + 1);
+      sketch = recordAccess(sketch, key);
+    }
+    for (const [key, count] of truth) expect(estimate(sketch, key)).toBeGreaterThanOrEqual(count);
+    const hottest = [...truth].sort((a, b) => b[1] - a[1])[0]?.[0];
+    expect(sketch.top[0]?.key).toBe(hottest);
+    expect(sketch.top.length).toBe(5);
+    expect(sketch.counters.length).toBe(256 * 4);
+  });
+
+  it('decay halves the counts so a key that cooled down fades', () => {
+    let sketch = createSketch({ width: 64, depth: 3, topK: 3 });
+    for (let i = 0; i < 10; i++) sketch = recordAccess(sketch, 'a');
+    const cooled = decay(sketch);
+    expect(estimate(cooled, 'a')).toBe(5);
+    expect(cooled.total).toBe(5);
+  });
+
+  it('a key is hot only above both the share and the absolute count', () => {
+    let sketch = createSketch({ width: 64, depth: 3, topK: 3 });
+    for (let i = 0; i < 10; i++) sketch = recordAccess(sketch, 'a');
+    expect(isHot(sketch, 10, { minShare: 0.1, minCount: 5 })).toBe(true);
+    expect(isHot(sketch, 10, { minShare: 0.1, minCount: 50 })).toBe(false);
+    expect(isHot(sketch, 0, { minShare: 0.1, minCount: 0 })).toBe(false);
+  });
+});

@@ -1,0 +1,101 @@
+import { murmur3_32 } from '@kvs-lab/shared/hashing';
+
+/**
+ * Hot-key detection in bounded memory: a count-min sketch (Cormode and
+ * Muthukrishnan 2005) estimates each key's access count from `depth` rows of
+ * `width` counters, and a small table keeps the `topK` keys with the highest
+ * estimates. Memory is width x depth counters plus topK entries, whatever the
+ * number of distinct keys. Estimates never undercount; they overcount by at
+ * most about total x e / width with probability 1 - e^-depth.
+ */
+
+export interface HotKeySketch {
+  readonly width: number;
+  readonly depth: number;
+  readonly topK: number;
+  /** Row-major counters, depth rows of width. */
+  readonly counters: readonly number[];
+  /** Accesses counted since the last decay. */
+  readonly total: number;
+  /** The current top keys and their estimates, highest first. */
+  readonly top: readonly { readonly key: string; readonly estimate: number }[];
+}
+
+/** An empty sketch. */
+export function createSketch(options: { width: number; depth: number; topK: number }): HotKeySketch {
+  return {
+    ...options,
+    counters: new Array<number>(options.width * options.depth).fill(0),
+    total: 0,
+    top: [],
+  };
+}
+
+// Each row uses its own seed so that two keys colliding in one row rarely collide in all of them.
+function cell(sketch: HotKeySketch, row: number, key: string): number {
+  return row * sketch.width + (murmur3_32(key, row + 1) % sketch.width);
+}
+
+/** The estimated count of `key`: the smallest of its counters, the one least inflated by collisions. */
+export function estimate(sketch: HotKeySketch, key: string): number {
+  let smallest = Number.POSITIVE_INFINITY;
+  for (let row = 0; row < sketch.depth; row++) {
+    smallest = Math.min(smallest, sketch.counters[cell(sketch, row, key)] ?? 0);
+  }
+  return smallest;
+}
+
+/**
+ * Counts one access to `key`. The sketch is a value, but copying the counters
+ * on every access would cost more than the request, so `recordAccess` returns
+ * a new value built over a counter array it alone owns: callers must treat
+ * the old value as spent.
+ */
+export function recordAccess(sketch: HotKeySketch, key: string): HotKeySketch {
+  const counters = sketch.counters as number[];
+  for (let row = 0; row < sketch.depth; row++) {
+    const i = cell(sketch, row, key);
+    counters[i] = (counters[i] ?? 0) + 1;
+  }
+  const keyEstimate = estimate(sketch, key);
+  return {
+    ...sketch,
+    counters,
+    total: sketch.total + 1,
+    top: updateTop(sketch.top, key, keyEstimate, sketch.topK),
+  };
+}
+
+function updateTop(
+  top: HotKeySketch['top'],
+  key: string,
+  keyEstimate: number,
+  topK: number,
+): HotKeySketch['top'] {
+  const others = top.filter((entry) => entry.key !== key);
+  const lowest = others.at(-1);
+  if (others.length >= topK && lowest !== undefined && lowest.estimate >= keyEstimate) return top;
+  const next = [...others, { key, estimate: keyEstimate }].sort((a, b) => b.estimate - a.estimate);
+  return next.slice(0, topK);
+}
+
+/** Halves every counter, so old heat fades and a key that cooled down leaves the top. */
+export function decay(sketch: HotKeySketch): HotKeySketch {
+  return {
+    ...sketch,
+    counters: sketch.counters.map((c) => Math.floor(c / 2)),
+    total: Math.floor(sketch.total / 2),
+    top: sketch.top
+      .map((e) => ({ ...e, estimate: Math.floor(e.estimate / 2) }))
+      .filter((e) => e.estimate > 0),
+  };
+}
+
+/** A key is hot when it takes at least `minShare` of the accesses and `minCount` of them in absolute terms. */
+export function isHot(
+  sketch: HotKeySketch,
+  keyEstimate: number,
+  rule: { readonly minShare: number; readonly minCount: number },
+): boolean {
+  return keyEstimate >= rule.minCount && keyEstimate >= rule.minShare * sketch.total;
+}

@@ -1,0 +1,33 @@
+/**
+ * Replication lag in bytes of the replication stream: how far the replica's
+ * offset trails the master's. Redis acknowledges a write before the replica
+ * has it (asynchronous replication), so a non-zero lag is the window of
+ * acknowledged writes a failover would lose right now.
+ */
+export interface ReplicationLag {
+  readonly masterOffset: number | undefined;
+  readonly replicaOffset: number | undefined;
+  /** undefined when either side did not answer. */
+  readonly bytes: number | undefined;
+}
+
+export function replicationLag(
+  masterOffset: number | undefined,
+  replicaOffset: number | undefined,
+): ReplicationLag {
+  const bytes =
+    masterOffset === undefined || replicaOffset === undefined
+      ? undefined
+      : Math.max(0, masterOffset - replicaOffset);
+  return { masterOffset, replicaOffset, bytes };
+}
+
+/** The fields of an `INFO replication` reply, as a map. */
+export function parseInfo(text: string): Readonly<Record<string, string>> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const at = line.indexOf(':');
+    if (at > 0 && !line.startsWith('#')) fields[line.slice(0, at)] = line.slice(at + 1).trim();
+  }
+  return fields;
+}
