@@ -1,0 +1,234 @@
+import type { Filter } from './filter.ts';
+import { isEmptyFilter, matchesFilter } from './filter.ts';
+import { mailboxTopic } from './names.ts';
+import type { Notification } from './notification.ts';
+import { filterSubjectOf, sourceOf } from './notification.ts';
+
+/**
+ * The checker behind GET /check. It replays what the service recorded about
+ * each socket (subscriptions, deliveries, syncs, reports) and judges four promises:
+ *
+ * 1. scope: nothing was delivered outside the socket's topics and filters;
+ * 2. no duplicates: a socket got each message at most once per topic;
+ * 3. order: per topic, one source's messages arrived in the order it published them;
+ * 4. gaps: when a socket's unfiltered mailbox skipped historyIds, the socket either
+ *    synced that range from history or was told (dropped / gap report).
+ */
+
+export type PubsubInput =
+  | {
+      readonly kind: 'subscribe';
+      readonly socketId: string;
+      readonly userId: string;
+      readonly topic: string;
+      readonly filter: Filter;
+    }
+  | { readonly kind: 'unsubscribe'; readonly socketId: string; readonly topic: string }
+  | {
+      readonly kind: 'deliver';
+      readonly socketId: string;
+      readonly userId: string;
+      readonly topic: string;
+      readonly note: Notification;
+    }
+  | {
+      readonly kind: 'sync';
+      readonly socketId: string;
+      readonly userId: string;
+      readonly sinceHistoryId: number;
+    }
+  | {
+      readonly kind: 'report';
+      readonly socketId: string;
+      readonly reason: 'dropped' | 'gap' | 'disconnect';
+      readonly count: number;
+    }
+  | { readonly kind: 'publish-mail'; readonly userId: string; readonly labels: readonly string[] }
+  | { readonly kind: 'publish-post'; readonly topic: string };
+
+export type PubsubOutput =
+  | { readonly historyId: number; readonly count?: number }
+  | { readonly seq: number; readonly localSockets: number }
+  | Record<string, never>;
+
+export interface PubsubOperation {
+  readonly id: number;
+  readonly kind: string;
+  readonly input: PubsubInput;
+  readonly outcome?: 'ok' | 'fail' | 'indeterminate';
+  readonly output?: PubsubOutput;
+}
+
+export type DeliveryVerdict =
+  | { readonly valid: true; readonly summary: string; readonly details: DeliveryStats }
+  | {
+      readonly valid: false;
+      readonly summary: string;
+      readonly firstViolation: unknown;
+      readonly details: DeliveryStats;
+    };
+
+export interface DeliveryStats {
+  readonly sockets: number;
+  readonly deliveries: number;
+  readonly gaps: number;
+  readonly gapsSynced: number;
+  readonly gapsReported: number;
+}
+
+interface LastDelivery {
+  readonly opId: number;
+  readonly position: number;
+  /** The subscribe operation the delivery happened under: gaps only count within one subscription. */
+  readonly subscribedBy: number;
+}
+
+interface ActiveSubscription {
+  readonly opId: number;
+  readonly filter: Filter;
+}
+
+const violation = (summary: string, firstViolation: unknown, details: DeliveryStats): DeliveryVerdict => ({
+  valid: false,
+  summary,
+  firstViolation,
+  details,
+});
+
+/** Runs the four rules over the operations in invocation order; stops at the first counter-example. */
+export function checkDeliveries(operations: readonly PubsubOperation[]): DeliveryVerdict {
+  const active = new Map<string, ActiveSubscription>(); // socket|topic
+  const seen = new Set<string>(); // socket|topic|source|position
+  const last = new Map<string, LastDelivery>(); // socket|topic|source
+  const openGaps: {
+    socketId: string;
+    from: number;
+    to: number;
+    afterOp: number;
+    beforeOp: number;
+    deliverOp: number;
+  }[] = [];
+  const syncs: { socketId: string; since: number; through: number }[] = [];
+  const reports = new Map<string, number[]>(); // socket -> op ids
+  const sockets = new Set<string>();
+  let deliveries = 0;
+  const stats = (gaps = 0, gapsSynced = 0, gapsReported = 0): DeliveryStats => ({
+    sockets: sockets.size,
+    deliveries,
+    gaps,
+    gapsSynced,
+    gapsReported,
+  });
+
+  for (const op of operations) {
+    const input = op.input;
+    switch (input.kind) {
+      case 'subscribe':
+        if (op.outcome === 'ok')
+          active.set(`${input.socketId}|${input.topic}`, { opId: op.id, filter: input.filter });
+        break;
+      case 'unsubscribe':
+        active.delete(`${input.socketId}|${input.topic}`);
+        break;
+      case 'report':
+        reports.set(input.socketId, [...(reports.get(input.socketId) ?? []), op.id]);
+        break;
+      case 'sync':
+        if (op.outcome === 'ok' && op.output && 'historyId' in op.output) {
+          syncs.push({ socketId: input.socketId, since: input.sinceHistoryId, through: op.output.historyId });
+        }
+        break;
+      case 'deliver': {
+        sockets.add(input.socketId);
+        deliveries += 1;
+        const subscription = active.get(`${input.socketId}|${input.topic}`);
+        const note = input.note;
+        // Rule 1: a delivery needs a live subscription whose topic and filter admit the message.
+        const topicMatches =
+          input.topic === mailboxTopic
+            ? note.kind === 'mail' && note.userId === input.userId
+            : note.kind === 'post'
+              ? note.topic === input.topic
+              : note.labels.includes(input.topic);
+        if (!subscription || !topicMatches || !matchesFilter(subscription.filter, filterSubjectOf(note))) {
+          return violation(
+            `Socket ${input.socketId} got a message on "${input.topic}" that its subscriptions and filters exclude.`,
+            { rule: 'scope', operation: op.id, subscription: subscription ?? null },
+            stats(),
+          );
+        }
+        const { source, position } = sourceOf(note);
+        // Rule 2: each (socket, topic, source, position) at most once.
+        const key = `${input.socketId}|${input.topic}|${source}`;
+        if (seen.has(`${key}|${position}`)) {
+          return violation(
+            `Socket ${input.socketId} got ${source} #${position} on "${input.topic}" twice.`,
+            { rule: 'no-duplicates', operation: op.id },
+            stats(),
+          );
+        }
+        seen.add(`${key}|${position}`);
+        // Rule 3: positions from one source only go up.
+        const previous = last.get(key);
+        if (previous && position < previous.position) {
+          return violation(
+            `Socket ${input.socketId} got ${source} #${position} after #${previous.position} on "${input.topic}": reordered.`,
+            { rule: 'per-publisher-order', operations: [previous.opId, op.id] },
+            stats(),
+          );
+        }
+        // Rule 4 (collected here, judged at the end): a jump in an unfiltered mailbox within one subscription.
+        if (
+          previous &&
+          input.topic === mailboxTopic &&
+          previous.subscribedBy === subscription.opId &&
+          isEmptyFilter(subscription.filter) &&
+          position > previous.position + 1
+        ) {
+          openGaps.push({
+            socketId: input.socketId,
+            from: previous.position + 1,
+            to: position - 1,
+            afterOp: previous.opId,
+            beforeOp: op.id,
+            deliverOp: op.id,
+          });
+        }
+        last.set(key, { opId: op.id, position, subscribedBy: subscription.opId });
+        break;
+      }
+      case 'publish-mail':
+      case 'publish-post':
+        break;
+    }
+  }
+
+  let synced = 0;
+  let reported = 0;
+  for (const gap of openGaps) {
+    const coveredBySync = syncs.some(
+      (s) => s.socketId === gap.socketId && s.since < gap.from && s.through >= gap.to,
+    );
+    if (coveredBySync) {
+      synced += 1;
+      continue;
+    }
+    const wasReported = (reports.get(gap.socketId) ?? []).some((id) => id > gap.afterOp && id < gap.beforeOp);
+    if (wasReported) {
+      reported += 1;
+      continue;
+    }
+    return violation(
+      `Socket ${gap.socketId} skipped historyIds ${gap.from}..${gap.to} in its mailbox, never synced them and was never told.`,
+      { rule: 'gaps-synced-or-reported', gap },
+      stats(openGaps.length, synced, reported),
+    );
+  }
+  return {
+    valid: true,
+    summary:
+      `Checked ${deliveries} deliveries to ${sockets.size} sockets: all within their topics and filters, ` +
+      `no duplicate, no reordering per publisher; ${openGaps.length} mailbox gaps, ${synced} synced from history and ${reported} reported to the client.`,
+    details: stats(openGaps.length, synced, reported),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * A socket's bounded outgoing queue and what to do when it is full. The queue
+ * holds what could not be sent yet because the client has not acknowledged
+ * enough of what it already got; its bound is what keeps one slow client from
+ * growing the server's memory or delaying anyone else.
+ */
+
+/**
+ * - `drop-oldest`: keep the newest messages; the client learns how many it lost.
+ * - `coalesce`: keep only the newest message per key (one mailbox, one publisher):
+ *   a push is only a hint carrying a historyId, so the newest hint says it all.
+ * - `disconnect`: cut the client off; it reconnects and catches up from history.
+ */
+export type BackpressurePolicy = 'drop-oldest' | 'coalesce' | 'disconnect';
+export const backpressurePolicies: readonly BackpressurePolicy[] = ['drop-oldest', 'coalesce', 'disconnect'];
+
+export interface OutboxItem<T> {
+  /** Messages with the same key supersede each other under `coalesce`. */
+  readonly coalesceKey: string;
+  readonly value: T;
+}
+
+export type OfferResult<T> =
+  | { readonly kind: 'queued'; readonly items: readonly OutboxItem<T>[]; readonly dropped: number }
+  | { readonly kind: 'disconnect'; readonly items: readonly OutboxItem<T>[] };
+
+/** Adds one item to a queue of at most `capacity`, applying `policy` when it is full. */
+export function offer<T>(
+  items: readonly OutboxItem<T>[],
+  item: OutboxItem<T>,
+  policy: BackpressurePolicy,
+  capacity: number,
+): OfferResult<T> {
+  if (items.length < capacity) return { kind: 'queued', items: [...items, item], dropped: 0 };
+  switch (policy) {
+    case 'drop-oldest':
+      return {
+        kind: 'queued',
+        items: [...items.slice(items.length - capacity + 1), item],
+        dropped: items.length - capacity + 1,
+      };
+    case 'coalesce': {
+      // Older items with the new item's key are superseded; if every key is distinct, fall back to dropping the oldest.
+      const kept = items.filter((queued) => queued.coalesceKey !== item.coalesceKey);
+      const trimmed = kept.length < capacity ? kept : kept.slice(kept.length - capacity + 1);
+      return { kind: 'queued', items: [...trimmed, item], dropped: items.length + 1 - (trimmed.length + 1) };
+    }
+    case 'disconnect':
+      return { kind: 'disconnect', items };
+  }
+}
+
+/** Takes up to `count` items from the front, in order. */
+export function take<T>(
+  items: readonly OutboxItem<T>[],
+  count: number,
+): { readonly taken: readonly OutboxItem<T>[]; readonly rest: readonly OutboxItem<T>[] } {
+  return { taken: items.slice(0, count), rest: items.slice(count) };
+}
