@@ -1,51 +1,49 @@
 import { defineTopology } from '@kvs-lab/shared/topology';
+import type { PatternTopology, RedisNodeSpec, ServiceSpec } from '@kvs-lab/shared/topology';
 
-export const topology = defineTopology({
-  name: 'coordinator-ring',
-  title: 'Coordinator ring',
-  summary: 'ring membership, failure detection, leader election with terms, vector-clock versions',
-  cap: 'CP',
-  // Flipped to true by the pattern's issue (#8); until then `pnpm lab up` refuses it.
-  implemented: false,
-  issue: 8,
-  dir: 'patterns/coordinator-ring',
-  entry: 'src/main.ts',
-  portBlock: 7100,
-  redis: [
-    {
-      name: 'ring-1-redis',
-      port: 7111,
-      appendOnly: true,
-    },
-    {
-      name: 'ring-2-redis',
-      port: 7112,
-      appendOnly: true,
-    },
-    {
-      name: 'ring-3-redis',
-      port: 7113,
-      appendOnly: true,
-    },
-  ],
-  services: [
-    {
-      name: 'ring-1',
-      port: 7101,
-      redis: ['ring-1-redis'],
-      peers: ['ring-2', 'ring-3'],
-    },
-    {
-      name: 'ring-2',
-      port: 7102,
-      redis: ['ring-2-redis'],
-      peers: ['ring-1', 'ring-3'],
-    },
-    {
-      name: 'ring-3',
-      port: 7103,
-      redis: ['ring-3-redis'],
-      peers: ['ring-1', 'ring-2'],
-    },
-  ],
-});
+const portBlock = 7100;
+
+/** The node names of a ring of `size` nodes: ring-1 .. ring-N. */
+export function ringNodeNames(size: number): string[] {
+  return Array.from({ length: size }, (_, i) => `ring-${i + 1}`);
+}
+
+/**
+ * The ring at any size from 3 to 9: node ring-N serves on 710N and keeps its
+ * replica and election state in its own AOF Redis ring-N-redis on 711N; every
+ * node lists every other one as a peer (a node learns the ring size from PEERS).
+ */
+export function topologyOfSize(size: number): PatternTopology {
+  if (!Number.isInteger(size) || size < 3 || size > 9) {
+    throw new RangeError(`coordinator-ring runs 3 to 9 nodes, not ${size}`);
+  }
+  const names = ringNodeNames(size);
+  const redis: RedisNodeSpec[] = names.map((name, i) => ({
+    name: `${name}-redis`,
+    port: portBlock + 11 + i,
+    // A restarted node must keep its term and vote (and its log): Raft's promises live on disk.
+    appendOnly: true,
+  }));
+  const services: ServiceSpec[] = names.map((name, i) => ({
+    name,
+    port: portBlock + 1 + i,
+    redis: [`${name}-redis`],
+    peers: names.filter((other) => other !== name),
+  }));
+  return defineTopology({
+    name: 'coordinator-ring',
+    title: 'Coordinator ring',
+    summary: 'ring membership, failure detection, leader election with terms, vector-clock versions',
+    cap: 'CP',
+    // Flipped to true once the service runs (issue #8).
+    implemented: false,
+    issue: 8,
+    dir: 'patterns/coordinator-ring',
+    entry: 'src/main.ts',
+    portBlock,
+    redis,
+    services,
+  });
+}
+
+export const topology = topologyOfSize(3);
