@@ -1,40 +1,41 @@
 import { defineTopology } from '@kvs-lab/shared/topology';
+import type { PatternTopology } from '@kvs-lab/shared/topology';
 
-export const topology = defineTopology({
-  name: 'quorum-consistency',
-  title: 'Quorum consistency',
-  summary: 'W+R>N over N replicas, vector-clock siblings, hinted handoff, read repair, Merkle anti-entropy',
-  cap: 'AP',
-  // Flipped to true by the pattern's issue (#4); until then `pnpm lab up` refuses it.
-  implemented: false,
-  issue: 4,
-  dir: 'patterns/quorum-consistency',
-  entry: 'src/main.ts',
-  portBlock: 7400,
-  redis: [
-    {
-      name: 'replica-1',
-      port: 7411,
-    },
-    {
-      name: 'replica-2',
-      port: 7412,
-    },
-    {
-      name: 'replica-3',
-      port: 7413,
-    },
-  ],
-  services: [
-    {
-      name: 'quorum-a',
-      port: 7401,
-      redis: ['replica-1', 'replica-2', 'replica-3'],
-    },
-    {
-      name: 'quorum-b',
-      port: 7402,
-      redis: ['replica-1', 'replica-2', 'replica-3'],
-    },
-  ],
-});
+/** The largest lab: replica ports 7411..7419 stay inside the pattern's block, below nothing else. */
+const maxReplicas = 9;
+
+/**
+ * The lab with `size` replicas (replica-1 on 7411 .. replica-N on 741N) and two
+ * coordinators that each talk to every replica: N comes from the replica list,
+ * so the same code runs 3 or 5 replicas. Replicas keep an append-only file so a
+ * restarted replica comes back with its data, as a Dynamo node would.
+ */
+export function topologyOfSize(size: number): PatternTopology {
+  if (!Number.isSafeInteger(size) || size < 1 || size > maxReplicas) {
+    throw new RangeError(`quorum-consistency runs 1 to ${maxReplicas} replicas, got ${String(size)}`);
+  }
+  const replicas = Array.from({ length: size }, (_, i) => ({
+    name: `replica-${i + 1}`,
+    port: 7411 + i,
+    appendOnly: true,
+  }));
+  const names = replicas.map((r) => r.name);
+  return defineTopology({
+    name: 'quorum-consistency',
+    title: 'Quorum consistency',
+    summary: 'W+R>N over N replicas, vector-clock siblings, hinted handoff, read repair, Merkle anti-entropy',
+    cap: 'AP',
+    implemented: false,
+    issue: 4,
+    dir: 'patterns/quorum-consistency',
+    entry: 'src/main.ts',
+    portBlock: 7400,
+    redis: replicas,
+    services: [
+      { name: 'quorum-a', port: 7401, redis: names },
+      { name: 'quorum-b', port: 7402, redis: names },
+    ],
+  });
+}
+
+export const topology = topologyOfSize(3);

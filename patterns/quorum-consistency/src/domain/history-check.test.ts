@@ -1,0 +1,81 @@
+import { emptyClock, increment } from '@kvs-lab/shared/vector-clock';
+import type { VectorClock } from '@kvs-lab/shared/vector-clock';
+import { describe, expect, it } from 'vitest';
+import { checkKvHistory } from './history-check.ts';
+import type { KvOperation } from './history-check.ts';
+
+const settings = { n: 3, w: 2, r: 2, policy: 'vector-clock' };
+let nextId = 1;
+const write = (at: [number, number], clock: VectorClock, isDelete = false, key = 'k'): KvOperation => ({
+  id: nextId++,
+  kind: 'write',
+  input: { key, isDelete, ...settings },
+  invokedAt: at[0],
+  completedAt: at[1],
+  outcome: 'ok',
+  output: { clocks: [clock] },
+});
+const read = (at: [number, number], clocks: VectorClock[], overrides = {}): KvOperation => ({
+  id: nextId++,
+  kind: 'read',
+  input: { key: 'k', ...settings, ...overrides },
+  invokedAt: at[0],
+  completedAt: at[1],
+  outcome: 'ok',
+  output: { clocks },
+});
+
+const a1 = increment(emptyClock(), 'quorum-a');
+const a2 = increment(a1, 'quorum-a');
+const b1 = increment(emptyClock(), 'quorum-b');
+
+describe('checkKvHistory', () => {
+  it('when each read returns the latest acknowledged write or a descendant, then the history is valid', () => {
+    const verdict = checkKvHistory([
+      write([0, 1], a1),
+      read([2, 3], [a1]),
+      write([4, 5], a2),
+      read([6, 7], [a2]),
+    ]);
+    expect(verdict.valid).toBe(true);
+  });
+
+  it('when a read returns siblings that include the write, then it is reflected', () => {
+    expect(checkKvHistory([write([0, 1], a1), write([0, 1], b1), read([2, 3], [a1, b1])]).valid).toBe(true);
+  });
+
+  it('when a read after an acknowledged write returns an older version, then it is named as a stale read', () => {
+    const verdict = checkKvHistory([
+      write([0, 1], a1),
+      write([2, 3], a2),
+      read([4, 5], [a1], { w: 1, r: 1 }),
+    ]);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.summary).toMatch(/stale read/);
+  });
+
+  it('a read concurrent with a write may miss it', () => {
+    expect(checkKvHistory([write([0, 1], a1), write([2, 10], a2), read([5, 6], [a1])]).valid).toBe(true);
+  });
+
+  it('when a concurrent write erased another under last-write-wins, then the loss is reported', () => {
+    const verdict = checkKvHistory([
+      write([0, 1], a1),
+      write([0, 1], b1),
+      read([2, 3], [b1], { policy: 'lww' }),
+    ]);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.summary).toMatch(/lost write/);
+  });
+
+  it('an acknowledged delete is reflected by its tombstone or by the key being gone', () => {
+    const tomb = increment(a1, 'quorum-a');
+    expect(checkKvHistory([write([0, 1], a1), write([2, 3], tomb, true), read([4, 5], [])]).valid).toBe(true);
+    expect(checkKvHistory([write([0, 1], a1), read([4, 5], [])]).valid).toBe(false);
+  });
+
+  it('failed and indeterminate operations impose nothing', () => {
+    const failed: KvOperation = { ...write([0, 1], a2), outcome: 'indeterminate' };
+    expect(checkKvHistory([write([0, 1], a1), failed, read([2, 3], [a1])]).valid).toBe(true);
+  });
+});

@@ -1,0 +1,113 @@
+import { descends } from '@kvs-lab/shared/vector-clock';
+import type { VectorClock } from '@kvs-lab/shared/vector-clock';
+
+/**
+ * The checker behind `GET /check`. Its promise, in plain words: a read that
+ * began after a write was acknowledged returns that write, or a sibling set
+ * that contains it, or a version that causally supersedes it (a later write or
+ * delete made with its context). A delete is also satisfied by a key that is
+ * gone altogether (its tombstone collected).
+ *
+ * With W + R > N and strict quorums this holds; with W + R <= N a read can
+ * miss the write (a stale read), and under last-write-wins a concurrent write
+ * can erase it (a lost write): the checker names the first such read.
+ */
+
+export interface KvOperationInput {
+  readonly key: string;
+  /** For writes: whether it was a delete. */
+  readonly isDelete?: boolean;
+  /** The quorum settings the coordinator used, to explain a violation. */
+  readonly n: number;
+  readonly w: number;
+  readonly r: number;
+  readonly policy: string;
+}
+
+/** A write's output is its own clock; a read's is the clocks of every version it returned (tombstones too). */
+export interface KvOperationOutput {
+  readonly clocks: readonly VectorClock[];
+}
+
+export interface KvOperation {
+  readonly id: number;
+  readonly kind: string;
+  readonly input: KvOperationInput;
+  readonly invokedAt: number;
+  readonly completedAt?: number;
+  readonly outcome?: 'ok' | 'fail' | 'indeterminate';
+  readonly output?: KvOperationOutput;
+}
+
+export type KvVerdict =
+  | { readonly valid: true; readonly summary: string }
+  | { readonly valid: false; readonly summary: string; readonly firstViolation: unknown };
+
+interface AckedWrite {
+  readonly op: KvOperation;
+  readonly clock: VectorClock;
+}
+
+/** Checks the promise key by key; reads and writes are matched by real time (completion before invocation). */
+export function checkKvHistory(operations: readonly KvOperation[]): KvVerdict {
+  const done = operations.filter((op) => op.outcome === 'ok' && op.output && op.completedAt !== undefined);
+  const keys = new Set(done.map((op) => op.input.key));
+  let writes = 0;
+  let reads = 0;
+  for (const key of keys) {
+    const ofKey = done.filter((op) => op.input.key === key);
+    const acked = ofKey
+      .filter((op) => op.kind === 'write' && op.output?.clocks[0] !== undefined)
+      .map((op) => ({ op, clock: op.output?.clocks[0] as VectorClock }))
+      .sort((a, b) => (a.op.completedAt ?? 0) - (b.op.completedAt ?? 0));
+    const keyReads = ofKey.filter((op) => op.kind === 'read').sort((a, b) => a.invokedAt - b.invokedAt);
+    writes += acked.length;
+    reads += keyReads.length;
+    // The acknowledged writes no other acknowledged write has superseded yet: what a read must reflect.
+    let frontier: AckedWrite[] = [];
+    let next = 0;
+    for (const read of keyReads) {
+      while (next < acked.length && (acked[next]?.op.completedAt ?? Infinity) < read.invokedAt) {
+        frontier = addToFrontier(frontier, acked[next] as AckedWrite);
+        next += 1;
+      }
+      const returned = read.output?.clocks ?? [];
+      for (const write of frontier) {
+        const isReflected =
+          returned.some((clock) => descends(clock, write.clock)) ||
+          (write.op.input.isDelete === true && returned.length === 0);
+        if (!isReflected) return violation(key, write.op, read);
+      }
+    }
+  }
+  return {
+    valid: true,
+    summary:
+      `Checked ${writes} acknowledged writes and ${reads} reads over ${keys.size} keys: every read that began ` +
+      'after a write was acknowledged returned it, a sibling set containing it, or a version that supersedes it.',
+  };
+}
+
+function addToFrontier(frontier: readonly AckedWrite[], write: AckedWrite): AckedWrite[] {
+  if (frontier.some((kept) => descends(kept.clock, write.clock))) return [...frontier];
+  return [...frontier.filter((kept) => !descends(write.clock, kept.clock)), write];
+}
+
+function violation(key: string, write: KvOperation, read: KvOperation): KvVerdict {
+  const { n, w, r, policy } = read.input;
+  const why =
+    policy === 'lww'
+      ? 'Under last-write-wins a concurrent write with a later timestamp erases it: a lost write.'
+      : w + r > n
+        ? 'The quorums overlapped (W + R > N), so a replica that held it was missed or lost it: look for a sloppy quorum, a flushed replica or a collected tombstone.'
+        : `W=${w} + R=${r} <= N=${n}: the read quorum need not include a replica that took the write, so this is a stale read.`;
+  return {
+    valid: false,
+    summary: `Read #${read.id} of "${key}" began after ${write.input.isDelete ? 'delete' : 'write'} #${write.id} was acknowledged but returned neither it nor anything that supersedes it. ${why}`,
+    firstViolation: {
+      key,
+      write: { id: write.id, completedAt: write.completedAt, clock: write.output?.clocks[0] },
+      read: { id: read.id, invokedAt: read.invokedAt, clocks: read.output?.clocks, n, w, r, policy },
+    },
+  };
+}
