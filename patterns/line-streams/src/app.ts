@@ -1,0 +1,169 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import { History, mountCheck } from '@kvs-lab/shared/history';
+import { mountLiveView } from '@kvs-lab/shared/live-view';
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import { redisReadinessChecks } from '@kvs-lab/shared/redis';
+import { createService, z } from '@kvs-lab/shared/service';
+import type { ChaosFault, Service } from '@kvs-lab/shared/service';
+import type { StreamSettings } from './config.ts';
+import { mountRoutes } from './http/routes.ts';
+import { LineStreamsService } from './line-streams-service.ts';
+import type { LineInput, LineOutput } from './line-streams-service.ts';
+import type { LineStreamsEvent, LineStreamsLiveEvents } from './realtime/events.ts';
+import { readLiveState } from './realtime/live-state.ts';
+import { keys } from './store/keys.ts';
+import { StreamStore } from './store/stream-store.ts';
+import { DeliveryWorker } from './worker/delivery-worker.ts';
+
+export interface AppDeps {
+  readonly node: RedisNode;
+  readonly settings: StreamSettings;
+  readonly logger?: Service['logger'];
+  /** What the crash-before-ack fault does; a real worker exits, a test abandons the loop. */
+  readonly onCrash?: () => void;
+}
+
+export interface LineStreamsApp {
+  readonly service: Service;
+  readonly worker: DeliveryWorker | undefined;
+  readonly store: StreamStore;
+}
+
+/** Builds one instance (API or worker: the same app, a worker also consumes); does not listen. */
+export function createApp(deps: AppDeps): LineStreamsApp {
+  const { node, settings } = deps;
+  const store = new StreamStore(node);
+  const faultState: { poison?: string; crash?: number } = {};
+  let worker: DeliveryWorker | undefined;
+
+  const faults: ChaosFault[] =
+    settings.ROLE === 'worker'
+      ? [
+          {
+            name: 'poison',
+            description:
+              "This worker's handler fails on every message whose text contains `textContains`: a poison message. It is retried through claims until maxDeliveries, then dead-lettered.",
+            params: z.strictObject({ textContains: z.string().min(1).max(200) }),
+            inject: (params: { textContains: string }) => {
+              faultState.poison = params.textContains;
+            },
+            heal: () => {
+              delete faultState.poison;
+            },
+            state: () => (faultState.poison === undefined ? null : { textContains: faultState.poison }),
+          },
+          {
+            name: 'crash-before-ack',
+            description:
+              'After applying `afterEffects` more effects, this worker crashes (the process exits) before acking them: its entries stay in the PEL for the other worker to claim.',
+            params: z.strictObject({ afterEffects: z.number().int().min(1).max(10_000).default(1) }),
+            inject: (params: { afterEffects: number }) => worker?.armCrash(params.afterEffects),
+            heal: () => worker?.armCrash(undefined),
+            state: () => (worker?.crashArmed === undefined ? null : { afterEffects: worker.crashArmed }),
+          },
+        ]
+      : [];
+
+  const service = createService({
+    name: 'line-streams',
+    instance: settings.SERVICE_NAME,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    description: `LINE-style messaging on Redis Streams: rooms are streams, workers in the consumer group \`${settings.DELIVERY_GROUP}\` deliver to inboxes at least once with an idempotent effect. Instance \`${settings.SERVICE_NAME}\` (${settings.ROLE}).`,
+    readiness: redisReadinessChecks([node]),
+    links: [node],
+    faults,
+  });
+  const live = mountLiveView<LineStreamsLiveEvents>(service, {
+    pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    snapshot: () => readLiveState(store, settings.DELIVERY_GROUP),
+  });
+
+  // Rare events go through Redis so every instance's page sees every worker's claims and dead letters.
+  const announce = (event: LineStreamsEvent, scope: 'local' | 'everywhere'): void => {
+    if (scope === 'local') live.emit(event.event, event.payload);
+    else
+      store.publish(event).catch((error: unknown) => service.logger.warn({ err: error }, 'publish failed'));
+  };
+  let subscriber: Redis | undefined;
+  let isClosed = false;
+  const subscribe = async (): Promise<void> => {
+    while (!isClosed && !subscriber) {
+      try {
+        const client = await node.blockingClient();
+        client.on('message', (_channel: string, text: string) => {
+          const event = JSON.parse(text) as LineStreamsEvent;
+          live.emit(event.event, event.payload);
+        });
+        await client.subscribe(keys.events);
+        if (isClosed) client.disconnect();
+        else subscriber = client;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  };
+  void subscribe();
+  const poll = setInterval(() => {
+    if (live.namespace.sockets.size === 0) return;
+    readLiveState(store, settings.DELIVERY_GROUP).then(
+      (state) => live.emit('streams:state', state),
+      () => undefined,
+    );
+  }, settings.LIVE_POLL_MS);
+  poll.unref();
+
+  const history = new History<LineInput, LineOutput>();
+  const streams = new LineStreamsService(store, settings, history, announce);
+  mountCheck(service, { history, check: (operations) => streams.check(operations) });
+
+  if (settings.ROLE === 'worker') {
+    worker = new DeliveryWorker({
+      store,
+      group: settings.DELIVERY_GROUP,
+      consumer: settings.SERVICE_NAME,
+      readCount: settings.READ_COUNT,
+      readBlockMs: settings.READ_BLOCK_MS,
+      claimMinIdleMs: settings.CLAIM_MIN_IDLE_MS,
+      claimIntervalMs: settings.CLAIM_INTERVAL_MS,
+      maxDeliveries: settings.MAX_DELIVERIES,
+      inboxMaxLen: settings.INBOX_MAX_LEN,
+      logger: service.logger,
+      isPoison: (entry) => faultState.poison !== undefined && entry.text.includes(faultState.poison),
+      publish: (event) => announce(event, 'everywhere'),
+      onCrash: deps.onCrash ?? (() => process.exit(1)),
+    });
+    worker.start();
+  }
+
+  const stats = async () => ({
+    instance: settings.SERVICE_NAME,
+    role: settings.ROLE,
+    rooms: (await store.rooms()).length,
+    deadLetters: await store.deadLetterCount(),
+    counters: await store.counters(),
+    worker: worker ? { ...worker.stats, held: worker.heldCount } : null,
+    settings: {
+      group: settings.DELIVERY_GROUP,
+      roomMaxLen: settings.ROOM_MAX_LEN,
+      maxTextBytes: settings.MAX_TEXT_BYTES,
+      dedupTtlMs: settings.DEDUP_TTL_MS,
+      rateLimit: settings.RATE_LIMIT,
+      rateWindowMs: settings.RATE_WINDOW_MS,
+      maxDeliveries: settings.MAX_DELIVERIES,
+      claimMinIdleMs: settings.CLAIM_MIN_IDLE_MS,
+      inboxMaxLen: settings.INBOX_MAX_LEN,
+    },
+  });
+  mountRoutes(service, streams, stats);
+
+  service.onClose(async () => {
+    isClosed = true;
+    clearInterval(poll);
+    await worker?.stop();
+    subscriber?.disconnect();
+    await node.close();
+  });
+  return { service, worker, store };
+}

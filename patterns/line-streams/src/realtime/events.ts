@@ -1,0 +1,49 @@
+/**
+ * The live view's typed events (`entity:action`). Rare events travel over a
+ * Redis pub/sub channel so every instance's page shows what any worker did;
+ * `message:sent` and `streams:state` are emitted by the instance that has them.
+ */
+
+export interface LiveState {
+  readonly at: number;
+  readonly group: string;
+  readonly rooms: readonly {
+    room: string;
+    length: number;
+    appliedId: string | null;
+    lastDeliveredId: string | null;
+    lag: number | null;
+    pending: number;
+    tail: readonly { id: string; senderId: string; text: string }[];
+  }[];
+  readonly consumers: readonly { name: string; pending: number; idleMs: number }[];
+  readonly pending: readonly {
+    room: string;
+    id: string;
+    consumer: string;
+    idleMs: number;
+    deliveries: number;
+  }[];
+  readonly deadLetters: readonly { deadLetterId: string; room: string; originalId: string; reason: string }[];
+  readonly deadLetterCount: number;
+  readonly unread: Readonly<Record<string, number>>;
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+export interface LineStreamsEventMap {
+  'message:sent': { room: string; id: string; senderId: string; duplicate: boolean; evicted: number };
+  'message:evicted': { room: string; evicted: number; undelivered: number };
+  'entry:claimed': { consumer: string; room: string; ids: string[] };
+  'entry:failed': { consumer: string; room: string; id: string; deliveries: number };
+  'entry:dead-lettered': { room: string; id: string; reason: string; deliveries: number };
+  'entry:replayed': { deadLetterId: string; room: string; id: string };
+  'streams:state': LiveState;
+}
+
+/** The map the live-view kit is typed with. */
+export type LineStreamsLiveEvents = LineStreamsEventMap & { [event: `${string}:${string}`]: unknown };
+
+/** An event as it travels on the pub/sub channel. */
+export type LineStreamsEvent = {
+  [K in keyof LineStreamsEventMap]: { event: K; payload: LineStreamsEventMap[K] };
+}[keyof LineStreamsEventMap];

@@ -1,0 +1,62 @@
+import type { StreamStore } from '../store/stream-store.ts';
+import type { LiveState } from './events.ts';
+
+const maxRooms = 12;
+const tailLength = 12;
+
+/** What the live view draws, read from Redis: any instance can serve it. */
+export async function readLiveState(store: StreamStore, group: string): Promise<LiveState> {
+  const [roomNames, marks, counters, deadLetters, deadLetterCount, onRooms] = await Promise.all([
+    store.rooms(),
+    store.appliedMarks(),
+    store.counters(),
+    store.deadLetters(10),
+    store.deadLetterCount(),
+    store.groupOnRooms(group),
+  ]);
+  const shown = roomNames.slice(0, maxRooms);
+  const groupOf = new Map(onRooms.map((g) => [g.room, g]));
+  const rooms = await Promise.all(
+    shown.map(async (room) => {
+      const [info, tail] = await Promise.all([store.roomInfo(room), store.tail(room, tailLength)]);
+      const g = groupOf.get(room);
+      return {
+        room,
+        length: info.length,
+        appliedId: marks[room] ?? null,
+        lastDeliveredId: g?.lastDeliveredId ?? null,
+        lag: g?.lag ?? null,
+        pending: g?.pending ?? 0,
+        tail: tail.map((m) => ({ id: m.id, senderId: m.senderId, text: m.text.slice(0, 40) })),
+      };
+    }),
+  );
+  const consumers = new Map<string, { name: string; pending: number; idleMs: number }>();
+  for (const g of onRooms) {
+    for (const c of g.consumers) {
+      const seen = consumers.get(c.name);
+      consumers.set(c.name, {
+        name: c.name,
+        pending: (seen?.pending ?? 0) + c.pending,
+        idleMs: Math.min(seen?.idleMs ?? Number.MAX_SAFE_INTEGER, c.idleMs),
+      });
+    }
+  }
+  const members = [...new Set((await Promise.all(shown.map((r) => store.members(r)))).flat())].slice(0, 40);
+  return {
+    at: Date.now(),
+    group,
+    rooms,
+    consumers: [...consumers.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    pending: (await store.pending(group, 20)).slice(0, 50),
+    deadLetters: deadLetters.map((d) => ({
+      deadLetterId: d.deadLetterId,
+      room: d.room,
+      originalId: d.originalId,
+      reason: d.reason,
+    })),
+    deadLetterCount,
+    unread: await store.unreadCounts(members),
+    counters,
+  };
+}

@@ -1,0 +1,293 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { Service } from '@kvs-lab/shared/service';
+import { stepAfter } from '../domain/delivery-outcome.ts';
+import { orderByRoom, recipientsOf } from '../domain/room-order.ts';
+import type { HeldEntry } from '../domain/room-order.ts';
+import type { StreamStore } from '../store/stream-store.ts';
+import type { LineStreamsEvent } from '../realtime/events.ts';
+
+export interface DeliveryWorkerOptions {
+  readonly store: StreamStore;
+  readonly group: string;
+  readonly consumer: string;
+  readonly readCount: number;
+  readonly readBlockMs: number;
+  readonly claimMinIdleMs: number;
+  readonly claimIntervalMs: number;
+  readonly maxDeliveries: number;
+  readonly inboxMaxLen: number;
+  readonly logger: Service['logger'];
+  /** The handler "fails" on these entries (the poison fault). */
+  readonly isPoison: (entry: HeldEntry) => boolean;
+  /** Rare events for every live view (claims, dead letters, crashes). */
+  readonly publish: (event: LineStreamsEvent) => void;
+  /** What a crash is: process.exit in a real worker, abandoning the loop in an in-process test. */
+  readonly onCrash: () => void;
+}
+
+export interface WorkerStats {
+  read: number;
+  claimed: number;
+  applied: number;
+  duplicates: number;
+  gone: number;
+  deadLettered: number;
+  failed: number;
+  waitsForOrder: number;
+  acked: number;
+  errors: number;
+}
+
+class CrashSignal extends Error {}
+
+const roomsCacheMs = 500;
+
+/**
+ * One consumer of the `delivery` group: reads new entries of every room,
+ * recovers idle ones from the PEL (XAUTOCLAIM), applies each entry's effect
+ * through deliver.lua in room order, and acks after the effect. A crash
+ * between effect and ack is allowed: the redelivery finds the applied mark.
+ */
+export class DeliveryWorker {
+  readonly stats: WorkerStats = {
+    read: 0,
+    claimed: 0,
+    applied: 0,
+    duplicates: 0,
+    gone: 0,
+    deadLettered: 0,
+    failed: 0,
+    waitsForOrder: 0,
+    acked: 0,
+    errors: 0,
+  };
+  private readonly held = new Map<string, HeldEntry>();
+  private isRunning = false;
+  private isCrashed = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private blocking: Redis | undefined;
+  private rooms: { names: string[]; at: number } = { names: [], at: 0 };
+  private lastClaimAt = 0;
+  private lastHeartbeatAt = 0;
+  /** The crash-before-ack fault: crash after this many more effects, before their ack. */
+  private crashAfterEffects: number | undefined;
+
+  private readonly options: DeliveryWorkerOptions;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.options = options;
+  }
+
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  get crashArmed(): number | undefined {
+    return this.crashAfterEffects;
+  }
+
+  armCrash(afterEffects: number | undefined): void {
+    this.crashAfterEffects = afterEffects;
+  }
+
+  start(): void {
+    if (this.isRunning) return;
+    this.isRunning = true;
+    this.isCrashed = false;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops after the current step; entries it holds stay in the PEL for a claim. */
+  async stop(): Promise<void> {
+    this.isRunning = false;
+    this.blocking?.disconnect();
+    this.blocking = undefined;
+    await this.loopDone;
+    this.held.clear();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.isRunning) {
+      try {
+        await this.step();
+      } catch (error) {
+        if (error instanceof CrashSignal || !this.isRunning) break;
+        this.stats.errors += 1;
+        this.options.logger.warn({ err: error }, 'delivery step failed; retrying');
+        this.blocking?.disconnect();
+        this.blocking = undefined;
+        await sleep(200);
+      }
+    }
+  }
+
+  private async step(): Promise<void> {
+    const { store, group, consumer } = this.options;
+    const rooms = await this.currentRooms();
+    if (rooms.length === 0) {
+      await sleep(this.options.readBlockMs);
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastClaimAt >= this.options.claimIntervalMs) {
+      this.lastClaimAt = now;
+      await this.recover(rooms);
+    }
+    if (this.held.size > 0 && now - this.lastHeartbeatAt >= this.options.claimMinIdleMs / 3) {
+      this.lastHeartbeatAt = now;
+      await this.heartbeat();
+    }
+    if (this.held.size < this.options.readCount) {
+      // With entries waiting for an older one held elsewhere, poll instead of blocking long.
+      const blockMs = this.held.size === 0 ? this.options.readBlockMs : 10;
+      const client = await this.blockingClient();
+      const fresh = await store.readGroup(
+        client,
+        group,
+        consumer,
+        rooms,
+        this.options.readCount - this.held.size,
+        blockMs,
+      );
+      this.stats.read += fresh.length;
+      for (const m of fresh) this.hold(m);
+    }
+    if (!this.isRunning) return;
+    await this.processHeld();
+  }
+
+  private hold(entry: HeldEntry): void {
+    this.held.set(`${entry.room}/${entry.id}`, {
+      room: entry.room,
+      id: entry.id,
+      senderId: entry.senderId,
+      text: entry.text,
+    });
+  }
+
+  private async currentRooms(): Promise<string[]> {
+    if (Date.now() - this.rooms.at > roomsCacheMs) {
+      this.rooms = { names: await this.options.store.rooms(), at: Date.now() };
+    }
+    return this.rooms.names;
+  }
+
+  private async blockingClient(): Promise<Redis> {
+    this.blocking ??= await this.options.store.node.blockingClient();
+    return this.blocking;
+  }
+
+  /** XAUTOCLAIM: entries idle past claimMinIdleMs (a dead consumer's, or a released poison one). */
+  private async recover(rooms: readonly string[]): Promise<void> {
+    const { store, group, consumer, claimMinIdleMs } = this.options;
+    const { claimed } = await store.claim(group, consumer, claimMinIdleMs, rooms, 100);
+    if (claimed.length === 0) return;
+    this.stats.claimed += claimed.length;
+    for (const m of claimed) this.hold(m);
+    for (const [room, entries] of orderByRoom(claimed)) {
+      this.options.publish({
+        event: 'entry:claimed',
+        payload: { consumer, room, ids: entries.map((e) => e.id) },
+      });
+    }
+  }
+
+  /** Keeps held entries from looking idle, so nobody claims what this worker still works on. */
+  private async heartbeat(): Promise<void> {
+    for (const [room, entries] of orderByRoom(this.held.values())) {
+      await this.options.store.heartbeat(
+        this.options.group,
+        this.options.consumer,
+        room,
+        entries.map((e) => e.id),
+      );
+    }
+  }
+
+  private async processHeld(): Promise<void> {
+    const { store, group, consumer } = this.options;
+    for (const [room, entries] of orderByRoom(this.held.values())) {
+      const members = await store.members(room);
+      const toAck: string[] = [];
+      try {
+        for (const entry of entries) {
+          const isPoison = this.options.isPoison(entry);
+          const result = await store.deliver({
+            group,
+            room,
+            id: entry.id,
+            recipients: recipientsOf(members, entry.senderId),
+            maxDeliveries: this.options.maxDeliveries,
+            handlerFailed: isPoison,
+            inboxMaxLen: this.options.inboxMaxLen,
+            consumer,
+            now: Date.now(),
+          });
+          this.count(entry, result);
+          if (result.outcome === 'APPLIED') this.maybeCrash();
+          const next = stepAfter(result.outcome);
+          if (next.ack) toAck.push(entry.id);
+          if (next.release) this.held.delete(`${room}/${entry.id}`);
+          if (!next.continueRoom) break;
+        }
+      } finally {
+        if (toAck.length > 0 && !this.isCrashed) {
+          this.stats.acked += await store.ack(group, room, toAck);
+        }
+      }
+    }
+  }
+
+  private count(entry: HeldEntry, result: { outcome: string; deliveries: number; skipped: number }): void {
+    const { consumer } = this.options;
+    switch (result.outcome) {
+      case 'APPLIED':
+        this.stats.applied += 1;
+        break;
+      case 'DUPLICATE':
+        this.stats.duplicates += 1;
+        break;
+      case 'GONE':
+        this.stats.gone += 1;
+        break;
+      case 'NOT_YET':
+        this.stats.waitsForOrder += 1;
+        break;
+      case 'FAILED':
+        this.stats.failed += 1;
+        this.options.publish({
+          event: 'entry:failed',
+          payload: { consumer, room: entry.room, id: entry.id, deliveries: result.deliveries },
+        });
+        break;
+      case 'DEAD_LETTERED':
+        this.stats.deadLettered += 1;
+        this.options.publish({
+          event: 'entry:dead-lettered',
+          payload: {
+            room: entry.room,
+            id: entry.id,
+            reason: 'max-deliveries',
+            deliveries: result.deliveries,
+          },
+        });
+        break;
+    }
+  }
+
+  /** The crash-before-ack fault: the effect is in Redis, the ack never comes. */
+  private maybeCrash(): void {
+    if (this.crashAfterEffects === undefined) return;
+    this.crashAfterEffects -= 1;
+    if (this.crashAfterEffects > 0) return;
+    this.crashAfterEffects = undefined;
+    this.isCrashed = true;
+    this.isRunning = false;
+    this.options.logger.warn({ consumer: this.options.consumer }, 'crash-before-ack fault: crashing now');
+    this.blocking?.disconnect();
+    this.blocking = undefined;
+    this.options.onCrash();
+    throw new CrashSignal('crashed before ack');
+  }
+}
