@@ -5,8 +5,7 @@ export const topology = defineTopology({
   title: 'Distributed lock',
   summary: 'Redlock over 5 Redis nodes, TTL leases, fencing tokens, fair wait queue',
   cap: 'CP',
-  // Flipped to true by the pattern's issue (#3); until then `pnpm lab up` refuses it.
-  implemented: false,
+  implemented: true,
   issue: 3,
   dir: 'patterns/distributed-lock',
   entry: 'src/main.ts',
@@ -37,17 +36,23 @@ export const topology = defineTopology({
       port: 7615,
       appendOnly: true,
     },
+    // The protected resource: a separate store that checks fencing tokens itself.
+    {
+      name: 'fenced-store',
+      port: 7620,
+      appendOnly: true,
+    },
   ],
   services: [
     {
       name: 'lock-a',
       port: 7601,
-      redis: ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'],
+      redis: ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5', 'fenced-store'],
     },
     {
       name: 'lock-b',
       port: 7602,
-      redis: ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'],
+      redis: ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5', 'fenced-store'],
     },
   ],
 });

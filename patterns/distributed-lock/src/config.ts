@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { parseRedisNodes } from '@kvs-lab/shared/redis';
+import type { RedisNodeAddress } from '@kvs-lab/shared/redis';
+import { topology } from './topology.ts';
+
+const defaultRedisNodes = topology.redis.map((n) => `${n.name}=redis://127.0.0.1:${n.port}`).join(',');
+
+const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
+
+/** Every setting of the service, from the environment, each with a default; read once at start-up. */
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(7601),
+    SERVICE_NAME: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .default('lock-a'),
+    REDIS_NODES: z.string().default(defaultRedisNodes),
+    RESOURCE_NODE: z.string().default('fenced-store'),
+    MAX_TTL_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+    MAX_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(30_000),
+    CLOCK_DRIFT_FACTOR: z.coerce.number().min(0).max(0.5).default(0.01),
+    QUEUE_POLL_MS: z.coerce.number().int().min(5).max(5_000).default(50),
+    QUEUE_LEASE_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+    RESTART_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+    FENCING_CHECK: onOff.default(true),
+  })
+  .transform((env) => ({
+    port: env.PORT,
+    instance: env.SERVICE_NAME,
+    redisNodes: env.REDIS_NODES,
+    resourceNode: env.RESOURCE_NODE,
+    maxTtlMs: env.MAX_TTL_MS,
+    maxWaitMs: env.MAX_WAIT_MS,
+    driftFactor: env.CLOCK_DRIFT_FACTOR,
+    queuePollMs: env.QUEUE_POLL_MS,
+    queueLeaseMs: env.QUEUE_LEASE_MS,
+    // The Redlock spec: a node that restarts without its data stays out for at least the longest TTL.
+    restartDelayMs: env.RESTART_DELAY_MS ?? env.MAX_TTL_MS,
+    isFencingCheckOn: env.FENCING_CHECK,
+  }));
+
+export type LockConfig = z.output<typeof envSchema>;
+
+/** The lock nodes and the protected resource's node, split out of REDIS_NODES. */
+export function splitNodes(config: LockConfig): {
+  lockNodes: RedisNodeAddress[];
+  resourceNode: RedisNodeAddress;
+} {
+  const all = parseRedisNodes(config.redisNodes);
+  const resourceNode = all.find((n) => n.name === config.resourceNode);
+  if (!resourceNode) {
+    throw new Error(
+      `RESOURCE_NODE=${config.resourceNode} is not among REDIS_NODES (${all.map((n) => n.name).join(', ')})`,
+    );
+  }
+  const lockNodes = all.filter((n) => n !== resourceNode);
+  if (lockNodes.length < 1) throw new Error('REDIS_NODES names no lock node besides RESOURCE_NODE');
+  return { lockNodes, resourceNode };
+}
+
+/** Parses the environment, or throws one message naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LockConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The defaults, with overrides: for tests and the benchmark. */
+export function configWith(overrides: Partial<LockConfig> = {}): LockConfig {
+  return { ...loadConfig({}), ...overrides };
+}

@@ -1,0 +1,39 @@
+import { quorumSize } from './quorum.ts';
+
+/** One node's answer to "release / extend my lease": it was ours and it is done, it was not ours, or no answer. */
+export type LeaseReply =
+  | { readonly node: string; readonly kind: 'applied' }
+  | { readonly node: string; readonly kind: 'not-ours' }
+  | { readonly node: string; readonly kind: 'unreachable' };
+
+export type ReleaseDecision =
+  | { readonly kind: 'released'; readonly nodes: readonly string[] }
+  /** A majority answered and none held this token: whoever sent it holds nothing, and nothing changed. */
+  | { readonly kind: 'not-holder' }
+  | { readonly kind: 'quorum-unavailable'; readonly reachable: number; readonly needed: number };
+
+/** A release is done once our lease is gone from every node that had it; leftovers on dead nodes expire. */
+export function tallyRelease(replies: readonly LeaseReply[], nodeCount: number): ReleaseDecision {
+  const needed = quorumSize(nodeCount);
+  const nodes = replies.filter((r) => r.kind === 'applied').map((r) => r.node);
+  if (nodes.length > 0) return { kind: 'released', nodes };
+  const reachable = replies.filter((r) => r.kind !== 'unreachable').length;
+  // Fewer than a majority answered: the lease may live on the silent majority, so say nothing definite.
+  if (reachable < needed) return { kind: 'quorum-unavailable', reachable, needed };
+  return { kind: 'not-holder' };
+}
+
+export type ExtendDecision =
+  | { readonly kind: 'extended'; readonly nodes: readonly string[] }
+  | { readonly kind: 'lost'; readonly extendedOn: number; readonly needed: number }
+  | { readonly kind: 'quorum-unavailable'; readonly reachable: number; readonly needed: number };
+
+/** An extension holds only if a majority still had our lease: otherwise it expired or was taken. */
+export function tallyExtend(replies: readonly LeaseReply[], nodeCount: number): ExtendDecision {
+  const needed = quorumSize(nodeCount);
+  const nodes = replies.filter((r) => r.kind === 'applied').map((r) => r.node);
+  if (nodes.length >= needed) return { kind: 'extended', nodes };
+  const reachable = replies.filter((r) => r.kind !== 'unreachable').length;
+  if (reachable < needed) return { kind: 'quorum-unavailable', reachable, needed };
+  return { kind: 'lost', extendedOn: nodes.length, needed };
+}

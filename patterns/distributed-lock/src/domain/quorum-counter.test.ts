@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '@kvs-lab/shared/testing';
+import { proposeNext, tallyRaise } from './quorum-counter.ts';
+import type { RaiseReply } from './quorum-counter.ts';
+import { quorumSize } from './quorum.ts';
+
+/** Five in-memory counters with the raise rule of raise-counter.lua, and nodes that go down. */
+function simulate(seed: number, issuances: number) {
+  const random = seededRandom(seed);
+  const values = [0, 0, 0, 0, 0];
+  const issued: number[] = [];
+  for (let i = 0; i < issuances; i++) {
+    // Up to two nodes are down for this issuance, a different pair each time.
+    const down = new Set<number>();
+    while (down.size < Math.floor(random() * 3)) down.add(Math.floor(random() * 5));
+    const up = values.map((_, n) => n).filter((n) => !down.has(n));
+    // The read: any majority of the nodes that are up (here: a random one).
+    const readers = [...up].sort(() => random() - 0.5).slice(0, quorumSize(5));
+    let proposed = proposeNext(readers.map((n) => values[n] ?? 0));
+    for (;;) {
+      const replies: RaiseReply[] = values.map((v, n) => {
+        if (down.has(n)) return { node: String(n), kind: 'unreachable' };
+        if (v >= proposed) return { node: String(n), kind: 'behind', current: v };
+        values[n] = proposed;
+        return { node: String(n), kind: 'raised' };
+      });
+      const decision = tallyRaise(proposed, replies, 5);
+      if (decision.kind === 'issued') {
+        issued.push(decision.value);
+        break;
+      }
+      if (decision.kind !== 'retry') throw new Error('a majority was up');
+      proposed = decision.next;
+    }
+  }
+  return issued;
+}
+
+describe('quorum counter', () => {
+  it('when up to 2 of 5 nodes are down at each issuance (a different pair each time), then numbers strictly increase', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const issued = simulate(seed, 300);
+      for (let i = 1; i < issued.length; i++) expect(issued[i]).toBeGreaterThan(issued[i - 1] ?? 0);
+    }
+  });
+
+  it('INCR on each node and taking the max goes backwards when the nodes answering change (why write-back is needed)', () => {
+    // Node a counted alone while the others were down; then a goes down.
+    const values = { a: 10, b: 1, c: 1, d: 1, e: 1 };
+    const incrMax = (nodes: (keyof typeof values)[]) => Math.max(...nodes.map((n) => ++values[n]));
+    const first = incrMax(['a', 'b', 'c']);
+    const second = incrMax(['c', 'd', 'e']);
+    expect(second).toBeLessThan(first);
+  });
+
+  it('when a majority raised the proposal, then it is issued', () => {
+    const replies: RaiseReply[] = [
+      { node: 'a', kind: 'raised' },
+      { node: 'b', kind: 'raised' },
+      { node: 'c', kind: 'raised' },
+      { node: 'd', kind: 'behind', current: 9 },
+      { node: 'e', kind: 'unreachable' },
+    ];
+    expect(tallyRaise(5, replies, 5)).toEqual({ kind: 'issued', value: 5 });
+  });
+
+  it('when another caller raised past the proposal on some nodes, then the next proposal is above all it saw', () => {
+    const replies: RaiseReply[] = [
+      { node: 'a', kind: 'raised' },
+      { node: 'b', kind: 'raised' },
+      { node: 'c', kind: 'behind', current: 6 },
+      { node: 'd', kind: 'behind', current: 5 },
+      { node: 'e', kind: 'behind', current: 5 },
+    ];
+    expect(tallyRaise(5, replies, 5)).toEqual({ kind: 'retry', next: 7 });
+  });
+
+  it('when fewer than a majority answer, then nothing is issued', () => {
+    const replies: RaiseReply[] = [
+      { node: 'a', kind: 'raised' },
+      { node: 'b', kind: 'raised' },
+      { node: 'c', kind: 'unreachable' },
+      { node: 'd', kind: 'unreachable' },
+      { node: 'e', kind: 'unreachable' },
+    ];
+    expect(tallyRaise(5, replies, 5)).toEqual({ kind: 'quorum-unavailable', reachable: 2, needed: 3 });
+  });
+});

@@ -1,0 +1,516 @@
+import { AppError } from '@kvs-lab/shared/service';
+import { tallyAcquireVotes } from './domain/acquire-votes.ts';
+import type { AcquireDecision } from './domain/acquire-votes.ts';
+import { tallyExtend, tallyRelease } from './domain/lease-replies.ts';
+import { firstDuplicate, lockOrder } from './domain/lock-order.ts';
+import type { LockOrder } from './domain/lock-order.ts';
+import { summarizeLockView, waiterMember } from './domain/lock-view.ts';
+import type { LockView } from './domain/lock-view.ts';
+import { RecentSamples } from './domain/percentiles.ts';
+import { proposeNext, tallyRaise } from './domain/quorum-counter.ts';
+import { quorumSize, validityMs } from './domain/quorum.ts';
+import type { LockConfig } from './config.ts';
+import './lock-errors.ts';
+import type { LiveEmit } from './realtime/live-events.ts';
+import { keys } from './store/keys.ts';
+import type { LockNodes } from './store/lock-nodes.ts';
+
+export interface Clock {
+  /** Wall-clock ms, for expiresAt and the history. */
+  nowMs(): number;
+  /** Monotonic ms, for measuring how long an attempt took. */
+  monotonicMs(): number;
+}
+
+export interface Lease {
+  readonly resource: string;
+  /** The lease's secret: whoever has it may extend and release. */
+  readonly token: string;
+  readonly fencingToken: number;
+  readonly owner: string;
+  readonly instance: string;
+  readonly validityMs: number;
+  readonly expiresAtMs: number;
+  readonly waitedMs: number;
+  readonly nodes: readonly string[];
+}
+
+export interface AcquireInput {
+  readonly resource: string;
+  readonly ttlMs: number;
+  readonly waitMs: number;
+  readonly owner: string;
+}
+
+type AttemptResult =
+  | { kind: 'granted'; token: string; fencingToken: number; validityMs: number; nodes: readonly string[] }
+  | Exclude<AcquireDecision, { kind: 'granted' }>
+  | { kind: 'too-slow'; elapsedMs: number };
+
+const maxCounterRounds = 5;
+
+/**
+ * The lock service as a use case: ask every node, tally the votes, issue a
+ * fencing token by quorum, and either answer or wait in the FIFO queue.
+ * Every rule it applies lives in domain/; every Redis call in store/.
+ */
+export class LockService {
+  readonly stats = {
+    acquisitions: 0,
+    contention: 0,
+    timeouts: 0,
+    releases: 0,
+    extensions: 0,
+    expiries: 0,
+    lost: 0,
+    notHolder: 0,
+    quorumUnavailable: 0,
+    waitMs: new RecentSamples(1_000),
+  };
+
+  private readonly config: LockConfig;
+  private readonly nodes: LockNodes;
+  private readonly clock: Clock;
+  private readonly newId: () => string;
+  private readonly emit: LiveEmit;
+  /** Leases granted here and not yet released: for expiry events and the history. */
+  private readonly leases = new Map<string, Lease>();
+  /** Waiters on this instance, by resource: woken when a release is heard. */
+  private readonly sleepers = new Map<string, Set<() => void>>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(deps: {
+    config: LockConfig;
+    nodes: LockNodes;
+    clock: Clock;
+    newId: () => string;
+    emit: LiveEmit;
+  }) {
+    this.config = deps.config;
+    this.nodes = deps.nodes;
+    this.clock = deps.clock;
+    this.newId = deps.newId;
+    this.emit = deps.emit;
+    this.sweeper = setInterval(() => this.sweepExpired(), 250);
+    this.sweeper.unref();
+  }
+
+  get quorum(): number {
+    return quorumSize(this.nodes.size);
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const set of this.sleepers.values()) for (const wake of set) wake();
+  }
+
+  /** Somebody released `resource` (here or on the other instance): let local waiters try now. */
+  wake(resource: string): void {
+    const set = this.sleepers.get(resource);
+    if (!set) return;
+    for (const wakeOne of set) wakeOne();
+  }
+
+  /** The fencing token of a lease granted here, if it is still known. */
+  fencingTokenOf(token: string): number | null {
+    return this.leases.get(token)?.fencingToken ?? null;
+  }
+
+  /** POST /locks/{resource}: at once (waitMs 0) or after waiting in the FIFO queue. */
+  async acquire(input: AcquireInput): Promise<Lease> {
+    const started = this.clock.monotonicMs();
+    if (input.waitMs === 0) {
+      const result = await this.attempt(input.resource, input.ttlMs, input.owner);
+      if (result.kind === 'granted') return this.granted(input, result, 0);
+      throw this.refusal(input, result);
+    }
+    return this.acquireInQueue(input, started);
+  }
+
+  private async acquireInQueue(input: AcquireInput, started: number): Promise<Lease> {
+    const { resource, owner } = input;
+    const ticket = await this.issueCounter(keys.ticket(resource), null);
+    if (ticket.kind !== 'issued') throw this.refusal(input, ticket);
+    const member = waiterMember({ id: this.newId().slice(0, 8), instance: this.config.instance, owner });
+    const waiter = { member, ticket: ticket.value };
+    this.emit('queue:joined', { resource, waiter: member, owner, ticket: ticket.value });
+    const deadline = started + input.waitMs;
+    let hasWaited = false;
+    let reason: 'granted' | 'timeout' | 'unavailable' | 'error' = 'error';
+    try {
+      for (;;) {
+        const result = await this.attempt(resource, input.ttlMs, owner, waiter);
+        if (result.kind === 'granted') {
+          reason = 'granted';
+          // Nodes that did not grant still list us as waiting; clear them so the next waiter is the head.
+          const elsewhere = this.nodes.nodes.map((n) => n.name).filter((n) => !result.nodes.includes(n));
+          if (elsewhere.length > 0) await this.nodes.dequeue(resource, member, elsewhere);
+          const waitedMs = this.clock.monotonicMs() - started;
+          this.stats.waitMs.add(waitedMs);
+          return this.granted(input, result, waitedMs);
+        }
+        if (result.kind === 'quorum-unavailable') {
+          reason = 'unavailable';
+          throw this.refusal(input, result);
+        }
+        if (!hasWaited) {
+          hasWaited = true;
+          this.stats.contention += 1;
+        }
+        const remaining = deadline - this.clock.monotonicMs();
+        if (remaining <= 0) {
+          reason = 'timeout';
+          this.stats.timeouts += 1;
+          throw new AppError(
+            'LOCK_WAIT_TIMEOUT',
+            `"${resource}" was not granted within waitMs=${input.waitMs}; this waiter left the queue.`,
+            { extras: { resource, waitMs: input.waitMs, ...this.refusalExtras(result) } },
+          );
+        }
+        await this.sleep(resource, Math.min(this.config.queuePollMs, remaining));
+      }
+    } finally {
+      if (reason !== 'granted') await this.nodes.dequeue(resource, member);
+      this.emit('queue:left', { resource, waiter: member, reason });
+    }
+  }
+
+  /**
+   * One Redlock round: every node votes, a majority grants, and the nodes that
+   * said yes to a failed attempt are released at once (held minority locks
+   * would block every other caller until their TTL).
+   */
+  private async attempt(
+    resource: string,
+    ttlMs: number,
+    owner: string,
+    waiter?: { member: string; ticket: number },
+  ): Promise<AttemptResult> {
+    const token = this.newId();
+    const started = this.clock.monotonicMs();
+    const votes = await this.nodes.acquire({
+      resource,
+      token,
+      ttlMs,
+      owner,
+      instance: this.config.instance,
+      ...(waiter ? { waiter } : {}),
+      queueLeaseMs: this.config.queueLeaseMs,
+      restartDelayMs: this.config.restartDelayMs,
+    });
+    const decision = tallyAcquireVotes(votes, this.nodes.size);
+    if (decision.kind !== 'granted') {
+      if (decision.grantedBy.length > 0) await this.nodes.release(resource, token, decision.grantedBy);
+      return decision;
+    }
+    const fencing = await this.issueCounter(
+      keys.fencing(resource),
+      { resource, token },
+      decision.fencingFloor,
+    );
+    if (fencing.kind !== 'issued') {
+      await this.nodes.release(resource, token);
+      return { ...fencing, grantedBy: [] };
+    }
+    const elapsedMs = this.clock.monotonicMs() - started;
+    const validity = validityMs({ ttlMs, elapsedMs, driftFactor: this.config.driftFactor });
+    if (validity <= 0) {
+      await this.nodes.release(resource, token);
+      return { kind: 'too-slow', elapsedMs };
+    }
+    return {
+      kind: 'granted',
+      token,
+      fencingToken: fencing.value,
+      validityMs: validity,
+      nodes: decision.grantedBy,
+    };
+  }
+
+  /**
+   * A strictly increasing number from the quorum counter (domain/quorum-counter.ts):
+   * read a majority (or use `floor`, read with the votes), then write max + 1 back to a majority.
+   */
+  private async issueCounter(
+    counterKey: string,
+    lease: { resource: string; token: string } | null,
+    floor?: number,
+  ): Promise<
+    | { kind: 'issued'; value: number }
+    | { kind: 'quorum-unavailable'; reachable: number; needed: number; grantedBy: readonly string[] }
+  > {
+    let proposed: number;
+    if (floor === undefined) {
+      const read = await this.nodes.readCounter(counterKey);
+      const values = read.flatMap((r) => (r.value === null ? [] : [r.value]));
+      if (values.length < this.quorum) {
+        return { kind: 'quorum-unavailable', reachable: values.length, needed: this.quorum, grantedBy: [] };
+      }
+      proposed = proposeNext(values);
+    } else {
+      proposed = proposeNext([floor]);
+    }
+    for (let round = 0; round < maxCounterRounds; round++) {
+      const replies = await this.nodes.raiseCounter(counterKey, proposed, lease ?? undefined);
+      const decision = tallyRaise(proposed, replies, this.nodes.size);
+      if (decision.kind === 'issued') return decision;
+      if (decision.kind === 'quorum-unavailable') return { ...decision, grantedBy: [] };
+      proposed = decision.next;
+    }
+    return { kind: 'quorum-unavailable', reachable: 0, needed: this.quorum, grantedBy: [] };
+  }
+
+  private granted(
+    input: AcquireInput,
+    result: Extract<AttemptResult, { kind: 'granted' }>,
+    waitedMs: number,
+  ): Lease {
+    const lease: Lease = {
+      resource: input.resource,
+      token: result.token,
+      fencingToken: result.fencingToken,
+      owner: input.owner,
+      instance: this.config.instance,
+      validityMs: result.validityMs,
+      expiresAtMs: this.clock.nowMs() + result.validityMs,
+      waitedMs: Math.round(waitedMs),
+      nodes: result.nodes,
+    };
+    this.leases.set(lease.token, lease);
+    this.stats.acquisitions += 1;
+    this.emit('lock:acquired', {
+      resource: lease.resource,
+      owner: lease.owner,
+      instance: lease.instance,
+      fencingToken: lease.fencingToken,
+      validityMs: lease.validityMs,
+      expiresAtMs: lease.expiresAtMs,
+      nodes: lease.nodes,
+    });
+    return lease;
+  }
+
+  private refusalExtras(
+    result: AttemptResult | { kind: 'quorum-unavailable'; reachable: number; needed: number },
+  ) {
+    switch (result.kind) {
+      case 'held':
+        return {
+          votesFor: result.votesFor,
+          needed: result.needed,
+          queuedAhead: result.queuedAhead,
+          ...(result.holder ? { holder: result.holder.owner, holderTtlMs: result.holder.ttlMs } : {}),
+        };
+      case 'quorum-unavailable':
+        return { reachable: result.reachable, needed: result.needed };
+      case 'too-slow':
+        return { elapsedMs: Math.round(result.elapsedMs) };
+      case 'granted':
+        return {};
+    }
+  }
+
+  private refusal(
+    input: AcquireInput,
+    result: AttemptResult | { kind: 'quorum-unavailable'; reachable: number; needed: number },
+  ): AppError {
+    const extras = { resource: input.resource, ...this.refusalExtras(result) };
+    let error: AppError;
+    switch (result.kind) {
+      case 'held':
+        this.stats.contention += 1;
+        error = new AppError(
+          'LOCK_HELD',
+          result.holder
+            ? `"${input.resource}" is held by ${result.holder.owner} (${result.votesFor} of ${result.needed} needed votes).`
+            : `"${input.resource}" is promised to an earlier waiter in the queue (${result.votesFor} of ${result.needed} needed votes).`,
+          { extras },
+        );
+        break;
+      case 'quorum-unavailable':
+        this.stats.quorumUnavailable += 1;
+        error = new AppError(
+          'QUORUM_UNAVAILABLE',
+          `Only ${result.reachable} lock nodes could vote; a lease needs ${result.needed}. Nothing was granted.`,
+          { extras },
+        );
+        break;
+      case 'too-slow':
+        error = new AppError(
+          'ACQUIRE_TOO_SLOW',
+          `Acquiring took ${Math.round(result.elapsedMs)} ms, leaving no validity of ttlMs=${input.ttlMs}; released.`,
+          { extras },
+        );
+        break;
+      case 'granted':
+        error = new AppError('INTERNAL');
+        break;
+    }
+    this.emit('lock:refused', {
+      resource: input.resource,
+      owner: input.owner,
+      code: error.code,
+      detail: error.message,
+    });
+    return error;
+  }
+
+  /** POST /locks/{resource}/extend: keeps a live holder's lease, only if a majority still has it. */
+  async extend(
+    resource: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ validityMs: number; expiresAtMs: number }> {
+    const started = this.clock.monotonicMs();
+    const decision = tallyExtend(await this.nodes.extend(resource, token, ttlMs), this.nodes.size);
+    const lease = this.leases.get(token);
+    if (decision.kind === 'lost') {
+      this.stats.lost += 1;
+      throw new AppError(
+        'LOCK_LOST',
+        `This token holds "${resource}" on ${decision.extendedOn} nodes; ${decision.needed} are needed: the lease expired or was never yours.`,
+        { extras: { resource, extendedOn: decision.extendedOn, needed: decision.needed } },
+      );
+    }
+    if (decision.kind === 'quorum-unavailable') {
+      this.stats.quorumUnavailable += 1;
+      throw new AppError(
+        'QUORUM_UNAVAILABLE',
+        `Only ${decision.reachable} lock nodes answered; extending needs ${decision.needed}.`,
+        {
+          extras: { resource, reachable: decision.reachable, needed: decision.needed },
+          outcome: 'indeterminate',
+        },
+      );
+    }
+    const validity = validityMs({
+      ttlMs,
+      elapsedMs: this.clock.monotonicMs() - started,
+      driftFactor: this.config.driftFactor,
+    });
+    const expiresAtMs = this.clock.nowMs() + validity;
+    if (lease) {
+      this.leases.set(token, { ...lease, validityMs: validity, expiresAtMs });
+      this.emit('lock:extended', {
+        resource,
+        owner: lease.owner,
+        fencingToken: lease.fencingToken,
+        expiresAtMs,
+      });
+    }
+    this.stats.extensions += 1;
+    return { validityMs: validity, expiresAtMs };
+  }
+
+  /** POST /locks/{resource}/release: deletes our lease wherever it is; a non-holder changes nothing. */
+  async release(resource: string, token: string): Promise<void> {
+    const decision = tallyRelease(await this.nodes.release(resource, token), this.nodes.size);
+    if (decision.kind === 'not-holder') {
+      this.stats.notHolder += 1;
+      throw new AppError(
+        'NOT_LOCK_HOLDER',
+        `No lock node holds "${resource}" with this token: it expired, or it was never yours. Nothing changed.`,
+        { extras: { resource } },
+      );
+    }
+    if (decision.kind === 'quorum-unavailable') {
+      this.stats.quorumUnavailable += 1;
+      throw new AppError(
+        'QUORUM_UNAVAILABLE',
+        `Only ${decision.reachable} lock nodes answered and none had this lease; it may live on the others until its TTL.`,
+        {
+          extras: { resource, reachable: decision.reachable, needed: decision.needed },
+          outcome: 'indeterminate',
+        },
+      );
+    }
+    const lease = this.leases.get(token);
+    this.leases.delete(token);
+    this.stats.releases += 1;
+    this.emit('lock:released', {
+      resource,
+      owner: lease?.owner ?? '',
+      fencingToken: lease?.fencingToken ?? null,
+    });
+    this.wake(resource);
+  }
+
+  /**
+   * POST /locks: all or nothing. Taken one by one in `order`; on any failure the
+   * ones already held are released. `stepDelayMs` stands for work done between
+   * two acquisitions, so the lab can show what the naive order does.
+   */
+  async acquireMany(input: {
+    resources: readonly string[];
+    ttlMs: number;
+    waitMs: number;
+    owner: string;
+    order: LockOrder;
+    stepDelayMs: number;
+  }): Promise<Lease[]> {
+    const duplicate = firstDuplicate(input.resources);
+    if (duplicate !== undefined) {
+      throw new AppError('VALIDATION_FAILED', `"${duplicate}" is listed twice.`, {
+        extras: { errors: [{ path: 'resources', message: `duplicate resource ${duplicate}` }] },
+      });
+    }
+    const deadline = this.clock.monotonicMs() + input.waitMs;
+    const held: Lease[] = [];
+    try {
+      for (const resource of lockOrder(input.resources, input.order)) {
+        if (held.length > 0 && input.stepDelayMs > 0)
+          await new Promise((r) => setTimeout(r, input.stepDelayMs));
+        const waitMs = input.waitMs === 0 ? 0 : Math.max(1, Math.round(deadline - this.clock.monotonicMs()));
+        held.push(await this.acquire({ resource, ttlMs: input.ttlMs, waitMs, owner: input.owner }));
+      }
+      return held;
+    } catch (error) {
+      for (const lease of [...held].reverse())
+        await this.release(lease.resource, lease.token).catch(() => undefined);
+      if (error instanceof AppError) {
+        throw new AppError(error.code, `${error.message} Released the ${held.length} locks already taken.`, {
+          extras: { ...error.extras, releasedAgain: held.map((l) => l.resource) },
+          outcome: error.outcome,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** GET /locks/{resource}: each node's state and the majority picture. */
+  async view(resource: string): Promise<LockView> {
+    return summarizeLockView(await this.nodes.view(resource), this.nodes.size);
+  }
+
+  private sleep(resource: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.sleepers.get(resource);
+      if (!set) {
+        set = new Set();
+        this.sleepers.set(resource, set);
+      }
+      const wakeUp = () => {
+        clearTimeout(timer);
+        set.delete(wakeUp);
+        if (set.size === 0) this.sleepers.delete(resource);
+        resolve();
+      };
+      const timer = setTimeout(wakeUp, ms);
+      set.add(wakeUp);
+    });
+  }
+
+  private sweepExpired(): void {
+    const now = this.clock.nowMs();
+    for (const [token, lease] of this.leases) {
+      if (lease.expiresAtMs > now) continue;
+      this.leases.delete(token);
+      this.stats.expiries += 1;
+      this.emit('lock:expired', {
+        resource: lease.resource,
+        owner: lease.owner,
+        fencingToken: lease.fencingToken,
+      });
+    }
+  }
+}

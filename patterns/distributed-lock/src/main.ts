@@ -1,0 +1,11 @@
+import { connectRedisNodes } from '@kvs-lab/shared/redis';
+import { runService } from '@kvs-lab/shared/service';
+import { createApp } from './app.ts';
+import { loadConfig, splitNodes } from './config.ts';
+
+// config -> redis -> app -> listen (runService shuts down on SIGTERM/SIGINT).
+const config = loadConfig();
+const { lockNodes, resourceNode } = splitNodes(config);
+const [store, ...locks] = await connectRedisNodes([resourceNode, ...lockNodes]);
+if (!store) throw new Error('no resource node connected');
+await runService(await createApp({ config, lockNodes: locks, resourceNode: store }), config.port);

@@ -1,0 +1,269 @@
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import type { AcquireVote } from '../domain/acquire-votes.ts';
+import type { NodeLockState, QueueEntry } from '../domain/lock-view.ts';
+import { RecentSamples } from '../domain/percentiles.ts';
+import type { RaiseReply } from '../domain/quorum-counter.ts';
+import type { LeaseReply } from '../domain/lease-replies.ts';
+import { keys } from './keys.ts';
+import { LuaScript } from './lua-script.ts';
+
+const scripts = {
+  acquire: new LuaScript('acquire'),
+  release: new LuaScript('release'),
+  extend: new LuaScript('extend'),
+  raiseCounter: new LuaScript('raise-counter'),
+  dequeue: new LuaScript('dequeue'),
+  view: new LuaScript('view'),
+};
+
+export interface AcquireRequest {
+  readonly resource: string;
+  readonly token: string;
+  readonly ttlMs: number;
+  readonly owner: string;
+  readonly instance: string;
+  /** Present for a caller that waits in the queue. */
+  readonly waiter?: { readonly member: string; readonly ticket: number };
+  readonly queueLeaseMs: number;
+  readonly restartDelayMs: number;
+}
+
+/** Per-node figures for /stats: calls, failures, latency. */
+export interface NodeStats {
+  readonly node: string;
+  calls: number;
+  errors: number;
+  lastError: string | null;
+  readonly latencyMs: RecentSamples;
+}
+
+/** A node call that failed, for the live view's fault log. */
+export type NodeFaultListener = (node: string, reason: string) => void;
+
+const asNumber = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const asString = (v: unknown): string => (typeof v === 'string' ? v : String(v));
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The five lock nodes seen as one: each call goes to every node in parallel,
+ * and each node's answer (or failure) comes back as a vote. Nothing here
+ * decides anything: the domain tallies the votes.
+ */
+export class LockNodes {
+  readonly nodes: readonly RedisNode[];
+  readonly stats: ReadonlyMap<string, NodeStats>;
+  private readonly onFault: NodeFaultListener;
+
+  constructor(nodes: readonly RedisNode[], onFault: NodeFaultListener = () => undefined) {
+    this.nodes = nodes;
+    this.stats = new Map(
+      nodes.map((n) => [
+        n.name,
+        { node: n.name, calls: 0, errors: 0, lastError: null, latencyMs: new RecentSamples(500) },
+      ]),
+    );
+    this.onFault = onFault;
+  }
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** Marks each node as used by this lab, so a later loss of its data can be told apart. */
+  async markNodes(): Promise<void> {
+    await Promise.all(
+      this.nodes.map((n) => n.run((c) => c.set(keys.nodeMarker, '1', 'NX')).catch(() => undefined)),
+    );
+  }
+
+  async acquire(request: AcquireRequest, only?: readonly string[]): Promise<AcquireVote[]> {
+    const { resource } = request;
+    return this.fanOut(
+      async (node) => {
+        const reply = (await node.run((c) =>
+          scripts.acquire.run(
+            c,
+            [
+              keys.lock(resource),
+              keys.queue(resource),
+              keys.queueLease(resource),
+              keys.fencing(resource),
+              keys.nodeMarker,
+              keys.nodeQuarantine,
+            ],
+            [
+              request.token,
+              request.ttlMs,
+              request.owner,
+              request.instance,
+              request.waiter?.member ?? '',
+              request.waiter?.ticket ?? 0,
+              request.queueLeaseMs,
+              request.restartDelayMs,
+            ],
+          ),
+        )) as unknown[];
+        const code = asNumber(reply[0]);
+        switch (code) {
+          case 1:
+            return { node: node.name, kind: 'granted', fencingCounter: asNumber(reply[1]) };
+          case 2:
+            return {
+              node: node.name,
+              kind: 'held',
+              fencingCounter: asNumber(reply[1]),
+              holderOwner: asString(reply[2]),
+              holderTtlMs: asNumber(reply[3]),
+            };
+          case 3:
+            return {
+              node: node.name,
+              kind: 'queued',
+              fencingCounter: asNumber(reply[1]),
+              headWaiter: asString(reply[2]),
+            };
+          default:
+            return { node: node.name, kind: 'recovering', remainingMs: asNumber(reply[1]) };
+        }
+      },
+      (node, reason): AcquireVote => ({ node, kind: 'unreachable', reason }),
+      only,
+    );
+  }
+
+  /** Deletes our lease wherever it still is; `applied` marks the nodes that had it. */
+  async release(resource: string, token: string, only?: readonly string[]): Promise<LeaseReply[]> {
+    return this.fanOut(
+      async (node): Promise<LeaseReply> => {
+        const deleted = await node.run((c) =>
+          scripts.release.run(c, [keys.lock(resource)], [token, keys.releasedChannel, resource]),
+        );
+        return { node: node.name, kind: asNumber(deleted) === 1 ? 'applied' : 'not-ours' };
+      },
+      (node): LeaseReply => ({ node, kind: 'unreachable' }),
+      only,
+    );
+  }
+
+  async extend(resource: string, token: string, ttlMs: number): Promise<LeaseReply[]> {
+    return this.fanOut(
+      async (node): Promise<LeaseReply> => {
+        const extended = await node.run((c) => scripts.extend.run(c, [keys.lock(resource)], [token, ttlMs]));
+        return { node: node.name, kind: asNumber(extended) === 1 ? 'applied' : 'not-ours' };
+      },
+      (node): LeaseReply => ({ node, kind: 'unreachable' }),
+    );
+  }
+
+  /** The write-back round of the quorum counter: raise to `proposed` where lower. */
+  async raiseCounter(counterKey: string, proposed: number, lease?: { resource: string; token: string }) {
+    return this.fanOut(
+      async (node): Promise<RaiseReply> => {
+        const reply = (await node.run((c) =>
+          scripts.raiseCounter.run(
+            c,
+            [counterKey, lease ? keys.lock(lease.resource) : counterKey],
+            [proposed, lease?.token ?? ''],
+          ),
+        )) as unknown[];
+        return asNumber(reply[0]) === 1
+          ? { node: node.name, kind: 'raised' }
+          : { node: node.name, kind: 'behind', current: asNumber(reply[1]) };
+      },
+      (node): RaiseReply => ({ node, kind: 'unreachable' }),
+    );
+  }
+
+  /** The read round of a quorum counter on its own (queue tickets): the value on each answering node. */
+  async readCounter(counterKey: string): Promise<{ node: string; value: number | null }[]> {
+    return this.fanOut<{ node: string; value: number | null }>(
+      async (node) => ({
+        node: node.name,
+        value: Number((await node.run((c) => c.get(counterKey))) ?? 0),
+      }),
+      (node) => ({ node, value: null }),
+    );
+  }
+
+  async dequeue(resource: string, member: string, only?: readonly string[]): Promise<void> {
+    await this.fanOut(
+      (node) =>
+        node.run((c) => scripts.dequeue.run(c, [keys.queue(resource), keys.queueLease(resource)], [member])),
+      () => undefined,
+      only,
+    );
+  }
+
+  async view(resource: string): Promise<NodeLockState[]> {
+    return this.fanOut(
+      async (node): Promise<NodeLockState> => {
+        const r = (await node.run((c) =>
+          scripts.view.run(
+            c,
+            [
+              keys.lock(resource),
+              keys.queue(resource),
+              keys.queueLease(resource),
+              keys.fencing(resource),
+              keys.nodeQuarantine,
+            ],
+            [],
+          ),
+        )) as unknown[];
+        const quarantineMs = asNumber(r[6]);
+        if (quarantineMs > 0) return { node: node.name, kind: 'recovering', remainingMs: quarantineMs };
+        const flat = Array.isArray(r[7]) ? (r[7] as unknown[]) : [];
+        const queue: QueueEntry[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          queue.push({ member: asString(flat[i]), ticket: asNumber(flat[i + 1]) });
+        }
+        const token = asString(r[0]);
+        const pttl = asNumber(r[4]);
+        return {
+          node: node.name,
+          kind: 'up',
+          token: token === '' ? null : token,
+          owner: token === '' ? null : asString(r[1]),
+          instance: token === '' ? null : asString(r[2]),
+          fencingToken: asString(r[3]) === '' ? null : asNumber(r[3]),
+          ttlMs: pttl > 0 ? pttl : null,
+          fencingCounter: asNumber(r[5]),
+          queue,
+        };
+      },
+      (node, reason): NodeLockState => ({ node, kind: 'unreachable', reason }),
+    );
+  }
+
+  /** Sends one call to every node (or the named ones) at once; a failure becomes that node's answer. */
+  private async fanOut<T>(
+    call: (node: RedisNode) => Promise<T>,
+    onError: (node: string, reason: string) => T,
+    only?: readonly string[],
+  ): Promise<T[]> {
+    const targets = only ? this.nodes.filter((n) => only.includes(n.name)) : this.nodes;
+    return Promise.all(
+      targets.map(async (node) => {
+        const stats = this.stats.get(node.name);
+        const started = performance.now();
+        try {
+          const result = await call(node);
+          if (stats) {
+            stats.calls += 1;
+            stats.latencyMs.add(performance.now() - started);
+          }
+          return result;
+        } catch (error) {
+          const reason = reasonOf(error);
+          if (stats) {
+            stats.calls += 1;
+            stats.errors += 1;
+            stats.lastError = reason;
+          }
+          this.onFault(node.name, reason);
+          return onError(node.name, reason);
+        }
+      }),
+    );
+  }
+}

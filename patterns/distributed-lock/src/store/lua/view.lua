@@ -1,0 +1,20 @@
+-- view.lua: what this lock node holds for one resource (read-only apart from purging dead waiters).
+-- KEYS[1] lock hash, KEYS[2] queue zset, KEYS[3] queue lease zset, KEYS[4] fencing counter,
+-- KEYS[5] quarantine
+-- Returns {token, owner, instance, fencingToken, pttlMs, counter, quarantinePttlMs, queue}
+-- where missing strings are '' and queue is a flat {member, ticket, member, ticket, ...}.
+local time = redis.call('TIME')
+local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs)
+if #expired > 0 then
+  redis.call('ZREM', KEYS[2], unpack(expired))
+  redis.call('ZREM', KEYS[3], unpack(expired))
+end
+local lease = redis.call('HMGET', KEYS[1], 'token', 'owner', 'instance', 'fencingToken')
+return {
+  lease[1] or '', lease[2] or '', lease[3] or '', lease[4] or '',
+  redis.call('PTTL', KEYS[1]),
+  tonumber(redis.call('GET', KEYS[4]) or '0'),
+  redis.call('PTTL', KEYS[5]),
+  redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'),
+}
