@@ -1,0 +1,211 @@
+import { adoptRoles, failoverAction, rejoinAction } from './domain/failover-rule.ts';
+import type { RoleReport } from './domain/failover-rule.ts';
+import { observePing } from './domain/failure-detector.ts';
+import { promoteReplica } from './domain/shard-map.ts';
+import type { Shard } from './domain/shard-map.ts';
+import type { ClusterState } from './cluster-state.ts';
+import type { RouterLog } from './router-log.ts';
+import type { Emit, FailoverEvent } from './realtime/live-events.ts';
+import { shardStore } from './store/shard-store.ts';
+
+export interface MonitorOptions {
+  readonly pingIntervalMs: number;
+  readonly missedPingsToFail: number;
+  readonly monitorIntervalMs: number;
+  readonly now: () => number;
+  readonly emit: Emit;
+  readonly logger: RouterLog;
+  /** Runs after each INFO sample: stats, autoscaling, the live view. */
+  readonly onSample: () => Promise<void>;
+}
+
+/**
+ * The router's watch over the shards. Every ping interval it pings every
+ * node, feeds the failure detector, and promotes a replica whose master is
+ * declared dead. Every monitor interval it reads INFO replication for the
+ * lag, makes any node that is not its shard's master follow that master
+ * (a restarted old master rejoins as a replica), and samples key counts.
+ */
+export class ClusterMonitor {
+  private readonly promoting = new Set<string>();
+  private pingTimer: NodeJS.Timeout | undefined;
+  private infoTimer: NodeJS.Timeout | undefined;
+  private lastInfoAt: number;
+  private isPinging = false;
+  private isSampling = false;
+
+  private readonly state: ClusterState;
+  private readonly options: MonitorOptions;
+
+  constructor(state: ClusterState, options: MonitorOptions) {
+    this.state = state;
+    this.options = options;
+    this.lastInfoAt = options.now();
+  }
+
+  /** Adopts the roles Redis reports (a failover may predate this router), then starts the timers. */
+  async start(): Promise<void> {
+    for (const shard of this.state.map.shards) {
+      if (shard.replica === undefined) continue;
+      const [masterReport, replicaReport] = await Promise.all([
+        this.roleOf(shard.master),
+        this.roleOf(shard.replica),
+      ]);
+      const adopted = adoptRoles(shard, masterReport, replicaReport);
+      if (adopted !== shard) this.replaceShard(adopted);
+    }
+    await this.sample();
+    this.pingTimer = setInterval(() => void this.pingAll(), this.options.pingIntervalMs);
+    this.infoTimer = setInterval(() => void this.sample(), this.options.monitorIntervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.pingTimer);
+    clearInterval(this.infoTimer);
+  }
+
+  /** One round of pings, then the failover rule for every shard. */
+  async pingAll(): Promise<void> {
+    if (this.isPinging) return; // a slow round must not overlap the next
+    this.isPinging = true;
+    try {
+      const now = this.options.now();
+      await Promise.all(
+        [...this.state.nodes.values()].map(async (node) => {
+          let isAnswered = true;
+          try {
+            await node.ping();
+          } catch {
+            isAnswered = false;
+          }
+          const before = this.state.healthOf(node.name);
+          const after = observePing(before, isAnswered, now, this.options.missedPingsToFail);
+          this.state.health.set(node.name, after);
+          if (before.isAlive !== after.isAlive) {
+            this.options.logger.warn({ node: node.name, isAlive: after.isAlive }, 'node health changed');
+          }
+        }),
+      );
+      for (const shard of this.state.map.shards) {
+        const action = failoverAction(
+          shard,
+          this.state.healthOf(shard.master),
+          shard.replica === undefined ? undefined : this.state.healthOf(shard.replica),
+        );
+        if (action.kind === 'promote' && !this.promoting.has(shard.id)) {
+          await this.promote(shard, action.reason);
+        }
+      }
+    } finally {
+      this.isPinging = false;
+    }
+  }
+
+  private async promote(shard: Shard, reason: string): Promise<void> {
+    if (shard.replica === undefined) return;
+    this.promoting.add(shard.id);
+    try {
+      await shardStore.promote(this.state.node(shard.replica));
+      const downSince = this.state.healthOf(shard.master).downSince;
+      const promotedAt = this.options.now();
+      this.state.map = promoteReplica(this.state.map, shard.id);
+      // The new master has no replica until the old one rejoins; the replication fault no longer applies.
+      this.state.pausedReplication.delete(shard.id);
+      const event: FailoverEvent = {
+        shard: shard.id,
+        from: shard.master,
+        to: shard.replica,
+        reason,
+        downSince,
+        promotedAt,
+        failoverMs: downSince === undefined ? undefined : promotedAt - downSince,
+      };
+      this.state.failovers.push(event);
+      if (this.state.failovers.length > 100) this.state.failovers.shift();
+      this.options.logger.warn(event, 'failover: replica promoted');
+      this.options.emit('shard:failover', event);
+    } catch (error) {
+      // The replica did not take the promotion; the next ping round tries again.
+      this.options.logger.warn({ err: error, shard: shard.id }, 'promotion failed');
+    } finally {
+      this.promoting.delete(shard.id);
+    }
+  }
+
+  /** INFO replication of every node: lag, rejoins, key counts; then the caller's hook. */
+  async sample(): Promise<void> {
+    if (this.isSampling) return;
+    this.isSampling = true;
+    try {
+      const now = this.options.now();
+      await Promise.all(
+        [...this.state.nodes.values()].map(async (node) => {
+          try {
+            this.state.replication.set(node.name, await shardStore.replicationInfo(node));
+          } catch {
+            this.state.replication.set(node.name, undefined);
+          }
+        }),
+      );
+      for (const shard of this.state.map.shards) await this.reconcile(shard);
+      this.state.rollOps(now - this.lastInfoAt);
+      this.lastInfoAt = now;
+      await this.options.onSample();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'monitor sample failed');
+    } finally {
+      this.isSampling = false;
+    }
+  }
+
+  /** Makes a shard's replica follow its master, and samples its key count. */
+  private async reconcile(shard: Shard): Promise<void> {
+    const masterNode = this.state.node(shard.master);
+    try {
+      this.state.keysPerShard.set(shard.id, await shardStore.dbsize(masterNode));
+    } catch {
+      // A dead master has no count; the last one stays until it answers.
+    }
+    if (
+      shard.replica === undefined ||
+      this.promoting.has(shard.id) ||
+      this.state.pausedReplication.has(shard.id)
+    ) {
+      return;
+    }
+    if (!this.state.healthOf(shard.replica).isAlive || !this.state.healthOf(shard.master).isAlive) return;
+    const masterAddress = `${masterNode.address.host}:${masterNode.address.port}`;
+    const report = this.reportOf(shard.replica);
+    const action = rejoinAction(shard, report, masterAddress);
+    if (action.kind !== 'rejoin') return;
+    try {
+      await shardStore.follow(this.state.node(action.node), masterNode.address);
+      const rejoin = { shard: shard.id, node: action.node, master: action.master, reason: action.reason };
+      this.state.rejoins.push({ ...rejoin, at: this.options.now() });
+      if (this.state.rejoins.length > 100) this.state.rejoins.shift();
+      this.options.logger.info(rejoin, 'node rejoined as a replica');
+      this.options.emit('shard:rejoined', rejoin);
+    } catch (error) {
+      this.options.logger.warn({ err: error, node: action.node }, 'rejoin failed');
+    }
+  }
+
+  private reportOf(name: string): RoleReport {
+    return this.state.replication.get(name)?.report ?? { isReachable: false };
+  }
+
+  private async roleOf(name: string): Promise<RoleReport> {
+    try {
+      return (await shardStore.replicationInfo(this.state.node(name))).report;
+    } catch {
+      return { isReachable: false };
+    }
+  }
+
+  private replaceShard(shard: Shard): void {
+    this.state.map = {
+      ...this.state.map,
+      shards: this.state.map.shards.map((s) => (s.id === shard.id ? shard : s)),
+    };
+  }
+}

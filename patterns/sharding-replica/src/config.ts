@@ -1,0 +1,103 @@
+import { parseRedisNodes } from '@kvs-lab/shared/redis';
+import type { RedisNodeAddress } from '@kvs-lab/shared/redis';
+import { z } from 'zod';
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true');
+
+const envSchema = z.object({
+  PORT: int(0, 65535, 7501),
+  REDIS_NODES: z
+    .string()
+    .default(
+      [1, 2, 3, 4]
+        .flatMap((n) => [
+          `shard-${n}-master=redis://127.0.0.1:${7509 + 2 * n}`,
+          `shard-${n}-replica=redis://127.0.0.1:${7510 + 2 * n}`,
+        ])
+        .join(','),
+    ),
+  VIRTUAL_NODES: int(1, 4096, 160),
+  ACTIVE_SHARDS: int(1, 64, 3),
+  PING_INTERVAL_MS: int(20, 10_000, 250),
+  FAILOVER_MISSED_PINGS: int(1, 100, 3),
+  MONITOR_INTERVAL_MS: int(100, 60_000, 1000),
+  WAIT_TIMEOUT_MS: int(1, 10_000, 500),
+  MAX_VALUE_BYTES: int(1, 32_768, 8192),
+  HOT_KEY_TOP_K: int(1, 100, 10),
+  HOT_KEY_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.05),
+  HOT_KEY_MIN_COUNT: int(1, 1_000_000, 50),
+  HOT_KEY_DECAY_MS: int(1000, 3_600_000, 10_000),
+  HOT_KEY_CACHE_MS: int(1, 60_000, 500),
+  HOT_KEY_MITIGATION: z.enum(['off', 'spread-reads', 'router-cache']).default('off'),
+  AUTOSCALE_ENABLED: flag(false),
+  AUTOSCALE_MAX_KEYS_PER_SHARD: int(1, 100_000_000, 50_000),
+  AUTOSCALE_MAX_OPS_PER_SHARD: int(1, 10_000_000, 5_000),
+  AUTOSCALE_SUSTAIN_TICKS: int(1, 1000, 3),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly redisNodes: readonly RedisNodeAddress[];
+  readonly virtualNodes: number;
+  readonly activeShards: number;
+  readonly pingIntervalMs: number;
+  readonly missedPingsToFail: number;
+  readonly monitorIntervalMs: number;
+  readonly waitTimeoutMs: number;
+  readonly maxValueBytes: number;
+  readonly hotKeys: {
+    readonly topK: number;
+    readonly minShare: number;
+    readonly minCount: number;
+    readonly decayMs: number;
+    readonly cacheMs: number;
+    readonly mitigation: 'off' | 'spread-reads' | 'router-cache';
+  };
+  readonly autoscale: {
+    readonly isEnabled: boolean;
+    readonly maxKeysPerShard: number;
+    readonly maxOpsPerShard: number;
+    readonly sustainTicks: number;
+  };
+}
+
+/** Parses the environment; throws one message listing every bad variable, so start-up fails fast. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`sharding-replica: bad configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    redisNodes: parseRedisNodes(e.REDIS_NODES),
+    virtualNodes: e.VIRTUAL_NODES,
+    activeShards: e.ACTIVE_SHARDS,
+    pingIntervalMs: e.PING_INTERVAL_MS,
+    missedPingsToFail: e.FAILOVER_MISSED_PINGS,
+    monitorIntervalMs: e.MONITOR_INTERVAL_MS,
+    waitTimeoutMs: e.WAIT_TIMEOUT_MS,
+    maxValueBytes: e.MAX_VALUE_BYTES,
+    hotKeys: {
+      topK: e.HOT_KEY_TOP_K,
+      minShare: e.HOT_KEY_MIN_SHARE,
+      minCount: e.HOT_KEY_MIN_COUNT,
+      decayMs: e.HOT_KEY_DECAY_MS,
+      cacheMs: e.HOT_KEY_CACHE_MS,
+      mitigation: e.HOT_KEY_MITIGATION,
+    },
+    autoscale: {
+      isEnabled: e.AUTOSCALE_ENABLED,
+      maxKeysPerShard: e.AUTOSCALE_MAX_KEYS_PER_SHARD,
+      maxOpsPerShard: e.AUTOSCALE_MAX_OPS_PER_SHARD,
+      sustainTicks: e.AUTOSCALE_SUSTAIN_TICKS,
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { defineErrorCodes } from '@kvs-lab/shared/service';
+
+/** This pattern's own error codes, beside the kit's (REDIS_UNAVAILABLE, REDIS_TIMEOUT, ...). */
+export const shardingErrors = defineErrorCodes({
+  KEY_NOT_FOUND: { status: 404, title: 'Key not found', outcome: 'not_applied' },
+  ITEM_NOT_FOUND: { status: 404, title: 'Item not found', outcome: 'not_applied' },
+  SHARD_NOT_FOUND: { status: 404, title: 'Shard not found', outcome: 'not_applied' },
+  REBALANCE_IN_PROGRESS: { status: 409, title: 'A rebalance is already running', outcome: 'not_applied' },
+  NO_STANDBY_SHARD: { status: 409, title: 'No standby shard left to add', outcome: 'not_applied' },
+  SHARD_NOT_ACTIVE: { status: 409, title: 'Shard is not on the ring', outcome: 'not_applied' },
+  LAST_SHARD: { status: 409, title: 'The last shard cannot be drained', outcome: 'not_applied' },
+  SHARD_UNAVAILABLE: { status: 503, title: 'Shard master unavailable', outcome: 'not_applied' },
+});

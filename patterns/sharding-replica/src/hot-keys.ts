@@ -1,0 +1,105 @@
+import { createSketch, decay, estimate, isHot, recordAccess } from './domain/hot-key-sketch.ts';
+import type { HotKeySketch } from './domain/hot-key-sketch.ts';
+
+export type Mitigation = 'off' | 'spread-reads' | 'router-cache';
+
+export interface HotKeyOptions {
+  readonly topK: number;
+  readonly minShare: number;
+  readonly minCount: number;
+  readonly cacheMs: number;
+  readonly mitigation: Mitigation;
+  readonly now: () => number;
+}
+
+/**
+ * The router's hot-key tracker: a count-min sketch of accesses, plus the
+ * mitigation in force for keys it calls hot. `spread-reads` sends a hot
+ * key's eventual reads to the master and the replica in turn; `router-cache`
+ * answers them from the router's memory for `cacheMs`, invalidated by this
+ * router's own writes (a write through another path could be missed for that long).
+ */
+export class HotKeys {
+  private sketch: HotKeySketch;
+  private readonly cache = new Map<string, { value: string | null; expiresAt: number }>();
+  private turn = 0;
+  mitigation: Mitigation;
+  cacheHits = 0;
+  spreadReads = 0;
+
+  private readonly options: HotKeyOptions;
+
+  constructor(options: HotKeyOptions) {
+    this.options = options;
+    this.sketch = createSketch({ width: 1024, depth: 4, topK: options.topK });
+    this.mitigation = options.mitigation;
+  }
+
+  record(key: string): void {
+    this.sketch = recordAccess(this.sketch, key);
+  }
+
+  isHot(key: string): boolean {
+    return isHot(this.sketch, estimate(this.sketch, key), this.options);
+  }
+
+  decay(): void {
+    this.sketch = decay(this.sketch);
+  }
+
+  /** For an eventual read of a hot key under spread-reads: true when this read goes to the master. */
+  nextReadOnMaster(): boolean {
+    this.turn += 1;
+    this.spreadReads += 1;
+    return this.turn % 2 === 0;
+  }
+
+  cached(key: string): { value: string | null } | undefined {
+    const entry = this.cache.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.options.now()) {
+      this.cache.delete(key);
+      return undefined;
+    }
+    this.cacheHits += 1;
+    return { value: entry.value };
+  }
+
+  remember(key: string, value: string | null): void {
+    // Bounded: only hot keys are cached, and at most topK of them.
+    if (this.cache.size >= this.options.topK && !this.cache.has(key)) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(key, { value, expiresAt: this.options.now() + this.options.cacheMs });
+  }
+
+  forget(key: string): void {
+    this.cache.delete(key);
+  }
+
+  setMitigation(mitigation: Mitigation): void {
+    this.mitigation = mitigation;
+    if (mitigation !== 'router-cache') this.cache.clear();
+  }
+
+  report(): {
+    top: { key: string; estimate: number; isHot: boolean }[];
+    totalAccesses: number;
+    mitigation: Mitigation;
+    sketch: { width: number; depth: number; counters: number };
+    cacheHits: number;
+    spreadReads: number;
+    cachedKeys: number;
+  } {
+    return {
+      top: this.sketch.top.map((e) => ({ ...e, isHot: isHot(this.sketch, e.estimate, this.options) })),
+      totalAccesses: this.sketch.total,
+      mitigation: this.mitigation,
+      sketch: { width: this.sketch.width, depth: this.sketch.depth, counters: this.sketch.counters.length },
+      cacheHits: this.cacheHits,
+      spreadReads: this.spreadReads,
+      cachedKeys: this.cache.size,
+    };
+  }
+}

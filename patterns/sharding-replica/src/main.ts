@@ -1,0 +1,11 @@
+import { connectRedisNodes } from '@kvs-lab/shared/redis';
+import { runService } from '@kvs-lab/shared/service';
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+
+// config -> redis -> app -> monitor -> listen.
+const config = loadConfig();
+const nodes = await connectRedisNodes(config.redisNodes);
+const { service, sharding } = createApp({ config, nodes });
+await sharding.start();
+await runService(service, config.port);

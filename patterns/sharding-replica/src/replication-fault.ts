@@ -1,0 +1,42 @@
+import { AppError, z } from '@kvs-lab/shared/service';
+import type { ChaosFault } from '@kvs-lab/shared/service';
+import type { ClusterState } from './cluster-state.ts';
+import { shardStore } from './store/shard-store.ts';
+
+// Nothing listens on port 1 of the replica's own loopback: its replication link stays down.
+const deadMaster = { host: '127.0.0.1', port: 1 };
+
+const params = z.strictObject({
+  shard: z
+    .string()
+    .regex(/^shard-\d{1,3}$/, 'shard-N')
+    .openapi({ example: 'shard-1' }),
+});
+
+/**
+ * `replication-pause`: cuts one shard's replication link, as a network fault
+ * between master and replica would. The replica is pointed at an address
+ * where nothing listens, so it stays a read-only replica serving its last
+ * (now stale) data, and the master acknowledges writes it cannot pass on.
+ * Healing lets the monitor point it back at its master (a partial resync).
+ */
+export function replicationPauseFault(state: ClusterState): ChaosFault<typeof params> {
+  return {
+    name: 'replication-pause',
+    description: "cut a shard's replication link: its replica stops receiving writes but keeps serving reads",
+    params,
+    async inject({ shard: id }) {
+      const shard = state.shard(id);
+      if (shard.replica === undefined) {
+        throw new AppError('SHARD_NOT_FOUND', `${id} has no replica.`, { extras: { shard: id } });
+      }
+      state.pausedReplication.add(id);
+      await shardStore.follow(state.node(shard.replica), deadMaster);
+    },
+    heal() {
+      // The monitor's next sample makes each replica follow its master again.
+      state.pausedReplication.clear();
+    },
+    state: () => ({ pausedShards: [...state.pausedReplication] }),
+  };
+}

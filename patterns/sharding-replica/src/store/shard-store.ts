@@ -1,0 +1,137 @@
+import { AppError } from '@kvs-lab/shared/service';
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import { parseInfo } from '../domain/replication-lag.ts';
+import type { RoleReport } from '../domain/failover-rule.ts';
+import type { LexBounds, SortOrder } from '../domain/item-page.ts';
+import { keys, redisKeysOf } from './keys.ts';
+import type { RoutingKey } from './keys.ts';
+
+/** What INFO replication says about one node, as the monitor uses it. */
+export interface ReplicationInfo {
+  readonly report: RoleReport;
+  readonly offset: number | undefined;
+  readonly linkStatus: string | undefined;
+}
+
+/**
+ * Redis access for one shard node. Every command goes through `node.run`, so
+ * /chaos link faults apply and a dead node fails at once as 503.
+ */
+export const shardStore = {
+  get: (node: RedisNode, key: string) => node.run((c) => c.get(keys.kv(key))),
+
+  set: (node: RedisNode, key: string, value: string) => node.run((c) => c.set(keys.kv(key), value)),
+
+  /**
+   * SET then WAIT on the same connection: WAIT counts replicas that acknowledged
+   * this connection's writes, so it must follow the SET on the connection that
+   * sent it. `waiter` is a client with a command timeout longer than WAIT's.
+   */
+  async setAndWait(
+    node: RedisNode,
+    waiter: RedisNode,
+    key: string,
+    value: string,
+    waitMs: number,
+  ): Promise<number> {
+    const replies = await node.run(() =>
+      waiter.client.pipeline().set(keys.kv(key), value).wait(1, waitMs).exec(),
+    );
+    const [setReply, waitReply] = replies ?? [];
+    if (!setReply || setReply[0] || !waitReply) {
+      throw new AppError('REDIS_UNAVAILABLE', `${node.name}: the write was refused.`, {
+        extras: { node: node.name },
+      });
+    }
+    // The SET was applied; only WAIT's answer can be missing.
+    return waitReply[0] ? 0 : Number(waitReply[1]);
+  },
+
+  del: (node: RedisNode, key: string) => node.run((c) => c.del(keys.kv(key))),
+
+  putItem: (node: RedisNode, pk: string, sk: string, value: string) =>
+    node.run((c) => c.multi().zadd(keys.itemIndex(pk), 0, sk).hset(keys.itemValues(pk), sk, value).exec()),
+
+  getItem: (node: RedisNode, pk: string, sk: string) => node.run((c) => c.hget(keys.itemValues(pk), sk)),
+
+  deleteItem: (node: RedisNode, pk: string, sk: string) =>
+    node.run((c) => c.multi().zrem(keys.itemIndex(pk), sk).hdel(keys.itemValues(pk), sk).exec()),
+
+  /** One page of sort keys (plus one to tell whether more follow) and their values. */
+  async queryItems(
+    node: RedisNode,
+    pk: string,
+    bounds: LexBounds,
+    order: SortOrder,
+    count: number,
+  ): Promise<{ sortKeys: string[]; values: (string | null)[] }> {
+    const sortKeys = await node.run((c) =>
+      order === 'asc'
+        ? c.zrangebylex(keys.itemIndex(pk), bounds.min, bounds.max, 'LIMIT', 0, count)
+        : c.zrevrangebylex(keys.itemIndex(pk), bounds.max, bounds.min, 'LIMIT', 0, count),
+    );
+    if (sortKeys.length === 0) return { sortKeys, values: [] };
+    const values = await node.run((c) => c.hmget(keys.itemValues(pk), ...sortKeys));
+    return { sortKeys, values };
+  },
+
+  /**
+   * Moves one routing key's data from one master to another: DUMP on the
+   * source, RESTORE REPLACE on the target, then DEL on the source. The
+   * router holds the key's lock, so no client write interleaves. Returns
+   * whether there was anything to move.
+   */
+  async moveKey(from: RedisNode, to: RedisNode, routing: RoutingKey): Promise<boolean> {
+    const redisKeys = redisKeysOf(routing);
+    const dumps = await from.run(async (c) => Promise.all(redisKeys.map((k) => c.dumpBuffer(k))));
+    if (dumps.every((d) => d === null)) return false;
+    await to.run((c) => {
+      const tx = c.multi();
+      redisKeys.forEach((k, i) => {
+        const dump = dumps[i];
+        if (dump) tx.restore(k, 0, dump, 'REPLACE');
+        else tx.del(k);
+      });
+      return tx.exec();
+    });
+    await from.run((c) => c.del(...redisKeys));
+    return true;
+  },
+
+  /** Every routing key stored on a node (SCAN, so the node keeps serving meanwhile). */
+  async scanRoutingKeys(node: RedisNode): Promise<RoutingKey[]> {
+    const found: RoutingKey[] = [];
+    for (const [pattern, toRouting] of [
+      [keys.kvPattern, (k: string): RoutingKey => ({ kind: 'kv', name: keys.kvName(k) })],
+      [keys.itemIndexPattern, (k: string): RoutingKey => ({ kind: 'pk', name: keys.partitionName(k) })],
+    ] as const) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.run((c) => c.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+        cursor = next;
+        for (const k of batch) found.push(toRouting(k));
+      } while (cursor !== '0');
+    }
+    return found;
+  },
+
+  dbsize: (node: RedisNode) => node.run((c) => c.dbsize()),
+
+  async replicationInfo(node: RedisNode): Promise<ReplicationInfo> {
+    const fields = parseInfo(await node.run((c) => c.info('replication')));
+    const isMaster = fields.role === 'master';
+    const offset = Number(isMaster ? fields.master_repl_offset : fields.slave_repl_offset);
+    return {
+      report: isMaster
+        ? { isReachable: true, role: 'master' }
+        : { isReachable: true, role: 'replica', following: `${fields.master_host}:${fields.master_port}` },
+      offset: Number.isFinite(offset) ? offset : undefined,
+      linkStatus: fields.master_link_status,
+    };
+  },
+
+  promote: (node: RedisNode) => node.run((c) => c.replicaof('NO', 'ONE')),
+
+  follow: (node: RedisNode, master: { host: string; port: number }) =>
+    node.run((c) => c.replicaof(master.host, master.port)),
+};

@@ -1,0 +1,86 @@
+import { connectRedisNodes } from '@kvs-lab/shared/redis';
+import { startRedis } from '@kvs-lab/shared/testing';
+import type { RedisHandle } from '@kvs-lab/shared/testing';
+import { createApp } from '../src/app.ts';
+import type { ShardingApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+
+export interface TestCluster extends ShardingApp {
+  /** By node name: shard-1-master, shard-1-replica, ... */
+  readonly redis: ReadonlyMap<string, RedisHandle>;
+  handle(name: string): RedisHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * Four shards of real redis-servers, each replica started with `--replicaof`
+ * its master (real replication), and a router on them with fast test timings.
+ */
+export async function startCluster(env: Record<string, string> = {}, shards = 4): Promise<TestCluster> {
+  const redis = new Map<string, RedisHandle>();
+  await Promise.all(
+    Array.from({ length: shards }, async (_, i) => {
+      const master = await startRedis({ name: `shard-${i + 1}-master` });
+      const replica = await startRedis({
+        name: `shard-${i + 1}-replica`,
+        replicaOf: { host: master.host, port: master.port },
+      });
+      redis.set(master.name, master);
+      redis.set(replica.name, replica);
+    }),
+  );
+  const config = loadConfig({
+    REDIS_NODES: [...redis.values()].map((r) => `${r.name}=${r.url}`).join(','),
+    PING_INTERVAL_MS: '100',
+    MONITOR_INTERVAL_MS: '250',
+    FAILOVER_MISSED_PINGS: '3',
+    ...env,
+  });
+  const nodes = await connectRedisNodes(config.redisNodes);
+  const app = createApp({ config, nodes });
+  await app.sharding.start();
+  return {
+    ...app,
+    redis,
+    handle: (name) => {
+      const found = redis.get(name);
+      if (!found) throw new Error(`no node ${name}`);
+      return found;
+    },
+    close: () => app.service.close(),
+  };
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A key that the ring puts on `shard`, from a family of candidate names. */
+export function keyOn(cluster: TestCluster, shard: string, prefix = 'k', skip = 0): string {
+  let found = 0;
+  for (let i = 0; i < 100_000; i++) {
+    const key = `${prefix}-${i}`;
+    if (cluster.sharding.locateKey(key).shard === shard && found++ === skip) return key;
+  }
+  throw new Error(`no key on ${shard}`);
+}
+
+/** Waits until every replica of the active shards has caught up with its master. */
+export async function replicasInSync(cluster: TestCluster): Promise<boolean> {
+  return waitFor(async () => {
+    await cluster.sharding.monitor.sample();
+    return cluster.sharding
+      .shards()
+      .filter((s) => s.state === 'active')
+      .every((s) => s.lagBytes === 0);
+  });
+}
