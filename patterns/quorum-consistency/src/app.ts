@@ -1,0 +1,183 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mountCheck } from '@kvs-lab/shared/history';
+import { mountLiveView } from '@kvs-lab/shared/live-view';
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import { redisReadinessChecks } from '@kvs-lab/shared/redis';
+import { createService, z } from '@kvs-lab/shared/service';
+import type { ChaosFault, Service, ServiceOptions } from '@kvs-lab/shared/service';
+import { toJSON } from '@kvs-lab/shared/vector-clock';
+import { AntiEntropyService } from './anti-entropy-service.ts';
+import { checkKvHistory } from './domain/history-check.ts';
+import './domain/errors.ts';
+import { HintedHandoff } from './hinted-handoff.ts';
+import { KvRecorder } from './http/kv-recorder.ts';
+import { mountRoutes } from './http/routes.ts';
+import { QuorumService } from './quorum-service.ts';
+import type { LiveEmit, QuorumLiveEvents } from './realtime/events.ts';
+import type { QuorumSettings } from './settings.ts';
+import { ReplicaStore } from './store/replica-store.ts';
+
+export interface QuorumAppDeps {
+  /** The N replicas, in ring order. */
+  readonly nodes: readonly RedisNode[];
+  /** This coordinator's name: the actor in the vector clocks it writes. */
+  readonly instance: string;
+  readonly settings: QuorumSettings;
+  readonly maxClockEntries?: number;
+  readonly merkleDepth?: number;
+  /** 0 (the default here) leaves the loop off; main.ts passes the configured interval. */
+  readonly hintReplayIntervalMs?: number;
+  readonly antiEntropyIntervalMs?: number;
+  readonly tombstoneGraceMs?: number;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly logger?: ServiceOptions['logger'];
+}
+
+interface LiveSnapshot {
+  readonly instance: string;
+  readonly n: number;
+  readonly settings: QuorumSettings;
+  readonly replicas: readonly { node: string; isUp: boolean }[];
+  readonly keys: readonly {
+    key: string;
+    replicas: readonly { node: string; isUp: boolean; versions: unknown[] }[];
+  }[];
+}
+
+/** Live views show at most this many keys in their snapshot. */
+const snapshotKeys = 40;
+
+/** Builds the coordinator app (routes, live view, /check, faults, background loops); does not listen. */
+export function createApp(deps: QuorumAppDeps): Service {
+  const replicas = deps.nodes.map((node) => new ReplicaStore(node));
+  const now = deps.now ?? Date.now;
+  const merkleDepth = deps.merkleDepth ?? 8;
+
+  const flushFault: ChaosFault = {
+    name: 'flush-replica',
+    description:
+      'Erase everything one replica holds (FLUSHDB): its data and the hints it keeps, as a lost disk.',
+    params: z.strictObject({ node: z.string().min(1).max(64) }),
+    inject: async (params: unknown) => {
+      const { node } = params as { node: string };
+      const replica = replicas.find((candidate) => candidate.name === node);
+      if (!replica) throw new Error(`no replica named ${node}`);
+      await replica.flush();
+      lastFlushed = node;
+    },
+    heal: () => undefined,
+    state: () => ({ lastFlushed }),
+  };
+  let lastFlushed: string | undefined;
+
+  const service = createService({
+    name: 'quorum-consistency',
+    instance: deps.instance,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    description:
+      'Dynamo-style replication over N Redis replicas: W+R>N quorums, vector-clock siblings, hinted handoff, read repair and Merkle anti-entropy. Live view at `/`.',
+    // A replica down is the point of the lab: the coordinator stays ready while a quorum may still answer.
+    readiness: redisReadinessChecks(deps.nodes, { critical: false }),
+    links: deps.nodes,
+    faults: [flushFault],
+  });
+  const live = mountLiveView<QuorumLiveEvents>(service, {
+    pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    snapshot: () => snapshot(),
+  });
+  // Each named payload is one of the map's values; the kit types emit by the wider map.
+  const emit: LiveEmit = (event, payload) => live.emit(event, payload as QuorumLiveEvents[typeof event]);
+
+  let settings = deps.settings;
+  const handoff = new HintedHandoff(replicas, () => settings, emit);
+  const quorum = new QuorumService(replicas, {
+    actor: deps.instance,
+    settings: deps.settings,
+    maxClockEntries: deps.maxClockEntries ?? 10,
+    now,
+    random: deps.random ?? Math.random,
+    handoff,
+    emit,
+    onConfigured: (next) => {
+      settings = next;
+    },
+  });
+  const antiEntropy = new AntiEntropyService(replicas, {
+    settings: () => settings,
+    depth: merkleDepth,
+    tombstoneGraceMs: deps.tombstoneGraceMs ?? 60_000,
+    now,
+    hasPendingHints: async () => (await handoff.pending()).length > 0,
+    emit,
+  });
+  // Ready while both quorums can still be met: one replica down is the lab's everyday fault, not an outage.
+  service.addReadinessCheck({
+    name: 'quorum',
+    check: async () => {
+      const answers = await Promise.allSettled(deps.nodes.map((node) => node.ping()));
+      const up = answers.filter((answer) => answer.status === 'fulfilled').length;
+      const needed = Math.max(quorum.settings.w, quorum.settings.r);
+      if (up < needed)
+        throw new Error(
+          `${up} of ${quorum.n} replicas answer; W=${quorum.settings.w}, R=${quorum.settings.r}`,
+        );
+    },
+  });
+  const record = new KvRecorder(quorum);
+  mountRoutes(service, { quorum, handoff, antiEntropy, merkleDepth, record });
+  mountCheck(service, { history: record.history, check: checkKvHistory });
+
+  async function snapshot(): Promise<LiveSnapshot> {
+    const keys = new Set<string>();
+    for (const replica of replicas) {
+      try {
+        for (const key of (await replica.readDigests()).keys()) keys.add(key);
+      } catch {
+        // A replica that is down shows as down below.
+      }
+    }
+    const shown = [...keys].sort().slice(0, snapshotKeys);
+    return {
+      instance: service.instance,
+      n: quorum.n,
+      settings: quorum.settings,
+      replicas: replicas.map((replica) => ({ node: replica.name, isUp: replica.node.isReady })),
+      keys: await Promise.all(
+        shown.map(async (key) => ({
+          key,
+          replicas: (await quorum.rawReplicas(key)).map((replica) => ({
+            node: replica.node,
+            isUp: replica.isUp,
+            versions: replica.versions.map((version) => ({ ...version, clock: toJSON(version.clock) })),
+          })),
+        })),
+      ),
+    };
+  }
+
+  repeat(service, deps.hintReplayIntervalMs ?? 0, () => handoff.replay());
+  repeat(service, deps.antiEntropyIntervalMs ?? 0, () => antiEntropy.run());
+  service.onClose(() => Promise.all(deps.nodes.map((node) => node.close())));
+  return service;
+}
+
+/** Runs `task` every `intervalMs` (never overlapping) until the service closes; 0 means never. */
+function repeat(service: Service, intervalMs: number, task: () => Promise<unknown>): void {
+  if (intervalMs <= 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  let isClosed = false;
+  const tick = () => {
+    task()
+      .catch((error: unknown) => service.logger.warn({ err: error }, 'background task failed'))
+      .finally(() => {
+        if (!isClosed) timer = setTimeout(tick, intervalMs).unref();
+      });
+  };
+  timer = setTimeout(tick, intervalMs).unref();
+  service.onClose(() => {
+    isClosed = true;
+    clearTimeout(timer);
+  });
+}

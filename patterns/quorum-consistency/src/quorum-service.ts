@@ -1,0 +1,290 @@
+import { AppError } from '@kvs-lab/shared/service';
+import { toJSON } from '@kvs-lab/shared/vector-clock';
+import type { VectorClock } from '@kvs-lab/shared/vector-clock';
+import { checkQuorumSizes, tallyWrite } from './domain/quorum.ts';
+import type { ReplicaWriteResult, WriteTally } from './domain/quorum.ts';
+import { planReadRepair } from './domain/read-repair.ts';
+import type { ReplicaVersions } from './domain/read-repair.ts';
+import { contextOf, highestCounterOf, nextClock, resolve } from './domain/versioned-value.ts';
+import type { StoredVersion } from './domain/versioned-value.ts';
+import type { HintedHandoff } from './hinted-handoff.ts';
+import type { LiveEmit } from './realtime/events.ts';
+import type { QuorumSettings } from './settings.ts';
+import type { ReplicaStore } from './store/replica-store.ts';
+
+export interface WriteOutcome {
+  readonly key: string;
+  readonly clock: VectorClock;
+  readonly tally: WriteTally;
+  readonly replicas: readonly ReplicaWriteResult[];
+  readonly hinted: readonly { target: string; heldBy: string }[];
+}
+
+export interface ReadOutcome {
+  readonly key: string;
+  /** Every surviving version, tombstones included. */
+  readonly survivors: readonly StoredVersion[];
+  readonly context: VectorClock;
+  readonly answeredBy: readonly string[];
+  readonly failed: readonly string[];
+  readonly repaired: readonly string[];
+}
+
+export interface QuorumServiceDeps {
+  /** This coordinator's name: the node id in the clocks of the writes it coordinates. */
+  readonly actor: string;
+  readonly settings: QuorumSettings;
+  readonly maxClockEntries: number;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly handoff: HintedHandoff;
+  readonly emit: LiveEmit;
+  readonly onConfigured?: (settings: QuorumSettings) => void;
+}
+
+/** Keys whose highest own counter is remembered; past that the oldest is forgotten and read again from replicas. */
+const highWaterCapacity = 50_000;
+
+/**
+ * The coordinator. Any instance serves any key: a write goes to all N
+ * replicas and succeeds with W acknowledgements; a read asks R replicas and
+ * resolves their versions; what a replica missed is repaired on the way.
+ */
+export class QuorumService {
+  private current: QuorumSettings;
+  private readonly highWater = new Map<string, number>();
+  readonly counters = {
+    writes: 0,
+    writesFailed: 0,
+    reads: 0,
+    readsFailed: 0,
+    readsWithSiblings: 0,
+    readRepairs: 0,
+  };
+
+  readonly replicas: readonly ReplicaStore[];
+  private readonly deps: QuorumServiceDeps;
+
+  constructor(replicas: readonly ReplicaStore[], deps: QuorumServiceDeps) {
+    this.replicas = replicas;
+    this.deps = deps;
+    this.current = deps.settings;
+  }
+
+  get n(): number {
+    return this.replicas.length;
+  }
+
+  get settings(): QuorumSettings {
+    return this.current;
+  }
+
+  /** Changes the settings; W and R are checked against N. */
+  configure(change: Partial<QuorumSettings>): QuorumSettings {
+    const next = { ...this.current, ...change };
+    this.assertQuorum(next.w, next.r);
+    this.current = next;
+    this.deps.onConfigured?.(next);
+    this.deps.emit('config:changed', next);
+    return next;
+  }
+
+  /**
+   * A write (or, with `value` null, a delete): a clock above the context,
+   * sent to all N replicas; hints for those that miss it; success at W.
+   */
+  async write(input: {
+    key: string;
+    value: string | null;
+    context: VectorClock;
+    w?: number;
+    requestId: string;
+  }): Promise<WriteOutcome> {
+    const { key, requestId } = input;
+    const settings = this.current;
+    const w = input.w ?? settings.w;
+    this.assertQuorum(w, settings.r);
+    const clock = await this.clockForWrite(key, input.context);
+    const version: StoredVersion = {
+      value: input.value,
+      isTombstone: input.value === null,
+      clock,
+      writtenAt: this.deps.now(),
+      writer: this.deps.actor,
+    };
+
+    const answers = await Promise.all(
+      this.replicas.map(async (replica): Promise<ReplicaWriteResult> => {
+        try {
+          await replica.putVersions(key, [version], settings.conflictPolicy);
+          this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: true });
+          return { node: replica.name, status: 'ack' };
+        } catch (error) {
+          this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: false });
+          return { node: replica.name, status: neverSent(error) ? 'unreachable' : 'timeout' };
+        }
+      }),
+    );
+
+    const hinted: { target: string; heldBy: string }[] = [];
+    const acked = new Set(answers.filter((a) => a.status === 'ack').map((a) => a.node));
+    const results = settings.hintedHandoff
+      ? await Promise.all(
+          answers.map(async (answer) => {
+            if (answer.status === 'ack') return answer;
+            const heldBy = await this.deps.handoff.hold(answer.node, key, version, acked);
+            if (!heldBy) return answer;
+            hinted.push({ target: answer.node, heldBy });
+            return { ...answer, hintedOn: heldBy };
+          }),
+        )
+      : answers;
+
+    const tally = tallyWrite(results, w, settings.sloppyQuorum);
+    this.deps.emit('kv:written', {
+      requestId,
+      key,
+      clock: toJSON(clock),
+      isTombstone: version.isTombstone,
+      ok: tally.ok,
+      acks: tally.acks,
+      needed: w,
+    });
+    if (!tally.ok) {
+      this.counters.writesFailed += 1;
+      throw new AppError(
+        'QUORUM_NOT_REACHED',
+        `${tally.acks} of ${this.n} replicas acknowledged; write quorum is ${w}.` +
+          (tally.outcome === 'indeterminate'
+            ? ' Replicas that took it keep it: the write may still surface.'
+            : ''),
+        { outcome: tally.outcome, extras: { acks: tally.acks, needed: w, replicas: results, hinted } },
+      );
+    }
+    this.counters.writes += 1;
+    return { key, clock, tally, replicas: results, hinted };
+  }
+
+  /**
+   * A read: asks R replicas in a random order (another if one fails),
+   * resolves their versions, and repairs the ones that answered stale.
+   */
+  async read(input: { key: string; r?: number; requestId: string }): Promise<ReadOutcome> {
+    const { key, requestId } = input;
+    const settings = this.current;
+    const r = input.r ?? settings.r;
+    this.assertQuorum(settings.w, r);
+    const order = shuffled(this.replicas, this.deps.random);
+    const answers: ReplicaVersions[] = [];
+    const failed: string[] = [];
+    let next = 0;
+    // R workers; each takes the next replica in the order until one answers.
+    const ask = async (): Promise<void> => {
+      while (next < order.length) {
+        const replica = order[next++] as ReplicaStore;
+        try {
+          answers.push({ node: replica.name, versions: await replica.readVersions(key) });
+          return;
+        } catch {
+          failed.push(replica.name);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: r }, ask));
+    if (answers.length < r) {
+      this.counters.readsFailed += 1;
+      throw new AppError(
+        'QUORUM_NOT_REACHED',
+        `${answers.length} of ${this.n} replicas answered; read quorum is ${r}.`,
+        {
+          outcome: 'not_applied',
+          extras: { acks: answers.length, needed: r, failed },
+        },
+      );
+    }
+
+    const survivors = resolve(
+      answers.flatMap((answer) => answer.versions),
+      settings.conflictPolicy,
+    );
+    const repaired: string[] = [];
+    if (settings.readRepair) {
+      for (const task of planReadRepair(answers, survivors)) {
+        const replica = this.replicas.find((candidate) => candidate.name === task.node);
+        try {
+          await replica?.putVersions(key, task.missing, settings.conflictPolicy);
+        } catch {
+          continue;
+        }
+        repaired.push(task.node);
+        this.counters.readRepairs += 1;
+        this.deps.emit('replica:repaired', { key, node: task.node, via: 'read-repair' });
+      }
+    }
+    this.counters.reads += 1;
+    if (survivors.filter((version) => !version.isTombstone).length > 1) this.counters.readsWithSiblings += 1;
+    const answeredBy = answers.map((answer) => answer.node);
+    this.deps.emit('kv:read', { requestId, key, siblings: survivors.length, answeredBy, repaired });
+    return { key, survivors, context: contextOf(survivors), answeredBy, failed, repaired };
+  }
+
+  /** Each replica's raw versions of a key, as stored: for learners, no quorum, no repair. */
+  async rawReplicas(key: string) {
+    return Promise.all(
+      this.replicas.map(async (replica) => {
+        try {
+          return { node: replica.name, isUp: true, versions: await replica.readVersions(key) };
+        } catch {
+          return { node: replica.name, isUp: false, versions: [] as StoredVersion[] };
+        }
+      }),
+    );
+  }
+
+  /**
+   * The clock for a new write by this coordinator: above the context, and
+   * above any counter this coordinator already issued for the key. The first
+   * time a key is seen (e.g. after a restart) that counter is read from every
+   * replica that answers.
+   */
+  private async clockForWrite(key: string, context: VectorClock): Promise<VectorClock> {
+    const actor = this.deps.actor;
+    let known = this.highWater.get(key);
+    if (known === undefined) {
+      const held = await Promise.all(
+        this.replicas.map((replica) => replica.readVersions(key).catch(() => [])),
+      );
+      known = highestCounterOf(actor, held.flat());
+    }
+    // No await from here on: taking the counter and recording it happen in one step.
+    const highWater = Math.max(known, this.highWater.get(key) ?? 0);
+    const clock = nextClock({ context, actor, highWater, maxEntries: this.deps.maxClockEntries });
+    this.highWater.delete(key);
+    this.highWater.set(key, clock[actor]?.counter ?? highWater + 1);
+    if (this.highWater.size > highWaterCapacity) {
+      const oldest = this.highWater.keys().next().value;
+      if (oldest !== undefined) this.highWater.delete(oldest);
+    }
+    return clock;
+  }
+
+  private assertQuorum(w: number, r: number): void {
+    const check = checkQuorumSizes({ n: this.n, w, r });
+    if (!check.ok) throw new AppError('INVALID_QUORUM', check.reason, { extras: { n: this.n, w, r } });
+  }
+}
+
+/** True when the command was certainly never executed (link cut, node down), false when it may have been. */
+function neverSent(error: unknown): boolean {
+  return error instanceof AppError && error.outcome === 'not_applied';
+}
+
+/** Fisher-Yates with injected randomness, so tests can replay a read's choice of replicas. */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}

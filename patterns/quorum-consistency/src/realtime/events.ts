@@ -1,0 +1,37 @@
+import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
+import type { AntiEntropyReport } from '../anti-entropy-service.ts';
+import type { QuorumSettings } from '../settings.ts';
+
+/** Every live-view event of this pattern, `entity:action`, with its payload. */
+export interface QuorumEventPayloads {
+  /** One replica answered (or failed) one write: acknowledgements arriving per request. */
+  'replica:acked': { requestId: string; key: string; node: string; ok: boolean };
+  'kv:written': {
+    requestId: string;
+    key: string;
+    clock: VectorClockJson;
+    isTombstone: boolean;
+    ok: boolean;
+    acks: number;
+    needed: number;
+  };
+  'kv:read': { requestId: string; key: string; siblings: number; answeredBy: string[]; repaired: string[] };
+  'replica:repaired': { key: string; node: string; via: 'read-repair' | 'anti-entropy' };
+  'hint:stored': { key: string; target: string; heldBy: string };
+  'hint:delivered': { key: string; target: string; heldBy: string };
+  'merkle:compared': { depth: number; pairs: { a: string; b: string; ranges: number[] }[] };
+  'antientropy:finished': AntiEntropyReport;
+  'config:changed': QuorumSettings;
+  'tombstone:collected': { key: string };
+}
+
+/** The same map in the shape the live-view kit takes. */
+export interface QuorumLiveEvents extends QuorumEventPayloads {
+  [event: `${string}:${string}`]: unknown;
+}
+
+/** What the service needs to tell the live view: a typed emit. */
+export type LiveEmit = <K extends keyof QuorumEventPayloads>(
+  event: K,
+  payload: QuorumEventPayloads[K],
+) => void;

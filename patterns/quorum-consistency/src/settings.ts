@@ -1,0 +1,14 @@
+import type { ConflictPolicy } from './domain/versioned-value.ts';
+
+/** What a learner can change at run time with PUT /config; N is fixed by the topology. */
+export interface QuorumSettings {
+  readonly w: number;
+  readonly r: number;
+  readonly conflictPolicy: ConflictPolicy;
+  /** Hints stored on another live replica count toward W. */
+  readonly sloppyQuorum: boolean;
+  /** Writes a replica missed are kept as hints and handed over when it answers again. */
+  readonly hintedHandoff: boolean;
+  /** Reads send surviving versions to the replicas that answered without them. */
+  readonly readRepair: boolean;
+}

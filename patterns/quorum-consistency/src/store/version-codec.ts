@@ -1,0 +1,35 @@
+import { clockOfVersionId, versionId } from '../domain/versioned-value.ts';
+import type { StoredVersion } from '../domain/versioned-value.ts';
+
+/** A version as a replica stores it: the hash field (its id) and the JSON body. */
+export interface EncodedVersion {
+  readonly id: string;
+  readonly body: string;
+}
+
+export function encodeVersion(version: StoredVersion): EncodedVersion {
+  return {
+    id: versionId(version.clock),
+    body: JSON.stringify({
+      value: version.value,
+      isTombstone: version.isTombstone,
+      writtenAt: version.writtenAt,
+      writer: version.writer,
+    }),
+  };
+}
+
+/** Reads a stored version back; a field this code did not write is reported, never guessed at. */
+export function decodeVersion(id: string, body: string): StoredVersion {
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  const { value, isTombstone, writtenAt, writer } = parsed;
+  if (
+    (typeof value !== 'string' && value !== null) ||
+    typeof isTombstone !== 'boolean' ||
+    typeof writtenAt !== 'number' ||
+    typeof writer !== 'string'
+  ) {
+    throw new Error(`a stored version has an unexpected shape: ${body.slice(0, 80)}`);
+  }
+  return { value, isTombstone, writtenAt, writer, clock: clockOfVersionId(id) };
+}
