@@ -48,7 +48,7 @@ export type PubsubInput =
 
 export type PubsubOutput =
   | { readonly historyId: number; readonly count?: number }
-  | { readonly seq: number; readonly localSockets: number }
+  | { readonly seq: number; readonly localSockets: number | null; readonly instancesReached: number }
   | Record<string, never>;
 
 export interface PubsubOperation {

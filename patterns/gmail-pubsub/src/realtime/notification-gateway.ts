@@ -1,0 +1,451 @@
+import type { History } from '@kvs-lab/shared/history';
+import type { Namespace, Server } from 'socket.io';
+import { z } from 'zod';
+import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
+import { matchesFilter, parseFilter } from '../domain/filter.ts';
+import { mailboxTopic, topicPattern, userIdPattern } from '../domain/names.ts';
+import type { Notification } from '../domain/notification.ts';
+import { filterSubjectOf } from '../domain/notification.ts';
+import { subscribe, unsubscribe } from '../domain/subscriptions.ts';
+import type { ChannelTarget } from '../store/keys.ts';
+import { channels } from '../store/keys.ts';
+import type { MailboxStore } from '../store/mailbox-store.ts';
+import type { NotificationBus } from '../store/notification-bus.ts';
+import type { ClientSession, NotificationSocket } from './client-session.ts';
+import type {
+  Ack,
+  ClientToServerEvents,
+  ServerToClientEvents,
+  SocketData,
+  SyncReply,
+} from './notification-events.ts';
+import { notificationsNamespace } from './notification-events.ts';
+import type { OutboxSettings, Push } from './socket-outbox.ts';
+import { SocketOutbox } from './socket-outbox.ts';
+
+export interface DeliveryCounters {
+  received: number;
+  delivered: number;
+  filteredOut: number;
+  dropped: number;
+  disconnectedSlow: number;
+  gapsReported: number;
+  syncs: number;
+  historyExpired: number;
+  refused: number;
+}
+
+export interface GatewaySettings {
+  readonly maxSubscriptionsPerSocket: number;
+  readonly syncPageMax: number;
+  readonly outbox: OutboxSettings;
+}
+
+/** What the gateway tells the live view. */
+export interface GatewayLiveEvents {
+  'client:connected': { socketId: string; userId: string };
+  'client:disconnected': { socketId: string; userId: string; reason: string };
+  'history:synced': {
+    socketId: string;
+    userId: string;
+    sinceHistoryId: number;
+    count: number;
+    historyId: number;
+  };
+  'history:expired': { socketId: string; userId: string; sinceHistoryId: number; trimmedThrough: number };
+  'backpressure:dropped': { socketId: string; userId: string; count: number; total: number };
+}
+
+export interface GatewayDeps {
+  readonly io: Server;
+  readonly instance: string;
+  readonly bus: NotificationBus;
+  readonly store: MailboxStore;
+  readonly history: History<PubsubInput, PubsubOutput>;
+  readonly counters: DeliveryCounters;
+  settings(): GatewaySettings;
+  live<K extends keyof GatewayLiveEvents>(event: K, payload: GatewayLiveEvents[K]): void;
+}
+
+const subscribeRequest = z.strictObject({ topic: z.string().max(64), filter: z.unknown().optional() });
+const unsubscribeRequest = z.strictObject({ topic: z.string().max(64) });
+const syncRequest = z.strictObject({
+  sinceHistoryId: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+
+const zodDetail = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`).join('; ');
+
+function reply<T>(ack: unknown, value: Parameters<Ack<T>>[0]): void {
+  if (typeof ack === 'function') (ack as Ack<T>)(value);
+}
+
+/**
+ * The `/notifications` namespace: authenticates each socket by the userId in
+ * its handshake, keeps its subscriptions, routes every notification from Redis
+ * to the sockets whose topic and filter admit it, and answers history syncs.
+ */
+export class NotificationGateway {
+  private readonly sessions = new Map<string, ClientSession>();
+  private readonly mailboxRoutes = new Map<string, Set<ClientSession>>();
+  private readonly topicRoutes = new Map<string, Set<ClientSession>>();
+
+  private readonly deps: GatewayDeps;
+
+  constructor(deps: GatewayDeps) {
+    this.deps = deps;
+    const namespace = deps.io.of(notificationsNamespace) as unknown as Namespace<
+      ClientToServerEvents,
+      ServerToClientEvents,
+      Record<string, never>,
+      SocketData
+    >;
+    // The lab trusts the userId a client claims; a real service would verify a token here.
+    namespace.use((socket, next) => {
+      const auth = socket.handshake.auth as { userId?: unknown };
+      if (typeof auth.userId !== 'string' || !userIdPattern.test(auth.userId)) {
+        next(
+          new Error(
+            'INVALID_USER: handshake auth needs { userId } of lower-case letters, digits, . _ - (1-64)',
+          ),
+        );
+        return;
+      }
+      socket.data.userId = auth.userId;
+      next();
+    });
+    namespace.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /** Routes one notification from Redis; returns how many sockets took it (sent or queued). */
+  dispatch(target: ChannelTarget, note: Notification): number {
+    this.deps.counters.received += 1;
+    const topic = target.kind === 'mailbox' ? mailboxTopic : target.topic;
+    const sessions =
+      target.kind === 'mailbox' ? this.mailboxRoutes.get(target.userId) : this.topicRoutes.get(target.topic);
+    if (!sessions) return 0;
+    const subject = filterSubjectOf(note);
+    let accepted = 0;
+    for (const session of sessions) {
+      const subscription = session.subscriptions.get(topic);
+      if (!subscription) continue;
+      if (!matchesFilter(subscription.filter, subject)) {
+        this.deps.counters.filteredOut += 1;
+        continue;
+      }
+      const push: Push =
+        note.kind === 'mail'
+          ? {
+              event: 'mail:received',
+              payload: {
+                userId: note.userId,
+                historyId: note.historyId,
+                messageId: note.messageId,
+                topic,
+                from: note.from,
+                subject: note.subject,
+                labels: note.labels,
+                at: note.at,
+              },
+            }
+          : {
+              event: 'topic:message',
+              payload: {
+                topic,
+                publisher: note.publisher,
+                seq: note.seq,
+                at: note.at,
+                payload: note.payload,
+              },
+            };
+      const key = note.kind === 'mail' ? `mail|${topic}|${note.userId}` : `post|${topic}|${note.publisher}`;
+      const outcome = session.outbox.push(push, key);
+      if (outcome === 'sent' || outcome === 'queued') accepted += 1;
+    }
+    return accepted;
+  }
+
+  /** Tells every socket to sync: notifications may have been lost while Redis was out of reach. */
+  broadcastGap(reason: 'resubscribed' | 'link-recovered'): void {
+    for (const session of this.sessions.values()) {
+      if (!session.subscriptions.has(mailboxTopic)) continue;
+      session.socket.emit('history:gap', { reason });
+      this.deps.counters.gapsReported += 1;
+      this.deps.history
+        .invoke(session.socket.id, 'report', {
+          kind: 'report',
+          socketId: session.socket.id,
+          reason: 'gap',
+          count: 0,
+        })
+        .ok({});
+    }
+  }
+
+  reconfigure(outbox: OutboxSettings): void {
+    for (const session of this.sessions.values()) session.outbox.reconfigure(outbox);
+  }
+
+  /** Every client of this instance with its queue, for /subscribers, /stats and the live view. */
+  clients(): {
+    socketId: string;
+    userId: string;
+    topics: string[];
+    queueDepth: number;
+    inFlight: number;
+    dropped: number;
+    isSlow: boolean;
+  }[] {
+    return [...this.sessions.values()].map((session) => ({
+      socketId: session.socket.id,
+      userId: session.userId,
+      topics: [...session.subscriptions.keys()],
+      queueDepth: session.outbox.queueDepth,
+      inFlight: session.outbox.inFlight,
+      dropped: session.outbox.dropped,
+      isSlow: session.outbox.isSlow,
+    }));
+  }
+
+  /** Subscribed sockets per topic on this instance (the mailbox counted once per socket). */
+  topicCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const session of this.sessions.values()) {
+      for (const topic of session.subscriptions.keys()) counts[topic] = (counts[topic] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  close(): void {
+    for (const session of this.sessions.values()) session.outbox.close();
+  }
+
+  private onConnection(socket: NotificationSocket): void {
+    const userId = socket.data.userId;
+    const settings = this.deps.settings();
+    const outbox = new SocketOutbox(
+      {
+        send: (push, acknowledged) => {
+          this.deps.counters.delivered += 1;
+          this.deps.history
+            .invoke(socket.id, 'deliver', {
+              kind: 'deliver',
+              socketId: socket.id,
+              userId,
+              topic: push.payload.topic,
+              note: toNote(push),
+            })
+            .ok({});
+          if (push.event === 'mail:received') socket.emit('mail:received', push.payload, acknowledged);
+          else socket.emit('topic:message', push.payload, acknowledged);
+        },
+        reportDropped: (count, total) => {
+          socket.emit('backpressure:dropped', { count, total, policy: this.deps.settings().outbox.policy });
+          this.deps.history
+            .invoke(socket.id, 'report', { kind: 'report', socketId: socket.id, reason: 'dropped', count })
+            .ok({});
+          this.deps.live('backpressure:dropped', { socketId: socket.id, userId, count, total });
+        },
+        disconnect: () => {
+          this.deps.counters.disconnectedSlow += 1;
+          this.deps.history
+            .invoke(socket.id, 'report', {
+              kind: 'report',
+              socketId: socket.id,
+              reason: 'disconnect',
+              count: 0,
+            })
+            .ok({});
+          socket.disconnect(true);
+        },
+      },
+      settings.outbox,
+      (count) => {
+        this.deps.counters.dropped += count;
+      },
+    );
+    const session: ClientSession = { socket, userId, subscriptions: new Map(), outbox };
+    this.sessions.set(socket.id, session);
+    this.deps.live('client:connected', { socketId: socket.id, userId });
+    socket.emit('session:ready', {
+      socketId: socket.id,
+      instance: this.deps.instance,
+      userId,
+      limits: {
+        maxSubscriptions: settings.maxSubscriptionsPerSocket,
+        outboxCapacity: settings.outbox.capacity,
+        outboxWindow: settings.outbox.window,
+        policy: settings.outbox.policy,
+      },
+    });
+
+    socket.on('topics:subscribe', (request, ack) => void this.onSubscribe(session, request, ack));
+    socket.on('topics:unsubscribe', (request, ack) => void this.onUnsubscribe(session, request, ack));
+    socket.on('history:sync', (request, ack) => void this.onSync(session, request, ack));
+    socket.on('disconnect', (reason) => {
+      outbox.close();
+      this.sessions.delete(socket.id);
+      for (const topic of session.subscriptions.keys()) void this.unroute(session, topic);
+      session.subscriptions = new Map();
+      this.deps.live('client:disconnected', { socketId: socket.id, userId, reason });
+    });
+  }
+
+  private refuse(session: ClientSession, ack: unknown, code: string, detail: string, topic?: string): void {
+    this.deps.counters.refused += 1;
+    session.socket.emit('topics:refused', { code, detail, ...(topic === undefined ? {} : { topic }) });
+    reply(ack, { ok: false, error: { code, detail } });
+  }
+
+  private async onSubscribe(session: ClientSession, request: unknown, ack: unknown): Promise<void> {
+    const parsed = subscribeRequest.safeParse(request);
+    if (!parsed.success) return this.refuse(session, ack, 'INVALID_REQUEST', zodDetail(parsed.error));
+    const { topic } = parsed.data;
+    if (!topicPattern.test(topic)) {
+      return this.refuse(
+        session,
+        ack,
+        'INVALID_TOPIC',
+        'a topic is 1-64 of a-z 0-9 . _ - (starting with a letter or digit)',
+        topic,
+      );
+    }
+    const filter = parseFilter(parsed.data.filter);
+    if (!filter.ok) return this.refuse(session, ack, filter.code, filter.detail, topic);
+    const outcome = subscribe(
+      session.subscriptions,
+      { topic, filter: filter.filter },
+      this.deps.settings().maxSubscriptionsPerSocket,
+    );
+    if (!outcome.ok) return this.refuse(session, ack, outcome.code, outcome.detail, topic);
+    session.subscriptions = outcome.subscriptions;
+    this.deps.history
+      .invoke(session.socket.id, 'subscribe', {
+        kind: 'subscribe',
+        socketId: session.socket.id,
+        userId: session.userId,
+        topic,
+        filter: filter.filter,
+      })
+      .ok({});
+    if (outcome.isNewTopic) await this.route(session, topic);
+    reply(ack, { ok: true, topic, subscriptions: session.subscriptions.size });
+  }
+
+  private async onUnsubscribe(session: ClientSession, request: unknown, ack: unknown): Promise<void> {
+    const parsed = unsubscribeRequest.safeParse(request);
+    if (!parsed.success) return this.refuse(session, ack, 'INVALID_REQUEST', zodDetail(parsed.error));
+    const { topic } = parsed.data;
+    const outcome = unsubscribe(session.subscriptions, topic);
+    session.subscriptions = outcome.subscriptions;
+    if (outcome.wasSubscribed) {
+      this.deps.history
+        .invoke(session.socket.id, 'unsubscribe', { kind: 'unsubscribe', socketId: session.socket.id, topic })
+        .ok({});
+      await this.unroute(session, topic);
+    }
+    reply(ack, { ok: true, topic, wasSubscribed: outcome.wasSubscribed });
+  }
+
+  private async onSync(session: ClientSession, request: unknown, ack: unknown): Promise<void> {
+    const parsed = syncRequest.safeParse(request);
+    if (!parsed.success) {
+      reply(ack, { ok: false, error: { code: 'INVALID_REQUEST', detail: zodDetail(parsed.error) } });
+      return;
+    }
+    const { sinceHistoryId } = parsed.data;
+    const limit = Math.min(
+      parsed.data.limit ?? this.deps.settings().syncPageMax,
+      this.deps.settings().syncPageMax,
+    );
+    const socketId = session.socket.id;
+    const pending = this.deps.history.invoke(socketId, 'sync', {
+      kind: 'sync',
+      socketId,
+      userId: session.userId,
+      sinceHistoryId,
+    });
+    let result: SyncReply;
+    try {
+      const page = await this.deps.store.read(session.userId, { startHistoryId: sinceHistoryId, limit });
+      if (sinceHistoryId < page.trimmedThrough || sinceHistoryId > page.historyId) {
+        pending.fail('HISTORY_EXPIRED');
+        this.deps.counters.historyExpired += 1;
+        this.deps.live('history:expired', {
+          socketId,
+          userId: session.userId,
+          sinceHistoryId,
+          trimmedThrough: page.trimmedThrough,
+        });
+        reply(ack, {
+          ok: false,
+          error: {
+            code: 'HISTORY_EXPIRED',
+            detail: `history before ${page.trimmedThrough + 1} was trimmed (latest ${page.historyId}): do a full sync`,
+          },
+        });
+        return;
+      }
+      const last = page.entries.at(-1);
+      const hasMore = page.entries.length === limit && last !== undefined && last.historyId < page.historyId;
+      result = {
+        historyId: hasMore && last ? last.historyId : page.historyId,
+        hasMore,
+        events: page.entries.map(({ kind: _kind, ...event }) => event),
+      };
+    } catch (error) {
+      const code =
+        error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
+      pending.fail(code);
+      reply(ack, {
+        ok: false,
+        error: { code, detail: error instanceof Error ? error.message : 'sync failed' },
+      });
+      return;
+    }
+    pending.ok({ historyId: result.historyId, count: result.events.length });
+    this.deps.counters.syncs += 1;
+    this.deps.live('history:synced', {
+      socketId,
+      userId: session.userId,
+      sinceHistoryId,
+      count: result.events.length,
+      historyId: result.historyId,
+    });
+    reply(ack, { ok: true, ...result });
+  }
+
+  private async route(session: ClientSession, topic: string): Promise<void> {
+    const [routes, key, channel] =
+      topic === mailboxTopic
+        ? [this.mailboxRoutes, session.userId, channels.mailbox(session.userId)]
+        : [this.topicRoutes, topic, channels.topic(topic)];
+    const set = routes.get(key) ?? new Set<ClientSession>();
+    set.add(session);
+    routes.set(key, set);
+    // One Redis subscription per channel per instance, however many sockets share it.
+    if (set.size === 1) await this.deps.bus.add(channel);
+  }
+
+  private async unroute(session: ClientSession, topic: string): Promise<void> {
+    const [routes, key, channel] =
+      topic === mailboxTopic
+        ? [this.mailboxRoutes, session.userId, channels.mailbox(session.userId)]
+        : [this.topicRoutes, topic, channels.topic(topic)];
+    const set = routes.get(key);
+    if (!set?.delete(session)) return;
+    if (set.size === 0) {
+      routes.delete(key);
+      await this.deps.bus.release(channel);
+    }
+  }
+}
+
+function toNote(push: Push): Notification {
+  if (push.event === 'mail:received') {
+    const { topic: _topic, ...mail } = push.payload;
+    return { kind: 'mail', ...mail };
+  }
+  return { kind: 'post', ...push.payload };
+}

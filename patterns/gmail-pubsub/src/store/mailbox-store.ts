@@ -1,0 +1,112 @@
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import type { MailNote } from '../domain/notification.ts';
+import { channels, keys } from './keys.ts';
+import { LuaScript } from './lua-script.ts';
+
+const appendMailScript = new LuaScript('append-mail.lua');
+const readHistoryScript = new LuaScript('read-history.lua');
+const trimHistoryScript = new LuaScript('trim-history.lua');
+
+/** One history entry: the notification plus the body, which only history carries. */
+export interface HistoryEntry extends MailNote {
+  readonly body?: string;
+}
+
+export interface NewMail {
+  readonly userId: string;
+  readonly messageId: string;
+  readonly from: string;
+  readonly subject: string;
+  readonly body?: string;
+  readonly labels: readonly string[];
+}
+
+export interface HistoryRetention {
+  readonly maxCount: number;
+  readonly maxAgeMs: number;
+}
+
+export interface HistoryPage {
+  /** The mailbox's latest historyId. */
+  readonly historyId: number;
+  /** Everything at or below this was trimmed away. */
+  readonly trimmedThrough: number;
+  readonly entries: readonly HistoryEntry[];
+}
+
+function toNumber(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`expected a number from Redis, got ${String(value)}`);
+  return n;
+}
+
+/** The durable side of the pattern: per-user history and historyId, in Redis. */
+export class MailboxStore {
+  private readonly node: RedisNode;
+  private readonly retention: HistoryRetention;
+
+  constructor(node: RedisNode, retention: HistoryRetention) {
+    this.node = node;
+    this.retention = retention;
+  }
+
+  /** Appends, trims and publishes on the mailbox channel and each label's topic, atomically. */
+  async append(mail: NewMail): Promise<{ historyId: number; at: number; trimmedThrough: number }> {
+    const note = {
+      kind: 'mail',
+      userId: mail.userId,
+      messageId: mail.messageId,
+      from: mail.from,
+      subject: mail.subject,
+      labels: mail.labels,
+    };
+    const entry = mail.body === undefined ? note : { ...note, body: mail.body };
+    const published = [channels.mailbox(mail.userId), ...mail.labels.map((label) => channels.topic(label))];
+    const reply = (await this.node.run((client) =>
+      appendMailScript.run(
+        client,
+        [keys.mailbox(mail.userId), keys.history(mail.userId)],
+        [
+          JSON.stringify(entry),
+          JSON.stringify(note),
+          this.retention.maxCount,
+          this.retention.maxAgeMs,
+          100,
+          ...published,
+        ],
+      ),
+    )) as unknown[];
+    return { historyId: toNumber(reply[0]), at: toNumber(reply[1]), trimmedThrough: toNumber(reply[2]) };
+  }
+
+  /** The entries after `startHistoryId` (oldest first), or the newest ones when `newest` is set. */
+  async read(
+    userId: string,
+    options: { startHistoryId: number; limit: number; newest?: boolean },
+  ): Promise<HistoryPage> {
+    const reply = (await this.node.run((client) =>
+      readHistoryScript.run(
+        client,
+        [keys.mailbox(userId), keys.history(userId)],
+        [options.startHistoryId, options.limit, options.newest ? '1' : '0'],
+      ),
+    )) as unknown[];
+    const [historyId, trimmedThrough, ...entries] = reply;
+    return {
+      historyId: toNumber(historyId),
+      trimmedThrough: toNumber(trimmedThrough),
+      entries: entries.map((raw) => JSON.parse(String(raw)) as HistoryEntry),
+    };
+  }
+
+  /** Keeps only the newest `keepLast` entries. */
+  async trim(
+    userId: string,
+    keepLast: number,
+  ): Promise<{ historyId: number; trimmedThrough: number; removed: number }> {
+    const reply = (await this.node.run((client) =>
+      trimHistoryScript.run(client, [keys.mailbox(userId), keys.history(userId)], [keepLast]),
+    )) as unknown[];
+    return { historyId: toNumber(reply[0]), trimmedThrough: toNumber(reply[1]), removed: toNumber(reply[2]) };
+  }
+}
