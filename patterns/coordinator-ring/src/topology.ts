@@ -35,8 +35,7 @@ export function topologyOfSize(size: number): PatternTopology {
     title: 'Coordinator ring',
     summary: 'ring membership, failure detection, leader election with terms, vector-clock versions',
     cap: 'CP',
-    // Flipped to true once the service runs (issue #8).
-    implemented: false,
+    implemented: true,
     issue: 8,
     dir: 'patterns/coordinator-ring',
     entry: 'src/main.ts',

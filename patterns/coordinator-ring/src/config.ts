@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+const ms = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/**
+ * Every setting of a ring node, from the environment, with its default. The
+ * timing rule Raft needs: heartbeat interval well below the election timeout,
+ * which is well below the mean time between failures.
+ */
+const configSchema = z
+  .object({
+    SERVICE_NAME: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/)
+      .default('ring-1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(7101),
+    REDIS_NODES: z.string().default('ring-1-redis=redis://127.0.0.1:7111'),
+    PEERS: z.string().default('ring-2=http://127.0.0.1:7102,ring-3=http://127.0.0.1:7103'),
+    /** How often the leader sends AppendEntries and every node gossips its heartbeat. */
+    HEARTBEAT_INTERVAL_MS: ms(100, 10, 10_000),
+    /** A member silent this long is dead; half of it, suspect. */
+    FAILURE_TIMEOUT_MS: ms(1000, 50, 60_000),
+    ELECTION_TIMEOUT_MIN_MS: ms(600, 50, 60_000),
+    ELECTION_TIMEOUT_MAX_MS: ms(1200, 50, 120_000),
+    /** How long one internal request may take before the peer counts as unreachable for it. */
+    RPC_TIMEOUT_MS: ms(500, 20, 30_000),
+    /** How long a write waits for a majority before answering 504 COMMIT_UNKNOWN. */
+    WRITE_TIMEOUT_MS: ms(3000, 50, 60_000),
+    /** How many ring successors each node sends its heartbeat to. */
+    MONITOR_SUCCESSORS: z.coerce.number().int().min(1).max(8).default(2),
+    /** Most log entries in one AppendEntries. */
+    MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(256),
+  })
+  .refine((c) => c.ELECTION_TIMEOUT_MAX_MS >= c.ELECTION_TIMEOUT_MIN_MS, {
+    message: 'ELECTION_TIMEOUT_MAX_MS must be >= ELECTION_TIMEOUT_MIN_MS',
+  })
+  .refine((c) => c.HEARTBEAT_INTERVAL_MS < c.ELECTION_TIMEOUT_MIN_MS, {
+    message: 'HEARTBEAT_INTERVAL_MS must be below ELECTION_TIMEOUT_MIN_MS, or followers start elections',
+  });
+
+export interface RingConfig {
+  readonly nodeId: string;
+  readonly port: number;
+  readonly redisNodes: string;
+  readonly peers: string;
+  readonly heartbeatIntervalMs: number;
+  readonly failureTimeoutMs: number;
+  readonly electionTimeoutMinMs: number;
+  readonly electionTimeoutMaxMs: number;
+  readonly rpcTimeoutMs: number;
+  readonly writeTimeoutMs: number;
+  readonly monitorSuccessors: number;
+  readonly maxBatchEntries: number;
+}
+
+/** Parses the environment; throws one message naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): RingConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new Error(`coordinator-ring: bad configuration: ${problems.join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    nodeId: c.SERVICE_NAME,
+    port: c.PORT,
+    redisNodes: c.REDIS_NODES,
+    peers: c.PEERS,
+    heartbeatIntervalMs: c.HEARTBEAT_INTERVAL_MS,
+    failureTimeoutMs: c.FAILURE_TIMEOUT_MS,
+    electionTimeoutMinMs: c.ELECTION_TIMEOUT_MIN_MS,
+    electionTimeoutMaxMs: c.ELECTION_TIMEOUT_MAX_MS,
+    rpcTimeoutMs: c.RPC_TIMEOUT_MS,
+    writeTimeoutMs: c.WRITE_TIMEOUT_MS,
+    monitorSuccessors: c.MONITOR_SUCCESSORS,
+    maxBatchEntries: c.MAX_BATCH_ENTRIES,
+  };
+}
+
+/** The defaults, for tests that override a few settings. */
+export const defaultConfig = (overrides: Partial<RingConfig> = {}): RingConfig => ({
+  ...loadConfig({}),
+  ...overrides,
+});

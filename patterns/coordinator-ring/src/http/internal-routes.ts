@@ -1,0 +1,79 @@
+import { AppError } from '@kvs-lab/shared/service';
+import type { Service } from '@kvs-lab/shared/service';
+import type { RingNode } from '../cluster/ring-node.ts';
+import { appendReply, appendRequest, heartbeat, voteReply, voteRequest } from './schemas.ts';
+
+const tags = ['internal'];
+const errors = ['UNKNOWN_PEER', 'PEER_UNREACHABLE', 'REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'];
+
+/**
+ * Node-to-node messages. A message from a peer whose link is cut here is
+ * dropped (503), so one /chaos cut on a node isolates it in both directions.
+ */
+export function internalRoutes(service: Service, node: RingNode): void {
+  const admit = (from: string): void => {
+    const peer = node.peer(from);
+    if (!peer)
+      throw new AppError('UNKNOWN_PEER', `${from} is not a member of this ring.`, { extras: { from } });
+    if (peer.isCut) {
+      throw new AppError('PEER_UNREACHABLE', `The link to ${from} is cut (chaos): message dropped.`, {
+        extras: { from },
+      });
+    }
+  };
+
+  service.route({
+    method: 'post',
+    path: '/internal/votes',
+    summary: 'RequestVote: a candidate asks this node for its vote',
+    description: 'The answer leaves only after the new term and vote are written to this node’s Redis.',
+    tags,
+    body: voteRequest,
+    bodyExample: { term: 3, candidateId: 'ring-2', lastLogIndex: 12, lastLogTerm: 2 },
+    errors,
+    responses: { 200: { description: 'Granted or refused, with this node’s term', schema: voteReply } },
+    handler: async ({ body }) => {
+      admit(body.candidateId);
+      return { status: 200, body: await node.handleVote(body) };
+    },
+  });
+
+  service.route({
+    method: 'post',
+    path: '/internal/append-entries',
+    summary: 'AppendEntries: the leader replicates log entries (or just heartbeats)',
+    tags,
+    body: appendRequest,
+    bodyExample: {
+      term: 3,
+      leaderId: 'ring-2',
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: [],
+      leaderCommit: 0,
+    },
+    errors,
+    responses: {
+      200: { description: 'Stored (success) or refused, with this node’s term', schema: appendReply },
+    },
+    handler: async ({ body }) => {
+      admit(body.leaderId);
+      return { status: 200, body: await node.handleAppend(body) };
+    },
+  });
+
+  service.route({
+    method: 'post',
+    path: '/internal/heartbeats',
+    summary: 'Gossip: a ring predecessor pushes its heartbeat table and gets this node’s back',
+    tags,
+    body: heartbeat,
+    bodyExample: { from: 'ring-1', gossip: { 'ring-1': 42, 'ring-2': 40, 'ring-3': 41 } },
+    errors: ['UNKNOWN_PEER', 'PEER_UNREACHABLE'],
+    responses: { 200: { description: 'This node’s table', schema: heartbeat } },
+    handler: ({ body }) => {
+      admit(body.from);
+      return { status: 200, body: node.handleHeartbeat(body) };
+    },
+  });
+}

@@ -1,0 +1,136 @@
+import { z } from '@kvs-lab/shared/service';
+
+/** The zod schemas that validate requests, type the handlers and write the OpenAPI document. */
+
+export const nodeId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a node id like ring-2');
+
+export const kvKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits and . _ : -, 1 to 200 characters')
+  .openapi({ example: 'user:42' });
+
+export const keyParams = z.object({ key: kvKey });
+
+export const putBody = z
+  .strictObject({ value: z.string().max(4096, 'at most 4096 characters') })
+  .openapi('PutBody');
+
+export const readQuery = z.strictObject({
+  stale: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .openapi({ description: '`true`: answer from this node’s replica at once, possibly behind.' }),
+});
+
+const clockEntry = z.strictObject({ counter: z.number().int().min(1), timestamp: z.number().int().min(0) });
+export const clockSchema = z.record(z.string().max(64), clockEntry).openapi('VectorClock', {
+  description:
+    'node id -> { counter, timestamp }: the writes each leader coordinated in this version’s history',
+  example: { 'ring-1': { counter: 2, timestamp: 7 }, 'ring-2': { counter: 1, timestamp: 12 } },
+});
+
+export const writeResult = z
+  .object({
+    key: z.string(),
+    value: z.string().nullable(),
+    clock: clockSchema,
+    term: z.number().int(),
+    index: z.number().int(),
+    leaderId: z.string(),
+  })
+  .openapi('WriteResult');
+
+export const readResult = z
+  .object({
+    key: z.string(),
+    value: z.string(),
+    clock: clockSchema,
+    term: z.number().int(),
+    index: z.number().int(),
+    servedBy: z.string(),
+    stale: z.boolean(),
+  })
+  .openapi('ReadResult');
+
+export const roleSchema = z.enum(['leader', 'follower', 'candidate']);
+export const memberStateSchema = z.enum(['alive', 'suspect', 'dead']);
+
+export const ringView = z
+  .object({
+    self: z.string(),
+    term: z.number().int(),
+    leaderId: z.string().nullable(),
+    members: z.array(
+      z.object({
+        id: z.string(),
+        url: z.string().nullable(),
+        state: memberStateSchema,
+        heartbeatAgeMs: z.number().nullable(),
+        isLeader: z.boolean(),
+        isSelf: z.boolean(),
+      }),
+    ),
+  })
+  .openapi('RingView');
+
+export const statusView = z
+  .object({
+    id: z.string(),
+    role: roleSchema,
+    term: z.number().int(),
+    votedFor: z.string().nullable(),
+    leaderId: z.string().nullable(),
+    commitIndex: z.number().int(),
+    lastApplied: z.number().int(),
+    lastLogIndex: z.number().int(),
+    lastWrite: z
+      .object({ key: z.string(), index: z.number().int(), term: z.number().int(), clock: clockSchema })
+      .nullable(),
+    suspects: z.array(z.string()),
+  })
+  .openapi('NodeStatus');
+
+const term = z.number().int().min(0);
+const index = z.number().int().min(0);
+
+export const voteRequest = z
+  .strictObject({ term, candidateId: nodeId, lastLogIndex: index, lastLogTerm: term })
+  .openapi('VoteRequest');
+export const voteReply = z
+  .object({ term, granted: z.boolean(), reason: z.string().optional() })
+  .openapi('VoteReply');
+
+const command = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('put'), key: kvKey, value: z.string().max(4096), clock: clockSchema }),
+  z.strictObject({ type: z.literal('delete'), key: kvKey, clock: clockSchema }),
+  z.strictObject({ type: z.literal('noop') }),
+]);
+const logEntry = z.strictObject({ index: z.number().int().min(1), term: z.number().int().min(1), command });
+
+export const appendRequest = z
+  .strictObject({
+    term,
+    leaderId: nodeId,
+    prevLogIndex: index,
+    prevLogTerm: term,
+    entries: z.array(logEntry).max(10_000),
+    leaderCommit: index,
+  })
+  .refine((r) => r.entries.every((e, i) => e.index === r.prevLogIndex + 1 + i), {
+    message: 'entries must be consecutive, starting at prevLogIndex + 1',
+    path: ['entries'],
+  })
+  .openapi('AppendEntriesRequest');
+export const appendReply = z
+  .object({
+    term,
+    success: z.boolean(),
+    matchIndex: index.optional(),
+    retryFrom: index.optional(),
+  })
+  .openapi('AppendEntriesReply');
+
+export const heartbeat = z
+  .strictObject({ from: nodeId, gossip: z.record(nodeId, z.number().int().min(0)) })
+  .openapi('Heartbeat');

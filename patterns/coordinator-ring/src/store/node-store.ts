@@ -1,0 +1,105 @@
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
+import type { ElectionState } from '../domain/election.ts';
+import type { LogEntry } from '../domain/replicated-log.ts';
+import { keys } from './keys.ts';
+
+/** One key's applied version; `value` null is a tombstone, kept so the clock chain goes on. */
+export interface StoredVersion {
+  readonly value: string | null;
+  readonly clock: VectorClockJson;
+  readonly term: number;
+  readonly index: number;
+}
+
+/**
+ * A node's durable state in its own Redis (AOF): election promises, the log,
+ * and the applied key-value state. Each method is one round trip, and each
+ * multi-key change is one MULTI, so a crash leaves no half-written step.
+ */
+export class NodeStore {
+  private readonly redis: RedisNode;
+  private readonly nodeId: string;
+
+  constructor(redis: RedisNode, nodeId: string) {
+    this.redis = redis;
+    this.nodeId = nodeId;
+  }
+
+  async loadElection(): Promise<ElectionState> {
+    const raw = await this.redis.run((c) => c.hgetall(keys.election(this.nodeId)));
+    const term = Number(raw.currentTerm ?? 0);
+    return {
+      currentTerm: Number.isSafeInteger(term) && term >= 0 ? term : 0,
+      votedFor: raw.votedFor ? raw.votedFor : null,
+    };
+  }
+
+  /** Must complete before the node answers a vote or acts in the new term. */
+  async saveElection(state: ElectionState): Promise<void> {
+    await this.redis.run((c) =>
+      c.hset(keys.election(this.nodeId), {
+        currentTerm: String(state.currentTerm),
+        votedFor: state.votedFor ?? '',
+      }),
+    );
+  }
+
+  async loadLog(): Promise<LogEntry[]> {
+    const raw = await this.redis.run((c) => c.lrange(keys.log(this.nodeId), 0, -1));
+    return raw.map((line) => JSON.parse(line) as LogEntry);
+  }
+
+  /** Drops the suffix from `truncateFrom` (1-based, or null) and appends `entries`, atomically. */
+  async appendLog(truncateFrom: number | null, entries: readonly LogEntry[]): Promise<void> {
+    if (truncateFrom === null && entries.length === 0) return;
+    const key = keys.log(this.nodeId);
+    await this.redis.run(async (c) => {
+      const tx = c.multi();
+      if (truncateFrom !== null) {
+        if (truncateFrom <= 1) tx.del(key);
+        else tx.ltrim(key, 0, truncateFrom - 2);
+      }
+      if (entries.length > 0) tx.rpush(key, ...entries.map((e) => JSON.stringify(e)));
+      const results = await tx.exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw new Error(`log append failed: ${String(failed?.[0] ?? 'aborted')}`);
+    });
+  }
+
+  async loadApplied(): Promise<number> {
+    const raw = await this.redis.run((c) => c.get(keys.applied(this.nodeId)));
+    return raw === null ? 0 : Number(raw);
+  }
+
+  /** Applies committed entries in order and records the last applied index in the same MULTI. */
+  async apply(entries: readonly LogEntry[]): Promise<void> {
+    const last = entries[entries.length - 1];
+    if (!last) return;
+    await this.redis.run(async (c) => {
+      const tx = c.multi();
+      for (const { index, term, command } of entries) {
+        if (command.type === 'noop') continue;
+        const version: StoredVersion = {
+          value: command.type === 'put' ? command.value : null,
+          clock: command.clock,
+          term,
+          index,
+        };
+        tx.hset(keys.data(this.nodeId), command.key, JSON.stringify(version));
+      }
+      tx.set(keys.applied(this.nodeId), String(last.index));
+      const results = await tx.exec();
+      if (!results || results.some(([error]) => error)) throw new Error('apply failed');
+    });
+  }
+
+  async read(key: string): Promise<StoredVersion | undefined> {
+    const raw = await this.redis.run((c) => c.hget(keys.data(this.nodeId), key));
+    return raw === null ? undefined : (JSON.parse(raw) as StoredVersion);
+  }
+
+  async keyCount(): Promise<number> {
+    return this.redis.run((c) => c.hlen(keys.data(this.nodeId)));
+  }
+}

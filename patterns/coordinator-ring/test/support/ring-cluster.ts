@@ -1,0 +1,218 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findFreePort, startRedis } from '@kvs-lab/shared/testing';
+import type { RedisHandle } from '@kvs-lab/shared/testing';
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface NodeStatus {
+  id: string;
+  role: 'leader' | 'follower' | 'candidate';
+  term: number;
+  leaderId: string | null;
+  commitIndex: number;
+  lastApplied: number;
+  lastLogIndex: number;
+  votedFor: string | null;
+  suspects: string[];
+}
+
+export interface HttpReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** One HTTP call with a deadline; a node that is down or paused answers `undefined`. */
+export async function call(
+  url: string,
+  method = 'GET',
+  body?: unknown,
+  timeoutMs = 2_000,
+): Promise<HttpReply | undefined> {
+  try {
+    const response = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  } catch {
+    return undefined;
+  }
+}
+
+/** One ring node as a real child process (node + tsx running src/main.ts) with its own AOF Redis. */
+export class RingProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly redis: RedisHandle;
+  private readonly env: Record<string, string>;
+  private child: ChildProcess | undefined;
+  private output: string[] = [];
+
+  constructor(name: string, port: number, redis: RedisHandle, env: Record<string, string>) {
+    this.name = name;
+    this.port = port;
+    this.redis = redis;
+    this.env = env;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get isRunning(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: packageDir,
+      env: { ...process.env, ...this.env, LAB_PARENT_PID: String(process.pid), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.output = [];
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 50) this.output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (!this.isRunning) break;
+      if ((await call(`${this.url}/healthz`, 'GET', undefined, 1_000))?.status === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${this.name} did not start:\n${this.output.join('')}`);
+  }
+
+  /** SIGKILL: no shutdown code runs. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.isRunning) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** SIGSTOP: a long GC pause; sockets stay open, nothing answers, no timer fires. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  async status(): Promise<NodeStatus | undefined> {
+    const reply = await call(`${this.url}/status`, 'GET', undefined, 1_000);
+    return reply?.status === 200 ? (reply.body as unknown as NodeStatus) : undefined;
+  }
+}
+
+export interface RingCluster {
+  readonly nodes: readonly RingProcess[];
+  node(name: string): RingProcess;
+  /** Every running node's status (undefined for one that does not answer). */
+  statuses(): Promise<(NodeStatus | undefined)[]>;
+  /** Polls until one node is leader and a majority of answering nodes agree on it. */
+  waitForLeader(options?: { excluding?: string; minTerm?: number; timeoutMs?: number }): Promise<NodeStatus>;
+  /** Every (term -> leaders) seen by the background observer since start. */
+  leadersByTerm(): ReadonlyMap<number, ReadonlySet<string>>;
+  stop(): Promise<void>;
+}
+
+/** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Starts a ring of `size` real node processes, each with its own AOF Redis
+ * on free ports, and a background observer that records every node's
+ * (term, leader) claim for the one-leader-per-term check.
+ */
+export async function startRingCluster(size: number, env: Record<string, string> = {}): Promise<RingCluster> {
+  const names = Array.from({ length: size }, (_, i) => `ring-${i + 1}`);
+  const ports: number[] = [];
+  for (let i = 0; i < size; i++) {
+    let port = await findFreePort();
+    while (ports.includes(port)) port = await findFreePort();
+    ports.push(port);
+  }
+  const redises = await Promise.all(names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })));
+  const nodes = names.map((name, i) => {
+    const redis = redises[i] as RedisHandle;
+    const peers = names
+      .map((other, j) => (other === name ? null : `${other}=http://127.0.0.1:${ports[j]}`))
+      .filter((p): p is string => p !== null)
+      .join(',');
+    return new RingProcess(name, ports[i] ?? 0, redis, {
+      SERVICE_NAME: name,
+      PORT: String(ports[i]),
+      REDIS_NODES: `${name}-redis=${redis.url}`,
+      PEERS: peers,
+      ...env,
+    });
+  });
+  await Promise.all(nodes.map((n) => n.start()));
+
+  const claims = new Map<number, Set<string>>();
+  let isObserving = true;
+  const statuses = () => Promise.all(nodes.map((n) => (n.isRunning ? n.status() : Promise.resolve(undefined))));
+  const observer = (async () => {
+    while (isObserving) {
+      for (const status of await statuses()) {
+        if (status?.role !== 'leader') continue;
+        const set = claims.get(status.term) ?? new Set<string>();
+        set.add(status.id);
+        claims.set(status.term, set);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+
+  return {
+    nodes,
+    node: (name) => {
+      const found = nodes.find((n) => n.name === name);
+      if (!found) throw new Error(`no node ${name}`);
+      return found;
+    },
+    statuses,
+    leadersByTerm: () => claims,
+    waitForLeader: ({ excluding, minTerm = 0, timeoutMs = 20_000 } = {}) =>
+      eventually(
+        async () => {
+          const all = (await statuses()).filter((s): s is NodeStatus => s !== undefined);
+          const leader = all.find((s) => s.role === 'leader' && s.id !== excluding && s.term >= minTerm);
+          if (!leader) return undefined;
+          const agreeing = all.filter((s) => s.leaderId === leader.id && s.term === leader.term).length;
+          return agreeing * 2 > size ? leader : undefined;
+        },
+        'a leader agreed on by a majority',
+        timeoutMs,
+      ),
+    stop: async () => {
+      isObserving = false;
+      await observer;
+      await Promise.all(nodes.map((n) => (n.resume(), n.kill())));
+    },
+  };
+}
