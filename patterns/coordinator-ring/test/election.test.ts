@@ -87,6 +87,7 @@ describe('coordinator-ring elections with real node processes', () => {
   it('across every kill and pause above, no term ever had two leaders', () => {
     const claims = cluster.leadersByTerm();
     expect(claims.size).toBeGreaterThan(1);
-    for (const [term, leaders] of claims) expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [...leaders].slice(0, 1) });
+    for (const [term, leaders] of claims)
+      expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [...leaders].slice(0, 1) });
   });
 });

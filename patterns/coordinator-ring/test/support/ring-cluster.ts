@@ -156,7 +156,9 @@ export async function startRingCluster(size: number, env: Record<string, string>
     while (ports.includes(port)) port = await findFreePort();
     ports.push(port);
   }
-  const redises = await Promise.all(names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })));
+  const redises = await Promise.all(
+    names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })),
+  );
   const nodes = names.map((name, i) => {
     const redis = redises[i] as RedisHandle;
     const peers = names
@@ -175,7 +177,8 @@ export async function startRingCluster(size: number, env: Record<string, string>
 
   const claims = new Map<number, Set<string>>();
   let isObserving = true;
-  const statuses = () => Promise.all(nodes.map((n) => (n.isRunning ? n.status() : Promise.resolve(undefined))));
+  const statuses = () =>
+    Promise.all(nodes.map((n) => (n.isRunning ? n.status() : Promise.resolve(undefined))));
   const observer = (async () => {
     while (isObserving) {
       for (const status of await statuses()) {
