@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mountCheck } from '@kvs-lab/shared/history';
+import { mountLiveView } from '@kvs-lab/shared/live-view';
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import { redisReadinessChecks } from '@kvs-lab/shared/redis';
+import { createService, z } from '@kvs-lab/shared/service';
+import type { ChaosFault, Service, ServiceOptions } from '@kvs-lab/shared/service';
+import { checkLsmHistory } from './domain/lsm-check.ts';
+import { registerRoutes } from './http/routes.ts';
+import { LsmService } from './lsm-service.ts';
+import type { LsmLiveEvents } from './realtime/events.ts';
+import type { LsmEngine } from './storage/lsm-engine.ts';
+import { L2Cache } from './store/l2-cache.ts';
+
+export interface AppDeps {
+  readonly engine: LsmEngine;
+  /** The L2 cache node (`lsm-cache`); without it the store runs with L1 only. */
+  readonly cache?: RedisNode;
+  /** Changes on each start, so L2 entries a previous process may have left stale are never read. */
+  readonly cacheEpoch: string;
+  readonly l1Entries: number;
+  readonly l2TtlSeconds: number;
+  readonly maxKeyBytes: number;
+  readonly maxValueBytes: number;
+  readonly instance?: string;
+  readonly logger?: ServiceOptions['logger'];
+}
+
+/** Builds the HTTP service around an open engine; does not listen. */
+export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } {
+  const l2 = deps.cache
+    ? new L2Cache(deps.cache, { ttlSeconds: deps.l2TtlSeconds, epoch: deps.cacheEpoch })
+    : undefined;
+  const lsm = new LsmService({ engine: deps.engine, ...(l2 ? { l2 } : {}), l1Entries: deps.l1Entries });
+  const service = createService({
+    name: 'bloom-sstable',
+    ...(deps.instance ? { instance: deps.instance } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    description:
+      'An LSM store you can read: WAL, memtable, SSTables with Bloom filters, leveled compaction, L1/L2 cache. ' +
+      'The Redis `lsm-cache` is only the L2 cache: when it is down the store keeps working (`/readyz` says degraded). ' +
+      'It also speaks RESP2 on its own port: `redis-cli -p <respPort>`.',
+    // The cache is optional: losing it makes the service degraded, not down.
+    readiness: deps.cache ? redisReadinessChecks([deps.cache], { critical: false }) : [],
+    links: deps.cache ? [deps.cache] : [],
+    faults: engineFaults(deps.engine),
+  });
+  const live = mountLiveView<LsmLiveEvents>(service, {
+    pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    snapshot: () => ({ shape: lsm.shape(), stats: lsm.stats() }),
+  });
+  lsm.setEmitter((event, payload) => live.emit(event, payload));
+  registerRoutes(service, lsm, { maxKeyBytes: deps.maxKeyBytes, maxValueBytes: deps.maxValueBytes });
+  mountCheck(service, { history: lsm.history, check: checkLsmHistory });
+  service.onClose(async () => {
+    await lsm.close();
+    await deps.cache?.close();
+  });
+  return { service, lsm };
+}
+
+/** The store's own faults, beside the kit's link cuts to `lsm-cache`. */
+function engineFaults(engine: LsmEngine): ChaosFault[] {
+  const slowFsync: ChaosFault<z.ZodObject<{ delayMs: z.ZodDefault<z.ZodNumber> }>> = {
+    name: 'slow-fsync',
+    description:
+      'Adds latency before every WAL fsync (a slow disk): watch group commit batch writes under FSYNC=always.',
+    params: z.object({ delayMs: z.number().int().min(1).max(5_000).default(50) }),
+    inject: ({ delayMs }) => {
+      engine.fsyncDelayMs = delayMs;
+    },
+    heal: () => {
+      engine.fsyncDelayMs = 0;
+    },
+    state: () => ({ delayMs: engine.fsyncDelayMs }),
+  };
+  const pauseCompaction: ChaosFault = {
+    name: 'pause-compaction',
+    description:
+      'Stops background compaction: L0 grows, reads probe more tables, writes slow down and then stop.',
+    inject: () => engine.pauseCompaction(true),
+    heal: () => engine.pauseCompaction(false),
+    state: () => ({ isPaused: engine.compactionPaused }),
+  };
+  return [slowFsync, pauseCompaction];
+}

@@ -1,0 +1,172 @@
+/**
+ * Little-endian byte writing and reading for the on-disk formats. Sequence
+ * numbers are written as two 32-bit halves, so any seq below 2^53 round-trips.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** UTF-8 length without allocating: sizes are counted on every write. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Thrown when bytes on disk are not what the format promises (bad checksum, bad magic, short read). */
+export class CorruptionError extends Error {
+  override readonly name = 'CorruptionError';
+}
+
+export class ByteWriter {
+  private buffer = new Uint8Array(256);
+  private view = new DataView(this.buffer.buffer);
+  private length = 0;
+
+  get size(): number {
+    return this.length;
+  }
+
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < this.length + extra) capacity *= 2;
+    const next = new Uint8Array(capacity);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(value: number): void {
+    this.reserve(1);
+    this.view.setUint8(this.length, value);
+    this.length += 1;
+  }
+
+  u16(value: number): void {
+    this.reserve(2);
+    this.view.setUint16(this.length, value, true);
+    this.length += 2;
+  }
+
+  u32(value: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, value >>> 0, true);
+    this.length += 4;
+  }
+
+  seq(value: number): void {
+    this.u32(Math.floor(value / 0x1_0000_0000));
+    this.u32(value % 0x1_0000_0000);
+  }
+
+  bytes(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buffer.set(data, this.length);
+    this.length += data.length;
+  }
+
+  /** A u16 length then the UTF-8 bytes. */
+  shortString(text: string): void {
+    const data = utf8(text);
+    this.u16(data.length);
+    this.bytes(data);
+  }
+
+  /** A u32 length then the UTF-8 bytes. */
+  longString(text: string): void {
+    const data = utf8(text);
+    this.u32(data.length);
+    this.bytes(data);
+  }
+
+  /** Appends the CRC-32 of everything written since `from`. */
+  checksumSince(from: number, crc: (bytes: Uint8Array, start: number, end: number) => number): void {
+    this.u32(crc(this.buffer, from, this.length));
+  }
+
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+export class ByteReader {
+  private readonly data: Uint8Array;
+  private readonly view: DataView;
+  offset: number;
+
+  constructor(data: Uint8Array, offset = 0) {
+    this.data = data;
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.offset = offset;
+  }
+
+  get remaining(): number {
+    return this.data.length - this.offset;
+  }
+
+  private need(count: number): void {
+    if (this.offset + count > this.data.length) throw new CorruptionError(`short read: need ${count} bytes`);
+  }
+
+  u8(): number {
+    this.need(1);
+    const v = this.view.getUint8(this.offset);
+    this.offset += 1;
+    return v;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.offset, true);
+    this.offset += 2;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.offset, true);
+    this.offset += 4;
+    return v;
+  }
+
+  seq(): number {
+    const high = this.u32();
+    return high * 0x1_0000_0000 + this.u32();
+  }
+
+  bytes(count: number): Uint8Array {
+    this.need(count);
+    const v = this.data.subarray(this.offset, this.offset + count);
+    this.offset += count;
+    return v;
+  }
+
+  shortString(): string {
+    return decodeUtf8(this.bytes(this.u16()));
+  }
+
+  longString(): string {
+    return decodeUtf8(this.bytes(this.u32()));
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new CorruptionError('invalid UTF-8');
+  }
+}

@@ -1,0 +1,271 @@
+import { AppError, z } from '@kvs-lab/shared/service';
+import type { Service } from '@kvs-lab/shared/service';
+import type { LsmService } from '../lsm-service.ts';
+import {
+  bloomSettingsSchema,
+  compactBodySchema,
+  compactionResultSchema,
+  flushResultSchema,
+  getQuerySchema,
+  keySchema,
+  probeBodySchema,
+  probeResultSchema,
+  readResultSchema,
+  scanQuerySchema,
+  scanResultSchema,
+  seqSchema,
+  snapshotSchema,
+  sstablesSchema,
+  statsSchema,
+  valueSchema,
+  writeResultSchema,
+} from './schemas.ts';
+
+/** Thin routes: validate (zod), call the service, answer. */
+export function registerRoutes(
+  service: Service,
+  lsm: LsmService,
+  limits: { maxKeyBytes: number; maxValueBytes: number },
+): void {
+  const key = keySchema(limits.maxKeyBytes);
+  const value = valueSchema(limits.maxValueBytes);
+  const keyParams = z.object({ key });
+  const kv = ['kv'];
+
+  const read = async (k: string, asOf: number | undefined, requestId: string) => {
+    const r = await lsm.get(k, asOf, requestId);
+    if (!r.found) {
+      throw new AppError(
+        'KEY_NOT_FOUND',
+        `No live value for "${k}"${asOf === undefined ? '' : ` at asOf=${asOf}`}.`,
+        {
+          extras: { key: k, servedFrom: r.servedFrom, trace: r.trace },
+        },
+      );
+    }
+    return { status: 200, body: r };
+  };
+
+  service.route({
+    method: 'get',
+    path: '/kv/{key}',
+    summary: 'Read a key (L1 -> L2 -> memtable -> SSTables), with the path it took',
+    description:
+      'The 404 answer carries the same `trace`: an absent key usually costs only Bloom-filter checks.',
+    tags: kv,
+    params: keyParams,
+    query: getQuerySchema,
+    errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD'],
+    responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
+    handler: ({ params, query, requestId }) => read(params.key, query.asOf, requestId),
+  });
+
+  service.route({
+    method: 'put',
+    path: '/kv/{key}',
+    summary: 'Write a key: WAL append (durable per FSYNC), memtable insert, cache update',
+    tags: kv,
+    params: keyParams,
+    body: z.strictObject({ value }),
+    bodyExample: { value: 'Ada Lovelace' },
+    errors: ['STORAGE_FAILED'],
+    responses: { 200: { description: 'Acknowledged with its sequence number', schema: writeResultSchema } },
+    handler: async ({ params, body, requestId }) => ({
+      status: 200,
+      body: await lsm.put(params.key, body.value, requestId),
+    }),
+  });
+
+  service.route({
+    method: 'delete',
+    path: '/kv/{key}',
+    summary: 'Delete a key: writes a tombstone with its own seq',
+    tags: kv,
+    params: keyParams,
+    errors: ['STORAGE_FAILED'],
+    responses: { 200: { description: 'The tombstone', schema: writeResultSchema } },
+    handler: async ({ params, requestId }) => ({
+      status: 200,
+      body: { ...(await lsm.delete(params.key, requestId)), tombstone: true },
+    }),
+  });
+
+  service.route({
+    method: 'get',
+    path: '/kv',
+    summary: 'Range scan in key order, merging the memtables and every level',
+    tags: kv,
+    query: scanQuerySchema(limits.maxKeyBytes),
+    errors: ['SNAPSHOT_TOO_OLD'],
+    responses: { 200: { description: 'One page of live keys', schema: scanResultSchema } },
+    handler: ({ query }) => {
+      const page = lsm.scan(query);
+      return {
+        status: 200,
+        body: {
+          items: page.items.map((e) => ({ key: e.key, value: e.value, seq: e.seq })),
+          nextStart: page.nextStart,
+        },
+      };
+    },
+  });
+
+  const lsmTags = ['lsm'];
+  service.route({
+    method: 'post',
+    path: '/flush',
+    summary: 'Flush the memtable to a new L0 SSTable now',
+    tags: lsmTags,
+    errors: ['STORAGE_FAILED'],
+    responses: {
+      200: {
+        description: 'What was written (fileNumber null when the memtable was empty)',
+        schema: flushResultSchema,
+      },
+    },
+    handler: async () => ({ status: 200, body: await lsm.flush() }),
+  });
+
+  const compact = async () => {
+    const report = await lsm.compact();
+    return { status: 200, body: report ? { compacted: true, ...report } : { compacted: false } };
+  };
+  service.route({
+    method: 'post',
+    path: '/compact',
+    summary: 'Full compaction: flush, then merge every table into one sorted run at the bottom level',
+    description: "Also the seed's `/compact`. Drops overwritten versions and tombstones no snapshot needs.",
+    tags: lsmTags,
+    body: compactBodySchema.optional(),
+    errors: ['STORAGE_FAILED'],
+    responses: {
+      200: {
+        description: 'What was merged, bytes read and written, duration',
+        schema: compactionResultSchema,
+      },
+    },
+    handler: compact,
+  });
+
+  service.route({
+    method: 'get',
+    path: '/stats',
+    summary: 'Memtable, levels, Bloom filters (theory vs observed), caches, WAL, amplification, write stall',
+    tags: lsmTags,
+    responses: { 200: { description: 'The figures', schema: statsSchema } },
+    handler: () => ({ status: 200, body: lsm.stats() }),
+  });
+
+  service.route({
+    method: 'get',
+    path: '/sstables',
+    summary: 'Every live SSTable per level: key range, entries, size, filter size',
+    tags: lsmTags,
+    responses: { 200: { description: 'Tables by level', schema: sstablesSchema } },
+    handler: () => {
+      const tables = lsm.engine.tables();
+      const levels = lsm.engine.levelFigures().map((l) => ({
+        level: l.level,
+        tables: tables
+          .filter((t) => t.level === l.level)
+          .map((t) => ({
+            file: t.fileNumber,
+            level: t.level,
+            smallestKey: t.smallestKey,
+            largestKey: t.largestKey,
+            entries: t.entryCount,
+            tombstones: t.tombstoneCount,
+            keys: t.keyCount,
+            sizeBytes: t.sizeBytes,
+            filterBytes: t.filterBytes,
+            bitsPerKey: t.bitsPerKey,
+            hashCount: t.hashCount,
+            minSeq: t.minSeq,
+            maxSeq: t.maxSeq,
+          })),
+      }));
+      return { status: 200, body: { levels } };
+    },
+  });
+
+  service.route({
+    method: 'post',
+    path: '/snapshots',
+    summary: 'Pin a snapshot at the current seq: compaction keeps what `asOf` readers at it need',
+    tags: lsmTags,
+    responses: { 201: { description: 'The pinned seq', schema: snapshotSchema } },
+    handler: () => ({ status: 201, body: { seq: lsm.engine.createSnapshot() } }),
+  });
+
+  service.route({
+    method: 'delete',
+    path: '/snapshots/{seq}',
+    summary: 'Release a pinned snapshot',
+    tags: lsmTags,
+    params: z.object({ seq: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+    errors: ['SNAPSHOT_NOT_FOUND'],
+    responses: { 200: { description: 'Released', schema: snapshotSchema } },
+    handler: ({ params }) => {
+      if (!lsm.engine.releaseSnapshot(params.seq)) {
+        throw new AppError('SNAPSHOT_NOT_FOUND', `No pinned snapshot at seq ${params.seq}.`);
+      }
+      return { status: 200, body: { seq: params.seq } };
+    },
+  });
+
+  service.route({
+    method: 'put',
+    path: '/settings/bloom',
+    summary: 'Bits per key for the filters of new tables (flushes, compactions)',
+    description: 'Existing tables keep their filters until rewritten: POST /compact rewrites them all.',
+    tags: ['bloom'],
+    body: bloomSettingsSchema,
+    bodyExample: { bitsPerKey: 4 },
+    responses: { 200: { description: 'The setting now in force', schema: bloomSettingsSchema } },
+    handler: ({ body }) => {
+      lsm.engine.setBitsPerKey(body.bitsPerKey);
+      return { status: 200, body: { bitsPerKey: lsm.engine.bitsPerKey } };
+    },
+  });
+
+  service.route({
+    method: 'post',
+    path: '/bloom/probes',
+    summary: 'Read many never-written keys and measure the false-positive rate against theory',
+    tags: ['bloom'],
+    body: probeBodySchema,
+    bodyExample: { count: 100000, prefix: 'user:', seed: 1 },
+    responses: { 200: { description: 'Measured vs theoretical', schema: probeResultSchema } },
+    handler: ({ body }) => ({ status: 200, body: lsm.probeAbsentKeys(body.count, body.prefix, body.seed) }),
+  });
+
+  // The seed's names, so its test steps can be followed as written.
+  const seed = ['seed aliases'];
+  service.route({
+    method: 'post',
+    path: '/put',
+    summary: 'Seed alias of PUT /kv/{key}',
+    tags: seed,
+    body: z.strictObject({ key, value }),
+    bodyExample: { key: 'user:42', value: 'Ada Lovelace' },
+    errors: ['STORAGE_FAILED'],
+    responses: { 200: { description: 'Acknowledged with its sequence number', schema: writeResultSchema } },
+    handler: async ({ body, requestId }) => ({
+      status: 200,
+      body: await lsm.put(body.key, body.value, requestId),
+    }),
+  });
+
+  service.route({
+    method: 'get',
+    path: '/get',
+    summary: 'Seed alias of GET /kv/{key}',
+    tags: seed,
+    query: z.strictObject({ key, asOf: getQuerySchema.shape.asOf }),
+    errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD'],
+    responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
+    handler: ({ query, requestId }) => read(query.key, query.asOf, requestId),
+  });
+
+  void seqSchema;
+}

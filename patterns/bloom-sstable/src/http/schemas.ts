@@ -1,0 +1,179 @@
+import { z } from '@kvs-lab/shared/service';
+import { utf8Length } from '../domain/bytes.ts';
+
+/** Keys: 1..maxKeyBytes UTF-8 bytes, no control characters (they would make redis-cli output and logs ambiguous). */
+export function keySchema(maxKeyBytes: number) {
+  return z
+    .string()
+    .min(1)
+    .refine((k) => utf8Length(k) <= maxKeyBytes, `at most ${maxKeyBytes} bytes (UTF-8)`)
+    .refine((k) => !/\p{Cc}/u.test(k), 'no control characters')
+    .openapi({ example: 'user:42' });
+}
+
+export function valueSchema(maxValueBytes: number) {
+  return z
+    .string()
+    .refine((v) => utf8Length(v) <= maxValueBytes, `at most ${maxValueBytes} bytes (UTF-8)`)
+    .openapi({ example: 'Ada Lovelace' });
+}
+
+export const seqSchema = z
+  .number()
+  .int()
+  .min(0)
+  .openapi({ description: 'Sequence number: the global write order.' });
+const asOfQuery = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .optional()
+  .openapi({ description: 'Snapshot read: the newest version with seq <= asOf.', example: 3 });
+
+export const traceSchema = z
+  .object({
+    bloomChecks: z.number().int(),
+    bloomNegatives: z.number().int(),
+    bloomFalsePositives: z.number().int(),
+    sstablesRead: z.number().int().openapi({ description: 'Tables whose data blocks were read.' }),
+    levels: z.array(
+      z.object({
+        level: z.number().int(),
+        file: z.number().int(),
+        outcome: z.enum(['bloom-negative', 'bloom-false-positive', 'found']),
+      }),
+    ),
+  })
+  .openapi('ReadTrace');
+
+export const servedFromSchema = z.enum(['l1', 'l2', 'memtable', 'sstable', 'none']);
+
+export const writeResultSchema = z
+  .object({ key: z.string(), seq: seqSchema, tombstone: z.boolean().optional() })
+  .openapi('WriteResult');
+
+export const readResultSchema = z
+  .object({
+    key: z.string(),
+    value: z.string(),
+    seq: seqSchema,
+    servedFrom: servedFromSchema,
+    trace: traceSchema,
+  })
+  .openapi('ReadResult');
+
+export const getQuerySchema = z.strictObject({ asOf: asOfQuery });
+
+export function scanQuerySchema(maxKeyBytes: number) {
+  return z.strictObject({
+    start: keySchema(maxKeyBytes)
+      .optional()
+      .openapi({ description: 'First key (inclusive).', example: 'user:' }),
+    end: keySchema(maxKeyBytes)
+      .optional()
+      .openapi({ description: 'Last key (exclusive).', example: 'user:~' }),
+    prefix: z
+      .string()
+      .max(maxKeyBytes)
+      .optional()
+      .openapi({ description: 'Only keys with this prefix.', example: 'user:' }),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    asOf: asOfQuery,
+  });
+}
+
+export const scanResultSchema = z
+  .object({
+    items: z.array(z.object({ key: z.string(), value: z.string(), seq: seqSchema })),
+    nextStart: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as `start` for the next page; null at the end.' }),
+  })
+  .openapi('ScanResult');
+
+export const flushResultSchema = z
+  .object({
+    fileNumber: z.number().int().nullable(),
+    entries: z.number().int(),
+    bytesWritten: z.number().int(),
+    durationMs: z.number(),
+  })
+  .openapi('FlushReport');
+
+export const compactionResultSchema = z
+  .object({
+    compacted: z.boolean(),
+    reason: z.string().optional(),
+    level: z.number().int().optional(),
+    outputLevel: z.number().int().optional(),
+    inputFiles: z.array(z.number().int()).optional(),
+    outputFiles: z.array(z.number().int()).optional(),
+    entriesIn: z.number().int().optional(),
+    entriesOut: z.number().int().optional(),
+    droppedVersions: z.number().int().optional(),
+    droppedTombstones: z.number().int().optional(),
+    bytesRead: z.number().int().optional(),
+    bytesWritten: z.number().int().optional(),
+    durationMs: z.number().optional(),
+  })
+  .openapi('CompactionReport');
+
+export const compactBodySchema = z
+  .strictObject({})
+  .openapi({ description: 'No options: a full compaction.' });
+
+export const tableSchema = z
+  .object({
+    file: z.number().int(),
+    level: z.number().int(),
+    smallestKey: z.string(),
+    largestKey: z.string(),
+    entries: z.number().int(),
+    tombstones: z.number().int(),
+    keys: z.number().int(),
+    sizeBytes: z.number().int(),
+    filterBytes: z.number().int(),
+    bitsPerKey: z.number(),
+    hashCount: z.number().int(),
+    minSeq: z.number().int(),
+    maxSeq: z.number().int(),
+  })
+  .openapi('SSTable');
+
+export const sstablesSchema = z
+  .object({ levels: z.array(z.object({ level: z.number().int(), tables: z.array(tableSchema) })) })
+  .openapi('SSTables');
+
+export const statsSchema = z.record(z.string(), z.unknown()).openapi('LsmStats', {
+  description: 'Memtable, levels, Bloom filters, caches, WAL, amplification, write stall.',
+});
+
+export const snapshotSchema = z.object({ seq: seqSchema }).openapi('Snapshot');
+
+export const bloomSettingsSchema = z
+  .strictObject({ bitsPerKey: z.number().int().min(1).max(32).openapi({ example: 4 }) })
+  .openapi('BloomSettings');
+
+export const probeBodySchema = z.strictObject({
+  count: z.number().int().min(1).max(200_000).default(10_000),
+  prefix: z.string().max(64).default('user:').openapi({
+    description: 'Probe keys look like `<prefix><seed>:<i>~`: inside your key range, never written.',
+  }),
+  seed: z.number().int().min(0).max(1_000_000).default(1),
+});
+
+export const probeResultSchema = z
+  .object({
+    probes: z.number().int(),
+    presentSkipped: z.number().int(),
+    bloomChecks: z.number().int(),
+    bloomNegatives: z.number().int(),
+    bloomFalsePositives: z.number().int(),
+    observedFalsePositiveRate: z.number().nullable(),
+    theoreticalFalsePositiveRate: z.number(),
+    readsTouchingNoData: z.number().int(),
+    fractionTouchingNoData: z.number().nullable(),
+  })
+  .openapi('BloomProbe');

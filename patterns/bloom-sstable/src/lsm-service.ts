@@ -1,0 +1,314 @@
+import { History } from '@kvs-lab/shared/history';
+import { AppError, defineErrorCodes, toAppError } from '@kvs-lab/shared/service';
+import { utf8 } from './domain/bytes.ts';
+import { crc32 } from './domain/crc32.ts';
+import type { LsmInput, LsmOutput } from './domain/lsm-check.ts';
+import { LruCache } from './domain/lru-cache.ts';
+import type { LiveEventName, LsmLiveEvents, ShapeView } from './realtime/events.ts';
+import type { CompactionReport, FlushReport, LsmEngine, ReadTrace } from './storage/lsm-engine.ts';
+import { SnapshotTooOldError } from './storage/lsm-engine.ts';
+import type { CachedVersion, L2Cache } from './store/l2-cache.ts';
+
+export const lsmErrors = defineErrorCodes({
+  KEY_NOT_FOUND: { status: 404, title: 'Key not found', outcome: 'not_applied' },
+  SNAPSHOT_NOT_FOUND: { status: 404, title: 'Snapshot not found', outcome: 'not_applied' },
+  SNAPSHOT_TOO_OLD: { status: 410, title: 'Snapshot too old', outcome: 'not_applied' },
+  STORAGE_FAILED: { status: 500, title: 'Storage failed', outcome: 'indeterminate' },
+});
+
+export type ServedFrom = 'l1' | 'l2' | 'memtable' | 'sstable';
+
+export interface GetResult {
+  readonly key: string;
+  readonly found: boolean;
+  readonly value?: string;
+  readonly seq?: number;
+  readonly servedFrom: ServedFrom | 'none';
+  readonly trace: ReadTrace;
+}
+
+const emptyTrace = (): ReadTrace => ({
+  bloomChecks: 0,
+  bloomNegatives: 0,
+  bloomFalsePositives: 0,
+  sstablesRead: 0,
+  levels: [],
+});
+
+/** Values in the history are kept as length + crc32: the checker only compares them, and 100k full values would not fit. */
+export function valueDigest(value: string): string {
+  return `${value.length}:${crc32(utf8(value)).toString(16)}`;
+}
+
+/**
+ * The use cases of the store: each write goes to the engine, then to the
+ * caches with its seq; each read tries L1, L2, then the engine. Every
+ * operation is recorded for /check, and the live view hears about it.
+ */
+export class LsmService {
+  readonly engine: LsmEngine;
+  readonly l2: L2Cache | undefined;
+  readonly history = new History<LsmInput, LsmOutput>({ capacity: 50_000 });
+  private readonly l1: LruCache<CachedVersion>;
+  private emit: <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void;
+  // Bumped around every write: a read that waited on L2 while a write ran must not fill L1.
+  private writeGeneration = 0;
+  readonly l1Counters = { hits: 0, misses: 0 };
+
+  constructor(deps: {
+    engine: LsmEngine;
+    l2?: L2Cache;
+    l1Entries: number;
+    emit?: <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void;
+  }) {
+    this.engine = deps.engine;
+    this.l2 = deps.l2;
+    this.l1 = new LruCache(deps.l1Entries);
+    this.emit = deps.emit ?? (() => undefined);
+    this.engine.onEvent((event) => {
+      if (event.type === 'flush')
+        this.emit('memtable:flushed', { report: event.report, shape: this.shape() });
+      else if (event.type === 'compaction')
+        this.emit('compaction:finished', { report: event.report, shape: this.shape() });
+      else this.emit('stall:changed', { state: event.state });
+    });
+  }
+
+  setEmitter(emit: <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void): void {
+    this.emit = emit;
+  }
+
+  put(key: string, value: string, process: string): Promise<{ key: string; seq: number }> {
+    return this.record(
+      process,
+      'put',
+      { key, value: valueDigest(value) },
+      () => this.write(key, value),
+      seqOutput,
+    );
+  }
+
+  delete(key: string, process: string): Promise<{ key: string; seq: number }> {
+    return this.record(process, 'delete', { key }, () => this.write(key, undefined), seqOutput);
+  }
+
+  /** Records one operation for /check: ok, fail (nothing applied) or indeterminate (it may have happened). */
+  private async record<T>(
+    process: string,
+    kind: string,
+    input: LsmInput,
+    run: () => Promise<T>,
+    output: (result: T) => LsmOutput,
+  ): Promise<T> {
+    const pending = this.history.invoke(process, kind, input);
+    try {
+      const result = await run();
+      pending.ok(output(result));
+      return result;
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.outcome === 'not_applied') pending.fail(appError.code);
+      else pending.indeterminate(appError.code);
+      throw error;
+    }
+  }
+
+  /** Engine first (durable), then L1 and L2 with the new seq, then the answer. */
+  private async write(key: string, value: string | undefined): Promise<{ key: string; seq: number }> {
+    this.writeGeneration += 1;
+    let seq: number;
+    try {
+      seq = (value === undefined ? await this.engine.delete(key) : await this.engine.put(key, value)).seq;
+    } catch (error) {
+      throw new AppError('STORAGE_FAILED', `The write may or may not be in the WAL: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    this.writeGeneration += 1;
+    const version: CachedVersion = { seq, isDeleted: value === undefined, value: value ?? '' };
+    this.fillL1(key, version);
+    await this.l2?.invalidate(key, version);
+    this.emit('write:applied', {
+      key,
+      seq,
+      kind: value === undefined ? 'delete' : 'put',
+      memtable: this.engine.memtableFigures(),
+    });
+    return { key, seq };
+  }
+
+  private fillL1(key: string, version: CachedVersion): void {
+    const current = this.l1.get(key);
+    if (!current || current.seq < version.seq) this.l1.set(key, version);
+  }
+
+  async get(key: string, asOf: number | undefined, process: string): Promise<GetResult> {
+    const result = await this.record(
+      process,
+      'get',
+      { key, ...(asOf === undefined ? {} : { asOf }) },
+      () => this.read(key, asOf),
+      (r) =>
+        r.found && r.value !== undefined
+          ? { found: true, seq: r.seq, value: valueDigest(r.value) }
+          : { found: false },
+    );
+    this.emit('read:traced', {
+      key,
+      found: result.found,
+      servedFrom: result.servedFrom,
+      trace: result.trace,
+    });
+    return result;
+  }
+
+  /** L1 -> L2 -> memtable -> SSTables. Snapshot reads (`asOf`) go straight to the engine: caches hold only the newest version. */
+  private async read(key: string, asOf: number | undefined): Promise<GetResult> {
+    if (asOf === undefined) {
+      const l1 = this.l1.get(key);
+      if (l1) {
+        this.l1Counters.hits += 1;
+        return fromCache(key, l1, 'l1');
+      }
+      this.l1Counters.misses += 1;
+      if (this.l2) {
+        const generation = this.writeGeneration;
+        const l2 = await this.l2.get(key);
+        if (l2) {
+          if (generation === this.writeGeneration) this.fillL1(key, l2);
+          return fromCache(key, l2, 'l2');
+        }
+      }
+    }
+    let read;
+    try {
+      read = this.engine.get(key, asOf);
+    } catch (error) {
+      if (error instanceof SnapshotTooOldError) {
+        throw new AppError('SNAPSHOT_TOO_OLD', error.message, { extras: { horizonSeq: error.horizonSeq } });
+      }
+      throw error;
+    }
+    const { entry, servedFrom, trace } = read;
+    if (asOf === undefined && entry) {
+      const version: CachedVersion = {
+        seq: entry.seq,
+        isDeleted: entry.kind === 'delete',
+        value: entry.value,
+      };
+      this.fillL1(key, version);
+      await this.l2?.fill(key, version);
+    }
+    if (!entry || entry.kind === 'delete')
+      return { key, found: false, servedFrom: servedFrom ?? 'none', trace };
+    return { key, found: true, value: entry.value, seq: entry.seq, servedFrom: servedFrom ?? 'none', trace };
+  }
+
+  scan(options: { start?: string; end?: string; prefix?: string; limit: number; asOf?: number }) {
+    try {
+      return this.engine.scan(options);
+    } catch (error) {
+      if (error instanceof SnapshotTooOldError) {
+        throw new AppError('SNAPSHOT_TOO_OLD', error.message, { extras: { horizonSeq: error.horizonSeq } });
+      }
+      throw error;
+    }
+  }
+
+  async flush(): Promise<FlushReport> {
+    return this.engine.flush();
+  }
+
+  async compact(): Promise<CompactionReport | null> {
+    return this.engine.compactAll();
+  }
+
+  /** The LSM shape for the live view. */
+  shape(): ShapeView {
+    const tables = this.engine.tables();
+    const levels = this.engine.levelFigures().map((l) => ({
+      level: l.level,
+      files: tables
+        .filter((t) => t.level === l.level)
+        .sort((a, b) =>
+          l.level === 0 ? b.fileNumber - a.fileNumber : a.smallestKey < b.smallestKey ? -1 : 1,
+        )
+        .map((t) => ({
+          file: t.fileNumber,
+          sizeBytes: t.sizeBytes,
+          smallestKey: t.smallestKey,
+          largestKey: t.largestKey,
+          entries: t.entryCount,
+        })),
+    }));
+    return { memtable: this.engine.memtableFigures(), levels, writeStall: this.engine.writeStall };
+  }
+
+  stats() {
+    const e = this.engine;
+    return {
+      lastSeq: e.currentSeq,
+      horizonSeq: e.horizonSeq,
+      snapshots: e.snapshotSeqs(),
+      memtable: e.memtableFigures(),
+      levels: e.levelFigures(),
+      bloom: e.bloomFigures(),
+      cache: {
+        l1: { ...this.l1Counters, entries: this.l1.size },
+        l2: this.l2 ? { ...this.l2.counters, node: this.l2.nodeName, epoch: this.l2.epoch } : null,
+      },
+      wal: { ...e.walFigures(), recovery: e.recovery },
+      amplification: e.amplification(),
+      io: { ...e.counters },
+      compaction: { isPaused: e.compactionPaused, last: e.lastCompaction ?? null },
+      writeStall: {
+        state: e.writeStall,
+        slowedWrites: e.counters.slowedWrites,
+        stoppedWrites: e.counters.stoppedWrites,
+      },
+    };
+  }
+
+  /** Reads `count` keys that were never written and reports what the filters saved. */
+  probeAbsentKeys(count: number, prefix: string, seed: number) {
+    let bloomChecks = 0;
+    let negatives = 0;
+    let falsePositives = 0;
+    let noData = 0;
+    let present = 0;
+    for (let i = 0; i < count; i++) {
+      const { entry, trace } = this.engine.get(`${prefix}${seed}:${i}~`);
+      if (entry) {
+        present += 1;
+        continue;
+      }
+      bloomChecks += trace.bloomChecks;
+      negatives += trace.bloomNegatives;
+      falsePositives += trace.bloomFalsePositives;
+      if (trace.sstablesRead === 0) noData += 1;
+    }
+    const absent = count - present;
+    return {
+      probes: count,
+      presentSkipped: present,
+      bloomChecks,
+      bloomNegatives: negatives,
+      bloomFalsePositives: falsePositives,
+      observedFalsePositiveRate: bloomChecks === 0 ? null : falsePositives / bloomChecks,
+      theoreticalFalsePositiveRate: this.engine.bloomFigures().theoreticalFalsePositiveRate,
+      readsTouchingNoData: noData,
+      fractionTouchingNoData: absent === 0 ? null : noData / absent,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+}
+
+const seqOutput = (r: { seq: number }): LsmOutput => ({ seq: r.seq });
+
+function fromCache(key: string, version: CachedVersion, servedFrom: 'l1' | 'l2'): GetResult {
+  if (version.isDeleted) return { key, found: false, servedFrom, trace: emptyTrace() };
+  return { key, found: true, value: version.value, seq: version.seq, servedFrom, trace: emptyTrace() };
+}

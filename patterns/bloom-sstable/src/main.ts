@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
+import { runService } from '@kvs-lab/shared/service';
+import { createApp } from './app.ts';
+import { parseConfig } from './config.ts';
+import { startRespServer } from './resp/resp-server.ts';
+import { LsmEngine } from './storage/lsm-engine.ts';
+
+// config -> data directory (recovery) -> Redis (L2 cache) -> app -> HTTP and RESP listeners.
+const config = parseConfig(process.env);
+const engine = await LsmEngine.open({ dir: config.dataDir, ...config.engine });
+const addresses = parseRedisNodes(config.redisNodes);
+const [cache] = await connectRedisNodes(addresses.filter((a) => a.name === 'lsm-cache').slice(0, 1));
+const { service, lsm } = createApp({
+  engine,
+  ...(cache ? { cache } : {}),
+  cacheEpoch: randomUUID().slice(0, 8),
+  l1Entries: config.l1CacheEntries,
+  l2TtlSeconds: config.l2TtlSeconds,
+  maxKeyBytes: config.maxKeyBytes,
+  maxValueBytes: config.maxValueBytes,
+  instance: config.serviceName,
+});
+const resp = await startRespServer(lsm, {
+  port: config.respPort,
+  ...(process.env.HOST ? { host: process.env.HOST } : {}),
+  limits: { maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
+  info: () => infoText(),
+});
+service.onClose(() => resp.close());
+service.logger.info(
+  { dataDir: config.dataDir, respPort: resp.port, recovery: engine.recovery },
+  `RESP2 on port ${resp.port}: redis-cli -p ${resp.port}`,
+);
+await runService(service, config.port);
+
+function infoText(): string {
+  const s = lsm.stats();
+  return [
+    '# Server',
+    'redis_version:7.0.0-lsm-lab',
+    'lsm_engine:bloom-sstable',
+    `tcp_port:${resp.port}`,
+    '# Clients',
+    `connected_clients:${resp.connections()}`,
+    '# Keyspace-LSM',
+    `last_seq:${s.lastSeq}`,
+    `memtable_entries:${s.memtable.entries}`,
+    ...s.levels.map((l) => `level${l.level}:files=${l.files},bytes=${l.bytes}`),
+    `bloom_bits_per_key:${s.bloom.bitsPerKey}`,
+    `wal_fsync:${s.wal.fsync}`,
+    '',
+  ].join('\r\n');
+}
