@@ -116,6 +116,11 @@ describe('fan-out through Redis to sockets on both instances', () => {
     const subscribers = await request(lab.a.service.server).get('/subscribers').expect(200);
     expect(subscribers.body.cluster.sockets).toBe(clients.length);
     expect(subscribers.body.instance.instance).toBe('pubsub-a');
+    // Presence is refreshed every 200 ms here: wait until B's report includes its subscription to deploys.
+    await waitFor(
+      async () => (await request(lab.b.service.server).get('/topics')).body.cluster.deploys === 2,
+      'topic presence',
+    );
     const topics = await request(lab.b.service.server).get('/topics').expect(200);
     expect(topics.body.cluster.deploys).toBe(2);
     expect(topics.body.local.deploys).toBe(1);

@@ -25,7 +25,11 @@ export async function startInstance(
   name: string,
   overrides: Partial<PubsubConfig> = {},
 ): Promise<RunningInstance> {
-  const node = new RedisNode({ name: 'pubsub-redis', url: redis.url, host: redis.host, port: redis.port });
+  // A shared 2-core machine can stall a command past the kit's 200 ms default; faults (kill, cut) still fail at once.
+  const node = new RedisNode(
+    { name: 'pubsub-redis', url: redis.url, host: redis.host, port: redis.port },
+    { commandTimeoutMs: 2_000 },
+  );
   await node.ready();
   const app = await createApp({
     redis: node,
