@@ -59,7 +59,7 @@ export function createApp(deps: QuorumAppDeps): Service {
     name: 'flush-replica',
     description:
       'Erase everything one replica holds (FLUSHDB): its data and the hints it keeps, as a lost disk.',
-    params: z.strictObject({ node: z.string().min(1).max(64) }),
+    params: z.strictObject({ node: z.enum(deps.nodes.map((node) => node.name) as [string, ...string[]]) }),
     inject: async (params: unknown) => {
       const { node } = params as { node: string };
       const replica = replicas.find((candidate) => candidate.name === node);
