@@ -5,8 +5,7 @@ export const topology = defineTopology({
   title: 'LINE-style Streams',
   summary: 'Redis Streams consumer groups, ordering, pending-entry recovery, dead letters, dedup, capacity',
   cap: 'CP',
-  // Flipped to true by the pattern's issue (#6); until then `pnpm lab up` refuses it.
-  implemented: false,
+  implemented: true,
   issue: 6,
   dir: 'patterns/line-streams',
   entry: 'src/main.ts',
@@ -18,21 +17,25 @@ export const topology = defineTopology({
       appendOnly: true,
     },
   ],
+  // One entry for all three: ROLE decides whether an instance also runs the delivery loop.
   services: [
     {
       name: 'streams-api',
       port: 7301,
       redis: ['streams-redis'],
+      env: { ROLE: 'api' },
     },
     {
       name: 'worker-1',
       port: 7302,
       redis: ['streams-redis'],
+      env: { ROLE: 'worker' },
     },
     {
       name: 'worker-2',
       port: 7303,
       redis: ['streams-redis'],
+      env: { ROLE: 'worker' },
     },
   ],
 });

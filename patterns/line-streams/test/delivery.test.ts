@@ -1,0 +1,205 @@
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
+import type { RedisHandle } from '@kvs-lab/shared/testing';
+import type { LineStreamsApp } from '../src/app.ts';
+import { keys } from '../src/store/keys.ts';
+import { startInstance, waitFor } from './helpers.ts';
+
+type InboxMessage = { room: string; id: string; text: string };
+
+/** A user's inbox, oldest first. */
+async function inboxOf(raw: Redis, user: string): Promise<InboxMessage[]> {
+  return (await raw.lrange(keys.inbox(user), 0, -1)).reverse().map((j) => JSON.parse(j) as InboxMessage);
+}
+
+describe('delivery: order, crash before ack, poison and dead letters', () => {
+  let redis: RedisHandle;
+  let raw: Redis;
+  const apps: LineStreamsApp[] = [];
+  const start = async (
+    ...args: Parameters<typeof startInstance> extends [unknown, ...infer R] ? R : never
+  ) => {
+    const app = await startInstance(redis, ...args);
+    apps.push(app);
+    return app;
+  };
+  const stopAll = async () => {
+    for (const app of apps.splice(0)) await app.service.close();
+  };
+  const pendingCount = async (server: LineStreamsApp['service']['server']) =>
+    ((await request(server).get('/groups')).body as { group: string; pending: number }[]).find(
+      (g) => g.group === 'delivery',
+    )?.pending ?? -1;
+
+  beforeAll(async () => {
+    redis = await startRedis({ name: 'line-delivery' });
+    raw = new Redis(redis.port, redis.host);
+  });
+  afterAll(async () => {
+    raw.disconnect();
+    await stopAll();
+    await stopAllRedis();
+  });
+
+  it('when two workers share the group, then each inbox gets every room message once, in room order, and the PEL drains', async () => {
+    await raw.flushall();
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    const rooms = ['r1', 'r2', 'r3'];
+    for (const room of rooms) {
+      await request(api)
+        .put(`/rooms/${room}/members`)
+        .send({ members: ['alice', 'bob', 'carol'] });
+    }
+    await start({ ROLE: 'worker', SERVICE_NAME: 'worker-1', READ_COUNT: 7 });
+    await start({ ROLE: 'worker', SERVICE_NAME: 'worker-2', READ_COUNT: 7 });
+    const sent: Record<string, string[]> = { r1: [], r2: [], r3: [] };
+    for (let i = 0; i < 150; i += 1) {
+      const room = rooms[i % 3] ?? 'r1';
+      const r = await request(api)
+        .post(`/rooms/${room}/messages`)
+        .send({ senderId: 'alice', text: `m${i}` });
+      sent[room]?.push(r.body.id as string);
+    }
+    await waitFor(
+      'bob and carol to get 150 messages',
+      async () => (await inboxOf(raw, 'carol')).length,
+      (n) => n >= 150,
+    );
+    await waitFor(
+      'the PEL to drain',
+      () => pendingCount(api),
+      (n) => n === 0,
+      10_000,
+    );
+    for (const user of ['bob', 'carol']) {
+      const inbox = await inboxOf(raw, user);
+      for (const room of rooms)
+        expect(inbox.filter((m) => m.room === room).map((m) => m.id)).toEqual(sent[room]);
+    }
+    // The sender does not get her own messages.
+    expect(await raw.llen(keys.inbox('alice'))).toBe(0);
+    expect(await raw.get(keys.unread('bob'))).toBe('150');
+    const check = await request(api).get('/check');
+    expect(check.body).toMatchObject({ valid: true, details: { sends: 150, delivered: 300, inFlight: 0 } });
+    await stopAll();
+  });
+
+  it('when a worker crashes after applying effects but before acking, then the other claims its entries and the effect is applied once', async () => {
+    await raw.flushall();
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    await request(api)
+      .put('/rooms/crash/members')
+      .send({ members: ['alice', 'bob'] });
+    let crashed = false;
+    const w1 = await start(
+      { ROLE: 'worker', SERVICE_NAME: 'worker-1', READ_COUNT: 50 },
+      () => (crashed = true),
+    );
+    const inject = await request(w1.service.server)
+      .post('/chaos/faults/crash-before-ack')
+      .send({ afterEffects: 3 });
+    expect(inject.status).toBe(200);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      ids.push(
+        (
+          await request(api)
+            .post('/rooms/crash/messages')
+            .send({ senderId: 'alice', text: `c${i}` })
+        ).body.id,
+      );
+    }
+    await waitFor(
+      'worker-1 to crash',
+      () => crashed,
+      (c) => c,
+    );
+    // Its three effects are in the inboxes, and its whole batch is still pending under its name.
+    const pending = (await request(api).get('/groups/delivery/pending')).body as {
+      consumer: string;
+      id: string;
+    }[];
+    expect(pending.filter((p) => p.consumer === 'worker-1').length).toBeGreaterThanOrEqual(3);
+    expect(await raw.llen(keys.inbox('bob'))).toBe(3);
+
+    await start({ ROLE: 'worker', SERVICE_NAME: 'worker-2' });
+    await waitFor(
+      'bob to get all 20',
+      () => raw.llen(keys.inbox('bob')),
+      (n) => n >= 20,
+    );
+    await waitFor(
+      'the PEL to drain',
+      () => pendingCount(api),
+      (n) => n === 0,
+      10_000,
+    );
+    expect((await inboxOf(raw, 'bob')).map((m) => m.id)).toEqual(ids);
+    const counters = (await request(api).get('/stats')).body.counters as Record<string, number>;
+    // The three applied-but-unacked entries came back and were recognised.
+    expect(counters.duplicatesSkipped).toBeGreaterThanOrEqual(3);
+    expect(counters.claimed).toBeGreaterThanOrEqual(3);
+    expect((await request(api).get('/check')).body.valid).toBe(true);
+    await stopAll();
+  });
+
+  it('when a message is poison, then after maxDeliveries it is dead-lettered, the room moves on, and a replay after the fix delivers it', async () => {
+    await raw.flushall();
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    await request(api)
+      .put('/rooms/p/members')
+      .send({ members: ['alice', 'bob'] });
+    const workers = [
+      await start({ ROLE: 'worker', SERVICE_NAME: 'worker-1', MAX_DELIVERIES: 2 }),
+      await start({ ROLE: 'worker', SERVICE_NAME: 'worker-2', MAX_DELIVERIES: 2 }),
+    ];
+    for (const w of workers) {
+      await request(w.service.server)
+        .post('/chaos/faults/poison')
+        .send({ textContains: 'POISON' })
+        .expect(200);
+    }
+    const send = async (text: string) =>
+      (await request(api).post('/rooms/p/messages').send({ senderId: 'alice', text })).body.id as string;
+    const before = await send('before');
+    const poison = await send('a POISON pill');
+    const after = await send('after');
+
+    const dead = await waitFor(
+      'the poison message in the dead letters',
+      async () =>
+        (await request(api).get('/dead-letters')).body as {
+          originalId: string;
+          deliveries: number;
+          reason: string;
+          deadLetterId: string;
+        }[],
+      (list) => list.length > 0,
+    );
+    expect(dead[0]).toMatchObject({ originalId: poison, reason: 'max-deliveries' });
+    expect(dead[0]?.deliveries).toBeGreaterThan(2);
+    await waitFor(
+      '"after" to be delivered',
+      () => raw.llen(keys.inbox('bob')),
+      (n) => n >= 2,
+    );
+    expect((await inboxOf(raw, 'bob')).map((m) => m.id)).toEqual([before, after]);
+
+    for (const w of workers) await request(w.service.server).delete('/chaos/faults/poison').expect(200);
+    const replay = await request(api).post(`/dead-letters/${dead[0]?.deadLetterId}/replay`);
+    expect(replay.status).toBe(201);
+    await waitFor(
+      'the replayed message in the inbox',
+      () => raw.llen(keys.inbox('bob')),
+      (n) => n >= 3,
+    );
+    const inbox = await inboxOf(raw, 'bob');
+    expect(inbox[2]).toMatchObject({ id: replay.body.id, text: 'a POISON pill', replayOf: poison });
+    expect((await request(api).get('/dead-letters')).body).toEqual([]);
+    expect((await request(api).post(`/dead-letters/${dead[0]?.deadLetterId}/replay`)).status).toBe(404);
+    expect((await request(api).get('/check')).body.valid).toBe(true);
+    await stopAll();
+  });
+});
