@@ -25,7 +25,7 @@ export function topologyOfSize(size: number): PatternTopology {
     title: 'Quorum consistency',
     summary: 'W+R>N over N replicas, vector-clock siblings, hinted handoff, read repair, Merkle anti-entropy',
     cap: 'AP',
-    implemented: false,
+    implemented: true,
     issue: 4,
     dir: 'patterns/quorum-consistency',
     entry: 'src/main.ts',
