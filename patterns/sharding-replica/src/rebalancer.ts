@@ -22,6 +22,7 @@ interface RebalanceRun {
   status: 'running' | 'done';
   /** Routing keys already on their new owner; cleared when the run ends. */
   moved: Set<string>;
+  /** Keys this run moves: those found on their old owners, plus any a request moved before the scan reached it. */
   planned: number | undefined;
   keysMoved: number;
   keysTouched: number;
@@ -178,7 +179,8 @@ export class Rebalancer {
         }
       }
     }
-    run.planned = pending.length;
+    // Keys a request touched before the scan reached them have moved already; they count in the plan too.
+    run.planned = pending.filter((r) => !run.moved.has(routingId(r))).length + run.keysMoved;
     this.options.emit('rebalance:progress', this.view() as RebalanceView);
 
     let next = 0;

@@ -1,5 +1,6 @@
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis } from '@kvs-lab/shared/testing';
+import type request from 'supertest';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import type { ShardingApp } from '../src/app.ts';
@@ -83,4 +84,23 @@ export async function replicasInSync(cluster: TestCluster): Promise<boolean> {
       .filter((s) => s.state === 'active')
       .every((s) => s.lagBytes === 0);
   });
+}
+
+/**
+ * A strong read for verification: a 503/504 (the loaded test machine, a
+ * command past its 200 ms timeout) is retried, since it says nothing about
+ * the data; a 404 or a wrong value is returned as is.
+ */
+export async function readStrong(
+  api: ReturnType<typeof request>,
+  key: string,
+): Promise<{ status: number; value: string | undefined }> {
+  let last = { status: 0, value: undefined as string | undefined };
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const res = await api.get(`/kv/${key}?consistency=strong`);
+    last = { status: res.status, value: (res.body as { value?: string }).value };
+    if (res.status !== 503 && res.status !== 504) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return last;
 }
