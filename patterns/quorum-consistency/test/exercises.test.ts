@@ -1,0 +1,179 @@
+import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  configureBoth,
+  defaultSettings,
+  startLab,
+  valuesIn,
+  valuesOn,
+  waitFor,
+  waitForReplica,
+} from './lab.ts';
+import type { Lab } from './lab.ts';
+
+// Each test follows one exercise of the README step by step, so the README cannot rot.
+let lab: Lab;
+
+beforeAll(async () => {
+  // The lab's own hint replay runs every second; faster here, so the test waits less.
+  lab = await startLab({ app: { hintReplayIntervalMs: 200, merkleDepth: 8 } });
+});
+
+afterAll(async () => {
+  await lab?.close();
+  await stopAllRedis();
+});
+
+beforeEach(async () => {
+  await configureBoth(lab, defaultSettings);
+  await request(lab.a.server).delete('/chaos');
+  await request(lab.b.server).delete('/chaos');
+});
+
+const a = () => request(lab.a.server);
+const b = () => request(lab.b.server);
+
+async function kill(...names: string[]): Promise<void> {
+  for (const name of names) await lab.replica(name).kill();
+}
+
+async function restart(...names: string[]): Promise<void> {
+  for (const name of names) {
+    await lab.replica(name).restart();
+    await waitForReplica(lab.a, name);
+    await waitForReplica(lab.b, name);
+  }
+}
+
+/** Reads `key` `times` times at R=`r` through quorum-a and counts the answers that are not `fresh`. */
+async function staleReads(key: string, r: number, fresh: string, times = 60): Promise<number> {
+  let stale = 0;
+  for (let i = 0; i < times; i++) {
+    const read = await a().get(`/kv/${key}?r=${r}`);
+    if (!valuesIn(read.body).includes(fresh)) stale += 1;
+  }
+  return stale;
+}
+
+describe('README exercises', () => {
+  it('exercise 1: with W=1 the write reaches one replica; R=1 and R=2 read stale copies, R=3 (W+R>N) never does', async () => {
+    await configureBoth(lab, { w: 1, r: 1, readRepair: false, hintedHandoff: false });
+    expect((await a().put('/kv/score').send({ value: 'v1' })).status).toBe(200);
+    await kill('replica-2', 'replica-3');
+    const context = (await a().get('/kv/score')).body.context as string;
+    const written = await a().put('/kv/score').send({ value: 'v2', context });
+    expect(written.body.acks).toBe(1);
+    await restart('replica-2', 'replica-3');
+
+    const staleAtR1 = await staleReads('score', 1, 'v2');
+    const staleAtR2 = await staleReads('score', 2, 'v2');
+    const staleAtR3 = await staleReads('score', 3, 'v2');
+    // About 2 in 3 at R=1 (two of three replicas are stale), about 1 in 3 at R=2, none at R=3.
+    expect(staleAtR1).toBeGreaterThan(20);
+    expect(staleAtR2).toBeGreaterThan(5);
+    expect(staleAtR2).toBeLessThan(staleAtR1);
+    expect(staleAtR3).toBe(0);
+    const check = await a().get('/check');
+    expect(check.body.valid).toBe(false);
+    expect(check.body.summary).toMatch(/stale read/);
+
+    // With the majority quorums, the same fault refuses the write instead of acknowledging what reads may miss.
+    await configureBoth(lab, { w: 2, r: 2, readRepair: false, hintedHandoff: false });
+    await kill('replica-2', 'replica-3');
+    expect((await a().put('/kv/score').send({ value: 'v3' })).status).toBe(503);
+    await restart('replica-2', 'replica-3');
+    await a().delete('/history');
+  });
+
+  it('exercise 2: concurrent writes from both coordinators are siblings under vector clocks and one is lost under LWW', async () => {
+    await a().put('/kv/cart').send({ value: 'apples' });
+    await b().put('/kv/cart').send({ value: 'pears' });
+    const siblings = await a().get('/kv/cart');
+    expect(valuesIn(siblings.body).sort()).toEqual(['apples', 'pears']);
+    await b().put('/kv/cart').send({ value: 'apples,pears', context: siblings.body.context });
+    expect(valuesIn((await a().get('/kv/cart')).body)).toEqual(['apples,pears']);
+
+    await configureBoth(lab, { conflictPolicy: 'lww' });
+    await a().put('/kv/cart-lww').send({ value: 'apples' });
+    await b().put('/kv/cart-lww').send({ value: 'pears' });
+    expect(valuesIn((await a().get('/kv/cart-lww')).body)).toEqual(['pears']);
+    const check = await a().get('/check');
+    expect(check.body.valid).toBe(false);
+    expect(check.body.summary).toMatch(/last-write-wins/);
+    await a().delete('/history');
+  });
+
+  it('exercise 3: a write made while a replica is down reaches it through a hint once it is back', async () => {
+    await kill('replica-3');
+    const written = await a().put('/kv/handoff').send({ value: 'while you were out' });
+    expect(written.body.hinted).toEqual([{ target: 'replica-3', heldBy: 'replica-1' }]);
+    const hints = await a().get('/hints');
+    expect(hints.body.pending).toEqual([
+      { target: 'replica-3', heldBy: 'replica-1', count: 1, keys: ['handoff'] },
+    ]);
+    await restart('replica-3');
+    await waitFor(
+      'the hint to be delivered',
+      async () => (await a().get('/hints')).body.pending.length === 0,
+    );
+    expect((await valuesOn(lab.a, 'handoff'))['replica-3']).toEqual(['while you were out']);
+  });
+
+  it('exercise 4: anti-entropy restores a flushed replica, and repairing a few keys moves a few per cent of a full copy', async () => {
+    for (let i = 1; i <= 200; i++)
+      await a()
+        .put(`/kv/item-${i}`)
+        .send({ value: `value ${i}` });
+    await a().post('/anti-entropy');
+    await a().post('/chaos/faults/flush-replica').send({ node: 'replica-2' });
+    const before = [(await a().get('/merkle/replica-1')).body, (await a().get('/merkle/replica-2')).body];
+    expect(before[1].keys).toBe(0);
+    expect(before[1].root).not.toBe(before[0].root);
+
+    const full = await a().post('/anti-entropy');
+    expect(full.body.keysRepaired).toBeGreaterThanOrEqual(200);
+    expect((await a().get('/merkle/replica-2')).body.root).toBe(
+      (await a().get('/merkle/replica-1')).body.root,
+    );
+
+    await configureBoth(lab, { hintedHandoff: false });
+    await a().put('/chaos/links/replica-3').send({ mode: 'cut' });
+    for (const i of [1, 2]) {
+      const context = (await a().get(`/kv/item-${i}`)).body.context as string;
+      await a()
+        .put(`/kv/item-${i}`)
+        .send({ value: `changed ${i}`, context });
+    }
+    await a().delete('/chaos');
+    const few = await a().post('/anti-entropy');
+    expect(few.body.keysRepaired).toBe(2);
+    expect(few.body.bytesMoved / few.body.fullCopyBytes).toBeLessThan(0.05);
+    expect((await a().post('/anti-entropy')).body.rangesDiffering).toBe(0);
+  });
+
+  it('exercise 5: a delete missed by a partitioned replica stays deleted; deleting without a tombstone brings the value back', async () => {
+    await configureBoth(lab, { hintedHandoff: false });
+    await a().put('/kv/doomed').send({ value: 'secret' });
+    const context = (await a().get('/kv/doomed')).body.context as string;
+    await a().put('/chaos/links/replica-3').send({ mode: 'cut' });
+    expect((await a().delete('/kv/doomed').send({ context })).status).toBe(200);
+    await a().delete('/chaos');
+    expect((await valuesOn(lab.a, 'doomed'))['replica-3']).toEqual(['secret']);
+    const read = await a().get('/kv/doomed?r=3');
+    expect(read.status).toBe(404);
+    expect(read.body.repaired).toEqual(['replica-3']);
+
+    // The naive delete: remove the key on two replicas and leave the third alone (a partition during DEL).
+    await a().put('/kv/naive').send({ value: 'secret' });
+    for (const name of ['replica-1', 'replica-2']) {
+      const replica = lab.replica(name);
+      await sendRedisCommand(replica.port, ['DEL', 'lab:quorum-consistency:versions:naive'], {
+        host: replica.host,
+      });
+    }
+    const back = await a().get('/kv/naive?r=3');
+    expect(valuesIn(back.body)).toEqual(['secret']);
+    expect([...(back.body.repaired as string[])].sort()).toEqual(['replica-1', 'replica-2']);
+  });
+});
