@@ -42,8 +42,9 @@ export async function startInstance(
 /** The pattern's topology in miniature: one real redis-server, pubsub-a and pubsub-b. */
 export async function startPubsubLab(
   overrides: Partial<PubsubConfig> = {},
+  redisOptions: { appendOnly?: boolean } = {},
 ): Promise<{ redis: RedisHandle; a: RunningInstance; b: RunningInstance; close: () => Promise<void> }> {
-  const redis = await startRedis({ name: 'pubsub-redis', extraArgs: ['--enable-debug-command', 'local'] });
+  const redis = await startRedis({ name: 'pubsub-redis', ...redisOptions });
   const a = await startInstance(redis, 'pubsub-a', overrides);
   const b = await startInstance(redis, 'pubsub-b', overrides);
   return {
