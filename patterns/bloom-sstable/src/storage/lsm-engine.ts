@@ -135,6 +135,9 @@ export class LsmEngine {
   private isCompactionPaused = false;
   private isClosed = false;
   private stall: WriteStall = 'none';
+  private nextFileNumber: number;
+  /** A flush or compaction that failed on disk: writes stop (reads go on) rather than pile up in memory. */
+  private failure: Error | undefined;
   private listener: (event: EngineEvent) => void = () => undefined;
   readonly recovery: RecoveryReport;
   readonly counters = {
@@ -169,6 +172,7 @@ export class LsmEngine {
     this.lastSeq = lastSeq;
     this.recovery = recovery;
     this.bitsPerKeySetting = options.bitsPerKey;
+    this.nextFileNumber = manifest.nextFileNumber;
   }
 
   /**
@@ -293,6 +297,7 @@ export class LsmEngine {
   /** Back-pressure: a full memtable waits for its flush; a deep L0 slows each write, then stops them. */
   private async admit(): Promise<void> {
     for (;;) {
+      if (this.failure) throw new Error(`the store stopped accepting writes: ${this.failure.message}`);
       const stall = writeStallFor(tablesAt(this.manifest.tables, 0).length, this.options.policy);
       if (stall !== this.stall) {
         this.stall = stall;
@@ -487,6 +492,9 @@ export class LsmEngine {
     })();
     this.flushing = flushing;
     flushing
+      .catch((error: unknown) => {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+      })
       .finally(() => {
         this.flushing = undefined;
         this.notify();
@@ -497,9 +505,7 @@ export class LsmEngine {
   }
 
   private allocateNumber(): number {
-    const n = this.manifest.nextFileNumber;
-    this.manifest = { ...this.manifest, nextFileNumber: n + 1 };
-    return n;
+    return this.nextFileNumber++;
   }
 
   private tableOptions(): { blockBytes: number; bitsPerKey: number } {
@@ -509,7 +515,8 @@ export class LsmEngine {
   /** Manifest edits run one at a time, each on the latest manifest, each written durably before it counts. */
   private editManifest(edit: (m: Manifest) => Manifest): Promise<void> {
     const next = this.manifestChain.then(async () => {
-      const updated = edit(this.manifest);
+      // Numbers handed out since the last edit are counted too, so a number is never reused after a restart.
+      const updated = { ...edit(this.manifest), nextFileNumber: this.nextFileNumber };
       const file = fileNames.manifest(this.options.dir);
       await writeFileDurably(file, encodeManifest(updated), fileNames.temporary(file));
       this.manifest = updated;
@@ -526,7 +533,9 @@ export class LsmEngine {
     const plan = pickCompaction(this.manifest.tables, this.options.policy);
     if (!plan) return;
     this.compacting = this.runCompaction(plan)
-      .catch(() => undefined)
+      .catch((error: unknown) => {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+      })
       .finally(() => {
         this.compacting = undefined;
         this.notify();
