@@ -148,4 +148,19 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
     expect(stats.body.ring.shards).toEqual(['shard-1', 'shard-2', 'shard-3']);
     expect(await waitFor(() => true)).toBe(true);
   });
+
+  // Last: it grows the ring.
+  it('when autoscaling is on and a shard stays above its key limit for the sustain ticks, then the router adds the standby shard by itself', async () => {
+    expect((await api.get('/autoscale')).body).toMatchObject({ isEnabled: false, standby: 'shard-4' });
+    const set = await api.put('/autoscale').send({ isEnabled: true, maxKeysPerShard: 1, sustainTicks: 2 });
+    expect(set.body).toMatchObject({ isEnabled: true, maxKeysPerShard: 1, sustainTicks: 2 });
+    const scaled = await waitFor(async () => {
+      const rebalance = (await api.get('/rebalance')).body.rebalance;
+      return rebalance?.trigger === 'autoscale' && rebalance.status === 'done';
+    });
+    expect(scaled).toBe(true);
+    const shards = (await api.get('/shards')).body.shards as { id: string; state: string }[];
+    expect(shards.find((s) => s.id === 'shard-4')?.state).toBe('active');
+    expect((await api.get('/autoscale')).body.standby).toBeNull();
+  });
 });

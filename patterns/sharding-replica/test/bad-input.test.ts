@@ -1,0 +1,141 @@
+import { stopAllRedis } from '@kvs-lab/shared/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster } from './cluster.ts';
+import type { TestCluster } from './cluster.ts';
+
+function expectProblem(res: request.Response, status: number, code?: string): void {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  if (code) expect(res.body.code).toBe(code);
+}
+
+describe('bad input: every endpoint answers 4xx problem+json and writes nothing', () => {
+  let cluster: TestCluster;
+  let api: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ MAX_VALUE_BYTES: '64' }, 2);
+    api = request(cluster.service.server);
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+    await stopAllRedis();
+  });
+
+  async function keysStored(): Promise<number> {
+    let total = 0;
+    for (const shard of cluster.sharding.state.map.shards) {
+      total += await cluster.sharding.state.node(shard.master).client.dbsize();
+    }
+    return total;
+  }
+
+  it('PUT /kv/{key}: bad key, bad durability, missing/extra/wrong-typed/oversized value, malformed JSON', async () => {
+    expectProblem(await api.put('/kv/a%20b').send({ value: 'x' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put(`/kv/${'k'.repeat(201)}`).send({ value: 'x' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/kv/a?durability=quorum').send({ value: 'x' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/kv/a?extra=1').send({ value: 'x' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/kv/a').send({}), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/kv/a').send({ value: 42 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/kv/a').send({ value: 'x', ttl: 5 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/kv/a').send({ value: 'é'.repeat(40) }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await api.put('/kv/a').set('content-type', 'application/json').send('{"value":'),
+      400,
+      'MALFORMED_JSON',
+    );
+    expectProblem(await api.put('/kv/a').set('content-type', 'text/plain').send('value'), 415);
+    expectProblem(
+      await api
+        .put('/kv/a')
+        .set('content-type', 'application/json')
+        .send('{"__proto__":{"x":1},"value":"v"}'),
+      400,
+    );
+    expect(await keysStored()).toBe(0);
+  });
+
+  it('GET and DELETE /kv/{key}, GET /locate/{key}: bad key or consistency', async () => {
+    expectProblem(await api.get('/kv/a*b'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/kv/a?consistency=linearizable'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.delete('/kv/a%2Fb'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/locate/a%20b'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.post('/kv/a').send({ value: 'x' }), 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('items: bad pk or sk, bad page parameters', async () => {
+    expectProblem(await api.put('/items/a%20b/x').send({ value: 'v' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/items/a/x%20y').send({ value: 'v' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/items/a/x').send({ value: ['v'] }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/items/a/x%24'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.delete('/items/a/x%24'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/items/a?limit=0'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/items/a?limit=1001'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/items/a?limit=ten'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/items/a?order=up'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/items/a?prefix=%20'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/items/a?startAfter='), 400, 'VALIDATION_FAILED');
+    expect(await keysStored()).toBe(0);
+  });
+
+  it('ring, shards, hot keys, autoscale: out-of-range numbers, unknown modes and fields', async () => {
+    expectProblem(await api.get('/ring/balance?virtualNodes=0'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/ring/balance?sampleKeys=10'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.get('/ring/balance?virtualNodes=1.5'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.delete('/shards/shard-x'), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.delete('/shards/shard-7'), 404, 'SHARD_NOT_FOUND');
+    expectProblem(await api.post('/shards'), 409, 'NO_STANDBY_SHARD');
+    expectProblem(await api.put('/hotkeys/mitigation').send({ mode: 'magic' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/hotkeys/mitigation').send({}), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/autoscale').send({ isEnabled: 'yes' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/autoscale').send({ maxKeysPerShard: -1 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.put('/autoscale').send({ cooldown: 1 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.post('/chaos/faults/replication-pause').send({ shard: 'shard-99' }), 404);
+    expectProblem(await api.post('/chaos/faults/replication-pause').send({ shard: 'x' }), 400);
+    expectProblem(await api.get('/history?limit=0'), 400, 'VALIDATION_FAILED');
+    expect((await api.get('/autoscale')).body.isEnabled).toBe(false);
+  });
+
+  it('the process is still up and serving after all of it', async () => {
+    expect((await api.get('/healthz')).status).toBe(200);
+    expect((await api.put('/kv/ok').send({ value: 'fine' })).status).toBe(200);
+  });
+
+  it('/openapi.json documents every route with its request schemas and the errors it can return', async () => {
+    const doc = (await api.get('/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+    };
+    const expected: [string, string, string[]][] = [
+      ['/kv/{key}', 'put', ['200', '400', '503', '504']],
+      ['/kv/{key}', 'get', ['200', '400', '404', '503', '504']],
+      ['/kv/{key}', 'delete', ['200', '400']],
+      ['/locate/{key}', 'get', ['200', '400']],
+      ['/ring', 'get', ['200']],
+      ['/ring/balance', 'get', ['200', '400']],
+      ['/shards', 'get', ['200']],
+      ['/shards', 'post', ['202', '409']],
+      ['/shards/{id}', 'delete', ['202', '400', '404', '409']],
+      ['/rebalance', 'get', ['200']],
+      ['/hotkeys', 'get', ['200']],
+      ['/hotkeys/mitigation', 'put', ['200', '400']],
+      ['/autoscale', 'get', ['200']],
+      ['/autoscale', 'put', ['200', '400']],
+      ['/items/{pk}/{sk}', 'put', ['200', '400', '503']],
+      ['/items/{pk}/{sk}', 'get', ['200', '404']],
+      ['/items/{pk}/{sk}', 'delete', ['200']],
+      ['/items/{pk}', 'get', ['200', '400']],
+      ['/stats', 'get', ['200']],
+      ['/check', 'get', ['200']],
+      ['/chaos/faults/replication-pause', 'post', ['200']],
+    ];
+    for (const [path, method, statuses] of expected) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation, `${method} ${path}`).toBeDefined();
+      for (const status of statuses)
+        expect(operation?.responses, `${method} ${path} ${status}`).toHaveProperty(status);
+    }
+    expect(doc.paths['/kv/{key}']?.put?.requestBody).toBeDefined();
+  });
+});
