@@ -7,7 +7,7 @@ import type { LockOrder } from './domain/lock-order.ts';
 import { summarizeLockView, waiterMember } from './domain/lock-view.ts';
 import type { LockView } from './domain/lock-view.ts';
 import { RecentSamples } from './domain/percentiles.ts';
-import { proposeNext, tallyRaise } from './domain/quorum-counter.ts';
+import { proposeNext, tallyRaise, tallyRaiseAtLeast } from './domain/quorum-counter.ts';
 import { quorumSize, validityMs } from './domain/quorum.ts';
 import type { LockConfig } from './config.ts';
 import './lock-errors.ts';
@@ -47,7 +47,8 @@ type AttemptResult =
   | Exclude<AcquireDecision, { kind: 'granted' }>
   | { kind: 'too-slow'; elapsedMs: number };
 
-const maxCounterRounds = 5;
+// Only a broken exclusion makes two callers race for one fencing token; a few rounds settle it.
+const maxCounterRounds = 10;
 
 /**
  * The lock service as a use case: ask every node, tally the votes, issue a
@@ -76,7 +77,7 @@ export class LockService {
   /** Leases granted here and not yet released: for expiry events and the history. */
   private readonly leases = new Map<string, Lease>();
   /** Waiters on this instance, by resource: woken when a release is heard. */
-  private readonly sleepers = new Map<string, Set<() => void>>();
+  private readonly sleepers = new Map<string, Map<() => void, number>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(deps: {
@@ -101,14 +102,19 @@ export class LockService {
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const set of this.sleepers.values()) for (const wake of set) wake();
+    for (const sleepers of this.sleepers.values()) for (const wakeOne of sleepers.keys()) wakeOne();
   }
 
-  /** Somebody released `resource` (here or on the other instance): let local waiters try now. */
+  /**
+   * Somebody released `resource` (here or on the other instance). Only the local
+   * waiter with the lowest ticket can be the head of the queue, so only it tries
+   * at once; the others keep their place by polling.
+   */
   wake(resource: string): void {
-    const set = this.sleepers.get(resource);
-    if (!set) return;
-    for (const wakeOne of set) wakeOne();
+    const sleepers = this.sleepers.get(resource);
+    if (!sleepers || sleepers.size === 0) return;
+    const lowest = Math.min(...sleepers.values());
+    for (const [wakeOne, ticket] of sleepers) if (ticket === lowest) wakeOne();
   }
 
   /** The fencing token of a lease granted here, if it is still known. */
@@ -167,7 +173,7 @@ export class LockService {
             { extras: { resource, waitMs: input.waitMs, ...this.refusalExtras(result) } },
           );
         }
-        await this.sleep(resource, Math.min(this.config.queuePollMs, remaining));
+        await this.sleep(resource, waiter.ticket, Math.min(this.config.queuePollMs, remaining));
       }
     } finally {
       if (reason !== 'granted') await this.nodes.dequeue(resource, member);
@@ -252,12 +258,14 @@ export class LockService {
     }
     for (let round = 0; round < maxCounterRounds; round++) {
       const replies = await this.nodes.raiseCounter(counterKey, proposed, lease ?? undefined);
-      const decision = tallyRaise(proposed, replies, this.nodes.size);
+      const decision = lease
+        ? tallyRaise(proposed, replies, this.nodes.size)
+        : tallyRaiseAtLeast(proposed, replies, this.nodes.size);
       if (decision.kind === 'issued') return decision;
       if (decision.kind === 'quorum-unavailable') return { ...decision, grantedBy: [] };
       proposed = decision.next;
     }
-    return { kind: 'quorum-unavailable', reachable: 0, needed: this.quorum, grantedBy: [] };
+    return { kind: 'quorum-unavailable', reachable: this.nodes.size, needed: this.quorum, grantedBy: [] };
   }
 
   private granted(
@@ -482,21 +490,21 @@ export class LockService {
     return summarizeLockView(await this.nodes.view(resource), this.nodes.size);
   }
 
-  private sleep(resource: string, ms: number): Promise<void> {
+  private sleep(resource: string, ticket: number, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      let set = this.sleepers.get(resource);
-      if (!set) {
-        set = new Set();
-        this.sleepers.set(resource, set);
+      let sleepers = this.sleepers.get(resource);
+      if (!sleepers) {
+        sleepers = new Map();
+        this.sleepers.set(resource, sleepers);
       }
       const wakeUp = () => {
         clearTimeout(timer);
-        set.delete(wakeUp);
-        if (set.size === 0) this.sleepers.delete(resource);
+        sleepers.delete(wakeUp);
+        if (sleepers.size === 0) this.sleepers.delete(resource);
         resolve();
       };
       const timer = setTimeout(wakeUp, ms);
-      set.add(wakeUp);
+      sleepers.set(wakeUp, ticket);
     });
   }
 

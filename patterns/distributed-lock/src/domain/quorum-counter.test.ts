@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@kvs-lab/shared/testing';
-import { proposeNext, tallyRaise } from './quorum-counter.ts';
+import { proposeNext, tallyRaise, tallyRaiseAtLeast } from './quorum-counter.ts';
 import type { RaiseReply } from './quorum-counter.ts';
 import { quorumSize } from './quorum.ts';
 
@@ -84,5 +84,19 @@ describe('quorum counter', () => {
       { node: 'e', kind: 'unreachable' },
     ];
     expect(tallyRaise(5, replies, 5)).toEqual({ kind: 'quorum-unavailable', reachable: 2, needed: 3 });
+  });
+});
+
+describe('tallyRaiseAtLeast (queue tickets)', () => {
+  it('when another caller already raised a majority past the proposal, then the ticket still counts: it needs to grow, not to be unique', () => {
+    const replies: RaiseReply[] = [
+      { node: 'a', kind: 'behind', current: 6 },
+      { node: 'b', kind: 'behind', current: 6 },
+      { node: 'c', kind: 'raised' },
+      { node: 'd', kind: 'unreachable' },
+      { node: 'e', kind: 'unreachable' },
+    ];
+    expect(tallyRaiseAtLeast(6, replies, 5)).toEqual({ kind: 'issued', value: 6 });
+    expect(tallyRaiseAtLeast(6, replies.slice(2), 5).kind).toBe('quorum-unavailable');
   });
 });

@@ -46,3 +46,20 @@ export function tallyRaise(
   const currents = replies.flatMap((r) => (r.kind === 'behind' ? [r.current] : []));
   return { kind: 'retry', next: Math.max(proposed, ...currents) + 1 };
 }
+
+/**
+ * The same write-back for numbers that only need to grow, not to be unique
+ * (queue tickets, where equal tickets are ordered by waiter id): a node that
+ * already holds a value at least as high also counts, so concurrent callers
+ * never make each other retry.
+ */
+export function tallyRaiseAtLeast(
+  proposed: number,
+  replies: readonly RaiseReply[],
+  nodeCount: number,
+): RaiseDecision {
+  const needed = quorumSize(nodeCount);
+  const holding = replies.filter((r) => r.kind !== 'unreachable').length;
+  if (holding >= needed) return { kind: 'issued', value: proposed };
+  return { kind: 'quorum-unavailable', reachable: holding, needed };
+}

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopAllRedis } from '@kvs-lab/shared/testing';
+import { post, startLockCluster, waitForNodesUp } from './lock-cluster.ts';
+import type { LockCluster } from './lock-cluster.ts';
+
+describe('fencing tokens under node faults', () => {
+  let cluster: LockCluster;
+  beforeAll(async () => {
+    // Append-only nodes, as in the topology: a restarted node keeps what it had.
+    cluster = await startLockCluster({ appendOnly: true });
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await stopAllRedis();
+  });
+
+  /** Acquires and releases `count` times, alternating instances, and returns the tokens in grant order. */
+  async function cycles(resource: string, count: number): Promise<number[]> {
+    const tokens: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const instance = cluster.instances[i % 2];
+      if (!instance) throw new Error('instance');
+      const lease = await post(`${instance.url}/locks/${resource}`, { ttlMs: 5_000, owner: `step-${i}` });
+      expect(lease.status, JSON.stringify(lease.body)).toBe(201);
+      tokens.push(lease.body.fencingToken as number);
+      const release = await post(`${instance.url}/locks/${resource}/release`, { token: lease.body.token });
+      expect(release.status).toBe(204);
+    }
+    return tokens;
+  }
+
+  it('when different pairs of nodes are killed and restarted between acquisitions on both instances, then every fencing token is higher than the one before', async () => {
+    const tokens: number[] = [];
+    tokens.push(...(await cycles('ledger', 5)));
+    // Two nodes down: the other three carry the counter on.
+    await Promise.all([cluster.redis('lock-1').kill(), cluster.redis('lock-2').kill()]);
+    tokens.push(...(await cycles('ledger', 5)));
+    // They come back stale (they missed those tokens); a different pair goes down.
+    await Promise.all([cluster.redis('lock-1').restart(), cluster.redis('lock-2').restart()]);
+    await waitForNodesUp(cluster, ['lock-1', 'lock-2']);
+    await Promise.all([cluster.redis('lock-4').kill(), cluster.redis('lock-5').kill()]);
+    // The three up now are lock-1 and lock-2 (stale) and lock-3: a read majority still meets the last write majority.
+    tokens.push(...(await cycles('ledger', 5)));
+    await Promise.all([cluster.redis('lock-4').restart(), cluster.redis('lock-5').restart()]);
+    await waitForNodesUp(cluster, ['lock-4', 'lock-5']);
+    await Promise.all([cluster.redis('lock-3').kill(), cluster.redis('lock-1').kill()]);
+    tokens.push(...(await cycles('ledger', 5)));
+    await Promise.all([cluster.redis('lock-3').restart(), cluster.redis('lock-1').restart()]);
+    await waitForNodesUp(cluster, ['lock-3', 'lock-1']);
+    tokens.push(...(await cycles('ledger', 5)));
+
+    expect(tokens).toHaveLength(25);
+    for (let i = 1; i < tokens.length; i++)
+      expect(tokens[i], `token ${i}`).toBeGreaterThan(tokens[i - 1] ?? 0);
+  });
+
+  it('when two nodes are paused (SIGSTOP) mid-run, then tokens keep increasing and the paused nodes catch up after resuming', async () => {
+    const before = await cycles('paused', 3);
+    cluster.redis('lock-2').pause();
+    cluster.redis('lock-3').pause();
+    try {
+      const during = await cycles('paused', 2);
+      expect(Math.min(...during)).toBeGreaterThan(Math.max(...before));
+    } finally {
+      cluster.redis('lock-2').resume();
+      cluster.redis('lock-3').resume();
+    }
+    const after = await cycles('paused', 3);
+    const all = [...before, ...after];
+    expect(after[0]).toBeGreaterThan(Math.max(...all.slice(0, 3)));
+  });
+});

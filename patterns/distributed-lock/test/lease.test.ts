@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
+import { startHolderProcess } from './child-process.ts';
+import type { Child } from './child-process.ts';
+import { get, post, startLockCluster, waitFor } from './lock-cluster.ts';
+import type { LockCluster, LockInstance } from './lock-cluster.ts';
+
+describe('leases: expiry, extend, release', () => {
+  let cluster: LockCluster;
+  let a: LockInstance;
+  let b: LockInstance;
+  const children: Child[] = [];
+  beforeAll(async () => {
+    cluster = await startLockCluster();
+    [a, b] = cluster.instances as [LockInstance, LockInstance];
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((c) => c.kill()));
+    await cluster?.close();
+    await stopAllRedis();
+  });
+
+  it('when a holder process is killed, then its lease stops blocking others once its TTL runs out', async () => {
+    const ttlMs = 1_500;
+    const holder = await startHolderProcess(a.url, 'crashy', { ttlMs, owner: 'doomed' });
+    children.push(holder);
+    await holder.kill();
+    // Nobody released it: right after the crash it is still held.
+    const blocked = await post(`${b.url}/locks/crashy`, { ttlMs: 5_000, owner: 'next' });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body).toMatchObject({ code: 'LOCK_HELD', holder: 'doomed' });
+    // A waiter gets it by itself once the lease expires, well within a few TTLs.
+    const next = await post(`${b.url}/locks/crashy`, { ttlMs: 5_000, waitMs: ttlMs * 4, owner: 'next' });
+    expect(next.status).toBe(201);
+    expect(next.body.fencingToken).toBeGreaterThan(holder.lease.fencingToken as number);
+    // The instance that granted it counts the lease as expired (never released).
+    await waitFor('the expiry to be counted', async () =>
+      ((await get(`${a.url}/stats`)).body.expiries as number) >= 1 ? true : undefined,
+    );
+  });
+
+  it('when a live holder extends its lease past the original TTL, then others are still refused', async () => {
+    const ttlMs = 800;
+    const lease = await post(`${a.url}/locks/extended`, { ttlMs, owner: 'keeper' });
+    expect(lease.status).toBe(201);
+    const startedAt = Date.now();
+    // Keep extending until well past the first TTL.
+    while (Date.now() - startedAt < ttlMs * 2.5) {
+      const extended = await post(`${a.url}/locks/extended/extend`, { token: lease.body.token, ttlMs });
+      expect(extended.status).toBe(200);
+      expect(extended.body.validityMs).toBeGreaterThan(0);
+      const other = await post(`${b.url}/locks/extended`, { ttlMs, owner: 'intruder' });
+      expect(other.status).toBe(409);
+      await new Promise((r) => setTimeout(r, ttlMs / 4));
+    }
+    expect((await post(`${a.url}/locks/extended/release`, { token: lease.body.token })).status).toBe(204);
+  });
+
+  it('when a lease has expired, then extending it answers 409 LOCK_LOST', async () => {
+    const lease = await post(`${a.url}/locks/short`, { ttlMs: 200, owner: 'slow' });
+    await new Promise((r) => setTimeout(r, 400));
+    const extended = await post(`${a.url}/locks/short/extend`, { token: lease.body.token, ttlMs: 5_000 });
+    expect(extended.status).toBe(409);
+    expect(extended.body).toMatchObject({ code: 'LOCK_LOST', extendedOn: 0, needed: 3 });
+  });
+
+  it('when someone other than the holder releases, then it gets 409 and the lease is untouched on every node', async () => {
+    const lease = await post(`${a.url}/locks/guarded`, { ttlMs: 10_000, owner: 'rightful' });
+    const stranger = await post(`${b.url}/locks/guarded/release`, {
+      token: '00000000-0000-4000-8000-000000000000',
+    });
+    expect(stranger.status).toBe(409);
+    expect(stranger.body).toMatchObject({ code: 'NOT_LOCK_HOLDER', outcome: 'not_applied' });
+    const view = await get(`${b.url}/locks/guarded`);
+    expect(view.body).toMatchObject({ isHeld: true, holder: { owner: 'rightful' } });
+    for (const node of cluster.lockRedis) {
+      expect(await sendRedisCommand(node.port, ['HGET', 'lab:distributed-lock:lock:guarded', 'owner'])).toBe(
+        'rightful',
+      );
+    }
+    expect((await post(`${b.url}/locks/guarded/release`, { token: lease.body.token })).status).toBe(204);
+    expect((await get(`${a.url}/locks/guarded`)).body.isHeld).toBe(false);
+  });
+});

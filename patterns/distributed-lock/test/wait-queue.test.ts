@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopAllRedis } from '@kvs-lab/shared/testing';
+import { get, post, startLockCluster, waitFor } from './lock-cluster.ts';
+import type { LockCluster, LockInstance } from './lock-cluster.ts';
+
+type Reply = { status: number; body: Record<string, unknown> };
+
+describe('the FIFO wait queue across both instances', () => {
+  let cluster: LockCluster;
+  let a: LockInstance;
+  let b: LockInstance;
+  beforeAll(async () => {
+    cluster = await startLockCluster();
+    [a, b] = cluster.instances as [LockInstance, LockInstance];
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await stopAllRedis();
+  });
+
+  const queueOwners = async (resource: string) =>
+    ((await get(`${a.url}/locks/${resource}`)).body.queue as { owner: string }[]).map((w) => w.owner);
+
+  /** Starts a waiter and returns once the queue shows it (so arrival order is the order of these calls). */
+  async function enqueue(instance: LockInstance, resource: string, owner: string, waitMs: number) {
+    const reply = post(`${instance.url}/locks/${resource}`, { ttlMs: 10_000, waitMs, owner });
+    await waitFor(`${owner} in the queue`, async () =>
+      (await queueOwners(resource)).includes(owner) ? true : undefined,
+    );
+    // Wrapped: an async function returning the promise itself would wait for the grant.
+    return { reply };
+  }
+
+  const holderOf = async (resource: string) => {
+    const view = (await get(`${b.url}/locks/${resource}`)).body;
+    return view.isHeld ? (view.holder as { owner: string }).owner : undefined;
+  };
+
+  it('when waiters arrive on alternating instances, then they are granted in arrival order, and one that gives up leaves the queue', async () => {
+    const first = await post(`${a.url}/locks/fifo`, { ttlMs: 10_000, owner: 'holder' });
+    expect(first.status).toBe(201);
+    const { reply: w1 } = await enqueue(a, 'fifo', 'w1', 15_000);
+    const { reply: quitter } = await enqueue(b, 'fifo', 'quitter', 1_500);
+    const { reply: w2 } = await enqueue(b, 'fifo', 'w2', 15_000);
+    const { reply: w3 } = await enqueue(a, 'fifo', 'w3', 15_000);
+    expect(await queueOwners('fifo')).toEqual(['w1', 'quitter', 'w2', 'w3']);
+
+    // The quitter's waitMs runs out while the lock is held: 409, and it is gone from the queue.
+    const gaveUp = await quitter;
+    expect(gaveUp.status).toBe(409);
+    expect(gaveUp.body.code).toBe('LOCK_WAIT_TIMEOUT');
+    expect(await queueOwners('fifo')).toEqual(['w1', 'w2', 'w3']);
+
+    // Each release hands the lock to the next in line, whichever instance it waits on.
+    const order: string[] = [];
+    let previous: Reply = first;
+    for (const [i, next] of [w1, w2, w3].entries()) {
+      // A release works through either instance: the token is the proof, not the connection.
+      const via = i % 2 === 0 ? b : a;
+      expect((await post(`${via.url}/locks/fifo/release`, { token: previous.body.token })).status).toBe(204);
+      const granted = await next;
+      expect(granted.status).toBe(201);
+      order.push(granted.body.owner as string);
+      expect(granted.body.fencingToken).toBeGreaterThan(previous.body.fencingToken as number);
+      expect(await holderOf('fifo')).toBe(granted.body.owner);
+      previous = granted;
+    }
+    expect(order).toEqual(['w1', 'w2', 'w3']);
+    expect((await post(`${a.url}/locks/fifo/release`, { token: previous.body.token })).status).toBe(204);
+    expect(await queueOwners('fifo')).toEqual([]);
+  });
+
+  it('when the lock is free but someone is queued, then an immediate acquire does not jump the queue', async () => {
+    const holder = await post(`${a.url}/locks/no-jump`, { ttlMs: 10_000, owner: 'holder' });
+    const { reply: waiter } = await enqueue(b, 'no-jump', 'patient', 10_000);
+    expect((await post(`${a.url}/locks/no-jump/release`, { token: holder.body.token })).status).toBe(204);
+    const granted = await waiter;
+    expect(granted.body.owner).toBe('patient');
+    // And while a waiter is queued behind a holder, a newcomer with waitMs 0 is refused.
+    const { reply: queued } = await enqueue(a, 'no-jump', 'second', 10_000);
+    const jumper = await post(`${b.url}/locks/no-jump`, { ttlMs: 1_000, owner: 'jumper' });
+    expect(jumper.status).toBe(409);
+    expect((await post(`${b.url}/locks/no-jump/release`, { token: granted.body.token })).status).toBe(204);
+    const second = await queued;
+    expect(second.body.owner).toBe('second');
+  });
+});
