@@ -6,8 +6,7 @@ export const topology = defineTopology({
   summary:
     'consistent hashing with virtual nodes, master/replica, read/write split, failover, rebalancing, hot keys',
   cap: 'AP',
-  // Flipped to true by the pattern's issue (#5); until then `pnpm lab up` refuses it.
-  implemented: false,
+  implemented: true,
   issue: 5,
   dir: 'patterns/sharding-replica',
   entry: 'src/main.ts',
