@@ -6,7 +6,7 @@ import type { LockConfig } from '../config.ts';
 import type { Lease, LockService } from '../lock-service.ts';
 import { extendedSchema, leaseSchema, lockViewSchema, requestSchemas, resourceParams } from './schemas.ts';
 
-const lockFaults = ['QUORUM_UNAVAILABLE'];
+const lockFaults = ['QUORUM_UNAVAILABLE', 'TIMEOUT'];
 
 const leaseBody = (lease: Lease) => ({
   resource: lease.resource,
