@@ -5,8 +5,7 @@ export const topology = defineTopology({
   title: 'Bloom filters and SSTables',
   summary: 'an LSM store: WAL, MemTable, SSTables, Bloom filters, compaction, L1/L2 cache, RESP2 port',
   cap: 'CP',
-  // Flipped to true by the pattern's issue (#9); until then `pnpm lab up` refuses it.
-  implemented: false,
+  implemented: true,
   issue: 9,
   dir: 'patterns/bloom-sstable',
   entry: 'src/main.ts',
