@@ -10,14 +10,22 @@ function fill(capacity: number): readonly OutboxItem<number>[] {
 }
 
 describe('bounded outbox', () => {
-  it('when there is room, then every policy queues the item and drops nothing', () => {
+  it('when there is room and keys differ, then every policy queues the item and drops nothing', () => {
     for (const policy of backpressurePolicies) {
-      expect(offer([item('a', 1)], item('a', 2), policy, 2)).toEqual({
+      expect(offer([item('a', 1)], item('b', 2), policy, 2)).toEqual({
         kind: 'queued',
-        items: [item('a', 1), item('a', 2)],
+        items: [item('a', 1), item('b', 2)],
         dropped: 0,
       });
     }
+  });
+
+  it('when a newer item with the same key arrives under coalesce, then it supersedes the waiting one even with room left', () => {
+    expect(offer([item('a', 1), item('b', 2)], item('a', 3), 'coalesce', 10)).toEqual({
+      kind: 'queued',
+      items: [item('b', 2), item('a', 3)],
+      dropped: 1,
+    });
   });
 
   it('when full under drop-oldest, then the oldest item goes and the newest stays', () => {

@@ -7,8 +7,8 @@
 
 /**
  * - `drop-oldest`: keep the newest messages; the client learns how many it lost.
- * - `coalesce`: keep only the newest message per key (one mailbox, one publisher):
- *   a push is only a hint carrying a historyId, so the newest hint says it all.
+ * - `coalesce`: a waiting message is replaced by a newer one with the same key (one
+ *   mailbox, one publisher): a push is only a hint carrying a historyId, so the newest says it all.
  * - `disconnect`: cut the client off; it reconnects and catches up from history.
  */
 export type BackpressurePolicy = 'drop-oldest' | 'coalesce' | 'disconnect';
@@ -31,23 +31,16 @@ export function offer<T>(
   policy: BackpressurePolicy,
   capacity: number,
 ): OfferResult<T> {
-  if (items.length < capacity) return { kind: 'queued', items: [...items, item], dropped: 0 };
-  switch (policy) {
-    case 'drop-oldest':
-      return {
-        kind: 'queued',
-        items: [...items.slice(items.length - capacity + 1), item],
-        dropped: items.length - capacity + 1,
-      };
-    case 'coalesce': {
-      // Older items with the new item's key are superseded; if every key is distinct, fall back to dropping the oldest.
-      const kept = items.filter((queued) => queued.coalesceKey !== item.coalesceKey);
-      const trimmed = kept.length < capacity ? kept : kept.slice(kept.length - capacity + 1);
-      return { kind: 'queued', items: [...trimmed, item], dropped: items.length + 1 - (trimmed.length + 1) };
-    }
-    case 'disconnect':
-      return { kind: 'disconnect', items };
+  if (policy === 'coalesce') {
+    // A newer hint supersedes a waiting one with the same key, full or not; if every key is distinct, drop the oldest.
+    const kept = items.filter((queued) => queued.coalesceKey !== item.coalesceKey);
+    const trimmed = kept.length < capacity ? kept : kept.slice(kept.length - capacity + 1);
+    return { kind: 'queued', items: [...trimmed, item], dropped: items.length - trimmed.length };
   }
+  if (items.length < capacity) return { kind: 'queued', items: [...items, item], dropped: 0 };
+  if (policy === 'disconnect') return { kind: 'disconnect', items };
+  const dropped = items.length - capacity + 1;
+  return { kind: 'queued', items: [...items.slice(dropped), item], dropped };
 }
 
 /** Takes up to `count` items from the front, in order. */
