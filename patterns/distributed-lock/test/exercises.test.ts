@@ -1,0 +1,178 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { startRedis, startRedisCluster, stopAllRedis } from '@kvs-lab/shared/testing';
+import { get, post, startInstance, startLockCluster, waitFor } from './lock-cluster.ts';
+import type { LockCluster, LockInstance } from './lock-cluster.ts';
+
+// Each test follows the steps of one README exercise, against real redis-servers.
+afterAll(stopAllRedis);
+
+describe('README exercises', () => {
+  const clusters: LockCluster[] = [];
+  afterAll(async () => {
+    await Promise.all(clusters.map((c) => c.close()));
+  });
+  const cluster = async (options?: Parameters<typeof startLockCluster>[0]) => {
+    const c = await startLockCluster(options);
+    clusters.push(c);
+    return c.instances as [LockInstance, LockInstance];
+  };
+
+  it('exercise 1: the second client waits in the queue and gets the lock on release', async () => {
+    const [a, b] = await cluster();
+    const first = await post(`${a.url}/locks/report`, { ttlMs: 30_000, owner: 'alice' });
+    expect(first.status).toBe(201);
+    const second = post(`${b.url}/locks/report`, { ttlMs: 30_000, waitMs: 20_000, owner: 'bob' });
+    const queue = await waitFor('bob queued', async () => {
+      const view = (await get(`${a.url}/locks/report`)).body;
+      const owners = (view.queue as { owner: string }[]).map((w) => w.owner);
+      return owners.includes('bob') ? view : undefined;
+    });
+    expect(queue.holder).toMatchObject({ owner: 'alice' });
+    expect((await post(`${a.url}/locks/report/release`, { token: first.body.token })).status).toBe(204);
+    const granted = await second;
+    expect(granted.status).toBe(201);
+    expect(granted.body.owner).toBe('bob');
+    expect(granted.body.fencingToken).toBe((first.body.fencingToken as number) + 1);
+  });
+
+  it('exercise 2: with two nodes killed locks still work; with a third, every request gets 503 and nothing is granted', async () => {
+    const c = await startLockCluster();
+    clusters.push(c);
+    const [a, b] = c.instances as [LockInstance, LockInstance];
+    await Promise.all([c.redis('lock-4').kill(), c.redis('lock-5').kill()]);
+    const lease = await post(`${a.url}/locks/report`, { ttlMs: 10_000, owner: 'alice' });
+    expect(lease.status).toBe(201);
+    expect(lease.body.nodes).toEqual(['lock-1', 'lock-2', 'lock-3']);
+    expect((await post(`${a.url}/locks/report/release`, { token: lease.body.token })).status).toBe(204);
+    await c.redis('lock-3').kill();
+    for (let i = 0; i < 5; i++) {
+      const refused = await post(`${(i % 2 ? a : b).url}/locks/report`, { ttlMs: 10_000, owner: `try-${i}` });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: 'QUORUM_UNAVAILABLE', reachable: 2, needed: 3 });
+    }
+    const view = (await get(`${a.url}/locks/report`)).body;
+    expect(view.isHeld).toBe(false);
+    expect((view.nodes as { status: string }[]).map((n) => n.status)).toEqual([
+      'free',
+      'free',
+      'unreachable',
+      'unreachable',
+      'unreachable',
+    ]);
+  });
+
+  it('exercise 3: a holder past its TTL writes with its old token: rejected with fencing on, a lost update with it off', async () => {
+    const [a, b] = await cluster();
+    const round = async (name: string) => {
+      const old = await post(`${a.url}/locks/${name}`, { ttlMs: 500, owner: 'paused' });
+      const seenByOld = Number((await get(`${a.url}/resources/${name}`)).body.value ?? 0);
+      // The "pause": the old holder does nothing until its lease is gone and someone else holds the lock.
+      const fresh = await post(`${b.url}/locks/${name}`, { ttlMs: 10_000, waitMs: 5_000, owner: 'fresh' });
+      expect(fresh.status).toBe(201);
+      const seenByFresh = Number((await get(`${b.url}/resources/${name}`)).body.value ?? 0);
+      const freshWrite = await post(`${b.url}/resources/${name}/writes`, {
+        fencingToken: fresh.body.fencingToken,
+        data: String(seenByFresh + 1),
+      });
+      expect(freshWrite.status).toBe(200);
+      const oldWrite = await post(`${a.url}/resources/${name}/writes`, {
+        fencingToken: old.body.fencingToken,
+        data: String(seenByOld + 1),
+      });
+      return { oldWrite, value: (await get(`${a.url}/resources/${name}`)).body.value };
+    };
+    const fenced = await round('balance');
+    expect(fenced.oldWrite.status).toBe(409);
+    expect(fenced.oldWrite.body.code).toBe('STALE_FENCING_TOKEN');
+    expect(fenced.value).toBe('1');
+
+    expect((await post(`${a.url}/chaos/faults/fencing-check-off`, {})).status).toBe(200);
+    const unfenced = await round('balance-unfenced');
+    expect(unfenced.oldWrite.status).toBe(200);
+    // Two increments acknowledged, the value went up by one: the lost update fencing prevents.
+    expect(unfenced.value).toBe('1');
+    expect((await get(`${a.url}/check`)).body.valid).toBe(false);
+  });
+
+  it('exercise 4: a node restarted without persistence gives a second holder, unless it sits out the restart delay', async () => {
+    // lock-3 keeps no data (no AOF); the others do, as in the topology.
+    const [store, l1, l2, l4, l5] = await startRedisCluster(
+      ['fenced-store', 'lock-1', 'lock-2', 'lock-4', 'lock-5'],
+      {
+        appendOnly: true,
+      },
+    );
+    const l3 = await startRedis({ name: 'lock-3', appendOnly: false });
+    if (!store || !l1 || !l2 || !l4 || !l5) throw new Error('nodes');
+    const lockRedis = [l1, l2, l3, l4, l5];
+    const scenario = async (instance: LockInstance, resource: string) => {
+      await Promise.all([l4.kill(), l5.kill()]);
+      const first = await post(`${instance.url}/locks/${resource}`, { ttlMs: 20_000, owner: 'first' });
+      expect(first.body.nodes).toEqual(['lock-1', 'lock-2', 'lock-3']);
+      await Promise.all([l4.restart(), l5.restart()]);
+      // Mid-lease, lock-3 restarts empty: it forgot the lease.
+      await l3.restart();
+      await waitFor('all nodes back', async () => {
+        const nodes = (await get(`${instance.url}/stats`)).body.nodes as { isUp: boolean }[];
+        return nodes.every((n) => n.isUp) ? true : undefined;
+      });
+      return post(`${instance.url}/locks/${resource}`, { ttlMs: 20_000, owner: 'second' });
+    };
+
+    const withoutRule = await startInstance('lock-a', lockRedis, store, { restartDelayMs: 0 });
+    try {
+      const second = await scenario(withoutRule, 'job');
+      expect(second.status).toBe(201);
+      expect(second.body.nodes).toEqual(['lock-3', 'lock-4', 'lock-5']);
+      const check = (await get(`${withoutRule.url}/check`)).body;
+      expect(check.valid).toBe(false);
+      expect(check.summary).toMatch(/Two holders of "job"/);
+    } finally {
+      await withoutRule.app.close();
+    }
+
+    const withRule = await startInstance('lock-b', lockRedis, store, { restartDelayMs: 20_000 });
+    try {
+      const second = await scenario(withRule, 'job-2');
+      expect(second.status).toBe(409);
+      expect(second.body.code).toBe('LOCK_HELD');
+      // lock-3 sits out; lock-1 and lock-2 still carry the first lease, lock-4 and lock-5 granted nothing.
+      const view = (await get(`${withRule.url}/locks/job-2`)).body;
+      const nodes = view.nodes as { node: string; status: string; owner?: string }[];
+      expect(nodes.map((n) => n.status)).toEqual([
+        'other-lease',
+        'other-lease',
+        'recovering',
+        'free',
+        'free',
+      ]);
+      expect(nodes[0]?.owner).toBe('first');
+    } finally {
+      await withRule.app.close();
+    }
+  }, 60_000);
+
+  it('exercise 5: opposite naive orders deadlock until waitMs runs out; the canonical order never does', async () => {
+    const [a, b] = await cluster();
+    const body = { ttlMs: 10_000, waitMs: 2_500, stepDelayMs: 1_000, order: 'as-given' };
+    const [x, y] = await Promise.all([
+      post(`${a.url}/locks`, { ...body, resources: ['acct-a', 'acct-b'], owner: 'x' }),
+      post(`${b.url}/locks`, { ...body, resources: ['acct-b', 'acct-a'], owner: 'y' }),
+    ]);
+    // Each held its first account and waited for the other's: nobody got both.
+    expect([x.status, y.status]).toEqual([409, 409]);
+    expect([x.body.code, y.body.code]).toEqual(['LOCK_WAIT_TIMEOUT', 'LOCK_WAIT_TIMEOUT']);
+    expect((await get(`${a.url}/locks/acct-a`)).body.isHeld).toBe(false);
+
+    const canonical = { ttlMs: 10_000, waitMs: 15_000, stepDelayMs: 1_000, order: 'canonical' };
+    const xs = post(`${a.url}/locks`, { ...canonical, resources: ['acct-a', 'acct-b'], owner: 'x' });
+    const ys = post(`${b.url}/locks`, { ...canonical, resources: ['acct-b', 'acct-a'], owner: 'y' });
+    const winner = await Promise.race([xs, ys]);
+    expect(winner.status).toBe(201);
+    const locks = winner.body.locks as { resource: string; token: string }[];
+    expect(locks.map((l) => l.resource)).toEqual(['acct-a', 'acct-b']);
+    for (const lock of locks) await post(`${a.url}/locks/${lock.resource}/release`, { token: lock.token });
+    const [xr, yr] = await Promise.all([xs, ys]);
+    expect([xr.status, yr.status]).toEqual([201, 201]);
+  }, 40_000);
+});
