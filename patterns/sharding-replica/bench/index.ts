@@ -1,0 +1,158 @@
+import { addNode, createRing, murmur3_32, ownerOf } from '@kvs-lab/shared/hashing';
+import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
+import type { BenchDefinition } from '@kvs-lab/shared/bench';
+import { connectRedisNodes } from '@kvs-lab/shared/redis';
+import { startRedis } from '@kvs-lab/shared/testing';
+import type { RedisHandle } from '@kvs-lab/shared/testing';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { moduloMovedFraction, movedFraction } from '../src/domain/rebalance-plan.ts';
+
+const keyCount = 100;
+
+/**
+ * The router's cost: routed GET and PUT (ring lookup, replica or master,
+ * history, metrics) beside a bare Express route doing one Redis GET or SET
+ * on one Redis, in the same run. Plus ring lookups per second and the share
+ * of keys a fourth shard moves, on the ring and with modulo hashing.
+ */
+export const bench: BenchDefinition = {
+  pattern: 'sharding-replica',
+  async run({ durationSeconds, rounds, progress }) {
+    // Request logs would measure the terminal, not the router (the kit reads LOG_LEVEL when it builds the logger).
+    process.env.LOG_LEVEL ??= 'warn';
+    const handles: RedisHandle[] = [];
+    for (let n = 1; n <= 3; n++) {
+      const master = await startRedis({ name: `shard-${n}-master` });
+      const replica = await startRedis({
+        name: `shard-${n}-replica`,
+        replicaOf: { host: master.host, port: master.port },
+      });
+      handles.push(master, replica);
+    }
+    const single = await startRedis({ name: 'bench-baseline' });
+    const config = loadConfig({
+      REDIS_NODES: handles.map((h) => `${h.name}=${h.url}`).join(','),
+    });
+    const nodes = await connectRedisNodes(config.redisNodes);
+    const { service, sharding } = createApp({ config, nodes });
+    await sharding.start();
+    const address = await service.listen(0, '127.0.0.1');
+    const routerUrl = `http://127.0.0.1:${address.port}`;
+    const baseline = await startBaselineServer(single.url);
+    const keys = Array.from({ length: keyCount }, (_, i) => `bench-${i}`);
+    for (const key of keys) {
+      await fetch(`${routerUrl}/kv/${key}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: 'v' }),
+      });
+    }
+    const gets = (query: string) =>
+      keys.map((key) => ({ method: 'GET' as const, path: `/kv/${key}${query}` }));
+    const puts = (query: string) =>
+      keys.map((key) => ({
+        method: 'PUT' as const,
+        path: `/kv/${key}${query}`,
+        body: JSON.stringify({ value: 'v' }),
+      }));
+    try {
+      const results = await interleave(
+        rounds,
+        [
+          {
+            name: 'Express + 1 Redis GET',
+            run: () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
+          },
+          {
+            name: 'router GET eventual',
+            run: () => runLoad({ url: routerUrl, requests: gets(''), durationSeconds }),
+          },
+          {
+            name: 'router GET strong',
+            run: () => runLoad({ url: routerUrl, requests: gets('?consistency=strong'), durationSeconds }),
+          },
+          {
+            name: 'Express + 1 Redis SET',
+            run: () =>
+              runLoad({
+                url: `${baseline.url}/baseline/set`,
+                method: 'PUT',
+                body: { value: 'v' },
+                durationSeconds,
+              }),
+          },
+          {
+            name: 'router PUT async',
+            run: () => runLoad({ url: routerUrl, requests: puts(''), durationSeconds }),
+          },
+          {
+            name: 'router PUT durability=replica',
+            run: () => runLoad({ url: routerUrl, requests: puts('?durability=replica'), durationSeconds }),
+          },
+        ],
+        progress,
+      );
+      const result = (name: string) => {
+        const found = results.get(name);
+        if (!found) throw new Error(`no result for ${name}`);
+        return found;
+      };
+
+      // Ring lookups: a tight loop over pre-built keys, so the figure is the lookup (murmur3 + binary search).
+      const ring = createRing({ virtualNodes: 160, nodes: ['shard-1', 'shard-2', 'shard-3'] });
+      const lookupKeys = Array.from({ length: 100_000 }, (_, i) => `user:${i}`);
+      let owners = 0;
+      const started = performance.now();
+      for (let pass = 0; pass < 10; pass++) for (const key of lookupKeys) owners += ownerOf(ring, key).length;
+      const lookupsPerSecond = (lookupKeys.length * 10) / ((performance.now() - started) / 1000);
+      const grown = addNode(ring, 'shard-4');
+      const ringMoved = movedFraction(lookupKeys, ring, grown);
+      const moduloMoved = moduloMovedFraction(
+        lookupKeys.map((k) => murmur3_32(k)),
+        3,
+        4,
+      );
+
+      return {
+        rows: [
+          { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
+          {
+            name: 'router GET eventual',
+            result: result('router GET eventual'),
+            baseline: 'Express + 1 Redis GET',
+            goalRatio: 0.8,
+          },
+          {
+            name: 'router GET strong',
+            result: result('router GET strong'),
+            baseline: 'Express + 1 Redis GET',
+            goalRatio: 0.8,
+          },
+          { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
+          {
+            name: 'router PUT async',
+            result: result('router PUT async'),
+            baseline: 'Express + 1 Redis SET',
+            goalRatio: 0.8,
+          },
+          {
+            name: 'router PUT durability=replica',
+            result: result('router PUT durability=replica'),
+            baseline: 'Express + 1 Redis SET',
+          },
+        ],
+        notes: [
+          `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon (50 connections) on the same cores as the router and 7 redis-servers: compare ratios, not absolutes.`,
+          `router requests rotate over ${keyCount} keys spread on 3 shards; the baseline hits one key on one Redis.`,
+          `ring lookups (murmur3_32 + binary search over 480 virtual nodes): ${Math.round(lookupsPerSecond).toLocaleString('en-US')} per second (checksum ${owners % 10}).`,
+          `adding a 4th shard moves ${(ringMoved * 100).toFixed(1)} % of 100,000 keys on the ring (ideal 25 %) vs ${(moduloMoved * 100).toFixed(1)} % with hash mod n.`,
+        ],
+      };
+    } finally {
+      await baseline.close();
+      await service.close();
+      await Promise.all([...handles, single].map((h) => h.stop()));
+    }
+  },
+};
