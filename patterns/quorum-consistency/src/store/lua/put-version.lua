@@ -25,6 +25,13 @@ local function descends(a, b)
   return true
 end
 
+local function contains(list, value)
+  for _, item in ipairs(list) do
+    if item == value then return true end
+  end
+  return false
+end
+
 -- The same order as isLwwNewer in domain/versioned-value.ts.
 local function lwwNewer(aId, a, bId, b)
   if a.writtenAt ~= b.writtenAt then return a.writtenAt > b.writtenAt end
@@ -33,34 +40,49 @@ local function lwwNewer(aId, a, bId, b)
 end
 
 local policy = ARGV[2]
+
+-- The set as it stands, read once: ids in order, id -> body.
+local flat = redis.call('HGETALL', KEYS[1])
+local ids, bodies = {}, {}
+for j = 1, #flat, 2 do
+  ids[#ids + 1] = flat[j]
+  bodies[flat[j]] = flat[j + 1]
+end
+
 local added = 0
 for i = 3, #ARGV, 2 do
   local id, body = ARGV[i], ARGV[i + 1]
-  if redis.call('HEXISTS', KEYS[1], id) == 0 then
-    local clock = cjson.decode(id)
-    local version = cjson.decode(body)
-    local held = redis.call('HGETALL', KEYS[1])
+  if bodies[id] == nil then
     local isObsolete = false
-    local beaten = {}
-    for j = 1, #held, 2 do
-      local otherId = held[j]
-      if policy == 'lww' then
-        if lwwNewer(otherId, cjson.decode(held[j + 1]), id, version) then
-          isObsolete = true
-        else
-          beaten[#beaten + 1] = otherId
-        end
-      else
+    local kept = {}
+    if policy == 'lww' then
+      local version = cjson.decode(body)
+      for _, otherId in ipairs(ids) do
+        if lwwNewer(otherId, cjson.decode(bodies[otherId]), id, version) then isObsolete = true end
+      end
+      -- The newest replaces every other version, or nothing changes.
+    else
+      local clock = cjson.decode(id)
+      for _, otherId in ipairs(ids) do
         local otherClock = cjson.decode(otherId)
         if descends(otherClock, clock) then
           isObsolete = true
-        elseif descends(clock, otherClock) then
-          beaten[#beaten + 1] = otherId
+          break
         end
+        if not descends(clock, otherClock) then kept[#kept + 1] = otherId end
       end
     end
     if not isObsolete then
-      for _, otherId in ipairs(beaten) do redis.call('HDEL', KEYS[1], otherId) end
+      for _, otherId in ipairs(ids) do
+        if policy == 'lww' or not contains(kept, otherId) then
+          redis.call('HDEL', KEYS[1], otherId)
+          bodies[otherId] = nil
+        end
+      end
+      if policy == 'lww' then kept = {} end
+      kept[#kept + 1] = id
+      ids = kept
+      bodies[id] = body
       redis.call('HSET', KEYS[1], id, body)
       added = added + 1
     end
@@ -68,19 +90,15 @@ for i = 3, #ARGV, 2 do
 end
 
 if added > 0 then
-  -- Recompute the digest over the sorted set, so equal sets digest alike on every replica.
-  local held = redis.call('HGETALL', KEYS[1])
-  local ids, bodies, hasTombstone = {}, {}, false
-  for j = 1, #held, 2 do
-    ids[#ids + 1] = held[j]
-    bodies[held[j]] = held[j + 1]
-    if cjson.decode(held[j + 1]).isTombstone == true then hasTombstone = true end
-  end
+  -- Digest over the sorted set, so equal sets digest alike on every replica.
   table.sort(ids)
-  local parts, bytes = {}, 0
+  local parts, bytes, hasTombstone = {}, 0, false
   for _, id in ipairs(ids) do
-    parts[#parts + 1] = id .. '\n' .. bodies[id]
-    bytes = bytes + #id + #bodies[id]
+    local body = bodies[id]
+    parts[#parts + 1] = id .. '\n' .. body
+    bytes = bytes + #id + #body
+    -- The coordinator writes bodies with JSON.stringify in a fixed field order (version-codec.ts).
+    if string.find(body, '"isTombstone":true', 1, true) then hasTombstone = true end
   end
   redis.call('HSET', KEYS[2], ARGV[1], redis.sha1hex(table.concat(parts, '\n')) .. ':' .. bytes)
   if hasTombstone then
