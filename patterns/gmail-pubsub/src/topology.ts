@@ -5,8 +5,7 @@ export const topology = defineTopology({
   title: 'Gmail-style Pub/Sub',
   summary: 'Redis Pub/Sub fan-out to socket.io clients, topics, filters, backpressure, historyId catch-up',
   cap: 'AP',
-  // Flipped to true by the pattern's issue (#7); until then `pnpm lab up` refuses it.
-  implemented: false,
+  implemented: true,
   issue: 7,
   dir: 'patterns/gmail-pubsub',
   entry: 'src/main.ts',
@@ -15,6 +14,8 @@ export const topology = defineTopology({
     {
       name: 'pubsub-redis',
       port: 7210,
+      // The history is the durable half of the pattern: a restarted Redis must keep it.
+      appendOnly: true,
     },
   ],
   services: [
