@@ -127,7 +127,27 @@ export function createApp(deps: QuorumAppDeps): Service {
   });
   const record = new KvRecorder(quorum);
   mountRoutes(service, { quorum, handoff, antiEntropy, merkleDepth, record });
-  mountCheck(service, { history: record.history, check: checkKvHistory });
+  mountCheck(service, {
+    history: record.history,
+    // The history verdict, plus whether the replicas hold the same data right now (equal Merkle roots).
+    check: async (operations) => {
+      const verdict = checkKvHistory(operations);
+      const roots = await Promise.all(
+        replicas.map(async (replica) => {
+          try {
+            return { node: replica.name, root: (await antiEntropy.tree(replica, merkleDepth)).tree.root };
+          } catch {
+            return { node: replica.name, root: null };
+          }
+        }),
+      );
+      const haveConverged = roots.every((entry) => entry.root !== null && entry.root === roots[0]?.root);
+      const convergence = haveConverged
+        ? ' The replicas have converged: their Merkle roots are equal.'
+        : ' The replicas differ right now (or one does not answer): anti-entropy will bring them together once healed.';
+      return { ...verdict, summary: verdict.summary + convergence, details: { haveConverged, roots } };
+    },
+  });
 
   async function snapshot(): Promise<LiveSnapshot> {
     const keys = new Set<string>();

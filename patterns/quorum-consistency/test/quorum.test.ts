@@ -63,6 +63,16 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
       await waitForReplica(lab.a, down);
       await waitForReplica(lab.b, down);
     }
+    for (const app of [lab.a, lab.b]) {
+      const check = await request(app.server).get('/check');
+      expect(check.body.valid).toBe(true);
+      expect(check.body.summary).toMatch(/every read that began after a write was acknowledged returned it/);
+    }
+    // Hints delivered and a round of anti-entropy later, every replica holds the same data.
+    await request(lab.a.server).post('/hints/replay');
+    await request(lab.a.server).post('/anti-entropy');
+    const check = await request(lab.a.server).get('/check');
+    expect(check.body.details.haveConverged).toBe(true);
   });
 
   it('when two coordinators write without a shared context, then a read returns both as siblings; a write with that context replaces both', async () => {
