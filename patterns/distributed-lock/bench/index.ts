@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import Redlock from 'redlock';
+import { interleave, runLoop } from '@kvs-lab/shared/bench';
+import type { BenchDefinition } from '@kvs-lab/shared/bench';
+import { findFreePort, startRedisCluster } from '@kvs-lab/shared/testing';
+
+const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const lockNodeNames = ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'];
+const concurrency = 16;
+const contenders = 10;
+
+/** The real service (src/main.ts) in its own process, so the load generator does not share its event loop. */
+async function startService(redisNodes: string): Promise<{ url: string; stop: () => void }> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: patternDir,
+    env: {
+      ...process.env,
+      SERVICE_NAME: 'lock-a',
+      PORT: String(port),
+      REDIS_NODES: redisNodes,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('lock service did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => child.pid !== undefined && process.kill(child.pid, 'SIGTERM') };
+}
+
+/**
+ * Acquire+release cycles through the HTTP service (Redlock on 5 nodes plus a
+ * quorum-issued fencing token) beside the `redlock` library called directly on
+ * the same five nodes, in the same run; then 10 clients contending for one resource.
+ */
+export const bench: BenchDefinition = {
+  pattern: 'distributed-lock',
+  async run({ durationSeconds, rounds, progress }) {
+    const [store, ...locks] = await startRedisCluster(['fenced-store', ...lockNodeNames]);
+    if (!store) throw new Error('no store');
+    const redisNodes = [
+      ...locks.map((h, i) => `${lockNodeNames[i]}=${h.url}`),
+      `fenced-store=${store.url}`,
+    ].join(',');
+    const service = await startService(redisNodes);
+    const clients = locks.map((h) => new Redis(h.url, { maxRetriesPerRequest: 0 }));
+    const redlock = new Redlock(clients, { retryCount: 0, driftFactor: 0.01 });
+    const contendedRedlock = new Redlock(clients, { retryCount: 1_000, retryDelay: 10, retryJitter: 5 });
+    const call = async (url: string, body: unknown) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${res.status} ${text}`);
+      return text ? (JSON.parse(text) as { token: string }) : { token: '' };
+    };
+    let n = 0;
+    const durationMs = durationSeconds * 1_000;
+    try {
+      const results = await interleave(
+        rounds,
+        [
+          {
+            name: 'redlock direct: acquire+release',
+            run: () =>
+              runLoop(
+                async () => {
+                  const lock = await redlock.acquire([`bench:direct:${n++ % 1_000}`], 5_000);
+                  await lock.release();
+                },
+                { concurrency, durationMs },
+              ),
+          },
+          {
+            name: 'HTTP: acquire+release',
+            run: () =>
+              runLoop(
+                async () => {
+                  const resource = `http-${n++ % 1_000}`;
+                  const lease = await call(`${service.url}/locks/${resource}`, { ttlMs: 5_000 });
+                  await call(`${service.url}/locks/${resource}/release`, { token: lease.token });
+                },
+                { concurrency, durationMs },
+              ),
+          },
+          {
+            name: 'redlock direct, 10 contenders, built-in retries',
+            run: () =>
+              runLoop(
+                async () => {
+                  const lock = await contendedRedlock.acquire(['bench:contended'], 5_000);
+                  await lock.release();
+                },
+                { concurrency: contenders, durationMs },
+              ),
+          },
+          {
+            name: 'HTTP, 10 contenders, FIFO queue',
+            run: () =>
+              runLoop(
+                async () => {
+                  const lease = await call(`${service.url}/locks/contended`, {
+                    ttlMs: 5_000,
+                    waitMs: 10_000,
+                  });
+                  await call(`${service.url}/locks/contended/release`, { token: lease.token });
+                },
+                { concurrency: contenders, durationMs },
+              ),
+          },
+        ],
+        progress,
+      );
+      const result = (name: string) => {
+        const found = results.get(name);
+        if (!found) throw new Error(`no result for ${name}`);
+        return found;
+      };
+      return {
+        rows: [
+          { name: 'redlock direct: acquire+release', result: result('redlock direct: acquire+release') },
+          {
+            name: 'HTTP: acquire+release',
+            result: result('HTTP: acquire+release'),
+            baseline: 'redlock direct: acquire+release',
+            goalRatio: 0.5,
+          },
+          {
+            name: 'redlock direct, 10 contenders, built-in retries',
+            result: result('redlock direct, 10 contenders, built-in retries'),
+          },
+          {
+            name: 'HTTP, 10 contenders, FIFO queue',
+            result: result('HTTP, 10 contenders, FIFO queue'),
+            baseline: 'redlock direct, 10 contenders, built-in retries',
+          },
+        ],
+        notes: [
+          `req/s here is acquire+release cycles per second; ${concurrency} concurrent loops on distinct resources for the uncontended rows, ${contenders} on one resource for the contended ones.`,
+          'HTTP cycles: 2 requests to a separate service process, 3 Redis rounds on 5 nodes (vote, fencing-token write-back, release) against 2 for redlock (acquire, release).',
+          `medians of ${rounds} interleaved rounds of ${durationSeconds} s; everything shares the same cores: compare ratios, not absolutes.`,
+        ],
+      };
+    } finally {
+      service.stop();
+      for (const c of clients) c.disconnect();
+      await Promise.all([store, ...locks].map((h) => h.stop()));
+    }
+  },
+};
