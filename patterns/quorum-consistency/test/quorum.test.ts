@@ -121,6 +121,9 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
         acks: 1,
         needed: 2,
       });
+      const ready = await request(lab.a.server).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.code).toBe('NOT_READY');
 
       const read = await get(lab.b, 'no-quorum');
       expect(read.status).toBe(503);

@@ -24,4 +24,12 @@ describe('causal context', () => {
       expect(decoded.ok).toBe(false);
     },
   );
+
+  it('a context with an implausibly large counter is refused, so a forged one cannot shadow later writes', () => {
+    const forged = encodeContext(fromJSON({ 'quorum-a': { counter: 2 ** 40, timestamp: 0 } }));
+    expect(decodeContext(forged)).toEqual({
+      ok: false,
+      reason: 'the entry for quorum-a is implausibly large',
+    });
+  });
 });

@@ -7,6 +7,9 @@ import type { VectorClock } from '@kvs-lab/shared/vector-clock';
  * clients pass it on instead of editing it.
  */
 
+/** No honest context counts this many writes to one key. */
+const maxCounter = 1_000_000_000;
+
 export type ContextDecoding =
   { readonly ok: true; readonly clock: VectorClock } | { readonly ok: false; readonly reason: string };
 
@@ -24,7 +27,14 @@ export function decodeContext(context: string | undefined): ContextDecoding {
   if (!/^[A-Za-z0-9_-]+$/.test(context)) return { ok: false, reason: 'not base64url text' };
   try {
     const json = atob(context.replace(/-/g, '+').replace(/_/g, '/'));
-    return { ok: true, clock: fromJSON(JSON.parse(json)) };
+    const clock = fromJSON(JSON.parse(json));
+    // Contexts this service hands out count writes and logical ticks: far below this. A forged
+    // huge counter would let one write shadow every later one, so it is refused, not trusted.
+    const tooLarge = Object.entries(clock).find(
+      ([, entry]) => entry.counter > maxCounter || entry.timestamp > maxCounter,
+    );
+    if (tooLarge) return { ok: false, reason: `the entry for ${tooLarge[0]} is implausibly large` };
+    return { ok: true, clock };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : 'unreadable' };
   }
