@@ -53,6 +53,11 @@ export const message = z
     sentAt: z.number().int(),
     clientMsgId: z.string().optional(),
     replayOf: z.string().optional(),
+    deliveredAt: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'Inbox entries only: when the worker applied the effect (ms).' }),
   })
   .openapi('Message');
 

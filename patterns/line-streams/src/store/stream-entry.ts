@@ -7,6 +7,8 @@ export interface StoredMessage {
   readonly sentAt: number;
   readonly clientMsgId?: string;
   readonly replayOf?: string;
+  /** Set on inbox entries: when the effect was applied. */
+  readonly deliveredAt?: number;
 }
 
 export type RawEntry = [id: string, fields: string[] | null];

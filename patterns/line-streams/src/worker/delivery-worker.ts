@@ -134,10 +134,7 @@ export class DeliveryWorker {
       this.lastClaimAt = now;
       await this.recover(rooms);
     }
-    if (this.held.size > 0 && now - this.lastHeartbeatAt >= this.options.claimMinIdleMs / 3) {
-      this.lastHeartbeatAt = now;
-      await this.heartbeat();
-    }
+    await this.heartbeatIfDue();
     if (this.held.size < this.options.readCount) {
       // With entries waiting for an older one held elsewhere, poll instead of blocking long.
       const blockMs = this.held.size === 0 ? this.options.readBlockMs : 10;
@@ -193,8 +190,15 @@ export class DeliveryWorker {
     }
   }
 
-  /** Keeps held entries from looking idle, so nobody claims what this worker still works on. */
-  private async heartbeat(): Promise<void> {
+  /**
+   * Keeps held entries from looking idle, so nobody claims what this worker
+   * still works on. Checked between rooms too: a long batch under load must
+   * not let its tail idle past claimMinIdleMs, or the other worker claims it
+   * and every such claim counts a delivery towards the dead letters.
+   */
+  private async heartbeatIfDue(): Promise<void> {
+    if (this.held.size === 0 || Date.now() - this.lastHeartbeatAt < this.options.claimMinIdleMs / 3) return;
+    this.lastHeartbeatAt = Date.now();
     for (const [room, entries] of orderByRoom(this.held.values())) {
       await this.options.store.heartbeat(
         this.options.group,
@@ -208,6 +212,7 @@ export class DeliveryWorker {
   private async processHeld(): Promise<void> {
     const { store, group, consumer } = this.options;
     for (const [room, entries] of orderByRoom(this.held.values())) {
+      await this.heartbeatIfDue();
       const members = await store.members(room);
       const toAck: string[] = [];
       try {

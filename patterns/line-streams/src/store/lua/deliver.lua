@@ -18,7 +18,7 @@ ARGV[4] maxDeliveries: more deliveries than this and the entry becomes a dead le
 ARGV[5] handlerFailed: '1' when the worker's handler failed on this entry (poison), else '0'
 ARGV[6] inboxMaxLen: entries kept per inbox
 ARGV[7] consumer name (recorded on a dead letter)
-ARGV[8] now, milliseconds since the epoch (recorded on a dead letter)
+ARGV[8] now, milliseconds since the epoch (recorded on a dead letter and as the inbox entry's deliveredAt)
 
 Returns {outcome, deliveries, skipped}:
   outcome: APPLIED | DUPLICATE | GONE | NOT_YET | DEAD_LETTERED | FAILED
@@ -91,7 +91,7 @@ end
 
 -- 5. The effect, all recipients at once, then the mark: nothing half-applied.
 local f = self[1][2]
-local message = {room = room, id = id}
+local message = {room = room, id = id, deliveredAt = tonumber(ARGV[8])}
 for i = 1, #f, 2 do
   if f[i] == 'senderId' or f[i] == 'text' or f[i] == 'replayOf' then message[f[i]] = f[i + 1] end
   if f[i] == 'sentAt' then message.sentAt = tonumber(f[i + 1]) end

@@ -1,0 +1,281 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
+import type { BenchDefinition, LoadResult } from '@kvs-lab/shared/bench';
+import { connectRedisNodes } from '@kvs-lab/shared/redis';
+import { findFreePort, startRedis } from '@kvs-lab/shared/testing';
+import { createApp } from '../src/app.ts';
+import { configSchema } from '../src/config.ts';
+import { keys } from '../src/store/keys.ts';
+import type { StoredMessage } from '../src/store/stream-entry.ts';
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rooms = Array.from({ length: 20 }, (_, i) => `bench-${i}`);
+const members = ['alice', 'bob', 'carol'];
+
+const percentile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+/** Two worker processes, as `pnpm lab up` runs them. */
+async function startWorkers(redisUrl: string): Promise<ChildProcess[]> {
+  const workers: ChildProcess[] = [];
+  for (const name of ['worker-1', 'worker-2']) {
+    const port = await findFreePort();
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'src/main.ts'], {
+      cwd: packageDir,
+      env: {
+        ...process.env,
+        SERVICE_NAME: name,
+        ROLE: 'worker',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_NODES: `streams-redis=${redisUrl}`,
+        LOG_LEVEL: 'warn',
+        INBOX_MAX_LEN: '1000000',
+      },
+      stdio: 'ignore',
+    });
+    workers.push(child);
+    for (let i = 0; i < 300; i += 1) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      await sleep(100);
+    }
+  }
+  return workers;
+}
+
+/**
+ * XADD by 50 concurrent producers, XREADGROUP + XACK by two consumers, plain
+ * ioredis: what Redis Streams give without HTTP, validation, dedup or effect.
+ */
+async function rawStreams(redisUrl: string, durationSeconds: number, round: number): Promise<LoadResult> {
+  const stream = `lab:bench:raw:${round}`;
+  const producer = new Redis(redisUrl);
+  await producer.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
+  const consumers = [new Redis(redisUrl), new Redis(redisUrl)];
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + durationSeconds * 1000;
+  let produced = 0;
+  let lastAckAt = started;
+  let isProducing = true;
+  const produce = async () => {
+    while (performance.now() < deadline) {
+      await producer.xadd(stream, '*', 't', String(performance.now()));
+      produced += 1;
+    }
+  };
+  const consume = async (client: Redis, name: string) => {
+    let acked = 0;
+    while (isProducing || acked < produced) {
+      const reply = (await client.xreadgroup(
+        'GROUP',
+        'g',
+        name,
+        'COUNT',
+        100,
+        'BLOCK',
+        50,
+        'STREAMS',
+        stream,
+        '>',
+      )) as [string, [string, string[]][]][] | null;
+      const entries = reply?.[0]?.[1] ?? [];
+      if (entries.length === 0) {
+        if (!isProducing) break;
+        continue;
+      }
+      await client.xack(stream, 'g', ...entries.map(([id]) => id));
+      const now = performance.now();
+      for (const [, fields] of entries) latencies.push(now - Number(fields[1]));
+      acked += entries.length;
+      lastAckAt = now;
+    }
+  };
+  const consuming = consumers.map((c, i) => consume(c, `c${i}`));
+  await Promise.all(Array.from({ length: 50 }, produce));
+  isProducing = false;
+  await Promise.all(consuming);
+  for (const c of [producer, ...consumers]) c.disconnect();
+  latencies.sort((a, b) => a - b);
+  return {
+    requestsPerSecond: latencies.length / ((lastAckAt - started) / 1000),
+    latencyP50Ms: percentile(latencies, 0.5),
+    latencyP99Ms: percentile(latencies, 0.99),
+    total: latencies.length,
+    errors: produced - latencies.length,
+    non2xx: 0,
+  };
+}
+
+/** HTTP sends at full speed, then wait for every inbox effect; latency = deliveredAt - sentAt. */
+async function endToEnd(apiUrl: string, redis: Redis, durationSeconds: number): Promise<LoadResult> {
+  await redis.hset(keys.counters, 'applied', 0);
+  const started = performance.now();
+  const load = await runLoad({
+    url: apiUrl,
+    durationSeconds,
+    requests: rooms.map((room) => ({
+      method: 'POST',
+      path: `/rooms/${room}/messages`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ senderId: 'alice', text: 'bench message' }),
+    })),
+  });
+  const sent = load.total - load.non2xx - load.errors;
+  for (let i = 0; i < 1200; i += 1) {
+    if (Number(await redis.hget(keys.counters, 'applied')) >= sent) break;
+    await sleep(50);
+  }
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  const applied = Number(await redis.hget(keys.counters, 'applied'));
+  // bob receives every message: his inbox holds the latencies of this round.
+  const inbox = (await redis.lrange(keys.inbox('bob'), 0, -1)).map((j) => JSON.parse(j) as StoredMessage);
+  await redis.del(keys.inbox('bob'), keys.inbox('carol'));
+  process.stderr.write(
+    `[bench line-streams] counters ${JSON.stringify(await redis.hgetall(keys.counters))} sent ${sent}\n`,
+  );
+  const latencies = inbox.map((m) => (m.deliveredAt ?? m.sentAt) - m.sentAt).sort((a, b) => a - b);
+  return {
+    requestsPerSecond: applied / elapsedSeconds,
+    latencyP50Ms: percentile(latencies, 0.5),
+    latencyP99Ms: percentile(latencies, 0.99),
+    total: applied,
+    errors: Math.max(0, sent - applied),
+    non2xx: load.non2xx,
+  };
+}
+
+/**
+ * line-streams' benchmark: the send route beside the kit baseline (Express +
+ * one Redis SET), and the whole path HTTP send -> stream -> group -> worker ->
+ * inbox beside raw Streams through ioredis, all in the same run.
+ */
+export const bench: BenchDefinition = {
+  pattern: 'line-streams',
+  async run({ durationSeconds, rounds, progress }) {
+    // Request logs would measure the terminal, not the pattern.
+    process.env.LOG_LEVEL ??= 'warn';
+    const redis = await startRedis({ name: 'bench-line-streams' });
+    const raw = new Redis(redis.url);
+    const [node] = await connectRedisNodes([
+      { name: 'streams-redis', url: redis.url, host: redis.host, port: redis.port },
+    ]);
+    if (!node) throw new Error('no Redis node');
+    const settings = {
+      ...configSchema.parse({}),
+      RATE_LIMIT: 0,
+      ROOM_MAX_LEN: 100_000,
+      INBOX_MAX_LEN: 1_000_000,
+    };
+    const { service } = createApp({ node, settings });
+    const address = await service.listen(0, '127.0.0.1');
+    const apiUrl = `http://127.0.0.1:${address.port}`;
+    for (const room of rooms) {
+      await fetch(`${apiUrl}/rooms/${room}/members`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ members }),
+      });
+    }
+    const baseline = await startBaselineServer(redis.url);
+    let workers: ChildProcess[] = [];
+    let round = 0;
+    try {
+      const results = await interleave(
+        rounds,
+        [
+          {
+            name: 'Express + 1 Redis SET',
+            run: () =>
+              runLoad({
+                url: `${baseline.url}/baseline/set`,
+                method: 'PUT',
+                body: { v: 1 },
+                durationSeconds,
+              }),
+          },
+          {
+            name: 'POST /rooms/{room}/messages (no workers)',
+            run: () =>
+              runLoad({
+                url: apiUrl,
+                durationSeconds,
+                requests: rooms.map((room) => ({
+                  method: 'POST',
+                  path: `/rooms/${room}/messages`,
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ senderId: 'alice', text: 'bench message' }),
+                })),
+              }),
+          },
+          {
+            name: 'raw XADD -> XREADGROUP -> XACK (ioredis)',
+            run: () => rawStreams(redis.url, durationSeconds, (round += 1)),
+          },
+          {
+            name: 'end to end: HTTP send -> inbox (2 workers)',
+            run: async () => {
+              // Drop the backlog the send-only row left, so this row measures its own messages.
+              for (const room of rooms) await raw.xtrim(keys.stream(room), 'MAXLEN', 0);
+              await raw.del(keys.inbox('bob'), keys.inbox('carol'));
+              workers = await startWorkers(redis.url);
+              try {
+                return await endToEnd(apiUrl, raw, durationSeconds);
+              } finally {
+                // The send-only row measures the API alone: no workers competing for the cores.
+                for (const w of workers) w.kill('SIGKILL');
+                workers = [];
+              }
+            },
+          },
+        ],
+        progress,
+      );
+      const result = (name: string) => {
+        const found = results.get(name);
+        if (!found) throw new Error(`no result for ${name}`);
+        return found;
+      };
+      return {
+        rows: [
+          { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
+          {
+            name: 'POST /rooms/{room}/messages (no workers)',
+            result: result('POST /rooms/{room}/messages (no workers)'),
+            baseline: 'Express + 1 Redis SET',
+            goalRatio: 0.5,
+          },
+          {
+            name: 'raw XADD -> XREADGROUP -> XACK (ioredis)',
+            result: result('raw XADD -> XREADGROUP -> XACK (ioredis)'),
+          },
+          {
+            name: 'end to end: HTTP send -> inbox (2 workers)',
+            result: result('end to end: HTTP send -> inbox (2 workers)'),
+            baseline: 'raw XADD -> XREADGROUP -> XACK (ioredis)',
+          },
+        ],
+        notes: [
+          `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon (50 connections) in a worker thread, the API in this process, two worker processes, Redis: all on the same cores.`,
+          'end to end: messages applied to inboxes per second, from the first send until the last effect; p50/p99 are send-to-inbox latencies (deliveredAt - sentAt) under saturation, so they include queueing.',
+          'raw: 50 concurrent XADD loops and 2 consumers (XREADGROUP COUNT 100 + XACK), no HTTP, no dedup, no effect; its latency is XADD-to-ack.',
+        ],
+      };
+    } finally {
+      for (const w of workers) w.kill('SIGKILL');
+      raw.disconnect();
+      await baseline.close();
+      await service.close();
+      await redis.stop();
+    }
+  },
+};
