@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import Redlock from 'redlock';
-import { interleave, runLoop } from '@kvs-lab/shared/bench';
+import { interleave, runLoop, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
 import { findFreePort, startRedisCluster } from '@kvs-lab/shared/testing';
 
@@ -55,19 +56,35 @@ export const bench: BenchDefinition = {
       `fenced-store=${store.url}`,
     ].join(',');
     const service = await startService(redisNodes);
+    const baseline = await startBaselineServer(store.url);
     const clients = locks.map((h) => new Redis(h.url, { maxRetriesPerRequest: 0 }));
     const redlock = new Redlock(clients, { retryCount: 0, driftFactor: 0.01 });
     const contendedRedlock = new Redlock(clients, { retryCount: 1_000, retryDelay: 10, retryJitter: 5 });
-    const call = async (url: string, body: unknown) => {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+    // node:http with keep-alive: the load generator must cost less than the service it measures (fetch costs more).
+    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    const call = (url: string, body?: unknown) =>
+      new Promise<{ token: string }>((resolve, reject) => {
+        const payload = body === undefined ? '' : JSON.stringify(body);
+        const req = request(
+          url,
+          {
+            method: body === undefined ? 'GET' : 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => {
+              if ((res.statusCode ?? 500) >= 300) reject(new Error(`${res.statusCode} ${text}`));
+              else resolve(text ? (JSON.parse(text) as { token: string }) : { token: '' });
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
       });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${res.status} ${text}`);
-      return text ? (JSON.parse(text) as { token: string }) : { token: '' };
-    };
     let n = 0;
     const durationMs = durationSeconds * 1_000;
     try {
@@ -84,6 +101,10 @@ export const bench: BenchDefinition = {
                 },
                 { concurrency, durationMs },
               ),
+          },
+          {
+            name: 'Express + 1 Redis GET',
+            run: () => runLoop(() => call(`${baseline.url}/baseline/get`), { concurrency, durationMs }),
           },
           {
             name: 'HTTP: acquire+release',
@@ -139,6 +160,12 @@ export const bench: BenchDefinition = {
             baseline: 'redlock direct: acquire+release',
             goalRatio: 0.5,
           },
+          { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
+          {
+            name: 'HTTP: acquire+release ',
+            result: result('HTTP: acquire+release'),
+            baseline: 'Express + 1 Redis GET',
+          },
           {
             name: 'redlock direct, 10 contenders, built-in retries',
             result: result('redlock direct, 10 contenders, built-in retries'),
@@ -151,12 +178,15 @@ export const bench: BenchDefinition = {
         ],
         notes: [
           `req/s here is acquire+release cycles per second; ${concurrency} concurrent loops on distinct resources for the uncontended rows, ${contenders} on one resource for the contended ones.`,
+          'The second "HTTP: acquire+release " row compares the same figures with a bare Express route doing one Redis GET (one request, in this process): a cycle is two requests, so about 50 % is the ceiling there.',
           'HTTP cycles: 2 requests to a separate service process, 3 Redis rounds on 5 nodes (vote, fencing-token write-back, release) against 2 for redlock (acquire, release).',
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s; everything shares the same cores: compare ratios, not absolutes.`,
         ],
       };
     } finally {
       service.stop();
+      await baseline.close();
+      agent.destroy();
       for (const c of clients) c.disconnect();
       await Promise.all([store, ...locks].map((h) => h.stop()));
     }
