@@ -46,12 +46,18 @@ async function restart(...names: string[]): Promise<void> {
   }
 }
 
-/** Reads `key` `times` times at R=`r` through quorum-a and counts the answers that are not `fresh`. */
+/**
+ * Reads `key` `times` times at R=`r` through quorum-a and counts the answers without `fresh`
+ * (an old value or a 404 from replicas that never had the key). Any other status fails the test.
+ */
 async function staleReads(key: string, r: number, fresh: string, times = 60): Promise<number> {
   let stale = 0;
   for (let i = 0; i < times; i++) {
     const read = await a().get(`/kv/${key}?r=${r}`);
-    if (!valuesIn(read.body).includes(fresh)) stale += 1;
+    if (read.status !== 200 && read.status !== 404) {
+      throw new Error(`read ${i} at R=${r} answered ${read.status}: ${read.text}`);
+    }
+    if (read.status === 404 || !valuesIn(read.body).includes(fresh)) stale += 1;
   }
   return stale;
 }
