@@ -28,6 +28,7 @@ export class ClusterState {
   private opsSinceTick = new Map<string, number>();
   private readonly waiters = new Map<string, RedisNode[]>();
   private waiterTurn = 0;
+  private readonly pendingReady = new Map<RedisNode, Promise<boolean>>();
 
   private readonly waitTimeoutMs: number;
 
@@ -71,8 +72,15 @@ export class ClusterState {
     }
     this.waiterTurn = (this.waiterTurn + 1) % waitersPerNode;
     const waiter = pool[this.waiterTurn] as RedisNode;
-    // With no offline queue a command sent while connecting fails: a new (or reconnecting) client must be ready first.
-    await waiter.ready(1_000);
+    if (waiter.isReady) return waiter;
+    // With no offline queue a command sent while connecting fails: a new (or reconnecting) client must be
+    // ready first. Concurrent writes share one wait instead of each adding a listener.
+    let pending = this.pendingReady.get(waiter);
+    if (!pending) {
+      pending = waiter.ready(1_000).finally(() => this.pendingReady.delete(waiter));
+      this.pendingReady.set(waiter, pending);
+    }
+    await pending;
     return waiter;
   }
 

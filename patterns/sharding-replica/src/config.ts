@@ -41,6 +41,9 @@ const envSchema = z.object({
   AUTOSCALE_SUSTAIN_TICKS: int(1, 1000, 3),
 });
 
+/** Every environment variable the router reads, for the README's configuration table test. */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   readonly port: number;
   readonly redisNodes: readonly RedisNodeAddress[];

@@ -134,7 +134,6 @@ export class ShardingService {
       } else {
         await shardStore.set(master, key, value);
       }
-      this.emit('kv:written', { key, shard: shardId });
       return {
         key,
         shard: shardId,

@@ -53,11 +53,14 @@ export function estimate(sketch: HotKeySketch, key: string): number {
  */
 export function recordAccess(sketch: HotKeySketch, key: string): HotKeySketch {
   const counters = sketch.counters as number[];
+  // The estimate after counting is the smallest of the key's counters, read as they are incremented.
+  let keyEstimate = Number.POSITIVE_INFINITY;
   for (let row = 0; row < sketch.depth; row++) {
     const i = cell(sketch, row, key);
-    counters[i] = (counters[i] ?? 0) + 1;
+    const count = (counters[i] ?? 0) + 1;
+    counters[i] = count;
+    keyEstimate = Math.min(keyEstimate, count);
   }
-  const keyEstimate = estimate(sketch, key);
   return {
     ...sketch,
     counters,
@@ -72,11 +75,18 @@ function updateTop(
   keyEstimate: number,
   topK: number,
 ): HotKeySketch['top'] {
+  const lowest = top.at(-1);
+  // The common case under skew: a cold key that cannot enter a full list costs no allocation.
+  if (
+    top.length >= topK &&
+    lowest !== undefined &&
+    lowest.estimate >= keyEstimate &&
+    !top.some((e) => e.key === key)
+  ) {
+    return top;
+  }
   const others = top.filter((entry) => entry.key !== key);
-  const lowest = others.at(-1);
-  if (others.length >= topK && lowest !== undefined && lowest.estimate >= keyEstimate) return top;
-  const next = [...others, { key, estimate: keyEstimate }].sort((a, b) => b.estimate - a.estimate);
-  return next.slice(0, topK);
+  return [...others, { key, estimate: keyEstimate }].sort((a, b) => b.estimate - a.estimate).slice(0, topK);
 }
 
 /** Halves every counter, so old heat fades and a key that cooled down leaves the top. */

@@ -62,7 +62,6 @@ export interface ShardingEvents {
   'rebalance:progress': RebalanceView;
   'hotkeys:updated': { top: { key: string; estimate: number; isHot: boolean }[]; mitigation: string };
   'autoscale:triggered': { shard: string; reason: string };
-  'kv:written': { key: string; shard: string };
 }
 
 export interface ShardingLiveEvents extends ShardingEvents {
