@@ -78,7 +78,7 @@ describe('crash safety under FSYNC=always (kill -9 during writes, flushes and co
       };
       const workers = Array.from({ length: 6 }, (_, w) => worker(w));
       const deadline = Date.now() + 20_000;
-      while (acknowledged < 150 + round * 50 && Date.now() < deadline)
+      while (acknowledged < 80 + round * 20 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 10));
       await node.kill();
       isRunning = false;

@@ -35,6 +35,15 @@ export class Memtable {
     return out;
   }
 
+  /** Lazily, every version with start <= key < end, in order. The memtable must not change while it is read. */
+  *iterate(start: string, end: string | undefined): Generator<Entry> {
+    for (let i = lowerBound(this.run, start, Number.MAX_SAFE_INTEGER); i < this.run.length; i++) {
+      const e = this.run[i];
+      if (!e || (end !== undefined && e.key >= end)) return;
+      yield e;
+    }
+  }
+
   /** All versions in order: what a flush writes to an SSTable. */
   entries(): readonly Entry[] {
     return this.run;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@kvs-lab/shared/testing';
 import type { Entry } from './entry.ts';
 import { compareEntries } from './entry.ts';
-import { compactVersions, mergeRuns, visibleAt } from './merge.ts';
+import { compactVersions, mergeIterators, mergeRuns, visibleAt, visibleIterator } from './merge.ts';
 
 const put = (key: string, seq: number, value = `${key}@${seq}`): Entry => ({ key, seq, kind: 'put', value });
 const del = (key: string, seq: number): Entry => ({ key, seq, kind: 'delete', value: '' });
@@ -15,6 +15,21 @@ describe('merging iterator', () => {
       Array.from({ length: 40 }, () => put(`k${Math.floor(random() * 30)}`, ++seq)).sort(compareEntries),
     );
     expect(mergeRuns(runs)).toEqual(runs.flat().sort(compareEntries));
+  });
+
+  it('when the runs are merged lazily, then the result is the same as the eager merge, and visibility too', () => {
+    const random = seededRandom(9);
+    let seq = 0;
+    const runs = Array.from({ length: 4 }, () =>
+      Array.from({ length: 50 }, () =>
+        random() < 0.2
+          ? del(`k${Math.floor(random() * 20)}`, ++seq)
+          : put(`k${Math.floor(random() * 20)}`, ++seq),
+      ).sort(compareEntries),
+    );
+    const lazy = [...mergeIterators(runs.map((r) => r[Symbol.iterator]()))];
+    expect(lazy).toEqual(mergeRuns(runs));
+    expect([...visibleIterator(lazy, 120)]).toEqual(visibleAt(lazy, 120));
   });
 
   it('when the same version appears in two runs, then it is kept once', () => {

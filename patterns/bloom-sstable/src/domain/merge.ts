@@ -27,6 +27,40 @@ export function mergeRuns(runs: readonly (readonly Entry[])[]): Entry[] {
   }
 }
 
+/**
+ * The same merge, lazily: pulls one entry at a time from each sorted source,
+ * so a range scan with a limit reads only as far into each table as it needs.
+ */
+export function* mergeIterators(sources: readonly Iterator<Entry>[]): Generator<Entry> {
+  const heads = sources.map((s) => s.next());
+  let last: Entry | undefined;
+  for (;;) {
+    let best = -1;
+    let bestEntry: Entry | undefined;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i];
+      if (head && !head.done && (!bestEntry || compareEntries(head.value, bestEntry) < 0)) {
+        best = i;
+        bestEntry = head.value;
+      }
+    }
+    if (!bestEntry) return;
+    heads[best] = sources[best]?.next() ?? { done: true, value: undefined };
+    if (!last || last.key !== bestEntry.key || last.seq !== bestEntry.seq) yield bestEntry;
+    last = bestEntry;
+  }
+}
+
+/** Lazy `visibleAt`: the newest live version per key at `asOf`, in key order. */
+export function* visibleIterator(sorted: Iterable<Entry>, asOf: number): Generator<Entry> {
+  let lastKey: string | undefined;
+  for (const e of sorted) {
+    if (e.seq > asOf || e.key === lastKey) continue;
+    lastKey = e.key;
+    if (e.kind === 'put') yield e;
+  }
+}
+
 /** What a reader at snapshot `asOf` sees: the newest version of each key with seq <= asOf, tombstones removed. */
 export function visibleAt(sorted: readonly Entry[], asOf: number): Entry[] {
   const out: Entry[] = [];

@@ -22,8 +22,9 @@ import {
 } from '../domain/compaction-picker.ts';
 import { decodeManifest, emptyManifest, encodeManifest } from '../domain/manifest.ts';
 import type { Manifest, TableMeta } from '../domain/manifest.ts';
+import { LruCache } from '../domain/lru-cache.ts';
 import { Memtable } from '../domain/memtable.ts';
-import { compactVersions, mergeRuns, visibleAt } from '../domain/merge.ts';
+import { compactVersions, mergeIterators, mergeRuns, visibleIterator } from '../domain/merge.ts';
 import { decodeWal, encodeWalRecord } from '../domain/wal-record.ts';
 import { writeFileDurably } from './durable-file.ts';
 import { fileNames, parseFileName } from './file-names.ts';
@@ -122,6 +123,8 @@ export class LsmEngine {
   private readonly options: EngineOptions;
   private manifest: Manifest;
   private readonly readers = new Map<number, SstableReader>();
+  /** Decoded data blocks by `file:offset`; a compacted file's blocks simply age out. */
+  private readonly blockCache = new LruCache<Entry[]>(2048);
   private memtable = new Memtable();
   private immutable: Memtable | undefined;
   private wal: WalWriter;
@@ -250,7 +253,8 @@ export class LsmEngine {
       discardedBytes,
       stopReasons,
     });
-    for (const meta of manifest.tables) engine.readers.set(meta.fileNumber, SstableReader.open(dir, meta));
+    for (const meta of manifest.tables)
+      engine.readers.set(meta.fileNumber, SstableReader.open(dir, meta, engine.blockCache));
     engine.scheduleCompaction();
     return engine;
   }
@@ -259,6 +263,9 @@ export class LsmEngine {
   onEvent(listener: (event: EngineEvent) => void): void {
     this.listener = listener;
   }
+
+  /** Off only to measure what the filters save (the benchmark's baseline): reads then open a block in every candidate table. */
+  useFilters = true;
 
   /** Chaos: extra latency before each WAL fsync, to watch group commit and the fsync policy. */
   fsyncDelayMs = 0;
@@ -352,7 +359,7 @@ export class LsmEngine {
     for (const reader of this.readOrder(key)) {
       trace.bloomChecks += 1;
       this.counters.bloomChecks += 1;
-      const probe = reader.probe(key, at);
+      const probe = reader.probe(key, at, this.useFilters);
       const step = { level: reader.meta.level, file: reader.meta.fileNumber };
       if (probe.outcome === 'bloom-negative') {
         trace.bloomNegatives += 1;
@@ -403,18 +410,25 @@ export class LsmEngine {
     }
     const prefix = options.prefix ?? '';
     const start = [options.start ?? '', prefix].reduce((a, b) => (a > b ? a : b));
-    const runs = [this.memtable.range(start, options.end)];
-    if (this.immutable) runs.push(this.immutable.range(start, options.end));
+    const sources: Iterator<Entry>[] = [this.memtable.iterate(start, options.end)];
+    if (this.immutable) sources.push(this.immutable.iterate(start, options.end));
     for (const reader of this.readers.values()) {
       const m = reader.meta;
       if (m.largestKey < start || (options.end !== undefined && m.smallestKey >= options.end)) continue;
-      runs.push(reader.range(start, options.end));
+      sources.push(reader.iterate(start, options.end));
     }
-    const visible = visibleAt(mergeRuns(runs), options.asOf ?? maxSeq).filter((e) =>
-      e.key.startsWith(prefix),
-    );
-    const items = visible.slice(0, options.limit);
-    return { items, nextStart: visible[options.limit]?.key ?? null };
+    // Lazy all the way: the scan stops reading every source once it has limit + 1 live keys.
+    const items: Entry[] = [];
+    let nextStart: string | null = null;
+    for (const e of visibleIterator(mergeIterators(sources), options.asOf ?? maxSeq)) {
+      if (!e.key.startsWith(prefix)) break;
+      if (items.length === options.limit) {
+        nextStart = e.key;
+        break;
+      }
+      items.push(e);
+    }
+    return { items, nextStart };
   }
 
   // ---- snapshots --------------------------------------------------------
@@ -476,7 +490,7 @@ export class LsmEngine {
         lastSeq: Math.max(m.lastSeq, meta.maxSeq),
         tables: [...m.tables, meta],
       }));
-      this.readers.set(meta.fileNumber, SstableReader.open(this.options.dir, meta));
+      this.readers.set(meta.fileNumber, SstableReader.open(this.options.dir, meta, this.blockCache));
       this.immutable = undefined;
       unlinkSync(oldWal.file);
       this.counters.flushes += 1;
@@ -603,7 +617,8 @@ export class LsmEngine {
       horizonSeq: Math.max(m.horizonSeq, horizonSeq),
       tables: [...m.tables.filter((t) => !removed.has(t.fileNumber)), ...outputs],
     }));
-    for (const meta of outputs) this.readers.set(meta.fileNumber, SstableReader.open(this.options.dir, meta));
+    for (const meta of outputs)
+      this.readers.set(meta.fileNumber, SstableReader.open(this.options.dir, meta, this.blockCache));
     for (const number of removed) {
       this.readers.get(number)?.close();
       this.readers.delete(number);

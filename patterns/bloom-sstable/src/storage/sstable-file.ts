@@ -5,6 +5,7 @@ import { mayContain } from '../domain/bloom-filter.ts';
 import { CorruptionError } from '../domain/bytes.ts';
 import type { Entry } from '../domain/entry.ts';
 import { compareEntries, findVersion } from '../domain/entry.ts';
+import type { LruCache } from '../domain/lru-cache.ts';
 import type { TableMeta } from '../domain/manifest.ts';
 import type { BlockHandle } from '../domain/sstable-format.ts';
 import {
@@ -67,17 +68,26 @@ export class SstableReader {
   readonly index: readonly BlockHandle[];
   private readonly fd: number;
   private readonly file: string;
+  private readonly blockCache: LruCache<Entry[]> | undefined;
   blocksRead = 0;
 
-  private constructor(meta: TableMeta, file: string, fd: number, filter: BloomFilter, index: BlockHandle[]) {
+  private constructor(
+    meta: TableMeta,
+    file: string,
+    fd: number,
+    filter: BloomFilter,
+    index: BlockHandle[],
+    blockCache: LruCache<Entry[]> | undefined,
+  ) {
     this.meta = meta;
+    this.blockCache = blockCache;
     this.file = file;
     this.fd = fd;
     this.filter = filter;
     this.index = index;
   }
 
-  static open(dir: string, meta: TableMeta): SstableReader {
+  static open(dir: string, meta: TableMeta, blockCache?: LruCache<Entry[]>): SstableReader {
     const file = fileNames.sstable(dir, meta.fileNumber);
     const fd = openSync(file, 'r');
     try {
@@ -86,16 +96,16 @@ export class SstableReader {
       const footer = decodeFooter(readAt(fd, size - footerBytes, footerBytes));
       const filter = decodeFilter(readAt(fd, footer.filterOffset, footer.filterLength));
       const index = decodeIndex(readAt(fd, footer.indexOffset, footer.indexLength));
-      return new SstableReader(meta, file, fd, filter, index);
+      return new SstableReader(meta, file, fd, filter, index, blockCache);
     } catch (error) {
       closeSync(fd);
       throw error;
     }
   }
 
-  /** Filter first; only a "maybe" costs block reads. */
-  probe(key: string, asOf: number): TableProbe {
-    if (!mayContain(this.filter, key)) return { outcome: 'bloom-negative' };
+  /** Filter first; only a "maybe" costs block reads. Without the filter every probe reads a block. */
+  probe(key: string, asOf: number, useFilter = true): TableProbe {
+    if (useFilter && !mayContain(this.filter, key)) return { outcome: 'bloom-negative' };
     let blocksRead = 0;
     for (const handle of blocksFor(this.index, key)) {
       blocksRead += 1;
@@ -105,17 +115,16 @@ export class SstableReader {
     return { outcome: 'bloom-false-positive', blocksRead };
   }
 
-  /** Every version with start <= key < end, in order (the blocks that can hold such keys only). */
-  range(start: string, end: string | undefined): Entry[] {
-    const out: Entry[] = [];
+  /** Lazily, every version with start <= key < end, in order: a block is read only when the scan reaches it. */
+  *iterate(start: string, end: string | undefined): Generator<Entry> {
     for (const handle of this.index) {
       if (handle.lastKey < start) continue;
-      if (end !== undefined && handle.firstKey >= end) break;
+      if (end !== undefined && handle.firstKey >= end) return;
       for (const e of this.readBlock(handle)) {
-        if (e.key >= start && (end === undefined || e.key < end)) out.push(e);
+        if (end !== undefined && e.key >= end) return;
+        if (e.key >= start) yield e;
       }
     }
-    return out;
   }
 
   /** The whole table, verified block by block, for compaction (async: it may be large). */
@@ -134,9 +143,15 @@ export class SstableReader {
     return out;
   }
 
+  /** Through the shared block cache: hot blocks are decoded once, as LevelDB's block cache does. */
   private readBlock(handle: BlockHandle): Entry[] {
     this.blocksRead += 1;
-    return decodeBlock(readAt(this.fd, handle.offset, handle.length));
+    const cacheKey = `${this.meta.fileNumber}:${handle.offset}`;
+    const cached = this.blockCache?.get(cacheKey);
+    if (cached) return cached;
+    const entries = decodeBlock(readAt(this.fd, handle.offset, handle.length));
+    this.blockCache?.set(cacheKey, entries);
+    return entries;
   }
 
   close(): void {
