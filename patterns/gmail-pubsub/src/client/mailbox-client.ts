@@ -49,6 +49,7 @@ export class MailboxClient {
     fullSyncs: 0,
     gapNotices: 0,
     droppedReported: 0,
+    kicked: 0,
   };
   private cursor: Cursor;
   private chain: Promise<void> = Promise.resolve();
@@ -81,6 +82,13 @@ export class MailboxClient {
     this.socket.on('history:gap', () => {
       this.counts.gapNotices += 1;
       this.enqueue(() => this.sync());
+    });
+    // Cut off by the server (the disconnect policy for slow clients): come back and catch up, as a Gmail client would.
+    this.socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect' && (options.reconnection ?? true)) {
+        this.counts.kicked += 1;
+        setTimeout(() => this.socket.connect(), 100);
+      }
     });
     this.socket.on('backpressure:dropped', ({ count }) => {
       this.counts.droppedReported += count;

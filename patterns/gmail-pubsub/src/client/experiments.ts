@@ -1,0 +1,202 @@
+import { io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import type { BackpressurePolicy } from '../domain/outbox.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../realtime/notification-events.ts';
+import { MailboxClient } from './mailbox-client.ts';
+
+type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+async function rawSocket(url: string, userId: string): Promise<RawSocket> {
+  const socket: RawSocket = io(`${url}/notifications`, {
+    auth: { userId },
+    transports: ['websocket'],
+    reconnection: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** Publishes `total` mails at about `perSecond` in bursts every 20 ms. */
+async function publishBurst(
+  url: string,
+  userId: string,
+  total: number,
+  perSecond: number,
+  labels: string[] = [],
+): Promise<void> {
+  const perTick = Math.max(1, Math.round(perSecond / 50));
+  for (let sent = 0; sent < total;) {
+    const started = Date.now();
+    const burst = Math.min(perTick, total - sent);
+    await Promise.all(
+      Array.from({ length: burst }, (_, i) =>
+        api(url, 'POST', `/users/${userId}/messages`, {
+          from: 'load@example.com',
+          subject: `load ${sent + i + 1}`,
+          labels,
+        }),
+      ),
+    );
+    sent += burst;
+    const wait = 20 - (Date.now() - started);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+export interface PolicyOutcome {
+  readonly policy: BackpressurePolicy;
+  /** Fast clients (on both instances) that received every mail, of all fast clients. */
+  readonly fastComplete: string;
+  /** Pushes the stalled client had received while stalled. */
+  readonly slowReceivedWhileStalled: number;
+  /** The stalled socket's queue depth and drops at the end of the burst. */
+  readonly slowQueueDepth: number;
+  readonly slowDropped: number;
+  readonly slowDisconnected: boolean;
+  /** What the client library handed the app once the slow client read again (disconnect: after it reconnected). */
+  readonly slowHandedAfterResume: number;
+}
+
+/**
+ * Exercise 4: the same burst against each backpressure policy. Three fast
+ * clients (two on instance b, one on a) and one stalled client on b, all for one user.
+ */
+export async function comparePolicies(options: {
+  a: string;
+  b: string;
+  total?: number;
+  perSecond?: number;
+  policies?: readonly BackpressurePolicy[];
+}): Promise<PolicyOutcome[]> {
+  const total = options.total ?? 200;
+  const outcomes: PolicyOutcome[] = [];
+  const run = Date.now().toString(36);
+  for (const policy of options.policies ?? (['drop-oldest', 'coalesce', 'disconnect'] as const)) {
+    const userId = `policy-${policy}-${run}`;
+    for (const url of [options.a, options.b]) await api(url, 'PUT', '/backpressure', { policy });
+    const fast = [options.a, options.b, options.b].map((url) => new MailboxClient({ url, userId }));
+    const slow = new MailboxClient({ url: options.b, userId, reconnection: true });
+    try {
+      for (const client of [...fast, slow]) await client.connect();
+      slow.pause();
+      let disconnected = false;
+      slow.socket.on('disconnect', (reason) => {
+        if (reason === 'io server disconnect') disconnected = true;
+      });
+      await publishBurst(options.a, userId, total, options.perSecond ?? 500);
+      await until(() => fast.every((client) => client.handed.length === total), 10_000);
+      const slowId = slow.socket.id;
+      const presence = (await api(options.b, 'GET', '/subscribers')) as {
+        instance: { clients: { socketId: string; queueDepth: number; dropped: number }[] };
+      };
+      const seen = presence.instance.clients.find((client) => client.socketId === slowId);
+      const receivedWhileStalled = slow.counts.pushes;
+      slow.resume();
+      if (!slow.socket.connected) slow.socket.connect();
+      await until(() => slow.handed.length === total, 10_000);
+      outcomes.push({
+        policy,
+        fastComplete: `${fast.filter((client) => client.handed.length === total).length}/${fast.length}`,
+        slowReceivedWhileStalled: receivedWhileStalled,
+        slowQueueDepth: seen?.queueDepth ?? 0,
+        slowDropped: seen?.dropped ?? 0,
+        slowDisconnected: disconnected,
+        slowHandedAfterResume: slow.handed.length,
+      });
+    } finally {
+      for (const client of [...fast, slow]) client.disconnect();
+    }
+  }
+  return outcomes;
+}
+
+export interface FilterOutcome {
+  readonly subscriber: 'filtered on the server' | 'everything, filtered in the client';
+  readonly pushes: number;
+  readonly bytesPushed: number;
+  readonly wanted: number;
+}
+
+/**
+ * Exercise 5: one subscriber asks the server to filter (`from: boss@example.com`),
+ * the other takes the whole `work` topic and filters itself. Bytes are the JSON of each push.
+ */
+export async function compareFilters(options: {
+  a: string;
+  b: string;
+  total?: number;
+  fromBossEvery?: number;
+}): Promise<FilterOutcome[]> {
+  const total = options.total ?? 100;
+  const every = options.fromBossEvery ?? 10;
+  const topic = `work-${Date.now().toString(36)}`;
+  const filtered = await rawSocket(options.b, 'filter-demo');
+  const everything = await rawSocket(options.b, 'filter-demo');
+  const tally = (socket: RawSocket) => {
+    const seen = { pushes: 0, bytes: 0, wanted: 0 };
+    socket.on('mail:received', (mail, ack) => {
+      seen.pushes += 1;
+      seen.bytes += Buffer.byteLength(JSON.stringify(mail));
+      if (mail.from === 'boss@example.com') seen.wanted += 1;
+      ack();
+    });
+    return seen;
+  };
+  const filteredSeen = tally(filtered);
+  const everythingSeen = tally(everything);
+  try {
+    await filtered.emitWithAck('topics:subscribe', { topic, filter: { from: 'boss@example.com' } });
+    await everything.emitWithAck('topics:subscribe', { topic });
+    for (let i = 1; i <= total; i += 1) {
+      const from = i % every === 0 ? 'boss@example.com' : `colleague${i}@example.com`;
+      await api(options.a, 'POST', '/users/filter-demo-sender/messages', {
+        from,
+        subject: `update ${i}`,
+        labels: [topic],
+      });
+    }
+    await until(
+      () => everythingSeen.pushes === total && filteredSeen.pushes === Math.floor(total / every),
+      10_000,
+    );
+  } finally {
+    filtered.disconnect();
+    everything.disconnect();
+  }
+  return [
+    {
+      subscriber: 'filtered on the server',
+      pushes: filteredSeen.pushes,
+      bytesPushed: filteredSeen.bytes,
+      wanted: filteredSeen.wanted,
+    },
+    {
+      subscriber: 'everything, filtered in the client',
+      pushes: everythingSeen.pushes,
+      bytesPushed: everythingSeen.bytes,
+      wanted: everythingSeen.wanted,
+    },
+  ];
+}

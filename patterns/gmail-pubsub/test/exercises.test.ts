@@ -1,0 +1,113 @@
+import { stopAllRedis } from '@kvs-lab/shared/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareFilters, comparePolicies } from '../src/client/experiments.ts';
+import { MailboxClient } from '../src/client/mailbox-client.ts';
+import { publishMails } from './support/mail.ts';
+import { startPubsubLab, waitFor } from './support/pubsub-lab.ts';
+
+// Each test follows one exercise of the README, step by step, with the lab's default settings.
+describe('README lab exercises', () => {
+  let lab: Awaited<ReturnType<typeof startPubsubLab>>;
+  const clients: MailboxClient[] = [];
+
+  beforeAll(async () => {
+    lab = await startPubsubLab({}, { appendOnly: true });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await lab?.close();
+    await stopAllRedis();
+  });
+
+  async function tab(url: string, userId: string): Promise<MailboxClient> {
+    const client = new MailboxClient({ url, userId });
+    clients.push(client);
+    await client.connect();
+    return client;
+  }
+
+  it('exercise 1: two tabs on different instances receive the same mail', async () => {
+    const tabA = await tab(lab.a.url, 'alice');
+    const tabB = await tab(lab.b.url, 'alice');
+    const sent = await request(lab.a.service.server)
+      .post('/users/alice/messages')
+      .send({ from: 'bob@example.com', subject: 'Lunch?', labels: ['work'] })
+      .expect(201);
+    await waitFor(() => tabA.handed.length === 1 && tabB.handed.length === 1, 'both tabs');
+    expect(tabA.handed[0]?.messageId).toBe(sent.body.messageId);
+    expect(tabB.handed[0]).toEqual(tabA.handed[0]);
+  });
+
+  it('exercise 2: disconnect, miss mail, reconnect and catch up by historyId', async () => {
+    const tabA = await tab(lab.a.url, 'bruno');
+    await publishMails(lab.b, 'bruno', 1);
+    await waitFor(() => tabA.handed.length === 1, 'the first mail');
+    const before = (await request(lab.a.service.server).get('/stats')).body.syncs as number;
+    tabA.disconnect();
+    await publishMails(lab.b, 'bruno', 3);
+    await tabA.connect();
+    await tabA.settled();
+    expect(tabA.handed.map((m) => `${m.historyId}:${m.via}`)).toEqual([
+      '1:push',
+      '2:sync',
+      '3:sync',
+      '4:sync',
+    ]);
+    expect((await request(lab.a.service.server).get('/stats')).body.syncs).toBe(before + 1);
+  });
+
+  it("exercise 3: trim history below a client's historyId and watch it do a full sync", async () => {
+    const tabA = await tab(lab.a.url, 'chloe');
+    await publishMails(lab.b, 'chloe', 2);
+    await waitFor(() => tabA.handed.length === 2, 'the first mails');
+    tabA.disconnect();
+    await publishMails(lab.b, 'chloe', 8);
+    await request(lab.a.service.server).post('/users/chloe/history/trim').send({ keepLast: 3 }).expect(200);
+    const expired = await request(lab.a.service.server).get('/users/chloe/history?startHistoryId=2');
+    expect(expired.status).toBe(404);
+    expect(expired.body.code).toBe('HISTORY_EXPIRED');
+    await tabA.connect();
+    await tabA.settled();
+    expect(tabA.counts.fullSyncs).toBe(1);
+    expect(tabA.historyId).toBe(10);
+  });
+
+  it('exercise 4: a slow client under the three backpressure policies', async () => {
+    const outcomes = await comparePolicies({ a: lab.a.url, b: lab.b.url, total: 200, perSecond: 500 });
+    const byPolicy = Object.fromEntries(outcomes.map((o) => [o.policy, o]));
+    // Default window 16 and capacity 64: drop-oldest keeps 16 in flight + 64 queued of 200.
+    expect(byPolicy['drop-oldest']).toMatchObject({
+      fastComplete: '3/3',
+      slowReceivedWhileStalled: 16,
+      slowQueueDepth: 64,
+      slowDropped: 120,
+    });
+    expect(byPolicy.coalesce).toMatchObject({
+      fastComplete: '3/3',
+      slowReceivedWhileStalled: 16,
+      slowQueueDepth: 1,
+      slowDropped: 183,
+    });
+    expect(byPolicy.disconnect).toMatchObject({ fastComplete: '3/3', slowDisconnected: true });
+    // Whatever the policy, the client library ends with every mail once history fills the holes.
+    for (const outcome of outcomes) expect(outcome.slowHandedAfterResume).toBe(200);
+    await request(lab.b.service.server).put('/backpressure').send({ policy: 'drop-oldest' }).expect(200);
+    await request(lab.a.service.server).put('/backpressure').send({ policy: 'drop-oldest' }).expect(200);
+  });
+
+  it('exercise 5: filtering on the server sends a tenth of the bytes when a tenth of the mail is wanted', async () => {
+    const [server, client] = await compareFilters({
+      a: lab.a.url,
+      b: lab.b.url,
+      total: 100,
+      fromBossEvery: 10,
+    });
+    expect(server).toMatchObject({ pushes: 10, wanted: 10 });
+    expect(client).toMatchObject({ pushes: 100, wanted: 10 });
+    const ratio = (server?.bytesPushed ?? 0) / (client?.bytesPushed ?? 1);
+    expect(ratio).toBeGreaterThan(0.08);
+    expect(ratio).toBeLessThan(0.12);
+  });
+});
