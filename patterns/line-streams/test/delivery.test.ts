@@ -145,6 +145,36 @@ describe('delivery: order, crash before ack, poison and dead letters', () => {
     await stopAll();
   });
 
+  it('when a learner acks a delivery entry by hand before its effect, then the next delivery dead-letters it as acked-unapplied instead of stalling the room', async () => {
+    await raw.flushall();
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    await request(api)
+      .put('/rooms/skip/members')
+      .send({ members: ['alice', 'bob'] });
+    const send = async (text: string) =>
+      (await request(api).post('/rooms/skip/messages').send({ senderId: 'alice', text })).body.id as string;
+    const skipped = await send('taken by hand');
+    const kept = await send('kept');
+    const read = await request(api).post('/groups/delivery/consumers/learner/read').send({ count: 1 });
+    expect((read.body as { id: string }[]).map((m) => m.id)).toEqual([skipped]);
+    await request(api)
+      .post('/groups/delivery/ack')
+      .send({ room: 'skip', ids: [skipped] })
+      .expect(200);
+
+    await start({ ROLE: 'worker', SERVICE_NAME: 'worker-1' });
+    await waitFor(
+      '"kept" in the inbox',
+      () => raw.llen(keys.inbox('bob')),
+      (n) => n >= 1,
+    );
+    expect((await inboxOf(raw, 'bob')).map((m) => m.id)).toEqual([kept]);
+    const dead = (await request(api).get('/dead-letters')).body as { originalId: string; reason: string }[];
+    expect(dead).toEqual([expect.objectContaining({ originalId: skipped, reason: 'acked-unapplied' })]);
+    expect((await request(api).get('/check')).body.valid).toBe(true);
+    await stopAll();
+  });
+
   it('when a message is poison, then after maxDeliveries it is dead-lettered, the room moves on, and a replay after the fix delivers it', async () => {
     await raw.flushall();
     const api = (await start({ RATE_LIMIT: 0 })).service.server;
