@@ -88,7 +88,11 @@ export function createApp(deps: QuorumAppDeps): Service {
     snapshot: () => snapshot(),
   });
   // Each named payload is one of the map's values; the kit types emit by the wider map.
-  const emit: LiveEmit = (event, payload) => live.emit(event, payload as QuorumLiveEvents[typeof event]);
+  const emit: LiveEmit = (event, payload) => {
+    // Nobody watching: skip the encoding socket.io would do anyway, a measurable share of a hot path.
+    if (live.namespace.sockets.size === 0) return;
+    live.emit(event, payload as QuorumLiveEvents[typeof event]);
+  };
 
   let settings = deps.settings;
   const handoff = new HintedHandoff(replicas, () => settings, emit);
