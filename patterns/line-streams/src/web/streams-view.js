@@ -6,17 +6,13 @@ import { startLab } from '/lab-kit/lab-client.js';
 let state;
 const fresh = new Set();
 
-const { view } = startLab({
+const { view, socket } = startLab({
   title: 'line-streams: Redis Streams, consumer groups, PEL, dead letters',
   onSnapshot: (s) => {
     state = s;
     draw();
   },
   on: {
-    'streams:state': (s) => {
-      state = s;
-      draw();
-    },
     'message:sent': ({ room, id }) => {
       fresh.add(`${room}/${id}`);
       addToTape(room, id);
@@ -27,6 +23,12 @@ const { view } = startLab({
     'entry:dead-lettered': () => undefined,
     'entry:replayed': () => undefined,
   },
+});
+
+// The periodic state refresh redraws without filling the event log (startLab logs its `on` events).
+socket.on('streams:state', (s) => {
+  state = s;
+  draw();
 });
 
 function el(tag, attrs = {}, ...children) {
