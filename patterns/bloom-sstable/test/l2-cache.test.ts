@@ -71,3 +71,47 @@ describe('L1 / L2 cache', () => {
     expect(cached.body.value).toBe('during');
   });
 });
+
+describe('chaos faults', () => {
+  let app: TestApp;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    const redis = await startRedis({ name: 'lsm-chaos' });
+    app = await startTestApp('chaos', { redis, engine: { fsync: 'always' } });
+    http = request(app.service.server);
+  });
+
+  afterAll(async () => {
+    await app?.service.close();
+  });
+
+  it('when the link to lsm-cache is cut through /chaos, then writes and reads still succeed, /readyz is degraded and the epoch moves on', async () => {
+    await http.put('/kv/cut:1').send({ value: 'a' }).expect(200);
+    const epochBefore = (await http.get('/stats')).body.cache.l2.epoch;
+    await http.put('/chaos/links/lsm-cache').send({ mode: 'cut' }).expect(200);
+    await http.put('/kv/cut:1').send({ value: 'b' }).expect(200);
+    expect((await http.get('/kv/cut:1').expect(200)).body.value).toBe('b');
+    expect((await http.get('/readyz').expect(200)).body.status).toBe('degraded');
+    expect((await http.get('/stats')).body.cache.l2.epoch).not.toBe(epochBefore);
+    await http.delete('/chaos').expect(200);
+    expect((await http.get('/readyz').expect(200)).body.status).toBe('ready');
+  });
+
+  it('when slow-fsync is injected under FSYNC=always, then writes still succeed and each waited for an fsync', async () => {
+    await http.post('/chaos/faults/slow-fsync').send({ delayMs: 20 }).expect(200);
+    const chaos = (await http.get('/chaos').expect(200)).body;
+    expect(chaos.faults).toContainEqual(
+      expect.objectContaining({ name: 'slow-fsync', state: { delayMs: 20 } }),
+    );
+    const before = (await http.get('/stats')).body.wal.fsyncs;
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => http.put(`/kv/slow:${i}`).send({ value: 'x' }).expect(200)),
+    );
+    const after = (await http.get('/stats')).body.wal.fsyncs;
+    // Group commit: five concurrent writes share one or a few fsyncs, never zero.
+    expect(after - before).toBeGreaterThanOrEqual(1);
+    expect(after - before).toBeLessThanOrEqual(5);
+    await http.delete('/chaos/faults/slow-fsync').expect(200);
+  });
+});
