@@ -126,19 +126,19 @@ export class QuorumService {
       }),
     );
 
-    const hinted: { target: string; heldBy: string }[] = [];
     const acked = new Set(answers.filter((a) => a.status === 'ack').map((a) => a.node));
     const results = settings.hintedHandoff
       ? await Promise.all(
           answers.map(async (answer) => {
             if (answer.status === 'ack') return answer;
             const heldBy = await this.deps.handoff.hold(answer.node, key, version, acked);
-            if (!heldBy) return answer;
-            hinted.push({ target: answer.node, heldBy });
-            return { ...answer, hintedOn: heldBy };
+            return heldBy ? { ...answer, hintedOn: heldBy } : answer;
           }),
         )
       : answers;
+    const hinted = results.flatMap((result) =>
+      result.status !== 'ack' && result.hintedOn ? [{ target: result.node, heldBy: result.hintedOn }] : [],
+    );
 
     const tally = tallyWrite(results, w, settings.sloppyQuorum);
     this.deps.emit('kv:written', {
