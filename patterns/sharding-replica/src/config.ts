@@ -24,6 +24,7 @@ const envSchema = z.object({
     ),
   VIRTUAL_NODES: int(1, 4096, 160),
   ACTIVE_SHARDS: int(1, 64, 3),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000, 200),
   PING_INTERVAL_MS: int(20, 10_000, 250),
   FAILOVER_MISSED_PINGS: int(1, 100, 3),
   MONITOR_INTERVAL_MS: int(100, 60_000, 1000),
@@ -49,6 +50,8 @@ export interface Config {
   readonly redisNodes: readonly RedisNodeAddress[];
   readonly virtualNodes: number;
   readonly activeShards: number;
+  /** A command with no answer by then fails as 504 (the kit's fail-fast default is 200 ms). */
+  readonly redisCommandTimeoutMs: number;
   readonly pingIntervalMs: number;
   readonly missedPingsToFail: number;
   readonly monitorIntervalMs: number;
@@ -83,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisNodes: parseRedisNodes(e.REDIS_NODES),
     virtualNodes: e.VIRTUAL_NODES,
     activeShards: e.ACTIVE_SHARDS,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     pingIntervalMs: e.PING_INTERVAL_MS,
     missedPingsToFail: e.FAILOVER_MISSED_PINGS,
     monitorIntervalMs: e.MONITOR_INTERVAL_MS,

@@ -35,9 +35,13 @@ export async function startCluster(env: Record<string, string> = {}, shards = 4)
     PING_INTERVAL_MS: '100',
     MONITOR_INTERVAL_MS: '250',
     FAILOVER_MISSED_PINGS: '3',
+    // The test machine is shared and often saturated: a 200 ms command timeout would turn load into 504s.
+    REDIS_COMMAND_TIMEOUT_MS: '1000',
     ...env,
   });
-  const nodes = await connectRedisNodes(config.redisNodes);
+  const nodes = await connectRedisNodes(config.redisNodes, {
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
   const app = createApp({ config, nodes });
   await app.sharding.start();
   return {

@@ -1,7 +1,7 @@
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyOn, replicasInSync, startCluster, waitFor } from './cluster.ts';
+import { keyOn, readStrong, replicasInSync, startCluster, waitFor } from './cluster.ts';
 import type { TestCluster } from './cluster.ts';
 
 describe('failover (real Redis replication, a master killed with SIGKILL)', () => {
@@ -67,10 +67,8 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     expect(failover.reason).toMatch(/missed 3 pings/);
 
     // Every write acknowledged with durability=replica before the kill is on the new master.
-    for (const key of durable) {
-      const read = await api.get(`/kv/${key}?consistency=strong`);
-      expect(read.body).toMatchObject({ value: `v-${key}`, servedBy: 'shard-1-replica' });
-    }
+    for (const key of durable) expect(await readStrong(api, key)).toEqual({ status: 200, value: `v-${key}` });
+    expect((await api.get(`/kv/${durable[0]}?consistency=strong`)).body.servedBy).toBe('shard-1-replica');
   });
 
   it('when the old master restarts (empty, as a master), then the router makes it a replica of the new master and it resyncs', async () => {
@@ -123,13 +121,11 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
 
     let lost = 0;
     for (const key of asyncKeys) {
-      if ((await api.get(`/kv/${key}?consistency=strong`)).status === 404) lost += 1;
+      if ((await readStrong(api, key)).status === 404) lost += 1;
     }
     // The loss window is measured, not hidden: every async write made while the link was cut is gone.
     expect(lost).toBe(asyncKeys.length);
-    for (const key of confirmed) {
-      expect((await api.get(`/kv/${key}?consistency=strong`)).body.value).toBe('safe');
-    }
+    for (const key of confirmed) expect(await readStrong(api, key)).toEqual({ status: 200, value: 'safe' });
     const check = await api.get('/check');
     expect(check.body.valid).toBe(true);
     expect(check.body.details.replicaWritesLost).toBe(0);
