@@ -7,7 +7,7 @@ describe('fencing tokens under node faults', () => {
   let cluster: LockCluster;
   beforeAll(async () => {
     // Append-only nodes, as in the topology: a restarted node keeps what it had.
-    cluster = await startLockCluster({ appendOnly: true });
+    cluster = await startLockCluster({ appendOnly: true, commandTimeoutMs: 400 });
   });
   afterAll(async () => {
     await cluster?.close();

@@ -26,8 +26,8 @@ export interface LockCluster {
 
 // The kit's 200 ms command timeout, raised for tests: the machines are shared and at times heavily loaded,
 // and a timeout there is a scheduling hiccup, not the fault under test. Killed nodes still fail at once.
-const toNode = (name: string, handle: RedisHandle) =>
-  new RedisNode({ name, url: handle.url, host: handle.host, port: handle.port }, { commandTimeoutMs: 1_000 });
+const toNode = (name: string, handle: RedisHandle, commandTimeoutMs = 1_000) =>
+  new RedisNode({ name, url: handle.url, host: handle.host, port: handle.port }, { commandTimeoutMs });
 
 /** Starts one service instance against already running nodes, listening on a free loopback port. */
 export async function startInstance(
@@ -35,9 +35,10 @@ export async function startInstance(
   lockRedis: readonly RedisHandle[],
   storeRedis: RedisHandle,
   config: Partial<LockConfig> = {},
+  commandTimeoutMs?: number,
 ): Promise<LockInstance> {
-  const lockNodes = lockRedis.map((h, i) => toNode(lockNodeNames[i] ?? `lock-${i + 1}`, h));
-  const resourceNode = toNode('fenced-store', storeRedis);
+  const lockNodes = lockRedis.map((h, i) => toNode(lockNodeNames[i] ?? `lock-${i + 1}`, h, commandTimeoutMs));
+  const resourceNode = toNode('fenced-store', storeRedis, commandTimeoutMs);
   await Promise.all([...lockNodes, resourceNode].map((n) => n.ready()));
   const app = await createApp({
     config: configWith({ instance: name, maxTtlMs: 30_000, maxWaitMs: 20_000, ...config }),
@@ -53,7 +54,13 @@ export async function startInstance(
  * two service instances (lock-a, lock-b) sharing them, as in the topology.
  */
 export async function startLockCluster(
-  options: { config?: Partial<LockConfig>; appendOnly?: boolean; instances?: number } = {},
+  options: {
+    config?: Partial<LockConfig>;
+    appendOnly?: boolean;
+    instances?: number;
+    /** How long a paused node may keep a call waiting. */
+    commandTimeoutMs?: number;
+  } = {},
 ): Promise<LockCluster> {
   const [storeRedis, ...lockRedis] = await startRedisCluster(['fenced-store', ...lockNodeNames], {
     appendOnly: options.appendOnly ?? true,
@@ -61,7 +68,7 @@ export async function startLockCluster(
   if (!storeRedis) throw new Error('no store node');
   const names = ['lock-a', 'lock-b', 'lock-c'].slice(0, options.instances ?? 2);
   const instances = await Promise.all(
-    names.map((name) => startInstance(name, lockRedis, storeRedis, options.config)),
+    names.map((name) => startInstance(name, lockRedis, storeRedis, options.config, options.commandTimeoutMs)),
   );
   return {
     lockRedis,
