@@ -137,6 +137,22 @@ describe('KV API over the LSM store', () => {
       expect(res.body.code).toBe('VALIDATION_FAILED');
     });
 
+    it('when DELETE names a bad key or a snapshot seq that is not a number, then it answers 400 and nothing changes', async () => {
+      const before = (await http.get('/stats')).body.lastSeq;
+      expect((await http.delete(`/kv/${'k'.repeat(300)}`).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      expect((await http.delete('/snapshots/abc').expect(400)).body.code).toBe('VALIDATION_FAILED');
+      expect((await http.delete('/snapshots/-1').expect(400)).body.code).toBe('VALIDATION_FAILED');
+      expect((await http.get('/stats')).body.lastSeq).toBe(before);
+    });
+
+    it('when POST /flush, /snapshots or /bloom/probes get malformed JSON, then they answer 400 and the process stays up', async () => {
+      for (const url of ['/flush', '/snapshots', '/bloom/probes', '/compact']) {
+        const res = await http.post(url).set('content-type', 'application/json').send('{oops').expect(400);
+        expect(res.body.code).toBe('MALFORMED_JSON');
+      }
+      await http.get('/healthz').expect(200);
+    });
+
     it('when the body is malformed JSON or not JSON, then it answers 400 or 415 problem+json', async () => {
       const bad = await http
         .put('/kv/x')
