@@ -15,7 +15,11 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
   let api: ReturnType<typeof request>;
 
   beforeAll(async () => {
-    cluster = await startCluster({ MAX_VALUE_BYTES: '64' }, 2);
+    // No failover in this file: a cut link must stay a cut link for the readiness test.
+    cluster = await startCluster(
+      { MAX_VALUE_BYTES: '64', FAILOVER_MISSED_PINGS: '100', PING_INTERVAL_MS: '10000' },
+      2,
+    );
     api = request(cluster.service.server);
   });
 
@@ -101,6 +105,19 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
   it('the process is still up and serving after all of it', async () => {
     expect((await api.get('/healthz')).status).toBe(200);
     expect((await api.put('/kv/ok').send({ value: 'fine' })).status).toBe(200);
+  });
+
+  it('/readyz is 503 naming the shard while its master is unreachable, and writes to that shard are 503 not_applied', async () => {
+    expect((await api.get('/readyz')).status).toBe(200);
+    const key = cluster.sharding.locateKey('ready-probe');
+    await api.put(`/chaos/links/${key.master}`).send({ mode: 'cut' });
+    const ready = await api.get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(ready.body)).toContain(`master:${key.shard}`);
+    expectProblem(await api.put('/kv/ready-probe').send({ value: 'v' }), 503, 'REDIS_UNAVAILABLE');
+    await api.delete('/chaos');
+    expect((await api.get('/readyz')).status).toBe(200);
+    expect((await api.put('/kv/ready-probe').send({ value: 'v' })).status).toBe(200);
   });
 
   it('/openapi.json documents every route with its request schemas and the errors it can return', async () => {

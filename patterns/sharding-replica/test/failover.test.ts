@@ -133,4 +133,38 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     expect(check.body.summary).toMatch(/writes acknowledged without a replica were lost/);
     await api.delete('/chaos/faults/replication-pause');
   });
+
+  it('when a master is paused (SIGSTOP), then it is failed over like a dead one, and once resumed it rejoins as a replica', async () => {
+    const key = keyOn(cluster, 'shard-3', 'paused');
+    expect((await api.put(`/kv/${key}?durability=replica`).send({ value: 'before' })).body.isReplicated).toBe(
+      true,
+    );
+    const master = cluster.handle('shard-3-master');
+    master.pause();
+    try {
+      expect(
+        await waitFor(() => cluster.sharding.state.shard('shard-3').master === 'shard-3-replica', 15_000),
+      ).toBe(true);
+      expect(await readStrong(api, key)).toEqual({ status: 200, value: 'before' });
+      expect((await api.put(`/kv/${key}`).send({ value: 'after' })).status).toBe(200);
+    } finally {
+      master.resume();
+    }
+    // The old master kept its data and its role; the router makes it follow the new master instead.
+    const hasRejoined = await waitFor(async () => {
+      const info = await sendRedisCommand(master.port, ['INFO', 'replication']).catch(() => '');
+      return (
+        typeof info === 'string' &&
+        info.includes('role:slave') &&
+        info.includes(`master_port:${cluster.handle('shard-3-replica').port}`)
+      );
+    }, 15_000);
+    expect(hasRejoined).toBe(true);
+    expect(
+      await waitFor(
+        async () =>
+          (await sendRedisCommand(master.port, ['GET', `lab:sharding-replica:kv:${key}`])) === 'after',
+      ),
+    ).toBe(true);
+  });
 });
