@@ -117,7 +117,12 @@ async function rawStreams(redisUrl: string, durationSeconds: number, round: numb
 }
 
 /** HTTP sends at full speed, then wait for every inbox effect; latency = deliveredAt - sentAt. */
-async function endToEnd(apiUrl: string, redis: Redis, durationSeconds: number): Promise<LoadResult> {
+async function endToEnd(
+  apiUrl: string,
+  redis: Redis,
+  durationSeconds: number,
+  progress: (message: string) => void,
+): Promise<LoadResult> {
   await redis.hset(keys.counters, 'applied', 0);
   const started = performance.now();
   const load = await runLoad({
@@ -140,9 +145,7 @@ async function endToEnd(apiUrl: string, redis: Redis, durationSeconds: number): 
   // bob receives every message: his inbox holds the latencies of this round.
   const inbox = (await redis.lrange(keys.inbox('bob'), 0, -1)).map((j) => JSON.parse(j) as StoredMessage);
   await redis.del(keys.inbox('bob'), keys.inbox('carol'));
-  process.stderr.write(
-    `[bench line-streams] counters ${JSON.stringify(await redis.hgetall(keys.counters))} sent ${sent}\n`,
-  );
+  progress(`end to end: ${sent} sends acknowledged, ${applied} effects applied`);
   const latencies = inbox.map((m) => (m.deliveredAt ?? m.sentAt) - m.sentAt).sort((a, b) => a - b);
   return {
     requestsPerSecond: applied / elapsedSeconds,
@@ -229,7 +232,7 @@ export const bench: BenchDefinition = {
               await raw.del(keys.inbox('bob'), keys.inbox('carol'));
               workers = await startWorkers(redis.url);
               try {
-                return await endToEnd(apiUrl, raw, durationSeconds);
+                return await endToEnd(apiUrl, raw, durationSeconds, progress);
               } finally {
                 // The send-only row measures the API alone: no workers competing for the cores.
                 for (const w of workers) w.kill('SIGKILL');
