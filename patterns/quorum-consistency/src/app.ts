@@ -7,8 +7,9 @@ import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService, z } from '@kvs-lab/shared/service';
 import type { ChaosFault, Service, ServiceOptions } from '@kvs-lab/shared/service';
 import { toJSON } from '@kvs-lab/shared/vector-clock';
+import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from './anti-entropy-service.ts';
-import { checkKvHistory } from './domain/history-check.ts';
+import { checkDurability, checkKvHistory } from './domain/history-check.ts';
 import './domain/errors.ts';
 import { HintedHandoff } from './hinted-handoff.ts';
 import { KvRecorder } from './http/kv-recorder.ts';
@@ -133,9 +134,11 @@ export function createApp(deps: QuorumAppDeps): Service {
   mountRoutes(service, { quorum, handoff, antiEntropy, merkleDepth, record });
   mountCheck(service, {
     history: record.history,
-    // The history verdict, plus whether the replicas hold the same data right now (equal Merkle roots).
+    // Two promises over the history (reads see acknowledged writes; nothing acknowledged is lost),
+    // then whether the replicas hold the same data right now (equal Merkle roots).
     check: async (operations) => {
-      const verdict = checkKvHistory(operations);
+      const reads = checkKvHistory(operations);
+      const durability = checkDurability(operations, await currentClocks(operations));
       const roots = await Promise.all(
         replicas.map(async (replica) => {
           try {
@@ -147,11 +150,36 @@ export function createApp(deps: QuorumAppDeps): Service {
       );
       const haveConverged = roots.every((entry) => entry.root !== null && entry.root === roots[0]?.root);
       const convergence = haveConverged
-        ? ' The replicas have converged: their Merkle roots are equal.'
-        : ' The replicas differ right now (or one does not answer): anti-entropy will bring them together once healed.';
-      return { ...verdict, summary: verdict.summary + convergence, details: { haveConverged, roots } };
+        ? 'The replicas have converged: their Merkle roots are equal.'
+        : 'The replicas differ right now (or one does not answer): anti-entropy will bring them together once healed.';
+      const failed = [reads, durability].find((verdict) => !verdict.valid);
+      return {
+        valid: failed === undefined,
+        summary: [reads.summary, durability.summary, convergence].join(' '),
+        ...(failed && !failed.valid ? { firstViolation: failed.firstViolation } : {}),
+        details: { reads: reads.valid, durability: durability.valid, haveConverged, roots },
+      };
     },
   });
+
+  /** Every replica's clocks for each key the history wrote (up to 2,000 keys), undefined where a replica did not answer. */
+  async function currentClocks(operations: readonly { kind: string; input: { key: string } }[]) {
+    const keys = [...new Set(operations.filter((op) => op.kind === 'write').map((op) => op.input.key))].slice(
+      0,
+      2_000,
+    );
+    const current = new Map<string, VectorClock[] | undefined>();
+    for (const key of keys) {
+      const held = await quorum.rawReplicas(key);
+      current.set(
+        key,
+        held.every((replica) => replica.isUp)
+          ? held.flatMap((replica) => replica.versions.map((version) => version.clock))
+          : undefined,
+      );
+    }
+    return current;
+  }
 
   async function snapshot(): Promise<LiveSnapshot> {
     const keys = new Set<string>();

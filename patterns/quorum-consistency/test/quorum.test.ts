@@ -67,6 +67,7 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
       const check = await request(app.server).get('/check');
       expect(check.body.valid).toBe(true);
       expect(check.body.summary).toMatch(/every read that began after a write was acknowledged returned it/);
+      expect(check.body.summary).toMatch(/acknowledged writes is still held by a replica or superseded/);
     }
     // Hints delivered and a round of anti-entropy later, every replica holds the same data.
     await request(lab.a.server).post('/hints/replay');
@@ -106,6 +107,8 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
     const check = await request(lab.a.server).get('/check');
     expect(check.body.valid).toBe(false);
     expect(check.body.summary).toMatch(/lost write/);
+    // Both promises fail: the read missed it, and no replica holds it any more.
+    expect(check.body.details).toMatchObject({ reads: false, durability: false });
   });
 
   it('when fewer than W replicas are reachable, then the write is 503 QUORUM_NOT_REACHED with an indeterminate outcome', async () => {

@@ -1,7 +1,7 @@
 import { emptyClock, increment } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { describe, expect, it } from 'vitest';
-import { checkKvHistory } from './history-check.ts';
+import { checkDurability, checkKvHistory } from './history-check.ts';
 import type { KvOperation } from './history-check.ts';
 
 const settings = { n: 3, w: 2, r: 2, policy: 'vector-clock' };
@@ -77,5 +77,36 @@ describe('checkKvHistory', () => {
   it('failed and indeterminate operations impose nothing', () => {
     const failed: KvOperation = { ...write([0, 1], a2), outcome: 'indeterminate' };
     expect(checkKvHistory([write([0, 1], a1), failed, read([2, 3], [a1])]).valid).toBe(true);
+  });
+});
+
+describe('checkDurability', () => {
+  it('a write still held, or superseded by a later acknowledged write, is not lost', () => {
+    const ops = [write([0, 1], a1), write([2, 3], a2), write([2, 3], b1, false, 'other')];
+    const held = new Map([
+      ['k', [a2]],
+      ['other', [b1]],
+    ]);
+    expect(checkDurability(ops, held).valid).toBe(true);
+  });
+
+  it('when no replica holds an acknowledged write and nothing supersedes it, then it is reported lost', () => {
+    const ops = [write([0, 1], a1), write([0, 1], b1)];
+    const verdict = checkDurability(ops, new Map([['k', [b1]]]));
+    expect(verdict.valid).toBe(false);
+    expect(verdict.summary).toMatch(/lost write/);
+  });
+
+  it('a key whose replicas did not all answer is skipped, not judged', () => {
+    const verdict = checkDurability([write([0, 1], a1)], new Map([['k', undefined]]));
+    expect(verdict).toMatchObject({ valid: true });
+    expect(verdict.summary).toMatch(/1 skipped/);
+  });
+
+  it('a delete whose tombstone was collected is not lost: the key is gone everywhere', () => {
+    const tomb = increment(a1, 'quorum-a');
+    const ops = [write([0, 1], a1), write([2, 3], tomb, true)];
+    expect(checkDurability(ops, new Map([['k', []]])).valid).toBe(true);
+    expect(checkDurability([write([0, 1], a1)], new Map([['k', []]])).valid).toBe(false);
   });
 });

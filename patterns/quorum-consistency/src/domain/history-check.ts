@@ -2,7 +2,7 @@ import { descends } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 
 /**
- * The checker behind `GET /check`. Its promise, in plain words: a read that
+ * The checkers behind `GET /check`. The first promise, in plain words: a read that
  * began after a write was acknowledged returns that write, or a sibling set
  * that contains it, or a version that causally supersedes it (a later write or
  * delete made with its context). A delete is also satisfied by a key that is
@@ -109,5 +109,62 @@ function violation(key: string, write: KvOperation, read: KvOperation): KvVerdic
       write: { id: write.id, completedAt: write.completedAt, clock: write.output?.clocks[0] },
       read: { id: read.id, invokedAt: read.invokedAt, clocks: read.output?.clocks, n, w, r, policy },
     },
+  };
+}
+
+/** What the replicas hold for a key right now: every version's clock, or undefined when a replica did not answer. */
+export type CurrentClocks = ReadonlyMap<string, readonly VectorClock[] | undefined>;
+
+/**
+ * The second promise: nothing acknowledged is lost. Every acknowledged write
+ * is still present on some replica (as a value or a sibling, or inside a
+ * version that descends from it), or it is an ancestor of another
+ * acknowledged write; a delete also holds when the key is gone everywhere. A key whose replicas did not all answer is skipped:
+ * its write may sit on the one that is down.
+ */
+export function checkDurability(operations: readonly KvOperation[], current: CurrentClocks): KvVerdict {
+  const acked = operations.filter(
+    (op) => op.kind === 'write' && op.outcome === 'ok' && op.output?.clocks[0] !== undefined,
+  );
+  let checked = 0;
+  let skipped = 0;
+  for (const write of acked) {
+    const clock = write.output?.clocks[0] as VectorClock;
+    const held = current.get(write.input.key);
+    if (held === undefined) {
+      skipped += 1;
+      continue;
+    }
+    checked += 1;
+    // A collected tombstone leaves nothing behind: for a delete, "gone everywhere" is the delete still holding.
+    const isPresent =
+      held.some((version) => descends(version, clock)) ||
+      (write.input.isDelete === true && held.length === 0);
+    const isSuperseded = acked.some((other) => {
+      const later = other.output?.clocks[0] as VectorClock;
+      return (
+        other !== write &&
+        other.input.key === write.input.key &&
+        descends(later, clock) &&
+        !descends(clock, later)
+      );
+    });
+    if (!isPresent && !isSuperseded) {
+      return {
+        valid: false,
+        summary:
+          `${write.input.isDelete ? 'Delete' : 'Write'} #${write.id} of "${write.input.key}" was acknowledged, but no replica holds it or anything that descends from it, and no acknowledged write supersedes it: a lost write.` +
+          (write.input.policy === 'lww'
+            ? ' Last-write-wins dropped it for a concurrent write with a later timestamp.'
+            : ''),
+        firstViolation: { key: write.input.key, write: { id: write.id, clock }, heldNow: held },
+      };
+    }
+  }
+  return {
+    valid: true,
+    summary:
+      `Every one of ${checked} acknowledged writes is still held by a replica or superseded by a later acknowledged write` +
+      (skipped > 0 ? ` (${skipped} skipped: a replica holding their key did not answer).` : '.'),
   };
 }
