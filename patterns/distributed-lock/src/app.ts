@@ -154,7 +154,9 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   };
 
   const locks = new LockService({ config, nodes, clock, newId, emit: (e, p) => emit(e, p) });
-  const subscriber = new ReleaseSubscriber(deps.lockNodes, (resource) => locks.wake(resource));
+  const subscriber = new ReleaseSubscriber(deps.lockNodes, (resource, fencingToken) =>
+    locks.releasedElsewhere(resource, fencingToken),
+  );
   let lastStatus = JSON.stringify(nodeStatus());
   const statusTimer = setInterval(() => {
     const now = JSON.stringify(nodeStatus());

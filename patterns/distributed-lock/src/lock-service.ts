@@ -48,6 +48,11 @@ type AttemptResult =
   | { kind: 'too-slow'; elapsedMs: number };
 
 // Only a broken exclusion makes two callers race for one fencing token; a few rounds settle it.
+/** Why an attempt (or the ticket before it) did not end in a lease. */
+type Refusal =
+  | Exclude<AttemptResult, { kind: 'granted' }>
+  | { kind: 'quorum-unavailable'; reachable: number; needed: number };
+
 const maxCounterRounds = 10;
 
 /**
@@ -115,6 +120,19 @@ export class LockService {
     if (!sleepers || sleepers.size === 0) return;
     const lowest = Math.min(...sleepers.values());
     for (const [wakeOne, ticket] of sleepers) if (ticket === lowest) wakeOne();
+  }
+
+  /**
+   * A release was published on the lock nodes (by this instance or another): a
+   * lease granted here and released through the other instance is not an expiry.
+   */
+  releasedElsewhere(resource: string, fencingToken: number | null): void {
+    if (fencingToken !== null) {
+      for (const [token, lease] of this.leases) {
+        if (lease.resource === resource && lease.fencingToken === fencingToken) this.leases.delete(token);
+      }
+    }
+    this.wake(resource);
   }
 
   /** The fencing token of a lease granted here, if it is still known. */
@@ -298,9 +316,7 @@ export class LockService {
     return lease;
   }
 
-  private refusalExtras(
-    result: AttemptResult | { kind: 'quorum-unavailable'; reachable: number; needed: number },
-  ) {
+  private refusalExtras(result: Refusal) {
     switch (result.kind) {
       case 'held':
         return {
@@ -313,15 +329,10 @@ export class LockService {
         return { reachable: result.reachable, needed: result.needed };
       case 'too-slow':
         return { elapsedMs: Math.round(result.elapsedMs) };
-      case 'granted':
-        return {};
     }
   }
 
-  private refusal(
-    input: AcquireInput,
-    result: AttemptResult | { kind: 'quorum-unavailable'; reachable: number; needed: number },
-  ): AppError {
+  private refusal(input: AcquireInput, result: Refusal): AppError {
     const extras = { resource: input.resource, ...this.refusalExtras(result) };
     let error: AppError;
     switch (result.kind) {
@@ -349,9 +360,6 @@ export class LockService {
           `Acquiring took ${Math.round(result.elapsedMs)} ms, leaving no validity of ttlMs=${input.ttlMs}; released.`,
           { extras },
         );
-        break;
-      case 'granted':
-        error = new AppError('INTERNAL');
         break;
     }
     this.emit('lock:refused', {

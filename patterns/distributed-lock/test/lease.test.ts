@@ -56,6 +56,15 @@ describe('leases: expiry, extend, release', () => {
     expect((await post(`${a.url}/locks/extended/release`, { token: lease.body.token })).status).toBe(204);
   });
 
+  it('when a lease granted by lock-a is released through lock-b, then lock-a does not count it as expired', async () => {
+    const before = (await get(`${a.url}/stats`)).body.expiries as number;
+    const lease = await post(`${a.url}/locks/handed`, { ttlMs: 300, owner: 'polite' });
+    expect((await post(`${b.url}/locks/handed/release`, { token: lease.body.token })).status).toBe(204);
+    // Well past the TTL: lock-a heard the release on the nodes and forgot the lease.
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await get(`${a.url}/stats`)).body.expiries).toBe(before);
+  });
+
   it('when a lease has expired, then extending it answers 409 LOCK_LOST', async () => {
     const lease = await post(`${a.url}/locks/short`, { ttlMs: 200, owner: 'slow' });
     await new Promise((r) => setTimeout(r, 400));

@@ -12,13 +12,19 @@ import { keys } from './keys.ts';
 export class ReleaseSubscriber {
   private readonly clients: Redis[];
 
-  constructor(nodes: readonly RedisNode[], onRelease: (resource: string) => void) {
+  constructor(
+    nodes: readonly RedisNode[],
+    onRelease: (resource: string, fencingToken: number | null) => void,
+  ) {
     this.clients = nodes.map((node) => {
       // Its own connection: a subscribed client can send nothing else. The offline
       // queue holds the SUBSCRIBE until the node answers, and ioredis resubscribes after a reconnect.
       const client = new Redis({ ...blockingOptions(node.address), enableOfflineQueue: true });
       client.on('error', () => undefined);
-      client.on('message', (_channel: string, resource: string) => onRelease(resource));
+      client.on('message', (_channel: string, message: string) => {
+        const [resource = '', token = ''] = message.split('|');
+        onRelease(resource, token === '' ? null : Number(token));
+      });
       client.subscribe(keys.releasedChannel).catch(() => undefined);
       return client;
     });
