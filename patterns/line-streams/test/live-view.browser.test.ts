@@ -50,6 +50,9 @@ describe('live view (headless Chromium)', () => {
     await page.locator('[data-unread="bob"]', { hasText: 'bob: 1 unread' }).waitFor({ timeout: 10_000 });
     await page.locator('#dead-letter-count', { hasText: 'dead letters: 1' }).waitFor({ timeout: 15_000 });
     expect(await page.locator('#lab-log').textContent()).toContain('entry:dead-lettered');
+    await page
+      .locator('#recovery [data-kind="dead"]', { hasText: poison.body.id as string })
+      .waitFor({ timeout: 5_000 });
     await page.close();
   });
 });

@@ -18,10 +18,13 @@ const { view, socket } = startLab({
       addToTape(room, id);
     },
     'message:evicted': () => undefined,
-    'entry:claimed': () => undefined,
-    'entry:failed': () => undefined,
-    'entry:dead-lettered': () => undefined,
-    'entry:replayed': () => undefined,
+    'entry:claimed': ({ consumer, room, ids }) =>
+      recent(`${consumer} claimed ${ids.length} of ${room}`, 'claim'),
+    'entry:failed': ({ consumer, room, id, deliveries }) =>
+      recent(`${consumer} failed ${room}/${id} (delivery ${deliveries})`, 'failed'),
+    'entry:dead-lettered': ({ room, id, reason }) =>
+      recent(`${room}/${id} dead-lettered (${reason})`, 'dead'),
+    'entry:replayed': ({ room, id }) => recent(`replayed into ${room} as ${id}`, 'replay'),
   },
 });
 
@@ -30,6 +33,14 @@ socket.on('streams:state', (s) => {
   state = s;
   draw();
 });
+
+// The last recovery events, newest first: claims, failures, dead letters, replays.
+const happenings = [];
+function recent(text, kind) {
+  happenings.unshift({ text, kind });
+  happenings.length = Math.min(happenings.length, 10);
+  draw();
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -156,6 +167,12 @@ function draw() {
         dead,
       ),
       el('div', { class: 'lab-card' }, el('strong', {}, 'inboxes'), unread),
+      el(
+        'div',
+        { class: 'lab-card' },
+        el('strong', {}, 'recovery, as it happens'),
+        el('ul', { id: 'recovery' }, ...happenings.map((h) => el('li', { 'data-kind': h.kind }, h.text))),
+      ),
     ),
   );
 }
