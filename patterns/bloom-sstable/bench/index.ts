@@ -46,7 +46,13 @@ export const bench: BenchDefinition = {
     const dir = mkdtempSync(path.join(tmpdir(), 'lsm-bench-'));
     const engine = await LsmEngine.open(engineOptions(dir));
     progress(`loading ${keyCount} keys`);
-    for (let i = 0; i < keyCount; i++) await engine.put(`user:${i}`, `value-${i}-${'x'.repeat(64)}`);
+    for (let from = 0; from < keyCount; from += 500) {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, j) =>
+          engine.put(`user:${from + j}`, `value-${from + j}-${'x'.repeat(64)}`),
+        ),
+      );
+    }
     await engine.flush();
     await engine.idle();
     const [cache] = await connectRedisNodes([
