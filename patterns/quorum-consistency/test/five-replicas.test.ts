@@ -8,7 +8,8 @@ import type { Lab } from './lab.ts';
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab({ size: 5, settings: { w: 3, r: 3 } });
+  // Clocks pruned to one entry, so the pruning trade-off shows: bounded clocks, false siblings, nothing lost.
+  lab = await startLab({ size: 5, settings: { w: 3, r: 3 }, app: { maxClockEntries: 1 } });
 });
 
 afterAll(async () => {
@@ -48,6 +49,20 @@ describe('five replicas (N=5, W=3, R=3)', () => {
       expect(read.status).toBe(200);
       expect(valuesIn(read.body)).toEqual([written[i]]);
     }
+  });
+
+  it('clocks stay within MAX_CLOCK_ENTRIES; pruning can only turn a successor into a false sibling, never drop a write', async () => {
+    await request(lab.a.server).put('/kv/pruned').send({ value: 'first' });
+    const read = await request(lab.b.server).get('/kv/pruned');
+    const second = await request(lab.b.server)
+      .put('/kv/pruned')
+      .send({ value: 'second', context: read.body.context });
+    expect(Object.keys(second.body.clock)).toEqual(['quorum-b']);
+    // {quorum-b:1} no longer shows it has seen {quorum-a:1}: both are kept, the client merges again.
+    const after = await request(lab.a.server).get('/kv/pruned');
+    expect(valuesIn(after.body).sort()).toEqual(['first', 'second']);
+    for (const value of after.body.values as { clock: object }[])
+      expect(Object.keys(value.clock)).toHaveLength(1);
   });
 
   it('when a third replica is killed, then W=3 cannot be met and the write is 503 QUORUM_NOT_REACHED', async () => {
