@@ -1,4 +1,4 @@
-import { adoptRoles, failoverAction, rejoinAction } from './domain/failover-rule.ts';
+import { adoptRoles, demotedMasterAction, failoverAction, rejoinAction } from './domain/failover-rule.ts';
 import type { RoleReport } from './domain/failover-rule.ts';
 import { observePing } from './domain/failure-detector.ts';
 import { promoteReplica } from './domain/shard-map.ts';
@@ -171,6 +171,15 @@ export class ClusterMonitor {
       this.promoting.has(shard.id) ||
       this.state.pausedReplication.has(shard.id)
     ) {
+      return;
+    }
+    const demoted = demotedMasterAction(
+      shard,
+      this.reportOf(shard.master),
+      this.state.healthOf(shard.replica),
+    );
+    if (demoted.kind === 'promote') {
+      await this.promote(shard, demoted.reason);
       return;
     }
     if (!this.state.healthOf(shard.replica).isAlive || !this.state.healthOf(shard.master).isAlive) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adoptRoles, failoverAction, rejoinAction } from './failover-rule.ts';
+import { adoptRoles, demotedMasterAction, failoverAction, rejoinAction } from './failover-rule.ts';
 import { initialHealth, observePing } from './failure-detector.ts';
 import type { Shard } from './shard-map.ts';
 
@@ -61,5 +61,17 @@ describe('failover rule', () => {
     expect(
       adoptRoles(shard, { isReachable: true, role: 'master' }, { isReachable: true, role: 'master' }),
     ).toBe(shard);
+  });
+});
+
+describe('demoted master rule', () => {
+  it('when the master reports itself a replica and the replica is alive, then the replica is promoted', () => {
+    expect(
+      demotedMasterAction(shard, { isReachable: true, role: 'replica', following: 'x:1' }, initialHealth),
+    ).toMatchObject({ kind: 'promote', node: 'shard-1-replica' });
+    expect(demotedMasterAction(shard, { isReachable: true, role: 'master' }, initialHealth)).toEqual({
+      kind: 'none',
+    });
+    expect(demotedMasterAction(shard, { isReachable: false }, initialHealth)).toEqual({ kind: 'none' });
   });
 });

@@ -46,6 +46,26 @@ export function failoverAction(
 }
 
 /**
+ * A master that reports itself a replica lost its role behind the router's
+ * back (restarted with its original `--replicaof`, or demoted by hand): the
+ * shard has no master, so the replica is promoted as after a death.
+ */
+export function demotedMasterAction(
+  shard: Shard,
+  masterReport: RoleReport,
+  replica: NodeHealth | undefined,
+): ShardAction {
+  if (!masterReport.isReachable || masterReport.role !== 'replica') return { kind: 'none' };
+  if (shard.replica === undefined || replica === undefined || !replica.isAlive) return { kind: 'none' };
+  return {
+    kind: 'promote',
+    shard: shard.id,
+    node: shard.replica,
+    reason: `${shard.master} reports itself a replica (following ${masterReport.following ?? 'nobody'})`,
+  };
+}
+
+/**
  * Rejoin: the node that is not the shard's master must follow it. A restarted
  * old master comes back as an empty master (the lab runs without persistence),
  * and serving it would lose the shard's data, so it is made a replica
