@@ -43,7 +43,10 @@ export function registerRoutes(
         },
       );
     }
-    return { status: 200, body: r };
+    return {
+      status: 200,
+      body: { key: r.key, value: r.value, seq: r.seq, servedFrom: r.servedFrom, trace: r.trace },
+    };
   };
 
   service.route({
