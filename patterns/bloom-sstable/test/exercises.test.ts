@@ -110,7 +110,7 @@ describe('README lab exercises', () => {
     } finally {
       await node.stop();
     }
-  });
+  }, 120_000);
 
   it('exercise 4: overwrite and delete, compact, and watch the space come back; write amplification above 1', async () => {
     // A fresh store, so the space figures are this exercise's alone.

@@ -44,7 +44,7 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
     child = started;
     started.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     started.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (started.exitCode !== null) throw new Error(`service exited with ${started.exitCode}: ${log}`);
       try {
@@ -54,7 +54,7 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`service did not start within 30 s: ${log}`);
+    throw new Error(`service did not start within 60 s: ${log}`);
   };
 
   const exit = (signal: NodeJS.Signals): Promise<void> => {
