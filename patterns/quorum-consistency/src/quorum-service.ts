@@ -158,7 +158,15 @@ export class QuorumService {
           (tally.outcome === 'indeterminate'
             ? ' Replicas that took it keep it: the write may still surface.'
             : ''),
-        { outcome: tally.outcome, extras: { acks: tally.acks, needed: w, replicas: results, hinted } },
+        {
+          outcome: tally.outcome,
+          extras: {
+            acks: tally.acks,
+            needed: w,
+            replicas: results.map((result) => ({ ...result, ok: result.status === 'ack' })),
+            hinted,
+          },
+        },
       );
     }
     this.counters.writes += 1;
