@@ -89,6 +89,16 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
     expect(Object.keys(after.body.values[0].clock).sort()).toEqual(['quorum-a', 'quorum-b']);
   });
 
+  it('when both coordinators write with the same stale context, then both writes survive as siblings of each other', async () => {
+    await put(lab.a, 'doc', { value: 'v1' });
+    const context = (await get(lab.b, 'doc')).body.context as string;
+    expect((await put(lab.a, 'doc', { value: 'edit by a', context })).status).toBe(200);
+    expect((await put(lab.b, 'doc', { value: 'edit by b', context })).status).toBe(200);
+    const read = await get(lab.a, 'doc', '?r=3');
+    // Both edits superseded v1, but neither saw the other.
+    expect(valuesIn(read.body).sort()).toEqual(['edit by a', 'edit by b']);
+  });
+
   it('when the same coordinator writes twice from one stale context, then no write gets the clock of another', async () => {
     const first = await put(lab.a, 'stale-context', { value: 'one' });
     const second = await put(lab.a, 'stale-context', { value: 'two' });
