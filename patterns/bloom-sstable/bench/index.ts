@@ -7,7 +7,7 @@ import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import { LsmEngine } from '../src/storage/lsm-engine.ts';
-import type { EngineOptions } from '../src/storage/lsm-engine.ts';
+import type { EngineOptions } from '../src/storage/engine-types.ts';
 
 const keyCount = 50_000;
 

@@ -5,8 +5,9 @@ import { crc32 } from './domain/crc32.ts';
 import type { LsmInput, LsmOutput } from './domain/lsm-check.ts';
 import { LruCache } from './domain/lru-cache.ts';
 import type { LiveEventName, LsmLiveEvents, ShapeView } from './realtime/events.ts';
-import type { CompactionReport, FlushReport, LsmEngine, ReadTrace } from './storage/lsm-engine.ts';
-import { SnapshotTooOldError } from './storage/lsm-engine.ts';
+import type { CompactionReport, FlushReport, ReadTrace } from './storage/engine-types.ts';
+import { SnapshotTooOldError } from './storage/engine-types.ts';
+import type { LsmEngine } from './storage/lsm-engine.ts';
 import type { CachedVersion, L2Cache } from './store/l2-cache.ts';
 
 export const lsmErrors = defineErrorCodes({

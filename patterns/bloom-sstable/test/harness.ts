@@ -6,7 +6,7 @@ import type { Service } from '@kvs-lab/shared/service';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import type { LsmService } from '../src/lsm-service.ts';
-import type { EngineOptions } from '../src/storage/lsm-engine.ts';
+import type { EngineOptions } from '../src/storage/engine-types.ts';
 import { LsmEngine } from '../src/storage/lsm-engine.ts';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import type { Entry } from './entry.ts';
-import { compareEntries } from './entry.ts';
+import { compareEntries, entrySizeBytes } from './entry.ts';
 
 /**
  * The merging iterator at the heart of reads, scans and compaction: k sorted
@@ -114,4 +114,23 @@ export function compactVersions(
     }
   }
   return { kept, droppedVersions, droppedTombstones };
+}
+
+/** Cuts a sorted run into files of about `targetBytes`, never splitting one key's versions across two files. */
+export function splitByFileSize(entries: readonly Entry[], targetBytes: number): Entry[][] {
+  const chunks: Entry[][] = [];
+  let current: Entry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const last = current[current.length - 1];
+    if (bytes >= targetBytes && last && last.key !== e.key) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += entrySizeBytes(e);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

@@ -1,115 +1,39 @@
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  unlinkSync,
-} from 'node:fs';
+import { statSync, unlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { theoreticalFalsePositiveRate } from '../domain/bloom-filter.ts';
+import type { CompactionPlan, WriteStall } from '../domain/compaction-picker.ts';
+import { fullCompactionPlan, pickCompaction, tablesAt, writeStallFor } from '../domain/compaction-picker.ts';
 import { entrySizeBytes } from '../domain/entry.ts';
 import type { Entry, EntryKind } from '../domain/entry.ts';
-import type { CompactionPlan, CompactionPolicy, WriteStall } from '../domain/compaction-picker.ts';
-import {
-  fullCompactionPlan,
-  levelMaxBytes,
-  levelScores,
-  pickCompaction,
-  tablesAt,
-  writeStallFor,
-} from '../domain/compaction-picker.ts';
-import { decodeManifest, emptyManifest, encodeManifest } from '../domain/manifest.ts';
-import type { Manifest, TableMeta } from '../domain/manifest.ts';
+import type { Amplification, BloomFigures, EngineCounters, LevelFigure } from '../domain/lsm-figures.ts';
+import { amplification, bloomFigures, levelFigures } from '../domain/lsm-figures.ts';
 import { LruCache } from '../domain/lru-cache.ts';
+import { encodeManifest } from '../domain/manifest.ts';
+import type { Manifest, TableMeta } from '../domain/manifest.ts';
 import { Memtable } from '../domain/memtable.ts';
-import { compactVersions, mergeIterators, mergeRuns, visibleIterator } from '../domain/merge.ts';
-import { decodeWal, encodeWalRecord } from '../domain/wal-record.ts';
+import {
+  compactVersions,
+  mergeIterators,
+  mergeRuns,
+  splitByFileSize,
+  visibleIterator,
+} from '../domain/merge.ts';
+import { encodeWalRecord } from '../domain/wal-record.ts';
 import { writeFileDurably } from './durable-file.ts';
-import { fileNames, parseFileName } from './file-names.ts';
+import type {
+  CompactionReport,
+  EngineEvent,
+  EngineOptions,
+  FlushReport,
+  ReadResult,
+  ReadTrace,
+  RecoveryReport,
+} from './engine-types.ts';
+import { SnapshotTooOldError } from './engine-types.ts';
+import { fileNames } from './file-names.ts';
+import { recoverDataDir } from './recovery.ts';
 import { SstableReader, writeSstable } from './sstable-file.ts';
 import type { FsyncPolicy } from './wal-writer.ts';
 import { WalWriter } from './wal-writer.ts';
-
-export interface EngineOptions {
-  /** From configuration only, never from a request. */
-  readonly dir: string;
-  readonly fsync: FsyncPolicy;
-  readonly fsyncBatchMs: number;
-  readonly memtableBytes: number;
-  readonly blockBytes: number;
-  readonly bitsPerKey: number;
-  readonly targetFileBytes: number;
-  readonly policy: CompactionPolicy;
-}
-
-export interface FlushReport {
-  readonly fileNumber: number | null;
-  readonly entries: number;
-  readonly bytesWritten: number;
-  readonly durationMs: number;
-}
-
-export interface CompactionReport {
-  readonly reason: string;
-  readonly level: number;
-  readonly outputLevel: number;
-  readonly inputFiles: number[];
-  readonly outputFiles: number[];
-  readonly entriesIn: number;
-  readonly entriesOut: number;
-  readonly droppedVersions: number;
-  readonly droppedTombstones: number;
-  readonly bytesRead: number;
-  readonly bytesWritten: number;
-  readonly durationMs: number;
-}
-
-export type EngineEvent =
-  | { readonly type: 'flush'; readonly report: FlushReport }
-  | { readonly type: 'compaction'; readonly report: CompactionReport }
-  | { readonly type: 'stall'; readonly state: WriteStall };
-
-export interface RecoveryReport {
-  readonly walFiles: number;
-  readonly records: number;
-  readonly discardedBytes: number;
-  readonly stopReasons: string[];
-}
-
-export type TraceStep = {
-  readonly level: number;
-  readonly file: number;
-  readonly outcome: 'bloom-negative' | 'bloom-false-positive' | 'found';
-};
-
-export interface ReadTrace {
-  bloomChecks: number;
-  bloomNegatives: number;
-  bloomFalsePositives: number;
-  sstablesRead: number;
-  levels: TraceStep[];
-}
-
-export interface ReadResult {
-  /** The newest visible version (a tombstone means "deleted"), or undefined. */
-  readonly entry: Entry | undefined;
-  readonly servedFrom: 'memtable' | 'sstable' | undefined;
-  readonly trace: ReadTrace;
-}
-
-/** An `asOf` older than what compaction kept: answering would be a guess. */
-export class SnapshotTooOldError extends Error {
-  override readonly name = 'SnapshotTooOldError';
-  readonly horizonSeq: number;
-  constructor(asOf: number, horizonSeq: number) {
-    super(
-      `asOf=${asOf} is older than the compaction horizon ${horizonSeq}; pin a snapshot (POST /snapshots) before compacting`,
-    );
-    this.horizonSeq = horizonSeq;
-  }
-}
 
 const maxSeq = Number.MAX_SAFE_INTEGER;
 
@@ -143,7 +67,7 @@ export class LsmEngine {
   private failure: Error | undefined;
   private listener: (event: EngineEvent) => void = () => undefined;
   readonly recovery: RecoveryReport;
-  readonly counters = {
+  readonly counters: EngineCounters = {
     userBytes: 0,
     walBytes: 0,
     flushBytes: 0,
@@ -185,76 +109,18 @@ export class LsmEngine {
    * to a new L0 table, and starts a fresh WAL.
    */
   static async open(options: EngineOptions): Promise<LsmEngine> {
-    const { dir } = options;
-    mkdirSync(dir, { recursive: true });
-    const manifestFile = fileNames.manifest(dir);
-    let manifest = existsSync(manifestFile)
-      ? decodeManifest(readFileSync(manifestFile, 'utf8'))
-      : emptyManifest;
-    const live = new Set(manifest.tables.map((t) => t.fileNumber));
-    const wals: number[] = [];
-    let highestNumber = manifest.nextFileNumber - 1;
-    for (const name of readdirSync(dir)) {
-      const parsed = parseFileName(name);
-      if (!parsed) continue;
-      highestNumber = Math.max(highestNumber, parsed.number);
-      const isLeftover =
-        parsed.kind === 'temporary' ||
-        (parsed.kind === 'sstable' && !live.has(parsed.number)) ||
-        (parsed.kind === 'wal' && parsed.number < manifest.logNumber);
-      if (isLeftover) unlinkSync(`${dir}/${name}`);
-      else if (parsed.kind === 'wal') wals.push(parsed.number);
-    }
-    wals.sort((a, b) => a - b);
-
-    const recovered = new Memtable();
-    let lastSeq = manifest.lastSeq;
-    let records = 0;
-    let discardedBytes = 0;
-    const stopReasons: string[] = [];
-    for (const number of wals) {
-      const file = fileNames.wal(dir, number);
-      const replay = decodeWal(readFileSync(file));
-      for (const entry of replay.entries) {
-        if (entry.seq <= manifest.lastSeq) continue;
-        recovered.add(entry);
-        lastSeq = Math.max(lastSeq, entry.seq);
-      }
-      records += replay.entries.length;
-      if (replay.discardedBytes > 0) {
-        truncateSync(file, replay.validBytes);
-        discardedBytes += replay.discardedBytes;
-        stopReasons.push(`${number}.log: ${replay.stopReason ?? 'torn tail'}`);
-      }
-    }
-
-    let nextFileNumber = Math.max(manifest.nextFileNumber, highestNumber + 1);
-    const tables = [...manifest.tables];
-    if (recovered.count > 0) {
-      tables.push(await writeSstable(dir, nextFileNumber, 0, recovered.entries(), options));
-      nextFileNumber += 1;
-    }
-    const walNumber = nextFileNumber++;
-    manifest = { ...manifest, tables, nextFileNumber, logNumber: walNumber, lastSeq };
-    await writeFileDurably(manifestFile, encodeManifest(manifest), fileNames.temporary(manifestFile));
-    for (const number of wals) unlinkSync(fileNames.wal(dir, number));
-
+    const { manifest, walNumber, lastSeq, report } = await recoverDataDir(options);
     const wal = new WalWriter({
       number: walNumber,
-      file: fileNames.wal(dir, walNumber),
+      file: fileNames.wal(options.dir, walNumber),
       sizeBytes: 0,
       policy: options.fsync,
       batchMs: options.fsyncBatchMs,
       extraFsyncDelayMs: () => engine.fsyncDelayMs,
     });
-    const engine: LsmEngine = new LsmEngine(options, manifest, wal, lastSeq, {
-      walFiles: wals.length,
-      records,
-      discardedBytes,
-      stopReasons,
-    });
+    const engine: LsmEngine = new LsmEngine(options, manifest, wal, lastSeq, report);
     for (const meta of manifest.tables)
-      engine.readers.set(meta.fileNumber, SstableReader.open(dir, meta, engine.blockCache));
+      engine.readers.set(meta.fileNumber, SstableReader.open(options.dir, meta, engine.blockCache));
     engine.scheduleCompaction();
     return engine;
   }
@@ -714,88 +580,18 @@ export class LsmEngine {
     };
   }
 
-  levelFigures(): {
-    level: number;
-    files: number;
-    bytes: number;
-    maxBytes: number | null;
-    score: number;
-    smallestKey: string | null;
-    largestKey: string | null;
-  }[] {
-    const scores = levelScores(this.manifest.tables, this.options.policy);
-    return Array.from({ length: this.options.policy.maxLevels }, (_, level) => {
-      const files = tablesAt(this.manifest.tables, level);
-      const keys = files.flatMap((t) => [t.smallestKey, t.largestKey]).sort();
-      return {
-        level,
-        files: files.length,
-        bytes: files.reduce((n, t) => n + t.sizeBytes, 0),
-        maxBytes: level === 0 ? null : levelMaxBytes(level, this.options.policy),
-        score: Math.round((scores[level] ?? 0) * 100) / 100,
-        smallestKey: keys[0] ?? null,
-        largestKey: keys[keys.length - 1] ?? null,
-      };
-    });
+  levelFigures(): LevelFigure[] {
+    return levelFigures(this.manifest.tables, this.options.policy);
   }
 
   /** The filters' promised rate (per table, weighted by keys) beside what reads measured. */
-  bloomFigures(): {
-    bitsPerKey: number;
-    hashCount: number;
-    theoreticalFalsePositiveRate: number;
-    observedFalsePositiveRate: number | null;
-    checks: number;
-    negatives: number;
-    falsePositives: number;
-    filterBytes: number;
-  } {
-    const tables = this.manifest.tables;
-    const keys = tables.reduce((n, t) => n + t.keyCount, 0);
-    const theory =
-      keys === 0
-        ? theoreticalFalsePositiveRate(
-            this.bitsPerKeySetting,
-            1,
-            Math.max(1, Math.round(this.bitsPerKeySetting * Math.LN2)),
-          )
-        : tables.reduce(
-            (sum, t) =>
-              sum +
-              t.keyCount *
-                theoreticalFalsePositiveRate(
-                  Math.max(64, Math.ceil(t.keyCount * t.bitsPerKey)),
-                  t.keyCount,
-                  t.hashCount,
-                ),
-            0,
-          ) / keys;
-    const {
-      bloomNegatives: negatives,
-      bloomFalsePositives: falsePositives,
-      bloomChecks: checks,
-    } = this.counters;
-    const absentChecks = negatives + falsePositives;
-    return {
-      bitsPerKey: this.bitsPerKeySetting,
-      hashCount: Math.max(1, Math.round(this.bitsPerKeySetting * Math.LN2)),
-      theoreticalFalsePositiveRate: theory,
-      observedFalsePositiveRate: absentChecks === 0 ? null : falsePositives / absentChecks,
-      checks,
-      negatives,
-      falsePositives,
-      filterBytes: tables.reduce((n, t) => n + t.filterBytes, 0),
-    };
+  bloomFigures(): BloomFigures {
+    return bloomFigures(this.manifest.tables, this.bitsPerKeySetting, this.counters);
   }
 
   /** Bytes the disk took per byte the user wrote, and tables touched per point read. */
-  amplification(): { writeAmplification: number | null; readAmplification: number | null } {
-    const c = this.counters;
-    const written = c.walBytes + c.flushBytes + c.compactionBytesWritten;
-    return {
-      writeAmplification: c.userBytes === 0 ? null : round2(written / c.userBytes),
-      readAmplification: c.gets === 0 ? null : round2(c.tablesProbed / c.gets),
-    };
+  amplification(): Amplification {
+    return amplification(this.counters);
   }
 
   snapshotSeqs(): number[] {
@@ -812,27 +608,4 @@ export class LsmEngine {
     for (const reader of this.readers.values()) reader.close();
     this.readers.clear();
   }
-}
-
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
-/** Cuts a sorted run into files of about `targetBytes`, never splitting one key's versions across two files. */
-function splitByFileSize(entries: readonly Entry[], targetBytes: number): Entry[][] {
-  const chunks: Entry[][] = [];
-  let current: Entry[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const last = current[current.length - 1];
-    if (bytes >= targetBytes && last && last.key !== e.key) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += entrySizeBytes(e);
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }

@@ -1,0 +1,82 @@
+import type { CompactionPolicy, WriteStall } from '../domain/compaction-picker.ts';
+import type { Entry } from '../domain/entry.ts';
+import type { FsyncPolicy } from './wal-writer.ts';
+
+export interface EngineOptions {
+  /** From configuration only, never from a request. */
+  readonly dir: string;
+  readonly fsync: FsyncPolicy;
+  readonly fsyncBatchMs: number;
+  readonly memtableBytes: number;
+  readonly blockBytes: number;
+  readonly bitsPerKey: number;
+  readonly targetFileBytes: number;
+  readonly policy: CompactionPolicy;
+}
+
+export interface FlushReport {
+  readonly fileNumber: number | null;
+  readonly entries: number;
+  readonly bytesWritten: number;
+  readonly durationMs: number;
+}
+
+export interface CompactionReport {
+  readonly reason: string;
+  readonly level: number;
+  readonly outputLevel: number;
+  readonly inputFiles: number[];
+  readonly outputFiles: number[];
+  readonly entriesIn: number;
+  readonly entriesOut: number;
+  readonly droppedVersions: number;
+  readonly droppedTombstones: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly durationMs: number;
+}
+
+export type EngineEvent =
+  | { readonly type: 'flush'; readonly report: FlushReport }
+  | { readonly type: 'compaction'; readonly report: CompactionReport }
+  | { readonly type: 'stall'; readonly state: WriteStall };
+
+export interface RecoveryReport {
+  readonly walFiles: number;
+  readonly records: number;
+  readonly discardedBytes: number;
+  readonly stopReasons: string[];
+}
+
+export type TraceStep = {
+  readonly level: number;
+  readonly file: number;
+  readonly outcome: 'bloom-negative' | 'bloom-false-positive' | 'found';
+};
+
+export interface ReadTrace {
+  bloomChecks: number;
+  bloomNegatives: number;
+  bloomFalsePositives: number;
+  sstablesRead: number;
+  levels: TraceStep[];
+}
+
+export interface ReadResult {
+  /** The newest visible version (a tombstone means "deleted"), or undefined. */
+  readonly entry: Entry | undefined;
+  readonly servedFrom: 'memtable' | 'sstable' | undefined;
+  readonly trace: ReadTrace;
+}
+
+/** An `asOf` older than what compaction kept: answering would be a guess. */
+export class SnapshotTooOldError extends Error {
+  override readonly name = 'SnapshotTooOldError';
+  readonly horizonSeq: number;
+  constructor(asOf: number, horizonSeq: number) {
+    super(
+      `asOf=${asOf} is older than the compaction horizon ${horizonSeq}; pin a snapshot (POST /snapshots) before compacting`,
+    );
+    this.horizonSeq = horizonSeq;
+  }
+}
