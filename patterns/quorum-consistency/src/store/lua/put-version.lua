@@ -1,6 +1,6 @@
 --[[
 put-version: adds versions of one key to this replica's sibling set, which
-stays an antichain: a version already held, or one that an held version has
+stays an antichain: a version already held, or one that a held version has
 seen, is ignored; a new version removes every held version it has seen.
 Under "lww" the set keeps only the newest by (writtenAt, writer, version id).
 Atomic, so two coordinators writing the same key cannot lose a sibling.
