@@ -40,7 +40,7 @@ describe('the FIFO wait queue across both instances', () => {
     const first = await post(`${a.url}/locks/fifo`, { ttlMs: 10_000, owner: 'holder' });
     expect(first.status).toBe(201);
     const { reply: w1 } = await enqueue(a, 'fifo', 'w1', 15_000);
-    const { reply: quitter } = await enqueue(b, 'fifo', 'quitter', 1_500);
+    const { reply: quitter } = await enqueue(b, 'fifo', 'quitter', 2_500);
     const { reply: w2 } = await enqueue(b, 'fifo', 'w2', 15_000);
     const { reply: w3 } = await enqueue(a, 'fifo', 'w3', 15_000);
     expect(await queueOwners('fifo')).toEqual(['w1', 'quitter', 'w2', 'w3']);
