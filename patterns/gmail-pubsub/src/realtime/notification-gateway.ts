@@ -126,6 +126,35 @@ export class NotificationGateway {
       target.kind === 'mailbox' ? this.mailboxRoutes.get(target.userId) : this.topicRoutes.get(target.topic);
     if (!sessions) return 0;
     const subject = filterSubjectOf(note);
+    // One payload for every socket: only the acknowledgement id differs per socket.
+    const push: Push =
+      note.kind === 'mail'
+        ? {
+            event: 'mail:received',
+            payload: {
+              userId: note.userId,
+              historyId: note.historyId,
+              messageId: note.messageId,
+              topic,
+              from: note.from,
+              subject: note.subject,
+              labels: note.labels,
+              at: note.at,
+            },
+            note,
+          }
+        : {
+            event: 'topic:message',
+            payload: {
+              topic,
+              publisher: note.publisher,
+              seq: note.seq,
+              at: note.at,
+              payload: note.payload,
+            },
+            note,
+          };
+    const key = note.kind === 'mail' ? `mail|${topic}|${note.userId}` : `post|${topic}|${note.publisher}`;
     let accepted = 0;
     for (const session of sessions) {
       const subscription = session.subscriptions.get(topic);
@@ -134,32 +163,6 @@ export class NotificationGateway {
         this.deps.counters.filteredOut += 1;
         continue;
       }
-      const push: Push =
-        note.kind === 'mail'
-          ? {
-              event: 'mail:received',
-              payload: {
-                userId: note.userId,
-                historyId: note.historyId,
-                messageId: note.messageId,
-                topic,
-                from: note.from,
-                subject: note.subject,
-                labels: note.labels,
-                at: note.at,
-              },
-            }
-          : {
-              event: 'topic:message',
-              payload: {
-                topic,
-                publisher: note.publisher,
-                seq: note.seq,
-                at: note.at,
-                payload: note.payload,
-              },
-            };
-      const key = note.kind === 'mail' ? `mail|${topic}|${note.userId}` : `post|${topic}|${note.publisher}`;
       const outcome = session.outbox.push(push, key);
       if (outcome === 'sent' || outcome === 'queued') accepted += 1;
     }
@@ -234,7 +237,7 @@ export class NotificationGateway {
               socketId: socket.id,
               userId,
               topic: push.payload.topic,
-              note: toNote(push),
+              note: push.note,
             })
             .ok({});
           if (push.event === 'mail:received') socket.emit('mail:received', push.payload, acknowledged);
@@ -440,12 +443,4 @@ export class NotificationGateway {
       await this.deps.bus.release(channel);
     }
   }
-}
-
-function toNote(push: Push): Notification {
-  if (push.event === 'mail:received') {
-    const { topic: _topic, ...mail } = push.payload;
-    return { kind: 'mail', ...mail };
-  }
-  return { kind: 'post', ...push.payload };
 }

@@ -1,10 +1,12 @@
 import type { BackpressurePolicy, OutboxItem } from '../domain/outbox.ts';
 import { offer, take } from '../domain/outbox.ts';
+import type { Notification } from '../domain/notification.ts';
 import type { MailReceived, TopicMessage } from './notification-events.ts';
 
+/** One push, with the notification it came from (for the delivery record) beside what the socket is sent. */
 export type Push =
-  | { readonly event: 'mail:received'; readonly payload: MailReceived }
-  | { readonly event: 'topic:message'; readonly payload: TopicMessage };
+  | { readonly event: 'mail:received'; readonly payload: MailReceived; readonly note: Notification }
+  | { readonly event: 'topic:message'; readonly payload: TopicMessage; readonly note: Notification };
 
 /** How the outbox talks to its socket; a small port so the outbox does not depend on socket.io. */
 export interface PushPort {
