@@ -89,6 +89,22 @@ describe('RESP2 port', () => {
     expect(await sendRedisCommand(server.port, ['PING'])).toBe('PONG');
   });
 
+  it('when a client streams a command larger than 2 MiB, then it is cut off with an error and the server keeps serving', async () => {
+    const reply = await new Promise<string>((resolve) => {
+      let data = '';
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write('*8\r\n');
+        const bulk = `$500000\r\n${'x'.repeat(500_000)}\r\n`;
+        for (let i = 0; i < 5; i++) socket.write(bulk);
+      });
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', () => resolve(data));
+    });
+    expect(reply).toMatch(/command larger than 2 MiB/);
+    expect(await sendRedisCommand(server.port, ['PING'])).toBe('PONG');
+  });
+
   it('when QUIT is sent, then the server answers OK and closes the connection', async () => {
     const closed = await new Promise<string>((resolve, reject) => {
       let data = '';

@@ -4,6 +4,8 @@ import { defaultRespLimits, parseCommand, resp } from '../domain/resp2.ts';
 import type { LsmService } from '../lsm-service.ts';
 import { runCommand } from './resp-commands.ts';
 
+const maxPendingBytes = 2 * 1024 * 1024;
+
 export interface RespServer {
   readonly port: number;
   connections(): number;
@@ -72,6 +74,12 @@ export async function startRespServer(
     socket.on('data', (chunk: Buffer) => {
       if (isClosing) return;
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+      // One command may not hold more than this in memory while it arrives (the parser alone allows 1024 x 512 KiB).
+      if (buffer.length > maxPendingBytes) {
+        isClosing = true;
+        socket.end(resp.error('ERR Protocol error: command larger than 2 MiB'));
+        return;
+      }
       void drain();
     });
     socket.on('error', () => socket.destroy());
