@@ -11,7 +11,9 @@ import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from './anti-entropy-service.ts';
 import { checkDurability, checkKvHistory } from './domain/history-check.ts';
 import './domain/errors.ts';
+import type { PeerAddress } from './config.ts';
 import { HintedHandoff } from './hinted-handoff.ts';
+import { fetchPeerOperations } from './peer-history.ts';
 import { KvRecorder } from './http/kv-recorder.ts';
 import { mountRoutes } from './http/routes.ts';
 import { QuorumService } from './quorum-service.ts';
@@ -34,6 +36,8 @@ export interface QuorumAppDeps {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly logger?: ServiceOptions['logger'];
+  /** The other coordinators, whose histories GET /check reads too (a function: tests learn ports late). */
+  readonly peers?: () => readonly PeerAddress[];
 }
 
 interface LiveSnapshot {
@@ -136,7 +140,12 @@ export function createApp(deps: QuorumAppDeps): Service {
     history: record.history,
     // Two promises over the history (reads see acknowledged writes; nothing acknowledged is lost),
     // then whether the replicas hold the same data right now (equal Merkle roots).
-    check: async (operations) => {
+    check: async (local) => {
+      const peers = await fetchPeerOperations(deps.peers?.() ?? []);
+      const operations = [
+        ...local.map((op) => ({ ...op, coordinator: service.instance })),
+        ...peers.operations,
+      ];
       const reads = checkKvHistory(operations);
       const durability = checkDurability(operations, await currentClocks(operations));
       const roots = await Promise.all(
@@ -153,11 +162,22 @@ export function createApp(deps: QuorumAppDeps): Service {
         ? 'The replicas have converged: their Merkle roots are equal.'
         : 'The replicas differ right now (or one does not answer): anti-entropy will bring them together once healed.';
       const failed = [reads, durability].find((verdict) => !verdict.valid);
+      const scope =
+        `Over ${operations.length} operations from ${[service.instance, ...(deps.peers?.() ?? []).map((p) => p.name).filter((name) => !peers.unreachable.includes(name))].join(' and ')}` +
+        (peers.unreachable.length > 0
+          ? ` (${peers.unreachable.join(', ')} did not answer: not checked).`
+          : '.');
       return {
         valid: failed === undefined,
-        summary: [reads.summary, durability.summary, convergence].join(' '),
+        summary: [scope, reads.summary, durability.summary, convergence].join(' '),
         ...(failed && !failed.valid ? { firstViolation: failed.firstViolation } : {}),
-        details: { reads: reads.valid, durability: durability.valid, haveConverged, roots },
+        details: {
+          reads: reads.valid,
+          durability: durability.valid,
+          haveConverged,
+          roots,
+          peersUnreachable: peers.unreachable,
+        },
       };
     },
   });

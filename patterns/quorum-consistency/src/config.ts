@@ -29,7 +29,28 @@ const envSchema = z.object({
   HINT_REPLAY_INTERVAL_MS: ms.default(1_000),
   ANTI_ENTROPY_INTERVAL_MS: ms.default(30_000),
   TOMBSTONE_GRACE_MS: ms.default(60_000),
+  PEERS: z.string().default(''),
 });
+
+/** Another coordinator, whose recorded history GET /check reads too. */
+export interface PeerAddress {
+  readonly name: string;
+  readonly url: string;
+}
+
+/** `PEERS=quorum-b=http://127.0.0.1:7402,...` as the runner and compose pass it; empty means none. */
+export function parsePeers(value: string): PeerAddress[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((entry) => {
+    const at = entry.indexOf('=');
+    const name = entry.slice(0, at).trim();
+    const url = entry.slice(at + 1).trim();
+    if (at <= 0 || !/^https?:\/\/[^/\s]+$/.test(url)) {
+      throw new Error(`invalid configuration: PEERS entry "${entry}" must be name=http://host:port`);
+    }
+    return { name, url };
+  });
+}
 
 export interface QuorumConfig {
   readonly port: number;
@@ -43,6 +64,7 @@ export interface QuorumConfig {
   /** 0 turns the loop off. */
   readonly antiEntropyIntervalMs: number;
   readonly tombstoneGraceMs: number;
+  readonly peers: readonly PeerAddress[];
 }
 
 /** Parses the environment once at start-up; throws a message naming every bad variable. */
@@ -76,5 +98,6 @@ export function parseConfig(env: Record<string, string | undefined>): QuorumConf
     hintReplayIntervalMs: e.HINT_REPLAY_INTERVAL_MS,
     antiEntropyIntervalMs: e.ANTI_ENTROPY_INTERVAL_MS,
     tombstoneGraceMs: e.TOMBSTONE_GRACE_MS,
+    peers: parsePeers(e.PEERS),
   };
 }

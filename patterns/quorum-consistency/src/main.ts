@@ -16,5 +16,6 @@ const service = createApp({
   hintReplayIntervalMs: config.hintReplayIntervalMs,
   antiEntropyIntervalMs: config.antiEntropyIntervalMs,
   tombstoneGraceMs: config.tombstoneGraceMs,
+  peers: () => config.peers,
 });
 await runService(service, config.port);

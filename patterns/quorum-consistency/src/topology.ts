@@ -32,8 +32,9 @@ export function topologyOfSize(size: number): PatternTopology {
     portBlock: 7400,
     redis: replicas,
     services: [
-      { name: 'quorum-a', port: 7401, redis: names },
-      { name: 'quorum-b', port: 7402, redis: names },
+      // Each coordinator reads the other's history for GET /check.
+      { name: 'quorum-a', port: 7401, redis: names, peers: ['quorum-b'] },
+      { name: 'quorum-b', port: 7402, redis: names, peers: ['quorum-a'] },
     ],
   });
 }

@@ -12,6 +12,8 @@ export interface Lab {
   readonly redis: readonly RedisHandle[];
   readonly a: Service;
   readonly b: Service;
+  /** Where each coordinator listens (loopback, a free port). */
+  readonly urls: { readonly a: string; readonly b: string };
   /** The redis-server named `replica-i`. */
   replica(name: string): RedisHandle;
   close(): Promise<void>;
@@ -41,20 +43,28 @@ export async function startLab(
     host: handle.host,
     port: handle.port,
   }));
-  const coordinator = async (instance: string, seed: number): Promise<Service> =>
+  // Each coordinator's /check also reads the other's history, once both listen on their ports.
+  const urls = new Map<string, string>();
+  const coordinator = async (instance: string, peer: string, seed: number): Promise<Service> =>
     createApp({
       nodes: await connectRedisNodes(addresses),
       instance,
       settings: { ...defaultSettings, ...options.settings },
       random: seededRandom(seed),
+      peers: () => [{ name: peer, url: urls.get(peer) ?? 'http://127.0.0.1:9' }],
       ...options.app,
     });
-  const a = await coordinator('quorum-a', 1);
-  const b = await coordinator('quorum-b', 2);
+  const a = await coordinator('quorum-a', 'quorum-b', 1);
+  const b = await coordinator('quorum-b', 'quorum-a', 2);
+  for (const app of [a, b]) {
+    const { port } = await app.listen(0, '127.0.0.1');
+    urls.set(app.instance, `http://127.0.0.1:${port}`);
+  }
   return {
     redis,
     a,
     b,
+    urls: { a: urls.get('quorum-a') ?? '', b: urls.get('quorum-b') ?? '' },
     replica: (name) => {
       const handle = redis[names.indexOf(name)];
       if (!handle) throw new Error(`no replica ${name}`);

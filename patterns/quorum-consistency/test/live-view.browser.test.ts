@@ -11,8 +11,7 @@ let baseUrl: string;
 
 beforeAll(async () => {
   lab = await startLab({ settings: { sloppyQuorum: true } });
-  const address = await lab.a.listen(0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${address.port}`;
+  baseUrl = lab.urls.a;
   browser = await launchBrowser();
 });
 

@@ -121,6 +121,22 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
     expect(check.body.details).toMatchObject({ reads: false, durability: false });
   });
 
+  it('/check on one coordinator judges what the other served too: a write lost through quorum-b is named by quorum-a', async () => {
+    await configureBoth(lab, { conflictPolicy: 'lww' });
+    await request(lab.a.server).delete('/history');
+    await request(lab.b.server).delete('/history');
+    expect((await put(lab.b, 'lww-peer', { value: 'first' })).status).toBe(200);
+    // Timestamps are in ms: let one pass so the second write is the later one, not a tie.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await put(lab.a, 'lww-peer', { value: 'second' })).status).toBe(200);
+    const check = await request(lab.a.server).get('/check');
+    expect(check.body.valid).toBe(false);
+    expect(check.body.summary).toMatch(/from quorum-a and quorum-b/);
+    expect(check.body.summary).toMatch(
+      /Write quorum-b#\d+ of "lww-peer" was acknowledged, but no replica holds it/,
+    );
+  });
+
   it('when fewer than W replicas are reachable, then the write is 503 QUORUM_NOT_REACHED with an indeterminate outcome', async () => {
     await lab.replica('replica-2').kill();
     await lab.replica('replica-3').kill();

@@ -31,6 +31,8 @@ export interface KvOperationOutput {
 
 export interface KvOperation {
   readonly id: number;
+  /** The coordinator that served it, when histories of several are checked together. */
+  readonly coordinator?: string;
   readonly kind: string;
   readonly input: KvOperationInput;
   readonly invokedAt: number;
@@ -88,6 +90,9 @@ export function checkKvHistory(operations: readonly KvOperation[]): KvVerdict {
   };
 }
 
+/** How a message names an operation: `#12`, or `quorum-b#12` when several histories are merged. */
+const label = (op: KvOperation): string => `${op.coordinator ?? ''}#${op.id}`;
+
 function addToFrontier(frontier: readonly AckedWrite[], write: AckedWrite): AckedWrite[] {
   if (frontier.some((kept) => descends(kept.clock, write.clock))) return [...frontier];
   return [...frontier.filter((kept) => !descends(write.clock, kept.clock)), write];
@@ -103,11 +108,11 @@ function violation(key: string, write: KvOperation, read: KvOperation): KvVerdic
         : `W=${w} + R=${r} <= N=${n}: the read quorum need not include a replica that took the write, so this is a stale read.`;
   return {
     valid: false,
-    summary: `Read #${read.id} of "${key}" began after ${write.input.isDelete ? 'delete' : 'write'} #${write.id} was acknowledged but returned neither it nor anything that supersedes it. ${why}`,
+    summary: `Read ${label(read)} of "${key}" began after ${write.input.isDelete ? 'delete' : 'write'} ${label(write)} was acknowledged but returned neither it nor anything that supersedes it. ${why}`,
     firstViolation: {
       key,
-      write: { id: write.id, completedAt: write.completedAt, clock: write.output?.clocks[0] },
-      read: { id: read.id, invokedAt: read.invokedAt, clocks: read.output?.clocks, n, w, r, policy },
+      write: { id: label(write), completedAt: write.completedAt, clock: write.output?.clocks[0] },
+      read: { id: label(read), invokedAt: read.invokedAt, clocks: read.output?.clocks, n, w, r, policy },
     },
   };
 }
@@ -153,11 +158,11 @@ export function checkDurability(operations: readonly KvOperation[], current: Cur
       return {
         valid: false,
         summary:
-          `${write.input.isDelete ? 'Delete' : 'Write'} #${write.id} of "${write.input.key}" was acknowledged, but no replica holds it or anything that descends from it, and no acknowledged write supersedes it: a lost write.` +
+          `${write.input.isDelete ? 'Delete' : 'Write'} ${label(write)} of "${write.input.key}" was acknowledged, but no replica holds it or anything that descends from it, and no acknowledged write supersedes it: a lost write.` +
           (write.input.policy === 'lww'
             ? ' Last-write-wins dropped it for a concurrent write with a later timestamp.'
             : ''),
-        firstViolation: { key: write.input.key, write: { id: write.id, clock }, heldNow: held },
+        firstViolation: { key: write.input.key, write: { id: label(write), clock }, heldNow: held },
       };
     }
   }
