@@ -6,6 +6,8 @@ import { loadConfig } from './config.ts';
 
 // config -> redis -> app -> listen, and a graceful stop on SIGTERM.
 const config = loadConfig(process.env);
+// The kit's logger reads LOG_LEVEL when the service is created: apply the ring's quieter default.
+process.env.LOG_LEVEL = config.logLevel;
 const [address] = parseRedisNodes(config.redisNodes);
 if (!address) throw new Error('REDIS_NODES names no node');
 const [redis] = await connectRedisNodes([address], { readyTimeoutMs: 10_000 });

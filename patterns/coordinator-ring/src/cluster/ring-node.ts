@@ -97,15 +97,16 @@ export class RingNode {
   private nextIndex = new Map<string, number>();
   private matchIndex = new Map<string, number>();
   private lastAckAt = new Map<string, number>();
-  /** The send time of the newest request each peer acknowledged in the current term (for ReadIndex). */
-  private ackedSentAt = new Map<string, number>();
+  /** Every AppendEntries gets a sequence number; per peer, the newest one it acknowledged (for ReadIndex). */
+  private sendSeq = 0;
+  private ackedSeq = new Map<string, number>();
   private inFlight = new Set<string>();
   private wantsResend = new Set<string>();
   private commitWaiters = new Map<number, CommitWaiter>();
   private readWaiters: ReadWaiter[] = [];
   private applyWaiters: { index: number; resolve: () => void }[] = [];
   private readonly queue = new SerialQueue();
-  private applying: Promise<void> = Promise.resolve();
+  private isApplying = false;
   private ticker: NodeJS.Timeout | undefined;
   private beater: NodeJS.Timeout | undefined;
   private listeners: ((event: RingEventName, payload: unknown) => void)[] = [];
@@ -246,6 +247,7 @@ export class RingNode {
     if (this.isStopped) return;
     const now = this.now();
     this.detectFailures(now);
+    if (this.lastApplied < this.commitIndex) this.applyCommitted();
     if (this.role === 'leader') {
       // CheckQuorum: a leader that cannot hear a majority steps down, so a minority side refuses writes.
       if (!this.hasQuorumContact(now)) {
@@ -372,7 +374,7 @@ export class RingNode {
         this.matchIndex.set(peer.name, 0);
         // A fresh leader gets one election timeout of grace before CheckQuorum may depose it.
         this.lastAckAt.set(peer.name, now);
-        this.ackedSentAt.delete(peer.name);
+        this.ackedSeq.delete(peer.name);
       }
       this.emitRole();
       // A no-op of its own term lets it commit, and so learn the commit index (Raft 8).
@@ -492,9 +494,7 @@ export class RingNode {
         ),
     ).finally(() => this.commitWaiters.delete(entry.index));
     const command = entry.command;
-    const clock = command.type === 'noop' ? {} : command.clock;
-    this.lastWrite = { key, index: entry.index, term: entry.term, clock };
-    return { entry, clock };
+    return { entry, clock: command.type === 'noop' ? {} : command.clock };
   }
 
   /** Sends the next batch to one follower; one request in flight per follower, re-sent when asked meanwhile. */
@@ -518,7 +518,7 @@ export class RingNode {
       entries,
       leaderCommit: this.commitIndex,
     };
-    const sentAt = this.now();
+    const seq = ++this.sendSeq;
     void peer
       .send<AppendReply>('POST', '/internal/append-entries', request, this.config.rpcTimeoutMs)
       .then(async (reply) => {
@@ -531,7 +531,7 @@ export class RingNode {
           return;
         }
         this.lastAckAt.set(peer.name, this.now());
-        this.ackedSentAt.set(peer.name, Math.max(this.ackedSentAt.get(peer.name) ?? 0, sentAt));
+        this.ackedSeq.set(peer.name, Math.max(this.ackedSeq.get(peer.name) ?? 0, seq));
         this.settleReads();
         if (body.success) {
           const match = body.matchIndex ?? prevLogIndex + entries.length;
@@ -602,38 +602,50 @@ export class RingNode {
 
   /** Applies committed entries in order, one batch at a time, then wakes waiting writes and reads. */
   private applyCommitted(): void {
-    this.applying = this.applying.then(async () => {
-      while (this.lastApplied < this.commitIndex && !this.isStopped) {
-        const batch = this.log.slice(this.lastApplied, this.commitIndex);
-        try {
-          await this.store.apply(batch);
-        } catch {
-          return; // Redis is down: the next commit retries from lastApplied.
-        }
-        this.lastApplied = batch[batch.length - 1]?.index ?? this.lastApplied;
-        this.counters.entriesCommitted += batch.length;
-        for (const entry of batch) {
-          const command = entry.command;
-          this.emit('entry:committed', {
-            index: entry.index,
-            term: entry.term,
-            key: command.type === 'noop' ? null : command.key,
-            value: command.type === 'put' ? command.value : null,
-            clock: command.type === 'noop' ? null : command.clock,
-          });
-          const waiter = this.commitWaiters.get(entry.index);
-          if (waiter) {
-            if (waiter.term === entry.term) waiter.resolve();
-            else waiter.reject(this.commitUnknown(entry.index, 'its entry was replaced by another leader'));
-          }
-        }
-        this.applyWaiters = this.applyWaiters.filter((w) => {
-          if (w.index > this.lastApplied) return true;
-          w.resolve();
-          return false;
-        });
-      }
+    if (this.isApplying) return;
+    this.isApplying = true;
+    void this.applyLoop().finally(() => {
+      this.isApplying = false;
     });
+  }
+
+  private async applyLoop(): Promise<void> {
+    while (this.lastApplied < this.commitIndex && !this.isStopped) {
+      // Small batches keep each MULTI well inside the Redis command timeout.
+      const batch = this.log.slice(this.lastApplied, Math.min(this.commitIndex, this.lastApplied + 128));
+      try {
+        await this.store.apply(batch);
+      } catch {
+        // Redis down or slow: applying is idempotent, so the ticker simply tries again.
+        return;
+      }
+      this.lastApplied = batch[batch.length - 1]?.index ?? this.lastApplied;
+      this.counters.entriesCommitted += batch.length;
+      for (const entry of batch) this.afterApply(entry);
+      this.applyWaiters = this.applyWaiters.filter((w) => {
+        if (w.index > this.lastApplied) return true;
+        w.resolve();
+        return false;
+      });
+    }
+  }
+
+  private afterApply(entry: LogEntry): void {
+    const command = entry.command;
+    if (command.type !== 'noop') {
+      this.lastWrite = { key: command.key, index: entry.index, term: entry.term, clock: command.clock };
+    }
+    this.emit('entry:committed', {
+      index: entry.index,
+      term: entry.term,
+      key: command.type === 'noop' ? null : command.key,
+      value: command.type === 'put' ? command.value : null,
+      clock: command.type === 'noop' ? null : command.clock,
+    });
+    const waiter = this.commitWaiters.get(entry.index);
+    if (!waiter) return;
+    if (waiter.term === entry.term) waiter.resolve();
+    else waiter.reject(this.commitUnknown(entry.index, 'its entry was replaced by another leader'));
   }
 
   /**
@@ -652,7 +664,8 @@ export class RingNode {
       );
     }
     const readIndex = this.commitIndex;
-    const since = this.now();
+    // Only requests sent after this point can confirm: a reply to an older one may predate the read.
+    const since = this.sendSeq + 1;
     const confirmed = new Promise<void>((resolve) => this.readWaiters.push({ since, resolve }));
     for (const peer of this.peers) this.replicateTo(peer);
     this.settleReads();
@@ -677,7 +690,7 @@ export class RingNode {
     if (this.readWaiters.length === 0) return;
     const needed = majority(this.clusterSize) - 1;
     this.readWaiters = this.readWaiters.filter((w) => {
-      const confirmations = this.peers.filter((p) => (this.ackedSentAt.get(p.name) ?? -1) >= w.since).length;
+      const confirmations = this.peers.filter((p) => (this.ackedSeq.get(p.name) ?? 0) >= w.since).length;
       if (confirmations < needed) return true;
       w.resolve();
       return false;

@@ -122,7 +122,13 @@ export interface RingCluster {
   /** Every running node's status (undefined for one that does not answer). */
   statuses(): Promise<(NodeStatus | undefined)[]>;
   /** Polls until one node is leader and a majority of answering nodes agree on it. */
-  waitForLeader(options?: { excluding?: string; minTerm?: number; timeoutMs?: number }): Promise<NodeStatus>;
+  waitForLeader(options?: {
+    excluding?: string;
+    minTerm?: number;
+    timeoutMs?: number;
+    /** Wait until every running node follows it, not just a majority. */
+    everyone?: boolean;
+  }): Promise<NodeStatus>;
   /** Every (term -> leaders) seen by the background observer since start. */
   leadersByTerm(): ReadonlyMap<number, ReadonlySet<string>>;
   stop(): Promise<void>;
@@ -200,14 +206,15 @@ export async function startRingCluster(size: number, env: Record<string, string>
     },
     statuses,
     leadersByTerm: () => claims,
-    waitForLeader: ({ excluding, minTerm = 0, timeoutMs = 20_000 } = {}) =>
+    waitForLeader: ({ excluding, minTerm = 0, timeoutMs = 20_000, everyone = false } = {}) =>
       eventually(
         async () => {
           const all = (await statuses()).filter((s): s is NodeStatus => s !== undefined);
           const leader = all.find((s) => s.role === 'leader' && s.id !== excluding && s.term >= minTerm);
           if (!leader) return undefined;
           const agreeing = all.filter((s) => s.leaderId === leader.id && s.term === leader.term).length;
-          return agreeing * 2 > size ? leader : undefined;
+          const needed = everyone ? nodes.filter((n) => n.isRunning).length : Math.floor(size / 2) + 1;
+          return agreeing >= needed ? leader : undefined;
         },
         'a leader agreed on by a majority',
         timeoutMs,

@@ -1,0 +1,102 @@
+import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
+import type { BenchDefinition } from '@kvs-lab/shared/bench';
+import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
+import { call, startRingCluster } from '../test/support/ring-cluster.ts';
+
+const electionTrials = 5;
+
+/**
+ * The ring's benchmark: a committed write through the leader (one log append
+ * on the leader, AppendEntries to the followers, acknowledged at a majority)
+ * and a linearizable read (ReadIndex: one confirmation round) beside a bare
+ * Express route doing one Redis SET / GET, in the same run; then the
+ * election time after a leader kill over repeated trials.
+ */
+export const bench: BenchDefinition = {
+  pattern: 'coordinator-ring',
+  async run({ durationSeconds, rounds, progress }) {
+    const baselineRedis = await startRedis({ name: 'bench-ring-baseline' });
+    const baseline = await startBaselineServer(baselineRedis.url);
+    const cluster = await startRingCluster(3);
+    try {
+      const leader = await cluster.waitForLeader({ everyone: true });
+      const leaderUrl = cluster.node(leader.id).url;
+      const followerUrl = cluster.nodes.find((n) => n.name !== leader.id)?.url ?? leaderUrl;
+      await call(`${leaderUrl}/kv/bench`, 'PUT', { value: 'x' });
+      const statsBefore = await Promise.all(cluster.nodes.map((n) => call(`${n.url}/stats`)));
+      const cases = {
+        'Express + 1 Redis SET': () =>
+          runLoad({ url: `${baseline.url}/baseline/set`, method: 'PUT', body: { v: 'x' }, durationSeconds }),
+        'PUT /kv via leader (majority of 3)': () =>
+          runLoad({ url: `${leaderUrl}/kv/bench`, method: 'PUT', body: { value: 'x' }, durationSeconds }),
+        'Express + 1 Redis GET': () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
+        'GET /kv linearizable (leader)': () => runLoad({ url: `${leaderUrl}/kv/bench`, durationSeconds }),
+        'GET /kv?stale=true (follower)': () =>
+          runLoad({ url: `${followerUrl}/kv/bench?stale=true`, durationSeconds }),
+      };
+      const results = await interleave(
+        rounds,
+        Object.entries(cases).map(([name, run]) => ({ name, run })),
+        progress,
+      );
+      const statsAfter = await Promise.all(cluster.nodes.map((n) => call(`${n.url}/stats`)));
+      const suspicions = (replies: typeof statsBefore) =>
+        replies.reduce(
+          (sum, r) => sum + ((r?.body.counters as Record<string, number> | undefined)?.suspicions ?? 0),
+          0,
+        );
+      const result = (name: string) => {
+        const found = results.get(name);
+        if (!found) throw new Error(`no result for ${name}`);
+        return found;
+      };
+
+      // Election time: kill the leader, poll every 20 ms until another node leads a higher term.
+      const electionMs: number[] = [];
+      for (let trial = 0; trial < electionTrials; trial++) {
+        const old = await cluster.waitForLeader({ everyone: true });
+        const startedAt = performance.now();
+        await cluster.node(old.id).kill();
+        for (;;) {
+          const statuses = await Promise.all(cluster.nodes.filter((n) => n.isRunning).map((n) => n.status()));
+          if (statuses.some((s) => s?.role === 'leader' && s.term > old.term)) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        electionMs.push(Math.round(performance.now() - startedAt));
+        progress(`election ${trial + 1}/${electionTrials}: ${electionMs[electionMs.length - 1]} ms`);
+        await cluster.node(old.id).start();
+      }
+      const sorted = [...electionMs].sort((a, b) => a - b);
+      return {
+        rows: [
+          { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
+          {
+            name: 'PUT /kv via leader (majority of 3)',
+            result: result('PUT /kv via leader (majority of 3)'),
+            baseline: 'Express + 1 Redis SET',
+          },
+          { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
+          {
+            name: 'GET /kv linearizable (leader)',
+            result: result('GET /kv linearizable (leader)'),
+            baseline: 'Express + 1 Redis GET',
+          },
+          {
+            name: 'GET /kv?stale=true (follower)',
+            result: result('GET /kv?stale=true (follower)'),
+            baseline: 'Express + 1 Redis GET',
+          },
+        ],
+        notes: [
+          `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon (50 connections) in a worker thread; the three ring nodes are separate processes on the same 2 cores: compare ratios, not absolutes.`,
+          `election time after SIGKILL of the leader, default settings (heartbeat 100 ms, election timeout 600-1200 ms), ${electionTrials} trials: median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted[sorted.length - 1]} ms (all: ${electionMs.join(', ')} ms).`,
+          `false suspicions during the load phase (sum over the 3 nodes): ${suspicions(statsAfter) - suspicions(statsBefore)}.`,
+        ],
+      };
+    } finally {
+      await cluster.stop();
+      await baseline.close();
+      await stopAllRedis();
+    }
+  },
+};
