@@ -24,6 +24,8 @@ export const topology = defineTopology({
       extraPorts: {
         respPort: 7702,
       },
+      // The WAL, SSTables and manifest: `pnpm lab up` passes .lab/bloom-sstable/lsm-node-data, compose a volume.
+      hasDataDir: true,
     },
   ],
 });
