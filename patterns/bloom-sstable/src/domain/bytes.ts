@@ -10,20 +10,8 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** UTF-8 length without allocating: sizes are counted on every write. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
+// RESP2 counts bulk strings in the same bytes, so the kit's RESP module holds the one definition.
+export { utf8Length } from '@kvs-lab/shared/resp';
 
 /** Thrown when bytes on disk are not what the format promises (bad checksum, bad magic, short read). */
 export class CorruptionError extends Error {

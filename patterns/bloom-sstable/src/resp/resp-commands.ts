@@ -1,6 +1,6 @@
 import { utf8Length } from '../domain/bytes.ts';
 import { globToRegExp, literalPrefix } from '../domain/glob.ts';
-import { resp } from '../domain/resp2.ts';
+import { resp } from '@kvs-lab/shared/resp';
 import type { LsmService } from '../lsm-service.ts';
 
 /** What a command asks of the connection besides its reply. */

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { defaultRespLimits, parseCommand, resp } from '../domain/resp2.ts';
+import { defaultRespLimits, parseCommand, resp } from '@kvs-lab/shared/resp';
 import type { LsmService } from '../lsm-service.ts';
 import { runCommand } from './resp-commands.ts';
 

@@ -1,5 +1,3 @@
-import { utf8Length } from './bytes.ts';
-
 /**
  * RESP2, the Redis wire protocol, both ways. Clients send commands as arrays
  * of bulk strings (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`) or as one inline line
@@ -128,3 +126,19 @@ export const resp = {
   bulkArray: (items: readonly string[]): string =>
     `*${items.length}\r\n${items.map((i) => resp.bulk(i)).join('')}`,
 } as const;
+
+/** Bytes `text` takes in UTF-8, without encoding it: a bulk string's length prefix counts bytes, not chars. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      // A surrogate pair is one code point of four bytes.
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,0 +1,1 @@
+export * from './resp2.ts';
