@@ -68,22 +68,20 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
-/** Calls `publish` `perSecond` times a second for `durationMs`, in bursts every 10 ms; resolves when all settled. */
+/** Calls `publish` `perSecond` times a second for `durationMs`, checking the schedule every 10 ms; resolves when all settled. */
 export async function paced(
   publish: () => Promise<unknown>,
   perSecond: number,
   durationMs: number,
 ): Promise<{ sent: number; failed: number; elapsedMs: number }> {
-  const perTick = Math.max(1, Math.round(perSecond / 100));
   const started = performance.now();
   const pending: Promise<unknown>[] = [];
   let failed = 0;
-  let tick = 0;
-  while (performance.now() - started < durationMs) {
-    for (let i = 0; i < perTick; i += 1) pending.push(publish().catch(() => (failed += 1)));
-    tick += 1;
-    const wait = started + tick * 10 - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  for (let elapsed = 0; elapsed < durationMs; elapsed = performance.now() - started) {
+    // Whatever is due by now goes out, so a late timer catches up instead of lowering the rate.
+    const due = Math.floor((elapsed / 1000) * perSecond) + 1;
+    while (pending.length < due) pending.push(publish().catch(() => (failed += 1)));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.all(pending);
   return { sent: pending.length, failed, elapsedMs: performance.now() - started };
