@@ -6,3 +6,7 @@ import { z } from 'zod';
 extendZodWithOpenApi(z);
 
 export { z };
+
+// Re-exported so the emitted declaration imports zod-to-openapi: that import is what carries its
+// augmentation of zod's types (`.openapi()`) into every pattern that takes `z` from the kit.
+export type { ZodOpenAPIMetadata } from '@asteasolutions/zod-to-openapi';
