@@ -111,6 +111,13 @@ export class RingNode {
   private beater: NodeJS.Timeout | undefined;
   private listeners: ((event: RingEventName, payload: unknown) => void)[] = [];
   private isStopped = false;
+  private proposals: {
+    key: string;
+    value: string | null;
+    resolve: (entry: LogEntry) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private isFlushing = false;
   private isElecting = false;
   private lastWrite: { key: string; index: number; term: number; clock: VectorClockJson } | null = null;
 
@@ -470,12 +477,9 @@ export class RingNode {
     if (!this.hasQuorumContact(this.now())) {
       throw this.noQuorum('the leader has not heard from a majority within the election timeout');
     }
-    const entry = await this.queue.run(async () => {
-      if (this.role !== 'leader') throw this.noQuorum('leadership was lost before the write was ordered');
-      const clock = toJSON(stampWrite(this.tips.get(key), this.id, this.log.length + 1));
-      const command: Command =
-        value === null ? { type: 'delete', key, clock } : { type: 'put', key, value, clock };
-      return this.appendLocal(command);
+    const entry = await new Promise<LogEntry>((resolve, reject) => {
+      this.proposals.push({ key, value, resolve, reject });
+      this.flushProposals();
     });
     const committed = new Promise<void>((resolve, reject) => {
       this.commitWaiters.set(entry.index, { term: entry.term, resolve, reject });
@@ -495,6 +499,69 @@ export class RingNode {
     ).finally(() => this.commitWaiters.delete(entry.index));
     const command = entry.command;
     return { entry, clock: command.type === 'noop' ? {} : command.clock };
+  }
+
+  /**
+   * Group commit: every write waiting when the queue gets to it is stamped and
+   * appended with one RPUSH, so 50 concurrent writes cost one Redis round trip,
+   * not 50 in a row.
+   */
+  private flushProposals(): void {
+    if (this.isFlushing) return;
+    this.isFlushing = true;
+    void this.queue
+      .run(async () => {
+        while (this.proposals.length > 0) {
+          const batch = this.proposals.splice(0, this.config.maxBatchEntries);
+          if (this.role !== 'leader') {
+            for (const p of batch)
+              p.reject(this.noQuorum('leadership was lost before the write was ordered'));
+            continue;
+          }
+          const entries: LogEntry[] = [];
+          for (const { key, value } of batch) {
+            const index = this.log.length + entries.length + 1;
+            const clock = toJSON(stampWrite(this.tips.get(key), this.id, index));
+            const command: Command =
+              value === null ? { type: 'delete', key, clock } : { type: 'put', key, value, clock };
+            const entry: LogEntry = { index, term: this.election.currentTerm, command };
+            entries.push(entry);
+            this.noteTip(entry);
+          }
+          try {
+            await this.store.appendLog(null, entries);
+          } catch (error) {
+            this.rebuildTips();
+            await this.repairLog();
+            for (const p of batch) p.reject(error);
+            continue;
+          }
+          this.log.push(...entries);
+          this.counters.entriesAppended += entries.length;
+          entries.forEach((entry, i) => {
+            this.emitAppended(entry);
+            batch[i]?.resolve(entry);
+          });
+          this.advanceCommit();
+        }
+      })
+      .finally(() => {
+        this.isFlushing = false;
+        if (this.proposals.length > 0) this.flushProposals();
+      });
+  }
+
+  /**
+   * After a failed or timed-out append, Redis may or may not hold the new
+   * entries: cut its list back to what memory holds so positions and indexes
+   * keep matching. If even that fails, stop leading.
+   */
+  private async repairLog(): Promise<void> {
+    try {
+      await this.store.truncateLog(this.log.length);
+    } catch {
+      if (this.role === 'leader') this.becomeFollower(null);
+    }
   }
 
   /** Sends the next batch to one follower; one request in flight per follower, re-sent when asked meanwhile. */
@@ -581,7 +648,12 @@ export class RingNode {
       const plan = planAppend(this.log, request.prevLogIndex, request.prevLogTerm, request.entries);
       if (!plan.ok) return { term: this.election.currentTerm, success: false, retryFrom: plan.retryFrom };
       if (plan.truncateFrom !== null || plan.append.length > 0) {
-        await this.store.appendLog(plan.truncateFrom, plan.append);
+        try {
+          await this.store.appendLog(plan.truncateFrom, plan.append);
+        } catch (error) {
+          await this.repairLog();
+          throw error;
+        }
         if (plan.truncateFrom !== null) this.log.length = plan.truncateFrom - 1;
         this.log.push(...plan.append);
         if (plan.truncateFrom !== null) this.rebuildTips();

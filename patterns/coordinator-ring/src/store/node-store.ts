@@ -67,6 +67,15 @@ export class NodeStore {
     });
   }
 
+  /** Keeps only the first `length` entries (repair after an append whose outcome is unknown). */
+  async truncateLog(length: number): Promise<void> {
+    const key = keys.log(this.nodeId);
+    await this.redis.run(async (c) => {
+      if (length === 0) await c.del(key);
+      else await c.ltrim(key, 0, length - 1);
+    });
+  }
+
   async loadApplied(): Promise<number> {
     const raw = await this.redis.run((c) => c.get(keys.applied(this.nodeId)));
     return raw === null ? 0 : Number(raw);
