@@ -36,6 +36,8 @@ export function topologyOfSize(size: number): PatternTopology {
       { name: 'quorum-a', port: 7401, redis: names, peers: ['quorum-b'] },
       { name: 'quorum-b', port: 7402, redis: names, peers: ['quorum-a'] },
     ],
+    // `pnpm lab up quorum-consistency --size 5`, and docker-compose.size-5.yml beside this file.
+    sizes: { default: 3, others: [5], resize: topologyOfSize },
   });
 }
 
