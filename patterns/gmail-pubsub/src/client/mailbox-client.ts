@@ -56,6 +56,9 @@ export class MailboxClient {
   private isPaused = false;
   private heldAcks: (() => void)[] = [];
   private readonly readyWaiters: (() => void)[] = [];
+  private readonly failWaiters: ((error: Error) => void)[] = [];
+  /** The last error a push, sync or subscription step raised, for tests and curious readers. */
+  lastError: Error | undefined;
   private readonly options: MailboxClientOptions;
 
   constructor(options: MailboxClientOptions) {
@@ -99,8 +102,11 @@ export class MailboxClient {
   async connect(): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => {
       this.socket.once('connect_error', reject);
+      // A refused subscription or a failed catch-up rejects instead of leaving connect() pending.
+      this.failWaiters.push(reject);
       this.readyWaiters.push(() => {
         this.socket.off('connect_error', reject);
+        this.failWaiters.splice(this.failWaiters.indexOf(reject), 1);
         resolve();
       });
     });
@@ -140,7 +146,10 @@ export class MailboxClient {
 
   private enqueue(step: () => Promise<void>): void {
     // One step at a time: a sync and the pushes around it never interleave.
-    this.chain = this.chain.then(step).catch(() => undefined);
+    this.chain = this.chain.then(step).catch((error: unknown) => {
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+      for (const waiter of this.failWaiters.splice(0)) waiter(this.lastError);
+    });
   }
 
   private async onConnect(): Promise<void> {
