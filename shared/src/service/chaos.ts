@@ -20,6 +20,8 @@ export interface ChaosFault<S extends z.ZodType = z.ZodType> {
   heal(): unknown;
   /** What the live view and GET /chaos show about it. */
   state(): unknown;
+  /** Error codes inject or heal can throw (e.g. REDIS_UNAVAILABLE), so Swagger UI lists them. */
+  readonly errors?: readonly string[];
 }
 
 export type ChaosEvent =

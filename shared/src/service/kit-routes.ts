@@ -189,6 +189,7 @@ export function kitRoutes(route: Service['route'], service: Service, deps: KitDe
       tags: chaosTags,
       admin: true,
       ...(fault.params ? { body: fault.params } : {}),
+      ...(fault.errors ? { errors: [...fault.errors] } : {}),
       responses: { 200: { description: 'Injected; the fault state now', schema: z.unknown() } },
       handler: async ({ body }) => {
         await fault.inject(body);
@@ -202,6 +203,7 @@ export function kitRoutes(route: Service['route'], service: Service, deps: KitDe
       summary: `Heal: ${fault.description}`,
       tags: chaosTags,
       admin: true,
+      ...(fault.errors ? { errors: [...fault.errors] } : {}),
       responses: { 200: { description: 'Healed; the fault state now', schema: z.unknown() } },
       handler: async () => {
         await fault.heal();

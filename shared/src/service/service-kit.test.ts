@@ -218,3 +218,27 @@ describe('service kit: /chaos admin token', () => {
     expect(res.body).toEqual({ links: [], faults: [] });
   });
 });
+
+describe('service kit: a pattern fault in the OpenAPI document', () => {
+  it('when a fault names the errors it can throw, then its inject and heal operations list them', async () => {
+    const service = createService({
+      name: 'kit-test-faults',
+      faults: [
+        {
+          name: 'flush-node',
+          description: 'erase one node',
+          errors: ['REDIS_UNAVAILABLE'],
+          inject: () => undefined,
+          heal: () => undefined,
+          state: () => ({ active: false }),
+        },
+      ],
+    });
+    const doc = (await request(service.server).get('/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const operations = doc.paths['/chaos/faults/flush-node'];
+    expect(Object.keys(operations?.post?.responses ?? {})).toContain('503');
+    expect(Object.keys(operations?.delete?.responses ?? {})).toContain('503');
+  });
+});
