@@ -74,6 +74,8 @@ export function createApp(deps: QuorumAppDeps): Service {
     },
     heal: () => undefined,
     state: () => ({ lastFlushed }),
+    // A replica that is down or slow cannot be flushed: the kit's Redis errors say which.
+    errors: ['REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
   };
   let lastFlushed: string | undefined;
 
