@@ -1,0 +1,72 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
+import { findFreePort, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
+import { createRingApp } from '../src/app.ts';
+import type { RingApp } from '../src/app.ts';
+import { defaultConfig } from '../src/config.ts';
+import { topologyOfSize } from '../src/topology.ts';
+
+// The ring size comes from PEERS alone: the same code runs five nodes (topologyOfSize(5)).
+const names = topologyOfSize(5).services.map((s) => s.name);
+let apps: RingApp[] = [];
+const closed = new Set<RingApp>();
+
+beforeAll(async () => {
+  const ports: number[] = [];
+  for (const _ of names) {
+    let port = await findFreePort();
+    while (ports.includes(port)) port = await findFreePort();
+    ports.push(port);
+  }
+  apps = await Promise.all(
+    names.map(async (name, i) => {
+      const handle = await startRedis({ name: `${name}-redis`, appendOnly: true });
+      const [redis] = await connectRedisNodes(parseRedisNodes(`${name}-redis=${handle.url}`));
+      if (!redis) throw new Error('no redis');
+      const peers = names
+        .map((other, j) => ({ name: other, url: `http://127.0.0.1:${ports[j]}` }))
+        .filter((p) => p.name !== name);
+      return createRingApp({ config: defaultConfig({ nodeId: name, port: ports[i] ?? 0 }), redis, peers });
+    }),
+  );
+  await Promise.all(apps.map((app, i) => app.service.listen(ports[i] ?? 0, '127.0.0.1')));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(apps.filter((a) => !closed.has(a)).map((app) => app.service.close()));
+  await stopAllRedis();
+});
+
+async function waitForLeader(exclude: readonly RingApp[] = []): Promise<RingApp> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const live = apps.filter((a) => !closed.has(a));
+    const leader = live.find((a) => a.node.isLeader && !exclude.includes(a));
+    if (leader && live.filter((a) => a.node.currentLeader === leader.node.id).length >= 3) return leader;
+    if (Date.now() > deadline) throw new Error('no leader agreed by a majority of 5 within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('coordinator-ring with five nodes', () => {
+  it('when the ring has 5 members, then a majority is 3: writes survive two stopped nodes, and the ring order lists all 5', async () => {
+    const leader = await waitForLeader();
+    const ring = await request(leader.service.server).get('/ring');
+    expect(ring.body.members).toHaveLength(5);
+
+    const followers = apps.filter((a) => a !== leader);
+    // Stop two nodes (the leader among them): three remain, still a majority of five.
+    const stopped = [leader, followers[0]].filter((a): a is RingApp => a !== undefined);
+    for (const app of stopped) {
+      closed.add(app);
+      await app.service.close();
+    }
+    const next = await waitForLeader(stopped);
+    const survivor = apps.find((a) => !closed.has(a) && a !== next) ?? next;
+    const write = await request(survivor.service.server).put('/kv/five').send({ value: 'still-here' });
+    expect(write.status).toBe(200);
+    expect(write.body.term).toBeGreaterThan(0);
+    expect(next.node.id).not.toBe(leader.node.id);
+  }, 60_000);
+});
