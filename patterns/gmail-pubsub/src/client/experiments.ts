@@ -93,6 +93,7 @@ export async function comparePolicies(options: {
   const total = options.total ?? 200;
   const outcomes: PolicyOutcome[] = [];
   const run = Date.now().toString(36);
+  const original = (await api(options.b, 'GET', '/backpressure')) as { policy: BackpressurePolicy };
   for (const policy of options.policies ?? (['drop-oldest', 'coalesce', 'disconnect'] as const)) {
     const userId = `policy-${policy}-${run}`;
     for (const url of [options.a, options.b]) await api(url, 'PUT', '/backpressure', { policy });
@@ -129,6 +130,9 @@ export async function comparePolicies(options: {
       for (const client of [...fast, slow]) client.disconnect();
     }
   }
+  // Leave the lab as it was found.
+  for (const url of [options.a, options.b])
+    await api(url, 'PUT', '/backpressure', { policy: original.policy });
   return outcomes;
 }
 
