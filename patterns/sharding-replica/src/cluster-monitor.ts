@@ -1,7 +1,7 @@
 import { adoptRoles, demotedMasterAction, failoverAction, rejoinAction } from './domain/failover-rule.ts';
 import type { RoleReport } from './domain/failover-rule.ts';
 import { observePing } from './domain/failure-detector.ts';
-import { promoteReplica } from './domain/shard-map.ts';
+import { promoteReplica, shardOfNode } from './domain/shard-map.ts';
 import type { Shard } from './domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { RouterLog } from './router-log.ts';
@@ -31,7 +31,9 @@ export class ClusterMonitor {
   private pingTimer: NodeJS.Timeout | undefined;
   private infoTimer: NodeJS.Timeout | undefined;
   private lastInfoAt: number;
-  private isPinging = false;
+  private readonly pinging = new Set<string>();
+  // Bumped by each promotion: INFO replies sampled before it describe roles that no longer hold.
+  private roleChanges = 0;
   private isSampling = false;
 
   private readonly state: ClusterState;
@@ -64,51 +66,54 @@ export class ClusterMonitor {
     clearInterval(this.infoTimer);
   }
 
-  /** One round of pings, then the failover rule for every shard. */
+  /**
+   * One round of pings. Each node is pinged on its own, and its shard's
+   * failover rule runs as soon as its answer (or timeout) is in, so a paused
+   * node that takes the whole command timeout to fail slows no other shard.
+   */
   async pingAll(): Promise<void> {
-    if (this.isPinging) return; // a slow round must not overlap the next
-    this.isPinging = true;
+    await Promise.all([...this.state.nodes.values()].map((node) => this.pingOne(node.name)));
+  }
+
+  private async pingOne(name: string): Promise<void> {
+    if (this.pinging.has(name)) return; // its last ping is still out: a slow node must not pile up pings
+    this.pinging.add(name);
     try {
       const now = this.options.now();
-      await Promise.all(
-        [...this.state.nodes.values()].map(async (node) => {
-          let isAnswered = true;
-          try {
-            await node.ping();
-          } catch {
-            isAnswered = false;
-          }
-          const before = this.state.healthOf(node.name);
-          const after = observePing(before, isAnswered, now, this.options.missedPingsToFail);
-          this.state.health.set(node.name, after);
-          if (before.isAlive !== after.isAlive) {
-            this.options.logger.warn({ node: node.name, isAlive: after.isAlive }, 'node health changed');
-          }
-        }),
-      );
-      for (const shard of this.state.map.shards) {
-        const action = failoverAction(
-          shard,
-          this.state.healthOf(shard.master),
-          shard.replica === undefined ? undefined : this.state.healthOf(shard.replica),
-        );
-        if (action.kind === 'promote' && !this.promoting.has(shard.id)) {
-          await this.promote(shard, action.reason);
-        }
+      let isAnswered = true;
+      try {
+        await this.state.node(name).ping();
+      } catch {
+        isAnswered = false;
       }
+      const before = this.state.healthOf(name);
+      const after = observePing(before, isAnswered, now, this.options.missedPingsToFail);
+      this.state.health.set(name, after);
+      if (before.isAlive !== after.isAlive) {
+        this.options.logger.warn({ node: name, isAlive: after.isAlive }, 'node health changed');
+      }
+      const shard = shardOfNode(this.state.map, name);
+      if (!shard || this.promoting.has(shard.id)) return;
+      const action = failoverAction(
+        shard,
+        this.state.healthOf(shard.master),
+        shard.replica === undefined ? undefined : this.state.healthOf(shard.replica),
+      );
+      if (action.kind === 'promote') await this.promote(shard, action.reason);
     } finally {
-      this.isPinging = false;
+      this.pinging.delete(name);
     }
   }
 
   private async promote(shard: Shard, reason: string): Promise<void> {
-    if (shard.replica === undefined) return;
+    if (shard.replica === undefined || this.promoting.has(shard.id)) return;
     this.promoting.add(shard.id);
     try {
       await shardStore.promote(this.state.node(shard.replica));
       const downSince = this.state.healthOf(shard.master).downSince;
       const promotedAt = this.options.now();
       this.state.map = promoteReplica(this.state.map, shard.id);
+      this.roleChanges += 1;
       // The new master has no replica until the old one rejoins; the replication fault no longer applies.
       this.state.pausedReplication.delete(shard.id);
       const event: FailoverEvent = {
@@ -138,6 +143,7 @@ export class ClusterMonitor {
     this.isSampling = true;
     try {
       const now = this.options.now();
+      const roleChangesAtStart = this.roleChanges;
       await Promise.all(
         [...this.state.nodes.values()].map(async (node) => {
           try {
@@ -147,7 +153,9 @@ export class ClusterMonitor {
           }
         }),
       );
-      for (const shard of this.state.map.shards) await this.reconcile(shard);
+      for (const shard of this.state.map.shards) {
+        await this.reconcile(shard, this.roleChanges === roleChangesAtStart);
+      }
       this.state.rollOps(now - this.lastInfoAt);
       this.lastInfoAt = now;
       await this.options.onSample();
@@ -159,7 +167,7 @@ export class ClusterMonitor {
   }
 
   /** Makes a shard's replica follow its master, and samples its key count. */
-  private async reconcile(shard: Shard): Promise<void> {
+  private async reconcile(shard: Shard, areReportsCurrent: boolean): Promise<void> {
     const masterNode = this.state.node(shard.master);
     try {
       this.state.keysPerShard.set(shard.id, await shardStore.dbsize(masterNode));
@@ -167,6 +175,7 @@ export class ClusterMonitor {
       // A dead master has no count; the last one stays until it answers.
     }
     if (
+      !areReportsCurrent ||
       shard.replica === undefined ||
       this.promoting.has(shard.id) ||
       this.state.pausedReplication.has(shard.id)

@@ -37,6 +37,7 @@ export async function startCluster(env: Record<string, string> = {}, shards = 4)
     FAILOVER_MISSED_PINGS: '3',
     // The test machine is shared and often saturated: a 200 ms command timeout would turn load into 504s.
     REDIS_COMMAND_TIMEOUT_MS: '1000',
+    WAIT_TIMEOUT_MS: '2000',
     ...env,
   });
   const nodes = await connectRedisNodes(config.redisNodes, {
@@ -44,6 +45,12 @@ export async function startCluster(env: Record<string, string> = {}, shards = 4)
   });
   const app = createApp({ config, nodes });
   await app.sharding.start();
+  // A replica still in its first full sync would make WAIT 1 answer 0: start tests on linked replicas.
+  const isLinked = await waitFor(async () => {
+    await app.sharding.monitor.sample();
+    return app.sharding.shards().every((s) => s.replica?.linkStatus === 'up');
+  }, 20_000);
+  if (!isLinked) throw new Error('replicas did not finish their first sync');
   return {
     ...app,
     redis,
