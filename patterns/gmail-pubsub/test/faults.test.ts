@@ -111,6 +111,26 @@ describe('faults: the subscriber connection and Redis itself', () => {
     expect(client.handed.map((m) => m.historyId)).toEqual(range(1, 5));
   });
 
+  it('when Redis is paused (SIGSTOP), then publishing is 504 indeterminate, and after it resumes the mail turns out to be there', async () => {
+    lab.redis.pause();
+    let res: request.Response;
+    try {
+      res = await request(lab.a.service.server)
+        .post('/users/pia/messages')
+        .send({ from: 'bob@example.com', subject: 'maybe', labels: [] });
+    } finally {
+      lab.redis.resume();
+    }
+    expect(res.status).toBe(504);
+    expect(res.body).toMatchObject({ code: 'REDIS_TIMEOUT', outcome: 'indeterminate' });
+    // The script was sent before the pause answered nothing: Redis runs it once it wakes up.
+    await waitFor(
+      async () =>
+        (await request(lab.a.service.server).get('/users/pia/history?startHistoryId=0')).body.historyId === 1,
+      'the indeterminate mail in history',
+    );
+  });
+
   it('when the /chaos link from pubsub-b to Redis is cut, then b loses the notifications meanwhile and, once healed, tells its clients to sync', async () => {
     const client = await connected(lab.b.url, 'olga');
     await publishMails(lab.a, 'olga', 1);
