@@ -136,6 +136,12 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
     const cached = await api.get(`/kv/${hot}`);
     expect(cached.body.servedBy).toBe('router-cache');
     expect((await api.get(`/kv/${hot}?consistency=strong`)).body.servedBy).toMatch(/master/);
+
+    // spread-reads: the hot key's eventual reads alternate between the master and the replica.
+    await api.put('/hotkeys/mitigation').send({ mode: 'spread-reads' });
+    const servedBy = new Set<string>();
+    for (let i = 0; i < 6; i++) servedBy.add((await api.get(`/kv/${hot}`)).body.servedBy as string);
+    expect(servedBy).toEqual(new Set(['shard-2-master', 'shard-2-replica']));
     await api.put('/hotkeys/mitigation').send({ mode: 'off' });
   });
 
