@@ -27,7 +27,8 @@ function killSubscriberFault(redis: RedisNode, bus: NotificationBus): ChaosFault
     description:
       "Kills this instance's Redis Pub/Sub connection (CLIENT KILL ID): it resubscribes, and its clients are told to sync.",
     inject: async () => {
-      const list = String(await redis.run((client) => client.call('CLIENT', 'LIST', 'TYPE', 'pubsub')));
+      const list = String(await redis.run((client) => client.call('CLIENT', 'LIST')));
+      // By name, not TYPE pubsub: a subscriber with no channel yet is an ordinary connection to Redis.
       const line = list.split('\n').find((entry) => entry.includes(` name=${bus.connectionName} `));
       const id = line ? /(?:^|\s)id=(\d+)/.exec(line)?.[1] : undefined;
       if (id === undefined) return { killed: 0 };

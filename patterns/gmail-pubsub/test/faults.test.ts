@@ -30,7 +30,7 @@ describe('faults: the subscriber connection and Redis itself', () => {
 
   const stats = async (instance: RunningInstance) =>
     (await request(instance.service.server).get('/stats')).body as {
-      subscriber: { resubscribes: number; lostWhileCut: number };
+      subscriber: { resubscribes: number; lostWhileCut: number; lastOutageMs: number | null };
     };
 
   it('when every subscriber connection is killed (CLIENT KILL TYPE pubsub), then both instances resubscribe and clients sync what they missed', async () => {
@@ -53,6 +53,8 @@ describe('faults: the subscriber connection and Redis itself', () => {
       'both subscribers back',
       5_000,
     );
+    // How long each instance was deaf is measured and shown (the bench and README give the figures).
+    expect((await stats(lab.b)).subscriber.lastOutageMs).toEqual(expect.any(Number));
     await publishMails(lab.b, 'mia', 1);
     await waitFor(() => onB.handed.length === 8 && onA.handed.length === 8, 'all 8 mails on both clients');
     for (const client of [onA, onB]) {

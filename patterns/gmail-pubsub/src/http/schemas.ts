@@ -194,6 +194,11 @@ export const statsResult = z
       malformed: z.number().int(),
       resubscribes: z.number().int(),
       lostWhileCut: z.number().int(),
+      lastOutageMs: z
+        .number()
+        .int()
+        .nullable()
+        .openapi({ description: 'Subscriber connection lost to subscribed again, last time (ms)' }),
     }),
     backpressure: backpressureSettings,
   })

@@ -26,6 +26,9 @@ export class NotificationBus {
   private hasSubscribedOnce = false;
   private isSubscribed = false;
   private counters = { received: 0, malformed: 0, resubscribes: 0, lostWhileCut: 0 };
+  private downSince: number | undefined;
+  /** How long the last outage lasted, connection lost to subscribed again (ms). */
+  private lastOutageMs: number | undefined;
 
   private readonly node: RedisNode;
   /** CLIENT SETNAME of the subscriber connection, so a fault can find and kill it. */
@@ -47,6 +50,7 @@ export class NotificationBus {
     this.subscriber = client;
     client.on('error', () => undefined);
     client.on('close', () => {
+      if (this.isSubscribed) this.downSince = Date.now();
       this.isSubscribed = false;
     });
     client.on('ready', () => void this.subscribeAll());
@@ -67,8 +71,14 @@ export class NotificationBus {
     lostWhileCut: number;
     channels: number;
     isLive: boolean;
+    lastOutageMs: number | null;
   } {
-    return { ...this.counters, channels: this.wanted.size, isLive: this.isLive };
+    return {
+      ...this.counters,
+      channels: this.wanted.size,
+      isLive: this.isLive,
+      lastOutageMs: this.lastOutageMs ?? null,
+    };
   }
 
   channels(): string[] {
@@ -116,6 +126,8 @@ export class NotificationBus {
     const isComeback = this.hasSubscribedOnce;
     this.hasSubscribedOnce = true;
     if (isComeback) {
+      if (this.downSince !== undefined) this.lastOutageMs = Date.now() - this.downSince;
+      this.downSince = undefined;
       this.counters.resubscribes += 1;
       this.events.emit('resubscribed');
     }
