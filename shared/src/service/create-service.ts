@@ -41,6 +41,11 @@ export interface ServiceOptions {
   readonly adminToken?: string;
   /** Defaults to pino at LOG_LEVEL (info), silent under vitest. */
   readonly logger?: Logger;
+  /**
+   * Path prefixes whose requests are never logged, on top of /healthz, /readyz and /metrics: e.g. a ring's
+   * `/internal/` heartbeats, many a second per node, would drown the lines a learner wants to read.
+   */
+  readonly quietPathPrefixes?: readonly string[];
   /** Origins allowed to open a socket.io connection from a browser; same-origin is always allowed. */
   readonly corsOrigins?: readonly string[];
   readonly socketMaxBufferBytes?: number;
@@ -106,11 +111,12 @@ export function createService(options: ServiceOptions): Service {
   app.use(requestId);
   // Request logs cost a child logger per request: only pay for them when they would be written.
   if (logger.isLevelEnabled('info')) {
+    const quiet = ['/healthz', '/readyz', '/metrics', ...(options.quietPathPrefixes ?? [])];
     app.use(
       pinoHttp({
         logger,
         genReqId: (req) => (req as unknown as Request).requestId,
-        autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
+        autoLogging: { ignore: (req) => quiet.some((prefix) => (req.url ?? '').startsWith(prefix)) },
       }),
     );
   }

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { AppError, defineErrorCodes } from './app-error.ts';
@@ -240,5 +242,37 @@ describe('service kit: a pattern fault in the OpenAPI document', () => {
     const operations = doc.paths['/chaos/faults/flush-node'];
     expect(Object.keys(operations?.post?.responses ?? {})).toContain('503');
     expect(Object.keys(operations?.delete?.responses ?? {})).toContain('503');
+  });
+});
+
+describe('service kit: request logs', () => {
+  it('when a path prefix is quiet, then its requests are not logged and the others are', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const service = createService({
+      name: 'kit-test-logs',
+      logger: pino({ level: 'info' }, sink),
+      quietPathPrefixes: ['/internal/'],
+    });
+    for (const path of ['/internal/heartbeat', '/healthz', '/widgets/loud']) {
+      service.route({
+        method: 'get',
+        path,
+        summary: path,
+        responses: { 200: { description: 'ok' } },
+        handler: () => ({ status: 200, body: {} }),
+      });
+    }
+    for (const path of ['/internal/heartbeat', '/healthz', '/widgets/loud'])
+      await request(service.server).get(path);
+    const logged = lines.map((line) => (JSON.parse(line) as { req?: { url?: string } }).req?.url);
+    expect(logged).toContain('/widgets/loud');
+    expect(logged).not.toContain('/internal/heartbeat');
+    expect(logged).not.toContain('/healthz');
   });
 });
