@@ -53,6 +53,8 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
       'The live view is at `/`; `internal` routes are the node-to-node messages.',
     // AppendEntries batches carry up to MAX_BATCH_ENTRIES values of up to 4 KiB.
     bodyLimitBytes: 4 * 1024 * 1024,
+    // Heartbeats and AppendEntries arrive many times a second: the request log shows only what learners send.
+    quietPathPrefixes: ['/internal/'],
     readiness: redisReadinessChecks([redis]),
     links: [redis, ...peerLinks],
   });

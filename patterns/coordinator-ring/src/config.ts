@@ -32,7 +32,7 @@ const configSchema = z
     /** Most log entries in one AppendEntries. */
     MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(256),
     /** `warn` by default: at `info` every heartbeat and AppendEntries (10 a second per node) is logged. */
-    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .refine((c) => c.ELECTION_TIMEOUT_MAX_MS >= c.ELECTION_TIMEOUT_MIN_MS, {
     message: 'ELECTION_TIMEOUT_MAX_MS must be >= ELECTION_TIMEOUT_MIN_MS',

@@ -42,6 +42,8 @@ export function topologyOfSize(size: number): PatternTopology {
     portBlock,
     redis,
     services,
+    // `pnpm lab up coordinator-ring --size 5`, and docker-compose.size-5.yml beside this file.
+    sizes: { default: 3, others: [5], resize: topologyOfSize },
   });
 }
 
