@@ -210,8 +210,10 @@ export class PubsubService {
         this.echoes.get(post.seq)?.(0);
         throw error;
       }
-      // Nobody subscribed anywhere (not even this instance): there is no echo to wait for.
-      const localSockets = instancesReached === 0 ? 0 : await echoed;
+      // This instance does not subscribe to the topic (or nobody does): there is no echo to wait for.
+      const isListeningHere = instancesReached > 0 && this.bus.channels().includes(channels.topic(topic));
+      if (!isListeningHere) this.echoes.get(post.seq)?.(0);
+      const localSockets = await echoed;
       return { seq: post.seq, localSockets, instancesReached };
     });
     this.counters.postsPublished += 1;

@@ -100,6 +100,18 @@ describe('fan-out through Redis to sockets on both instances', () => {
       localSockets: 1,
     });
     await waitFor(() => onB.posts.length === 1 && onA.posts.length === 1, 'the post on both instances');
+    // Through b: b counts its own socket only; a's is a's to count.
+    const viaB = await request(lab.b.service.server)
+      .post('/topics/deploys/publish')
+      .send({ payload: { n: 2 } });
+    expect(viaB.body).toMatchObject({ publisher: 'pubsub-b', seq: 1, instancesReached: 2, localSockets: 1 });
+    // A topic only a's socket listens to: b holds no subscription, so it answers at once with 0 local sockets.
+    await subscribeTo(onA.socket, 'alerts');
+    const noLocal = await request(lab.b.service.server)
+      .post('/topics/alerts/publish')
+      .send({ payload: { n: 3 } });
+    expect(noLocal.body).toMatchObject({ instancesReached: 1, localSockets: 0 });
+    await waitFor(() => onA.posts.some((p) => p.topic === 'alerts'), 'the alert on a');
     expect(onB.posts[0]).toMatchObject({
       topic: 'deploys',
       publisher: 'pubsub-a',
