@@ -5,6 +5,7 @@ import { AppError } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { PubsubConfig } from './config.ts';
 import type { PubsubInput, PubsubOutput } from './domain/delivery-check.ts';
+import { reachHistory } from './domain/history-window.ts';
 import type { Notification, TopicPost } from './domain/notification.ts';
 import type { BackpressurePolicy } from './domain/outbox.ts';
 import { NotificationGateway } from './realtime/notification-gateway.ts';
@@ -227,21 +228,18 @@ export class PubsubService {
     limit: number,
   ): Promise<HistoryPage & { hasMore: boolean }> {
     const page = await this.store.read(userId, { startHistoryId, limit });
-    if (startHistoryId < page.trimmedThrough || startHistoryId > page.historyId) {
+    const reach = reachHistory(startHistoryId, page, limit);
+    if (!reach.ok) {
       this.counters.historyExpired += 1;
       throw new AppError(
         'HISTORY_EXPIRED',
-        startHistoryId > page.historyId
+        reach.reason === 'ahead'
           ? `startHistoryId ${startHistoryId} is ahead of the mailbox (latest ${page.historyId}): the history was reset; do a full sync.`
           : `History up to ${page.trimmedThrough} was trimmed; startHistoryId ${startHistoryId} is too old: do a full sync.`,
         { extras: { historyId: page.historyId, trimmedThrough: page.trimmedThrough } },
       );
     }
-    const last = page.entries.at(-1);
-    return {
-      ...page,
-      hasMore: page.entries.length === limit && last !== undefined && last.historyId < page.historyId,
-    };
+    return { ...page, hasMore: reach.hasMore };
   }
 
   /** A full sync: the newest retained messages and the historyId to continue from. */

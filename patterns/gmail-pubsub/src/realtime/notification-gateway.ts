@@ -3,6 +3,7 @@ import type { Namespace, Server } from 'socket.io';
 import { z } from 'zod';
 import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
 import { matchesFilter, parseFilter } from '../domain/filter.ts';
+import { reachHistory } from '../domain/history-window.ts';
 import { mailboxTopic, topicPattern, userIdPattern } from '../domain/names.ts';
 import type { Notification } from '../domain/notification.ts';
 import { filterSubjectOf } from '../domain/notification.ts';
@@ -372,7 +373,8 @@ export class NotificationGateway {
     let result: SyncReply;
     try {
       const page = await this.deps.store.read(session.userId, { startHistoryId: sinceHistoryId, limit });
-      if (sinceHistoryId < page.trimmedThrough || sinceHistoryId > page.historyId) {
+      const reach = reachHistory(sinceHistoryId, page, limit);
+      if (!reach.ok) {
         pending.fail('HISTORY_EXPIRED');
         this.deps.counters.historyExpired += 1;
         this.deps.live('history:expired', {
@@ -390,11 +392,9 @@ export class NotificationGateway {
         });
         return;
       }
-      const last = page.entries.at(-1);
-      const hasMore = page.entries.length === limit && last !== undefined && last.historyId < page.historyId;
       result = {
-        historyId: hasMore && last ? last.historyId : page.historyId,
-        hasMore,
+        historyId: reach.resumeFrom,
+        hasMore: reach.hasMore,
         events: page.entries.map(({ kind: _kind, ...event }) => event),
       };
     } catch (error) {
