@@ -1,6 +1,11 @@
 import { versionId } from './versioned-value.ts';
 import type { StoredVersion } from './versioned-value.ts';
 
+/** Whether a tombstone may be collected, with the reason when it may not. */
+export type CollectDecision =
+  | { readonly collect: true; readonly versionId: string }
+  | { readonly collect: false; readonly reason: string };
+
 /**
  * When a tombstone may be forgotten. Dropping it early is how deleted data
  * comes back: a replica that never saw the delete still holds the old value,
@@ -9,10 +14,6 @@ import type { StoredVersion } from './versioned-value.ts';
  * replicas answered with that same tombstone alone, no hint for the key is
  * still waiting, and it is older than a grace period.
  */
-export type CollectDecision =
-  | { readonly collect: true; readonly versionId: string }
-  | { readonly collect: false; readonly reason: string };
-
 export function decideTombstoneCollection(input: {
   /** What each replica holds for the key; `undefined` for a replica that did not answer. */
   readonly replicas: readonly (readonly StoredVersion[] | undefined)[];
