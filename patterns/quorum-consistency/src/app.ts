@@ -5,7 +5,7 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService, z } from '@kvs-lab/shared/service';
-import type { ChaosFault, Service, ServiceOptions } from '@kvs-lab/shared/service';
+import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
 import { toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from './anti-entropy-service.ts';
@@ -35,7 +35,7 @@ export interface QuorumAppDeps {
   readonly tombstoneGraceMs?: number;
   readonly now?: () => number;
   readonly random?: () => number;
-  readonly logger?: ServiceOptions['logger'];
+  readonly logger?: Logger;
   /** The other coordinators, whose histories GET /check reads too (a function: tests learn ports late). */
   readonly peers?: () => readonly PeerAddress[];
 }
