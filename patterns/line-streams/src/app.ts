@@ -6,7 +6,7 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService, z } from '@kvs-lab/shared/service';
-import type { ChaosFault, Service } from '@kvs-lab/shared/service';
+import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
 import type { StreamSettings } from './config.ts';
 import { mountRoutes } from './http/routes.ts';
 import { LineStreamsService } from './line-streams-service.ts';
@@ -20,7 +20,7 @@ import { DeliveryWorker } from './worker/delivery-worker.ts';
 export interface AppDeps {
   readonly node: RedisNode;
   readonly settings: StreamSettings;
-  readonly logger?: Service['logger'];
+  readonly logger?: Logger;
   /** What the crash-before-ack fault does; a real worker exits, a test abandons the loop. */
   readonly onCrash?: () => void;
 }

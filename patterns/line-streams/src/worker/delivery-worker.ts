@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Service } from '@kvs-lab/shared/service';
+import type { Logger } from '@kvs-lab/shared/service';
 import { stepAfter } from '../domain/delivery-outcome.ts';
+import type { DeliveryOutcome } from '../domain/delivery-outcome.ts';
 import { orderByRoom, recipientsOf } from '../domain/room-order.ts';
 import type { HeldEntry } from '../domain/room-order.ts';
 import type { StreamStore } from '../store/stream-store.ts';
@@ -17,7 +18,7 @@ export interface DeliveryWorkerOptions {
   readonly claimIntervalMs: number;
   readonly maxDeliveries: number;
   readonly inboxMaxLen: number;
-  readonly logger: Service['logger'];
+  readonly logger: Logger;
   /** The handler "fails" on these entries (the poison fault). */
   readonly isPoison: (entry: HeldEntry) => boolean;
   /** Rare events for every live view (claims, dead letters, crashes). */
@@ -244,7 +245,7 @@ export class DeliveryWorker {
     }
   }
 
-  private count(entry: HeldEntry, result: { outcome: string; deliveries: number; skipped: number }): void {
+  private count(entry: HeldEntry, result: { outcome: DeliveryOutcome; deliveries: number }): void {
     const { consumer } = this.options;
     switch (result.outcome) {
       case 'APPLIED':
