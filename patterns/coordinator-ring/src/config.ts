@@ -31,7 +31,7 @@ const configSchema = z
     MONITOR_SUCCESSORS: z.coerce.number().int().min(1).max(8).default(2),
     /** Most log entries in one AppendEntries. */
     MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(256),
-    /** `warn` by default: at `info` every heartbeat and AppendEntries (10 a second per node) is logged. */
+    /** Request log level; the `/internal/` messages (10 a second per node) are never logged (app.ts). */
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .refine((c) => c.ELECTION_TIMEOUT_MAX_MS >= c.ELECTION_TIMEOUT_MIN_MS, {
