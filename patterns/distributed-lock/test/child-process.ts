@@ -69,7 +69,8 @@ export async function startServiceProcess(
 
 /**
  * A lock client in its own process: it acquires `resource` through `serviceUrl`,
- * prints the lease as one JSON line, then holds it forever (until killed).
+ * prints the lease as one JSON line, then holds it until killed (or until the
+ * test process goes away: it lives only as long as its stdin pipe).
  */
 export async function startHolderProcess(
   serviceUrl: string,
@@ -81,10 +82,10 @@ export async function startHolderProcess(
       method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))},
     });
     console.log(JSON.stringify({ status: res.status, body: await res.json() }));
-    setInterval(() => {}, 1000);
+    process.stdin.resume();
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
     let buffer = '';

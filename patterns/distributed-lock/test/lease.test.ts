@@ -1,3 +1,4 @@
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import { startHolderProcess } from './child-process.ts';
@@ -57,17 +58,37 @@ describe('leases: expiry, extend, release', () => {
   });
 
   it('when a lease granted by lock-a is released through lock-b, then lock-a does not count it as expired', async () => {
-    const before = (await get(`${a.url}/stats`)).body.expiries as number;
-    const lease = await post(`${a.url}/locks/handed`, { ttlMs: 300, owner: 'polite' });
-    expect((await post(`${b.url}/locks/handed/release`, { token: lease.body.token })).status).toBe(204);
-    // Well past the TTL: lock-a heard the release on the nodes and forgot the lease.
-    await new Promise((r) => setTimeout(r, 800));
-    expect((await get(`${a.url}/stats`)).body.expiries).toBe(before);
+    const expiries = async () => (await get(`${a.url}/stats`)).body.expiries as number;
+    const before = await expiries();
+    const expired: string[] = [];
+    const socket = io(`${a.url}/live`, { transports: ['websocket'], reconnection: false });
+    socket.on('lock:expired', (event: { resource: string }) => expired.push(event.resource));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    try {
+      const lease = await post(`${a.url}/locks/handed`, { ttlMs: 300, owner: 'polite' });
+      expect((await post(`${b.url}/locks/handed/release`, { token: lease.body.token })).status).toBe(204);
+      // A control lease granted after it, with a longer TTL, never released: lock-a sweeps its leases
+      // in grant order, so once the control is reported expired the released one had its chance too.
+      expect((await post(`${a.url}/locks/handed-control`, { ttlMs: 400, owner: 'control' })).status).toBe(
+        201,
+      );
+      await waitFor('the control lease to expire on lock-a', () =>
+        Promise.resolve(expired.includes('handed-control') ? true : undefined),
+      );
+      expect(expired).not.toContain('handed');
+      expect(await expiries()).toBe(before + 1);
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it('when a lease has expired, then extending it answers 409 LOCK_LOST', async () => {
     const lease = await post(`${a.url}/locks/short`, { ttlMs: 200, owner: 'slow' });
-    await new Promise((r) => setTimeout(r, 400));
+    expect(lease.status).toBe(201);
+    await waitFor('the lease to lapse on every node', async () => {
+      const nodes = (await get(`${a.url}/locks/short`)).body.nodes as { status: string }[];
+      return nodes.every((n) => n.status === 'free') ? true : undefined;
+    });
     const extended = await post(`${a.url}/locks/short/extend`, { token: lease.body.token, ttlMs: 5_000 });
     expect(extended.status).toBe(409);
     expect(extended.body).toMatchObject({ code: 'LOCK_LOST', extendedOn: 0, needed: 3 });
