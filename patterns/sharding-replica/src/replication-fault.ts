@@ -25,13 +25,22 @@ export function replicationPauseFault(state: ClusterState): ChaosFault<typeof pa
     name: 'replication-pause',
     description: "cut a shard's replication link: its replica stops receiving writes but keeps serving reads",
     params,
+    errors: ['SHARD_NOT_FOUND', 'REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
     async inject({ shard: id }) {
       const shard = state.shard(id);
       if (shard.replica === undefined) {
         throw new AppError('SHARD_NOT_FOUND', `${id} has no replica.`, { extras: { shard: id } });
       }
+      // Marked first, so the monitor does not point the replica back at its master mid-inject.
+      const wasPaused = state.pausedReplication.has(id);
       state.pausedReplication.add(id);
-      await shardStore.follow(state.node(shard.replica), deadMaster);
+      try {
+        await shardStore.follow(state.node(shard.replica), deadMaster);
+      } catch (error) {
+        // The replica was not told (503) or may have been (504): either way the monitor resumes its care.
+        if (!wasPaused) state.pausedReplication.delete(id);
+        throw error;
+      }
     },
     heal() {
       // The monitor's next sample makes each replica follow its master again.

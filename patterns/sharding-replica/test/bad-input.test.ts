@@ -120,6 +120,20 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
     expect((await api.put('/kv/ready-probe').send({ value: 'v' })).status).toBe(200);
   });
 
+  it('when the replica is unreachable, then the replication-pause fault is 503 not_applied and leaves no shard marked paused', async () => {
+    await api.put('/chaos/links/shard-1-replica').send({ mode: 'cut' });
+    try {
+      expectProblem(
+        await api.post('/chaos/faults/replication-pause').send({ shard: 'shard-1' }),
+        503,
+        'REDIS_UNAVAILABLE',
+      );
+      expect([...cluster.sharding.state.pausedReplication]).toEqual([]);
+    } finally {
+      await api.delete('/chaos');
+    }
+  });
+
   it('/openapi.json documents every route with its request schemas and the errors it can return', async () => {
     const doc = (await api.get('/openapi.json')).body as {
       paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
@@ -145,7 +159,7 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
       ['/items/{pk}', 'get', ['200', '400']],
       ['/stats', 'get', ['200']],
       ['/check', 'get', ['200']],
-      ['/chaos/faults/replication-pause', 'post', ['200']],
+      ['/chaos/faults/replication-pause', 'post', ['200', '400', '404', '503', '504']],
     ];
     for (const [path, method, statuses] of expected) {
       const operation = doc.paths[path]?.[method];
