@@ -38,6 +38,7 @@ function killSubscriberFault(redis: RedisNode, bus: NotificationBus): ChaosFault
     },
     heal: () => undefined,
     state: () => ({ kills, isLive: bus.isLive }),
+    errors: ['REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
   };
 }
 
