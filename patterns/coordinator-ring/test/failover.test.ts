@@ -25,17 +25,26 @@ const memberState = async (observer: RingProcess, id: string) => {
   return (reply?.body.members as MemberView[] | undefined)?.find((m) => m.id === id)?.state;
 };
 
+// The issue's promise is a fault-free minute; the suite watches a short window so that CI stays fast.
+// The full check: RING_QUIET_WINDOW_MS=60000 (see the README, "Failure detection over a quiet minute").
+const quietWindowMs = Math.max(1_000, Number(process.env.RING_QUIET_WINDOW_MS) || 3_000);
+
 describe('coordinator-ring under failover (real node processes)', () => {
-  it('when nothing fails for a while, then no node is suspected', async () => {
-    const before = await Promise.all(cluster.nodes.map((n) => call(`${n.url}/stats`)));
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const after = await Promise.all(cluster.nodes.map((n) => call(`${n.url}/stats`)));
-    const suspicions = (reply: (typeof before)[number]) =>
-      (reply?.body.counters as Record<string, number> | undefined)?.suspicions ?? NaN;
-    for (let i = 0; i < cluster.nodes.length; i++) {
-      expect(suspicions(after[i]) - suspicions(before[i])).toBe(0);
-    }
-  }, 30_000);
+  it(
+    `when nothing fails for ${quietWindowMs / 1_000} s, then no node is suspected`,
+    async () => {
+      const before = await Promise.all(cluster.nodes.map((n) => call(`${n.url}/stats`)));
+      // The window itself is the property under test, so this is a wait, not a poll.
+      await new Promise((resolve) => setTimeout(resolve, quietWindowMs));
+      const after = await Promise.all(cluster.nodes.map((n) => call(`${n.url}/stats`)));
+      const suspicions = (reply: (typeof before)[number]) =>
+        (reply?.body.counters as Record<string, number> | undefined)?.suspicions ?? NaN;
+      for (let i = 0; i < cluster.nodes.length; i++) {
+        expect(suspicions(after[i]) - suspicions(before[i])).toBe(0);
+      }
+    },
+    quietWindowMs + 30_000,
+  );
 
   it('when 5 leaders are killed or frozen in turn under a concurrent write load, then every acknowledged write is still readable', async () => {
     const acknowledged = new Map<string, string>();
