@@ -43,6 +43,22 @@ export function mountRoutes(
 ): void {
   const { quorum, handoff, antiEntropy, record } = deps;
 
+  // PUT and DELETE are one operation: a version (a tombstone when value is null), recorded for /check.
+  const write = async (input: {
+    key: string;
+    value: string | null;
+    context: string | undefined;
+    w: number | undefined;
+    requestId: string;
+  }) => {
+    const { key, value, w, requestId } = input;
+    const context = contextOrThrow(input.context);
+    const outcome = await record.write(requestId, { key, isDelete: value === null, w }, () =>
+      quorum.write({ key, value, context, requestId, ...(w ? { w } : {}) }),
+    );
+    return { status: 200 as const, body: writeBody(outcome) };
+  };
+
   service.route({
     method: 'put',
     path: '/kv/{key}',
@@ -56,19 +72,8 @@ export function mountRoutes(
     bodyExample: { value: 'two apples' },
     errors: writeErrors,
     responses: { 200: { description: 'Acknowledged by at least W replicas', schema: writeResponse } },
-    handler: async ({ params, query, body, requestId }) => {
-      const context = contextOrThrow(body.context);
-      const outcome = await record.write(requestId, { key: params.key, isDelete: false, w: query.w }, () =>
-        quorum.write({
-          key: params.key,
-          value: body.value,
-          context,
-          requestId,
-          ...(query.w ? { w: query.w } : {}),
-        }),
-      );
-      return { status: 200, body: writeBody(outcome) };
-    },
+    handler: ({ params, query, body, requestId }) =>
+      write({ key: params.key, value: body.value, context: body.context, w: query.w, requestId }),
   });
 
   service.route({
@@ -134,19 +139,8 @@ export function mountRoutes(
     responses: {
       200: { description: 'The tombstone was acknowledged by W replicas', schema: writeResponse },
     },
-    handler: async ({ params, query, body, requestId }) => {
-      const context = contextOrThrow(body?.context);
-      const outcome = await record.write(requestId, { key: params.key, isDelete: true, w: query.w }, () =>
-        quorum.write({
-          key: params.key,
-          value: null,
-          context,
-          requestId,
-          ...(query.w ? { w: query.w } : {}),
-        }),
-      );
-      return { status: 200, body: writeBody(outcome) };
-    },
+    handler: ({ params, query, body, requestId }) =>
+      write({ key: params.key, value: null, context: body?.context, w: query.w, requestId }),
   });
 
   service.route({
