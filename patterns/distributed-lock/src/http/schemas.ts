@@ -5,17 +5,17 @@ import type { LockConfig } from '../config.ts';
 export const resourceName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, ".", "_" and "-", 1-64 characters')
-  .meta({ example: 'invoice-42' });
+  .openapi({ example: 'invoice-42' });
 
 export const ownerName = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-", 1-64 characters')
-  .meta({ example: 'worker-1', description: 'Who holds the lease, shown to others (not a secret).' });
+  .openapi({ example: 'worker-1', description: 'Who holds the lease, shown to others (not a secret).' });
 
 export const leaseToken = z
   .string()
   .regex(/^[0-9a-f-]{36}$/, 'the token returned by the acquire')
-  .meta({
+  .openapi({
     example: '0b5e7a9e-3f4c-4b8e-9a51-5b2b8d6f1c2a',
     description: 'The lease secret from the acquire.',
   });
@@ -30,14 +30,14 @@ export function requestSchemas(config: LockConfig) {
     .int()
     .min(100)
     .max(config.maxTtlMs)
-    .meta({ example: 10_000, description: `Lease time to live in ms (100-${config.maxTtlMs}).` });
+    .openapi({ example: 10_000, description: `Lease time to live in ms (100-${config.maxTtlMs}).` });
   const waitMs = z
     .number()
     .int()
     .min(0)
     .max(config.maxWaitMs)
     .default(0)
-    .meta({
+    .openapi({
       example: 0,
       description: `0: fail at once when held. > 0: wait in the FIFO queue up to this many ms (max ${config.maxWaitMs}).`,
     });
@@ -50,17 +50,17 @@ export function requestSchemas(config: LockConfig) {
       ttlMs,
       waitMs,
       owner: ownerName.default('anonymous'),
-      order: z.enum(['canonical', 'as-given']).default('canonical').meta({
+      order: z.enum(['canonical', 'as-given']).default('canonical').openapi({
         description:
           '`canonical`: sorted, so two callers never deadlock. `as-given`: the naive order, for exercise 5.',
       }),
-      stepDelayMs: z.number().int().min(0).max(5_000).default(0).meta({
+      stepDelayMs: z.number().int().min(0).max(5_000).default(0).openapi({
         description: 'Pause after each acquisition, standing for work between two locks (lab knob).',
       }),
     }),
     write: z.strictObject({
-      fencingToken: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ example: 7 }),
-      data: z.string().max(1_024).meta({ example: 'balance=100' }),
+      fencingToken: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ example: 7 }),
+      data: z.string().max(1_024).openapi({ example: 'balance=100' }),
       writer: ownerName.optional(),
     }),
   };
@@ -68,20 +68,20 @@ export function requestSchemas(config: LockConfig) {
 
 export const leaseSchema = z.object({
   resource: z.string(),
-  token: z.string().meta({ description: 'Keep it secret: it extends and releases this lease.' }),
+  token: z.string().openapi({ description: 'Keep it secret: it extends and releases this lease.' }),
   fencingToken: z
     .number()
     .int()
-    .meta({ description: 'Strictly increasing per resource: send it with every write.' }),
+    .openapi({ description: 'Strictly increasing per resource: send it with every write.' }),
   validityMs: z
     .number()
     .int()
-    .meta({ description: 'ttlMs minus the time acquiring took and a drift allowance.' }),
-  expiresAt: z.string().meta({ description: 'ISO time the lease can no longer be trusted.' }),
+    .openapi({ description: 'ttlMs minus the time acquiring took and a drift allowance.' }),
+  expiresAt: z.string().openapi({ description: 'ISO time the lease can no longer be trusted.' }),
   owner: z.string(),
   instance: z.string(),
   waitedMs: z.number().int(),
-  nodes: z.array(z.string()).meta({ description: 'The lock nodes that granted it (a majority).' }),
+  nodes: z.array(z.string()).openapi({ description: 'The lock nodes that granted it (a majority).' }),
 });
 
 export const extendedSchema = z.object({
@@ -160,11 +160,11 @@ export const statsSchema = z.object({
   lockNodes: z.number().int(),
   quorum: z.number().int(),
   acquisitions: z.number().int(),
-  contention: z.number().int().meta({ description: 'Requests that found the lock held or had to queue.' }),
+  contention: z.number().int().openapi({ description: 'Requests that found the lock held or had to queue.' }),
   timeouts: z.number().int(),
   releases: z.number().int(),
   extensions: z.number().int(),
-  expiries: z.number().int().meta({ description: 'Leases granted here that ran out without a release.' }),
+  expiries: z.number().int().openapi({ description: 'Leases granted here that ran out without a release.' }),
   lost: z.number().int(),
   notHolder: z.number().int(),
   quorumUnavailable: z.number().int(),
