@@ -11,20 +11,20 @@ const historyIds = (events: unknown): number[] => (events as { historyId: number
 describe('catch-up by historyId', () => {
   let lab: Awaited<ReturnType<typeof startPubsubLab>>;
   let small: RunningInstance;
+  let shortLived: RunningInstance;
   const clients: MailboxClient[] = [];
 
   beforeAll(async () => {
     lab = await startPubsubLab();
-    // A third instance with a tiny history, to watch the caps at work.
-    small = await startInstance(lab.redis, 'pubsub-small', {
-      HISTORY_MAX_COUNT: 5,
-      HISTORY_MAX_AGE_MS: 1_000,
-    });
+    // Two more instances, one per cap, so a slow machine cannot trim by age what the count test counts on.
+    small = await startInstance(lab.redis, 'pubsub-small', { HISTORY_MAX_COUNT: 5 });
+    shortLived = await startInstance(lab.redis, 'pubsub-short-lived', { HISTORY_MAX_AGE_MS: 1_000 });
   });
 
   afterAll(async () => {
     for (const client of clients) client.disconnect();
     await small?.service.close();
+    await shortLived?.service.close();
     await lab?.close();
     await stopAllRedis();
   });
@@ -118,10 +118,13 @@ describe('catch-up by historyId', () => {
   });
 
   it('when entries are older than the age cap, then the next append trims them', async () => {
-    await publishMails(small, 'liam', 2);
+    await publishMails(shortLived, 'liam', 2);
+    // Time itself is the input here: the first two entries must age past the 1 s cap (by Redis TIME).
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    await publishMails(small, 'liam', 1);
-    const res = await request(small.service.server).get('/users/liam/history?startHistoryId=2').expect(200);
+    await publishMails(shortLived, 'liam', 1);
+    const res = await request(shortLived.service.server)
+      .get('/users/liam/history?startHistoryId=2')
+      .expect(200);
     expect(res.body).toMatchObject({ historyId: 3, trimmedThrough: 2 });
     expect(historyIds(res.body.events)).toEqual([3]);
   });
