@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { RedisNode } from '@kvs-lab/shared/redis';
 import { findFreePort } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
@@ -59,70 +58,32 @@ export async function waitFor<T>(
   return last;
 }
 
-/** A real worker process (`src/main.ts` with ROLE=worker), as the lab runner starts one. */
-export class WorkerProcess {
-  private child: ChildProcess | undefined;
-  readonly output: string[] = [];
-  readonly name: string;
-  readonly port: number;
-  private readonly env: Record<string, string>;
-
-  private constructor(name: string, port: number, env: Record<string, string>) {
-    this.name = name;
-    this.port = port;
-    this.env = env;
-  }
-
-  static async create(
-    name: string,
-    redis: RedisHandle,
-    env: Record<string, string> = {},
-  ): Promise<WorkerProcess> {
-    const port = await findFreePort();
-    return new WorkerProcess(name, port, {
+/**
+ * A real worker process (`src/main.ts` with ROLE=worker), started as the lab runner starts one:
+ * `kill()` is a SIGKILL (whatever it held stays in the PEL), `start()` brings it back on the same port.
+ */
+export async function workerProcess(
+  name: string,
+  redis: RedisHandle,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  const port = await findFreePort();
+  return new ServiceProcess({
+    name,
+    port,
+    cwd: packageDir,
+    entry: path.join(packageDir, 'src/main.ts'),
+    env: {
       SERVICE_NAME: name,
       ROLE: 'worker',
       PORT: String(port),
       HOST: '127.0.0.1',
       REDIS_NODES: `streams-redis=${redis.url}`,
       LOG_LEVEL: 'warn',
+      // A test runner that dies leaves no worker behind.
+      LAB_PARENT_PID: String(process.pid),
       ...env,
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
-  }
-
-  async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'src/main.ts'], {
-      cwd: packageDir,
-      env: { ...process.env, ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`${this.name} exited: ${this.output.join('')}`);
-      try {
-        const response = await fetch(`http://127.0.0.1:${this.port}/healthz`);
-        if (response.ok) return;
-      } catch {
-        // Not listening yet.
-      }
-      await sleep(100);
-    }
-    throw new Error(`${this.name} did not answer /healthz within ${timeoutMs} ms`);
-  }
-
-  /** SIGKILL: no shutdown code runs; whatever it held stays in the PEL. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
+    },
+    readyTimeoutMs: 30_000,
+  });
 }

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceProcess } from '@kvs-lab/shared/lab';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import { compareStreamIds } from '../src/domain/stream-id.ts';
 import { keys } from '../src/store/keys.ts';
-import { startInstance, waitFor, WorkerProcess } from './helpers.ts';
+import { startInstance, waitFor, workerProcess } from './helpers.ts';
 
 const total = 5_000;
 const rooms = ['kitchen', 'garden', 'office', 'attic'];
@@ -24,7 +25,7 @@ describe('no acknowledged message is lost while workers are killed (real process
   let raw: Redis;
   let api: LineStreamsApp;
   let baseUrl: string;
-  const workers: WorkerProcess[] = [];
+  const workers: ServiceProcess[] = [];
 
   beforeAll(async () => {
     redis = await startRedis({ name: 'line-kill', appendOnly: true });
@@ -32,10 +33,7 @@ describe('no acknowledged message is lost while workers are killed (real process
     api = await startInstance(redis, { RATE_LIMIT: 0, INBOX_MAX_LEN: 20_000 });
     const address = await api.service.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${address.port}`;
-    for (const name of ['worker-1', 'worker-2']) {
-      const worker = await WorkerProcess.create(name, redis, workerEnv);
-      workers.push(worker);
-    }
+    for (const name of ['worker-1', 'worker-2']) workers.push(await workerProcess(name, redis, workerEnv));
     await Promise.all(workers.map((w) => w.start()));
   }, 60_000);
 
