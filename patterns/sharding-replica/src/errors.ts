@@ -9,5 +9,4 @@ export const shardingErrors = defineErrorCodes({
   NO_STANDBY_SHARD: { status: 409, title: 'No standby shard left to add', outcome: 'not_applied' },
   SHARD_NOT_ACTIVE: { status: 409, title: 'Shard is not on the ring', outcome: 'not_applied' },
   LAST_SHARD: { status: 409, title: 'The last shard cannot be drained', outcome: 'not_applied' },
-  SHARD_UNAVAILABLE: { status: 503, title: 'Shard master unavailable', outcome: 'not_applied' },
 });

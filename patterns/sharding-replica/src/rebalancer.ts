@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
 import type { HashRing } from '@kvs-lab/shared/hashing';
 import { AppError } from '@kvs-lab/shared/service';
-import { isMoving } from './domain/rebalance-plan.ts';
+import { isMoving, planMoves } from './domain/rebalance-plan.ts';
 import { nextStandby, withShardActive } from './domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { RouterLog } from './router-log.ts';
@@ -173,11 +173,15 @@ export class Rebalancer {
     const pending: RoutingKey[] = [];
     for (const shardId of run.before.nodes) {
       const found = await this.retrying(run, () => shardStore.scanRoutingKeys(this.masterOf(shardId)));
-      for (const routing of found) {
-        if (ownerOf(run.before, routing.name) === shardId && isMoving(routing.name, run.before, run.after)) {
-          pending.push(routing);
-        }
-      }
+      const moving = new Set(
+        planMoves(
+          found.map((r) => r.name),
+          shardId,
+          run.before,
+          run.after,
+        ).map((move) => move.key),
+      );
+      pending.push(...found.filter((routing) => moving.has(routing.name)));
     }
     // Keys a request touched before the scan reached them have moved already; they count in the plan too.
     run.planned = pending.filter((r) => !run.moved.has(routingId(r))).length + run.keysMoved;
