@@ -8,17 +8,10 @@ import { emptyClock, increment } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from '../src/anti-entropy-service.ts';
 import { createApp } from '../src/app.ts';
 import type { StoredVersion } from '../src/domain/versioned-value.ts';
-import type { QuorumSettings } from '../src/settings.ts';
+import { defaultSettingsFor } from '../src/settings.ts';
 import { ReplicaStore } from '../src/store/replica-store.ts';
 
-const settings: QuorumSettings = {
-  w: 2,
-  r: 2,
-  conflictPolicy: 'vector-clock',
-  sloppyQuorum: false,
-  hintedHandoff: true,
-  readRepair: true,
-};
+const settings = defaultSettingsFor(3);
 
 const antiEntropyKeys = 10_000;
 const differingKeys = 100;

@@ -1,3 +1,4 @@
+import { majority } from './domain/quorum.ts';
 import type { ConflictPolicy } from './domain/versioned-value.ts';
 
 /** What a learner can change at run time with PUT /config; N is fixed by the topology. */
@@ -11,4 +12,16 @@ export interface QuorumSettings {
   readonly hintedHandoff: boolean;
   /** Reads send surviving versions to the replicas that answered without them. */
   readonly readRepair: boolean;
+}
+
+/** The lab's defaults for N replicas (what `src/config.ts` gives with no env vars): majority quorums, vector clocks, strict quorum, handoff and read repair on. */
+export function defaultSettingsFor(n: number): QuorumSettings {
+  return {
+    w: majority(n),
+    r: majority(n),
+    conflictPolicy: 'vector-clock',
+    sloppyQuorum: false,
+    hintedHandoff: true,
+    readRepair: true,
+  };
 }

@@ -5,6 +5,7 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { createApp } from '../src/app.ts';
 import type { QuorumAppDeps } from '../src/app.ts';
+import { defaultSettingsFor } from '../src/settings.ts';
 import type { QuorumSettings } from '../src/settings.ts';
 
 /** A running lab for one test file: N real redis-servers and the two coordinators, quorum-a and quorum-b. */
@@ -19,14 +20,7 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-export const defaultSettings: QuorumSettings = {
-  w: 2,
-  r: 2,
-  conflictPolicy: 'vector-clock',
-  sloppyQuorum: false,
-  hintedHandoff: true,
-  readRepair: true,
-};
+export const defaultSettings: QuorumSettings = defaultSettingsFor(3);
 
 type AppOptions = Partial<Omit<QuorumAppDeps, 'nodes' | 'instance' | 'settings'>>;
 

@@ -7,6 +7,7 @@ import { quorumsOverlap } from '../domain/quorum.ts';
 import type { StoredVersion } from '../domain/versioned-value.ts';
 import type { HintedHandoff } from '../hinted-handoff.ts';
 import type { QuorumService, WriteOutcome } from '../quorum-service.ts';
+import { defaultSettingsFor } from '../settings.ts';
 import type { KvRecorder } from './kv-recorder.ts';
 import {
   antiEntropyResponse,
@@ -184,14 +185,7 @@ export function mountRoutes(
     description: 'Each coordinator has its own settings: set both to run an experiment through either.',
     tags: ['config'],
     body: configBody,
-    bodyExample: {
-      w: 2,
-      r: 2,
-      conflictPolicy: 'vector-clock',
-      sloppyQuorum: false,
-      hintedHandoff: true,
-      readRepair: true,
-    },
+    bodyExample: defaultSettingsFor(quorum.n),
     errors: ['INVALID_QUORUM'],
     responses: { 200: { description: 'The settings now in force', schema: configResponse } },
     handler: ({ body }) => {
