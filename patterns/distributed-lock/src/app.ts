@@ -80,6 +80,7 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
       },
       heal: () => undefined,
       state: () => ({ restartDelayMs: config.restartDelayMs }),
+      errors: ['NOT_FOUND', 'REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
     },
   ];
 
