@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition, LoadResult } from '@kvs-lab/shared/bench';
+import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { findFreePort, startRedis } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
@@ -20,34 +19,35 @@ const members = ['alice', 'bob', 'carol'];
 const percentile = (sorted: readonly number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-/** Two worker processes, as `pnpm lab up` runs them. */
-async function startWorkers(redisUrl: string): Promise<ChildProcess[]> {
-  const workers: ChildProcess[] = [];
-  for (const name of ['worker-1', 'worker-2']) {
-    const port = await findFreePort();
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'src/main.ts'], {
-      cwd: packageDir,
-      env: {
-        ...process.env,
-        SERVICE_NAME: name,
-        ROLE: 'worker',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        REDIS_NODES: `streams-redis=${redisUrl}`,
-        LOG_LEVEL: 'warn',
-        INBOX_MAX_LEN: '1000000',
-      },
-      stdio: 'ignore',
-    });
-    workers.push(child);
-    for (let i = 0; i < 300; i += 1) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await sleep(100);
+/** Two worker processes, as `pnpm lab up` runs them; none is left running if one fails to start. */
+async function startWorkers(redisUrl: string): Promise<ServiceProcess[]> {
+  const workers: ServiceProcess[] = [];
+  try {
+    for (const name of ['worker-1', 'worker-2']) {
+      const port = await findFreePort();
+      const worker = new ServiceProcess({
+        name,
+        port,
+        cwd: packageDir,
+        entry: path.join(packageDir, 'src/main.ts'),
+        env: {
+          SERVICE_NAME: name,
+          ROLE: 'worker',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          REDIS_NODES: `streams-redis=${redisUrl}`,
+          LOG_LEVEL: 'warn',
+          INBOX_MAX_LEN: '1000000',
+          LAB_PARENT_PID: String(process.pid),
+        },
+        readyTimeoutMs: 30_000,
+      });
+      workers.push(worker);
+      await worker.start();
     }
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.kill()));
+    throw error;
   }
   return workers;
 }
@@ -190,7 +190,7 @@ export const bench: BenchDefinition = {
       });
     }
     const baseline = await startBaselineServer(redis.url);
-    let workers: ChildProcess[] = [];
+    let workers: ServiceProcess[] = [];
     let round = 0;
     try {
       const results = await interleave(
@@ -235,7 +235,7 @@ export const bench: BenchDefinition = {
                 return await endToEnd(apiUrl, raw, durationSeconds, progress);
               } finally {
                 // The send-only row measures the API alone: no workers competing for the cores.
-                for (const w of workers) w.kill('SIGKILL');
+                await Promise.all(workers.map((w) => w.kill()));
                 workers = [];
               }
             },
@@ -274,7 +274,7 @@ export const bench: BenchDefinition = {
         ],
       };
     } finally {
-      for (const w of workers) w.kill('SIGKILL');
+      await Promise.all(workers.map((w) => w.kill()));
       raw.disconnect();
       await baseline.close();
       await service.close();
