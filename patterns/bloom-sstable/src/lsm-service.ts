@@ -28,6 +28,9 @@ export interface GetResult {
   readonly trace: ReadTrace;
 }
 
+/** How the service tells the live view what happened. */
+type Emit = <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void;
+
 const emptyTrace = (): ReadTrace => ({
   bloomChecks: 0,
   bloomNegatives: 0,
@@ -51,17 +54,12 @@ export class LsmService {
   readonly l2: L2Cache | undefined;
   readonly history = new History<LsmInput, LsmOutput>({ capacity: 50_000 });
   private readonly l1: LruCache<CachedVersion>;
-  private emit: <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void;
+  private emit: Emit;
   // Bumped around every write: a read that waited on L2 while a write ran must not fill L1.
   private writeGeneration = 0;
   readonly l1Counters = { hits: 0, misses: 0 };
 
-  constructor(deps: {
-    engine: LsmEngine;
-    l2?: L2Cache;
-    l1Entries: number;
-    emit?: <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void;
-  }) {
+  constructor(deps: { engine: LsmEngine; l2?: L2Cache; l1Entries: number; emit?: Emit }) {
     this.engine = deps.engine;
     this.l2 = deps.l2;
     this.l1 = new LruCache(deps.l1Entries);
@@ -75,7 +73,7 @@ export class LsmService {
     });
   }
 
-  setEmitter(emit: <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void): void {
+  setEmitter(emit: Emit): void {
     this.emit = emit;
   }
 
@@ -181,16 +179,7 @@ export class LsmService {
         }
       }
     }
-    let read;
-    try {
-      read = this.engine.get(key, asOf);
-    } catch (error) {
-      if (error instanceof SnapshotTooOldError) {
-        throw new AppError('SNAPSHOT_TOO_OLD', error.message, { extras: { horizonSeq: error.horizonSeq } });
-      }
-      throw error;
-    }
-    const { entry, servedFrom, trace } = read;
+    const { entry, servedFrom, trace } = atSnapshot(() => this.engine.get(key, asOf));
     if (asOf === undefined && entry) {
       const version: CachedVersion = {
         seq: entry.seq,
@@ -206,22 +195,15 @@ export class LsmService {
   }
 
   scan(options: { start?: string; end?: string; prefix?: string; limit: number; asOf?: number }) {
-    try {
-      return this.engine.scan(options);
-    } catch (error) {
-      if (error instanceof SnapshotTooOldError) {
-        throw new AppError('SNAPSHOT_TOO_OLD', error.message, { extras: { horizonSeq: error.horizonSeq } });
-      }
-      throw error;
-    }
+    return atSnapshot(() => this.engine.scan(options));
   }
 
-  async flush(): Promise<FlushReport> {
-    return this.engine.flush();
+  flush(): Promise<FlushReport> {
+    return onDisk('flush', () => this.engine.flush());
   }
 
-  async compact(): Promise<CompactionReport | null> {
-    return this.engine.compactAll();
+  compact(): Promise<CompactionReport | null> {
+    return onDisk('compaction', () => this.engine.compactAll());
   }
 
   /** The LSM shape for the live view. */
@@ -304,6 +286,29 @@ export class LsmService {
 
   async close(): Promise<void> {
     await this.engine.close();
+  }
+}
+
+/** Runs an engine read; a snapshot below the compaction horizon becomes 410 SNAPSHOT_TOO_OLD. */
+function atSnapshot<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof SnapshotTooOldError) {
+      throw new AppError('SNAPSHOT_TOO_OLD', error.message, { extras: { horizonSeq: error.horizonSeq } });
+    }
+    throw error;
+  }
+}
+
+/** A flush or compaction that failed on disk is STORAGE_FAILED, as documented, not a bare 500. */
+async function onDisk<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new AppError('STORAGE_FAILED', `The ${what} failed on disk: ${String(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -16,6 +16,17 @@ export interface Entry {
   readonly value: string;
 }
 
+/**
+ * Why a key is refused, or undefined when it is fine: 1..maxKeyBytes UTF-8 bytes and no control characters
+ * (they would make redis-cli output and logs ambiguous). HTTP and RESP2 apply the same rule.
+ */
+export function keyProblem(key: string, maxKeyBytes: number): string | undefined {
+  if (key.length === 0) return 'a key is at least 1 byte';
+  if (utf8Length(key) > maxKeyBytes) return `at most ${maxKeyBytes} bytes (UTF-8)`;
+  if (/\p{Cc}/u.test(key)) return 'no control characters';
+  return undefined;
+}
+
 /** The internal order of every sorted run: key ascending, then seq descending (newest version first). */
 export function compareEntries(a: Entry, b: Entry): number {
   if (a.key < b.key) return -1;

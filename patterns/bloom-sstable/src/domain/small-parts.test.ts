@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { keyProblem } from './entry.ts';
 import { globToRegExp, literalPrefix } from './glob.ts';
 import { LruCache } from './lru-cache.ts';
 
@@ -31,5 +32,20 @@ describe('L1 LRU cache', () => {
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBe(1);
     expect(cache.size).toBe(2);
+  });
+});
+
+describe('key rule (HTTP and RESP2)', () => {
+  it.each([
+    ['', 'at least 1 byte'],
+    ['é'.repeat(5), 'at most 8 bytes'],
+    ['bad\u0001key', 'no control characters'],
+  ])('when the key is %j, then it is refused: %s', (key, reason) => {
+    expect(keyProblem(key, 8)).toContain(reason);
+  });
+
+  it('when a key has 8 UTF-8 bytes and no control characters, then it is accepted', () => {
+    expect(keyProblem('é'.repeat(4), 8)).toBeUndefined();
+    expect(keyProblem('../a b', 8)).toBeUndefined();
   });
 });

@@ -13,7 +13,6 @@ import {
   readResultSchema,
   scanQuerySchema,
   scanResultSchema,
-  seqSchema,
   snapshotSchema,
   sstablesSchema,
   statsSchema,
@@ -269,6 +268,4 @@ export function registerRoutes(
     responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
     handler: ({ query, requestId }) => read(query.key, query.asOf, requestId),
   });
-
-  void seqSchema;
 }

@@ -1,13 +1,16 @@
 import { z } from '@kvs-lab/shared/service';
 import { utf8Length } from '../domain/bytes.ts';
+import { keyProblem } from '../domain/entry.ts';
 
-/** Keys: 1..maxKeyBytes UTF-8 bytes, no control characters (they would make redis-cli output and logs ambiguous). */
+/** Keys under the store's one rule ([`keyProblem`](../domain/entry.ts)), also applied by the RESP2 port. */
 export function keySchema(maxKeyBytes: number) {
   return z
     .string()
     .min(1)
-    .refine((k) => utf8Length(k) <= maxKeyBytes, `at most ${maxKeyBytes} bytes (UTF-8)`)
-    .refine((k) => !/\p{Cc}/u.test(k), 'no control characters')
+    .superRefine((k, ctx) => {
+      const problem = keyProblem(k, maxKeyBytes);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .openapi({ example: 'user:42' });
 }
 

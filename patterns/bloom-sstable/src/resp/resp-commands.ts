@@ -1,6 +1,7 @@
-import { utf8Length } from '../domain/bytes.ts';
-import { globToRegExp, literalPrefix } from '../domain/glob.ts';
 import { resp } from '@kvs-lab/shared/resp';
+import { utf8Length } from '../domain/bytes.ts';
+import { keyProblem } from '../domain/entry.ts';
+import { globToRegExp, literalPrefix } from '../domain/glob.ts';
 import type { LsmService } from '../lsm-service.ts';
 
 /** What a command asks of the connection besides its reply. */
@@ -33,9 +34,9 @@ export async function runCommand(
       ? resp.error(`ERR wrong number of arguments for '${rawName.toLowerCase()}' command`)
       : undefined;
   const badKey = (key: string): string | undefined =>
-    key.length === 0 || utf8Length(key) > context.limits.maxKeyBytes || /\p{Cc}/u.test(key)
-      ? resp.error(`ERR invalid key: 1..${context.limits.maxKeyBytes} bytes, no control characters`)
-      : undefined;
+    keyProblem(key, context.limits.maxKeyBytes) === undefined
+      ? undefined
+      : resp.error(`ERR invalid key: 1..${context.limits.maxKeyBytes} bytes, no control characters`);
 
   switch (name) {
     case 'PING':
