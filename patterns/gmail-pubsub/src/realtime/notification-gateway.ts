@@ -3,7 +3,6 @@ import type { Namespace, Server } from 'socket.io';
 import { z } from 'zod';
 import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
 import { matchesFilter, parseFilter } from '../domain/filter.ts';
-import { reachHistory } from '../domain/history-window.ts';
 import { mailboxTopic, topicPattern, userIdPattern } from '../domain/names.ts';
 import type { Notification } from '../domain/notification.ts';
 import { filterSubjectOf } from '../domain/notification.ts';
@@ -13,13 +12,8 @@ import { channels } from '../store/keys.ts';
 import type { MailboxStore } from '../store/mailbox-store.ts';
 import type { NotificationBus } from '../store/notification-bus.ts';
 import type { ClientSession, NotificationSocket } from './client-session.ts';
-import type {
-  Ack,
-  ClientToServerEvents,
-  ServerToClientEvents,
-  SocketData,
-  SyncReply,
-} from './notification-events.ts';
+import { answerHistorySync, syncRequest } from './history-sync.ts';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from './notification-events.ts';
 import { notificationsNamespace } from './notification-events.ts';
 import type { OutboxSettings, Push } from './socket-outbox.ts';
 import { SocketOutbox } from './socket-outbox.ts';
@@ -70,10 +64,6 @@ export interface GatewayDeps {
 
 const subscribeRequest = z.strictObject({ topic: z.string().max(64), filter: z.unknown().optional() });
 const unsubscribeRequest = z.strictObject({ topic: z.string().max(64) });
-const syncRequest = z.strictObject({
-  sinceHistoryId: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  limit: z.number().int().min(1).max(10_000).optional(),
-});
 
 const zodDetail = (error: z.ZodError): string =>
   error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`).join('; ');
@@ -358,65 +348,20 @@ export class NotificationGateway {
       reply(ack, { ok: false, error: { code: 'INVALID_REQUEST', detail: zodDetail(parsed.error) } });
       return;
     }
-    const { sinceHistoryId } = parsed.data;
-    const limit = Math.min(
-      parsed.data.limit ?? this.deps.settings().syncPageMax,
-      this.deps.settings().syncPageMax,
+    const { socket, userId } = session;
+    const answer = await answerHistorySync(
+      {
+        store: this.deps.store,
+        history: this.deps.history,
+        counters: this.deps.counters,
+        syncPageMax: this.deps.settings().syncPageMax,
+        onSynced: (event) => this.deps.live('history:synced', { socketId: socket.id, userId, ...event }),
+        onExpired: (event) => this.deps.live('history:expired', { socketId: socket.id, userId, ...event }),
+      },
+      session,
+      parsed.data,
     );
-    const socketId = session.socket.id;
-    const pending = this.deps.history.invoke(socketId, 'sync', {
-      kind: 'sync',
-      socketId,
-      userId: session.userId,
-      sinceHistoryId,
-    });
-    let result: SyncReply;
-    try {
-      const page = await this.deps.store.read(session.userId, { startHistoryId: sinceHistoryId, limit });
-      const reach = reachHistory(sinceHistoryId, page, limit);
-      if (!reach.ok) {
-        pending.fail('HISTORY_EXPIRED');
-        this.deps.counters.historyExpired += 1;
-        this.deps.live('history:expired', {
-          socketId,
-          userId: session.userId,
-          sinceHistoryId,
-          trimmedThrough: page.trimmedThrough,
-        });
-        reply(ack, {
-          ok: false,
-          error: {
-            code: 'HISTORY_EXPIRED',
-            detail: `history before ${page.trimmedThrough + 1} was trimmed (latest ${page.historyId}): do a full sync`,
-          },
-        });
-        return;
-      }
-      result = {
-        historyId: reach.resumeFrom,
-        hasMore: reach.hasMore,
-        events: page.entries.map(({ kind: _kind, ...event }) => event),
-      };
-    } catch (error) {
-      const code =
-        error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
-      pending.fail(code);
-      reply(ack, {
-        ok: false,
-        error: { code, detail: error instanceof Error ? error.message : 'sync failed' },
-      });
-      return;
-    }
-    pending.ok({ historyId: result.historyId, count: result.events.length });
-    this.deps.counters.syncs += 1;
-    this.deps.live('history:synced', {
-      socketId,
-      userId: session.userId,
-      sinceHistoryId,
-      count: result.events.length,
-      historyId: result.historyId,
-    });
-    reply(ack, { ok: true, ...result });
+    reply(ack, answer);
   }
 
   private async route(session: ClientSession, topic: string): Promise<void> {

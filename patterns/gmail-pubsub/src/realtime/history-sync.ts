@@ -1,0 +1,72 @@
+import type { History } from '@kvs-lab/shared/history';
+import { z } from 'zod';
+import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
+import { reachHistory } from '../domain/history-window.ts';
+import type { MailboxStore } from '../store/mailbox-store.ts';
+import type { ClientSession } from './client-session.ts';
+import type { SocketError, SyncReply } from './notification-events.ts';
+
+export const syncRequest = z.strictObject({
+  sinceHistoryId: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+
+export interface HistorySyncDeps {
+  readonly store: MailboxStore;
+  readonly history: History<PubsubInput, PubsubOutput>;
+  readonly counters: { syncs: number; historyExpired: number };
+  readonly syncPageMax: number;
+  onSynced(event: { sinceHistoryId: number; count: number; historyId: number }): void;
+  onExpired(event: { sinceHistoryId: number; trimmedThrough: number }): void;
+}
+
+/**
+ * Answers one `history:sync`: the events after the client's cursor, recorded
+ * for /check, or HISTORY_EXPIRED when history no longer reaches back that far.
+ */
+export async function answerHistorySync(
+  deps: HistorySyncDeps,
+  session: ClientSession,
+  request: z.output<typeof syncRequest>,
+): Promise<({ ok: true } & SyncReply) | { ok: false; error: SocketError }> {
+  const { sinceHistoryId } = request;
+  const limit = Math.min(request.limit ?? deps.syncPageMax, deps.syncPageMax);
+  const socketId = session.socket.id;
+  const pending = deps.history.invoke(socketId, 'sync', {
+    kind: 'sync',
+    socketId,
+    userId: session.userId,
+    sinceHistoryId,
+  });
+  let result: SyncReply;
+  try {
+    const page = await deps.store.read(session.userId, { startHistoryId: sinceHistoryId, limit });
+    const reach = reachHistory(sinceHistoryId, page, limit);
+    if (!reach.ok) {
+      pending.fail('HISTORY_EXPIRED');
+      deps.counters.historyExpired += 1;
+      deps.onExpired({ sinceHistoryId, trimmedThrough: page.trimmedThrough });
+      return {
+        ok: false,
+        error: {
+          code: 'HISTORY_EXPIRED',
+          detail: `history before ${page.trimmedThrough + 1} was trimmed (latest ${page.historyId}): do a full sync`,
+        },
+      };
+    }
+    result = {
+      historyId: reach.resumeFrom,
+      hasMore: reach.hasMore,
+      events: page.entries.map(({ kind: _kind, ...event }) => event),
+    };
+  } catch (error) {
+    const code =
+      error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
+    pending.fail(code);
+    return { ok: false, error: { code, detail: error instanceof Error ? error.message : 'sync failed' } };
+  }
+  pending.ok({ historyId: result.historyId, count: result.events.length });
+  deps.counters.syncs += 1;
+  deps.onSynced({ sinceHistoryId, count: result.events.length, historyId: result.historyId });
+  return { ok: true, ...result };
+}
