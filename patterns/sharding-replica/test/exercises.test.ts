@@ -136,9 +136,10 @@ describe('README lab exercises', () => {
     await api.post('/chaos/faults/replication-pause').send({ shard: 'shard-1' });
     const during = Array.from({ length: 10 }, (_, i) => keyOn(cluster, 'shard-1', 'cart', i));
     for (const key of during) await api.put(`/kv/${key}`).send({ value: 'maybe' });
-    const unsure = await api
-      .put(`/kv/${keyOn(cluster, 'shard-1', 'receipt')}?durability=replica`)
-      .send({ value: 'x' });
+    const receipt = keyOn(cluster, 'shard-1', 'receipt');
+    // The README's curl steps name these keys.
+    expect([before[0], during[0], receipt]).toEqual(['paid-0', 'cart-8', 'receipt-4']);
+    const unsure = await api.put(`/kv/${receipt}?durability=replica`).send({ value: 'x' });
     expect(unsure.body.isReplicated).toBe(false);
 
     await cluster.handle('shard-1-master').kill();
