@@ -6,7 +6,7 @@ import { loadConfig } from './config.ts';
 
 // config -> redis -> app -> listen, and a graceful stop on SIGTERM.
 const config = loadConfig(process.env);
-// The kit's logger reads LOG_LEVEL when the service is created: apply the ring's quieter default.
+// The kit's logger reads LOG_LEVEL when the service is created: hand it the validated value.
 process.env.LOG_LEVEL = config.logLevel;
 const [address] = parseRedisNodes(config.redisNodes);
 if (!address) throw new Error('REDIS_NODES names no node');

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort, startRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 
@@ -45,69 +44,28 @@ export async function call(
   }
 }
 
-/** One ring node as a real child process (node + tsx running src/main.ts) with its own AOF Redis. */
-export class RingProcess {
+/** One ring node as a real child process (the kit's ServiceProcess running src/main.ts) with its own AOF Redis. */
+export class RingProcess extends ServiceProcess {
   readonly name: string;
   readonly port: number;
   readonly redis: RedisHandle;
-  private readonly env: Record<string, string>;
-  private child: ChildProcess | undefined;
-  private output: string[] = [];
 
   constructor(name: string, port: number, redis: RedisHandle, env: Record<string, string>) {
+    super({
+      name,
+      port,
+      cwd: packageDir,
+      entry: path.join(packageDir, 'src/main.ts'),
+      env: { ...env, LAB_PARENT_PID: String(process.pid), LOG_LEVEL: 'warn' },
+      readyTimeoutMs: 30_000,
+    });
     this.name = name;
     this.port = port;
     this.redis = redis;
-    this.env = env;
   }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
-  }
-
-  get isRunning(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: packageDir,
-      env: { ...process.env, ...this.env, LAB_PARENT_PID: String(process.pid), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    this.output = [];
-    const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString());
-      if (this.output.length > 50) this.output.shift();
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (!this.isRunning) break;
-      if ((await call(`${this.url}/healthz`, 'GET', undefined, 1_000))?.status === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${this.name} did not start:\n${this.output.join('')}`);
-  }
-
-  /** SIGKILL: no shutdown code runs. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.isRunning) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** SIGSTOP: a long GC pause; sockets stay open, nothing answers, no timer fires. */
-  pause(): void {
-    this.child?.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.child?.kill('SIGCONT');
   }
 
   async status(): Promise<NodeStatus | undefined> {
@@ -222,7 +180,8 @@ export async function startRingCluster(size: number, env: Record<string, string>
     stop: async () => {
       isObserving = false;
       await observer;
-      await Promise.all(nodes.map((n) => (n.resume(), n.kill())));
+      // SIGKILL ends a paused (SIGSTOPped) node too.
+      await Promise.all(nodes.map((n) => n.kill()));
     },
   };
 }
