@@ -5,7 +5,7 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
-import type { ChaosFault, Service } from '@kvs-lab/shared/service';
+import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
 import type { PubsubConfig } from './config.ts';
 import { checkDeliveries } from './domain/delivery-check.ts';
 import './errors.ts';
@@ -46,7 +46,7 @@ function killSubscriberFault(redis: RedisNode, bus: NotificationBus): ChaosFault
 export async function createApp(deps: {
   redis: RedisNode;
   config: PubsubConfig;
-  logger?: Service['logger'];
+  logger?: Logger;
 }): Promise<PubsubApp> {
   const { redis, config } = deps;
   const bus = new NotificationBus(redis, `gmail-pubsub:${config.SERVICE_NAME}:subscriber`);
