@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
@@ -167,6 +168,8 @@ describe('KV API over the LSM store', () => {
       await http.put('/kv/..%2F..%2Fetc%2Fpasswd').send({ value: 'just data' }).expect(200);
       const get = await http.get('/kv/..%2F..%2Fetc%2Fpasswd').expect(200);
       expect(get.body.value).toBe('just data');
+      // Only names the store allocates: the manifest, numbered WALs and tables (and their temporary twins).
+      for (const name of readdirSync(app.dir)) expect(name).toMatch(/^(MANIFEST|\d{6,}\.(log|sst))(\.tmp)?$/);
     });
 
     it('when an unknown snapshot is released or a snapshot older than the horizon is read, then 404 / 410', async () => {

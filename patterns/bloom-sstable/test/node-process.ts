@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort } from '@kvs-lab/shared/testing';
 
 const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -11,71 +10,41 @@ export interface NodeProcess {
   readonly respPort: number;
   /** SIGKILL, resolved once the process has exited. */
   kill(): Promise<void>;
-  /** Starts again on the same ports and data directory. */
+  /** Starts again on the same ports, env and data directory (after a kill). */
   restart(): Promise<void>;
   stop(): Promise<void>;
-  output(): string;
 }
 
 /**
- * The real service as a child process (`node --import tsx src/main.ts`), so a
- * test can SIGKILL it mid-write exactly as a crash would, and start it again.
+ * The real service as a child process (the kit's ServiceProcess: `node --import tsx src/main.ts`),
+ * so a test can SIGKILL it mid-write exactly as a crash would, and start it again.
  */
 export async function startNodeProcess(env: Record<string, string>): Promise<NodeProcess> {
   const port = await findFreePort();
   const respPort = await findFreePort();
-  let child: ChildProcess | undefined;
-  let log = '';
-  const url = `http://127.0.0.1:${port}`;
-
-  const start = async (): Promise<void> => {
-    const started = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: patternDir,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        PORT_RESP: String(respPort),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = started;
-    started.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-    started.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (started.exitCode !== null) throw new Error(`service exited with ${started.exitCode}: ${log}`);
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) return;
-      } catch {
-        // Not listening yet.
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`service did not start within 60 s: ${log}`);
-  };
-
-  const exit = (signal: NodeJS.Signals): Promise<void> => {
-    const current = child;
-    if (!current || current.exitCode !== null || current.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      current.once('exit', () => resolve());
-      current.kill(signal);
-    });
-  };
-
-  await start();
-  return {
-    url,
-    respPort,
-    kill: () => exit('SIGKILL'),
-    restart: async () => {
-      await exit('SIGKILL');
-      await start();
+  const child = new ServiceProcess({
+    name: 'lsm-node',
+    port,
+    cwd: patternDir,
+    entry: path.join(patternDir, 'src', 'main.ts'),
+    // LAB_PARENT_PID: the service exits by itself if this test process dies first.
+    env: {
+      LAB_PARENT_PID: String(process.pid),
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PORT_RESP: String(respPort),
+      ...env,
     },
-    stop: () => exit('SIGTERM'),
-    output: () => log,
+    // A loaded 2-core CI machine can take long to start tsx.
+    readyTimeoutMs: 60_000,
+  });
+  await child.start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    respPort,
+    kill: () => child.kill(),
+    restart: () => child.restart(),
+    stop: () => child.stop(),
   };
 }
