@@ -21,6 +21,7 @@ export interface FilterSubject {
   readonly labels: readonly string[];
 }
 
+/** The bounds of one filter: they are what keeps matching cheap whatever a client sends. */
 export const filterLimits = {
   fromMaxChars: 254,
   subjectContainsMaxChars: 100,
