@@ -2,6 +2,7 @@ import { AppError } from '@kvs-lab/shared/service';
 import type { History, Operation } from '@kvs-lab/shared/history';
 import { recorded } from '@kvs-lab/shared/history';
 import type { CheckVerdict } from '@kvs-lab/shared/history';
+import { summariseConsumers } from './domain/consumer-summary.ts';
 import { checkDeliveries } from './domain/delivery-check.ts';
 import type { AcknowledgedSend, InboxState, RoomState } from './domain/delivery-check.ts';
 import { recipientsOf } from './domain/room-order.ts';
@@ -167,23 +168,12 @@ export class LineStreamsService {
     return Promise.all(
       names.map(async (group) => {
         const rooms = await this.store.groupOnRooms(group);
-        const consumers = new Map<string, { name: string; pending: number; idleMs: number }>();
-        for (const room of rooms) {
-          for (const c of room.consumers) {
-            const seen = consumers.get(c.name);
-            consumers.set(c.name, {
-              name: c.name,
-              pending: (seen?.pending ?? 0) + c.pending,
-              idleMs: Math.min(seen?.idleMs ?? Infinity, c.idleMs),
-            });
-          }
-        }
         const lags = rooms.map((r) => r.lag);
         return {
           group,
           lag: lags.some((l) => l === null) ? null : lags.reduce<number>((s, l) => s + (l ?? 0), 0),
           pending: rooms.reduce((s, r) => s + r.pending, 0),
-          consumers: [...consumers.values()].sort((a, b) => a.name.localeCompare(b.name)),
+          consumers: summariseConsumers(rooms),
           rooms,
         };
       }),

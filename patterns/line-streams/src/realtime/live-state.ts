@@ -1,3 +1,4 @@
+import { summariseConsumers } from '../domain/consumer-summary.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { LiveState } from './events.ts';
 
@@ -31,23 +32,12 @@ export async function readLiveState(store: StreamStore, group: string): Promise<
       };
     }),
   );
-  const consumers = new Map<string, { name: string; pending: number; idleMs: number }>();
-  for (const g of onRooms) {
-    for (const c of g.consumers) {
-      const seen = consumers.get(c.name);
-      consumers.set(c.name, {
-        name: c.name,
-        pending: (seen?.pending ?? 0) + c.pending,
-        idleMs: Math.min(seen?.idleMs ?? Number.MAX_SAFE_INTEGER, c.idleMs),
-      });
-    }
-  }
   const members = [...new Set((await Promise.all(shown.map((r) => store.members(r)))).flat())].slice(0, 40);
   return {
     at: Date.now(),
     group,
     rooms,
-    consumers: [...consumers.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    consumers: summariseConsumers(onRooms),
     pending: (await store.pending(group, 20)).slice(0, 50),
     deadLetters: deadLetters.map((d) => ({
       deadLetterId: d.deadLetterId,
