@@ -13,6 +13,9 @@ import type { LockConfig } from './config.ts';
 import './lock-errors.ts';
 import type { LiveEmit } from './realtime/live-events.ts';
 import { keys } from './store/keys.ts';
+import { QueueSleepers } from './queue-sleepers.ts';
+import { refusalError, refusalExtras } from './refusal-errors.ts';
+import type { Refusal } from './refusal-errors.ts';
 import type { LockNodes } from './store/lock-nodes.ts';
 
 export interface Clock {
@@ -48,11 +51,6 @@ type AttemptResult =
   | { kind: 'too-slow'; elapsedMs: number };
 
 // Only a broken exclusion makes two callers race for one fencing token; a few rounds settle it.
-/** Why an attempt (or the ticket before it) did not end in a lease. */
-type Refusal =
-  | Exclude<AttemptResult, { kind: 'granted' }>
-  | { kind: 'quorum-unavailable'; reachable: number; needed: number };
-
 const maxCounterRounds = 10;
 
 /**
@@ -82,7 +80,7 @@ export class LockService {
   /** Leases granted here and not yet released: for expiry events and the history. */
   private readonly leases = new Map<string, Lease>();
   /** Waiters on this instance, by resource: woken when a release is heard. */
-  private readonly sleepers = new Map<string, Map<() => void, number>>();
+  private readonly sleepers = new QueueSleepers();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(deps: {
@@ -107,19 +105,7 @@ export class LockService {
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const sleepers of this.sleepers.values()) for (const wakeOne of sleepers.keys()) wakeOne();
-  }
-
-  /**
-   * Somebody released `resource` (here or on the other instance). Only the local
-   * waiter with the lowest ticket can be the head of the queue, so only it tries
-   * at once; the others keep their place by polling.
-   */
-  wake(resource: string): void {
-    const sleepers = this.sleepers.get(resource);
-    if (!sleepers || sleepers.size === 0) return;
-    const lowest = Math.min(...sleepers.values());
-    for (const [wakeOne, ticket] of sleepers) if (ticket === lowest) wakeOne();
+    this.sleepers.wakeAll();
   }
 
   /**
@@ -132,7 +118,7 @@ export class LockService {
         if (lease.resource === resource && lease.fencingToken === fencingToken) this.leases.delete(token);
       }
     }
-    this.wake(resource);
+    this.sleepers.wakeHead(resource);
   }
 
   /** The fencing token of a lease granted here, if it is still known. */
@@ -188,10 +174,10 @@ export class LockService {
           throw new AppError(
             'LOCK_WAIT_TIMEOUT',
             `"${resource}" was not granted within waitMs=${input.waitMs}; this waiter left the queue.`,
-            { extras: { resource, waitMs: input.waitMs, ...this.refusalExtras(result) } },
+            { extras: { resource, waitMs: input.waitMs, ...refusalExtras(result) } },
           );
         }
-        await this.sleep(resource, waiter.ticket, Math.min(this.config.queuePollMs, remaining));
+        await this.sleepers.sleep(resource, waiter.ticket, Math.min(this.config.queuePollMs, remaining));
       }
     } finally {
       if (reason !== 'granted') await this.nodes.dequeue(resource, member);
@@ -316,52 +302,10 @@ export class LockService {
     return lease;
   }
 
-  private refusalExtras(result: Refusal) {
-    switch (result.kind) {
-      case 'held':
-        return {
-          votesFor: result.votesFor,
-          needed: result.needed,
-          queuedAhead: result.queuedAhead,
-          ...(result.holder ? { holder: result.holder.owner, holderTtlMs: result.holder.ttlMs } : {}),
-        };
-      case 'quorum-unavailable':
-        return { reachable: result.reachable, needed: result.needed };
-      case 'too-slow':
-        return { elapsedMs: Math.round(result.elapsedMs) };
-    }
-  }
-
   private refusal(input: AcquireInput, result: Refusal): AppError {
-    const extras = { resource: input.resource, ...this.refusalExtras(result) };
-    let error: AppError;
-    switch (result.kind) {
-      case 'held':
-        this.stats.contention += 1;
-        error = new AppError(
-          'LOCK_HELD',
-          result.holder
-            ? `"${input.resource}" is held by ${result.holder.owner} (${result.votesFor} of ${result.needed} needed votes).`
-            : `"${input.resource}" is promised to an earlier waiter in the queue (${result.votesFor} of ${result.needed} needed votes).`,
-          { extras },
-        );
-        break;
-      case 'quorum-unavailable':
-        this.stats.quorumUnavailable += 1;
-        error = new AppError(
-          'QUORUM_UNAVAILABLE',
-          `Only ${result.reachable} lock nodes could vote; a lease needs ${result.needed}. Nothing was granted.`,
-          { extras },
-        );
-        break;
-      case 'too-slow':
-        error = new AppError(
-          'ACQUIRE_TOO_SLOW',
-          `Acquiring took ${Math.round(result.elapsedMs)} ms, leaving no validity of ttlMs=${input.ttlMs}; released.`,
-          { extras },
-        );
-        break;
-    }
+    if (result.kind === 'held') this.stats.contention += 1;
+    if (result.kind === 'quorum-unavailable') this.stats.quorumUnavailable += 1;
+    const error = refusalError(input, result);
     this.emit('lock:refused', {
       resource: input.resource,
       owner: input.owner,
@@ -448,7 +392,7 @@ export class LockService {
       owner: lease?.owner ?? '',
       fencingToken: lease?.fencingToken ?? null,
     });
-    this.wake(resource);
+    this.sleepers.wakeHead(resource);
   }
 
   /**
@@ -496,24 +440,6 @@ export class LockService {
   /** GET /locks/{resource}: each node's state and the majority picture. */
   async view(resource: string): Promise<LockView> {
     return summarizeLockView(await this.nodes.view(resource), this.nodes.size);
-  }
-
-  private sleep(resource: string, ticket: number, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let sleepers = this.sleepers.get(resource);
-      if (!sleepers) {
-        sleepers = new Map();
-        this.sleepers.set(resource, sleepers);
-      }
-      const wakeUp = () => {
-        clearTimeout(timer);
-        sleepers.delete(wakeUp);
-        if (sleepers.size === 0) this.sleepers.delete(resource);
-        resolve();
-      };
-      const timer = setTimeout(wakeUp, ms);
-      sleepers.set(wakeUp, ticket);
-    });
   }
 
   private sweepExpired(): void {
