@@ -2,9 +2,10 @@ import { stopAllRedis } from '@kvs-lab/shared/testing';
 import { io } from 'socket.io-client';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishBurst } from '../src/client/experiments.ts';
 import { MailboxClient } from '../src/client/mailbox-client.ts';
 import type { MailReceived } from '../src/realtime/notification-events.ts';
-import { publishAtRate, range } from './support/mail.ts';
+import { range } from './support/mail.ts';
 import type { RecordingClient, TestSocket } from './support/pubsub-lab.ts';
 import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/pubsub-lab.ts';
 
@@ -99,7 +100,7 @@ describe('backpressure: one slow client never holds up the others', () => {
     sockets.push({ close: () => slow.socket.disconnect() });
     const before = await stats();
 
-    await publishAtRate(lab.a, 'pat', 500, 500);
+    await publishBurst(lab.a.url, 'pat', 500, 500);
     await waitFor(
       () => fast.every((client) => client.mail.length === 500),
       'every fast client to get all 500',
@@ -145,7 +146,7 @@ describe('backpressure: one slow client never holds up the others', () => {
     }
     slow.pause();
 
-    await publishAtRate(lab.a, 'quinn', 300, 500);
+    await publishBurst(lab.a.url, 'quinn', 300, 500);
     await waitFor(
       () => fast.every((client) => client.handed.length === 300),
       'every fast client to get all 300',
@@ -181,7 +182,7 @@ describe('backpressure: one slow client never holds up the others', () => {
     const slow = await stalledClient(lab.b.url, 'ruth');
     const before = await stats();
 
-    await publishAtRate(lab.a, 'ruth', 200, 500);
+    await publishBurst(lab.a.url, 'ruth', 200, 500);
     await waitFor(
       () => fast.every((client) => client.mail.length === 200),
       'every fast client to get all 200',

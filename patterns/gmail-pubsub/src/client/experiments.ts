@@ -38,8 +38,8 @@ async function rawSocket(url: string, userId: string): Promise<RawSocket> {
   return socket;
 }
 
-/** Publishes `total` mails at about `perSecond` in bursts every 20 ms. */
-async function publishBurst(
+/** Publishes `total` mails through `url` at about `perSecond`, in parallel bursts every 20 ms (as a busy mail server would). */
+export async function publishBurst(
   url: string,
   userId: string,
   total: number,
