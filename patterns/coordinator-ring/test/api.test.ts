@@ -86,7 +86,7 @@ describe('coordinator-ring API', () => {
     for (const order of orders) expect(order).toEqual(orders[0]);
   });
 
-  it('GET /status, /stats, /check, /readyz and /metrics answer', async () => {
+  it('on a follower, /status reports its role, /stats its counters, /check a valid history, and /readyz and /metrics answer 200', async () => {
     const app = follower();
     const status = await request(server(app)).get('/status');
     expect(status.body).toMatchObject({ id: app.node.id, role: 'follower' });
@@ -327,7 +327,7 @@ describe('coordinator-ring API', () => {
       const before = apps.map((a) => a.node.status());
       expectProblem(await send(), status, code);
       const after = apps.map((a) => a.node.status());
-      // Nothing half-written: no node's log or term moved because of the bad request.
+      // Nothing half-written: no node's log grew because of the bad request.
       expect(after.map((s) => s.lastLogIndex)).toEqual(before.map((s) => s.lastLogIndex));
       expect((await request(server(apps[0] as RingApp)).get('/healthz')).status).toBe(200);
     },
