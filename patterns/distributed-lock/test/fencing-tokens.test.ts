@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { post, startLockCluster, waitForNodesUp } from './lock-cluster.ts';
+import { post, startLockCluster, waitFor, waitForNodesUp } from './lock-cluster.ts';
 import type { LockCluster } from './lock-cluster.ts';
 
 describe('fencing tokens under node faults', () => {
@@ -20,7 +20,17 @@ describe('fencing tokens under node faults', () => {
     for (let i = 0; i < count; i++) {
       const instance = cluster.instances[i % 2];
       if (!instance) throw new Error('instance');
-      const lease = await post(`${instance.url}/locks/${resource}`, { ttlMs: 5_000, owner: `step-${i}` });
+      // The claim is about granted tokens. On a loaded machine a live node can miss the short command
+      // timeout: the acquire is refused (503), or a release misses a node and its lease blocks until
+      // the TTL (409). Neither grants anything, so such an acquire is simply tried again.
+      const lease = await waitFor(
+        `a lease on ${resource} (step ${i})`,
+        async () => {
+          const reply = await post(`${instance.url}/locks/${resource}`, { ttlMs: 5_000, owner: `step-${i}` });
+          return reply.status === 409 || reply.status === 503 ? undefined : reply;
+        },
+        20_000,
+      );
       expect(lease.status, JSON.stringify(lease.body)).toBe(201);
       tokens.push(lease.body.fencingToken as number);
       const release = await post(`${instance.url}/locks/${resource}/release`, { token: lease.body.token });
