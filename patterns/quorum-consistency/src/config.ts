@@ -24,6 +24,7 @@ const envSchema = z.object({
   SLOPPY_QUORUM: flag.default(false),
   HINTED_HANDOFF: flag.default(true),
   READ_REPAIR: flag.default(true),
+  ANSWER_AT_QUORUM: flag.default(false),
   MAX_CLOCK_ENTRIES: z.coerce.number().int().min(1).max(64).default(10),
   MERKLE_DEPTH: z.coerce.number().int().min(1).max(16).default(8),
   HINT_REPLAY_INTERVAL_MS: ms.default(1_000),
@@ -84,6 +85,7 @@ export function parseConfig(env: Record<string, string | undefined>): QuorumConf
     sloppyQuorum: e.SLOPPY_QUORUM,
     hintedHandoff: e.HINTED_HANDOFF,
     readRepair: e.READ_REPAIR,
+    answerAtQuorum: e.ANSWER_AT_QUORUM,
   };
   if (settings.w > n || settings.r > n) {
     throw new Error(`invalid configuration: WRITE_QUORUM and READ_QUORUM must be at most N=${n}`);

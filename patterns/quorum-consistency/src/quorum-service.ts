@@ -12,6 +12,9 @@ import type { LiveEmit } from './realtime/events.ts';
 import type { QuorumSettings } from './settings.ts';
 import type { ReplicaStore } from './store/replica-store.ts';
 
+/** A replica's answer to the write itself: never `pending`, since it has answered. */
+type SendResult = Exclude<ReplicaWriteResult, { status: 'pending' }>;
+
 export interface WriteOutcome {
   readonly key: string;
   readonly clock: VectorClock;
@@ -113,31 +116,35 @@ export class QuorumService {
       writer: this.deps.actor,
     };
 
-    const answers = await Promise.all(
-      this.replicas.map(async (replica): Promise<ReplicaWriteResult> => {
-        try {
-          await replica.putVersions(key, [version], settings.conflictPolicy);
-          this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: true });
-          return { node: replica.name, status: 'ack' };
-        } catch (error) {
-          this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: false });
-          return { node: replica.name, status: neverSent(error) ? 'unreachable' : 'timeout' };
-        }
-      }),
+    const acked = new Set<string>();
+    const sends = this.replicas.map(async (replica): Promise<SendResult> => {
+      try {
+        await replica.putVersions(key, [version], settings.conflictPolicy);
+        acked.add(replica.name);
+        this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: true });
+        return { node: replica.name, status: 'ack' };
+      } catch (error) {
+        this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: false });
+        return { node: replica.name, status: neverSent(error) ? 'unreachable' : 'timeout' };
+      }
+    });
+    // Hints go to a replica that took the write, so they wait until every replica has answered.
+    const everyAnswer = Promise.all(sends).then((answers) =>
+      settings.hintedHandoff
+        ? Promise.all(
+            answers.map(async (answer): Promise<ReplicaWriteResult> => {
+              if (answer.status === 'ack') return answer;
+              const heldBy = await this.deps.handoff.hold(answer.node, key, version, acked);
+              return heldBy ? { ...answer, hintedOn: heldBy } : answer;
+            }),
+          )
+        : answers,
     );
-
-    const acked = new Set(answers.filter((a) => a.status === 'ack').map((a) => a.node));
-    const results = settings.hintedHandoff
-      ? await Promise.all(
-          answers.map(async (answer) => {
-            if (answer.status === 'ack') return answer;
-            const heldBy = await this.deps.handoff.hold(answer.node, key, version, acked);
-            return heldBy ? { ...answer, hintedOn: heldBy } : answer;
-          }),
-        )
-      : answers;
+    const results = settings.answerAtQuorum
+      ? await Promise.race([everyAnswer, firstAcks(sends, this.replicas, w)])
+      : await everyAnswer;
     const hinted = results.flatMap((result) =>
-      result.status !== 'ack' && result.hintedOn ? [{ target: result.node, heldBy: result.hintedOn }] : [],
+      'hintedOn' in result && result.hintedOn ? [{ target: result.node, heldBy: result.hintedOn }] : [],
     );
 
     const tally = tallyWrite(results, w, settings.sloppyQuorum);
@@ -280,6 +287,29 @@ export class QuorumService {
     const check = checkQuorumSizes({ n: this.n, w, r });
     if (!check.ok) throw new AppError('INVALID_QUORUM', check.reason, { extras: { n: this.n, w, r } });
   }
+}
+
+/**
+ * Resolves once `w` of the sends are acknowledged, with the answers so far and
+ * `pending` for the rest (Dynamo's answer at W); never resolves if they are not.
+ */
+function firstAcks(
+  sends: readonly Promise<ReplicaWriteResult>[],
+  replicas: readonly ReplicaStore[],
+  w: number,
+): Promise<ReplicaWriteResult[]> {
+  return new Promise((resolve) => {
+    const answered = new Map<string, ReplicaWriteResult>();
+    for (const send of sends) {
+      void send.then((answer) => {
+        answered.set(answer.node, answer);
+        if ([...answered.values()].filter((a) => a.status === 'ack').length !== w) return;
+        resolve(
+          replicas.map((replica) => answered.get(replica.name) ?? { node: replica.name, status: 'pending' }),
+        );
+      });
+    }
+  });
 }
 
 /** True when the command was certainly never executed (link cut, node down), false when it may have been. */

@@ -12,6 +12,8 @@ export interface QuorumSettings {
   readonly hintedHandoff: boolean;
   /** Reads send surviving versions to the replicas that answered without them. */
   readonly readRepair: boolean;
+  /** A write answers once W replicas acknowledged; the others finish (and are hinted) in the background. */
+  readonly answerAtQuorum: boolean;
 }
 
 /** The lab's defaults for N replicas (what `src/config.ts` gives with no env vars): majority quorums, vector clocks, strict quorum, handoff and read repair on. */
@@ -23,5 +25,6 @@ export function defaultSettingsFor(n: number): QuorumSettings {
     sloppyQuorum: false,
     hintedHandoff: true,
     readRepair: true,
+    answerAtQuorum: false,
   };
 }

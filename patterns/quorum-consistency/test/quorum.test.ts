@@ -1,7 +1,15 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configureBoth, defaultSettings, startLab, valuesIn, waitForReplica } from './lab.ts';
+import {
+  configureBoth,
+  defaultSettings,
+  startLab,
+  valuesIn,
+  valuesOn,
+  waitFor,
+  waitForReplica,
+} from './lab.ts';
 import type { Lab } from './lab.ts';
 
 let lab: Lab;
@@ -197,6 +205,25 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
     const rewritten = await put(lab.a, 'to-delete', { value: 'v2', context: gone.body.context });
     expect(rewritten.status).toBe(200);
     expect((await get(lab.b, 'to-delete')).body.values).toEqual([expect.objectContaining({ value: 'v2' })]);
+  });
+
+  it('with answerAtQuorum on, a write answers at W while a slow replica is still pending, and that replica still gets it', async () => {
+    await configureBoth(lab, { answerAtQuorum: true });
+    // The first write teaches quorum-a its counter for the key, so the second reads no replica before sending.
+    expect((await put(lab.a, 'at-quorum', { value: 'v1' })).status).toBe(200);
+    await request(lab.a.server).put('/chaos/links/replica-3').send({ mode: 'slow', delayMs: 3_000 });
+    try {
+      const written = await put(lab.a, 'at-quorum', { value: 'v2' });
+      expect(written.status).toBe(200);
+      expect(written.body).toMatchObject({ acks: 2, needed: 2, hinted: [] });
+      expect(written.body.replicas).toContainEqual({ node: 'replica-3', status: 'pending', ok: false });
+    } finally {
+      await request(lab.a.server).delete('/chaos');
+    }
+    // The send already under way finishes in the background.
+    await waitFor('replica-3 to hold v2', async () =>
+      ((await valuesOn(lab.b, 'at-quorum'))['replica-3'] ?? []).includes('v2'),
+    );
   });
 
   it('when a write quorum is given per request, then it overrides the configured W (and W > N is refused)', async () => {

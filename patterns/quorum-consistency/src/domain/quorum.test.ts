@@ -46,6 +46,12 @@ describe('tallyWrite', () => {
     expect(tallyWrite([ack('r1'), ack('r2'), down('r3')], 2, false)).toMatchObject({ ok: true, acks: 2 });
   });
 
+  it('a replica still pending when the write answered at W counts for nothing, even under a sloppy quorum', () => {
+    const results = [ack('r1'), ack('r2'), { node: 'r3', status: 'pending' as const }];
+    expect(tallyWrite(results, 2, true)).toMatchObject({ ok: true, acks: 2, hintedAcks: 0 });
+    expect(tallyWrite(results, 3, true)).toMatchObject({ ok: false, acks: 2 });
+  });
+
   it('when fewer than W acknowledge, then it fails and, since one replica holds it, the outcome is indeterminate', () => {
     expect(tallyWrite([ack('r1'), down('r2'), down('r3')], 2, false)).toMatchObject({
       ok: false,

@@ -42,7 +42,9 @@ export type ReplicaWriteResult =
   /** Never sent (down, link cut): it certainly does not hold it. */
   | { readonly node: string; readonly status: 'unreachable'; readonly hintedOn?: string }
   /** Sent, no answer in time: it may hold it. */
-  | { readonly node: string; readonly status: 'timeout'; readonly hintedOn?: string };
+  | { readonly node: string; readonly status: 'timeout'; readonly hintedOn?: string }
+  /** Still in flight when the write answered at W: it lands, or is hinted, in the background. */
+  | { readonly node: string; readonly status: 'pending' };
 
 export interface WriteTally {
   readonly ok: boolean;
@@ -63,7 +65,7 @@ export interface WriteTally {
  */
 export function tallyWrite(results: readonly ReplicaWriteResult[], w: number, isSloppy: boolean): WriteTally {
   const directAcks = results.filter((result) => result.status === 'ack').length;
-  const hinted = results.filter((result) => result.status !== 'ack' && result.hintedOn !== undefined).length;
+  const hinted = results.filter((result) => 'hintedOn' in result && result.hintedOn !== undefined).length;
   const hintedAcks = isSloppy && directAcks > 0 ? hinted : 0;
   const acks = directAcks + hintedAcks;
   // Any replica that acknowledged or timed out may now hold the version: a failed write is not undone.

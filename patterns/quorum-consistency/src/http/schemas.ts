@@ -48,7 +48,9 @@ const replicaResult = z
   .object({
     node: z.string(),
     ok: z.boolean(),
-    status: z.enum(['ack', 'unreachable', 'timeout']),
+    status: z.enum(['ack', 'unreachable', 'timeout', 'pending']).meta({
+      description: '`pending`: still in flight when the write answered at W (answerAtQuorum).',
+    }),
     hintedOn: z.string().optional(),
   })
   .meta({ id: 'ReplicaWriteResult' });
@@ -105,6 +107,7 @@ export const configBody = z.strictObject({
   sloppyQuorum: z.boolean().optional(),
   hintedHandoff: z.boolean().optional(),
   readRepair: z.boolean().optional(),
+  answerAtQuorum: z.boolean().optional(),
 });
 
 export const configResponse = z
@@ -116,6 +119,9 @@ export const configResponse = z
     sloppyQuorum: z.boolean(),
     hintedHandoff: z.boolean(),
     readRepair: z.boolean(),
+    answerAtQuorum: z.boolean().meta({
+      description: 'Writes answer at W acknowledgements; the other replicas finish in the background.',
+    }),
     quorumsOverlap: z
       .boolean()
       .meta({ description: 'W + R > N: every read quorum meets every write quorum.' }),

@@ -94,7 +94,7 @@ function draw(flashKey) {
     'p',
     'qc-panel',
     settings
-      ? `N=${state.n} W=${settings.w} R=${settings.r} (${settings.w + settings.r > state.n ? 'W+R>N: quorums overlap' : 'W+R<=N: stale reads possible'}) · ${settings.conflictPolicy} · sloppy quorum ${settings.sloppyQuorum ? 'on' : 'off'} · hinted handoff ${settings.hintedHandoff ? 'on' : 'off'} · read repair ${settings.readRepair ? 'on' : 'off'}`
+      ? `N=${state.n} W=${settings.w} R=${settings.r} (${settings.w + settings.r > state.n ? 'W+R>N: quorums overlap' : 'W+R<=N: stale reads possible'}) · ${settings.conflictPolicy} · sloppy quorum ${settings.sloppyQuorum ? 'on' : 'off'} · hinted handoff ${settings.hintedHandoff ? 'on' : 'off'} · read repair ${settings.readRepair ? 'on' : 'off'} · answer at ${settings.answerAtQuorum ? 'W' : 'N'}`
       : '',
   );
   header.id = 'qc-settings';
