@@ -364,11 +364,15 @@ export class NotificationGateway {
     reply(ack, answer);
   }
 
+  /** Where a socket's topic is routed from: the routing table, its key there, and the Redis channel. */
+  private routeOf(session: ClientSession, topic: string): [Map<string, Set<ClientSession>>, string, string] {
+    return topic === mailboxTopic
+      ? [this.mailboxRoutes, session.userId, channels.mailbox(session.userId)]
+      : [this.topicRoutes, topic, channels.topic(topic)];
+  }
+
   private async route(session: ClientSession, topic: string): Promise<void> {
-    const [routes, key, channel] =
-      topic === mailboxTopic
-        ? [this.mailboxRoutes, session.userId, channels.mailbox(session.userId)]
-        : [this.topicRoutes, topic, channels.topic(topic)];
+    const [routes, key, channel] = this.routeOf(session, topic);
     const set = routes.get(key) ?? new Set<ClientSession>();
     set.add(session);
     routes.set(key, set);
@@ -377,10 +381,7 @@ export class NotificationGateway {
   }
 
   private async unroute(session: ClientSession, topic: string): Promise<void> {
-    const [routes, key, channel] =
-      topic === mailboxTopic
-        ? [this.mailboxRoutes, session.userId, channels.mailbox(session.userId)]
-        : [this.topicRoutes, topic, channels.topic(topic)];
+    const [routes, key, channel] = this.routeOf(session, topic);
     const set = routes.get(key);
     if (!set?.delete(session)) return;
     if (set.size === 0) {
