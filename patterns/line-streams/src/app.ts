@@ -11,6 +11,7 @@ import type { StreamSettings } from './config.ts';
 import { mountRoutes } from './http/routes.ts';
 import { LineStreamsService } from './line-streams-service.ts';
 import type { LineInput, LineOutput } from './line-streams-service.ts';
+import { parseRelayedEvent } from './realtime/events.ts';
 import type { LineStreamsEvent, LineStreamsLiveEvents } from './realtime/events.ts';
 import { readLiveState } from './realtime/live-state.ts';
 import { keys } from './store/keys.ts';
@@ -93,8 +94,13 @@ export function createApp(deps: AppDeps): LineStreamsApp {
       try {
         const client = await node.blockingClient();
         client.on('message', (_channel: string, text: string) => {
-          const event = JSON.parse(text) as LineStreamsEvent;
-          live.emit(event.event, event.payload);
+          const event = parseRelayedEvent(text);
+          if (event) live.emit(event.event, event.payload);
+          else
+            service.logger.warn(
+              { text: text.slice(0, 200) },
+              'ignored a foreign message on the events channel',
+            );
         });
         await client.subscribe(keys.events);
         if (isClosed) client.disconnect();

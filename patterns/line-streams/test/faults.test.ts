@@ -76,6 +76,23 @@ describe('faults: link cut, Redis killed and restarted (AOF), Redis paused', () 
     expect((await request(api.service.server).get('/check')).body.valid).toBe(true);
   });
 
+  it('when someone publishes junk on the live events channel, then every instance ignores it and keeps serving', async () => {
+    await waitFor(
+      'both instances to subscribe',
+      async () => Number((await raw.pubsub('NUMSUB', keys.events))[1]),
+      (n) => n === 2,
+    );
+    for (const junk of ['not json', '42', 'null', '{"event":"x:y"}', '{"event":1,"payload":{}}']) {
+      expect(await raw.publish(keys.events, junk)).toBe(2);
+    }
+    // A real event after the junk still reaches the subscribers, so the junk was read and passed over.
+    expect(await raw.publish(keys.events, JSON.stringify({ event: 'entry:replayed', payload: {} }))).toBe(2);
+    for (const instance of [api, worker]) {
+      expect((await request(instance.service.server).get('/healthz')).status).toBe(200);
+    }
+    expect((await send('after-junk')).status).toBe(201);
+  });
+
   it('when Redis is paused, then a send is 504 indeterminate, and the retry with the same clientMsgId is not stored twice', async () => {
     redis.pause();
     try {

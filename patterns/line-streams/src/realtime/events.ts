@@ -47,3 +47,23 @@ export type LineStreamsLiveEvents = LineStreamsEventMap & { [event: `${string}:$
 export type LineStreamsEvent = {
   [K in keyof LineStreamsEventMap]: { event: K; payload: LineStreamsEventMap[K] };
 }[keyof LineStreamsEventMap];
+
+/**
+ * A message from the pub/sub channel, or undefined when it is not one of ours: anyone with
+ * redis-cli can PUBLISH there, and a throw inside the subscriber would take the process down.
+ */
+export function parseRelayedEvent(text: string): LineStreamsEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || !('event' in value) || !('payload' in value)) {
+    return undefined;
+  }
+  const { event, payload } = value;
+  if (typeof event !== 'string' || !/^[a-z-]+:[a-z-]+$/.test(event)) return undefined;
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  return value as LineStreamsEvent;
+}
