@@ -1,4 +1,4 @@
-import { createRing, locate, murmur3_32, ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
+import { locate, ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
 import { History, recorded } from '@kvs-lab/shared/history';
 import type { CheckVerdict } from '@kvs-lab/shared/history';
 import type { RedisNode } from '@kvs-lab/shared/redis';
@@ -6,9 +6,7 @@ import { AppError } from '@kvs-lab/shared/service';
 import type { Config } from './config.ts';
 import { decideAutoscale } from './domain/autoscale-policy.ts';
 import type { AutoscaleDecision, AutoscaleSettings } from './domain/autoscale-policy.ts';
-import { lexBounds, pageOf } from './domain/item-page.ts';
-import type { PageQuery } from './domain/item-page.ts';
-import { balance, moduloMovedFraction, movedFraction } from './domain/rebalance-plan.ts';
+import { whatIfReport } from './domain/rebalance-plan.ts';
 import { replicationLag } from './domain/replication-lag.ts';
 import { checkSharding, expectedValues } from './domain/sharding-check.ts';
 import type { Durability, KvInput, KvOutput, Placement } from './domain/sharding-check.ts';
@@ -18,6 +16,7 @@ import { ClusterMonitor } from './cluster-monitor.ts';
 import { ClusterState } from './cluster-state.ts';
 import type { RouterLog } from './router-log.ts';
 import { HotKeys } from './hot-keys.ts';
+import { ItemService } from './item-service.ts';
 import type { Mitigation } from './hot-keys.ts';
 import { Rebalancer, ringEvent } from './rebalancer.ts';
 import type { NodeStatus, RebalanceView, ShardStatus, Emit, ShardingEvents } from './realtime/live-events.ts';
@@ -54,6 +53,7 @@ export class ShardingService {
   readonly monitor: ClusterMonitor;
   readonly rebalancer: Rebalancer;
   readonly hotKeys: HotKeys;
+  readonly items: ItemService;
   readonly history = new History<KvInput, KvOutput>({ capacity: 20_000 });
   autoscale: AutoscaleSettings;
   private autoscaleBreachTicks = 0;
@@ -83,6 +83,7 @@ export class ShardingService {
     this.autoscale = config.autoscale;
     this.lastDecayAt = deps.now();
     this.rebalancer = new Rebalancer(this.state, deps);
+    this.items = new ItemService(this.state, this.rebalancer);
     this.monitor = new ClusterMonitor(this.state, {
       pingIntervalMs: config.pingIntervalMs,
       missedPingsToFail: config.missedPingsToFail,
@@ -229,63 +230,6 @@ export class ShardingService {
     return result as { key: string; shard: string; isDeleted: boolean };
   }
 
-  // ---- PK/SK items -----------------------------------------------------
-
-  async putItem(pk: string, sk: string, value: string): Promise<{ pk: string; sk: string; shard: string }> {
-    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
-      this.state.countOp(shardId);
-      await shardStore.putItem(this.masterNode(this.state.shard(shardId)), pk, sk, value);
-      return { pk, sk, shard: shardId };
-    });
-  }
-
-  async getItem(pk: string, sk: string): Promise<{ pk: string; sk: string; value: string; shard: string }> {
-    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
-      this.state.countOp(shardId);
-      const value = await shardStore.getItem(this.masterNode(this.state.shard(shardId)), pk, sk);
-      if (value === null) {
-        throw new AppError('ITEM_NOT_FOUND', `No item ${pk}/${sk}.`, { extras: { pk, sk, shard: shardId } });
-      }
-      return { pk, sk, value, shard: shardId };
-    });
-  }
-
-  async deleteItem(
-    pk: string,
-    sk: string,
-  ): Promise<{ pk: string; sk: string; shard: string; isDeleted: boolean }> {
-    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
-      this.state.countOp(shardId);
-      const replies = await shardStore.deleteItem(this.masterNode(this.state.shard(shardId)), pk, sk);
-      return { pk, sk, shard: shardId, isDeleted: Number(replies?.[0]?.[1] ?? 0) > 0 };
-    });
-  }
-
-  /** One page of a partition, in sort-key order; strong (master) reads, since pages chain by cursor. */
-  async queryItems(
-    pk: string,
-    query: PageQuery,
-  ): Promise<{
-    pk: string;
-    shard: string;
-    items: { sk: string; value: string }[];
-    nextStartAfter: string | null;
-  }> {
-    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
-      this.state.countOp(shardId);
-      const fetched = await shardStore.queryItems(
-        this.masterNode(this.state.shard(shardId)),
-        pk,
-        lexBounds(query),
-        query.order,
-        query.limit + 1,
-      );
-      const page = pageOf(fetched.sortKeys, query.limit);
-      const items = page.sortKeys.map((sk, i) => ({ sk, value: fetched.values[i] ?? '' }));
-      return { pk, shard: shardId, items, nextStartAfter: page.nextStartAfter ?? null };
-    });
-  }
-
   // ---- where keys live -------------------------------------------------
 
   locateKey(key: string) {
@@ -326,35 +270,11 @@ export class ShardingService {
     return ringEvent(this.state.map.ring);
   }
 
-  /**
-   * What-if figures for exercise 1 and 2: balance of `sampleKeys` synthetic
-   * keys with `virtualNodes` per shard, and the share of keys that move when
-   * one shard joins, on the ring and with `hash mod n`.
-   */
+  /** What-if figures for exercises 1 and 2 over synthetic keys; the live ring is not changed. */
   balanceReport(virtualNodes: number, sampleKeys: number) {
     const active = this.state.map.ring.nodes;
-    const before = createRing({ virtualNodes, nodes: active });
     const standby = nextStandby(this.state.map)?.id ?? `shard-${active.length + 1}`;
-    const after = createRing({ virtualNodes, nodes: [...active, standby] });
-    const sample = Array.from({ length: sampleKeys }, (_, i) => `key-${i}`);
-    const result = balance(sample, before);
-    return {
-      virtualNodes,
-      sampleKeys,
-      shards: active,
-      keysPerShard: result.perNode,
-      maxOverMean: result.maxOverMean,
-      addShard: {
-        shard: standby,
-        ringMovedFraction: movedFraction(sample, before, after),
-        moduloMovedFraction: moduloMovedFraction(
-          sample.map((k) => murmur3_32(k)),
-          active.length,
-          active.length + 1,
-        ),
-        idealFraction: 1 / (active.length + 1),
-      },
-    };
+    return whatIfReport(active, standby, { virtualNodes, sampleKeys });
   }
 
   shards(): ShardStatus[] {

@@ -1,6 +1,13 @@
 import { addNode, createRing, murmur3_32, ownerOf } from '@kvs-lab/shared/hashing';
 import { describe, expect, it } from 'vitest';
-import { balance, isMoving, moduloMovedFraction, movedFraction, planMoves } from './rebalance-plan.ts';
+import {
+  balance,
+  isMoving,
+  moduloMovedFraction,
+  movedFraction,
+  planMoves,
+  whatIfReport,
+} from './rebalance-plan.ts';
 
 const keys = Array.from({ length: 10_000 }, (_, i) => `user:${i}`);
 const three = createRing({ virtualNodes: 160, nodes: ['shard-1', 'shard-2', 'shard-3'] });
@@ -45,5 +52,17 @@ describe('rebalance plan', () => {
     const key = keys.find((k) => ownerOf(three, k) === 'shard-1') as string;
     expect(planMoves([key], 'shard-2', three, four)).toEqual([]);
     expect(isMoving(key, three, three)).toBe(false);
+  });
+
+  it('the what-if report counts every sample key once and puts the ring near 1/4 moved, modulo near 3/4', () => {
+    const report = whatIfReport(['shard-1', 'shard-2', 'shard-3'], 'shard-4', {
+      virtualNodes: 160,
+      sampleKeys: 10_000,
+    });
+    expect(Object.values(report.keysPerShard).reduce((a, b) => a + b, 0)).toBe(10_000);
+    expect(report.maxOverMean).toBeLessThanOrEqual(1.1);
+    expect(Math.abs(report.addShard.ringMovedFraction - 0.25)).toBeLessThan(0.05);
+    expect(Math.abs(report.addShard.moduloMovedFraction - 0.75)).toBeLessThan(0.05);
+    expect(report.addShard.idealFraction).toBe(0.25);
   });
 });

@@ -1,4 +1,4 @@
-import { ownerOf } from '@kvs-lab/shared/hashing';
+import { createRing, murmur3_32, ownerOf } from '@kvs-lab/shared/hashing';
 import type { HashRing } from '@kvs-lab/shared/hashing';
 
 /**
@@ -60,4 +60,38 @@ export function balance(
   const counts = Object.values(perNode);
   const mean = keys.length / Math.max(1, ring.nodes.length);
   return { perNode, maxOverMean: mean === 0 ? 0 : Math.max(...counts) / mean };
+}
+
+/**
+ * What-if figures for `sampleKeys` synthetic keys (`key-0`, `key-1`, ...) on a
+ * ring of `active` shards with `virtualNodes` each: the balance, and the share
+ * of keys that move when `standby` joins, on the ring and with `hash mod n`.
+ */
+export function whatIfReport(
+  active: readonly string[],
+  standby: string,
+  options: { readonly virtualNodes: number; readonly sampleKeys: number },
+) {
+  const { virtualNodes, sampleKeys } = options;
+  const before = createRing({ virtualNodes, nodes: active });
+  const after = createRing({ virtualNodes, nodes: [...active, standby] });
+  const sample = Array.from({ length: sampleKeys }, (_, i) => `key-${i}`);
+  const result = balance(sample, before);
+  return {
+    virtualNodes,
+    sampleKeys,
+    shards: active,
+    keysPerShard: result.perNode,
+    maxOverMean: result.maxOverMean,
+    addShard: {
+      shard: standby,
+      ringMovedFraction: movedFraction(sample, before, after),
+      moduloMovedFraction: moduloMovedFraction(
+        sample.map((k) => murmur3_32(k)),
+        active.length,
+        active.length + 1,
+      ),
+      idealFraction: 1 / (active.length + 1),
+    },
+  };
 }

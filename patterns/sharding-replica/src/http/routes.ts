@@ -235,7 +235,7 @@ export function mountRoutes(
     responses: { 200: { description: 'Written', schema: itemWritten } },
     handler: async ({ params, body: { value } }) => ({
       status: 200,
-      body: await sharding.putItem(params.pk, params.sk, value),
+      body: await sharding.items.putItem(params.pk, params.sk, value),
     }),
   });
 
@@ -247,7 +247,10 @@ export function mountRoutes(
     params: itemParams,
     errors: ['ITEM_NOT_FOUND', ...redisErrors],
     responses: { 200: { description: 'The item', schema: itemResult } },
-    handler: async ({ params }) => ({ status: 200, body: await sharding.getItem(params.pk, params.sk) }),
+    handler: async ({ params }) => ({
+      status: 200,
+      body: await sharding.items.getItem(params.pk, params.sk),
+    }),
   });
 
   service.route({
@@ -258,7 +261,10 @@ export function mountRoutes(
     params: itemParams,
     errors: [...redisErrors],
     responses: { 200: { description: 'Deleted (or was absent)', schema: itemDeleted } },
-    handler: async ({ params }) => ({ status: 200, body: await sharding.deleteItem(params.pk, params.sk) }),
+    handler: async ({ params }) => ({
+      status: 200,
+      body: await sharding.items.deleteItem(params.pk, params.sk),
+    }),
   });
 
   service.route({
@@ -273,7 +279,7 @@ export function mountRoutes(
     responses: { 200: { description: 'One page', schema: pageResult } },
     handler: async ({ params, query }) => ({
       status: 200,
-      body: await sharding.queryItems(params.pk, {
+      body: await sharding.items.queryItems(params.pk, {
         prefix: query.prefix,
         startAfter: query.startAfter,
         limit: query.limit,

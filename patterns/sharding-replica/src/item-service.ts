@@ -1,0 +1,81 @@
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import { AppError } from '@kvs-lab/shared/service';
+import type { ClusterState } from './cluster-state.ts';
+import { lexBounds, pageOf } from './domain/item-page.ts';
+import type { PageQuery } from './domain/item-page.ts';
+import type { Rebalancer } from './rebalancer.ts';
+import { shardStore } from './store/shard-store.ts';
+
+/**
+ * PK/SK items (DynamoDB-style): the partition key is what the ring routes, so
+ * every item of a partition sits on one shard, in one sorted set, and a query
+ * is one range read on that shard's master.
+ */
+export class ItemService {
+  private readonly state: ClusterState;
+  private readonly rebalancer: Rebalancer;
+
+  constructor(state: ClusterState, rebalancer: Rebalancer) {
+    this.state = state;
+    this.rebalancer = rebalancer;
+  }
+
+  async putItem(pk: string, sk: string, value: string): Promise<{ pk: string; sk: string; shard: string }> {
+    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
+      this.state.countOp(shardId);
+      await shardStore.putItem(this.masterOf(shardId), pk, sk, value);
+      return { pk, sk, shard: shardId };
+    });
+  }
+
+  async getItem(pk: string, sk: string): Promise<{ pk: string; sk: string; value: string; shard: string }> {
+    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
+      this.state.countOp(shardId);
+      const value = await shardStore.getItem(this.masterOf(shardId), pk, sk);
+      if (value === null) {
+        throw new AppError('ITEM_NOT_FOUND', `No item ${pk}/${sk}.`, { extras: { pk, sk, shard: shardId } });
+      }
+      return { pk, sk, value, shard: shardId };
+    });
+  }
+
+  async deleteItem(
+    pk: string,
+    sk: string,
+  ): Promise<{ pk: string; sk: string; shard: string; isDeleted: boolean }> {
+    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
+      this.state.countOp(shardId);
+      const replies = await shardStore.deleteItem(this.masterOf(shardId), pk, sk);
+      return { pk, sk, shard: shardId, isDeleted: Number(replies?.[0]?.[1] ?? 0) > 0 };
+    });
+  }
+
+  /** One page of a partition, in sort-key order; strong (master) reads, since pages chain by cursor. */
+  async queryItems(
+    pk: string,
+    query: PageQuery,
+  ): Promise<{
+    pk: string;
+    shard: string;
+    items: { sk: string; value: string }[];
+    nextStartAfter: string | null;
+  }> {
+    return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
+      this.state.countOp(shardId);
+      const fetched = await shardStore.queryItems(
+        this.masterOf(shardId),
+        pk,
+        lexBounds(query),
+        query.order,
+        query.limit + 1,
+      );
+      const page = pageOf(fetched.sortKeys, query.limit);
+      const items = page.sortKeys.map((sk, i) => ({ sk, value: fetched.values[i] ?? '' }));
+      return { pk, shard: shardId, items, nextStartAfter: page.nextStartAfter ?? null };
+    });
+  }
+
+  private masterOf(shardId: string): RedisNode {
+    return this.state.node(this.state.shard(shardId).master);
+  }
+}
