@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { lockNodeNames, waitFor } from './lock-cluster.ts';
+import { lockNodeNames } from './lock-cluster.ts';
 
 const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,44 +28,37 @@ const killer = (child: ChildProcess) => async () => {
   await exited(child);
 };
 
-/** Runs the real service (src/main.ts) in its own process against the test's redis-servers. */
+/** Runs the real service (src/main.ts) in its own process (the kit's ServiceProcess) against the test's redis-servers. */
 export async function startServiceProcess(
   name: string,
   lockRedis: readonly RedisHandle[],
   storeRedis: RedisHandle,
   env: Record<string, string> = {},
-): Promise<Child & { url: string }> {
+): Promise<{ url: string; kill(): Promise<void> }> {
   const port = await findFreePort();
   const redisNodes = [
     ...lockRedis.map((h, i) => `${lockNodeNames[i]}=${h.url}`),
     `fenced-store=${storeRedis.url}`,
   ].join(',');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = new ServiceProcess({
+    name,
+    port,
     cwd: patternDir,
+    entry: path.join(patternDir, 'src', 'main.ts'),
+    // LAB_PARENT_PID: the service exits by itself if this test process dies first.
     env: {
-      ...process.env,
+      LAB_PARENT_PID: String(process.pid),
       SERVICE_NAME: name,
       PORT: String(port),
       REDIS_NODES: redisNodes,
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // A loaded 2-core CI machine can take long to start tsx.
+    readyTimeoutMs: 30_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    `${name} to answer /healthz`,
-    async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-      try {
-        return (await fetch(`${url}/healthz`)).ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    30_000,
-  );
-  return { process: child, url, kill: killer(child) };
+  await child.start();
+  return { url: `http://127.0.0.1:${port}`, kill: () => child.kill() };
 }
 
 /**

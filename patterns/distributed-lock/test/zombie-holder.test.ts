@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { startServiceProcess } from './child-process.ts';
-import type { Child } from './child-process.ts';
 import { get, lockNodeNames, post, startInstance } from './lock-cluster.ts';
 import type { LockInstance } from './lock-cluster.ts';
 
@@ -15,7 +14,7 @@ const pauseMs = 3_000;
  * B acquires, reads and writes; A's delayed write then arrives with its old token.
  */
 describe('the zombie holder', () => {
-  let lockA: Child & { url: string };
+  let lockA: Awaited<ReturnType<typeof startServiceProcess>>;
   let lockB: LockInstance;
   let store: RedisHandle;
   beforeAll(async () => {
