@@ -49,7 +49,6 @@ describe('coordinator-ring under failover (real node processes)', () => {
   it('when 5 leaders are killed or frozen in turn under a concurrent write load, then every acknowledged write is still readable', async () => {
     const acknowledged = new Map<string, string>();
     let isWriting = true;
-    let sent = 0;
     const writer = async (w: number) => {
       for (let n = 0; isWriting; n++) {
         const running = cluster.nodes.filter((node) => node.isRunning);
@@ -60,7 +59,6 @@ describe('coordinator-ring under failover (real node processes)', () => {
         }
         const key = `load-${w}-${n}`;
         const value = `v-${w}-${n}`;
-        sent += 1;
         const reply = await call(`${target.url}/kv/${key}`, 'PUT', { value }, 8_000);
         if (reply?.status === 200) acknowledged.set(key, value);
         else await new Promise((resolve) => setTimeout(resolve, 20));
@@ -70,7 +68,12 @@ describe('coordinator-ring under failover (real node processes)', () => {
     let term = 0;
     for (let failover = 0; failover < 5; failover++) {
       const leader = await cluster.waitForLeader({ minTerm: term });
-      await new Promise((resolve) => setTimeout(resolve, 300)); // let some writes land in this term
+      // A few more writes acknowledged under this leader before it goes, so that every term carries load.
+      const ackedBefore = acknowledged.size;
+      await eventually(
+        () => Promise.resolve(acknowledged.size >= ackedBefore + 3 ? true : undefined),
+        `writes acknowledged in term ${leader.term}`,
+      );
       const victim = cluster.node(leader.id);
       // Alternate the two ways a leader disappears: a crash (SIGKILL, memory lost) and a freeze (SIGSTOP).
       const isKill = failover % 2 === 0;
@@ -84,7 +87,6 @@ describe('coordinator-ring under failover (real node processes)', () => {
     isWriting = false;
     await Promise.all(writers);
     expect(acknowledged.size).toBeGreaterThan(20);
-    expect(sent).toBeGreaterThan(acknowledged.size - 1);
 
     const leader = await cluster.waitForLeader();
     const lost: string[] = [];
