@@ -75,6 +75,7 @@ export function encodeBloomFilter(filter: BloomFilter): Uint8Array {
   return w.finish();
 }
 
+/** Reads a filter written by `encodeBloomFilter`; throws CorruptionError when it has no bits or no hashes. */
 export function decodeBloomFilter(data: Uint8Array): BloomFilter {
   const r = new ByteReader(data);
   const bitCount = r.u32();

@@ -6,6 +6,7 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** The UTF-8 bytes of `text`: what keys and values cost on disk. */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
@@ -18,6 +19,7 @@ export class CorruptionError extends Error {
   override readonly name = 'CorruptionError';
 }
 
+/** A growing little-endian buffer: the one writer of every on-disk format. */
 export class ByteWriter {
   private buffer = new Uint8Array(256);
   private view = new DataView(this.buffer.buffer);
@@ -90,6 +92,7 @@ export class ByteWriter {
   }
 }
 
+/** Reads what ByteWriter wrote; a read past the end throws CorruptionError instead of returning garbage. */
 export class ByteReader {
   private readonly data: Uint8Array;
   private readonly view: DataView;

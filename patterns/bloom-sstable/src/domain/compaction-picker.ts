@@ -38,6 +38,7 @@ export function levelMaxBytes(level: number, policy: CompactionPolicy): number {
   return policy.level1MaxBytes * policy.levelSizeRatio ** Math.max(0, level - 1);
 }
 
+/** The tables of one level, in the order given. */
 export function tablesAt(tables: readonly TableMeta[], level: number): TableMeta[] {
   return tables.filter((t) => t.level === level);
 }

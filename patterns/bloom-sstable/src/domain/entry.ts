@@ -27,6 +27,14 @@ export function keyProblem(key: string, maxKeyBytes: number): string | undefined
   return undefined;
 }
 
+/** The byte a WAL record and an SSTable entry store for the kind: both formats use the same codes. */
+export const entryKindCodes = { put: 1, delete: 2 } as const;
+
+/** The kind a stored byte stands for; undefined for a byte no writer produces (corruption). */
+export function entryKindOf(code: number): EntryKind | undefined {
+  return code === entryKindCodes.put ? 'put' : code === entryKindCodes.delete ? 'delete' : undefined;
+}
+
 /** The internal order of every sorted run: key ascending, then seq descending (newest version first). */
 export function compareEntries(a: Entry, b: Entry): number {
   if (a.key < b.key) return -1;

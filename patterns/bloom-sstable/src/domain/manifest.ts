@@ -35,6 +35,7 @@ export interface Manifest {
   readonly tables: readonly TableMeta[];
 }
 
+/** The manifest of a new data directory: no tables, WAL number 1, nothing written yet. */
 export const emptyManifest: Manifest = {
   formatVersion: 1,
   nextFileNumber: 2,
@@ -50,6 +51,7 @@ export function encodeManifest(manifest: Manifest): string {
   return `${json}\n${crc32(utf8(json)).toString(16).padStart(8, '0')}\n`;
 }
 
+/** Parses a manifest and checks its CRC-32 line; throws CorruptionError rather than trust a torn file. */
 export function decodeManifest(text: string): Manifest {
   const [json, crcHex] = text.split('\n');
   if (json === undefined || crcHex === undefined)

@@ -3,6 +3,7 @@ import { buildBloomFilter, decodeBloomFilter, encodeBloomFilter } from './bloom-
 import { ByteReader, ByteWriter, CorruptionError } from './bytes.ts';
 import { crc32 } from './crc32.ts';
 import type { Entry } from './entry.ts';
+import { entryKindCodes, entryKindOf } from './entry.ts';
 
 /**
  * The SSTable file format, as bytes (the storage layer does the file I/O):
@@ -22,7 +23,6 @@ import type { Entry } from './entry.ts';
 export const sstableMagic = 0x4c534d31; // "LSM1"
 export const footerBytes = 48;
 const formatVersion = 1;
-const kindCodes = { put: 1, delete: 2 } as const;
 
 export interface BlockHandle {
   readonly firstKey: string;
@@ -71,7 +71,7 @@ export function encodeSstable(
     while (i < entries.length && (count === 0 || block.size < options.blockBytes)) {
       const e = entries[i++];
       if (!e) break;
-      block.u8(kindCodes[e.kind]);
+      block.u8(entryKindCodes[e.kind]);
       block.seq(e.seq);
       block.shortString(e.key);
       block.longString(e.value);
@@ -161,10 +161,12 @@ export function decodeFooter(data: Uint8Array): Footer {
   return { entryCount, filterOffset, filterLength, indexOffset, indexLength, minSeq, maxSeq };
 }
 
+/** The table's Bloom filter section, checksum verified. */
 export function decodeFilter(section: Uint8Array): BloomFilter {
   return decodeBloomFilter(verified(section, 'filter'));
 }
 
+/** The index section (one handle per data block: key range, offset, length), checksum verified. */
 export function decodeIndex(section: Uint8Array): BlockHandle[] {
   const r = new ByteReader(verified(section, 'index'));
   const count = r.u32();
@@ -175,13 +177,14 @@ export function decodeIndex(section: Uint8Array): BlockHandle[] {
   return handles;
 }
 
+/** One data block's entries in run order, checksum verified. */
 export function decodeBlock(section: Uint8Array): Entry[] {
   const r = new ByteReader(verified(section, 'data block'));
   const count = r.u32();
   const entries: Entry[] = [];
   for (let i = 0; i < count; i++) {
     const code = r.u8();
-    const kind = code === kindCodes.put ? 'put' : code === kindCodes.delete ? 'delete' : undefined;
+    const kind = entryKindOf(code);
     if (!kind) throw new CorruptionError(`data block: unknown entry kind ${code}`);
     const seq = r.seq();
     entries.push({ key: r.shortString(), seq, kind, value: r.longString() });

@@ -1,6 +1,7 @@
 import { ByteReader, ByteWriter, CorruptionError } from './bytes.ts';
 import { crc32 } from './crc32.ts';
 import type { Entry } from './entry.ts';
+import { entryKindCodes, entryKindOf } from './entry.ts';
 
 /**
  * One write-ahead-log record: [u32 crc][u32 length][payload], the crc over
@@ -11,13 +12,13 @@ import type { Entry } from './entry.ts';
  */
 
 const headerBytes = 8;
-const kindCodes = { put: 1, delete: 2 } as const;
 
+/** One WAL record: `[crc32][length][kind, seq, key, value]`, the CRC covering everything after it. */
 export function encodeWalRecord(entry: Entry): Uint8Array {
   const w = new ByteWriter();
   w.u32(0);
   w.u32(0);
-  w.u8(kindCodes[entry.kind]);
+  w.u8(entryKindCodes[entry.kind]);
   w.seq(entry.seq);
   w.shortString(entry.key);
   w.longString(entry.value);
@@ -78,7 +79,7 @@ export function decodeWal(data: Uint8Array): WalReplay {
 function decodePayload(payload: Uint8Array): Entry {
   const r = new ByteReader(payload);
   const code = r.u8();
-  const kind = code === kindCodes.put ? 'put' : code === kindCodes.delete ? 'delete' : undefined;
+  const kind = entryKindOf(code);
   if (!kind) throw new CorruptionError(`unknown record kind ${code}`);
   const seq = r.seq();
   const key = r.shortString();
