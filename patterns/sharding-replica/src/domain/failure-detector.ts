@@ -13,6 +13,7 @@ export interface NodeHealth {
   readonly downSince: number | undefined;
 }
 
+/** A node not yet pinged, or one that just answered: alive, nothing missed. */
 export const initialHealth: NodeHealth = { missedPings: 0, isAlive: true, downSince: undefined };
 
 /** The health after one ping answered (`isAnswered`) or not, at `nowMs`. */

@@ -11,6 +11,7 @@ export interface ReplicationLag {
   readonly bytes: number | undefined;
 }
 
+/** How far the replica trails its master, in bytes of replication offset; never negative. */
 export function replicationLag(
   masterOffset: number | undefined,
   replicaOffset: number | undefined,

@@ -66,6 +66,7 @@ export function initialShardMap(
   return { shards, ring };
 }
 
+/** The shard with this id, or undefined for a name outside REDIS_NODES. */
 export function shardById(map: ShardMap, id: string): Shard | undefined {
   return map.shards.find((s) => s.id === id);
 }
