@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +5,7 @@ import { Redis } from 'ioredis';
 import Redlock from 'redlock';
 import { interleave, runLoop, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
+import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort, startRedisCluster } from '@kvs-lab/shared/testing';
 
 const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,31 +14,24 @@ const concurrency = 16;
 const contenders = 10;
 
 /** The real service (src/main.ts) in its own process, so the load generator does not share its event loop. */
-async function startService(redisNodes: string): Promise<{ url: string; stop: () => void }> {
+async function startService(redisNodes: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await findFreePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = new ServiceProcess({
+    name: 'lock-a',
+    port,
     cwd: patternDir,
+    entry: path.join(patternDir, 'src', 'main.ts'),
     env: {
-      ...process.env,
+      LAB_PARENT_PID: String(process.pid),
       SERVICE_NAME: 'lock-a',
       PORT: String(port),
       REDIS_NODES: redisNodes,
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    readyTimeoutMs: 30_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error('lock service did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, stop: () => child.pid !== undefined && process.kill(child.pid, 'SIGTERM') };
+  await child.start();
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.stop() };
 }
 
 /**
@@ -184,7 +177,7 @@ export const bench: BenchDefinition = {
         ],
       };
     } finally {
-      service.stop();
+      await service.stop();
       await baseline.close();
       agent.destroy();
       for (const c of clients) c.disconnect();
