@@ -13,6 +13,7 @@ import { ReplicaStore } from '../src/store/replica-store.ts';
 
 const settings = defaultSettingsFor(3);
 
+const atW = 'PUT /kv/{key} (N=3, W=2, answerAtQuorum)';
 const antiEntropyKeys = 10_000;
 const differingKeys = 100;
 
@@ -39,6 +40,12 @@ export const bench: BenchDefinition = {
     const appUrl = `http://127.0.0.1:${address.port}`;
     const baseline = await startBaselineServer((redis[0] as RedisHandle).url);
     const nodes = await connectRedisNodes(addresses);
+    const configure = (answerAtQuorum: boolean) =>
+      fetch(`${appUrl}/config`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ answerAtQuorum }),
+      });
     try {
       await fetch(`${appUrl}/kv/bench`, {
         method: 'PUT',
@@ -69,6 +76,22 @@ export const bench: BenchDefinition = {
               }),
           },
           {
+            name: atW,
+            run: async () => {
+              await configure(true);
+              try {
+                return await runLoad({
+                  url: `${appUrl}/kv/bench`,
+                  method: 'PUT',
+                  body: { value: 'value' },
+                  durationSeconds,
+                });
+              } finally {
+                await configure(false);
+              }
+            },
+          },
+          {
             name: 'Express + 1 Redis GET',
             run: () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
           },
@@ -95,6 +118,7 @@ export const bench: BenchDefinition = {
             baseline: 'Express + 1 Redis SET',
             goalRatio: 0.6,
           },
+          { name: atW, result: result(atW), baseline: 'Express + 1 Redis SET', goalRatio: 0.6 },
           { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
           {
             name: 'GET /kv/{key} (N=3, R=2)',
@@ -111,7 +135,7 @@ export const bench: BenchDefinition = {
         ],
         notes: [
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon in a worker thread, 50 connections, on the same cores as the services and the three redis-servers: compare ratios, not absolutes.`,
-          'PUT sends the version to all three replicas (one Lua script each) and answers when all have answered; GET asks two replicas (one HGETALL each).',
+          'PUT sends the version to all three replicas (one Lua script each) and answers when all have answered (with answerAtQuorum, at the second acknowledgement); GET asks two replicas (one HGETALL each).',
           ...repair.notes,
         ],
       };
