@@ -1,12 +1,10 @@
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
-import { findFreePort, launchBrowser, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
+import { launchBrowser, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createRingApp } from '../src/app.ts';
 import type { RingApp } from '../src/app.ts';
-import { defaultConfig } from '../src/config.ts';
+import { startInProcessRing } from './support/in-process-ring.ts';
 
 // Three ring nodes in this process, each with its own real Redis, talking over real HTTP.
 const names = ['ring-1', 'ring-2', 'ring-3'];
@@ -14,20 +12,7 @@ let apps: RingApp[] = [];
 let redises: RedisHandle[] = [];
 
 beforeAll(async () => {
-  const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
-  redises = await Promise.all(names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })));
-  apps = await Promise.all(
-    names.map(async (name, i) => {
-      const redisHandle = redises[i] as RedisHandle;
-      const [redis] = await connectRedisNodes(parseRedisNodes(`${name}-redis=${redisHandle.url}`));
-      if (!redis) throw new Error('no redis');
-      const peers = names
-        .map((other, j) => ({ name: other, url: `http://127.0.0.1:${ports[j]}` }))
-        .filter((p) => p.name !== name);
-      return createRingApp({ config: defaultConfig({ nodeId: name, port: ports[i] ?? 0 }), redis, peers });
-    }),
-  );
-  await Promise.all(apps.map((app, i) => app.service.listen(ports[i] ?? 0, '127.0.0.1')));
+  ({ apps, redises } = await startInProcessRing(names));
   await waitForLeader();
 }, 60_000);
 

@@ -1,11 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
-import { findFreePort, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
-import { createRingApp } from '../src/app.ts';
+import { stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RingApp } from '../src/app.ts';
-import { defaultConfig } from '../src/config.ts';
 import { topologyOfSize } from '../src/topology.ts';
+import { startInProcessRing } from './support/in-process-ring.ts';
 
 // The ring size comes from PEERS alone: the same code runs five nodes (topologyOfSize(5)).
 const names = topologyOfSize(5).services.map((s) => s.name);
@@ -13,24 +11,7 @@ let apps: RingApp[] = [];
 const closed = new Set<RingApp>();
 
 beforeAll(async () => {
-  const ports: number[] = [];
-  for (const _ of names) {
-    let port = await findFreePort();
-    while (ports.includes(port)) port = await findFreePort();
-    ports.push(port);
-  }
-  apps = await Promise.all(
-    names.map(async (name, i) => {
-      const handle = await startRedis({ name: `${name}-redis`, appendOnly: true });
-      const [redis] = await connectRedisNodes(parseRedisNodes(`${name}-redis=${handle.url}`));
-      if (!redis) throw new Error('no redis');
-      const peers = names
-        .map((other, j) => ({ name: other, url: `http://127.0.0.1:${ports[j]}` }))
-        .filter((p) => p.name !== name);
-      return createRingApp({ config: defaultConfig({ nodeId: name, port: ports[i] ?? 0 }), redis, peers });
-    }),
-  );
-  await Promise.all(apps.map((app, i) => app.service.listen(ports[i] ?? 0, '127.0.0.1')));
+  ({ apps } = await startInProcessRing(names));
 }, 60_000);
 
 afterAll(async () => {

@@ -92,6 +92,16 @@ export interface RingCluster {
   stop(): Promise<void>;
 }
 
+/** `count` distinct free ports (findFreePort alone may hand out one port twice). */
+export async function uniqueFreePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await findFreePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
+}
+
 /** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,
@@ -114,12 +124,7 @@ export async function eventually<T>(
  */
 export async function startRingCluster(size: number, env: Record<string, string> = {}): Promise<RingCluster> {
   const names = Array.from({ length: size }, (_, i) => `ring-${i + 1}`);
-  const ports: number[] = [];
-  for (let i = 0; i < size; i++) {
-    let port = await findFreePort();
-    while (ports.includes(port)) port = await findFreePort();
-    ports.push(port);
-  }
+  const ports = await uniqueFreePorts(size);
   const redises = await Promise.all(
     names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })),
   );
