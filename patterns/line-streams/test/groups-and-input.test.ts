@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
-import { startInstance } from './helpers.ts';
+import { startInstance, waitFor } from './helpers.ts';
 
 describe('manual consumer API, OpenAPI and bad input', () => {
   let redis: RedisHandle;
@@ -64,14 +64,19 @@ describe('manual consumer API, OpenAPI and bad input', () => {
   });
 
   it('when a read blocks, then a message sent meanwhile is returned to it', async () => {
+    await request(server).put('/groups/audit').send({ startId: '0' }).expect(200);
     // Take what is already there, so the blocked read can only see the new message.
     await request(server).post('/groups/audit/consumers/learner/read').send({ count: 100 });
     const reading = request(server)
       .post('/groups/audit/consumers/learner/read')
       .send({ count: 10, blockMs: 5000 });
     const answer = reading.then((r) => r);
-    // Give the read time to block (it sees the message either way).
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Send only once Redis holds the read blocked, so the answer comes from the wake-up, not a lucky order.
+    await waitFor(
+      'the read to block in Redis',
+      async () => String(await raw.client('LIST')),
+      (clients) => clients.split('\n').some((c) => c.includes('cmd=xreadgroup') && / flags=\S*b/.test(c)),
+    );
     const sent = await request(server).post('/rooms/manual/messages').send({ senderId: 'bob', text: 'late' });
     const got = (await answer).body as { id: string; text: string }[];
     expect(got.map((m) => m.id)).toEqual([sent.body.id]);
