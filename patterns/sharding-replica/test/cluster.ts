@@ -38,6 +38,10 @@ export async function startCluster(env: Record<string, string> = {}, shards = 4)
     // The test machine is shared and often saturated: a 200 ms command timeout would turn load into 504s.
     REDIS_COMMAND_TIMEOUT_MS: '1000',
     WAIT_TIMEOUT_MS: '2000',
+    // Hot-key assertions count reads: a decay (halving) or a cache expiry landing mid-test on a slow machine
+    // would change what they read, so neither happens within a test run.
+    HOT_KEY_DECAY_MS: '3600000',
+    HOT_KEY_CACHE_MS: '60000',
     ...env,
   });
   const nodes = await connectRedisNodes(config.redisNodes, {
