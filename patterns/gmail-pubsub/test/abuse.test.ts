@@ -1,7 +1,8 @@
-import { stopAllRedis } from '@kvs-lab/shared/testing';
+import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import { io } from 'socket.io-client';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { channels } from '../src/store/keys.ts';
 import { publishMails } from './support/mail.ts';
 import type { RecordingClient } from './support/pubsub-lab.ts';
 import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/pubsub-lab.ts';
@@ -144,5 +145,22 @@ describe('abuse over the socket is refused with an error event, not a slow serve
       .get('/socket.io/?EIO=4&transport=polling')
       .set('Origin', 'http://evil.example');
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+  });
+  it('when something that is not a notification is published on a channel, then it is counted as malformed and the instance keeps delivering', async () => {
+    const listener = await client('tess');
+    await subscribeTo(listener.socket, 'junk');
+    const malformed = async () =>
+      ((await request(lab.a.service.server).get('/stats')).body as { subscriber: { malformed: number } })
+        .subscriber.malformed;
+    const before = await malformed();
+    for (const junk of ['not json', '{}', 'null', '{"kind":"post"}', '{"kind":"mail","labels":7}'])
+      await sendRedisCommand(lab.redis.port, ['PUBLISH', channels.topic('junk'), junk]);
+    await waitFor(async () => (await malformed()) === before + 5, 'five malformed messages counted');
+    await request(lab.a.service.server)
+      .post('/topics/junk/publish')
+      .send({ payload: { n: 1 } })
+      .expect(202);
+    await waitFor(() => listener.posts.length === 1, 'the real post after the junk');
+    expect(listener.posts[0]?.payload).toEqual({ n: 1 });
   });
 });

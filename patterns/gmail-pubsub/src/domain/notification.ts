@@ -50,3 +50,34 @@ export function sourceOf(note: Notification): { readonly source: string; readonl
     ? { source: `user:${note.userId}`, position: note.historyId }
     : { source: `publisher:${note.publisher}`, position: note.seq };
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/**
+ * Checks what arrived on a channel before anything routes it: anyone with
+ * redis-cli can PUBLISH there, and one malformed message must not stop an instance.
+ */
+export function asNotification(value: unknown): Notification | undefined {
+  if (!isRecord(value) || typeof value.at !== 'number') return undefined;
+  if (value.kind === 'mail') {
+    const { userId, historyId, messageId, from, subject, labels } = value;
+    const isMail =
+      typeof userId === 'string' &&
+      isCount(historyId) &&
+      typeof messageId === 'string' &&
+      typeof from === 'string' &&
+      typeof subject === 'string' &&
+      Array.isArray(labels) &&
+      labels.every((label) => typeof label === 'string');
+    return isMail ? (value as unknown as MailNote) : undefined;
+  }
+  if (value.kind === 'post') {
+    const { topic, publisher, seq, payload } = value;
+    const isPost =
+      typeof topic === 'string' && typeof publisher === 'string' && isCount(seq) && isRecord(payload);
+    return isPost ? (value as unknown as TopicPost) : undefined;
+  }
+  return undefined;
+}

@@ -4,6 +4,7 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import { blockingOptions } from '@kvs-lab/shared/redis';
 import { Redis } from 'ioredis';
 import type { Notification } from '../domain/notification.ts';
+import { asNotification } from '../domain/notification.ts';
 import type { ChannelTarget } from './keys.ts';
 import { parseChannel } from './keys.ts';
 
@@ -141,10 +142,13 @@ export class NotificationBus {
       this.counters.lostWhileCut += 1;
       return;
     }
-    let note: Notification;
+    let note: Notification | undefined;
     try {
-      note = JSON.parse(message) as Notification;
+      note = asNotification(JSON.parse(message));
     } catch {
+      note = undefined;
+    }
+    if (!note) {
       this.counters.malformed += 1;
       return;
     }
