@@ -128,6 +128,9 @@ describe('KV API over the LSM store', () => {
     it.each([
       ['/kv/user:1?asOf=-1'],
       ['/kv/user:1?asOf=abc'],
+      ['/kv/user:1?asOf='],
+      ['/kv/user:1?asOf=1.5'],
+      ['/kv?asOf='],
       ['/kv?limit=0'],
       ['/kv?limit=5000'],
       ['/kv?unknown=1'],

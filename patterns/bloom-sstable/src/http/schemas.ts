@@ -26,13 +26,14 @@ export const seqSchema = z
   .int()
   .min(0)
   .openapi({ description: 'Sequence number: the global write order.' });
-const asOfQuery = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(Number.MAX_SAFE_INTEGER)
+// Digits only: a coerced number would read `?asOf=` (empty) as 0 and answer for the wrong snapshot.
+const asOfQuery = z
+  .string()
+  .regex(/^\d{1,16}$/, 'a seq: a whole number')
+  .transform(Number)
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER))
   .optional()
-  .openapi({ description: 'Snapshot read: the newest version with seq <= asOf.', example: 3 });
+  .openapi({ description: 'Snapshot read: the newest version with seq <= asOf.', example: '3' });
 
 export const traceSchema = z
   .object({
