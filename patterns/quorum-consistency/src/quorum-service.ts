@@ -94,7 +94,9 @@ export class QuorumService {
 
   /**
    * A write (or, with `value` null, a delete): a clock above the context,
-   * sent to all N replicas; hints for those that miss it; success at W.
+   * sent to all N replicas; hints for those that miss it; success at W. It
+   * answers once every replica has answered, or with `answerAtQuorum` at the
+   * W-th acknowledgement, leaving the rest (and their hints) to finish behind it.
    */
   async write(input: {
     key: string;
