@@ -64,6 +64,8 @@ describe('manual consumer API, OpenAPI and bad input', () => {
   });
 
   it('when a read blocks, then a message sent meanwhile is returned to it', async () => {
+    // The room and the group exist whether or not the test above ran.
+    await request(server).post('/rooms/manual/messages').send({ senderId: 'alice', text: 'earlier' });
     await request(server).put('/groups/audit').send({ startId: '0' }).expect(200);
     // Take what is already there, so the blocked read can only see the new message.
     await request(server).post('/groups/audit/consumers/learner/read').send({ count: 100 });
