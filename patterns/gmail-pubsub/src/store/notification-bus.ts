@@ -116,9 +116,15 @@ export class NotificationBus {
   private async subscribeAll(): Promise<void> {
     const client = this.subscriber;
     if (!client) return;
-    const channels = [...this.wanted.keys()];
+    const done = new Set<string>();
     try {
-      if (channels.length > 0) await client.subscribe(...channels);
+      // A channel added while a SUBSCRIBE is on its way saw the bus not live and left it to us: loop until none is left.
+      for (;;) {
+        const pending = [...this.wanted.keys()].filter((channel) => !done.has(channel));
+        if (pending.length === 0) break;
+        await client.subscribe(...pending);
+        for (const channel of pending) done.add(channel);
+      }
     } catch {
       // The connection dropped again; its next 'ready' tries again.
       return;
