@@ -167,4 +167,4 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
       ),
     ).toBe(true);
   });
-});
+}, 90_000); // per test: on a loaded CI machine the waits inside (deadlines up to 30 s) outlast the 30 s default

@@ -28,14 +28,14 @@ describe('live view (headless Chromium)', () => {
     await page.goto(`${baseUrl}/`);
     await page.locator('#lab-status', { hasText: 'live' }).waitFor({ timeout: 10_000 });
     // The snapshot draws the ring (3 x 160 virtual nodes) and four shard cards.
-    await page.locator('[data-shard="shard-4"][data-state="standby"]').waitFor({ timeout: 5_000 });
+    await page.locator('[data-shard="shard-4"][data-state="standby"]').waitFor({ timeout: 15_000 });
     expect(await page.locator('#sr-ring line').count()).toBe(480);
 
     const api = request(baseUrl);
     await api.put('/kv/hello').send({ value: 'world' });
     expect((await api.post('/shards')).status).toBe(202);
     await page.locator('#sr-rebalance [data-status="done"]').waitFor({ timeout: 15_000 });
-    await page.locator('[data-share="shard-4"]').waitFor({ timeout: 5_000 });
+    await page.locator('[data-share="shard-4"]').waitFor({ timeout: 15_000 });
     expect(await page.locator('#sr-ring line').count()).toBe(640);
 
     await cluster.handle('shard-2-master').kill();
@@ -49,5 +49,5 @@ describe('live view (headless Chromium)', () => {
       });
     expect(await page.locator('#lab-log').textContent()).toContain('shard:failover');
     await page.close();
-  });
+  }, 90_000);
 });
