@@ -18,9 +18,7 @@ export const configSchema = z.object({
   SOCKET_MAX_BUFFER_BYTES: int(16_384, 1_024, 1_000_000),
   HISTORY_MAX_COUNT: int(1_000, 1, 1_000_000),
   HISTORY_MAX_AGE_MS: int(86_400_000, 1_000, 30 * 86_400_000),
-  BACKPRESSURE_POLICY: z
-    .enum(backpressurePolicies as ['drop-oldest', 'coalesce', 'disconnect'])
-    .default('drop-oldest'),
+  BACKPRESSURE_POLICY: z.enum(backpressurePolicies).default('drop-oldest'),
   OUTBOX_CAPACITY: int(64, 1, 10_000),
   OUTBOX_WINDOW: int(16, 1, 1_000),
   MAX_SUBSCRIPTIONS_PER_SOCKET: int(20, 1, 1_000),

@@ -11,8 +11,8 @@
  *   mailbox, one publisher): a push is only a hint carrying a historyId, so the newest says it all.
  * - `disconnect`: cut the client off; it reconnects and catches up from history.
  */
-export type BackpressurePolicy = 'drop-oldest' | 'coalesce' | 'disconnect';
-export const backpressurePolicies: readonly BackpressurePolicy[] = ['drop-oldest', 'coalesce', 'disconnect'];
+export const backpressurePolicies = ['drop-oldest', 'coalesce', 'disconnect'] as const;
+export type BackpressurePolicy = (typeof backpressurePolicies)[number];
 
 export interface OutboxItem<T> {
   /** Messages with the same key supersede each other under `coalesce`. */

@@ -154,7 +154,7 @@ export const topicsResult = z
 
 export const backpressureSettings = z
   .object({
-    policy: z.enum(backpressurePolicies as ['drop-oldest', 'coalesce', 'disconnect']),
+    policy: z.enum(backpressurePolicies),
     capacity: z.number().int(),
     window: z.number().int(),
   })
@@ -162,7 +162,7 @@ export const backpressureSettings = z
 
 export const backpressureBody = z
   .strictObject({
-    policy: z.enum(backpressurePolicies as ['drop-oldest', 'coalesce', 'disconnect']),
+    policy: z.enum(backpressurePolicies),
     capacity: z.number().int().min(1).max(10_000).optional(),
     window: z.number().int().min(1).max(1_000).optional(),
   })
