@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyOn, replicasInSync, startCluster, waitFor } from './cluster.ts';
 import type { TestCluster } from './cluster.ts';
+import { statsResult } from '../src/http/schemas.ts';
 
 describe('shard router API (real Redis: 4 shards of master + replica)', () => {
   let cluster: TestCluster;
@@ -153,6 +154,8 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
     const stats = await api.get('/stats');
     expect(stats.body.ring.shards).toEqual(['shard-1', 'shard-2', 'shard-3']);
     expect(stats.body.failovers).toEqual([]);
+    // The OpenAPI document's schema describes what /stats really returns.
+    expect(statsResult.safeParse(stats.body).error).toBeUndefined();
   });
 
   // Last: it grows the ring.

@@ -27,6 +27,7 @@ import {
   ringResult,
   shardParams,
   shardStatus,
+  statsResult,
   valueBody,
 } from './schemas.ts';
 
@@ -293,7 +294,7 @@ export function mountRoutes(
     path: '/stats',
     summary: "This pattern's figures: shards, failovers, rejoins, rebalance, hot keys, autoscaling",
     tags: ['stats'],
-    responses: { 200: { description: 'Figures', schema: z.record(z.string(), z.unknown()) } },
+    responses: { 200: { description: 'Figures', schema: statsResult } },
     handler: () => ({ status: 200, body: sharding.stats() }),
   });
 }

@@ -227,3 +227,24 @@ export const pageResult = z
     nextStartAfter: z.string().nullable(),
   })
   .openapi('ItemPage');
+
+export const statsResult = z
+  .object({
+    ring: z.object({ virtualNodes: z.number().int(), shards: z.array(z.string()) }),
+    shards: z.array(shardStatus),
+    failovers: z.array(failoverEvent),
+    rejoins: z.array(
+      z.object({
+        shard: z.string(),
+        node: z.string(),
+        master: z.string(),
+        reason: z.string(),
+        at: z.number(),
+      }),
+    ),
+    rebalance: rebalanceView.nullable(),
+    hotKeys: hotKeysResult,
+    autoscale: autoscaleResult,
+    history: z.object({ operations: z.number().int(), evicted: z.number().int() }),
+  })
+  .openapi('ShardingStats');
