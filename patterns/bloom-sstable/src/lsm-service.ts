@@ -4,6 +4,7 @@ import { utf8 } from './domain/bytes.ts';
 import { crc32 } from './domain/crc32.ts';
 import type { LsmInput, LsmOutput } from './domain/lsm-check.ts';
 import { LruCache } from './domain/lru-cache.ts';
+import { shapeView } from './lsm-views.ts';
 import type { LiveEventName, LsmLiveEvents, ShapeView } from './realtime/events.ts';
 import type { CompactionReport, FlushReport, ReadTrace } from './storage/engine-types.ts';
 import { SnapshotTooOldError } from './storage/engine-types.ts';
@@ -208,23 +209,7 @@ export class LsmService {
 
   /** The LSM shape for the live view. */
   shape(): ShapeView {
-    const tables = this.engine.tables();
-    const levels = this.engine.levelFigures().map((l) => ({
-      level: l.level,
-      files: tables
-        .filter((t) => t.level === l.level)
-        .sort((a, b) =>
-          l.level === 0 ? b.fileNumber - a.fileNumber : a.smallestKey < b.smallestKey ? -1 : 1,
-        )
-        .map((t) => ({
-          file: t.fileNumber,
-          sizeBytes: t.sizeBytes,
-          smallestKey: t.smallestKey,
-          largestKey: t.largestKey,
-          entries: t.entryCount,
-        })),
-    }));
-    return { memtable: this.engine.memtableFigures(), levels, writeStall: this.engine.writeStall };
+    return shapeView(this.engine);
   }
 
   stats() {

@@ -1,6 +1,7 @@
 import { AppError, z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { LsmService } from '../lsm-service.ts';
+import { sstablesView } from '../lsm-views.ts';
 import {
   bloomSettingsSchema,
   compactBodySchema,
@@ -164,30 +165,7 @@ export function registerRoutes(
     summary: 'Every live SSTable per level: key range, entries, size, filter size',
     tags: lsmTags,
     responses: { 200: { description: 'Tables by level', schema: sstablesSchema } },
-    handler: () => {
-      const tables = lsm.engine.tables();
-      const levels = lsm.engine.levelFigures().map((l) => ({
-        level: l.level,
-        tables: tables
-          .filter((t) => t.level === l.level)
-          .map((t) => ({
-            file: t.fileNumber,
-            level: t.level,
-            smallestKey: t.smallestKey,
-            largestKey: t.largestKey,
-            entries: t.entryCount,
-            tombstones: t.tombstoneCount,
-            keys: t.keyCount,
-            sizeBytes: t.sizeBytes,
-            filterBytes: t.filterBytes,
-            bitsPerKey: t.bitsPerKey,
-            hashCount: t.hashCount,
-            minSeq: t.minSeq,
-            maxSeq: t.maxSeq,
-          })),
-      }));
-      return { status: 200, body: { levels } };
-    },
+    handler: () => ({ status: 200, body: sstablesView(lsm.engine) }),
   });
 
   service.route({
