@@ -107,7 +107,7 @@ export async function comparePolicies(options: {
         if (reason === 'io server disconnect') disconnected = true;
       });
       await publishBurst(options.a, userId, total, options.perSecond ?? 500);
-      await until(() => fast.every((client) => client.handed.length === total), 10_000);
+      await until(() => fast.every((client) => client.handed.length === total), 20_000);
       const slowId = slow.socket.id;
       const presence = (await api(options.b, 'GET', '/subscribers')) as {
         instance: { clients: { socketId: string; queueDepth: number; dropped: number }[] };
@@ -116,7 +116,7 @@ export async function comparePolicies(options: {
       const receivedWhileStalled = slow.counts.pushes;
       slow.resume();
       if (!slow.socket.connected) slow.socket.connect();
-      await until(() => slow.handed.length === total, 10_000);
+      await until(() => slow.handed.length === total, 20_000);
       outcomes.push({
         policy,
         fastComplete: `${fast.filter((client) => client.handed.length === total).length}/${fast.length}`,
