@@ -1,6 +1,8 @@
 import { parseRedisNodes } from '@kvs-lab/shared/redis';
 import type { RedisNodeAddress } from '@kvs-lab/shared/redis';
 import { z } from 'zod';
+import { mitigations } from './hot-keys.ts';
+import type { Mitigation } from './hot-keys.ts';
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -35,7 +37,7 @@ const envSchema = z.object({
   HOT_KEY_MIN_COUNT: int(1, 1_000_000, 50),
   HOT_KEY_DECAY_MS: int(1000, 3_600_000, 10_000),
   HOT_KEY_CACHE_MS: int(1, 60_000, 500),
-  HOT_KEY_MITIGATION: z.enum(['off', 'spread-reads', 'router-cache']).default('off'),
+  HOT_KEY_MITIGATION: z.enum(mitigations).default('off'),
   AUTOSCALE_ENABLED: flag(false),
   AUTOSCALE_MAX_KEYS_PER_SHARD: int(1, 100_000_000, 50_000),
   AUTOSCALE_MAX_OPS_PER_SHARD: int(1, 10_000_000, 5_000),
@@ -63,7 +65,7 @@ export interface Config {
     readonly minCount: number;
     readonly decayMs: number;
     readonly cacheMs: number;
-    readonly mitigation: 'off' | 'spread-reads' | 'router-cache';
+    readonly mitigation: Mitigation;
   };
   readonly autoscale: {
     readonly isEnabled: boolean;

@@ -1,7 +1,9 @@
 import { createSketch, decay, estimate, isHot, recordAccess } from './domain/hot-key-sketch.ts';
 import type { HotKeySketch } from './domain/hot-key-sketch.ts';
 
-export type Mitigation = 'off' | 'spread-reads' | 'router-cache';
+/** The hot-key mitigations, in the order the API and HOT_KEY_MITIGATION list them. */
+export const mitigations = ['off', 'spread-reads', 'router-cache'] as const;
+export type Mitigation = (typeof mitigations)[number];
 
 export interface HotKeyOptions {
   readonly topK: number;

@@ -1,4 +1,5 @@
 import { z } from '@kvs-lab/shared/service';
+import { mitigations } from '../hot-keys.ts';
 
 /** Keys, partition keys and sort keys: URL-safe characters only, so no glob or path tricks reach Redis. */
 export const keyName = z
@@ -58,7 +59,7 @@ export const balanceQuery = z.strictObject({
 });
 
 export const mitigationBody = z.strictObject({
-  mode: z.enum(['off', 'spread-reads', 'router-cache']).openapi({
+  mode: z.enum(mitigations).openapi({
     description:
       '`spread-reads`: eventual reads of a hot key alternate between master and replica. `router-cache`: the router answers them from memory for HOT_KEY_CACHE_MS.',
   }),
@@ -196,7 +197,7 @@ export const hotKeysResult = z
   .object({
     top: z.array(z.object({ key: z.string(), estimate: z.number().int(), isHot: z.boolean() })),
     totalAccesses: z.number().int(),
-    mitigation: z.enum(['off', 'spread-reads', 'router-cache']),
+    mitigation: z.enum(mitigations),
     sketch: z.object({ width: z.number().int(), depth: z.number().int(), counters: z.number().int() }),
     cacheHits: z.number().int(),
     spreadReads: z.number().int(),
