@@ -82,8 +82,11 @@ describe('chaos faults', () => {
     http = request(app.service.server);
   });
 
+  // The first suite's afterAll has already run: this suite cleans up its own Redis and data directory.
   afterAll(async () => {
     await app?.service.close();
+    await stopAllRedis();
+    removeTempDirs();
   });
 
   it('when the link to lsm-cache is cut through /chaos, then writes and reads still succeed, /readyz is degraded and the epoch moves on', async () => {
