@@ -27,6 +27,13 @@ const reserved = new Set(['type', 'title', 'status', 'code', 'outcome', 'detail'
 /** Any thrown value as an AppError: known infrastructure errors keep their meaning, the rest is INTERNAL. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Express's router cannot percent-decode a parameter like `%ZZ`: bad input, never a bug.
+  if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) {
+    const detail = 'the URL path has a malformed percent-encoding';
+    return new AppError('VALIDATION_FAILED', `path: ${detail}`, {
+      extras: { errors: [{ path: 'path', message: detail }] },
+    });
+  }
   return classifyInfrastructureError(error) ?? new AppError('INTERNAL', 'An unexpected error occurred.');
 }
 

@@ -106,6 +106,12 @@ describe('service kit: one error shape', () => {
     );
   });
 
+  it('when a path parameter has a malformed percent-encoding, then 400 VALIDATION_FAILED, not 500', async () => {
+    const res = await request(app).get('/widgets/%ZZ');
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([{ path: 'path', message: expect.stringMatching(/percent-encoding/) }]);
+  });
+
   it('when the JSON is malformed, then 400 MALFORMED_JSON', async () => {
     const res = await request(app)
       .put('/widgets/abc')
