@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { addNode, createRing, murmur3_32, ownerOf } from '@kvs-lab/shared/hashing';
 import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
@@ -150,6 +151,9 @@ export const bench: BenchDefinition = {
         ],
       };
     } finally {
+      // autocannon walks away from requests still in flight; let their WAITs (up to WAIT_TIMEOUT_MS) finish
+      // before the router's Redis clients close, or each one logs a 503 under the results.
+      await sleep(config.waitTimeoutMs + 500);
       await baseline.close();
       await service.close();
       await Promise.all([...handles, single].map((h) => h.stop()));
