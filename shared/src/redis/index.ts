@@ -2,3 +2,4 @@ export { blockingOptions, failFastOptions } from './fail-fast-options.ts';
 export { parseRedisNodes } from './node-list.ts';
 export type { RedisNodeAddress } from './node-list.ts';
 export { RedisNode, connectRedisNodes, redisReadinessChecks } from './redis-node.ts';
+export { LuaScript } from './lua-script.ts';

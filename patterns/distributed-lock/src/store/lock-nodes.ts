@@ -5,15 +5,15 @@ import { RecentSamples } from '../domain/percentiles.ts';
 import type { RaiseReply } from '../domain/quorum-counter.ts';
 import type { LeaseReply } from '../domain/lease-replies.ts';
 import { keys } from './keys.ts';
-import { LuaScript } from './lua-script.ts';
+import { LuaScript } from '@kvs-lab/shared/redis';
 
 const scripts = {
-  acquire: new LuaScript('acquire'),
-  release: new LuaScript('release'),
-  extend: new LuaScript('extend'),
-  raiseCounter: new LuaScript('raise-counter'),
-  dequeue: new LuaScript('dequeue'),
-  view: new LuaScript('view'),
+  acquire: new LuaScript(new URL('./lua/acquire.lua', import.meta.url)),
+  release: new LuaScript(new URL('./lua/release.lua', import.meta.url)),
+  extend: new LuaScript(new URL('./lua/extend.lua', import.meta.url)),
+  raiseCounter: new LuaScript(new URL('./lua/raise-counter.lua', import.meta.url)),
+  dequeue: new LuaScript(new URL('./lua/dequeue.lua', import.meta.url)),
+  view: new LuaScript(new URL('./lua/view.lua', import.meta.url)),
 };
 
 export interface AcquireRequest {

@@ -1,9 +1,9 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { ResourceLog } from '../domain/lock-check.ts';
 import { keys } from './keys.ts';
-import { LuaScript } from './lua-script.ts';
+import { LuaScript } from '@kvs-lab/shared/redis';
 
-const fencedWrite = new LuaScript('fenced-write');
+const fencedWrite = new LuaScript(new URL('./lua/fenced-write.lua', import.meta.url));
 const logCap = 1_000;
 
 export interface WriteEntry {

@@ -1,11 +1,11 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { MailNote } from '../domain/notification.ts';
 import { channels, keys } from './keys.ts';
-import { LuaScript } from './lua-script.ts';
+import { LuaScript } from '@kvs-lab/shared/redis';
 
-const appendMailScript = new LuaScript('append-mail.lua');
-const readHistoryScript = new LuaScript('read-history.lua');
-const trimHistoryScript = new LuaScript('trim-history.lua');
+const appendMailScript = new LuaScript(new URL('./lua/append-mail.lua', import.meta.url));
+const readHistoryScript = new LuaScript(new URL('./lua/read-history.lua', import.meta.url));
+const trimHistoryScript = new LuaScript(new URL('./lua/trim-history.lua', import.meta.url));
 
 /** One history entry: the notification plus the body, which only history carries. */
 export interface HistoryEntry extends MailNote {

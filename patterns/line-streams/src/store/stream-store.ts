@@ -1,11 +1,17 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { parseDeliveryOutcome } from '../domain/delivery-outcome.ts';
 import type { DeliveryOutcome } from '../domain/delivery-outcome.ts';
 import { keys } from './keys.ts';
-import { scripts } from './lua-script.ts';
 import { fieldMap, messageFields, toMessage } from './stream-entry.ts';
 import type { RawEntry, StoredMessage } from './stream-entry.ts';
+
+/** The two Lua scripts in `lua/`, each with its contract header. */
+const scripts = {
+  send: new LuaScript(new URL('./lua/send.lua', import.meta.url)),
+  deliver: new LuaScript(new URL('./lua/deliver.lua', import.meta.url)),
+} as const;
 
 export type SendResult =
   | {

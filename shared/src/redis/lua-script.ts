@@ -4,17 +4,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
-const luaDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lua');
-
-/** One Lua script from `lua/`: sent by SHA, and loaded on a node the first time it answers NOSCRIPT. */
+/**
+ * One Lua script file, sent by its SHA (EVALSHA) so the body crosses the wire once per node. A node that
+ * answers NOSCRIPT (a restart empties its script cache) gets the body with EVAL, which also caches it again.
+ */
 export class LuaScript {
+  /** The file name without `.lua`, for logs and errors. */
   readonly name: string;
   private readonly source: string;
   private readonly sha: string;
 
-  constructor(name: string) {
-    this.name = name;
-    this.source = readFileSync(path.join(luaDir, `${name}.lua`), 'utf8');
+  /** `file`: a path or a `file:` URL, e.g. `new URL('./lua/acquire.lua', import.meta.url)`. */
+  constructor(file: string | URL) {
+    const filePath = file instanceof URL ? fileURLToPath(file) : file;
+    this.name = path.basename(filePath, '.lua');
+    this.source = readFileSync(filePath, 'utf8');
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
@@ -22,7 +26,6 @@ export class LuaScript {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      // A restarted node has an empty script cache.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return client.eval(this.source, keys.length, ...keys, ...args);
     }
