@@ -170,11 +170,7 @@ export const bench: BenchDefinition = {
         ],
         progress,
       );
-      const result = (name: string): LoadResult => {
-        const found = results.get(name);
-        if (!found) throw new Error(`no result for ${name}`);
-        return found;
-      };
+      const result = (name: string): LoadResult => results.require(name);
       const row = (name: string, label = name, baselineLabel?: string, goalRatio?: number): BenchRow => ({
         name: label,
         result: result(name),

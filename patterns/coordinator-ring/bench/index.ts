@@ -56,11 +56,7 @@ export const bench: BenchDefinition = {
           (sum, r) => sum + ((r?.body.counters as Record<string, number> | undefined)?.suspicions ?? 0),
           0,
         );
-      const result = (name: string) => {
-        const found = results.get(name);
-        if (!found) throw new Error(`no result for ${name}`);
-        return found;
-      };
+      const result = (name: string) => results.require(name);
 
       // False suspicions with no load and no fault, over the quiet window.
       progress(`watching a fault-free ring for ${quietWindowMs / 1_000} s`);

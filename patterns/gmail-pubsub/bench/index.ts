@@ -195,11 +195,7 @@ export const bench: BenchDefinition = {
         ],
         progress,
       );
-      const get = (name: string): LoadResult => {
-        const found = results.get(name);
-        if (!found) throw new Error(`no result for ${name}`);
-        return found;
-      };
+      const get = (name: string): LoadResult => results.require(name);
       return {
         rows: [
           { name: names.baseLow, result: get(names.baseLow) },

@@ -243,11 +243,7 @@ export const bench: BenchDefinition = {
         ],
         progress,
       );
-      const result = (name: string) => {
-        const found = results.get(name);
-        if (!found) throw new Error(`no result for ${name}`);
-        return found;
-      };
+      const result = (name: string) => results.require(name);
       return {
         rows: [
           { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },

@@ -94,11 +94,7 @@ export const bench: BenchDefinition = {
         ],
         progress,
       );
-      const result = (name: string) => {
-        const found = results.get(name);
-        if (!found) throw new Error(`no result for ${name}`);
-        return found;
-      };
+      const result = (name: string) => results.require(name);
 
       // Ring lookups: a tight loop over pre-built keys, so the figure is the lookup (murmur3 + binary search).
       const ring = createRing({ virtualNodes: 160, nodes: ['shard-1', 'shard-2', 'shard-3'] });

@@ -1,5 +1,5 @@
 export { startBaselineServer } from './baseline-server.ts';
-export { interleave } from './interleave.ts';
+export { interleave, MedianResults } from './interleave.ts';
 export type { Measurement } from './interleave.ts';
 export { runLoad, runLoop } from './load.ts';
 export type { LoadOptions, LoadResult } from './load.ts';

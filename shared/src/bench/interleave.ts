@@ -5,6 +5,15 @@ export interface Measurement {
   readonly run: () => Promise<LoadResult>;
 }
 
+/** Each measurement's medians by name; `require` is the lookup a bench's rows use. */
+export class MedianResults extends Map<string, LoadResult> {
+  require(name: string): LoadResult {
+    const found = this.get(name);
+    if (!found) throw new Error(`no result for ${name}: measured ${[...this.keys()].join(', ')}`);
+    return found;
+  }
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -20,7 +29,7 @@ export async function interleave(
   rounds: number,
   measurements: readonly Measurement[],
   progress: (message: string) => void = () => undefined,
-): Promise<Map<string, LoadResult>> {
+): Promise<MedianResults> {
   const runs = new Map<string, LoadResult[]>(measurements.map((m) => [m.name, []]));
   for (let round = 1; round <= rounds; round += 1) {
     for (const m of measurements) {
@@ -28,7 +37,7 @@ export async function interleave(
       runs.get(m.name)?.push(await m.run());
     }
   }
-  return new Map(
+  return new MedianResults(
     [...runs].map(([name, results]) => [
       name,
       {
