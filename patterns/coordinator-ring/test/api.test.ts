@@ -84,30 +84,25 @@ describe('coordinator-ring API', () => {
     expect((await request(server(app)).get('/metrics')).status).toBe(200);
   });
 
+  /** Every bad request goes to the first node: validation happens before any forwarding. */
+  const toFirstNode = () => request(server(apps[0] as RingApp));
   const bad: [string, () => request.Test, number, string][] = [
     [
       'PUT with malformed JSON',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/kv/a')
-          .set('content-type', 'application/json')
-          .send('{"value":'),
+      () => toFirstNode().put('/kv/a').set('content-type', 'application/json').send('{"value":'),
       400,
       'MALFORMED_JSON',
     ],
     [
       'PUT with a number value',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/kv/a')
-          .send({ value: 42 }),
+      () => toFirstNode().put('/kv/a').send({ value: 42 }),
       400,
       'VALIDATION_FAILED',
     ],
     [
       'PUT with an oversized value',
       () =>
-        request(server(apps[0] as RingApp))
+        toFirstNode()
           .put('/kv/a')
           .send({ value: 'x'.repeat(4097) }),
       400,
@@ -115,35 +110,21 @@ describe('coordinator-ring API', () => {
     ],
     [
       'PUT with an unknown field',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/kv/a')
-          .send({ value: 'v', ttl: 3 }),
+      () => toFirstNode().put('/kv/a').send({ value: 'v', ttl: 3 }),
       400,
       'VALIDATION_FAILED',
     ],
-    [
-      'PUT with no value',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/kv/a')
-          .send({}),
-      400,
-      'VALIDATION_FAILED',
-    ],
+    ['PUT with no value', () => toFirstNode().put('/kv/a').send({}), 400, 'VALIDATION_FAILED'],
     [
       'PUT with a bad key',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/kv/has%20space')
-          .send({ value: 'v' }),
+      () => toFirstNode().put('/kv/has%20space').send({ value: 'v' }),
       400,
       'VALIDATION_FAILED',
     ],
     [
       'PUT with an oversized key',
       () =>
-        request(server(apps[0] as RingApp))
+        toFirstNode()
           .put(`/kv/${'k'.repeat(201)}`)
           .send({ value: 'v' }),
       400,
@@ -151,45 +132,28 @@ describe('coordinator-ring API', () => {
     ],
     [
       'PUT without JSON content type',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/kv/a')
-          .set('content-type', 'text/plain')
-          .send('v'),
+      () => toFirstNode().put('/kv/a').set('content-type', 'text/plain').send('v'),
       415,
       'UNSUPPORTED_MEDIA_TYPE',
     ],
-    [
-      'GET with stale=maybe',
-      () => request(server(apps[0] as RingApp)).get('/kv/a?stale=maybe'),
-      400,
-      'VALIDATION_FAILED',
-    ],
+    ['GET with stale=maybe', () => toFirstNode().get('/kv/a?stale=maybe'), 400, 'VALIDATION_FAILED'],
     [
       'GET with an unknown query parameter',
-      () => request(server(apps[0] as RingApp)).get('/kv/a?consistency=all'),
+      () => toFirstNode().get('/kv/a?consistency=all'),
       400,
       'VALIDATION_FAILED',
     ],
-    [
-      'DELETE with a bad key',
-      () => request(server(apps[0] as RingApp)).delete('/kv/a%2Fb'),
-      400,
-      'VALIDATION_FAILED',
-    ],
+    ['DELETE with a bad key', () => toFirstNode().delete('/kv/a%2Fb'), 400, 'VALIDATION_FAILED'],
     [
       'PATCH on /kv/{key}',
-      () =>
-        request(server(apps[0] as RingApp))
-          .patch('/kv/a')
-          .send({ value: 'v' }),
+      () => toFirstNode().patch('/kv/a').send({ value: 'v' }),
       405,
       'METHOD_NOT_ALLOWED',
     ],
     [
       'a vote with a negative term',
       () =>
-        request(server(apps[0] as RingApp))
+        toFirstNode()
           .post('/internal/votes')
           .send({ term: -1, candidateId: 'ring-2', lastLogIndex: 0, lastLogTerm: 0 }),
       400,
@@ -198,7 +162,7 @@ describe('coordinator-ring API', () => {
     [
       'a vote from a stranger',
       () =>
-        request(server(apps[0] as RingApp))
+        toFirstNode()
           .post('/internal/votes')
           .send({ term: 999, candidateId: 'ring-9', lastLogIndex: 0, lastLogTerm: 0 }),
       400,
@@ -207,7 +171,7 @@ describe('coordinator-ring API', () => {
     [
       'append-entries with a gap',
       () =>
-        request(server(apps[0] as RingApp))
+        toFirstNode()
           .post('/internal/append-entries')
           .send({
             term: 1,
@@ -223,40 +187,36 @@ describe('coordinator-ring API', () => {
     [
       'append-entries with an unknown field',
       () =>
-        request(server(apps[0] as RingApp))
-          .post('/internal/append-entries')
-          .send({
-            term: 1,
-            leaderId: 'ring-2',
-            prevLogIndex: 0,
-            prevLogTerm: 0,
-            entries: [],
-            leaderCommit: 0,
-            force: true,
-          }),
+        toFirstNode().post('/internal/append-entries').send({
+          term: 1,
+          leaderId: 'ring-2',
+          prevLogIndex: 0,
+          prevLogTerm: 0,
+          entries: [],
+          leaderCommit: 0,
+          force: true,
+        }),
       400,
       'VALIDATION_FAILED',
     ],
     [
       'append-entries from a stranger',
       () =>
-        request(server(apps[0] as RingApp))
-          .post('/internal/append-entries')
-          .send({
-            term: 999,
-            leaderId: 'ring-9',
-            prevLogIndex: 0,
-            prevLogTerm: 0,
-            entries: [],
-            leaderCommit: 0,
-          }),
+        toFirstNode().post('/internal/append-entries').send({
+          term: 999,
+          leaderId: 'ring-9',
+          prevLogIndex: 0,
+          prevLogTerm: 0,
+          entries: [],
+          leaderCommit: 0,
+        }),
       400,
       'UNKNOWN_PEER',
     ],
     [
       'a heartbeat with a negative counter',
       () =>
-        request(server(apps[0] as RingApp))
+        toFirstNode()
           .post('/internal/heartbeats')
           .send({ from: 'ring-2', gossip: { 'ring-2': -5 } }),
       400,
@@ -264,46 +224,24 @@ describe('coordinator-ring API', () => {
     ],
     [
       'a heartbeat from a stranger',
-      () =>
-        request(server(apps[0] as RingApp))
-          .post('/internal/heartbeats')
-          .send({ from: 'ring-9', gossip: {} }),
+      () => toFirstNode().post('/internal/heartbeats').send({ from: 'ring-9', gossip: {} }),
       400,
       'UNKNOWN_PEER',
     ],
     [
       'a link fault on an unknown node',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/chaos/links/ring-9')
-          .send({ mode: 'cut' }),
+      () => toFirstNode().put('/chaos/links/ring-9').send({ mode: 'cut' }),
       404,
       'NOT_FOUND',
     ],
     [
       'a link fault with a bad mode',
-      () =>
-        request(server(apps[0] as RingApp))
-          .put('/chaos/links/ring-2')
-          .send({ mode: 'melt' }),
+      () => toFirstNode().put('/chaos/links/ring-2').send({ mode: 'melt' }),
       400,
       'VALIDATION_FAILED',
     ],
-    [
-      'a pause of 0 ms',
-      () =>
-        request(server(apps[0] as RingApp))
-          .post('/chaos/pause')
-          .send({ ms: 0 }),
-      400,
-      'VALIDATION_FAILED',
-    ],
-    [
-      'history with limit 0',
-      () => request(server(apps[0] as RingApp)).get('/history?limit=0'),
-      400,
-      'VALIDATION_FAILED',
-    ],
+    ['a pause of 0 ms', () => toFirstNode().post('/chaos/pause').send({ ms: 0 }), 400, 'VALIDATION_FAILED'],
+    ['history with limit 0', () => toFirstNode().get('/history?limit=0'), 400, 'VALIDATION_FAILED'],
   ];
 
   it.each(bad)(
@@ -314,12 +252,12 @@ describe('coordinator-ring API', () => {
       const after = apps.map((a) => a.node.status());
       // Nothing half-written: no node's log grew because of the bad request.
       expect(after.map((s) => s.lastLogIndex)).toEqual(before.map((s) => s.lastLogIndex));
-      expect((await request(server(apps[0] as RingApp)).get('/healthz')).status).toBe(200);
+      expect((await toFirstNode().get('/healthz')).status).toBe(200);
     },
   );
 
   it('the OpenAPI document lists every route with its error responses', async () => {
-    const doc = (await request(server(apps[0] as RingApp)).get('/openapi.json')).body;
+    const doc = (await toFirstNode().get('/openapi.json')).body;
     const paths = Object.keys(doc.paths);
     for (const path of [
       '/kv/{key}',
