@@ -1,7 +1,7 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailboxClient } from '../src/client/mailbox-client.ts';
+import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails, range } from './support/mail.ts';
 import type { RunningInstance } from './support/pubsub-lab.ts';
 import { startInstance, startPubsubLab, waitFor } from './support/pubsub-lab.ts';
@@ -12,7 +12,6 @@ describe('catch-up by historyId', () => {
   let lab: Awaited<ReturnType<typeof startPubsubLab>>;
   let small: RunningInstance;
   let shortLived: RunningInstance;
-  const clients: MailboxClient[] = [];
 
   beforeAll(async () => {
     lab = await startPubsubLab();
@@ -22,18 +21,13 @@ describe('catch-up by historyId', () => {
   });
 
   afterAll(async () => {
-    for (const client of clients) client.disconnect();
     await small?.service.close();
     await shortLived?.service.close();
     await lab?.close();
     await stopAllRedis();
   });
 
-  function mailboxClient(url: string, userId: string): MailboxClient {
-    const client = new MailboxClient({ url, userId });
-    clients.push(client);
-    return client;
-  }
+  const mailboxClient = (url: string, userId: string): MailboxClient => lab.mailboxClient(url, userId);
 
   it('when a client misses 100 mails while disconnected, then on reconnect it recovers all of them from history, once each, in order', async () => {
     const client = mailboxClient(lab.b.url, 'henry');

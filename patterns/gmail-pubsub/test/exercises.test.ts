@@ -2,28 +2,25 @@ import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFilters, comparePolicies } from '../src/client/experiments.ts';
-import { MailboxClient } from '../src/client/mailbox-client.ts';
+import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails } from './support/mail.ts';
 import { startPubsubLab, waitFor } from './support/pubsub-lab.ts';
 
 // Each test follows one exercise of the README, step by step, with the lab's default settings.
 describe('README lab exercises', () => {
   let lab: Awaited<ReturnType<typeof startPubsubLab>>;
-  const clients: MailboxClient[] = [];
 
   beforeAll(async () => {
     lab = await startPubsubLab({}, { appendOnly: true });
   });
 
   afterAll(async () => {
-    for (const client of clients) client.disconnect();
     await lab?.close();
     await stopAllRedis();
   });
 
   async function tab(url: string, userId: string): Promise<MailboxClient> {
-    const client = new MailboxClient({ url, userId });
-    clients.push(client);
+    const client = lab.mailboxClient(url, userId);
     await client.connect();
     return client;
   }

@@ -1,14 +1,13 @@
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailboxClient } from '../src/client/mailbox-client.ts';
+import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails, range } from './support/mail.ts';
 import type { RunningInstance } from './support/pubsub-lab.ts';
 import { startPubsubLab, waitFor } from './support/pubsub-lab.ts';
 
 describe('faults: the subscriber connection and Redis itself', () => {
   let lab: Awaited<ReturnType<typeof startPubsubLab>>;
-  const clients: MailboxClient[] = [];
 
   beforeAll(async () => {
     // Append-only, as the topology runs it: a restarted Redis keeps the history.
@@ -16,14 +15,12 @@ describe('faults: the subscriber connection and Redis itself', () => {
   });
 
   afterAll(async () => {
-    for (const client of clients) client.disconnect();
     await lab?.close();
     await stopAllRedis();
   });
 
   async function connected(url: string, userId: string): Promise<MailboxClient> {
-    const client = new MailboxClient({ url, userId });
-    clients.push(client);
+    const client = lab.mailboxClient(url, userId);
     await client.connect();
     return client;
   }

@@ -4,6 +4,7 @@ import { startRedis } from '@kvs-lab/shared/testing';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { PubsubApp } from '../../src/app.ts';
+import { MailboxClient } from '../../src/client/mailbox-client.ts';
 import { createApp } from '../../src/app.ts';
 import type { PubsubConfig } from '../../src/config.ts';
 import { defaultConfig } from '../../src/config.ts';
@@ -43,15 +44,29 @@ export async function startInstance(
 export async function startPubsubLab(
   overrides: Partial<PubsubConfig> = {},
   redisOptions: { appendOnly?: boolean } = {},
-): Promise<{ redis: RedisHandle; a: RunningInstance; b: RunningInstance; close: () => Promise<void> }> {
+): Promise<{
+  redis: RedisHandle;
+  a: RunningInstance;
+  b: RunningInstance;
+  mailboxClient: (url: string, userId: string) => MailboxClient;
+  close: () => Promise<void>;
+}> {
   const redis = await startRedis({ name: 'pubsub-redis', ...redisOptions });
   const a = await startInstance(redis, 'pubsub-a', overrides);
   const b = await startInstance(redis, 'pubsub-b', overrides);
+  const clients: MailboxClient[] = [];
   return {
     redis,
     a,
     b,
+    // A mailbox client (not yet connected) that close() disconnects.
+    mailboxClient: (url, userId) => {
+      const client = new MailboxClient({ url, userId });
+      clients.push(client);
+      return client;
+    },
     close: async () => {
+      for (const client of clients) client.disconnect();
       await a.service.close();
       await b.service.close();
     },
