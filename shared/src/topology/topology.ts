@@ -15,6 +15,62 @@ export interface RedisNodeSpec {
   readonly appendOnly?: boolean;
   /** Started as a replica of this node (`--replicaof`), for real Redis replication. */
   readonly replicaOf?: string;
+  /**
+   * A Redis Cluster node (`--cluster-enabled yes`). It also listens on its cluster bus port,
+   * `port + 10000`, which the runner and compose keep free and publish too.
+   */
+  readonly clusterEnabled?: boolean;
+}
+
+/** One Redis Sentinel (`redis-server <conf> --sentinel`), with its own writable config file. */
+export interface SentinelSpec {
+  /** Unique across the whole lab, e.g. `sentinel-1`; also the compose service name. */
+  readonly name: string;
+  readonly port: number;
+}
+
+/** How the topology's sentinels watch its masters. */
+export interface SentinelSettings {
+  /** Redis node names of the masters watched; each is monitored under its own name. */
+  readonly masters: readonly string[];
+  /** Sentinels that must agree a master is down before a failover (`quorum`). */
+  readonly quorum: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+}
+
+/** One etcd member: a client port (the API) and a peer port (Raft between members). */
+export interface EtcdMemberSpec {
+  /** Unique across the whole lab, e.g. `lock-etcd-1`; also the compose service name. */
+  readonly name: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+/**
+ * A Redis Cluster formed once its nodes run (`redis-cli --cluster create` or the same by hand):
+ * masters share the 16384 slots, each replica follows its master, spares join with no slots.
+ */
+export interface RedisClusterSpec {
+  readonly masters: readonly string[];
+  /** replica node name -> master node name. */
+  readonly replicas: Readonly<Record<string, string>>;
+  /** Masters started and joined to the cluster but given no slots (scale-out targets), with their replicas. */
+  readonly spares?: readonly string[];
+  readonly nodeTimeoutMs: number;
+}
+
+/** The engines a pattern can run on: the hand-made one by default, real ones beside it. */
+export interface EngineChoice {
+  /** Name of the engine the base topology runs, e.g. `router`. */
+  readonly default: string;
+  /**
+   * Other engines, each a whole topology (its own process names, the same port block).
+   * Its services get `ENGINE=<name>` in their env from the runner and compose.
+   */
+  readonly others: Readonly<Record<string, () => PatternTopology>>;
+  /** One line per engine for `pnpm lab list`, keyed by engine name (the default included). */
+  readonly descriptions?: Readonly<Record<string, string>>;
 }
 
 export interface ServiceSpec {
@@ -30,6 +86,10 @@ export interface ServiceSpec {
   readonly extraPorts?: Readonly<Record<string, number>>;
   /** Static environment, the same under the runner and compose. */
   readonly env?: Readonly<Record<string, string>>;
+  /** etcd members it talks to, passed as `ETCD_ENDPOINTS=http://host:port,...` (client URLs). */
+  readonly etcd?: readonly string[];
+  /** Sentinels it asks for masters, passed as `SENTINELS=host:port,...`. */
+  readonly sentinels?: readonly string[];
   /**
    * The instance keeps files on disk (an LSM store's WAL and SSTables): it gets `DATA_DIR`, a folder under the
    * runner's state dir (`--fresh` empties it), or in compose a named volume `<name>-data` mounted at `/data`.
@@ -56,6 +116,14 @@ export interface PatternTopology {
   readonly portBlock: number;
   readonly redis: readonly RedisNodeSpec[];
   readonly services: readonly ServiceSpec[];
+  /** etcd members, for patterns whose engine is etcd. */
+  readonly etcd?: readonly EtcdMemberSpec[];
+  /** Redis Sentinels watching some of `redis`, with their settings. */
+  readonly sentinels?: { readonly nodes: readonly SentinelSpec[]; readonly settings: SentinelSettings };
+  /** Formed into a Redis Cluster after its nodes start. */
+  readonly redisCluster?: RedisClusterSpec;
+  /** The engine switch: `pnpm lab up <pattern> --engine <name>`; absent when the pattern has one engine. */
+  readonly engines?: EngineChoice;
   /**
    * Other sizes the pattern can run at (e.g. 5 replicas besides the default 3), built by `resize`:
    * `pnpm lab up <pattern> --size 5`, and in compose an override file per size.
