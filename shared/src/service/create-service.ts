@@ -17,6 +17,8 @@ import { createMetrics } from './metrics.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { OpenApiDocument } from './openapi-document.ts';
 import type { ReadinessCheck } from './readiness.ts';
+import { answerClientError } from './client-error.ts';
+import { listFromEnv, requestGuard } from './request-guard.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
 import { errorHandler, jsonBody, requestId, requireJsonBody, sendProblem } from './request-pipeline.ts';
 import { routeHandler } from './route-handler.ts';
@@ -46,8 +48,13 @@ export interface ServiceOptions {
    * `/internal/` heartbeats, many a second per node, would drown the lines a learner wants to read.
    */
   readonly quietPathPrefixes?: readonly string[];
-  /** Origins allowed to open a socket.io connection from a browser; same-origin is always allowed. */
+  /**
+   * Origins allowed to change state or open a socket.io connection from a browser, besides the service's
+   * own pages; defaults to CORS_ORIGINS.
+   */
   readonly corsOrigins?: readonly string[];
+  /** Host names the service is served as besides loopback and its instance name; defaults to ALLOWED_HOSTS. */
+  readonly allowedHosts?: readonly string[];
   readonly socketMaxBufferBytes?: number;
 }
 
@@ -74,9 +81,27 @@ export interface Service {
   close(): Promise<void>;
 }
 
+// Credentials never reach a log file: the admin token and peer secrets travel in these headers.
+const secretHeaders = ['authorization', 'x-cluster-signature', 'cookie', 'proxy-authorization'];
+const redactedPaths = [...secretHeaders.map((name) => `req.headers["${name}"]`), 'res.headers["set-cookie"]'];
+
 function defaultLogger(instance: string): Logger {
   const level = process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
-  return pino({ level, base: { instance } });
+  return pino({ level, base: { instance }, redact: { paths: redactedPaths, censor: '[redacted]' } });
+}
+
+/** The request as pino-http logs it, with credential headers censored whatever logger a pattern passes in. */
+function withoutSecrets(req: { headers?: Record<string, unknown> }): unknown {
+  if (!req.headers) return req;
+  const headers = { ...req.headers };
+  for (const name of secretHeaders) if (name in headers) headers[name] = '[redacted]';
+  return { ...req, headers };
+}
+
+/** RFC 9110: the auth scheme is case-insensitive. */
+function bearerToken(header: string): string {
+  const match = /^bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? '';
 }
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -109,6 +134,11 @@ export function createService(options: ServiceOptions): Service {
   app.disable('x-powered-by');
   app.disable('etag');
   app.use(requestId);
+  const guard = requestGuard({
+    hostNames: [instance, ...(options.allowedHosts ?? listFromEnv(process.env.ALLOWED_HOSTS))],
+    origins: options.corsOrigins ?? listFromEnv(process.env.CORS_ORIGINS),
+  });
+  app.use(guard.middleware);
   // Request logs cost a child logger per request: only pay for them when they would be written.
   if (logger.isLevelEnabled('info')) {
     const quiet = ['/healthz', '/readyz', '/metrics', ...(options.quietPathPrefixes ?? [])];
@@ -116,6 +146,7 @@ export function createService(options: ServiceOptions): Service {
       pinoHttp({
         logger,
         genReqId: (req) => (req as unknown as Request).requestId,
+        serializers: { req: withoutSecrets },
         autoLogging: { ignore: (req) => quiet.some((prefix) => (req.url ?? '').startsWith(prefix)) },
       }),
     );
@@ -148,8 +179,7 @@ export function createService(options: ServiceOptions): Service {
 
   const checkAdmin = (req: Request): void => {
     if (!adminToken) return;
-    const header = req.get('authorization') ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : (req.get('x-admin-token') ?? '');
+    const given = bearerToken(req.get('authorization') ?? '');
     if (!tokenMatches(given, adminToken)) {
       throw new AppError(
         'ADMIN_TOKEN_REQUIRED',
@@ -197,12 +227,15 @@ export function createService(options: ServiceOptions): Service {
   app.use(errorHandler(logger));
 
   const server = createServer(app);
+  server.on('clientError', answerClientError);
   const io = new SocketServer(server, {
     maxHttpBufferSize: options.socketMaxBufferBytes ?? 100_000,
-    // Browsers may only connect from the listed origins; same-origin pages send no CORS preflight.
-    cors: {
-      origin: [...(options.corsOrigins ?? process.env.CORS_ORIGINS?.split(',').filter(Boolean) ?? [])],
+    // The same Host and Origin rules as the HTTP routes: a page elsewhere must not watch the live state.
+    allowRequest: (req, callback) => {
+      const verdict = guard.allowsHandshake(req);
+      callback(verdict.ok ? null : verdict.reason, verdict.ok);
     },
+    cors: { origin: [...(options.corsOrigins ?? listFromEnv(process.env.CORS_ORIGINS))] },
   });
 
   const service: Service = {
@@ -225,7 +258,7 @@ export function createService(options: ServiceOptions): Service {
       closeHooks.push(hook);
     },
     openapi: () => document.render(),
-    listen: (port, host = '0.0.0.0') =>
+    listen: (port, host = '127.0.0.1') =>
       new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {

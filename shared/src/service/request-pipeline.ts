@@ -72,11 +72,24 @@ export function jsonBody(limitBytes: number): RequestHandler {
   });
 }
 
+/** A client error from the body parser or below it (zlib on a bogus Content-Encoding): a status but no `type`. */
+function clientStatusOf(error: object): number | undefined {
+  const status = 'status' in error ? error.status : 'statusCode' in error ? error.statusCode : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
 /** Maps body-parser failures to their codes; they carry a `type` and a status. */
 function fromBodyParser(error: unknown): AppError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
-  const type = error.type;
+  if (typeof error !== 'object' || error === null) return undefined;
+  // Errors the kit classifies itself (a bad percent-encoding is a URIError with status 400).
+  if (error instanceof AppError || error instanceof URIError) return undefined;
   const message = error instanceof Error ? error.message : '';
+  if (!('type' in error)) {
+    return clientStatusOf(error) === undefined
+      ? undefined
+      : new AppError('MALFORMED_BODY', `The body could not be decoded: ${message}`);
+  }
+  const type = error.type;
   switch (type) {
     case 'entity.parse.failed':
       return new AppError('MALFORMED_JSON', `The body is not valid JSON: ${message}`);
@@ -93,7 +106,10 @@ function fromBodyParser(error: unknown): AppError | undefined {
     case 'stream.not.readable':
       return new AppError('MALFORMED_JSON', `The body could not be read: ${message}`);
     default:
-      return undefined;
+      // Any other 4xx from the parser is still the client's fault, never a 500.
+      return clientStatusOf(error) === undefined
+        ? undefined
+        : new AppError('MALFORMED_BODY', `The body could not be read: ${message}`);
   }
 }
 

@@ -3,14 +3,15 @@ import type { Service } from './create-service.ts';
 
 /**
  * What every main.ts does after building its service: listen (on HOST, default
- * all interfaces, as a container needs; the runner passes 127.0.0.1), then shut down
+ * loopback only, so a laptop's lab is not reachable from its network; compose sets
+ * HOST=0.0.0.0 inside containers, whose ports are published on 127.0.0.1), then shut down
  * gracefully on SIGTERM/SIGINT, and also when the lab runner that started it
  * disappears (LAB_PARENT_PID), so a dead runner leaves no orphan behind.
  */
 export async function runService(
   service: Service,
   port: number,
-  host = process.env.HOST ?? '0.0.0.0',
+  host = process.env.HOST ?? '127.0.0.1',
 ): Promise<void> {
   let closing = false;
   const shutdown = async (reason: string): Promise<void> => {
