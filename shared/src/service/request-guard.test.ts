@@ -124,7 +124,7 @@ describe('request guard: DNS rebinding and cross-site requests', () => {
       extraHeaders: { origin: 'https://evil.example' },
       reconnection: false,
     });
-    const [error] = (await once(refused, 'connect_error')) as [Error];
+    const error = await new Promise<Error>((resolve) => refused.once('connect_error', resolve));
     expect(error.message).toMatch(/xhr poll error|not allowed|Forbidden/i);
     refused.close();
     const accepted = ioClient(`http://127.0.0.1:${port}`, {
@@ -132,7 +132,7 @@ describe('request guard: DNS rebinding and cross-site requests', () => {
       extraHeaders: { origin: `http://127.0.0.1:${port}` },
       reconnection: false,
     });
-    await once(accepted, 'connect');
+    await new Promise<void>((resolve) => accepted.once('connect', resolve));
     accepted.close();
   });
 
