@@ -30,6 +30,8 @@ export function createApp(deps: {
   instance?: string;
   logger?: Service['logger'];
   now?: () => number;
+  /** Overrides LAB_ADMIN_TOKEN (tests). */
+  adminToken?: string;
 }): ShardingApp {
   const now = deps.now ?? Date.now;
   // The live channel needs the service, and the service needs the sharding state: tie the knot here.
@@ -48,6 +50,7 @@ export function createApp(deps: {
     name: 'sharding-replica',
     ...(deps.instance ? { instance: deps.instance } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),
     description:
       'A shard router: keys spread over shards by a consistent-hash ring, each shard a Redis master with a real replica, failover, rebalancing, hot keys and PK/SK queries. Live view at `/`.',
     // Only masters are critical: a dead replica degrades eventual reads, a dead master stops its shard until failover.

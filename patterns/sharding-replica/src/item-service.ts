@@ -69,9 +69,16 @@ export class ItemService {
         query.order,
         query.limit + 1,
       );
-      const page = pageOf(fetched.sortKeys, query.limit);
-      const items = page.sortKeys.map((sk, i) => ({ sk, value: fetched.values[i] ?? '' }));
-      return { pk, shard: shardId, items, nextStartAfter: page.nextStartAfter ?? null };
+      const page = pageOf(
+        fetched.map((item) => item.sk),
+        query.limit,
+      );
+      return {
+        pk,
+        shard: shardId,
+        items: fetched.slice(0, page.sortKeys.length),
+        nextStartAfter: page.nextStartAfter ?? null,
+      };
     });
   }
 

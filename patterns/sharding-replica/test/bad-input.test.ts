@@ -12,15 +12,20 @@ function expectProblem(res: request.Response, status: number, code?: string): vo
 
 describe('bad input: every endpoint answers 4xx problem+json and writes nothing', () => {
   let cluster: TestCluster;
-  let api: ReturnType<typeof request>;
+  let api: ReturnType<typeof request.agent>;
+  let anonymous: ReturnType<typeof request>;
+  const adminToken = 'bad-input-admin-token';
 
   beforeAll(async () => {
     // No failover in this file: a cut link must stay a cut link for the readiness test.
     cluster = await startCluster(
       { MAX_VALUE_BYTES: '64', FAILOVER_MISSED_PINGS: '100', PING_INTERVAL_MS: '10000' },
       2,
+      { adminToken },
     );
-    api = request(cluster.service.server);
+    // The lab's own calls carry the admin token; `anonymous` is anyone else who reaches the port.
+    api = request.agent(cluster.service.server).set('authorization', `Bearer ${adminToken}`);
+    anonymous = request(cluster.service.server);
   });
 
   afterAll(async () => {
@@ -132,6 +137,47 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
     } finally {
       await api.delete('/chaos');
     }
+  });
+
+  it('with an admin token configured, then every route the OpenAPI document marks admin answers 401 without it and changes nothing', async () => {
+    const doc = (await anonymous.get('/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const adminRoutes = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) => (op.security ?? []).length > 0)
+        .map(([method]) => `${method} ${path}`),
+    );
+    // The routes that reshape the cluster or change the lab's settings (the kit adds /chaos and /history).
+    expect(adminRoutes).toEqual(
+      expect.arrayContaining([
+        'post /shards',
+        'delete /shards/{id}',
+        'put /autoscale',
+        'put /hotkeys/mitigation',
+        'post /chaos/faults/replication-pause',
+      ]),
+    );
+    // The data plane stays open.
+    expect(adminRoutes.filter((r) => /\/(kv|items|locate)\//.test(r))).toEqual([]);
+    const samples: Record<string, unknown> = {
+      'put /autoscale': { isEnabled: true },
+      'put /hotkeys/mitigation': { mode: 'router-cache' },
+      'post /chaos/faults/replication-pause': { shard: 'shard-1' },
+    };
+    for (const route of adminRoutes) {
+      const [method, path] = route.split(' ') as [string, string];
+      const url = path.replace('{id}', 'shard-2').replace(/\{[^}]+\}/g, 'x');
+      const call = anonymous[method as 'post' | 'put' | 'delete' | 'get'](url).set(
+        'content-type',
+        'application/json',
+      );
+      expectProblem(await call.send(JSON.stringify(samples[route] ?? {})), 401, 'ADMIN_TOKEN_REQUIRED');
+    }
+    expect((await api.get('/autoscale')).body.isEnabled).toBe(false);
+    expect((await api.get('/hotkeys')).body.mitigation).toBe('off');
+    expect((await api.get('/rebalance')).body.rebalance).toBeNull();
+    expect([...cluster.sharding.state.pausedReplication]).toEqual([]);
   });
 
   it('/openapi.json documents every route with its request schemas and the errors it can return', async () => {

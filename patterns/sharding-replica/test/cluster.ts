@@ -17,7 +17,11 @@ export interface TestCluster extends ShardingApp {
  * Four shards of real redis-servers, each replica started with `--replicaof`
  * its master (real replication), and a router on them with fast test timings.
  */
-export async function startCluster(env: Record<string, string> = {}, shards = 4): Promise<TestCluster> {
+export async function startCluster(
+  env: Record<string, string> = {},
+  shards = 4,
+  options: { adminToken?: string } = {},
+): Promise<TestCluster> {
   const redis = new Map<string, RedisHandle>();
   await Promise.all(
     Array.from({ length: shards }, async (_, i) => {
@@ -47,7 +51,7 @@ export async function startCluster(env: Record<string, string> = {}, shards = 4)
   const nodes = await connectRedisNodes(config.redisNodes, {
     commandTimeoutMs: config.redisCommandTimeoutMs,
   });
-  const app = createApp({ config, nodes });
+  const app = createApp({ config, nodes, ...options });
   await app.sharding.start();
   // A replica still in its first full sync would make WAIT 1 answer 0: start tests on linked replicas.
   const isLinked = await waitFor(async () => {

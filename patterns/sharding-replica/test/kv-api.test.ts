@@ -126,6 +126,36 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
     expect((await api.get(`/items/${pk}/nothing`)).status).toBe(404);
   });
 
+  it('a page is one atomic read: an item deleted while the query is in flight is wholly in the page or wholly out, never an empty value', async () => {
+    const pk = 'atomic-page';
+    for (const sk of ['a', 'b', 'c']) await api.put(`/items/${pk}/${sk}`).send({ value: `value-${sk}` });
+    const master = cluster.sharding.locateKey(pk).master;
+    // Each command to the master now waits 300 ms before it is sent: a two-step read (sort keys, then
+    // values) would leave a 300 ms window between its steps, and the delete below lands in it.
+    await api.put(`/chaos/links/${master}`).send({ mode: 'slow', delayMs: 300 });
+    try {
+      const query = api.get(`/items/${pk}?limit=10`);
+      const pending = query.then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      // Straight to Redis, not through the slowed link: another client deleting the item.
+      await cluster.sharding.state
+        .node(master)
+        .client.multi()
+        .zrem(`lab:sharding-replica:items:${pk}`, 'b')
+        .hdel(`lab:sharding-replica:item-values:${pk}`, 'b')
+        .exec();
+      const page = await pending;
+      expect(page.status).toBe(200);
+      const items = page.body.items as { sk: string; value: string }[];
+      expect(
+        items.every((item) => item.value === `value-${item.sk}`),
+        JSON.stringify(items),
+      ).toBe(true);
+    } finally {
+      await api.delete('/chaos');
+    }
+  });
+
   it('the hot-key sketch names the most read key, and router-cache answers its eventual reads from memory', async () => {
     const hot = keyOn(cluster, 'shard-2', 'hot');
     await api.put(`/kv/${hot}`).send({ value: 'v' });

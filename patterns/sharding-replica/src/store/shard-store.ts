@@ -1,10 +1,13 @@
-import { AppError } from '@kvs-lab/shared/service';
+import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
+import { AppError } from '@kvs-lab/shared/service';
 import { parseInfo } from '../domain/replication-lag.ts';
 import type { RoleReport } from '../domain/failover-rule.ts';
 import type { LexBounds, SortOrder } from '../domain/item-page.ts';
 import { keys, redisKeysOf } from './keys.ts';
 import type { RoutingKey } from './keys.ts';
+
+const queryItemsScript = new LuaScript(new URL('./lua/query-items.lua', import.meta.url));
 
 /** What INFO replication says about one node, as the monitor uses it. */
 export interface ReplicationInfo {
@@ -57,22 +60,28 @@ export const shardStore = {
   deleteItem: (node: RedisNode, pk: string, sk: string) =>
     node.run((c) => c.multi().zrem(keys.itemIndex(pk), sk).hdel(keys.itemValues(pk), sk).exec()),
 
-  /** One page of sort keys (plus one to tell whether more follow) and their values. */
+  /**
+   * One page of sort keys (plus one to tell whether more follow) and their values, read by one script so
+   * the page is a snapshot: an item deleted meanwhile is either wholly in it or wholly out.
+   */
   async queryItems(
     node: RedisNode,
     pk: string,
     bounds: LexBounds,
     order: SortOrder,
     count: number,
-  ): Promise<{ sortKeys: string[]; values: (string | null)[] }> {
-    const sortKeys = await node.run((c) =>
-      order === 'asc'
-        ? c.zrangebylex(keys.itemIndex(pk), bounds.min, bounds.max, 'LIMIT', 0, count)
-        : c.zrevrangebylex(keys.itemIndex(pk), bounds.max, bounds.min, 'LIMIT', 0, count),
-    );
-    if (sortKeys.length === 0) return { sortKeys, values: [] };
-    const values = await node.run((c) => c.hmget(keys.itemValues(pk), ...sortKeys));
-    return { sortKeys, values };
+  ): Promise<{ sk: string; value: string }[]> {
+    const flat = (await node.run((c) =>
+      queryItemsScript.run(
+        c,
+        [keys.itemIndex(pk), keys.itemValues(pk)],
+        [order, bounds.min, bounds.max, count],
+      ),
+    )) as string[];
+    const items: { sk: string; value: string }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      items.push({ sk: flat[i] as string, value: flat[i + 1] as string });
+    return items;
   },
 
   /**
