@@ -5,7 +5,7 @@ import { createDemoApp } from '../demo/demo-app.ts';
 import { RedisNode } from '../redis/index.ts';
 import type { Service } from '../service/index.ts';
 import { launchBrowser } from '../testing/browser.ts';
-import { startRedis, stopAllRedis } from '../testing/index.ts';
+import { accessibilityViolations, sidewaysOverflowPx, startRedis, stopAllRedis } from '../testing/index.ts';
 
 describe('live view (headless Chromium against the kit demo)', () => {
   let browser: Browser;
@@ -44,6 +44,15 @@ describe('live view (headless Chromium against the kit demo)', () => {
     await request(baseUrl).put('/chaos/links/demo-redis').send({ mode: 'cut' });
     await page.locator('#lab-log li.lab-log__fault', { hasText: 'demo-redis' }).waitFor({ timeout: 5_000 });
     await request(baseUrl).delete('/chaos');
+    await page.close();
+  });
+
+  it('reads on the dark theme (no serious axe-core violation) and does not scroll sideways at 1400 px', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${baseUrl}/`);
+    await page.locator('#lab-status', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(await sidewaysOverflowPx(page)).toBe(0);
     await page.close();
   });
 });

@@ -17,5 +17,6 @@ export {
 export { findFreePort, isPortFree } from '../process/free-port.ts';
 export { isPidAlive } from '../process/pid-control.ts';
 export { RedisServerNotFoundError } from '../process/redis-binary.ts';
-export { chromiumPath, launchBrowser } from './browser.ts';
+export { chromiumChoice, findChromium, launchBrowser, type ChromiumChoice } from './browser.ts';
+export { accessibilityViolations, sidewaysOverflowPx, type AccessibilityViolation } from './page-checks.ts';
 export { seededRandom } from './seeded-random.ts';
