@@ -11,6 +11,8 @@ export default defineConfig({
       'tests/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', 'tests/docker/**'],
+    // redis-server and etcd are the only system programs the suites need: installed or explained once, up front.
+    globalSetup: ['shared/src/setup/vitest-global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
