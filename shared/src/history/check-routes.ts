@@ -88,7 +88,9 @@ export function mountCheck<I, O>(
     method: 'delete',
     path: '/history',
     summary: 'Forget the recorded history (start a fresh experiment)',
+    description: 'Erases the evidence /check judges, so it needs the admin token when one is configured.',
     tags,
+    admin: true,
     responses: { 204: { description: 'Cleared' } },
     handler: () => {
       history.clear();
