@@ -53,7 +53,22 @@ export class ClusterMonitor {
         this.roleOf(shard.master),
         this.roleOf(shard.replica),
       ]);
-      const adopted = adoptRoles(shard, masterReport, replicaReport);
+      const isEitherMaster = (r: RoleReport) => r.isReachable && r.role === 'master';
+      // Both say master: only then do the failover epochs decide (see adoptRoles).
+      const epochs =
+        isEitherMaster(masterReport) && isEitherMaster(replicaReport)
+          ? {
+              master: await shardStore.failoverEpoch(this.state.node(shard.master)),
+              replica: await shardStore.failoverEpoch(this.state.node(shard.replica)),
+            }
+          : undefined;
+      const adopted = adoptRoles(shard, masterReport, replicaReport, epochs);
+      if (epochs) {
+        this.options.logger.warn(
+          { shard: shard.id, epochs, master: adopted.master },
+          'both nodes of a shard say master: the higher failover epoch keeps the role',
+        );
+      }
       if (adopted !== shard) this.replaceShard(adopted);
     }
     await this.sample();
@@ -110,6 +125,7 @@ export class ClusterMonitor {
     this.promoting.add(shard.id);
     try {
       await shardStore.promote(this.state.node(shard.replica));
+      await this.raiseEpoch(shard.replica);
       const downSince = this.state.healthOf(shard.master).downSince;
       const promotedAt = this.options.now();
       this.state.map = promoteReplica(this.state.map, shard.id);
@@ -194,10 +210,23 @@ export class ClusterMonitor {
     if (!this.state.healthOf(shard.replica).isAlive || !this.state.healthOf(shard.master).isAlive) return;
     const masterAddress = `${masterNode.address.host}:${masterNode.address.port}`;
     const report = this.reportOf(shard.replica);
+    const replicaInfo = this.state.replication.get(shard.replica);
+    if (
+      this.state.epochBumpAfterSync.has(shard.id) &&
+      report.isReachable &&
+      report.role === 'replica' &&
+      report.following === masterAddress &&
+      replicaInfo?.linkStatus === 'up'
+    ) {
+      await this.raiseEpoch(shard.master);
+      this.state.epochBumpAfterSync.delete(shard.id);
+    }
     const action = rejoinAction(shard, report, masterAddress);
     if (action.kind !== 'rejoin') return;
     try {
       await shardStore.follow(this.state.node(action.node), masterNode.address);
+      // Its resync writes the master's data, epoch included, to its snapshot file: raise the epoch once it is linked.
+      this.state.epochBumpAfterSync.add(shard.id);
       const rejoin = { shard: shard.id, node: action.node, master: action.master, reason: action.reason };
       this.state.rejoins.push({ ...rejoin, at: this.options.now() });
       if (this.state.rejoins.length > 100) this.state.rejoins.shift();
@@ -205,6 +234,15 @@ export class ClusterMonitor {
       this.options.emit('shard:rejoined', rejoin);
     } catch (error) {
       this.options.logger.warn({ err: error, node: action.node }, 'rejoin failed');
+    }
+  }
+
+  /** Best effort: a missed raise only weakens the start-up tie-break, and the next promotion raises it again. */
+  private async raiseEpoch(masterName: string): Promise<void> {
+    try {
+      await shardStore.bumpFailoverEpoch(this.state.node(masterName));
+    } catch (error) {
+      this.options.logger.warn({ err: error, node: masterName }, 'failover epoch not raised');
     }
   }
 

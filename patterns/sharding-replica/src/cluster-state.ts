@@ -25,6 +25,8 @@ export class ClusterState {
   readonly rejoins: { shard: string; node: string; master: string; reason: string; at: number }[] = [];
   /** Shards whose replication link the `replication-pause` fault has cut: the monitor leaves their replica alone. */
   readonly pausedReplication = new Set<string>();
+  /** Shards whose replica was just made to resync: their master's failover epoch is raised once it is linked. */
+  readonly epochBumpAfterSync = new Set<string>();
   private opsSinceTick = new Map<string, number>();
   private readonly waiters = new Map<string, RedisNode[]>();
   private waiterTurn = 0;

@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import { decideAutoscale } from './domain/autoscale-policy.ts';
 import type { AutoscaleDecision, AutoscaleSettings } from './domain/autoscale-policy.ts';
 import { whatIfReport } from './domain/rebalance-plan.ts';
+import { isServingReplica } from './domain/failover-rule.ts';
 import { replicationLag } from './domain/replication-lag.ts';
 import { checkSharding, expectedValues } from './domain/sharding-check.ts';
 import type { Durability, KvInput, KvOutput, Placement } from './domain/sharding-check.ts';
@@ -38,7 +39,18 @@ export interface GetResult {
   shard: string;
   servedBy: string;
   consistency: 'eventual' | 'strong';
-  replicationLag: { bytes: number | null; masterOffset: number | null; replicaOffset: number | null };
+  replicationLag: ReadLag;
+}
+
+/** How far the serving replica trailed its master when it answered; for a master-served read, the last sample. */
+export interface ReadLag {
+  bytes: number | null;
+  masterOffset: number | null;
+  replicaOffset: number | null;
+  /** `read`: offsets taken with this read; `sample`: from the monitor's last INFO round. */
+  measuredAt: 'read' | 'sample';
+  /** The replica's `master_link_status` (`up`, `down`), null when unknown. */
+  replicaLink: string | null;
 }
 
 /**
@@ -161,24 +173,19 @@ export class ShardingService {
     return this.rebalancer.routed({ kind: 'kv', name: key }, async (shardId) => {
       const shard = this.state.shard(shardId);
       this.state.countOp(shardId);
-      const { value, servedBy } = await this.readValue(shard, key, consistency);
+      const { value, servedBy, lag } = await this.readValue(shard, key, consistency);
       if (value === null) {
         throw new AppError('KEY_NOT_FOUND', `No value for ${key} on ${servedBy}.`, {
           extras: { key, shard: shardId, servedBy },
         });
       }
-      const lag = this.lagOf(shard);
       return {
         key,
         value,
         shard: shardId,
         servedBy,
         consistency,
-        replicationLag: {
-          bytes: lag.bytes ?? null,
-          masterOffset: lag.masterOffset ?? null,
-          replicaOffset: lag.replicaOffset ?? null,
-        },
+        replicationLag: lag ?? this.sampledLag(shard),
       };
     });
   }
@@ -187,7 +194,7 @@ export class ShardingService {
     shard: Shard,
     key: string,
     consistency: 'eventual' | 'strong',
-  ): Promise<{ value: string | null; servedBy: string }> {
+  ): Promise<{ value: string | null; servedBy: string; lag?: ReadLag }> {
     const master = this.masterNode(shard);
     if (consistency === 'strong') return { value: await shardStore.get(master, key), servedBy: master.name };
     const mitigation = this.hotKeys.mitigation;
@@ -201,19 +208,59 @@ export class ShardingService {
       replica !== undefined &&
       this.state.healthOf(replica).isAlive &&
       !(isHot && mitigation === 'spread-reads' && this.hotKeys.nextReadOnMaster());
-    let read: { value: string | null; servedBy: string };
-    if (useReplica) {
-      try {
-        read = { value: await shardStore.get(this.state.node(replica), key), servedBy: replica };
-      } catch {
-        // A replica that is down or still loading its first sync: the master answers instead.
-        read = { value: await shardStore.get(master, key), servedBy: master.name };
-      }
-    } else {
-      read = { value: await shardStore.get(master, key), servedBy: master.name };
-    }
+    const onReplica = useReplica ? await this.readOnReplica(shard, replica, key) : undefined;
+    const read = onReplica ?? { value: await shardStore.get(master, key), servedBy: master.name };
     if (isHot && mitigation === 'router-cache') this.hotKeys.remember(key, read.value);
     return read;
+  }
+
+  /**
+   * An eventual read on the replica, with its role and offset from the same transaction and the master's
+   * offset asked at the same time, so the lag reported is the lag of this read. Undefined when the node is
+   * not serving as this shard's replica (down, loading, or calling itself a master): the master answers.
+   */
+  private async readOnReplica(
+    shard: Shard,
+    replica: string,
+    key: string,
+  ): Promise<{ value: string | null; servedBy: string; lag: ReadLag } | undefined> {
+    const master = this.masterNode(shard);
+    const [read, masterOffset] = await Promise.all([
+      shardStore.readOnReplica(this.state.node(replica), key).catch(() => undefined),
+      shardStore.masterOffset(master).catch(() => undefined),
+    ]);
+    const masterAddress = `${master.address.host}:${master.address.port}`;
+    if (
+      !read ||
+      !isServingReplica(read.info.report, masterAddress, this.state.pausedReplication.has(shard.id))
+    ) {
+      return undefined;
+    }
+    const lag = replicationLag(masterOffset, read.info.offset);
+    return {
+      value: read.value,
+      servedBy: replica,
+      lag: {
+        bytes: lag.bytes ?? null,
+        masterOffset: masterOffset ?? null,
+        replicaOffset: read.info.offset ?? null,
+        measuredAt: 'read',
+        replicaLink: read.info.linkStatus ?? null,
+      },
+    };
+  }
+
+  private sampledLag(shard: Shard): ReadLag {
+    const lag = this.lagOf(shard);
+    const replicaLink =
+      shard.replica === undefined ? undefined : this.state.replication.get(shard.replica)?.linkStatus;
+    return {
+      bytes: lag.bytes ?? null,
+      masterOffset: lag.masterOffset ?? null,
+      replicaOffset: lag.replicaOffset ?? null,
+      measuredAt: 'sample',
+      replicaLink: replicaLink ?? null,
+    };
   }
 
   async delete(key: string, process: string): Promise<{ key: string; shard: string; isDeleted: boolean }> {

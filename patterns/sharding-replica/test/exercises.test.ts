@@ -29,22 +29,25 @@ describe('README lab exercises', () => {
     expect(coarse.maxOverMean).toBeGreaterThan(1.5);
   });
 
-  it('exercise 4: right after a write, an eventual read can be stale while a strong read never is', async () => {
+  it('exercise 4: right after a write, an eventual read can be stale while a strong read never is, and the read says how far behind it was', async () => {
     const key = keyOn(cluster, 'shard-3', 'profile');
     await api.put(`/kv/${key}`).send({ value: 'v1' });
     expect(await replicasInSync(cluster)).toBe(true);
-    await api.post('/chaos/faults/replication-pause').send({ shard: 'shard-3' });
+    const location = (await api.get(`/locate/${key}`)).body;
+    await api.post('/chaos/faults/replication-pause').send({ shard: location.shard });
     await api.put(`/kv/${key}`).send({ value: 'v2' });
-    expect((await api.get(`/kv/${key}?consistency=eventual`)).body).toMatchObject({
-      value: 'v1',
-      servedBy: 'shard-3-replica',
-    });
+    const eventual = (await api.get(`/kv/${key}?consistency=eventual`)).body;
+    expect(eventual).toMatchObject({ value: 'v1', servedBy: location.replica });
+    // The lag is measured with the read itself, not taken from the last monitor sample (which may predate v2).
+    expect(eventual.replicationLag).toMatchObject({ measuredAt: 'read', replicaLink: 'down' });
+    expect(eventual.replicationLag.bytes).toBeGreaterThan(0);
     expect((await api.get(`/kv/${key}?consistency=strong`)).body).toMatchObject({
       value: 'v2',
-      servedBy: 'shard-3-master',
+      servedBy: location.master,
     });
     await api.delete('/chaos/faults/replication-pause');
     expect(await waitFor(async () => (await api.get(`/kv/${key}`)).body.value === 'v2')).toBe(true);
+    expect((await api.get(`/kv/${key}`)).body.replicationLag).toMatchObject({ bytes: 0, replicaLink: 'up' });
   });
 
   it('exercise 5: under a Zipf-skewed load the sketch finds the hottest key, and router-cache then serves most of its reads', async () => {

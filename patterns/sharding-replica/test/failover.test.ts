@@ -1,8 +1,11 @@
+import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyOn, readStrong, replicasInSync, startCluster, waitFor } from './cluster.ts';
 import type { TestCluster } from './cluster.ts';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
 
 describe('failover (real Redis replication, a master killed with SIGKILL)', () => {
   let cluster: TestCluster;
@@ -95,6 +98,72 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     ).toBe(true);
     const read = await api.get(`/kv/${key}`);
     expect(read.body).toMatchObject({ value: 'fresh', servedBy: 'shard-1-master' });
+  });
+
+  it('when the old master comes back from a restart as a master with its snapshot, then it never serves reads, and a new router keeps the promoted node as master', async () => {
+    const key = keyOn(cluster, 'shard-1', 'snapshot');
+    expect((await api.put(`/kv/${key}?durability=replica`).send({ value: 'old' })).body.isReplicated).toBe(
+      true,
+    );
+    // The router raised shard-1's failover epoch after the old master's resync (its snapshot has the lower one).
+    expect(
+      await waitFor(
+        async () =>
+          Number(
+            await sendRedisCommand(cluster.handle('shard-1-replica').port, [
+              'GET',
+              'lab:sharding-replica:meta:failover-epoch',
+            ]),
+          ) >= 2,
+      ),
+    ).toBe(true);
+    expect(await replicasInSync(cluster)).toBe(true);
+    // Freeze this router's monitor so that nothing makes the returning node a replica again during the test.
+    cluster.sharding.monitor.stop();
+    const old = cluster.handle('shard-1-master');
+    try {
+      await old.kill();
+      await old.restart();
+      const role = await sendRedisCommand(old.port, ['ROLE']);
+      expect(Array.isArray(role) && role[0]).toBe('master');
+      // It came back with the snapshot its resync wrote: older than the shard (no trace of the key written
+      // since) and with a lower failover epoch than the promoted node's.
+      expect(await sendRedisCommand(old.port, ['GET', `lab:sharding-replica:kv:${key}`])).toBeNull();
+      const epochOf = async (port: number) =>
+        Number(await sendRedisCommand(port, ['GET', 'lab:sharding-replica:meta:failover-epoch']));
+      expect(await epochOf(old.port)).toBeLessThan(await epochOf(cluster.handle('shard-1-replica').port));
+      expect((await api.put(`/kv/${key}?durability=replica`).send({ value: 'new' })).status).toBe(200);
+      for (let i = 0; i < 5; i++) {
+        const read = await api.get(`/kv/${key}`);
+        expect(read.body).toMatchObject({ value: 'new', servedBy: 'shard-1-replica' });
+      }
+
+      // A router starting now sees two masters: the failover epoch, not the node names, picks the master.
+      const nodes = await connectRedisNodes(
+        parseRedisNodes([...cluster.redis.values()].map((r) => `${r.name}=${r.url}`).join(',')),
+      );
+      const fresh = createApp({
+        config: loadConfig({
+          REDIS_NODES: nodes.map((n) => `${n.name}=redis://${n.address.host}:${n.address.port}`).join(','),
+          PING_INTERVAL_MS: '100',
+        }),
+        nodes,
+      });
+      try {
+        await fresh.sharding.start();
+        expect(fresh.sharding.state.shard('shard-1')).toMatchObject({
+          master: 'shard-1-replica',
+          replica: 'shard-1-master',
+        });
+        expect((await request(fresh.service.server).get(`/kv/${key}?consistency=strong`)).body.value).toBe(
+          'new',
+        );
+      } finally {
+        await fresh.service.close();
+      }
+    } finally {
+      await cluster.sharding.monitor.start();
+    }
   });
 
   it('with the replication link cut, async writes are acknowledged and then lost on failover; durability=replica says it did not reach the replica; writes it confirmed survive', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { adoptRoles, demotedMasterAction, failoverAction, rejoinAction } from './failover-rule.ts';
+import {
+  adoptRoles,
+  demotedMasterAction,
+  failoverAction,
+  isServingReplica,
+  rejoinAction,
+} from './failover-rule.ts';
 import { initialHealth, observePing } from './failure-detector.ts';
 import type { Shard } from './shard-map.ts';
 
@@ -61,6 +67,31 @@ describe('failover rule', () => {
     expect(
       adoptRoles(shard, { isReachable: true, role: 'master' }, { isReachable: true, role: 'master' }),
     ).toBe(shard);
+  });
+
+  it('when both nodes say master, then the one with the higher failover epoch is the master, so an old master back from a snapshot never is', () => {
+    const both = [
+      { isReachable: true, role: 'master' },
+      { isReachable: true, role: 'master' },
+    ] as const;
+    expect(adoptRoles(shard, ...both, { master: 1, replica: 2 })).toMatchObject({
+      master: 'shard-1-replica',
+      replica: 'shard-1-master',
+    });
+    expect(adoptRoles(shard, ...both, { master: 2, replica: 1 })).toBe(shard);
+    expect(adoptRoles(shard, ...both, { master: 0, replica: 0 })).toBe(shard);
+  });
+});
+
+describe('who serves eventual reads', () => {
+  it('when a node reports itself a replica of the current master, then it serves; a node that says master never does', () => {
+    const replicaOf = (following: string) => ({ isReachable: true, role: 'replica', following }) as const;
+    expect(isServingReplica(replicaOf('127.0.0.1:7511'), '127.0.0.1:7511', false)).toBe(true);
+    expect(isServingReplica({ isReachable: true, role: 'master' }, '127.0.0.1:7511', false)).toBe(false);
+    expect(isServingReplica({ isReachable: true, role: 'master' }, '127.0.0.1:7511', true)).toBe(false);
+    expect(isServingReplica(replicaOf('127.0.0.1:7599'), '127.0.0.1:7511', false)).toBe(false);
+    // The replication-pause fault points it at a dead address on purpose: it still serves (stale) reads.
+    expect(isServingReplica(replicaOf('127.0.0.1:1'), '127.0.0.1:7511', true)).toBe(true);
   });
 });
 

@@ -87,16 +87,36 @@ export function rejoinAction(shard: Shard, replicaReport: RoleReport, masterAddr
 }
 
 /**
- * At start-up the router adopts what Redis says: if the node named `-master`
- * is a replica while the other is a master (a failover happened before this
- * router started), the roles are swapped; otherwise the names hold.
+ * At start-up the router adopts what Redis says. If the node named `-master` is a replica while the other
+ * is a master (a failover happened before this router started), the roles are swapped. If both say master
+ * (an old master restarted from a snapshot beside the replica promoted in its place), the higher failover
+ * epoch wins: the promoted node raised it, and a snapshot holds an older one. A tie keeps the names.
  */
-export function adoptRoles(shard: Shard, masterReport: RoleReport, replicaReport: RoleReport): Shard {
-  if (shard.replica === undefined) return shard;
-  const isSwapped =
-    masterReport.isReachable &&
-    masterReport.role === 'replica' &&
-    replicaReport.isReachable &&
-    replicaReport.role === 'master';
+export function adoptRoles(
+  shard: Shard,
+  masterReport: RoleReport,
+  replicaReport: RoleReport,
+  epochs: { readonly master: number; readonly replica: number } = { master: 0, replica: 0 },
+): Shard {
+  if (shard.replica === undefined || !replicaReport.isReachable || replicaReport.role !== 'master')
+    return shard;
+  // An unreachable node named master: the names hold, and the failure detector promotes the other soon.
+  if (!masterReport.isReachable) return shard;
+  const isSwapped = masterReport.role === 'replica' || epochs.replica > epochs.master;
   return isSwapped ? { ...shard, master: shard.replica, replica: shard.master } : shard;
+}
+
+/**
+ * Which node may answer an eventual read as the shard's replica: one that says, in the same transaction
+ * as the read, that it is a replica of the shard's current master (or of nobody reachable, while the
+ * replication-pause fault holds it). A node that calls itself a master is never read as a replica: it
+ * may be an old master back from a restart, with data the shard has since overwritten or deleted.
+ */
+export function isServingReplica(
+  report: RoleReport,
+  masterAddress: string,
+  isReplicationPaused: boolean,
+): boolean {
+  if (!report.isReachable || report.role !== 'replica') return false;
+  return isReplicationPaused || report.following === masterAddress;
 }

@@ -32,3 +32,27 @@ export function parseInfo(text: string): Readonly<Record<string, string>> {
   }
   return fields;
 }
+
+/** What a `ROLE` reply says: a master's offset, or a replica's master, link state and offset. */
+export type RoleReply =
+  | { readonly role: 'master'; readonly offset: number }
+  | {
+      readonly role: 'replica';
+      /** `host:port` of the master it follows. */
+      readonly following: string;
+      /** Redis's words: `connect`, `connecting`, `sync` or `connected`. */
+      readonly state: string;
+      readonly offset: number;
+    }
+  | { readonly role: 'other' };
+
+/** Reads a `ROLE` reply (`[master, offset, replicas]` or `[slave, host, port, state, offset]`). */
+export function parseRole(reply: unknown): RoleReply {
+  if (!Array.isArray(reply)) return { role: 'other' };
+  const [kind, a, b, c, d] = reply as unknown[];
+  if (kind === 'master') return { role: 'master', offset: Number(a) };
+  if (kind === 'slave') {
+    return { role: 'replica', following: `${String(a)}:${String(b)}`, state: String(c), offset: Number(d) };
+  }
+  return { role: 'other' };
+}

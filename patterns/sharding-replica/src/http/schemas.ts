@@ -73,9 +73,18 @@ export const autoscaleBody = z.strictObject({
 });
 
 const lag = z.object({
-  bytes: z.number().int().nullable(),
+  bytes: z.number().int().nullable().openapi({
+    description: 'Replication stream bytes the replica had not applied; null when a side did not say.',
+  }),
   masterOffset: z.number().int().nullable(),
   replicaOffset: z.number().int().nullable(),
+  measuredAt: z.enum(['read', 'sample']).openapi({
+    description:
+      "`read`: the replica's offset from the read's own transaction and the master's asked at the same time; `sample`: the monitor's last INFO round (master-served reads).",
+  }),
+  replicaLink: z.string().nullable().openapi({
+    description: "The replica's `master_link_status`: `up`, or `down` while it receives nothing.",
+  }),
 });
 
 export const putResult = z

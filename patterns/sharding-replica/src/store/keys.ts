@@ -10,6 +10,11 @@ export const keys = {
   kv: (key: string) => `${prefix}:kv:${key}`,
   itemIndex: (pk: string) => `${prefix}:items:${pk}`,
   itemValues: (pk: string) => `${prefix}:item-values:${pk}`,
+  /**
+   * The shard's failover epoch, on its master: raised at each promotion and after each resync, so a node
+   * restarted from an older snapshot holds a lower one and loses to the current master.
+   */
+  failoverEpoch: `${prefix}:meta:failover-epoch`,
   /** SCAN patterns for a rebalance; the API's key alphabet has no glob characters. */
   kvPattern: `${prefix}:kv:*`,
   itemIndexPattern: `${prefix}:items:*`,

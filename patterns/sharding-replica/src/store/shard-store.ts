@@ -1,7 +1,7 @@
 import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { AppError } from '@kvs-lab/shared/service';
-import { parseInfo } from '../domain/replication-lag.ts';
+import { parseInfo, parseRole } from '../domain/replication-lag.ts';
 import type { RoleReport } from '../domain/failover-rule.ts';
 import type { LexBounds, SortOrder } from '../domain/item-page.ts';
 import { keys, redisKeysOf } from './keys.ts';
@@ -48,6 +48,30 @@ export const shardStore = {
     }
     // The SET was applied; only WAIT's answer can be missing.
     return waitReply[0] ? 0 : Number(waitReply[1]);
+  },
+
+  /**
+   * An eventual read on a replica: INFO replication and GET in one MULTI, so the value is known to come
+   * from a node that was, at that instant, a replica (and of whom), with its offset at the same instant.
+   */
+  async readOnReplica(
+    node: RedisNode,
+    key: string,
+  ): Promise<{ value: string | null; info: ReplicationInfo }> {
+    const replies = await node.run((c) => c.multi().info('replication').get(keys.kv(key)).exec());
+    const [infoReply, getReply] = replies ?? [];
+    if (!infoReply || infoReply[0] || !getReply || getReply[0]) {
+      throw new AppError('REDIS_UNAVAILABLE', `${node.name}: the read was refused.`, {
+        extras: { node: node.name },
+      });
+    }
+    return { value: getReply[1] as string | null, info: toReplicationInfo(String(infoReply[1])) };
+  },
+
+  /** The master's replication offset now (ROLE: cheaper than INFO); undefined if it is not a master. */
+  async masterOffset(node: RedisNode): Promise<number | undefined> {
+    const role = parseRole(await node.run((c) => c.call('ROLE')));
+    return role.role === 'master' ? role.offset : undefined;
   },
 
   del: (node: RedisNode, key: string) => node.run((c) => c.del(keys.kv(key))),
@@ -127,20 +151,32 @@ export const shardStore = {
   dbsize: (node: RedisNode) => node.run((c) => c.dbsize()),
 
   async replicationInfo(node: RedisNode): Promise<ReplicationInfo> {
-    const fields = parseInfo(await node.run((c) => c.info('replication')));
-    const isMaster = fields.role === 'master';
-    const offset = Number(isMaster ? fields.master_repl_offset : fields.slave_repl_offset);
-    return {
-      report: isMaster
-        ? { isReachable: true, role: 'master' }
-        : { isReachable: true, role: 'replica', following: `${fields.master_host}:${fields.master_port}` },
-      offset: Number.isFinite(offset) ? offset : undefined,
-      linkStatus: fields.master_link_status,
-    };
+    return toReplicationInfo(await node.run((c) => c.info('replication')));
   },
+
+  /** The shard's failover epoch as this node holds it (0 when it never saw one). */
+  async failoverEpoch(node: RedisNode): Promise<number> {
+    return Number((await node.run((c) => c.get(keys.failoverEpoch))) ?? 0);
+  },
+
+  /** Raises a master's failover epoch by one; replicated to its replica like any write. */
+  bumpFailoverEpoch: (node: RedisNode) => node.run((c) => c.incr(keys.failoverEpoch)),
 
   promote: (node: RedisNode) => node.run((c) => c.replicaof('NO', 'ONE')),
 
   follow: (node: RedisNode, master: { host: string; port: number }) =>
     node.run((c) => c.replicaof(master.host, master.port)),
 };
+
+function toReplicationInfo(text: string): ReplicationInfo {
+  const fields = parseInfo(text);
+  const isMaster = fields.role === 'master';
+  const offset = Number(isMaster ? fields.master_repl_offset : fields.slave_repl_offset);
+  return {
+    report: isMaster
+      ? { isReachable: true, role: 'master' }
+      : { isReachable: true, role: 'replica', following: `${fields.master_host}:${fields.master_port}` },
+    offset: Number.isFinite(offset) && offset >= 0 ? offset : undefined,
+    linkStatus: fields.master_link_status,
+  };
+}
