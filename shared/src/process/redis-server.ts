@@ -12,6 +12,13 @@ export interface RedisServerOptions {
   /** Starts as a replica of this server (`--replicaof host port`). */
   readonly replicaOf?: { readonly host: string; readonly port: number };
   readonly extraArgs?: readonly string[];
+  /**
+   * A config file read first (`redis-server <file> --port ...`); the command-line options still win.
+   * Sentinel needs one it can rewrite, since it saves what it learns (replicas, other sentinels, epochs) there.
+   */
+  readonly configFile?: string;
+  /** Runs as a Redis Sentinel (`--sentinel`); needs `configFile`. */
+  readonly sentinel?: boolean;
   /** Where REDIS_SERVER_BIN and PATH are read from. */
   readonly env?: NodeJS.ProcessEnv;
   readonly readyTimeoutMs?: number;
@@ -33,11 +40,19 @@ export function redisServerArgs(options: RedisServerOptions): string[] {
     ...['--repl-diskless-sync-delay', '0'],
   ];
   if (options.replicaOf) args.push('--replicaof', options.replicaOf.host, String(options.replicaOf.port));
-  return [...args, ...(options.extraArgs ?? [])];
+  if (options.sentinel && options.configFile === undefined) {
+    throw new Error(`a sentinel on port ${options.port} needs a config file it can rewrite`);
+  }
+  return [
+    ...(options.configFile === undefined ? [] : [options.configFile]),
+    ...args,
+    ...(options.sentinel ? ['--sentinel'] : []),
+    ...(options.extraArgs ?? []),
+  ];
 }
 
 /** PONG alone could come from another server already on the port, so its pid must match too. */
-async function answersAsItself(host: string, port: number, pid: number): Promise<boolean> {
+export async function answersAsItself(host: string, port: number, pid: number): Promise<boolean> {
   if (!(await pingRedis(port, { host, timeoutMs: 250 }))) return false;
   try {
     const info = await sendRedisCommand(port, ['INFO', 'server'], { host, timeoutMs: 250 });
@@ -65,7 +80,7 @@ export class RedisServerProcess extends ManagedProcess {
   constructor(options: RedisServerOptions) {
     const host = options.host ?? '127.0.0.1';
     super({
-      label: `redis-server on port ${options.port}`,
+      label: `${options.sentinel ? 'redis-sentinel' : 'redis-server'} on port ${options.port}`,
       command: () => resolveRedisServerBin(options.env ?? process.env),
       args: redisServerArgs(options),
       cwd: options.dir,

@@ -5,6 +5,16 @@ export {
   type RedisHandle,
   type StartRedisOptions,
 } from './redis-harness.ts';
+export {
+  startEtcdCluster,
+  stopAllEtcd,
+  EtcdNoLeaderError,
+  type EtcdClusterHandle,
+  type EtcdMemberHandle,
+  type StartEtcdClusterOptions,
+} from './etcd-harness.ts';
+export { EtcdNotFoundError } from '../process/etcd-binary.ts';
+export { etcdMemberStatus, type EtcdMemberStatus } from '../process/etcd-server.ts';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';
 export {
   sendRedisCommand,

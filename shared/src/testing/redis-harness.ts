@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../process/free-port.ts';
@@ -15,6 +15,10 @@ export interface StartRedisOptions {
   /** A fixed port; by default a free loopback port is picked. */
   readonly port?: number;
   readonly readyTimeoutMs?: number;
+  /** Written to `<dir>/redis.conf` and read first; the file is the node's own, so it may rewrite it. */
+  readonly configText?: string;
+  /** A Redis Sentinel (`--sentinel`), configured by `configText`. */
+  readonly sentinel?: boolean;
 }
 
 /** A redis-server started for a test, with the faults a pattern must survive. */
@@ -128,6 +132,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const name = options.name ?? `redis-${nameCounter}`;
   const dir = path.join(rootDir, `${nameCounter}-${name.replace(/[^\w.-]/g, '_')}`);
   mkdirSync(dir, { recursive: true });
+  const configFile = options.configText === undefined ? undefined : path.join(dir, 'redis.conf');
+  if (configFile !== undefined) writeFileSync(configFile, options.configText ?? '', { mode: 0o600 });
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort());
     const server = new RedisServerProcess({
@@ -136,6 +142,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       appendOnly: options.appendOnly,
       replicaOf: options.replicaOf,
       extraArgs: options.extraArgs,
+      ...(configFile === undefined ? {} : { configFile }),
+      ...(options.sentinel ? { sentinel: true } : {}),
       readyTimeoutMs: options.readyTimeoutMs,
       onSpawn: syncPidFile,
       onExit: syncPidFile,
