@@ -42,7 +42,7 @@ export interface RingApp {
  */
 export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
   const { config, redis } = deps;
-  const peerLinks = deps.peers.map((address) => new PeerLink(address));
+  const peerLinks = deps.peers.map((address) => new PeerLink(address, config.peerAuth));
   const service = createService({
     name: 'coordinator-ring',
     instance: config.nodeId,
@@ -64,7 +64,7 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
 
   kvRoutes(service, ring);
   ringRoutes(service, ring);
-  internalRoutes(service, node);
+  internalRoutes(service, node, config.peerAuth);
   mountCheck(service, {
     history,
     check: (operations) =>

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { PeerAuth } from './cluster/peer-auth.ts';
 
 const ms = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -31,11 +33,27 @@ const configSchema = z
     MONITOR_SUCCESSORS: z.coerce.number().int().min(1).max(8).default(2),
     /** Most log entries in one AppendEntries. */
     MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(256),
+    /**
+     * The secret every node of the ring shares: each internal message carries an HMAC of it, and a message
+     * without a valid one is refused with 401. `pnpm lab up` generates one per run.
+     */
+    CLUSTER_SECRET: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(16, 'at least 16 characters').max(512).optional(),
+    ),
+    /** `1`: run without CLUSTER_SECRET and accept unsigned peer messages (anyone who reaches the port can vote). */
+    LAB_INSECURE_PEERS: z.enum(['0', '1']).default('0'),
     /** Request log level; the `/internal/` messages (10 a second per node) are never logged (app.ts). */
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .refine((c) => c.ELECTION_TIMEOUT_MAX_MS >= c.ELECTION_TIMEOUT_MIN_MS, {
     message: 'ELECTION_TIMEOUT_MAX_MS must be >= ELECTION_TIMEOUT_MIN_MS',
+  })
+  .refine((c) => c.CLUSTER_SECRET !== undefined || c.LAB_INSECURE_PEERS === '1', {
+    message:
+      "CLUSTER_SECRET is not set: peers could not tell this ring's messages from anyone else's. " +
+      '`pnpm lab up coordinator-ring` sets it for you; running a node by hand, give every node the same ' +
+      'CLUSTER_SECRET=$(openssl rand -hex 16), or set LAB_INSECURE_PEERS=1 to accept unsigned messages',
   })
   .refine((c) => c.HEARTBEAT_INTERVAL_MS < c.ELECTION_TIMEOUT_MIN_MS, {
     message: 'HEARTBEAT_INTERVAL_MS must be below ELECTION_TIMEOUT_MIN_MS, or followers start elections',
@@ -55,6 +73,8 @@ export interface RingConfig {
   readonly monitorSuccessors: number;
   readonly maxBatchEntries: number;
   readonly logLevel: string;
+  /** How internal messages are signed and checked (from CLUSTER_SECRET / LAB_INSECURE_PEERS). */
+  readonly peerAuth: PeerAuth;
 }
 
 /** Parses the environment; throws one message naming every bad variable. */
@@ -79,11 +99,15 @@ export function loadConfig(env: Record<string, string | undefined>): RingConfig 
     monitorSuccessors: c.MONITOR_SUCCESSORS,
     maxBatchEntries: c.MAX_BATCH_ENTRIES,
     logLevel: c.LOG_LEVEL,
+    peerAuth: c.CLUSTER_SECRET === undefined ? { mode: 'off' } : { mode: 'hmac', secret: c.CLUSTER_SECRET },
   };
 }
 
+// One secret per process: every in-process node of a test ring shares it, as the runner's nodes share theirs.
+const processSecret = randomBytes(16).toString('hex');
+
 /** The defaults, for tests that override a few settings. */
 export const defaultConfig = (overrides: Partial<RingConfig> = {}): RingConfig => ({
-  ...loadConfig({}),
+  ...loadConfig({ CLUSTER_SECRET: processSecret }),
   ...overrides,
 });

@@ -6,5 +6,10 @@ export const ringErrors = defineErrorCodes({
   COMMIT_UNKNOWN: { status: 504, title: 'Commit outcome unknown', outcome: 'indeterminate' },
   KEY_NOT_FOUND: { status: 404, title: 'Key not found', outcome: 'not_applied' },
   PEER_UNREACHABLE: { status: 503, title: 'Peer link cut', outcome: 'not_applied' },
+  PEER_UNAUTHENTICATED: {
+    status: 401,
+    title: 'Peer message not signed with the cluster secret',
+    outcome: 'not_applied',
+  },
   UNKNOWN_PEER: { status: 400, title: 'Unknown peer', outcome: 'not_applied' },
 });

@@ -5,6 +5,7 @@ import { launchBrowser, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { RingApp } from '../src/app.ts';
 import { startInProcessRing } from './support/in-process-ring.ts';
+import { signedPost } from './support/signed-post.ts';
 
 // Three ring nodes in this process, each with its own real Redis, talking over real HTTP.
 const names = ['ring-1', 'ring-2', 'ring-3'];
@@ -86,6 +87,8 @@ describe('coordinator-ring API', () => {
 
   /** Every bad request goes to the first node: validation happens before any forwarding. */
   const toFirstNode = () => request(server(apps[0] as RingApp));
+  // Internal messages are signed as a peer signs them, so the checks behind the signature are reached.
+  const firstServer = () => server(apps[0] as RingApp);
   const bad: [string, () => request.Test, number, string][] = [
     [
       'PUT with malformed JSON',
@@ -153,41 +156,45 @@ describe('coordinator-ring API', () => {
     [
       'a vote with a negative term',
       () =>
-        toFirstNode()
-          .post('/internal/votes')
-          .send({ term: -1, candidateId: 'ring-2', lastLogIndex: 0, lastLogTerm: 0 }),
+        signedPost(firstServer(), '/internal/votes', {
+          term: -1,
+          candidateId: 'ring-2',
+          lastLogIndex: 0,
+          lastLogTerm: 0,
+        }),
       400,
       'VALIDATION_FAILED',
     ],
     [
       'a vote from a stranger',
       () =>
-        toFirstNode()
-          .post('/internal/votes')
-          .send({ term: 999, candidateId: 'ring-9', lastLogIndex: 0, lastLogTerm: 0 }),
+        signedPost(firstServer(), '/internal/votes', {
+          term: 999,
+          candidateId: 'ring-9',
+          lastLogIndex: 0,
+          lastLogTerm: 0,
+        }),
       400,
       'UNKNOWN_PEER',
     ],
     [
       'append-entries with a gap',
       () =>
-        toFirstNode()
-          .post('/internal/append-entries')
-          .send({
-            term: 1,
-            leaderId: 'ring-2',
-            prevLogIndex: 0,
-            prevLogTerm: 0,
-            entries: [{ index: 5, term: 1, command: { type: 'noop' } }],
-            leaderCommit: 0,
-          }),
+        signedPost(firstServer(), '/internal/append-entries', {
+          term: 1,
+          leaderId: 'ring-2',
+          prevLogIndex: 0,
+          prevLogTerm: 0,
+          entries: [{ index: 5, term: 1, command: { type: 'noop' } }],
+          leaderCommit: 0,
+        }),
       400,
       'VALIDATION_FAILED',
     ],
     [
       'append-entries with an unknown field',
       () =>
-        toFirstNode().post('/internal/append-entries').send({
+        signedPost(firstServer(), '/internal/append-entries', {
           term: 1,
           leaderId: 'ring-2',
           prevLogIndex: 0,
@@ -202,7 +209,7 @@ describe('coordinator-ring API', () => {
     [
       'append-entries from a stranger',
       () =>
-        toFirstNode().post('/internal/append-entries').send({
+        signedPost(firstServer(), '/internal/append-entries', {
           term: 999,
           leaderId: 'ring-9',
           prevLogIndex: 0,
@@ -215,16 +222,13 @@ describe('coordinator-ring API', () => {
     ],
     [
       'a heartbeat with a negative counter',
-      () =>
-        toFirstNode()
-          .post('/internal/heartbeats')
-          .send({ from: 'ring-2', gossip: { 'ring-2': -5 } }),
+      () => signedPost(firstServer(), '/internal/heartbeats', { from: 'ring-2', gossip: { 'ring-2': -5 } }),
       400,
       'VALIDATION_FAILED',
     ],
     [
       'a heartbeat from a stranger',
-      () => toFirstNode().post('/internal/heartbeats').send({ from: 'ring-9', gossip: {} }),
+      () => signedPost(firstServer(), '/internal/heartbeats', { from: 'ring-9', gossip: {} }),
       400,
       'UNKNOWN_PEER',
     ],

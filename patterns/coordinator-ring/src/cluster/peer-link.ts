@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LinkControl, LinkState } from '@kvs-lab/shared/service';
+import { signatureHeader, signMessage } from './peer-auth.ts';
+import type { PeerAuth } from './peer-auth.ts';
 
 /** One peer as PEERS names it: `ring-2=http://127.0.0.1:7102`. */
 export interface PeerAddress {
@@ -43,10 +45,13 @@ export class PeerLink implements LinkControl {
   readonly name: string;
   readonly url: string;
   private link: LinkState = { mode: 'ok' };
+  private readonly auth: PeerAuth;
 
-  constructor(address: PeerAddress) {
+  /** `auth` signs every `/internal/` message; client requests forwarded to the leader need no signature. */
+  constructor(address: PeerAddress, auth: PeerAuth = { mode: 'off' }) {
     this.name = address.name;
     this.url = address.url;
+    this.auth = auth;
   }
 
   linkState(): LinkState {
@@ -71,11 +76,19 @@ export class PeerLink implements LinkControl {
     const link = this.link;
     if (link.mode === 'cut') return { kind: 'unreachable', reason: `link to ${this.name} is cut (chaos)` };
     if (link.mode === 'slow') await sleep(link.delayMs);
+    const bodyText = body === undefined ? undefined : JSON.stringify(body);
+    const signed: Record<string, string> =
+      this.auth.mode === 'hmac' && path.startsWith('/internal/')
+        ? { [signatureHeader]: signMessage(this.auth.secret, method, path, bodyText ?? '', Date.now()) }
+        : {};
     try {
       const response = await fetch(`${this.url}${path}`, {
         method,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers:
+          bodyText === undefined
+            ? { ...headers, ...signed }
+            : { 'content-type': 'application/json', ...headers, ...signed },
+        ...(bodyText === undefined ? {} : { body: bodyText }),
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();

@@ -1,17 +1,42 @@
 import { AppError } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
+import type { Request } from 'express';
+import { signatureHeader, verifyMessage } from '../cluster/peer-auth.ts';
+import type { PeerAuth } from '../cluster/peer-auth.ts';
 import type { RingNode } from '../cluster/ring-node.ts';
 import { appendReply, appendRequest, heartbeat, voteReply, voteRequest } from './schemas.ts';
 
 const tags = ['internal'];
-const errors = ['UNKNOWN_PEER', 'PEER_UNREACHABLE', 'REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'];
+const errors = [
+  'PEER_UNAUTHENTICATED',
+  'UNKNOWN_PEER',
+  'PEER_UNREACHABLE',
+  'REDIS_UNAVAILABLE',
+  'REDIS_TIMEOUT',
+];
 
 /**
- * Node-to-node messages. A message from a peer whose link is cut here is
- * dropped (503), so one /chaos cut on a node isolates it in both directions.
+ * Node-to-node messages. Each must carry an HMAC of the cluster secret over
+ * its method, path and body: anything else is refused with 401 before the
+ * node reads it, so whoever reaches the port cannot post a higher term. A
+ * message from a peer whose link is cut here is dropped (503), so one /chaos
+ * cut on a node isolates it in both directions.
  */
-export function internalRoutes(service: Service, node: RingNode): void {
-  const admit = (from: string): void => {
+export function internalRoutes(service: Service, node: RingNode, auth: PeerAuth): void {
+  const authenticate = (req: Request): void => {
+    if (auth.mode === 'off') return;
+    const check = verifyMessage(
+      auth.secret,
+      req.get(signatureHeader),
+      req.method,
+      req.originalUrl,
+      req.body === undefined ? '' : JSON.stringify(req.body),
+      Date.now(),
+    );
+    if (!check.ok) throw new AppError('PEER_UNAUTHENTICATED', `Peer message refused: ${check.reason}.`);
+  };
+  const admit = (req: Request, from: string): void => {
+    authenticate(req);
     const peer = node.peer(from);
     if (!peer)
       throw new AppError('UNKNOWN_PEER', `${from} is not a member of this ring.`, { extras: { from } });
@@ -32,8 +57,8 @@ export function internalRoutes(service: Service, node: RingNode): void {
     bodyExample: { term: 3, candidateId: 'ring-2', lastLogIndex: 12, lastLogTerm: 2 },
     errors,
     responses: { 200: { description: 'Granted or refused, with this node’s term', schema: voteReply } },
-    handler: async ({ body }) => {
-      admit(body.candidateId);
+    handler: async ({ body, req }) => {
+      admit(req, body.candidateId);
       return { status: 200, body: await node.handleVote(body) };
     },
   });
@@ -56,8 +81,8 @@ export function internalRoutes(service: Service, node: RingNode): void {
     responses: {
       200: { description: 'Stored (success) or refused, with this node’s term', schema: appendReply },
     },
-    handler: async ({ body }) => {
-      admit(body.leaderId);
+    handler: async ({ body, req }) => {
+      admit(req, body.leaderId);
       return { status: 200, body: await node.handleAppend(body) };
     },
   });
@@ -69,10 +94,10 @@ export function internalRoutes(service: Service, node: RingNode): void {
     tags,
     body: heartbeat,
     bodyExample: { from: 'ring-1', gossip: { 'ring-1': 42, 'ring-2': 40, 'ring-3': 41 } },
-    errors: ['UNKNOWN_PEER', 'PEER_UNREACHABLE'],
+    errors: ['PEER_UNAUTHENTICATED', 'UNKNOWN_PEER', 'PEER_UNREACHABLE'],
     responses: { 200: { description: 'This node’s table', schema: heartbeat } },
-    handler: ({ body }) => {
-      admit(body.from);
+    handler: ({ body, req }) => {
+      admit(req, body.from);
       return { status: 200, body: node.handleHeartbeat(body) };
     },
   });

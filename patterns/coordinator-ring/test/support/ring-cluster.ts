@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceProcess } from '@kvs-lab/shared/lab';
@@ -124,6 +125,8 @@ export async function eventually<T>(
  */
 export async function startRingCluster(size: number, env: Record<string, string> = {}): Promise<RingCluster> {
   const names = Array.from({ length: size }, (_, i) => `ring-${i + 1}`);
+  // What the lab runner does per run: one fresh secret the ring's nodes share.
+  const clusterSecret = randomBytes(16).toString('hex');
   const ports = await uniqueFreePorts(size);
   const redises = await Promise.all(
     names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })),
@@ -139,6 +142,7 @@ export async function startRingCluster(size: number, env: Record<string, string>
       PORT: String(ports[i]),
       REDIS_NODES: `${name}-redis=${redis.url}`,
       PEERS: peers,
+      CLUSTER_SECRET: clusterSecret,
       ...env,
     });
   });
