@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { nemesisCommand, type NemesisFlags } from '../nemesis/nemesis-command.ts';
 import { composeCommand } from './compose-command.ts';
 import { processActions, type ProcessAction } from './control-channel.ts';
 import { upDetached } from './detach.ts';
@@ -139,6 +140,22 @@ for (const action of processActions) {
       process.exitCode = await processCommand(action, pattern, name, labSettings());
     });
 }
+
+program
+  .command('nemesis')
+  .description('seeded runs of workload + faults against a running pattern, judged by its /check')
+  .argument('<pattern>')
+  .option('--seed <n>', 'first seed (run i uses seed + i); random when omitted, and printed')
+  .option('--runs <k>', 'how many runs', '5')
+  .option('--duration <time>', 'workload time per run, e.g. 30s', '30s')
+  .option('--faults <list>', 'kill,pause,restart,cut,slow (default: what the pattern declares)')
+  .option('--rate <n/s>', 'fault events per second', '0.5/s')
+  .option('--concurrency <c>', 'concurrent clients', '4')
+  .option('--variant <name>', 'a deliberately broken setting the pattern offers (see its README)')
+  .option('--json <file>', 'write every run, its schedule and verdicts as JSON')
+  .action(async (pattern: string, flags: NemesisFlags) => {
+    process.exitCode = await nemesisCommand(pattern, flags, labSettings());
+  });
 
 program
   .command('compose')
