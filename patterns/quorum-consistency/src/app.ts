@@ -36,6 +36,8 @@ export interface QuorumAppDeps {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly logger?: Logger;
+  /** Guards the admin routes (PUT /config, DELETE /history, /chaos); defaults to LAB_ADMIN_TOKEN. */
+  readonly adminToken?: string;
   /** The other coordinators, whose histories GET /check reads too (a function: tests learn ports late). */
   readonly peers?: () => readonly PeerAddress[];
 }
@@ -83,6 +85,7 @@ export function createApp(deps: QuorumAppDeps): Service {
     name: 'quorum-consistency',
     instance: deps.instance,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),
     description:
       'Dynamo-style replication over N Redis replicas: W+R>N quorums, vector-clock siblings, hinted handoff, read repair and Merkle anti-entropy. Live view at `/`.',
     // A replica down is the point of the lab: the coordinator stays ready while a quorum may still answer.

@@ -1,7 +1,9 @@
+import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, valuesOn } from './lab.ts';
+import { createApp } from '../src/app.ts';
+import { defaultSettings, startLab, valuesOn } from './lab.ts';
 import type { Lab } from './lab.ts';
 
 let lab: Lab;
@@ -206,5 +208,67 @@ describe('OpenAPI', () => {
     expect((await request(app()).get('/readyz')).body.status).toBe('ready');
     expect((await request(app()).get('/metrics')).text).toMatch(/http_request/);
     expect((await request(app()).get('/stats')).body).toMatchObject({ instance: 'quorum-a', n: 3 });
+  });
+});
+
+describe('admin routes', () => {
+  it('with an admin token configured, every route OpenAPI marks as admin is 401 without it, PUT /config among them, and data routes stay open', async () => {
+    const guarded = createApp({
+      nodes: await connectRedisNodes(
+        lab.redis.map((handle, i) => ({
+          name: `replica-${i + 1}`,
+          url: handle.url,
+          host: handle.host,
+          port: handle.port,
+        })),
+      ),
+      instance: 'quorum-guarded',
+      settings: defaultSettings,
+      adminToken: 'lab-secret',
+    });
+    try {
+      const document = (await request(guarded.server).get('/openapi.json')).body as {
+        paths: Record<string, Record<string, { security?: unknown[] }>>;
+      };
+      const admin = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods)
+          .filter(([, operation]) => (operation.security ?? []).length > 0)
+          .map(([method]) => `${method} ${path}`),
+      );
+      expect(admin).toEqual(expect.arrayContaining(['put /config', 'delete /history', 'delete /chaos']));
+      for (const route of admin) {
+        const [method, path] = route.split(' ') as [string, string];
+        const url = path.replace('{node}', 'replica-1');
+        const agent = request(guarded.server);
+        const call =
+          method === 'put'
+            ? agent.put(url)
+            : method === 'post'
+              ? agent.post(url)
+              : method === 'delete'
+                ? agent.delete(url)
+                : agent.get(url);
+        const response = await call
+          .set('content-type', 'application/json')
+          .send(method === 'put' || method === 'post' ? {} : undefined);
+        expect(response.status, route).toBe(401);
+        expect(response.body.code, route).toBe('ADMIN_TOKEN_REQUIRED');
+      }
+      // Refused before anything changed; the token, in any case of the scheme, is let through.
+      expect((await request(guarded.server).get('/config')).body.w).toBe(2);
+      const allowed = await request(guarded.server)
+        .put('/config')
+        .set('authorization', 'bearer lab-secret')
+        .send({ w: 1 });
+      expect(allowed.status).toBe(200);
+      expect(allowed.body.w).toBe(1);
+      // Data-plane routes need no token.
+      expect((await request(guarded.server).put('/kv/open').send({ value: 'x' })).status).toBe(200);
+      expect(
+        (await request(guarded.server).post('/anti-entropy').set('content-type', 'application/json')).status,
+      ).toBe(200);
+    } finally {
+      await guarded.close();
+    }
   });
 });

@@ -182,8 +182,10 @@ export function mountRoutes(
     method: 'put',
     path: '/config',
     summary: "Change this coordinator's W, R, conflict policy and switches (N is fixed)",
-    description: 'Each coordinator has its own settings: set both to run an experiment through either.',
+    description:
+      'Each coordinator has its own settings: set both to run an experiment through either. Changes what the lab promises, so it needs the admin token when one is configured.',
     tags: ['config'],
+    admin: true,
     body: configBody,
     bodyExample: defaultSettingsFor(quorum.n),
     errors: ['INVALID_QUORUM'],
