@@ -15,6 +15,15 @@ export {
 } from './etcd-harness.ts';
 export { EtcdNotFoundError } from '../process/etcd-binary.ts';
 export { etcdMemberStatus, type EtcdMemberStatus } from '../process/etcd-server.ts';
+export {
+  startRedisClusterMode,
+  type ClusterNodeHandle,
+  type ClusterNodeRole,
+  type RedisClusterModeHandle,
+  type StartRedisClusterModeOptions,
+} from './redis-cluster-harness.ts';
+export { clusterSlotCount, infoFields, slotRanges } from '../process/redis-cluster-form.ts';
+export { startSentinels, type SentinelsHandle, type StartSentinelsOptions } from './sentinel-harness.ts';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';
 export {
   sendRedisCommand,
