@@ -5,7 +5,8 @@ import { AppError } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { PubsubConfig } from './config.ts';
 import type { PubsubInput, PubsubOutput } from './domain/delivery-check.ts';
-import { reachHistory } from './domain/history-window.ts';
+import type { MailboxPage } from './domain/history-window.ts';
+import { pageMailbox, reachHistory } from './domain/history-window.ts';
 import type { Notification, TopicPost } from './domain/notification.ts';
 import type { BackpressurePolicy } from './domain/outbox.ts';
 import { NotificationGateway } from './realtime/notification-gateway.ts';
@@ -242,13 +243,22 @@ export class PubsubService {
     return { ...page, hasMore: reach.hasMore };
   }
 
-  /** A full sync: the newest retained messages and the historyId to continue from. */
+  /**
+   * One page of a full sync: the retained messages after `afterHistoryId`, oldest
+   * first. Never HISTORY_EXPIRED: a full sync takes whatever history still holds.
+   */
   async listMessages(
     userId: string,
+    afterHistoryId: number,
     limit: number,
-  ): Promise<{ historyId: number; trimmedThrough: number; messages: readonly HistoryEntry[] }> {
-    const page = await this.store.read(userId, { startHistoryId: 0, limit, newest: true });
-    return { historyId: page.historyId, trimmedThrough: page.trimmedThrough, messages: page.entries };
+  ): Promise<{ historyId: number; trimmedThrough: number; messages: readonly HistoryEntry[] } & MailboxPage> {
+    const page = await this.store.read(userId, { startHistoryId: afterHistoryId, limit });
+    return {
+      historyId: page.historyId,
+      trimmedThrough: page.trimmedThrough,
+      messages: page.entries,
+      ...pageMailbox(page, limit),
+    };
   }
 
   trimHistory(

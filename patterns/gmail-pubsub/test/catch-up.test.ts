@@ -1,7 +1,7 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MailboxClient } from '../src/client/mailbox-client.ts';
+import { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails, range } from './support/mail.ts';
 import type { RunningInstance } from './support/pubsub-lab.ts';
 import { startInstance, startPubsubLab, waitFor } from './support/pubsub-lab.ts';
@@ -65,7 +65,7 @@ describe('catch-up by historyId', () => {
     expect(historyIds(page.body.events)).toEqual([5, 6, 7]);
   });
 
-  it("when history is trimmed past a client's historyId, then incremental sync is 404 HISTORY_EXPIRED and the client does a full sync", async () => {
+  it("when history is trimmed past a client's historyId, then incremental sync is 404 HISTORY_EXPIRED and the client's full sync hands the app every retained mail once, in order", async () => {
     const client = mailboxClient(lab.b.url, 'jack');
     await client.connect();
     await publishMails(lab.a, 'jack', 2);
@@ -96,6 +96,41 @@ describe('catch-up by historyId', () => {
     expect(client.historyId).toBe(10);
     await publishMails(lab.a, 'jack', 1);
     await waitFor(() => client.handed.at(-1)?.historyId === 11, 'the next push after the full sync');
+    await client.settled();
+    // 3 to 7 were trimmed before the client came back: what the mailbox retained reached the app, nothing twice.
+    expect(client.handed.map((m) => [m.historyId, m.via])).toEqual([
+      [1, 'push'],
+      [2, 'push'],
+      [8, 'full-sync'],
+      [9, 'full-sync'],
+      [10, 'full-sync'],
+      [11, 'push'],
+    ]);
+  });
+
+  it('when a full sync spans several pages, then the app gets each retained mail once, in order, and incremental sync continues after the last page', async () => {
+    const client = new MailboxClient({ url: lab.b.url, userId: 'kim', fullSyncPageSize: 2 });
+    try {
+      await client.connect();
+      await publishMails(lab.a, 'kim', 1);
+      await waitFor(() => client.handed.length === 1, 'the first push');
+      client.disconnect();
+      await publishMails(lab.a, 'kim', 20);
+      await request(lab.a.service.server).post('/users/kim/history/trim').send({ keepLast: 7 }).expect(200);
+      await client.connect();
+      await client.settled();
+      await publishMails(lab.a, 'kim', 2);
+      await waitFor(() => client.handed.at(-1)?.historyId === 23, 'the pushes after the full sync');
+      await client.settled();
+      expect(client.counts.fullSyncPages).toBe(4);
+      expect(client.handed.map((m) => m.historyId)).toEqual([1, ...range(15, 23)]);
+      expect(client.handed.filter((m) => m.via === 'full-sync').map((m) => m.historyId)).toEqual(
+        range(15, 21),
+      );
+      expect(new Set(client.handed.map((m) => m.messageId)).size).toBe(client.handed.length);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('when a startHistoryId is ahead of the mailbox (a reset), then it is also HISTORY_EXPIRED', async () => {
@@ -123,9 +158,19 @@ describe('catch-up by historyId', () => {
     expect(historyIds(res.body.events)).toEqual([3]);
   });
 
-  it('when the full mailbox is listed, then it is newest first with the historyId to continue from', async () => {
-    const res = await request(lab.a.service.server).get('/users/ivy/messages?limit=2').expect(200);
-    expect(res.body.historyId).toBe(10);
-    expect(historyIds(res.body.messages)).toEqual([10, 9]);
+  it('when the mailbox is listed page by page, then the pages cover every retained message once, oldest first', async () => {
+    const first = await request(lab.a.service.server).get('/users/ivy/messages?limit=4').expect(200);
+    expect(first.body).toMatchObject({ historyId: 10, hasMore: true, nextAfterHistoryId: 4 });
+    expect(historyIds(first.body.messages)).toEqual([1, 2, 3, 4]);
+    const seen = historyIds(first.body.messages);
+    let after: number | null = first.body.nextAfterHistoryId as number;
+    while (after !== null) {
+      const page = await request(lab.a.service.server)
+        .get(`/users/ivy/messages?afterHistoryId=${after}&limit=4`)
+        .expect(200);
+      seen.push(...historyIds(page.body.messages));
+      after = page.body.nextAfterHistoryId as number | null;
+    }
+    expect(seen).toEqual(range(1, 10));
   });
 });

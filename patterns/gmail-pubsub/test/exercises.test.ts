@@ -1,10 +1,15 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFilters, comparePolicies } from '../src/client/experiments.ts';
 import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails } from './support/mail.ts';
-import { startPubsubLab, waitFor } from './support/pubsub-lab.ts';
+import { startInstance, startPubsubLab, waitFor } from './support/pubsub-lab.ts';
+
+const execFileAsync = promisify(execFile);
 
 // Each test follows one exercise of the README, step by step, with the lab's default settings.
 describe('README lab exercises', () => {
@@ -69,6 +74,14 @@ describe('README lab exercises', () => {
     await tabA.settled();
     expect(tabA.counts.fullSyncs).toBe(1);
     expect(tabA.historyId).toBe(10);
+    // The page shows the three retained mails, loaded by the full sync, after the two it had.
+    expect(tabA.handed.map((m) => `${m.historyId}:${m.via}`)).toEqual([
+      '1:push',
+      '2:push',
+      '8:full-sync',
+      '9:full-sync',
+      '10:full-sync',
+    ]);
   });
 
   it('exercise 4: a slow client under the three backpressure policies', async () => {
@@ -106,5 +119,33 @@ describe('README lab exercises', () => {
     const ratio = (server?.bytesPushed ?? 0) / (client?.bytesPushed ?? 1);
     expect(ratio).toBeGreaterThan(0.08);
     expect(ratio).toBeLessThan(0.12);
+    // The figure the exercise's target names is printed, not left to the reader to divide.
+    expect(server?.bytesVsEverything).toBe(`${(100 * ratio).toFixed(1)} %`);
+    expect(client?.bytesVsEverything).toBe('100.0 %');
   });
+
+  it('the experiment CLI finds the lab with LAB_PORT_OFFSET, prints the exercise 5 share, and exits', async () => {
+    // Two more instances on the ports `pnpm lab up` would use with this offset.
+    const offset = 20_000 + Math.floor(Math.random() * 1_000) * 2;
+    const a = await startInstance(lab.redis, 'pubsub-cli-a', {}, 7201 + offset);
+    const b = await startInstance(lab.redis, 'pubsub-cli-b', {}, 7202 + offset);
+    try {
+      const cli = fileURLToPath(new URL('../src/client/experiment-cli.ts', import.meta.url));
+      const run = await execFileAsync(process.execPath, ['--import', 'tsx', cli, 'filters'], {
+        env: { ...process.env, LAB_PORT_OFFSET: String(offset) },
+        timeout: 60_000,
+      });
+      expect(run.stdout).toContain('filtered on the server');
+      expect(run.stdout).toMatch(/bytesVsEverything/);
+      expect(run.stdout).toMatch(/\b\d{1,2}\.\d %/);
+      const usage = await execFileAsync(process.execPath, ['--import', 'tsx', cli], {
+        timeout: 30_000,
+      }).catch((error: { stderr: string; code: number }) => error);
+      expect(usage).toMatchObject({ code: 1 });
+      expect((usage as { stderr: string }).stderr).toContain('[urlA] [urlB]');
+    } finally {
+      await a.service.close();
+      await b.service.close();
+    }
+  }, 90_000);
 });

@@ -6,10 +6,16 @@ import { MailboxClient } from './mailbox-client.ts';
 
 type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+// PUT /backpressure is an admin route: with LAB_ADMIN_TOKEN set, the experiments need it too.
+const adminHeader: Record<string, string> = process.env.LAB_ADMIN_TOKEN
+  ? { authorization: `Bearer ${process.env.LAB_ADMIN_TOKEN}` }
+  : {};
+
 async function api(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    // Every request is JSON, a bodiless one too: the service refuses cross-site "simple" requests.
+    headers: { 'content-type': 'application/json', ...adminHeader },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
@@ -140,6 +146,8 @@ export interface FilterOutcome {
   readonly subscriber: 'filtered on the server' | 'everything, filtered in the client';
   readonly pushes: number;
   readonly bytesPushed: number;
+  /** bytesPushed as a share of what sending everything cost: exercise 5's target is 8-12 % for the filtered one. */
+  readonly bytesVsEverything: string;
   readonly wanted: number;
 }
 
@@ -189,17 +197,21 @@ export async function compareFilters(options: {
     filtered.disconnect();
     everything.disconnect();
   }
+  const share = (bytes: number) =>
+    `${everythingSeen.bytes === 0 ? '0.0' : ((100 * bytes) / everythingSeen.bytes).toFixed(1)} %`;
   return [
     {
       subscriber: 'filtered on the server',
       pushes: filteredSeen.pushes,
       bytesPushed: filteredSeen.bytes,
+      bytesVsEverything: share(filteredSeen.bytes),
       wanted: filteredSeen.wanted,
     },
     {
       subscriber: 'everything, filtered in the client',
       pushes: everythingSeen.pushes,
       bytesPushed: everythingSeen.bytes,
+      bytesVsEverything: share(everythingSeen.bytes),
       wanted: everythingSeen.wanted,
     },
   ];

@@ -2,7 +2,7 @@ import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { Filter } from '../domain/filter.ts';
 import type { Cursor } from '../domain/history-cursor.ts';
-import { applyHistory, onPush } from '../domain/history-cursor.ts';
+import { applyHistory, newToApp, onPush } from '../domain/history-cursor.ts';
 import { mailboxTopic } from '../domain/names.ts';
 import type {
   ClientToServerEvents,
@@ -18,7 +18,7 @@ export interface HandedMail {
   readonly historyId: number;
   readonly messageId: string;
   readonly subject: string;
-  readonly via: 'push' | 'sync';
+  readonly via: 'push' | 'sync' | 'full-sync';
 }
 
 export interface MailboxClientOptions {
@@ -30,6 +30,16 @@ export interface MailboxClientOptions {
   readonly filter?: Filter;
   /** Reconnect by itself after a disconnect the client did not ask for (default true). */
   readonly reconnection?: boolean;
+  /** Messages per `GET .../messages` page during a full sync (default 100). */
+  readonly fullSyncPageSize?: number;
+}
+
+/** One page of `GET /users/{userId}/messages`. */
+interface MailboxPage {
+  readonly historyId: number;
+  readonly messages: readonly SyncEvent[];
+  readonly hasMore: boolean;
+  readonly nextAfterHistoryId: number | null;
 }
 
 /**
@@ -47,11 +57,14 @@ export class MailboxClient {
     gaps: 0,
     syncs: 0,
     fullSyncs: 0,
+    fullSyncPages: 0,
     gapNotices: 0,
     droppedReported: 0,
     kicked: 0,
   };
   private cursor: Cursor;
+  /** The messageIds the app holds: what a full sync must not hand over again. */
+  private readonly seen = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private isPaused = false;
   private heldAcks: (() => void)[] = [];
@@ -169,12 +182,7 @@ export class MailboxClient {
     switch (decision.kind) {
       case 'deliver':
         this.cursor = decision.cursor;
-        this.handed.push({
-          historyId: mail.historyId,
-          messageId: mail.messageId,
-          subject: mail.subject,
-          via: 'push',
-        });
+        this.hand(mail, 'push');
         return;
       case 'duplicate':
         this.counts.duplicates += 1;
@@ -203,25 +211,44 @@ export class MailboxClient {
         this.cursor,
         reply.events,
       );
-      for (const event of merged.deliver) {
-        this.handed.push({
-          historyId: event.historyId,
-          messageId: event.messageId,
-          subject: event.subject,
-          via: 'sync',
-        });
-      }
+      for (const event of merged.deliver) this.hand(event, 'sync');
       this.cursor = merged.cursor === undefined ? reply.historyId : Math.max(merged.cursor, reply.historyId);
       if (!reply.hasMore) return;
     }
   }
 
-  /** History no longer reaches back to the cursor: start over from the mailbox's current state, as Gmail clients do. */
+  private hand(
+    mail: { historyId: number; messageId: string; subject: string },
+    via: HandedMail['via'],
+  ): void {
+    this.seen.add(mail.messageId);
+    this.handed.push({ historyId: mail.historyId, messageId: mail.messageId, subject: mail.subject, via });
+  }
+
+  /**
+   * History no longer reaches back to the cursor: reload the mailbox, as Gmail
+   * clients do. Pages through every retained message oldest first, hands the app
+   * the ones it does not have, then continues incrementally from the historyId
+   * of the last page (pushes that arrive meanwhile wait in the chain, then are
+   * duplicates or one past that cursor).
+   */
   private async fullSync(): Promise<void> {
     this.counts.fullSyncs += 1;
-    const response = await fetch(`${this.options.url}/users/${this.options.userId}/messages?limit=1`);
-    if (!response.ok) throw new Error(`full sync failed: ${response.status}`);
-    const snapshot = (await response.json()) as { historyId: number };
-    this.cursor = snapshot.historyId;
+    const limit = this.options.fullSyncPageSize ?? 100;
+    let afterHistoryId = 0;
+    for (;;) {
+      const response = await fetch(
+        `${this.options.url}/users/${this.options.userId}/messages?afterHistoryId=${afterHistoryId}&limit=${limit}`,
+      );
+      if (!response.ok) throw new Error(`full sync failed: ${response.status} ${await response.text()}`);
+      const page = (await response.json()) as MailboxPage;
+      this.counts.fullSyncPages += 1;
+      for (const message of newToApp(this.seen, page.messages)) this.hand(message, 'full-sync');
+      if (!page.hasMore || page.nextAfterHistoryId === null) {
+        this.cursor = page.historyId;
+        return;
+      }
+      afterHistoryId = page.nextAfterHistoryId;
+    }
   }
 }

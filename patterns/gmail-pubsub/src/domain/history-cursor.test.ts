@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyHistory, onPush } from './history-cursor.ts';
+import { applyHistory, newToApp, onPush } from './history-cursor.ts';
 
 describe('history cursor (client-side catch-up)', () => {
   it('when a push is one past the cursor, then it is delivered and becomes the cursor', () => {
@@ -42,5 +42,21 @@ describe('history cursor (client-side catch-up)', () => {
       }
     }
     expect(handed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
+
+describe('full sync (client-side)', () => {
+  const mail = (historyId: number, messageId: string) => ({ historyId, messageId });
+
+  it('when a page holds mail the app already has, then only the unseen ones come back, oldest first, once each', () => {
+    const page = [mail(9, 'm9'), mail(7, 'm7'), mail(8, 'm8'), mail(9, 'm9')];
+    expect(newToApp(new Set(['m7']), page)).toEqual([mail(8, 'm8'), mail(9, 'm9')]);
+  });
+
+  it('when the historyIds restarted (a reset), then mails with ids the app saw before are still new to it', () => {
+    expect(newToApp(new Set(['old-1', 'old-2']), [mail(1, 'new-1'), mail(2, 'new-2')])).toEqual([
+      mail(1, 'new-1'),
+      mail(2, 'new-2'),
+    ]);
   });
 });

@@ -36,3 +36,23 @@ export function applyHistory<E extends { readonly historyId: number }>(
   const last = fresh.at(-1);
   return { cursor: last ? last.historyId : cursor, deliver: fresh };
 }
+
+/**
+ * Full sync: the app reloads the mailbox from what history retains. The cursor
+ * cannot say what the app already has (after a reset the historyIds start over
+ * with other mails), so each message is judged by its messageId: the ones the
+ * app has not seen, in historyId order, each once even if pages overlap.
+ */
+export function newToApp<E extends { readonly historyId: number; readonly messageId: string }>(
+  seen: ReadonlySet<string>,
+  messages: readonly E[],
+): readonly E[] {
+  const taken = new Set<string>();
+  return [...messages]
+    .sort((a, b) => a.historyId - b.historyId)
+    .filter((message) => {
+      if (seen.has(message.messageId) || taken.has(message.messageId)) return false;
+      taken.add(message.messageId);
+      return true;
+    });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reachHistory } from './history-window.ts';
+import { pageMailbox, reachHistory } from './history-window.ts';
 
 const entries = (...ids: number[]) => ids.map((historyId) => ({ historyId }));
 
@@ -31,5 +31,22 @@ describe('history window (server-side catch-up)', () => {
   it('when a full page ends at the latest historyId, then there is no more', () => {
     const read = { historyId: 5, trimmedThrough: 0, entries: entries(3, 4, 5) };
     expect(reachHistory(2, read, 3)).toEqual({ ok: true, hasMore: false, resumeFrom: 5 });
+  });
+});
+
+describe('mailbox pages (full sync)', () => {
+  it('when a page is full and short of the latest historyId, then more follow from its last entry', () => {
+    const read = { historyId: 30, trimmedThrough: 25, entries: entries(26, 27) };
+    expect(pageMailbox(read, 2)).toEqual({ hasMore: true, nextAfterHistoryId: 27 });
+  });
+
+  it('when a page reaches the latest historyId, then it is the last even if full', () => {
+    const read = { historyId: 30, trimmedThrough: 25, entries: entries(29, 30) };
+    expect(pageMailbox(read, 2)).toEqual({ hasMore: false, nextAfterHistoryId: null });
+  });
+
+  it('when history was trimmed past the cursor, then the page is still served (full sync takes what is retained)', () => {
+    const read = { historyId: 30, trimmedThrough: 25, entries: entries(26) };
+    expect(pageMailbox(read, 5)).toEqual({ hasMore: false, nextAfterHistoryId: null });
   });
 });

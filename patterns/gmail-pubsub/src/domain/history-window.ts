@@ -28,3 +28,22 @@ export function reachHistory(startHistoryId: number, read: HistoryRead, limit: n
   const hasMore = read.entries.length === limit && last !== undefined && last.historyId < read.historyId;
   return { ok: true, hasMore, resumeFrom: hasMore && last ? last.historyId : read.historyId };
 }
+
+/** One page of a full sync: whether more retained messages follow, and the cursor to ask from next. */
+export interface MailboxPage {
+  readonly hasMore: boolean;
+  /** The historyId to pass as `afterHistoryId` for the next page; null when this page was the last. */
+  readonly nextAfterHistoryId: number | null;
+}
+
+/**
+ * Judges one page of the retained messages after `afterHistoryId`. Unlike
+ * incremental sync it never refuses: a full sync takes whatever history still
+ * holds, however far it was trimmed, so the app reloads what the mailbox has.
+ */
+export function pageMailbox(read: HistoryRead, limit: number): MailboxPage {
+  const last = read.entries.at(-1);
+  // A full page that stops short of the latest historyId leaves entries after it.
+  const hasMore = read.entries.length === limit && last !== undefined && last.historyId < read.historyId;
+  return { hasMore, nextAfterHistoryId: hasMore && last ? last.historyId : null };
+}

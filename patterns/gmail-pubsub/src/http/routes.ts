@@ -46,16 +46,23 @@ export function mountRoutes(service: Service, pubsub: PubsubService): void {
   service.route({
     method: 'get',
     path: '/users/{userId}/messages',
-    summary: 'Full sync: the newest retained messages and the historyId to continue from',
+    summary: 'Full sync: every retained message, oldest first, page by page (cursor afterHistoryId)',
+    description:
+      'What a client does after HISTORY_EXPIRED: page from afterHistoryId=0 until hasMore is false, hand each message to ' +
+      "the app once, then continue incremental sync from the last page's historyId. Never HISTORY_EXPIRED: it returns " +
+      'whatever history still holds.',
     tags: ['mail'],
     params: userIdParams,
     query: messagesQuery,
     errors: redisErrors,
-    responses: { 200: { description: 'Newest first', schema: mailboxSnapshot } },
-    handler: async ({ params, query }) => ({
-      status: 200,
-      body: await pubsub.listMessages(params.userId, query.limit),
-    }),
+    responses: { 200: { description: 'One page, oldest first', schema: mailboxSnapshot } },
+    handler: async ({ params, query }) => {
+      const page = await pubsub.listMessages(params.userId, query.afterHistoryId, query.limit);
+      return {
+        status: 200,
+        body: { ...page, messages: page.messages.map(({ kind: _kind, ...message }) => message) },
+      };
+    },
   });
 
   service.route({

@@ -71,16 +71,34 @@ export const historyPage = z
   .openapi('HistoryPage');
 
 export const messagesQuery = z.strictObject({
+  afterHistoryId: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .openapi({ description: "The page cursor: the previous page's nextAfterHistoryId (0 to start)" }),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 
 export const mailboxSnapshot = z
   .object({
-    historyId: z.number().int().openapi({ description: 'Continue incremental sync from here' }),
+    historyId: z.number().int().openapi({
+      description:
+        "The mailbox's latest historyId when this page was read: after the last page, continue incremental sync from it",
+    }),
     trimmedThrough: z.number().int(),
-    messages: z.array(historyEvent).openapi({ description: 'Newest first' }),
+    messages: z.array(historyEvent).openapi({ description: 'Oldest first' }),
+    hasMore: z
+      .boolean()
+      .openapi({ description: 'More retained messages follow: ask again with nextAfterHistoryId' }),
+    nextAfterHistoryId: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The cursor of the next page; null on the last' }),
   })
-  .openapi('MailboxSnapshot');
+  .openapi('MailboxPage');
 
 export const trimBody = z.strictObject({
   keepLast: z.number().int().min(0).max(1_000_000).openapi({ example: 5 }),

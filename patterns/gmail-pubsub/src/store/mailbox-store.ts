@@ -79,16 +79,13 @@ export class MailboxStore {
     return { historyId: toNumber(reply[0]), at: toNumber(reply[1]), trimmedThrough: toNumber(reply[2]) };
   }
 
-  /** The entries after `startHistoryId` (oldest first), or the newest ones when `newest` is set. */
-  async read(
-    userId: string,
-    options: { startHistoryId: number; limit: number; newest?: boolean },
-  ): Promise<HistoryPage> {
+  /** At most `limit` entries after `startHistoryId`, oldest first, with the mailbox's bounds at that moment. */
+  async read(userId: string, options: { startHistoryId: number; limit: number }): Promise<HistoryPage> {
     const reply = (await this.node.run((client) =>
       readHistoryScript.run(
         client,
         [keys.mailbox(userId), keys.history(userId)],
-        [options.startHistoryId, options.limit, options.newest ? '1' : '0'],
+        [options.startHistoryId, options.limit],
       ),
     )) as unknown[];
     const [historyId, trimmedThrough, ...entries] = reply;

@@ -10,20 +10,19 @@ let self = '';
 let capacity = 64;
 const fanout = [];
 
-const { view, log } = startLab({
+const {
+  view,
+  log,
+  socket: live,
+} = startLab({
   title: 'gmail-pubsub: Redis Pub/Sub to socket.io, catch-up by historyId',
   onSnapshot: (state) => {
     self = state.instance;
     if (state.stats) capacity = state.stats.backpressure.capacity;
     drawInstances(state.instances);
   },
+  // Only what a learner acts on goes to the events pane; presence (every second) and fan-out are drawn, not logged.
   on: {
-    'instances:updated': ({ instances }) => drawInstances(instances),
-    'notification:fanned-out': (event) => {
-      fanout.unshift(event);
-      fanout.length = Math.min(fanout.length, 20);
-      drawFanout();
-    },
     'mail:published': () => undefined,
     'client:connected': () => undefined,
     'client:disconnected': () => undefined,
@@ -32,6 +31,13 @@ const { view, log } = startLab({
     'backpressure:dropped': () => undefined,
     'bus:resubscribed': () => undefined,
   },
+});
+
+live.on('instances:updated', ({ instances }) => drawInstances(instances));
+live.on('notification:fanned-out', (event) => {
+  fanout.unshift(event);
+  fanout.length = Math.min(fanout.length, 20);
+  drawFanout();
 });
 
 const element = (tag, className, text) => {
@@ -118,17 +124,46 @@ const enqueue = (step) => {
   chain = chain.then(step).catch((error) => log(`mailbox: ${error.message}`, 'fault'));
 };
 
+// The messageIds the page holds: a full sync hands over only the others.
+const seen = new Set();
+
 function hand(mail, via) {
   cursor = mail.historyId;
+  seen.add(mail.messageId);
   cursorLine.textContent = `historyId: ${cursor}`;
   const line = element(
     'li',
-    via === 'sync' ? 'via-sync' : '',
-    `#${mail.historyId} ${mail.from}: ${mail.subject} (${via})`,
+    via === 'push' ? '' : 'via-sync',
+    `#${mail.historyId} ${mail.from}: ${mail.subject} (${via}) `,
   );
+  line.append(element('code', 'pubsub-message-id', mail.messageId));
   line.dataset.historyId = String(mail.historyId);
+  line.dataset.messageId = mail.messageId;
   line.dataset.via = via;
   mails.prepend(line);
+}
+
+// History no longer reaches the cursor: page through every retained message (oldest first), hand over the unseen.
+async function fullSync() {
+  let after = 0;
+  let count = 0;
+  for (;;) {
+    const response = await fetch(`/users/${userInput.value}/messages?afterHistoryId=${after}&limit=100`);
+    if (!response.ok) throw new Error(`full sync: ${response.status}`);
+    const page = await response.json();
+    for (const message of page.messages) {
+      if (seen.has(message.messageId)) continue;
+      hand(message, 'full-sync');
+      count += 1;
+    }
+    if (!page.hasMore) {
+      cursor = page.historyId;
+      cursorLine.textContent = `historyId: ${cursor} (full sync: history expired)`;
+      log(`mailbox: history expired, full sync to ${cursor}: ${count} retained mails loaded`, 'fault');
+      return;
+    }
+    after = page.nextAfterHistoryId;
+  }
 }
 
 async function sync() {
@@ -137,10 +172,7 @@ async function sync() {
     const reply = await socket.emitWithAck('history:sync', { sinceHistoryId: cursor });
     if (!reply.ok) {
       if (reply.error.code !== 'HISTORY_EXPIRED') throw new Error(reply.error.detail);
-      const snapshot = await (await fetch(`/users/${userInput.value}/messages?limit=1`)).json();
-      cursor = snapshot.historyId;
-      cursorLine.textContent = `historyId: ${cursor} (full sync: history expired)`;
-      log(`mailbox: history expired, full sync to ${cursor}`, 'fault');
+      await fullSync();
       return;
     }
     const fresh = reply.events.filter((e) => e.historyId > cursor);

@@ -25,6 +25,7 @@ export async function startInstance(
   redis: RedisHandle,
   name: string,
   overrides: Partial<PubsubConfig> = {},
+  port = 0,
 ): Promise<RunningInstance> {
   // A shared 2-core machine can stall a command past the kit's 200 ms default; faults (kill, cut) still fail at once.
   const node = new RedisNode(
@@ -36,7 +37,7 @@ export async function startInstance(
     redis: node,
     config: defaultConfig({ SERVICE_NAME: name, PRESENCE_INTERVAL_MS: 200, ...overrides }),
   });
-  const address = await app.service.listen(0, '127.0.0.1');
+  const address = await app.service.listen(port, '127.0.0.1');
   return { ...app, node, url: `http://127.0.0.1:${address.port}` };
 }
 
