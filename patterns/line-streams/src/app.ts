@@ -135,6 +135,7 @@ export function createApp(deps: AppDeps): LineStreamsApp {
       claimIntervalMs: settings.CLAIM_INTERVAL_MS,
       maxDeliveries: settings.MAX_DELIVERIES,
       inboxMaxLen: settings.INBOX_MAX_LEN,
+      deadLetterMaxLen: settings.DEAD_LETTER_MAX_LEN,
       logger: service.logger,
       isPoison: (entry) => faultState.poison !== undefined && entry.text.includes(faultState.poison),
       publish: (event) => announce(event, 'everywhere'),
@@ -153,6 +154,9 @@ export function createApp(deps: AppDeps): LineStreamsApp {
     settings: {
       group: settings.DELIVERY_GROUP,
       roomMaxLen: settings.ROOM_MAX_LEN,
+      roomMaxAgeMs: settings.ROOM_MAX_AGE_MS,
+      deadLetterMaxLen: settings.DEAD_LETTER_MAX_LEN,
+      replaysMaxLen: settings.REPLAYS_MAX_LEN,
       maxTextBytes: settings.MAX_TEXT_BYTES,
       dedupTtlMs: settings.DEDUP_TTL_MS,
       rateLimit: settings.RATE_LIMIT,

@@ -19,6 +19,12 @@ export const configSchema = z.object({
     .default('delivery'),
   MAX_TEXT_BYTES: int(1, 60_000, 4_096),
   ROOM_MAX_LEN: int(1, 1_000_000, 1_000),
+  /** Entries older than this are trimmed at the room's next send (XTRIM MINID); 0: no age limit. */
+  ROOM_MAX_AGE_MS: int(0, 365 * 86_400_000, 0),
+  /** Dead letters kept; older ones are dropped and counted (`deadLettersDropped`). */
+  DEAD_LETTER_MAX_LEN: int(1, 10_000_000, 10_000),
+  /** Replay records kept (what /check uses to account for replayed dead letters); older ones dropped and counted. */
+  REPLAYS_MAX_LEN: int(1, 10_000_000, 10_000),
   DEDUP_TTL_MS: int(1_000, 30 * 86_400_000, 86_400_000),
   RATE_LIMIT: int(0, 1_000_000, 100),
   RATE_WINDOW_MS: int(100, 3_600_000, 1_000),

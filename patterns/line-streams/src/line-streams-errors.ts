@@ -5,5 +5,10 @@ export const lineStreamsErrors = defineErrorCodes({
   MESSAGE_TOO_LARGE: { status: 413, title: 'Message text too large', outcome: 'not_applied' },
   RATE_LIMITED: { status: 429, title: 'Room over its rate limit', outcome: 'not_applied' },
   DEAD_LETTER_NOT_FOUND: { status: 404, title: 'No such dead letter', outcome: 'not_applied' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    title: 'clientMsgId reused for another message',
+    outcome: 'not_applied',
+  },
   GROUP_NOT_FOUND: { status: 404, title: 'No such consumer group', outcome: 'not_applied' },
 });

@@ -51,6 +51,9 @@ export class LineStreamsService {
     this.announce = announce;
     this.limits = {
       maxLen: settings.ROOM_MAX_LEN,
+      maxAgeMs: settings.ROOM_MAX_AGE_MS,
+      deadLetterMaxLen: settings.DEAD_LETTER_MAX_LEN,
+      replaysMaxLen: settings.REPLAYS_MAX_LEN,
       dedupTtlMs: settings.DEDUP_TTL_MS,
       rateLimit: settings.RATE_LIMIT,
       rateWindowMs: settings.RATE_WINDOW_MS,
@@ -78,6 +81,7 @@ export class LineStreamsService {
     };
     let evicted = 0;
     let evictedUndelivered = 0;
+    let evictedByAge = 0;
     const output = await recorded(this.history, requestId, 'send', input, async () => {
       const result = await this.store.send(room, { ...body, sentAt: Date.now() }, this.limits);
       switch (result.kind) {
@@ -91,9 +95,17 @@ export class LineStreamsService {
         }
         case 'duplicate':
           return { id: result.id, duplicate: true };
+        case 'key-reused':
+          // Answering "duplicate" would drop the new content without a word: the client has a bug.
+          throw new AppError(
+            'IDEMPOTENCY_KEY_REUSED',
+            `clientMsgId ${body.clientMsgId ?? ''} was already used in room ${room} for another sender or text (message ${result.firstId}); use a new clientMsgId for a new message.`,
+            { extras: { firstId: result.firstId } },
+          );
         case 'added':
           evicted = result.evicted;
           evictedUndelivered = result.evictedUndelivered;
+          evictedByAge = result.evictedByAge;
           return { id: result.id, duplicate: false };
         case 'no-dead-letter':
           throw new Error('send answered as a replay');
@@ -113,7 +125,7 @@ export class LineStreamsService {
         'everywhere',
       );
     }
-    return { id: output.id, room, duplicate: output.duplicate, evicted, evictedUndelivered };
+    return { id: output.id, room, duplicate: output.duplicate, evicted, evictedUndelivered, evictedByAge };
   }
 
   async messages(room: string, after: string | undefined, limit: number) {
@@ -299,8 +311,11 @@ export class LineStreamsService {
     // A replayed dead letter left the dead-letter stream but is still accounted for (as its replay).
     const deadLetters = [
       ...(await this.store.deadLetters(100_000)).map((d) => ({ room: d.room, originalId: d.originalId })),
-      ...(await this.store.replayed()).map((r) => ({ room: r.room, originalId: r.originalId })),
+      ...(await this.store.replays()).map((r) => ({ room: r.room, originalId: r.originalId })),
     ];
-    return checkDeliveries({ sends, rooms, inboxes, deadLetters });
+    // Records the caps dropped: that many unaccounted messages may be theirs, and no more.
+    const counters = await this.store.counters();
+    const droppedRecords = (counters.deadLettersDropped ?? 0) + (counters.replaysDropped ?? 0);
+    return checkDeliveries({ sends, rooms, inboxes, deadLetters, droppedRecords });
   }
 }

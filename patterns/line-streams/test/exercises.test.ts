@@ -5,6 +5,7 @@ import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import type { StreamSettings } from '../src/config.ts';
+import { compareStreamIds } from '../src/domain/stream-id.ts';
 import { keys } from '../src/store/keys.ts';
 import { startInstance, waitFor } from './helpers.ts';
 
@@ -161,7 +162,11 @@ describe('README lab exercises', () => {
     expect([first.status, retry.status]).toEqual([201, 200]);
     expect(retry.body).toMatchObject({ id: first.body.id, duplicate: true });
     expect((await request(api).get('/rooms/pay/messages')).body.length).toBe(1);
-    expect(await raw.get(keys.dedup('pay', 'c-1'))).toBe(first.body.id);
+    expect(await raw.hget(keys.dedup('pay', 'c-1'), 'id')).toBe(first.body.id);
+    // The same key with another text is a client bug, not a retry.
+    const reused = await post(api, '/rooms/pay/messages', { ...body, text: 'pay 1000' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const ttl = await raw.pttl(keys.dedup('pay', 'c-1'));
     expect(ttl).toBeGreaterThan(86_000_000);
     expect(ttl).toBeLessThanOrEqual(86_400_000);
@@ -193,19 +198,15 @@ describe('README lab exercises', () => {
     });
   });
 
-  it('exercise 6: room order holds with one worker (which never waits) and with two', async () => {
+  it('exercise 6: room order holds with one worker (which never waits) and with two, where concurrent sends make them wait for each other', async () => {
     const api = (await start({ RATE_LIMIT: 0 })).service.server;
     await request(api)
       .put('/rooms/line/members')
       .send({ members: ['alice', 'bob'] });
-    const send = async (n: number) => {
-      const ids: string[] = [];
-      for (let i = 0; i < n; i += 1)
-        ids.push((await post(api, '/rooms/line/messages', { senderId: 'alice', text: `o${i}` })).body.id);
-      return ids;
-    };
     const solo = await worker('worker-1', { READ_COUNT: 5 });
-    const firstIds = await send(60);
+    const firstIds: string[] = [];
+    for (let i = 0; i < 60; i += 1)
+      firstIds.push((await post(api, '/rooms/line/messages', { senderId: 'alice', text: `o${i}` })).body.id);
     await waitFor(
       '60 delivered',
       () => inboxTotal(api),
@@ -213,15 +214,36 @@ describe('README lab exercises', () => {
     );
     expect(solo.worker?.stats.waitsForOrder).toBe(0);
 
-    await worker('worker-2', { READ_COUNT: 5 });
-    const secondIds = await send(60);
-    await waitFor(
-      '120 delivered',
-      () => inboxTotal(api),
-      (n) => n === 120,
-    );
-    const inbox = (await request(api).get('/users/bob/inbox?limit=200')).body.messages as { id: string }[];
-    expect(inbox.map((m) => m.id).reverse()).toEqual([...firstIds, ...secondIds]);
-    // How often each waited for the other (NOT_YET) depends on timing: /stats shows it, the order above is the promise.
+    const duo = await worker('worker-2', { READ_COUNT: 5 });
+    // worker-1 a little slower, as a busier machine would make it: each holds entries the other must apply first.
+    await request(solo.service.server)
+      .put('/chaos/links/streams-redis')
+      .send({ mode: 'slow', delayMs: 20 })
+      .expect(200);
+    const waits = () => (solo.worker?.stats.waitsForOrder ?? 0) + (duo.worker?.stats.waitsForOrder ?? 0);
+    const burstIds: string[] = [];
+    // Concurrent sends, as the README's xargs -P does; a burst may by chance never split a room, so up to five.
+    for (let burst = 0; burst < 5 && waits() === 0; burst += 1) {
+      const replies = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          post(api, '/rooms/line/messages', { senderId: 'alice', text: `p${burst}-${i}` }),
+        ),
+      );
+      burstIds.push(...replies.map((r) => r.body.id as string));
+      await waitFor(
+        'the burst delivered',
+        () => inboxTotal(api),
+        (n) => n === 60 + burstIds.length,
+      );
+    }
+    expect(waits()).toBeGreaterThan(0);
+    // Concurrent sends get ids in the order Redis stored them: that is the room order every inbox must follow.
+    const streamOrder = [...burstIds].sort(compareStreamIds);
+    const inbox = (await request(api).get(`/users/bob/inbox?limit=${60 + burstIds.length}`)).body
+      .messages as {
+      id: string;
+    }[];
+    expect(inbox.map((m) => m.id).reverse()).toEqual([...firstIds, ...streamOrder]);
+    expect((await request(api).get('/check')).body).toMatchObject({ valid: true });
   });
 });

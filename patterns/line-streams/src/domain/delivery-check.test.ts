@@ -76,6 +76,21 @@ describe('checkDeliveries', () => {
     });
   });
 
+  it('when dead-letter records were dropped by the cap, then that many missing messages are unverifiable and one more is lost', () => {
+    const sends = [send(1, '1-0'), send(2, '2-0'), send(3, '3-0')];
+    const rooms = { r: { members: ['alice', 'bob', 'carol'], appliedId: '3-0' } };
+    const inboxes = {
+      bob: { entries: [{ room: 'r', id: '3-0' }], isCapped: false },
+      carol: { entries: [{ room: 'r', id: '3-0' }], isCapped: false },
+    };
+    // One dropped record covers one message, for all its recipients; the second missing one is lost.
+    const one = checkDeliveries(facts({ sends, rooms, inboxes, droppedRecords: 1 }));
+    expect(one).toMatchObject({ valid: false, firstViolation: { rule: 'no-loss', message: 'r/2-0' } });
+    const two = checkDeliveries(facts({ sends, rooms, inboxes, droppedRecords: 2 }));
+    expect(two).toMatchObject({ valid: true, details: { unverifiable: 2, delivered: 2 } });
+    expect(two.summary).toContain('cannot be verified');
+  });
+
   it('when a missing send is a dead letter, past the applied mark, or aged out of a capped inbox, then it is accounted for', () => {
     const deadLetter = checkDeliveries(
       facts({

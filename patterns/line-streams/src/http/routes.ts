@@ -16,12 +16,12 @@ export function mountRoutes(
     path: '/rooms/{room}/messages',
     summary: 'Send a message (XADD with dedup, rate limit and exact MAXLEN, in one script)',
     description:
-      '201 for a new message. A resend with the same `clientMsgId` within the dedup TTL answers 200 with the first id and `duplicate: true`, storing nothing. At capacity the oldest entries are trimmed and counted; the ones not yet delivered become dead letters.',
+      '201 for a new message. A resend with the same `clientMsgId`, sender and text within the dedup TTL answers 200 with the first id and `duplicate: true`, storing nothing; the same `clientMsgId` with another sender or text is 409 `IDEMPOTENCY_KEY_REUSED`. At capacity (count, or age with ROOM_MAX_AGE_MS) the oldest entries are trimmed and counted; the ones not yet delivered become dead letters.',
     tags: ['rooms'],
     params: s.roomParams,
     body: s.sendBody,
     bodyExample: { senderId: 'alice', text: 'hello', clientMsgId: 'c-42' },
-    errors: ['MESSAGE_TOO_LARGE', 'RATE_LIMITED', ...redisErrors],
+    errors: ['MESSAGE_TOO_LARGE', 'IDEMPOTENCY_KEY_REUSED', 'RATE_LIMITED', ...redisErrors],
     responses: {
       201: { description: 'Stored', schema: s.sendReply },
       200: { description: 'A retry: the first send had stored it', schema: s.sendReply },

@@ -39,7 +39,12 @@ export const sendReply = z
       .int()
       .openapi({ description: 'Entries trimmed from the room by this send (exact MAXLEN).' }),
     evictedUndelivered: z.number().int().openapi({
-      description: 'Of those, entries not yet in inboxes: moved to the dead letters, reason `evicted`.',
+      description:
+        'Of those, entries not yet in inboxes: moved to the dead letters, reason `evicted` (count) or `expired` (age).',
+    }),
+    evictedByAge: z.number().int().openapi({
+      description:
+        'Of the evicted, entries older than ROOM_MAX_AGE_MS (XTRIM MINID); the rest went by count.',
     }),
   })
   .openapi('SendReply');
@@ -186,7 +191,7 @@ export const deadLetter = message
   .extend({
     deadLetterId: z.string(),
     originalId: z.string(),
-    reason: z.enum(['max-deliveries', 'evicted', 'acked-unapplied']).or(z.string()),
+    reason: z.enum(['max-deliveries', 'evicted', 'expired', 'acked-unapplied']).or(z.string()),
     deliveries: z.number().int(),
     consumer: z.string().optional(),
   })

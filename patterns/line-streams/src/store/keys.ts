@@ -22,8 +22,8 @@ export const keys = {
   rate: (room: string) => `${prefix}:rate:${room}`,
   /** Stream: messages given up on (too many deliveries, evicted before delivery, acked unapplied). */
   deadLetters: `${prefix}:dead-letters`,
-  /** Hash `<room>/<originalId>` -> new id: dead letters re-queued by a replay (still accounted for). */
-  replayed: `${prefix}:replayed`,
+  /** Stream of {room, originalId, id}: dead letters re-queued by a replay (still accounted for), capped. */
+  replays: `${prefix}:replays`,
   /** List: a user's inbox, newest first (the workers' effect). */
   inbox: (user: string) => `${prefix}:inbox:${user}`,
   /** Counter: a user's unread messages (the workers' effect). */

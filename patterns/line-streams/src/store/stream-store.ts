@@ -19,13 +19,19 @@ export type SendResult =
       readonly id: string;
       readonly evicted: number;
       readonly evictedUndelivered: number;
+      readonly evictedByAge: number;
     }
   | { readonly kind: 'duplicate'; readonly id: string }
+  | { readonly kind: 'key-reused'; readonly firstId: string }
   | { readonly kind: 'rate-limited'; readonly remainingMs: number }
   | { readonly kind: 'no-dead-letter' };
 
 export interface SendLimits {
   readonly maxLen: number;
+  /** 0: no age limit. */
+  readonly maxAgeMs: number;
+  readonly deadLetterMaxLen: number;
+  readonly replaysMaxLen: number;
   readonly dedupTtlMs: number;
   readonly rateLimit: number;
   readonly rateWindowMs: number;
@@ -124,7 +130,7 @@ export class StreamStore {
           keys.applied,
           keys.deadLetters,
           keys.counters,
-          keys.replayed,
+          keys.replays,
         ],
         [
           room,
@@ -135,6 +141,9 @@ export class StreamStore {
           replayOf,
           clientMsgId ? '1' : '0',
           limits.group,
+          limits.maxAgeMs,
+          limits.deadLetterMaxLen,
+          limits.replaysMaxLen,
           ...fields,
         ],
       ),
@@ -142,6 +151,8 @@ export class StreamStore {
     switch (reply[0]) {
       case 'DUPLICATE':
         return { kind: 'duplicate', id: String(reply[1]) };
+      case 'KEY_REUSED':
+        return { kind: 'key-reused', firstId: String(reply[1]) };
       case 'RATE_LIMITED':
         return { kind: 'rate-limited', remainingMs: num(reply[1]) };
       case 'NO_DEAD_LETTER':
@@ -152,6 +163,7 @@ export class StreamStore {
           id: String(reply[1]),
           evicted: num(reply[2]),
           evictedUndelivered: num(reply[3]),
+          evictedByAge: num(reply[4]),
         };
     }
   }
@@ -356,6 +368,7 @@ export class StreamStore {
     maxDeliveries: number;
     handlerFailed: boolean;
     inboxMaxLen: number;
+    deadLetterMaxLen: number;
     consumer: string;
     now: number;
   }): Promise<{ outcome: DeliveryOutcome; deliveries: number; skipped: number }> {
@@ -373,6 +386,7 @@ export class StreamStore {
           options.inboxMaxLen,
           options.consumer,
           options.now,
+          options.deadLetterMaxLen,
         ],
       ),
     )) as [string, number, number];
@@ -392,12 +406,12 @@ export class StreamStore {
     return entry ? this.toDeadLetter(entry) : undefined;
   }
 
-  /** Dead letters re-queued by a replay, `<room>/<originalId>` -> the new id. */
-  async replayed(): Promise<{ room: string; originalId: string; id: string }[]> {
-    const raw = await this.node.run((c) => c.hgetall(keys.replayed));
-    return Object.entries(raw).map(([from, id]) => {
-      const at = from.lastIndexOf('/');
-      return { room: from.slice(0, at), originalId: from.slice(at + 1), id };
+  /** Dead letters re-queued by a replay (the newest REPLAYS_MAX_LEN of them). */
+  async replays(): Promise<{ room: string; originalId: string; id: string }[]> {
+    const entries = (await this.node.run((c) => c.xrange(keys.replays, '-', '+'))) as RawEntry[];
+    return entries.map(([, fields]) => {
+      const f = fieldMap(fields);
+      return { room: f.room ?? '', originalId: f.originalId ?? '', id: f.id ?? '' };
     });
   }
 

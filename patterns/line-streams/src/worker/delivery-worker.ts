@@ -18,6 +18,7 @@ export interface DeliveryWorkerOptions {
   readonly claimIntervalMs: number;
   readonly maxDeliveries: number;
   readonly inboxMaxLen: number;
+  readonly deadLetterMaxLen: number;
   readonly logger: Logger;
   /** The handler "fails" on these entries (the poison fault). */
   readonly isPoison: (entry: HeldEntry) => boolean;
@@ -227,6 +228,7 @@ export class DeliveryWorker {
             maxDeliveries: this.options.maxDeliveries,
             handlerFailed: isPoison,
             inboxMaxLen: this.options.inboxMaxLen,
+            deadLetterMaxLen: this.options.deadLetterMaxLen,
             consumer,
             now: Date.now(),
           });

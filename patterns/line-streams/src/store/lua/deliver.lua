@@ -19,6 +19,7 @@ ARGV[5] handlerFailed: '1' when the worker's handler failed on this entry (poiso
 ARGV[6] inboxMaxLen: entries kept per inbox
 ARGV[7] consumer name (recorded on a dead letter)
 ARGV[8] now, milliseconds since the epoch (recorded on a dead letter and as the inbox entry's deliveredAt)
+ARGV[9] deadLetterMaxLen: dead letters kept (exact MAXLEN; the oldest are dropped and counted)
 
 Returns {outcome, deliveries, skipped}:
   outcome: APPLIED | DUPLICATE | GONE | NOT_YET | DEAD_LETTERED | FAILED
@@ -45,7 +46,11 @@ local function deadLetter(entryId, fields, reason, deliveries)
   local dl = {'room', room, 'originalId', entryId, 'reason', reason, 'deliveries', tostring(deliveries),
     'consumer', ARGV[7], 'deadAt', ARGV[8]}
   for i = 1, #fields do dl[#dl + 1] = fields[i] end
-  redis.call('XADD', KEYS[3], '*', unpack(dl))
+  -- Capped: the oldest dead letters are dropped, and counted, so the cap is never silent.
+  local maxLen = tonumber(ARGV[9])
+  local dropped = redis.call('XLEN', KEYS[3]) + 1 - maxLen
+  if dropped > 0 then redis.call('HINCRBY', KEYS[4], 'deadLettersDropped', dropped) end
+  redis.call('XADD', KEYS[3], 'MAXLEN', '=', maxLen, '*', unpack(dl))
   redis.call('HSET', KEYS[2], room, entryId)
   redis.call('XACK', stream, group, entryId)
   redis.call('HINCRBY', KEYS[4], 'deadLettered', 1)

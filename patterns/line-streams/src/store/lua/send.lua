@@ -6,12 +6,12 @@ accounting) or not at all.
 KEYS[1] room stream          lab:line-streams:stream:<room>
 KEYS[2] rooms set            lab:line-streams:rooms
 KEYS[3] groups set           lab:line-streams:groups
-KEYS[4] dedup record         lab:line-streams:dedup:<room>:<clientMsgId> (unused when ARGV[7] = '0')
+KEYS[4] dedup record         lab:line-streams:dedup:<room>:<clientMsgId> (hash: id, digest; unused when ARGV[7] = '0')
 KEYS[5] rate counter         lab:line-streams:rate:<room>
 KEYS[6] applied marks hash   lab:line-streams:applied (room -> newest applied stream id)
 KEYS[7] dead-letter stream   lab:line-streams:dead-letters
 KEYS[8] counters hash        lab:line-streams:counters
-KEYS[9] replayed hash        lab:line-streams:replayed (<room>/<originalId> -> new id)
+KEYS[9] replays stream       lab:line-streams:replays (room, originalId, id of each replayed dead letter)
 
 ARGV[1] room name
 ARGV[2] maxLen: entries kept in the room stream (exact MAXLEN)
@@ -21,28 +21,47 @@ ARGV[5] rateWindowMs: window length, milliseconds
 ARGV[6] replayOf: dead-letter entry id to re-queue, or '' for a new send
 ARGV[7] hasClientMsgId: '1' or '0'
 ARGV[8] delivery group name (created with the stream)
-ARGV[9..] field/value pairs of the entry (senderId, text, sentAt, clientMsgId)
+ARGV[9] maxAgeMs: entries older than this (by their id, on Redis's clock) are trimmed (0 = no age limit)
+ARGV[10] deadLetterMaxLen: dead letters kept (exact MAXLEN; the oldest are dropped and counted)
+ARGV[11] replaysMaxLen: replay records kept (exact MAXLEN; the oldest are dropped and counted)
+ARGV[12..] field/value pairs of the entry (senderId, text, sentAt, clientMsgId)
 
 Returns one of:
-  {'DUPLICATE', firstId}                 the clientMsgId was seen within the TTL: nothing written
+  {'DUPLICATE', firstId}                 the clientMsgId was seen within the TTL with the same payload: nothing written
+  {'KEY_REUSED', firstId}                the clientMsgId was seen within the TTL with another payload: nothing written
   {'RATE_LIMITED', remainingWindowMs}    over the room's rate: nothing written
   {'NO_DEAD_LETTER'}                     replay of an unknown dead-letter id: nothing written
-  {'ADDED', id, evicted, evictedUndelivered}
+  {'ADDED', id, evicted, evictedUndelivered, evictedByAge}
 ]]
 local stream, room = KEYS[1], ARGV[1]
 local maxLen = tonumber(ARGV[2])
 local replayOf = ARGV[6]
+local maxAgeMs = tonumber(ARGV[9])
+local deadLetterMaxLen = tonumber(ARGV[10])
+local replaysMaxLen = tonumber(ARGV[11])
+-- At most this many entries are aged out per send, so one send after a long quiet spell stays short.
+local ageBatch = 1000
 
+local function parse(x)
+  local ms, seq = string.match(x, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
 local function idLess(a, b)
-  local am, as = string.match(a, '^(%d+)-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
-  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  local am, as = parse(a)
+  local bm, bs = parse(b)
   return am < bm or (am == bm and as < bs)
+end
+
+-- A capped stream of records: the oldest are dropped, and counted, so the cap is never silent.
+local function addCapped(key, maxEntries, droppedCounter, fields)
+  local dropped = redis.call('XLEN', key) + 1 - maxEntries
+  if dropped > 0 then redis.call('HINCRBY', KEYS[8], droppedCounter, dropped) end
+  return redis.call('XADD', key, 'MAXLEN', '=', maxEntries, '*', unpack(fields))
 end
 
 local replayedFrom = ''
 local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 12, #ARGV do fields[#fields + 1] = ARGV[i] end
 
 if replayOf ~= '' then
   local dead = redis.call('XRANGE', KEYS[7], replayOf, replayOf)
@@ -63,10 +82,31 @@ if replayOf ~= '' then
   fields[#fields + 1] = 'replayOf'
   fields[#fields + 1] = originalId
   replayedFrom = originalId
-else
+end
+
+-- The payload a clientMsgId stands for: a retry must carry the same one.
+local digest = ''
+if ARGV[7] == '1' then
+  local senderId, text = '', ''
+  for i = 1, #fields, 2 do
+    if fields[i] == 'senderId' then senderId = fields[i + 1] end
+    if fields[i] == 'text' then text = fields[i + 1] end
+  end
+  -- senderId is a validated name (no newline), so the separator cannot be forged.
+  digest = redis.sha1hex(senderId .. '\n' .. text)
+end
+
+if replayOf == '' then
   if ARGV[7] == '1' then
-    local first = redis.call('GET', KEYS[4])
-    if first then return {'DUPLICATE', first} end
+    local kind = redis.call('TYPE', KEYS[4])['ok']
+    if kind == 'hash' then
+      local first = redis.call('HMGET', KEYS[4], 'id', 'digest')
+      if first[2] ~= digest then return {'KEY_REUSED', first[1]} end
+      return {'DUPLICATE', first[1]}
+    elseif kind == 'string' then
+      -- A record written before payload digests: the id is all it holds.
+      return {'DUPLICATE', redis.call('GET', KEYS[4])}
+    end
   end
   local limit = tonumber(ARGV[4])
   if limit > 0 then
@@ -91,38 +131,60 @@ if redis.call('EXISTS', stream) == 0 then
   end
 end
 
--- Exact MAXLEN: the entries about to be trimmed are the oldest ones, so they can be counted and
--- those whose effect is not applied yet moved to the dead letters instead of vanishing.
-local evicted, undelivered = 0, 0
-local excess = redis.call('XLEN', stream) + 1 - maxLen
-if excess > 0 then
-  local applied = redis.call('HGET', KEYS[6], room)
-  for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)) do
+-- Entries about to be trimmed are counted, and those whose effect is not applied yet move to the
+-- dead letters instead of vanishing; they leave every group's PEL (nobody can deliver them now).
+local evicted, undelivered, byAge = 0, 0, 0
+local applied = redis.call('HGET', KEYS[6], room)
+local groups = redis.call('SMEMBERS', KEYS[3])
+local function account(entries, reason)
+  for _, entry in ipairs(entries) do
     evicted = evicted + 1
     if not applied or idLess(applied, entry[1]) then
       undelivered = undelivered + 1
-      local dl = {'room', room, 'originalId', entry[1], 'reason', 'evicted', 'deliveries', '0'}
+      local dl = {'room', room, 'originalId', entry[1], 'reason', reason, 'deliveries', '0'}
       for i = 1, #entry[2] do dl[#dl + 1] = entry[2][i] end
-      redis.call('XADD', KEYS[7], '*', unpack(dl))
+      addCapped(KEYS[7], deadLetterMaxLen, 'deadLettersDropped', dl)
     end
-    -- Out of every group's PEL too: nobody can deliver an entry that is gone.
-    for _, group in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    for _, group in ipairs(groups) do
       pcall(redis.call, 'XACK', stream, group, entry[1])
     end
   end
 end
 
+-- Age first (XTRIM MINID): the id's milliseconds are Redis's clock when the entry was added, and
+-- TIME is the same clock, so no client clock takes part in deciding what is too old.
+if maxAgeMs > 0 then
+  local now = redis.call('TIME')
+  local minMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - maxAgeMs
+  local old = redis.call('XRANGE', stream, '-', '(' .. minMs .. '-0', 'COUNT', ageBatch)
+  if #old > 0 then
+    account(old, 'expired')
+    byAge = #old
+    -- MINID keeps ids >= the threshold: the one right after the last entry accounted for.
+    local lastMs, lastSeq = parse(old[#old][1])
+    redis.call('XTRIM', stream, 'MINID', '=', lastMs .. '-' .. (lastSeq + 1))
+  end
+end
+
+-- Then count (exact MAXLEN): the entries about to go are the oldest ones.
+local excess = redis.call('XLEN', stream) + 1 - maxLen
+if excess > 0 then
+  account(redis.call('XRANGE', stream, '-', '+', 'COUNT', excess), 'evicted')
+end
+
 local id = redis.call('XADD', stream, 'MAXLEN', '=', maxLen, '*', unpack(fields))
 if replayOf ~= '' then
   redis.call('XDEL', KEYS[7], replayOf)
-  redis.call('HSET', KEYS[9], room .. '/' .. replayedFrom, id)
+  addCapped(KEYS[9], replaysMaxLen, 'replaysDropped', {'room', room, 'originalId', replayedFrom, 'id', id})
   redis.call('HINCRBY', KEYS[8], 'replayed', 1)
 elseif ARGV[7] == '1' then
-  redis.call('SET', KEYS[4], id, 'PX', ARGV[3])
+  redis.call('HSET', KEYS[4], 'id', id, 'digest', digest)
+  redis.call('PEXPIRE', KEYS[4], ARGV[3])
 end
 redis.call('HINCRBY', KEYS[8], 'sent', 1)
 if evicted > 0 then
   redis.call('HINCRBY', KEYS[8], 'evicted', evicted)
   redis.call('HINCRBY', KEYS[8], 'evictedUndelivered', undelivered)
+  if byAge > 0 then redis.call('HINCRBY', KEYS[8], 'evictedByAge', byAge) end
 end
-return {'ADDED', id, evicted, undelivered}
+return {'ADDED', id, evicted, undelivered, byAge}
