@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { mountCheck } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { LiveChannel } from '@kvs-lab/shared/live-view';
-import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
@@ -11,12 +10,29 @@ import type { Config } from './config.ts';
 import './errors.ts';
 import { mountRoutes } from './http/routes.ts';
 import type { ShardingLiveEvents } from './realtime/live-events.ts';
-import { replicationPauseFault } from './replication-fault.ts';
+import { RouterEngine } from './engines/router/router-engine.ts';
+import type { Emit } from './realtime/live-events.ts';
+import type { RouterLog } from './router-log.ts';
+import type { ShardStore } from './shard-store.ts';
 import { ShardingService } from './sharding-service.ts';
 
 export interface ShardingApp {
   readonly service: Service;
   readonly sharding: ShardingService;
+  /** The engine behind the port; tests of one engine reach into it. */
+  readonly store: ShardStore;
+}
+
+/** The one place that knows the engines: `ENGINE` picks the adapter behind the `ShardStore` port. */
+function createStore(
+  config: Config,
+  nodes: readonly RedisNode[],
+  deps: { now: () => number; emit: Emit; logger: RouterLog },
+): ShardStore {
+  switch (config.engine) {
+    case 'router':
+      return new RouterEngine(config, nodes, deps);
+  }
 }
 
 /**
@@ -34,11 +50,13 @@ export function createApp(deps: {
   adminToken?: string;
 }): ShardingApp {
   const now = deps.now ?? Date.now;
-  // The live channel needs the service, and the service needs the sharding state: tie the knot here.
+  // The live channel needs the service, and the service needs the engine: tie the knot here.
   const channel: { live?: LiveChannel<ShardingLiveEvents> } = {};
-  const sharding = new ShardingService(deps.config, deps.nodes, {
+  const emit: Emit = (event, payload) =>
+    channel.live?.emit(event, payload as ShardingLiveEvents[typeof event]);
+  const store = createStore(deps.config, deps.nodes, {
     now,
-    emit: (event, payload) => channel.live?.emit(event, payload as ShardingLiveEvents[typeof event]),
+    emit,
     // The service (and its logger) is created below; background work logs only after start().
     logger: {
       info: (fields, message) => service.logger.info(fields, message),
@@ -46,42 +64,29 @@ export function createApp(deps: {
       error: (fields, message) => service.logger.error(fields, message),
     },
   });
+  const sharding = new ShardingService(deps.config, store, { now, emit });
   const service: Service = createService({
     name: 'sharding-replica',
     ...(deps.instance ? { instance: deps.instance } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),
-    description:
-      'A shard router: keys spread over shards by a consistent-hash ring, each shard a Redis master with a real replica, failover, rebalancing, hot keys and PK/SK queries. Live view at `/`.',
-    // Only masters are critical: a dead replica degrades eventual reads, a dead master stops its shard until failover.
-    readiness: [],
-    links: deps.nodes,
-    faults: [replicationPauseFault(sharding.state)],
+    description: `A shard router (engine: \`${store.engine}\`): keys spread over shards, each shard a Redis master with a real replica, failover, rebalancing, hot keys and PK/SK queries. Live view at \`/\`.`,
+    readiness: [...store.readiness],
+    links: store.links,
+    faults: store.faults,
   });
-  for (const shard of sharding.state.map.shards) {
-    service.addReadinessCheck({
-      name: `master:${shard.id}`,
-      critical: true,
-      check: async () => {
-        // Whoever is master now (after a failover, the old replica): an active shard without one cannot take writes.
-        const current = sharding.state.shard(shard.id);
-        if (current.isActive) await sharding.state.node(current.master).ping();
-      },
-    });
-  }
-  for (const check of redisReadinessChecks(deps.nodes, { critical: false })) service.addReadinessCheck(check);
   channel.live = mountLiveView<ShardingLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
     snapshot: () => ({
-      ring: sharding.ringEvent(),
-      shards: sharding.shards(),
-      failovers: sharding.state.failovers,
-      rebalance: sharding.rebalancer.view() ?? null,
+      ring: store.ringEvent(),
+      shards: store.shards(),
+      failovers: store.failovers(),
+      rebalance: store.rebalance() ?? null,
       hotKeys: sharding.hotKeys.report(),
     }),
   });
   mountRoutes(service, sharding, { maxValueBytes: deps.config.maxValueBytes });
   mountCheck(service, { history: sharding.history, check: () => sharding.check() });
   service.onClose(() => sharding.close());
-  return { service, sharding };
+  return { service, sharding, store };
 }

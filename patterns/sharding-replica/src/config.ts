@@ -12,8 +12,13 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true');
 
+/** The engines behind the API (see README "In production"); `router` is the hand-made one. */
+export const engines = ['router'] as const;
+export type Engine = (typeof engines)[number];
+
 const envSchema = z.object({
   PORT: int(0, 65535, 7501),
+  ENGINE: z.enum(engines).default('router'),
   REDIS_NODES: z
     .string()
     .default(
@@ -49,6 +54,7 @@ export const configVariables: readonly string[] = Object.keys(envSchema.shape);
 
 export interface Config {
   readonly port: number;
+  readonly engine: Engine;
   readonly redisNodes: readonly RedisNodeAddress[];
   readonly virtualNodes: number;
   readonly activeShards: number;
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     port: e.PORT,
+    engine: e.ENGINE,
     redisNodes: parseRedisNodes(e.REDIS_NODES),
     virtualNodes: e.VIRTUAL_NODES,
     activeShards: e.ACTIVE_SHARDS,

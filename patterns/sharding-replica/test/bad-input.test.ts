@@ -35,8 +35,8 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
 
   async function keysStored(): Promise<number> {
     let total = 0;
-    for (const shard of cluster.sharding.state.map.shards) {
-      total += await cluster.sharding.state.node(shard.master).client.dbsize();
+    for (const shard of cluster.router.state.map.shards) {
+      total += await cluster.router.state.node(shard.master).client.dbsize();
     }
     return total;
   }
@@ -133,7 +133,7 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
         503,
         'REDIS_UNAVAILABLE',
       );
-      expect([...cluster.sharding.state.pausedReplication]).toEqual([]);
+      expect([...cluster.router.state.pausedReplication]).toEqual([]);
     } finally {
       await api.delete('/chaos');
     }
@@ -177,7 +177,7 @@ describe('bad input: every endpoint answers 4xx problem+json and writes nothing'
     expect((await api.get('/autoscale')).body.isEnabled).toBe(false);
     expect((await api.get('/hotkeys')).body.mitigation).toBe('off');
     expect((await api.get('/rebalance')).body.rebalance).toBeNull();
-    expect([...cluster.sharding.state.pausedReplication]).toEqual([]);
+    expect([...cluster.router.state.pausedReplication]).toEqual([]);
   });
 
   it('/openapi.json documents every route with its request schemas and the errors it can return', async () => {

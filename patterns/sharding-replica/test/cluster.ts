@@ -5,8 +5,11 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import type { ShardingApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { RouterEngine } from '../src/engines/router/router-engine.ts';
 
 export interface TestCluster extends ShardingApp {
+  /** The hand-made engine these tests exercise, with its state, monitor and rebalancer. */
+  readonly router: RouterEngine;
   /** By node name: shard-1-master, shard-1-replica, ... */
   readonly redis: ReadonlyMap<string, RedisHandle>;
   handle(name: string): RedisHandle;
@@ -52,15 +55,18 @@ export async function startCluster(
     commandTimeoutMs: config.redisCommandTimeoutMs,
   });
   const app = createApp({ config, nodes, ...options });
+  if (!(app.store instanceof RouterEngine)) throw new Error('these tests run the router engine');
+  const router = app.store;
   await app.sharding.start();
   // A replica still in its first full sync would make WAIT 1 answer 0: start tests on linked replicas.
   const isLinked = await waitFor(async () => {
-    await app.sharding.monitor.sample();
-    return app.sharding.shards().every((s) => s.replica?.linkStatus === 'up');
+    await router.monitor.sample();
+    return router.shards().every((s) => s.replica?.linkStatus === 'up');
   }, 20_000);
   if (!isLinked) throw new Error('replicas did not finish their first sync');
   return {
     ...app,
+    router,
     redis,
     handle: (name) => {
       const found = redis.get(name);
@@ -97,8 +103,8 @@ export function keyOn(cluster: TestCluster, shard: string, prefix = 'k', skip = 
 /** Waits until every replica of the active shards has caught up with its master. */
 export async function replicasInSync(cluster: TestCluster): Promise<boolean> {
   return waitFor(async () => {
-    await cluster.sharding.monitor.sample();
-    return cluster.sharding
+    await cluster.router.monitor.sample();
+    return cluster.router
       .shards()
       .filter((s) => s.state === 'active')
       .every((s) => s.lagBytes === 0);

@@ -146,7 +146,7 @@ describe('README lab exercises', () => {
     expect(unsure.body.isReplicated).toBe(false);
 
     await cluster.handle('shard-1-master').kill();
-    expect(await waitFor(() => cluster.sharding.state.failovers.length > 0, 10_000)).toBe(true);
+    expect(await waitFor(() => cluster.router.state.failovers.length > 0, 10_000)).toBe(true);
     const failover = (await api.get('/shards')).body.failovers[0];
     expect(failover).toMatchObject({ shard: 'shard-1', to: 'shard-1-replica' });
     // 3 missed pings at the test's 100 ms interval; the README's defaults (250 ms) give about 0.75 s.

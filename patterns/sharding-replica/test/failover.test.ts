@@ -6,6 +6,7 @@ import { keyOn, readStrong, replicasInSync, startCluster, waitFor } from './clus
 import type { TestCluster } from './cluster.ts';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import type { RouterEngine } from '../src/engines/router/router-engine.ts';
 
 describe('failover (real Redis replication, a master killed with SIGKILL)', () => {
   let cluster: TestCluster;
@@ -47,7 +48,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     const killedAt = Date.now();
     await cluster.handle('shard-1-master').kill();
     const isPromoted = await waitFor(
-      () => cluster.sharding.state.shard('shard-1').master === 'shard-1-replica',
+      () => cluster.router.state.shard('shard-1').master === 'shard-1-replica',
       5_000,
     );
     const promotedAfterMs = Date.now() - killedAt;
@@ -86,7 +87,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
       );
     });
     expect(hasRejoined).toBe(true);
-    expect(cluster.sharding.state.rejoins.at(-1)).toMatchObject({
+    expect(cluster.router.state.rejoins.at(-1)).toMatchObject({
       node: 'shard-1-master',
       master: 'shard-1-replica',
     });
@@ -119,7 +120,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     ).toBe(true);
     expect(await replicasInSync(cluster)).toBe(true);
     // Freeze this router's monitor so that nothing makes the returning node a replica again during the test.
-    cluster.sharding.monitor.stop();
+    cluster.router.monitor.stop();
     const old = cluster.handle('shard-1-master');
     try {
       await old.kill();
@@ -151,7 +152,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
       });
       try {
         await fresh.sharding.start();
-        expect(fresh.sharding.state.shard('shard-1')).toMatchObject({
+        expect((fresh.store as RouterEngine).state.shard('shard-1')).toMatchObject({
           master: 'shard-1-replica',
           replica: 'shard-1-master',
         });
@@ -162,7 +163,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
         await fresh.service.close();
       }
     } finally {
-      await cluster.sharding.monitor.start();
+      await cluster.router.monitor.start();
     }
   });
 
@@ -185,7 +186,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
 
     await cluster.handle('shard-2-master').kill();
     expect(
-      await waitFor(() => cluster.sharding.state.shard('shard-2').master === 'shard-2-replica', 5_000),
+      await waitFor(() => cluster.router.state.shard('shard-2').master === 'shard-2-replica', 5_000),
     ).toBe(true);
 
     let lost = 0;
@@ -212,7 +213,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     master.pause();
     try {
       expect(
-        await waitFor(() => cluster.sharding.state.shard('shard-3').master === 'shard-3-replica', 15_000),
+        await waitFor(() => cluster.router.state.shard('shard-3').master === 'shard-3-replica', 15_000),
       ).toBe(true);
       expect(await readStrong(api, key)).toEqual({ status: 200, value: 'before' });
       expect((await api.put(`/kv/${key}`).send({ value: 'after' })).status).toBe(200);

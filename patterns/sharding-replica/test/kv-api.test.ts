@@ -34,7 +34,7 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
       servedBy: location.body.master,
       consistency: 'strong',
     });
-    const direct = await cluster.sharding.state
+    const direct = await cluster.router.state
       .node(location.body.master)
       .client.get('lab:sharding-replica:kv:user:1');
     expect(direct).toBe('alice');
@@ -82,7 +82,7 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
   });
 
   it('/shards reports roles, health, key counts and lag for each shard, with shard-4 on standby', async () => {
-    await cluster.sharding.monitor.sample();
+    await cluster.router.monitor.sample();
     const shards = await api.get('/shards');
     expect(shards.status).toBe(200);
     expect(shards.body.shards).toHaveLength(4);
@@ -138,7 +138,7 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
       const pending = query.then((res) => res);
       await new Promise((resolve) => setTimeout(resolve, 450));
       // Straight to Redis, not through the slowed link: another client deleting the item.
-      await cluster.sharding.state
+      await cluster.router.state
         .node(master)
         .client.multi()
         .zrem(`lab:sharding-replica:items:${pk}`, 'b')

@@ -22,7 +22,7 @@ describe('rebalance: adding and draining a shard under load (real Redis)', () =>
       byMaster.set(master, [...(byMaster.get(master) ?? []), key]);
     }
     for (const [master, keys] of byMaster) {
-      const pipeline = cluster.sharding.state.node(master).client.pipeline();
+      const pipeline = cluster.router.state.node(master).client.pipeline();
       for (const key of keys) pipeline.set(`lab:sharding-replica:kv:${key}`, `seed-${key}`);
       await pipeline.exec();
     }
@@ -39,7 +39,7 @@ describe('rebalance: adding and draining a shard under load (real Redis)', () =>
   it('with 160 virtual nodes per shard, then the busiest master holds at most 1.10 x the mean of 10k keys', async () => {
     const counts: number[] = [];
     for (const shard of ['shard-1', 'shard-2', 'shard-3']) {
-      counts.push(await cluster.sharding.state.node(`${shard}-master`).client.dbsize());
+      counts.push(await cluster.router.state.node(`${shard}-master`).client.dbsize());
     }
     const total = counts.reduce((a, b) => a + b, 0);
     expect(total).toBe(seeded.length + 2 * partitions.length);
@@ -47,7 +47,7 @@ describe('rebalance: adding and draining a shard under load (real Redis)', () =>
   });
 
   it('when the standby shard joins under a write/read load, then only keys whose owner changed move (as the ring predicts), all onto it, and no acknowledged write is lost', async () => {
-    const before = cluster.sharding.state.map.ring;
+    const before = cluster.router.state.map.ring;
     const after = addNode(before, 'shard-4');
     const predicted =
       seeded.filter((k) => ownerOf(before, k) !== ownerOf(after, k)).length +
@@ -122,8 +122,8 @@ describe('rebalance: adding and draining a shard under load (real Redis)', () =>
     expect(
       await waitFor(async () => (await api.get('/rebalance')).body.rebalance.status === 'done', 30_000),
     ).toBe(true);
-    expect(cluster.sharding.state.map.ring.nodes).toEqual(['shard-1', 'shard-2', 'shard-3']);
-    expect(await cluster.sharding.state.node('shard-4-master').client.dbsize()).toBe(0);
+    expect(cluster.router.state.map.ring.nodes).toEqual(['shard-1', 'shard-2', 'shard-3']);
+    expect(await cluster.router.state.node('shard-4-master').client.dbsize()).toBe(0);
     for (const key of seeded.slice(0, 300)) expect((await readStrong(api, key)).status).toBe(200);
     expect((await api.get('/check')).body.details.keysMisplaced).toBe(0);
   });

@@ -102,7 +102,7 @@ export function mountRoutes(
     summary: 'The ring: shards, their virtual nodes and share of the key space',
     tags: ['ring'],
     responses: { 200: { description: 'The ring', schema: ringResult } },
-    handler: () => ({ status: 200, body: sharding.ring() }),
+    handler: () => ({ status: 200, body: sharding.store.ring() }),
   });
 
   service.route({
@@ -137,8 +137,8 @@ export function mountRoutes(
     handler: () => ({
       status: 200,
       body: {
-        shards: sharding.shards(),
-        failovers: sharding.state.failovers,
+        shards: sharding.store.shards(),
+        failovers: sharding.store.failovers(),
         autoscale: sharding.autoscaleView(),
       },
     }),
@@ -177,7 +177,7 @@ export function mountRoutes(
     responses: {
       200: { description: 'Rebalance state', schema: z.object({ rebalance: rebalanceView.nullable() }) },
     },
-    handler: () => ({ status: 200, body: { rebalance: sharding.rebalancer.view() ?? null } }),
+    handler: () => ({ status: 200, body: { rebalance: sharding.store.rebalance() ?? null } }),
   });
 
   service.route({
@@ -240,7 +240,7 @@ export function mountRoutes(
     responses: { 200: { description: 'Written', schema: itemWritten } },
     handler: async ({ params, body: { value } }) => ({
       status: 200,
-      body: await sharding.items.putItem(params.pk, params.sk, value),
+      body: await sharding.putItem(params.pk, params.sk, value),
     }),
   });
 
@@ -254,7 +254,7 @@ export function mountRoutes(
     responses: { 200: { description: 'The item', schema: itemResult } },
     handler: async ({ params }) => ({
       status: 200,
-      body: await sharding.items.getItem(params.pk, params.sk),
+      body: await sharding.getItem(params.pk, params.sk),
     }),
   });
 
@@ -268,7 +268,7 @@ export function mountRoutes(
     responses: { 200: { description: 'Deleted (or was absent)', schema: itemDeleted } },
     handler: async ({ params }) => ({
       status: 200,
-      body: await sharding.items.deleteItem(params.pk, params.sk),
+      body: await sharding.deleteItem(params.pk, params.sk),
     }),
   });
 
@@ -284,7 +284,7 @@ export function mountRoutes(
     responses: { 200: { description: 'One page', schema: pageResult } },
     handler: async ({ params, query }) => ({
       status: 200,
-      body: await sharding.items.queryItems(params.pk, {
+      body: await sharding.queryItems(params.pk, {
         prefix: query.prefix,
         startAfter: query.startAfter,
         limit: query.limit,

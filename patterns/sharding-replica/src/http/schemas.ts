@@ -78,9 +78,9 @@ const lag = z.object({
   }),
   masterOffset: z.number().int().nullable(),
   replicaOffset: z.number().int().nullable(),
-  measuredAt: z.enum(['read', 'sample']).openapi({
+  measuredAt: z.enum(['read', 'sample', 'cache']).openapi({
     description:
-      "`read`: the replica's offset from the read's own transaction and the master's asked at the same time; `sample`: the monitor's last INFO round (master-served reads).",
+      "`read`: the replica's offset from the read's own transaction and the master's asked at the same time; `sample`: the monitor's last INFO round (master-served reads); `cache`: the router cache answered, no node was asked.",
   }),
   replicaLink: z.string().nullable().openapi({
     description: "The replica's `master_link_status`: `up`, or `down` while it receives nothing.",
@@ -240,6 +240,9 @@ export const pageResult = z
 
 export const statsResult = z
   .object({
+    engine: z
+      .string()
+      .openapi({ description: 'The engine behind the API: `router`, `cluster` or `sentinel`.' }),
     ring: z.object({ virtualNodes: z.number().int(), shards: z.array(z.string()) }),
     shards: z.array(shardStatus),
     failovers: z.array(failoverEvent),

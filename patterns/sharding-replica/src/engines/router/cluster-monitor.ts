@@ -1,12 +1,12 @@
-import { adoptRoles, demotedMasterAction, failoverAction, rejoinAction } from './domain/failover-rule.ts';
-import type { RoleReport } from './domain/failover-rule.ts';
-import { observePing } from './domain/failure-detector.ts';
-import { promoteReplica, shardOfNode } from './domain/shard-map.ts';
-import type { Shard } from './domain/shard-map.ts';
+import { adoptRoles, demotedMasterAction, failoverAction, rejoinAction } from '../../domain/failover-rule.ts';
+import type { RoleReport } from '../../domain/failover-rule.ts';
+import { observePing } from '../../domain/failure-detector.ts';
+import { promoteReplica, shardOfNode } from '../../domain/shard-map.ts';
+import type { Shard } from '../../domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
-import type { RouterLog } from './router-log.ts';
-import type { Emit, FailoverEvent } from './realtime/live-events.ts';
-import { shardStore } from './store/shard-store.ts';
+import type { RouterLog } from '../../router-log.ts';
+import type { Emit, FailoverEvent } from '../../realtime/live-events.ts';
+import { nodeStore } from './node-store.ts';
 
 export interface MonitorOptions {
   readonly pingIntervalMs: number;
@@ -58,8 +58,8 @@ export class ClusterMonitor {
       const epochs =
         isEitherMaster(masterReport) && isEitherMaster(replicaReport)
           ? {
-              master: await shardStore.failoverEpoch(this.state.node(shard.master)),
-              replica: await shardStore.failoverEpoch(this.state.node(shard.replica)),
+              master: await nodeStore.failoverEpoch(this.state.node(shard.master)),
+              replica: await nodeStore.failoverEpoch(this.state.node(shard.replica)),
             }
           : undefined;
       const adopted = adoptRoles(shard, masterReport, replicaReport, epochs);
@@ -124,7 +124,7 @@ export class ClusterMonitor {
     if (shard.replica === undefined || this.promoting.has(shard.id)) return;
     this.promoting.add(shard.id);
     try {
-      await shardStore.promote(this.state.node(shard.replica));
+      await nodeStore.promote(this.state.node(shard.replica));
       await this.raiseEpoch(shard.replica);
       const downSince = this.state.healthOf(shard.master).downSince;
       const promotedAt = this.options.now();
@@ -163,7 +163,7 @@ export class ClusterMonitor {
       await Promise.all(
         [...this.state.nodes.values()].map(async (node) => {
           try {
-            this.state.replication.set(node.name, await shardStore.replicationInfo(node));
+            this.state.replication.set(node.name, await nodeStore.replicationInfo(node));
           } catch {
             this.state.replication.set(node.name, undefined);
           }
@@ -186,7 +186,7 @@ export class ClusterMonitor {
   private async reconcile(shard: Shard, areReportsCurrent: boolean): Promise<void> {
     const masterNode = this.state.node(shard.master);
     try {
-      this.state.keysPerShard.set(shard.id, await shardStore.dbsize(masterNode));
+      this.state.keysPerShard.set(shard.id, await nodeStore.dbsize(masterNode));
     } catch {
       // A dead master has no count; the last one stays until it answers.
     }
@@ -224,7 +224,7 @@ export class ClusterMonitor {
     const action = rejoinAction(shard, report, masterAddress);
     if (action.kind !== 'rejoin') return;
     try {
-      await shardStore.follow(this.state.node(action.node), masterNode.address);
+      await nodeStore.follow(this.state.node(action.node), masterNode.address);
       // Its resync writes the master's data, epoch included, to its snapshot file: raise the epoch once it is linked.
       this.state.epochBumpAfterSync.add(shard.id);
       const rejoin = { shard: shard.id, node: action.node, master: action.master, reason: action.reason };
@@ -240,7 +240,7 @@ export class ClusterMonitor {
   /** Best effort: a missed raise only weakens the start-up tie-break, and the next promotion raises it again. */
   private async raiseEpoch(masterName: string): Promise<void> {
     try {
-      await shardStore.bumpFailoverEpoch(this.state.node(masterName));
+      await nodeStore.bumpFailoverEpoch(this.state.node(masterName));
     } catch (error) {
       this.options.logger.warn({ err: error, node: masterName }, 'failover epoch not raised');
     }
@@ -252,7 +252,7 @@ export class ClusterMonitor {
 
   private async roleOf(name: string): Promise<RoleReport> {
     try {
-      return (await shardStore.replicationInfo(this.state.node(name))).report;
+      return (await nodeStore.replicationInfo(this.state.node(name))).report;
     } catch {
       return { isReachable: false };
     }

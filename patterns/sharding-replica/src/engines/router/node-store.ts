@@ -1,11 +1,11 @@
 import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { AppError } from '@kvs-lab/shared/service';
-import { parseInfo, parseRole } from '../domain/replication-lag.ts';
-import type { RoleReport } from '../domain/failover-rule.ts';
-import type { LexBounds, SortOrder } from '../domain/item-page.ts';
-import { keys, redisKeysOf } from './keys.ts';
-import type { RoutingKey } from './keys.ts';
+import { parseInfo, parseRole } from '../../domain/replication-lag.ts';
+import type { RoleReport } from '../../domain/failover-rule.ts';
+import type { LexBounds, SortOrder } from '../../domain/item-page.ts';
+import { keys, redisKeysOf } from '../../store/keys.ts';
+import type { RoutingKey } from '../../store/keys.ts';
 
 const queryItemsScript = new LuaScript(new URL('./lua/query-items.lua', import.meta.url));
 
@@ -20,7 +20,7 @@ export interface ReplicationInfo {
  * Redis access for one shard node. Every command goes through `node.run`, so
  * /chaos link faults apply and a dead node fails at once as 503.
  */
-export const shardStore = {
+export const nodeStore = {
   get: (node: RedisNode, key: string) => node.run((c) => c.get(keys.kv(key))),
 
   set: (node: RedisNode, key: string, value: string) => node.run((c) => c.set(keys.kv(key), value)),

@@ -2,15 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
 import type { HashRing } from '@kvs-lab/shared/hashing';
 import { AppError } from '@kvs-lab/shared/service';
-import { isMoving, planMoves } from './domain/rebalance-plan.ts';
-import { nextStandby, withShardActive } from './domain/shard-map.ts';
+import { isMoving, planMoves } from '../../domain/rebalance-plan.ts';
+import { nextStandby, withShardActive } from '../../domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
-import type { RouterLog } from './router-log.ts';
+import type { RouterLog } from '../../router-log.ts';
 import { KeyLocks } from './key-locks.ts';
-import type { RebalanceView, Emit, ShardingEvents } from './realtime/live-events.ts';
-import { routingId } from './store/keys.ts';
-import type { RoutingKey } from './store/keys.ts';
-import { shardStore } from './store/shard-store.ts';
+import type { RebalanceView, Emit, ShardingEvents } from '../../realtime/live-events.ts';
+import { routingId } from '../../store/keys.ts';
+import type { RoutingKey } from '../../store/keys.ts';
+import { nodeStore } from './node-store.ts';
 
 interface RebalanceRun {
   id: number;
@@ -172,7 +172,7 @@ export class Rebalancer {
 
     const pending: RoutingKey[] = [];
     for (const shardId of run.before.nodes) {
-      const found = await this.retrying(run, () => shardStore.scanRoutingKeys(this.masterOf(shardId)));
+      const found = await this.retrying(run, () => nodeStore.scanRoutingKeys(this.masterOf(shardId)));
       const moving = new Set(
         planMoves(
           found.map((r) => r.name),
@@ -218,7 +218,7 @@ export class Rebalancer {
     const id = routingId(routing);
     if (run.moved.has(id)) return;
     const to = ownerOf(run.after, routing.name);
-    const didMove = await shardStore.moveKey(
+    const didMove = await nodeStore.moveKey(
       this.masterOf(ownerOf(run.before, routing.name)),
       this.masterOf(to),
       routing,

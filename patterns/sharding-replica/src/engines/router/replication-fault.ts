@@ -1,7 +1,7 @@
 import { AppError, z } from '@kvs-lab/shared/service';
 import type { ChaosFault } from '@kvs-lab/shared/service';
 import type { ClusterState } from './cluster-state.ts';
-import { shardStore } from './store/shard-store.ts';
+import { nodeStore } from './node-store.ts';
 
 // Nothing listens on port 1 of the replica's own loopback: its replication link stays down.
 const deadMaster = { host: '127.0.0.1', port: 1 };
@@ -35,7 +35,7 @@ export function replicationPauseFault(state: ClusterState): ChaosFault<typeof pa
       const wasPaused = state.pausedReplication.has(id);
       state.pausedReplication.add(id);
       try {
-        await shardStore.follow(state.node(shard.replica), deadMaster);
+        await nodeStore.follow(state.node(shard.replica), deadMaster);
       } catch (error) {
         // The replica was not told (503) or may have been (504): either way the monitor resumes its care.
         if (!wasPaused) state.pausedReplication.delete(id);

@@ -1,17 +1,17 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { AppError } from '@kvs-lab/shared/service';
 import type { ClusterState } from './cluster-state.ts';
-import { lexBounds, pageOf } from './domain/item-page.ts';
-import type { PageQuery } from './domain/item-page.ts';
+import { lexBounds, pageOf } from '../../domain/item-page.ts';
+import type { PageQuery } from '../../domain/item-page.ts';
 import type { Rebalancer } from './rebalancer.ts';
-import { shardStore } from './store/shard-store.ts';
+import { nodeStore } from './node-store.ts';
 
 /**
  * PK/SK items (DynamoDB-style): the partition key is what the ring routes, so
  * every item of a partition sits on one shard, in one sorted set, and a query
  * is one range read on that shard's master.
  */
-export class ItemService {
+export class RouterItems {
   private readonly state: ClusterState;
   private readonly rebalancer: Rebalancer;
 
@@ -23,7 +23,7 @@ export class ItemService {
   async putItem(pk: string, sk: string, value: string): Promise<{ pk: string; sk: string; shard: string }> {
     return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
       this.state.countOp(shardId);
-      await shardStore.putItem(this.masterOf(shardId), pk, sk, value);
+      await nodeStore.putItem(this.masterOf(shardId), pk, sk, value);
       return { pk, sk, shard: shardId };
     });
   }
@@ -31,7 +31,7 @@ export class ItemService {
   async getItem(pk: string, sk: string): Promise<{ pk: string; sk: string; value: string; shard: string }> {
     return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
       this.state.countOp(shardId);
-      const value = await shardStore.getItem(this.masterOf(shardId), pk, sk);
+      const value = await nodeStore.getItem(this.masterOf(shardId), pk, sk);
       if (value === null) {
         throw new AppError('ITEM_NOT_FOUND', `No item ${pk}/${sk}.`, { extras: { pk, sk, shard: shardId } });
       }
@@ -45,7 +45,7 @@ export class ItemService {
   ): Promise<{ pk: string; sk: string; shard: string; isDeleted: boolean }> {
     return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
       this.state.countOp(shardId);
-      const replies = await shardStore.deleteItem(this.masterOf(shardId), pk, sk);
+      const replies = await nodeStore.deleteItem(this.masterOf(shardId), pk, sk);
       return { pk, sk, shard: shardId, isDeleted: Number(replies?.[0]?.[1] ?? 0) > 0 };
     });
   }
@@ -62,7 +62,7 @@ export class ItemService {
   }> {
     return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
       this.state.countOp(shardId);
-      const fetched = await shardStore.queryItems(
+      const fetched = await nodeStore.queryItems(
         this.masterOf(shardId),
         pk,
         lexBounds(query),

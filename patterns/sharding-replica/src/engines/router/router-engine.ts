@@ -1,0 +1,379 @@
+import { locate, ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
+import { redisReadinessChecks } from '@kvs-lab/shared/redis';
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import { AppError } from '@kvs-lab/shared/service';
+import type { ReadinessCheck } from '@kvs-lab/shared/service';
+import type { Config } from '../../config.ts';
+import { isServingReplica } from '../../domain/failover-rule.ts';
+import type { PageQuery } from '../../domain/item-page.ts';
+import { replicationLag } from '../../domain/replication-lag.ts';
+import type { Durability, Placement } from '../../domain/sharding-check.ts';
+import { initialShardMap, nextStandby, shardsFromNodeNames } from '../../domain/shard-map.ts';
+import type { Shard } from '../../domain/shard-map.ts';
+import type {
+  Emit,
+  NodeStatus,
+  RebalanceView,
+  ShardStatus,
+  ShardingEvents,
+} from '../../realtime/live-events.ts';
+import type { RouterLog } from '../../router-log.ts';
+import type { Consistency, GetResult, Location, PutResult, ReadLag, ShardStore } from '../../shard-store.ts';
+import { ClusterMonitor } from './cluster-monitor.ts';
+import { ClusterState } from './cluster-state.ts';
+import { nodeStore } from './node-store.ts';
+import { Rebalancer, ringEvent } from './rebalancer.ts';
+import { replicationPauseFault } from './replication-fault.ts';
+import { RouterItems } from './router-items.ts';
+
+/**
+ * The hand-made engine: a consistent-hash ring routes each key to a shard, the shard's master takes
+ * writes and its replica (real Redis replication) eventual reads; this router's own failure detector
+ * promotes a replica, and its own rebalancer moves keys when a shard joins or leaves.
+ */
+export class RouterEngine implements ShardStore {
+  readonly engine = 'router';
+  readonly state: ClusterState;
+  readonly monitor: ClusterMonitor;
+  readonly rebalancer: Rebalancer;
+  readonly items: RouterItems;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly links: readonly RedisNode[];
+  readonly faults;
+  private onSample: () => void = () => undefined;
+  private readonly emit: Emit;
+  private readonly waitTimeoutMs: number;
+
+  constructor(
+    config: Config,
+    nodes: readonly RedisNode[],
+    deps: { now: () => number; emit: Emit; logger: RouterLog },
+  ) {
+    this.emit = deps.emit;
+    this.waitTimeoutMs = config.waitTimeoutMs;
+    const pairs = shardsFromNodeNames(nodes.map((n) => n.name));
+    if (pairs.length === 0) throw new Error('REDIS_NODES names no shard-N-master node');
+    const map = initialShardMap(pairs, {
+      activeShards: Math.min(config.activeShards, pairs.length),
+      virtualNodes: config.virtualNodes,
+    });
+    this.state = new ClusterState(map, nodes, config.waitTimeoutMs);
+    this.rebalancer = new Rebalancer(this.state, deps);
+    this.items = new RouterItems(this.state, this.rebalancer);
+    this.monitor = new ClusterMonitor(this.state, {
+      pingIntervalMs: config.pingIntervalMs,
+      missedPingsToFail: config.missedPingsToFail,
+      monitorIntervalMs: config.monitorIntervalMs,
+      now: deps.now,
+      emit: deps.emit,
+      logger: deps.logger,
+      onSample: () => {
+        this.onSample();
+        return Promise.resolve();
+      },
+    });
+    this.links = nodes;
+    this.faults = [replicationPauseFault(this.state)];
+    // Only masters are critical: a dead replica degrades eventual reads, a dead master stops its shard until failover.
+    const masterChecks: ReadinessCheck[] = map.shards.map((shard) => ({
+      name: `master:${shard.id}`,
+      critical: true,
+      check: async () => {
+        // Whoever is master now (after a failover, the old replica): an active shard without one cannot take writes.
+        const current = this.state.shard(shard.id);
+        if (current.isActive) await this.state.node(current.master).ping();
+      },
+    }));
+    this.readiness = [...masterChecks, ...redisReadinessChecks(nodes, { critical: false })];
+  }
+
+  start(onSample: () => void): Promise<void> {
+    this.onSample = onSample;
+    return this.monitor.start();
+  }
+
+  async close(): Promise<void> {
+    this.monitor.stop();
+    await this.state.close();
+  }
+
+  // ---- key/value -------------------------------------------------------
+
+  put(key: string, value: string, durability: Durability): Promise<PutResult> {
+    return this.rebalancer.routed({ kind: 'kv', name: key }, async (shardId) => {
+      const shard = this.state.shard(shardId);
+      const master = this.masterNode(shard);
+      this.state.countOp(shardId);
+      let replicasAcked: number | null = null;
+      if (durability === 'replica') {
+        replicasAcked = await nodeStore.setAndWait(
+          master,
+          await this.state.waiter(master.name),
+          key,
+          value,
+          this.waitTimeoutMs,
+        );
+      } else {
+        await nodeStore.set(master, key, value);
+      }
+      return {
+        key,
+        shard: shardId,
+        master: master.name,
+        durability,
+        replicasAcked,
+        isReplicated: replicasAcked !== null && replicasAcked >= 1,
+      };
+    });
+  }
+
+  /** Eventual reads go to the replica (stale by the replication lag), strong reads to the master. */
+  get(key: string, consistency: Consistency, options: { preferMaster: boolean }): Promise<GetResult> {
+    return this.rebalancer.routed({ kind: 'kv', name: key }, async (shardId) => {
+      const shard = this.state.shard(shardId);
+      this.state.countOp(shardId);
+      const master = this.masterNode(shard);
+      const replica = shard.replica;
+      const useReplica =
+        consistency === 'eventual' &&
+        !options.preferMaster &&
+        replica !== undefined &&
+        this.state.healthOf(replica).isAlive;
+      const onReplica = useReplica ? await this.readOnReplica(shard, replica, key) : undefined;
+      const read = onReplica ?? { value: await nodeStore.get(master, key), servedBy: master.name };
+      if (read.value === null) {
+        throw new AppError('KEY_NOT_FOUND', `No value for ${key} on ${read.servedBy}.`, {
+          extras: { key, shard: shardId, servedBy: read.servedBy },
+        });
+      }
+      return {
+        key,
+        value: read.value,
+        shard: shardId,
+        servedBy: read.servedBy,
+        consistency,
+        replicationLag: onReplica?.lag ?? this.sampledLag(shard),
+      };
+    });
+  }
+
+  /**
+   * An eventual read on the replica, with its role and offset from the same transaction and the master's
+   * offset asked at the same time, so the lag reported is the lag of this read. Undefined when the node is
+   * not serving as this shard's replica (down, loading, or calling itself a master): the master answers.
+   */
+  private async readOnReplica(
+    shard: Shard,
+    replica: string,
+    key: string,
+  ): Promise<{ value: string | null; servedBy: string; lag: ReadLag } | undefined> {
+    const master = this.masterNode(shard);
+    const [read, masterOffset] = await Promise.all([
+      nodeStore.readOnReplica(this.state.node(replica), key).catch(() => undefined),
+      nodeStore.masterOffset(master).catch(() => undefined),
+    ]);
+    const masterAddress = `${master.address.host}:${master.address.port}`;
+    const isPaused = this.state.pausedReplication.has(shard.id);
+    if (!read || !isServingReplica(read.info.report, masterAddress, isPaused)) return undefined;
+    const lag = replicationLag(masterOffset, read.info.offset);
+    return {
+      value: read.value,
+      servedBy: replica,
+      lag: {
+        bytes: lag.bytes ?? null,
+        masterOffset: masterOffset ?? null,
+        replicaOffset: read.info.offset ?? null,
+        measuredAt: 'read',
+        replicaLink: read.info.linkStatus ?? null,
+      },
+    };
+  }
+
+  private sampledLag(shard: Shard): ReadLag {
+    const lag = this.lagOf(shard);
+    const replicaLink =
+      shard.replica === undefined ? undefined : this.state.replication.get(shard.replica)?.linkStatus;
+    return {
+      bytes: lag.bytes ?? null,
+      masterOffset: lag.masterOffset ?? null,
+      replicaOffset: lag.replicaOffset ?? null,
+      measuredAt: 'sample',
+      replicaLink: replicaLink ?? null,
+    };
+  }
+
+  delete(key: string) {
+    return this.rebalancer.routed({ kind: 'kv', name: key }, async (shardId) => {
+      this.state.countOp(shardId);
+      const removed = await nodeStore.del(this.masterNode(this.state.shard(shardId)), key);
+      return { key, shard: shardId, isDeleted: removed > 0 };
+    });
+  }
+
+  putItem(pk: string, sk: string, value: string) {
+    return this.items.putItem(pk, sk, value);
+  }
+
+  getItem(pk: string, sk: string) {
+    return this.items.getItem(pk, sk);
+  }
+
+  deleteItem(pk: string, sk: string) {
+    return this.items.deleteItem(pk, sk);
+  }
+
+  queryItems(pk: string, query: PageQuery) {
+    return this.items.queryItems(pk, query);
+  }
+
+  // ---- where keys live -------------------------------------------------
+
+  locate(key: string): Location {
+    const location = locate(this.state.map.ring, key);
+    const shard = this.state.shard(location.owner);
+    return {
+      key,
+      hash: location.hash,
+      virtualNode: {
+        shard: location.virtualNode.node,
+        index: location.virtualNode.index,
+        position: location.virtualNode.position,
+      },
+      shard: shard.id,
+      master: shard.master,
+      replica: shard.replica ?? null,
+      rebalancing: this.rebalancer.transition() ?? null,
+    };
+  }
+
+  ring() {
+    const { ring } = this.state.map;
+    const shares = ownershipShare(ring);
+    return {
+      virtualNodes: ring.virtualNodes,
+      shards: ring.nodes.map((id) => ({
+        id,
+        share: shares[id] ?? 0,
+        virtualNodes: ring.points
+          .filter((p) => p.node === id)
+          .map((p) => ({ index: p.index, position: p.position })),
+      })),
+    };
+  }
+
+  ringEvent(): ShardingEvents['ring:changed'] {
+    return ringEvent(this.state.map.ring);
+  }
+
+  shards(): ShardStatus[] {
+    const transition = this.rebalancer.transition();
+    return this.state.map.shards.map((shard) => {
+      const lag = this.lagOf(shard);
+      const stateOf = (): ShardStatus['state'] => {
+        if (transition?.shard === shard.id) return transition.kind === 'add' ? 'joining' : 'draining';
+        return shard.isActive ? 'active' : 'standby';
+      };
+      return {
+        id: shard.id,
+        state: stateOf(),
+        master: this.nodeStatus(shard.master, 'master'),
+        replica: shard.replica === undefined ? undefined : this.nodeStatus(shard.replica, 'replica'),
+        keys: this.state.keysPerShard.get(shard.id),
+        opsPerSecond: Math.round(this.state.opsPerSecond.get(shard.id) ?? 0),
+        lagBytes: lag.bytes,
+        isReplicationPaused: this.state.pausedReplication.has(shard.id),
+      };
+    });
+  }
+
+  failovers() {
+    return this.state.failovers;
+  }
+
+  rejoins() {
+    return this.state.rejoins;
+  }
+
+  loads() {
+    return this.state.map.shards
+      .filter((s) => s.isActive)
+      .map((s) => ({
+        shard: s.id,
+        keys: this.state.keysPerShard.get(s.id) ?? 0,
+        opsPerSecond: this.state.opsPerSecond.get(s.id) ?? 0,
+      }));
+  }
+
+  private nodeStatus(name: string, role: 'master' | 'replica'): NodeStatus {
+    const health = this.state.healthOf(name);
+    const info = this.state.replication.get(name);
+    return {
+      name,
+      role,
+      isAlive: health.isAlive,
+      missedPings: health.missedPings,
+      offset: info?.offset,
+      linkStatus: info?.linkStatus,
+    };
+  }
+
+  private lagOf(shard: Shard) {
+    const master = this.state.replication.get(shard.master);
+    const replica = shard.replica === undefined ? undefined : this.state.replication.get(shard.replica);
+    return replicationLag(master?.offset, replica?.offset);
+  }
+
+  private masterNode(shard: Shard): RedisNode {
+    return this.state.node(shard.master);
+  }
+
+  // ---- scaling ---------------------------------------------------------
+
+  addShard(trigger: 'api' | 'autoscale'): RebalanceView {
+    const view = this.rebalancer.startAdd(trigger);
+    this.emit('ring:changed', this.ringEvent());
+    return view;
+  }
+
+  drainShard(id: string): RebalanceView {
+    return this.rebalancer.startDrain(id);
+  }
+
+  rebalance(): RebalanceView | undefined {
+    return this.rebalancer.view();
+  }
+
+  get isRebalancing(): boolean {
+    return this.rebalancer.isRunning;
+  }
+
+  standby(): string | null {
+    return nextStandby(this.state.map)?.id ?? null;
+  }
+
+  // ---- check -----------------------------------------------------------
+
+  readStrong(key: string): Promise<string | null> {
+    return this.rebalancer.routed({ kind: 'kv', name: key }, (shardId) =>
+      nodeStore.get(this.masterNode(this.state.shard(shardId)), key),
+    );
+  }
+
+  /** Scans every master (SCAN) to see where each routing key sits, against its ring owner. */
+  async placements(): Promise<{ placements: Placement[] } | { reason: string }> {
+    if (this.rebalancer.isRunning) return { reason: 'A rebalance is running: placement was not judged.' };
+    const foundOn = new Map<string, string[]>();
+    for (const shard of this.state.map.shards) {
+      for (const routing of await nodeStore.scanRoutingKeys(this.masterNode(shard))) {
+        const id = `${routing.kind}:${routing.name}`;
+        foundOn.set(id, [...(foundOn.get(id) ?? []), shard.id]);
+      }
+    }
+    const placements: Placement[] = [];
+    for (const [id, shards] of foundOn) {
+      const name = id.slice(id.indexOf(':') + 1);
+      placements.push({ key: id, owner: ownerOf(this.state.map.ring, name), foundOn: shards });
+    }
+    return { placements };
+  }
+}
