@@ -47,6 +47,8 @@ export async function createApp(deps: {
   redis: RedisNode;
   config: PubsubConfig;
   logger?: Logger;
+  /** Overrides LAB_ADMIN_TOKEN (tests). */
+  adminToken?: string;
 }): Promise<PubsubApp> {
   const { redis, config } = deps;
   const bus = new NotificationBus(redis, `gmail-pubsub:${config.SERVICE_NAME}:subscriber`);
@@ -54,6 +56,7 @@ export async function createApp(deps: {
     name: 'gmail-pubsub',
     instance: config.SERVICE_NAME,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),
     description:
       'Gmail-style notifications: mail is appended to a per-user history with a historyId and pushed through Redis Pub/Sub ' +
       'to socket.io clients (namespace `/notifications`, handshake `auth: { userId }`) on every instance. ' +

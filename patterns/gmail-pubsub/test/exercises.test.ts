@@ -127,8 +127,8 @@ describe('README lab exercises', () => {
   it('the experiment CLI finds the lab with LAB_PORT_OFFSET, prints the exercise 5 share, and exits', async () => {
     // Two more instances on the ports `pnpm lab up` would use with this offset.
     const offset = 20_000 + Math.floor(Math.random() * 1_000) * 2;
-    const a = await startInstance(lab.redis, 'pubsub-cli-a', {}, 7201 + offset);
-    const b = await startInstance(lab.redis, 'pubsub-cli-b', {}, 7202 + offset);
+    const a = await startInstance(lab.redis, 'pubsub-cli-a', {}, { port: 7201 + offset });
+    const b = await startInstance(lab.redis, 'pubsub-cli-b', {}, { port: 7202 + offset });
     try {
       const cli = fileURLToPath(new URL('../src/client/experiment-cli.ts', import.meta.url));
       const run = await execFileAsync(process.execPath, ['--import', 'tsx', cli, 'filters'], {

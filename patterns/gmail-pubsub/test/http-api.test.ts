@@ -3,7 +3,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningInstance } from './support/pubsub-lab.ts';
 import { startInstance } from './support/pubsub-lab.ts';
+import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { startRedis } from '@kvs-lab/shared/testing';
+import { publishMails } from './support/mail.ts';
 
 function expectProblem(res: request.Response, status: number, code: string): void {
   expect(res.status).toBe(status);
@@ -13,9 +15,10 @@ function expectProblem(res: request.Response, status: number, code: string): voi
 
 describe('REST API: bad input is a 4xx problem and writes nothing; the document lists every route', () => {
   let app: RunningInstance;
+  let redis: RedisHandle;
 
   beforeAll(async () => {
-    const redis = await startRedis({ name: 'pubsub-http' });
+    redis = await startRedis({ name: 'pubsub-http' });
     app = await startInstance(redis, 'pubsub-a');
   });
 
@@ -87,7 +90,14 @@ describe('REST API: bad input is a 4xx problem and writes nothing; the document 
         'VALIDATION_FAILED',
       );
     }
-    for (const query of ['?limit=0', '?limit=1001', '?limit=x', '?since=3']) {
+    for (const query of [
+      '?limit=0',
+      '?limit=1001',
+      '?limit=x',
+      '?since=3',
+      '?afterHistoryId=-1',
+      '?afterHistoryId=x',
+    ]) {
       expectProblem(
         await request(app.service.server).get(`/users/uma/messages${query}`),
         400,
@@ -166,6 +176,58 @@ describe('REST API: bad input is a 4xx problem and writes nothing; the document 
       405,
       'METHOD_NOT_ALLOWED',
     );
+  });
+
+  it('with an admin token configured, then every route the OpenAPI document marks admin answers 401 without it and changes nothing', async () => {
+    const adminToken = 'gmail-admin-token';
+    const guarded = await startInstance(redis, 'pubsub-guarded', {}, { adminToken });
+    try {
+      const anonymous = request(guarded.service.server);
+      const doc = (await anonymous.get('/openapi.json')).body as {
+        paths: Record<string, Record<string, { security?: unknown[] }>>;
+      };
+      const adminRoutes = Object.entries(doc.paths).flatMap(([path, operations]) =>
+        Object.entries(operations)
+          .filter(([, operation]) => (operation.security ?? []).length > 0)
+          .map(([method]) => `${method} ${path}`),
+      );
+      // The settings and the evidence are guarded (the kit adds /chaos and DELETE /history)...
+      expect(adminRoutes).toEqual(
+        expect.arrayContaining([
+          'put /backpressure',
+          'post /users/{userId}/history/trim',
+          'delete /history',
+          'post /chaos/faults/kill-subscriber',
+        ]),
+      );
+      // ...the data plane is not.
+      expect(adminRoutes.filter((route) => /messages|publish|get \/users/.test(route))).toEqual([]);
+      await publishMails(guarded, 'gina', 3);
+      const samples: Record<string, unknown> = {
+        'put /backpressure': { policy: 'disconnect' },
+        'post /users/{userId}/history/trim': { keepLast: 0 },
+      };
+      for (const route of adminRoutes) {
+        const [method, path] = route.split(' ') as [string, string];
+        const call = anonymous[method as 'post' | 'put' | 'delete' | 'get'](path.replace('{userId}', 'gina'))
+          .set('content-type', 'application/json')
+          .send(JSON.stringify(samples[route] ?? {}));
+        expectProblem(await call, 401, 'ADMIN_TOKEN_REQUIRED');
+      }
+      expect((await anonymous.get('/backpressure')).body.policy).toBe('drop-oldest');
+      const history = await anonymous.get('/users/gina/history?startHistoryId=0').expect(200);
+      expect(history.body.events).toHaveLength(3);
+      expect((await anonymous.get('/stats')).body.subscriber.resubscribes).toBe(0);
+      // The token, in any case of the scheme, opens them.
+      await anonymous
+        .put('/backpressure')
+        .set('authorization', `bearer ${adminToken}`)
+        .send({ policy: 'coalesce' })
+        .expect(200);
+      expect((await anonymous.get('/backpressure')).body.policy).toBe('coalesce');
+    } finally {
+      await guarded.service.close();
+    }
   });
 
   it('the OpenAPI document lists every route with its success and error responses', async () => {

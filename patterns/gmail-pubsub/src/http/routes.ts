@@ -95,7 +95,10 @@ export function mountRoutes(service: Service, pubsub: PubsubService): void {
     path: '/users/{userId}/history/trim',
     summary:
       'Trim the history to its newest keepLast entries (what the count cap does), for the full-sync exercise',
+    description:
+      'Erases mail from history, as the retention caps do: an operator action, so it needs the admin token when one is configured.',
     tags: ['mail'],
+    admin: true,
     params: userIdParams,
     body: trimBody,
     bodyExample: { keepLast: 5 },
@@ -184,7 +187,10 @@ export function mountRoutes(service: Service, pubsub: PubsubService): void {
     path: '/backpressure',
     summary:
       'Change the backpressure policy (drop-oldest, coalesce, disconnect) for every socket of this instance',
+    description:
+      'Changes how this instance treats every slow client: it needs the admin token when one is configured.',
     tags: ['backpressure'],
+    admin: true,
     body: backpressureBody,
     bodyExample: { policy: 'coalesce', capacity: 32 },
     responses: { 200: { description: 'New settings', schema: backpressureSettings } },

@@ -25,7 +25,7 @@ export async function startInstance(
   redis: RedisHandle,
   name: string,
   overrides: Partial<PubsubConfig> = {},
-  port = 0,
+  options: { port?: number; adminToken?: string } = {},
 ): Promise<RunningInstance> {
   // A shared 2-core machine can stall a command past the kit's 200 ms default; faults (kill, cut) still fail at once.
   const node = new RedisNode(
@@ -36,8 +36,9 @@ export async function startInstance(
   const app = await createApp({
     redis: node,
     config: defaultConfig({ SERVICE_NAME: name, PRESENCE_INTERVAL_MS: 200, ...overrides }),
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
   });
-  const address = await app.service.listen(port, '127.0.0.1');
+  const address = await app.service.listen(options.port ?? 0, '127.0.0.1');
   return { ...app, node, url: `http://127.0.0.1:${address.port}` };
 }
 
