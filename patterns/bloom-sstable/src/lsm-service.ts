@@ -1,6 +1,7 @@
 import { History } from '@kvs-lab/shared/history';
 import { AppError, defineErrorCodes, toAppError } from '@kvs-lab/shared/service';
-import { utf8 } from './domain/bytes.ts';
+import type { ByteString } from './domain/byte-string.ts';
+import { displayText, toBytes } from './domain/byte-string.ts';
 import { crc32 } from './domain/crc32.ts';
 import type { LsmInput, LsmOutput } from './domain/lsm-check.ts';
 import { LruCache } from './domain/lru-cache.ts';
@@ -21,9 +22,9 @@ export const lsmErrors = defineErrorCodes({
 export type ServedFrom = 'l1' | 'l2' | 'memtable' | 'sstable';
 
 export interface GetResult {
-  readonly key: string;
+  readonly key: ByteString;
   readonly found: boolean;
-  readonly value?: string;
+  readonly value?: ByteString;
   readonly seq?: number;
   readonly servedFrom: ServedFrom | 'none';
   readonly trace: ReadTrace;
@@ -41,12 +42,13 @@ const emptyTrace = (): ReadTrace => ({
 });
 
 /** Values in the history are kept as length + crc32: the checker only compares them, and 100k full values would not fit. */
-export function valueDigest(value: string): string {
-  return `${value.length}:${crc32(utf8(value)).toString(16)}`;
+export function valueDigest(value: ByteString): string {
+  return `${value.length}:${crc32(toBytes(value)).toString(16)}`;
 }
 
 /**
- * The use cases of the store: each write goes to the engine, then to the
+ * The use cases of the store. Keys and values are byte strings (see
+ * domain/byte-string.ts) from here down; HTTP and RESP2 convert at their edge. each write goes to the engine, then to the
  * caches with its seq; each read tries L1, L2, then the engine. Every
  * operation is recorded for /check, and the live view hears about it.
  */
@@ -78,7 +80,7 @@ export class LsmService {
     this.emit = emit;
   }
 
-  put(key: string, value: string, process: string): Promise<{ key: string; seq: number }> {
+  put(key: ByteString, value: ByteString, process: string): Promise<{ key: string; seq: number }> {
     return this.record(
       process,
       'put',
@@ -88,7 +90,7 @@ export class LsmService {
     );
   }
 
-  delete(key: string, process: string): Promise<{ key: string; seq: number }> {
+  delete(key: ByteString, process: string): Promise<{ key: string; seq: number }> {
     return this.record(process, 'delete', { key }, () => this.write(key, undefined), seqOutput);
   }
 
@@ -114,7 +116,7 @@ export class LsmService {
   }
 
   /** Engine first (durable), then L1 and L2 with the new seq, then the answer. */
-  private async write(key: string, value: string | undefined): Promise<{ key: string; seq: number }> {
+  private async write(key: ByteString, value: ByteString | undefined): Promise<{ key: string; seq: number }> {
     this.writeGeneration += 1;
     let seq: number;
     try {
@@ -129,7 +131,7 @@ export class LsmService {
     this.fillL1(key, version);
     await this.l2?.invalidate(key, version);
     this.emit('write:applied', {
-      key,
+      key: displayText(key),
       seq,
       kind: value === undefined ? 'delete' : 'put',
       memtable: this.engine.memtableFigures(),
@@ -137,12 +139,12 @@ export class LsmService {
     return { key, seq };
   }
 
-  private fillL1(key: string, version: CachedVersion): void {
+  private fillL1(key: ByteString, version: CachedVersion): void {
     const current = this.l1.get(key);
     if (!current || current.seq < version.seq) this.l1.set(key, version);
   }
 
-  async get(key: string, asOf: number | undefined, process: string): Promise<GetResult> {
+  async get(key: ByteString, asOf: number | undefined, process: string): Promise<GetResult> {
     const result = await this.record(
       process,
       'get',
@@ -154,7 +156,7 @@ export class LsmService {
           : { found: false },
     );
     this.emit('read:traced', {
-      key,
+      key: displayText(key),
       found: result.found,
       servedFrom: result.servedFrom,
       trace: result.trace,
@@ -163,7 +165,7 @@ export class LsmService {
   }
 
   /** L1 -> L2 -> memtable -> SSTables. Snapshot reads (`asOf`) go straight to the engine: caches hold only the newest version. */
-  private async read(key: string, asOf: number | undefined): Promise<GetResult> {
+  private async read(key: ByteString, asOf: number | undefined): Promise<GetResult> {
     if (asOf === undefined) {
       const l1 = this.l1.get(key);
       if (l1) {
@@ -195,7 +197,7 @@ export class LsmService {
     return { key, found: true, value: entry.value, seq: entry.seq, servedFrom: servedFrom ?? 'none', trace };
   }
 
-  scan(options: { start?: string; end?: string; prefix?: string; limit: number; asOf?: number }) {
+  scan(options: { start?: ByteString; end?: ByteString; prefix?: ByteString; limit: number; asOf?: number }) {
     return atSnapshot(() => this.engine.scan(options));
   }
 
@@ -299,7 +301,7 @@ async function onDisk<T>(what: string, run: () => Promise<T>): Promise<T> {
 
 const seqOutput = (r: { seq: number }): LsmOutput => ({ seq: r.seq });
 
-function fromCache(key: string, version: CachedVersion, servedFrom: 'l1' | 'l2'): GetResult {
+function fromCache(key: ByteString, version: CachedVersion, servedFrom: 'l1' | 'l2'): GetResult {
   if (version.isDeleted) return { key, found: false, servedFrom, trace: emptyTrace() };
   return { key, found: true, value: version.value, seq: version.seq, servedFrom, trace: emptyTrace() };
 }

@@ -1,3 +1,4 @@
+import { displayText } from './domain/byte-string.ts';
 import type { ShapeView } from './realtime/events.ts';
 import type { LsmEngine } from './storage/lsm-engine.ts';
 
@@ -12,8 +13,8 @@ export function shapeView(engine: LsmEngine): ShapeView {
       .map((t) => ({
         file: t.fileNumber,
         sizeBytes: t.sizeBytes,
-        smallestKey: t.smallestKey,
-        largestKey: t.largestKey,
+        smallestKey: displayText(t.smallestKey),
+        largestKey: displayText(t.largestKey),
         entries: t.entryCount,
       })),
   }));
@@ -30,8 +31,8 @@ export function sstablesView(engine: LsmEngine) {
       .map((t) => ({
         file: t.fileNumber,
         level: t.level,
-        smallestKey: t.smallestKey,
-        largestKey: t.largestKey,
+        smallestKey: displayText(t.smallestKey),
+        largestKey: displayText(t.largestKey),
         entries: t.entryCount,
         tombstones: t.tombstoneCount,
         keys: t.keyCount,

@@ -21,9 +21,10 @@ const { service, lsm } = createApp({
   maxValueBytes: config.maxValueBytes,
   instance: config.serviceName,
 });
+// Loopback unless HOST says otherwise (compose sets HOST=0.0.0.0 inside the container).
 const resp = await startRespServer(lsm, {
   port: config.respPort,
-  ...(process.env.HOST ? { host: process.env.HOST } : {}),
+  host: process.env.HOST ?? '127.0.0.1',
   limits: { maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
   info: () => infoText(),
 });

@@ -1,5 +1,7 @@
 import { murmur3_32 } from '@kvs-lab/shared/hashing';
-import { ByteReader, ByteWriter, CorruptionError, utf8 } from './bytes.ts';
+import type { ByteString } from './byte-string.ts';
+import { toBytes } from './byte-string.ts';
+import { ByteReader, ByteWriter, CorruptionError } from './bytes.ts';
 
 /**
  * A Bloom filter per SSTable: m bits, k hash functions, n keys. "No" is
@@ -33,11 +35,11 @@ export function theoreticalFalsePositiveRate(bitCount: number, keyCount: number,
  * h1 + i·h2, as good as k independent hashes for a Bloom filter.
  */
 function forEachPosition(
-  key: string,
+  key: ByteString,
   filter: Pick<BloomFilter, 'bitCount' | 'hashCount'>,
   visit: (bit: number) => boolean,
 ): boolean {
-  const data = utf8(key);
+  const data = toBytes(key);
   const h1 = murmur3_32(data, seedA);
   const h2 = murmur3_32(data, seedB) | 1;
   for (let i = 0; i < filter.hashCount; i++) {

@@ -3,15 +3,17 @@
  * numbers are written as two 32-bit halves, so any seq below 2^53 round-trips.
  */
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+import type { ByteString } from './byte-string.ts';
+import { fromBytes, toBytes } from './byte-string.ts';
 
-/** The UTF-8 bytes of `text`: what keys and values cost on disk. */
+const encoder = new TextEncoder();
+
+/** The UTF-8 bytes of `text` (the manifest's JSON; keys and values are byte strings already). */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-// RESP2 counts bulk strings in the same bytes, so the kit's RESP module holds the one definition.
+// HTTP values are text: their size is counted in UTF-8 bytes, the kit's RESP module holds the one definition.
 export { utf8Length } from '@kvs-lab/shared/resp';
 
 /** Thrown when bytes on disk are not what the format promises (bad checksum, bad magic, short read). */
@@ -68,16 +70,16 @@ export class ByteWriter {
     this.length += data.length;
   }
 
-  /** A u16 length then the UTF-8 bytes. */
-  shortString(text: string): void {
-    const data = utf8(text);
+  /** A u16 length then the bytes (keys). */
+  shortString(text: ByteString): void {
+    const data = toBytes(text);
     this.u16(data.length);
     this.bytes(data);
   }
 
-  /** A u32 length then the UTF-8 bytes. */
-  longString(text: string): void {
-    const data = utf8(text);
+  /** A u32 length then the bytes (values). */
+  longString(text: ByteString): void {
+    const data = toBytes(text);
     this.u32(data.length);
     this.bytes(data);
   }
@@ -145,19 +147,11 @@ export class ByteReader {
     return v;
   }
 
-  shortString(): string {
-    return decodeUtf8(this.bytes(this.u16()));
+  shortString(): ByteString {
+    return fromBytes(this.bytes(this.u16()));
   }
 
-  longString(): string {
-    return decodeUtf8(this.bytes(this.u32()));
-  }
-}
-
-function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    throw new CorruptionError('invalid UTF-8');
+  longString(): ByteString {
+    return fromBytes(this.bytes(this.u32()));
   }
 }

@@ -1,4 +1,4 @@
-import { utf8Length } from './bytes.ts';
+import type { ByteString } from './byte-string.ts';
 
 /**
  * One version of one key: the unit the WAL, the memtable and every SSTable
@@ -8,22 +8,22 @@ import { utf8Length } from './bytes.ts';
 export type EntryKind = 'put' | 'delete';
 
 export interface Entry {
-  readonly key: string;
+  /** Bytes (see byte-string.ts): binary-safe, compared in byte order. */
+  readonly key: ByteString;
   /** Global write order: the newest version of a key has the highest seq. */
   readonly seq: number;
   readonly kind: EntryKind;
-  /** Empty for a tombstone. */
-  readonly value: string;
+  /** Bytes; empty for a tombstone. */
+  readonly value: ByteString;
 }
 
 /**
- * Why a key is refused, or undefined when it is fine: 1..maxKeyBytes UTF-8 bytes and no control characters
- * (they would make redis-cli output and logs ambiguous). HTTP and RESP2 apply the same rule.
+ * Why a key is refused, or undefined when it is fine: 1..maxKeyBytes bytes, any bytes (binary-safe, as in
+ * Redis). HTTP and RESP2 apply the same rule; HTTP also refuses control characters in its text keys.
  */
-export function keyProblem(key: string, maxKeyBytes: number): string | undefined {
+export function keyProblem(key: ByteString, maxKeyBytes: number): string | undefined {
   if (key.length === 0) return 'a key is at least 1 byte';
-  if (utf8Length(key) > maxKeyBytes) return `at most ${maxKeyBytes} bytes (UTF-8)`;
-  if (/\p{Cc}/u.test(key)) return 'no control characters';
+  if (key.length > maxKeyBytes) return `at most ${maxKeyBytes} bytes`;
   return undefined;
 }
 
@@ -44,7 +44,7 @@ export function compareEntries(a: Entry, b: Entry): number {
 
 /** The bytes an entry costs in memory accounting and on disk (key + value + fixed header). */
 export function entrySizeBytes(entry: Entry): number {
-  return utf8Length(entry.key) + utf8Length(entry.value) + 15;
+  return entry.key.length + entry.value.length + 15;
 }
 
 /** Index of the first entry not before (key, seq) in a sorted run: where a read at snapshot `seq` starts. */

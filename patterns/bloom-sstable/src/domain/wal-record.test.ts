@@ -1,3 +1,4 @@
+import { fromText } from './byte-string.ts';
 import { describe, expect, it } from 'vitest';
 import type { Entry } from './entry.ts';
 import { decodeWal, encodeWalRecord } from './wal-record.ts';
@@ -5,7 +6,7 @@ import { decodeWal, encodeWalRecord } from './wal-record.ts';
 const entries: Entry[] = [
   { key: 'a', seq: 1, kind: 'put', value: 'hello' },
   { key: 'b', seq: 2, kind: 'delete', value: '' },
-  { key: 'ключ', seq: 2 ** 40, kind: 'put', value: 'x'.repeat(1000) },
+  { key: fromText('ключ'), seq: 2 ** 40, kind: 'put', value: 'x'.repeat(1000) },
 ];
 const log = new Uint8Array(entries.flatMap((e) => [...encodeWalRecord(e)]));
 

@@ -1,5 +1,7 @@
 import { AppError, z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
+import type { ByteString } from '../domain/byte-string.ts';
+import { displayOf, fromText } from '../domain/byte-string.ts';
 import type { LsmService } from '../lsm-service.ts';
 import { sstablesView } from '../lsm-views.ts';
 import {
@@ -32,20 +34,26 @@ export function registerRoutes(
   const keyParams = z.object({ key });
   const kv = ['kv'];
 
-  const read = async (k: string, asOf: number | undefined, requestId: string) => {
-    const r = await lsm.get(k, asOf, requestId);
+  const read = async (text: string, asOf: number | undefined, requestId: string) => {
+    const r = await lsm.get(fromText(text), asOf, requestId);
     if (!r.found) {
       throw new AppError(
         'KEY_NOT_FOUND',
-        `No live value for "${k}"${asOf === undefined ? '' : ` at asOf=${asOf}`}.`,
+        `No live value for "${text}"${asOf === undefined ? '' : ` at asOf=${asOf}`}.`,
         {
-          extras: { key: k, servedFrom: r.servedFrom, trace: r.trace },
+          extras: { key: text, servedFrom: r.servedFrom, trace: r.trace },
         },
       );
     }
     return {
       status: 200,
-      body: { key: r.key, value: r.value, seq: r.seq, servedFrom: r.servedFrom, trace: r.trace },
+      body: {
+        ...keyFields(r.key),
+        ...valueFields(r.value ?? ''),
+        seq: r.seq,
+        servedFrom: r.servedFrom,
+        trace: r.trace,
+      },
     };
   };
 
@@ -75,7 +83,7 @@ export function registerRoutes(
     responses: { 200: { description: 'Acknowledged with its sequence number', schema: writeResultSchema } },
     handler: async ({ params, body, requestId }) => ({
       status: 200,
-      body: await lsm.put(params.key, body.value, requestId),
+      body: written(await lsm.put(fromText(params.key), fromText(body.value), requestId)),
     }),
   });
 
@@ -89,7 +97,7 @@ export function registerRoutes(
     responses: { 200: { description: 'The tombstone', schema: writeResultSchema } },
     handler: async ({ params, requestId }) => ({
       status: 200,
-      body: { ...(await lsm.delete(params.key, requestId)), tombstone: true },
+      body: { ...written(await lsm.delete(fromText(params.key), requestId)), tombstone: true },
     }),
   });
 
@@ -102,12 +110,20 @@ export function registerRoutes(
     errors: ['SNAPSHOT_TOO_OLD'],
     responses: { 200: { description: 'One page of live keys', schema: scanResultSchema } },
     handler: ({ query }) => {
-      const page = lsm.scan(query);
+      const page = lsm.scan({
+        limit: query.limit,
+        ...(query.start === undefined ? {} : { start: fromText(query.start) }),
+        ...(query.end === undefined ? {} : { end: fromText(query.end) }),
+        ...(query.prefix === undefined ? {} : { prefix: fromText(query.prefix) }),
+        ...(query.asOf === undefined ? {} : { asOf: query.asOf }),
+      });
+      const next = page.nextStart === null ? undefined : displayOf(page.nextStart);
       return {
         status: 200,
         body: {
-          items: page.items.map((e) => ({ key: e.key, value: e.value, seq: e.seq })),
-          nextStart: page.nextStart,
+          items: page.items.map((e) => ({ ...keyFields(e.key), ...valueFields(e.value), seq: e.seq })),
+          nextStart: next?.text ?? null,
+          ...(next?.base64 === undefined ? {} : { nextStartBase64: next.base64 }),
         },
       };
     },
@@ -232,7 +248,7 @@ export function registerRoutes(
     responses: { 200: { description: 'Acknowledged with its sequence number', schema: writeResultSchema } },
     handler: async ({ body, requestId }) => ({
       status: 200,
-      body: await lsm.put(body.key, body.value, requestId),
+      body: written(await lsm.put(fromText(body.key), fromText(body.value), requestId)),
     }),
   });
 
@@ -246,4 +262,19 @@ export function registerRoutes(
     responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
     handler: ({ query, requestId }) => read(query.key, query.asOf, requestId),
   });
+}
+
+/** A key as HTTP shows it: its UTF-8 text, plus `keyBase64` when the bytes are not UTF-8. */
+function keyFields(key: ByteString): { key: string; keyBase64?: string } {
+  const d = displayOf(key);
+  return d.base64 === undefined ? { key: d.text } : { key: d.text, keyBase64: d.base64 };
+}
+
+function valueFields(value: ByteString): { value: string; valueBase64?: string } {
+  const d = displayOf(value);
+  return d.base64 === undefined ? { value: d.text } : { value: d.text, valueBase64: d.base64 };
+}
+
+function written(result: { key: ByteString; seq: number }) {
+  return { ...keyFields(result.key), seq: result.seq };
 }

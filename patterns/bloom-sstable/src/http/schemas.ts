@@ -1,18 +1,32 @@
 import { z } from '@kvs-lab/shared/service';
+import { fromText } from '../domain/byte-string.ts';
 import { utf8Length } from '../domain/bytes.ts';
 import { keyProblem } from '../domain/entry.ts';
 
-/** Keys under the store's one rule ([`keyProblem`](../domain/entry.ts)), also applied by the RESP2 port. */
+/**
+ * HTTP keys are text: their UTF-8 bytes are the key, under the store's one rule
+ * ([`keyProblem`](../domain/entry.ts), also applied by the RESP2 port), and no control characters
+ * (they would make URLs and logs ambiguous; RESP2 clients may still use any bytes).
+ */
 export function keySchema(maxKeyBytes: number) {
   return z
     .string()
     .min(1)
     .superRefine((k, ctx) => {
-      const problem = keyProblem(k, maxKeyBytes);
+      const problem =
+        keyProblem(fromText(k), maxKeyBytes) ?? (/\p{Cc}/u.test(k) ? 'no control characters' : undefined);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .openapi({ example: 'user:42' });
 }
+
+const keyBase64 = z.string().optional().openapi({
+  description:
+    'Only when the key is not valid UTF-8 (written over RESP2): its exact bytes in base64; `key` then shows U+FFFD for each bad sequence.',
+});
+const valueBase64 = z.string().optional().openapi({
+  description: 'Only when the value is not valid UTF-8: its exact bytes in base64; `value` is then lossy.',
+});
 
 export function valueSchema(maxValueBytes: number) {
   return z
@@ -54,13 +68,15 @@ export const traceSchema = z
 export const servedFromSchema = z.enum(['l1', 'l2', 'memtable', 'sstable', 'none']);
 
 export const writeResultSchema = z
-  .object({ key: z.string(), seq: seqSchema, tombstone: z.boolean().optional() })
+  .object({ key: z.string(), keyBase64, seq: seqSchema, tombstone: z.boolean().optional() })
   .openapi('WriteResult');
 
 export const readResultSchema = z
   .object({
     key: z.string(),
+    keyBase64,
     value: z.string(),
+    valueBase64,
     seq: seqSchema,
     servedFrom: servedFromSchema,
     trace: traceSchema,
@@ -89,11 +105,12 @@ export function scanQuerySchema(maxKeyBytes: number) {
 
 export const scanResultSchema = z
   .object({
-    items: z.array(z.object({ key: z.string(), value: z.string(), seq: seqSchema })),
+    items: z.array(z.object({ key: z.string(), keyBase64, value: z.string(), valueBase64, seq: seqSchema })),
     nextStart: z
       .string()
       .nullable()
       .openapi({ description: 'Pass as `start` for the next page; null at the end.' }),
+    nextStartBase64: keyBase64,
   })
   .openapi('ScanResult');
 

@@ -58,6 +58,7 @@ export class LsmEngine {
   private compacting: Promise<unknown> | undefined;
   private manifestChain: Promise<unknown> = Promise.resolve();
   private waiters: (() => void)[] = [];
+  private admissionTail: Promise<void> = Promise.resolve();
   private readonly snapshots = new Map<number, number>();
   private isCompactionPaused = false;
   private isClosed = false;
@@ -152,7 +153,11 @@ export class LsmEngine {
    * durable under the fsync policy.
    */
   private async write(kind: EntryKind, key: string, value: string): Promise<{ seq: number }> {
-    await this.admit();
+    // Admission is first come, first served, so writes get their seqs in call order even when some wait
+    // (a pipelined SET k 1, SET k 2 must leave 2).
+    const admitted = this.admissionTail.then(() => this.admit());
+    this.admissionTail = admitted.catch(() => undefined);
+    await admitted;
     if (this.isClosed) throw new Error('the store is closed');
     const entry: Entry = { key, seq: ++this.lastSeq, kind, value };
     const record = encodeWalRecord(entry);
@@ -171,11 +176,7 @@ export class LsmEngine {
   private async admit(): Promise<void> {
     for (;;) {
       if (this.failure) throw new Error(`the store stopped accepting writes: ${this.failure.message}`);
-      const stall = writeStallFor(tablesAt(this.manifest.tables, 0).length, this.options.policy);
-      if (stall !== this.stall) {
-        this.stall = stall;
-        this.listener({ type: 'stall', state: stall });
-      }
+      const stall = this.refreshStall();
       const isMemtableBlocked =
         this.memtable.sizeBytes >= this.options.memtableBytes && this.immutable !== undefined;
       if (stall === 'stop' || isMemtableBlocked) {
@@ -193,6 +194,16 @@ export class LsmEngine {
       }
       return;
     }
+  }
+
+  /** The write stall L0's depth calls for now; recomputed on each write and whenever a flush or compaction ends. */
+  private refreshStall(): WriteStall {
+    const stall = writeStallFor(tablesAt(this.manifest.tables, 0).length, this.options.policy);
+    if (stall !== this.stall) {
+      this.stall = stall;
+      this.listener({ type: 'stall', state: stall });
+    }
+    return stall;
   }
 
   private changed(): Promise<void> {
@@ -377,6 +388,7 @@ export class LsmEngine {
       })
       .finally(() => {
         this.flushing = undefined;
+        this.refreshStall();
         this.notify();
         this.scheduleCompaction();
       })
@@ -418,6 +430,8 @@ export class LsmEngine {
       })
       .finally(() => {
         this.compacting = undefined;
+        // L0 may have drained: /stats and the live view must not say "slowdown" until the next write.
+        this.refreshStall();
         this.notify();
         this.scheduleCompaction();
       });
@@ -435,6 +449,7 @@ export class LsmEngine {
       return await running;
     } finally {
       this.compacting = undefined;
+      this.refreshStall();
       this.notify();
       this.scheduleCompaction();
     }

@@ -1,0 +1,113 @@
+import type { ByteString } from '../domain/byte-string.ts';
+import { fromBytes, fromText } from '../domain/byte-string.ts';
+
+/**
+ * RESP2 on bytes. The kit's parser decodes arguments as UTF-8, which would
+ * merge `bin:\xff` and `bin:\xfe` into one key; a Redis-compatible store must
+ * keep every byte, so this port parses into byte strings and replies with
+ * byte strings written as `latin1` (one char, one byte).
+ */
+
+export interface WireLimits {
+  readonly maxArgs: number;
+  readonly maxBulkBytes: number;
+  readonly maxInlineBytes: number;
+}
+
+export type ParsedFrame =
+  | { readonly kind: 'command'; readonly args: ByteString[]; readonly next: number }
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'malformed'; readonly message: string };
+
+const CR = 13;
+const LF = 10;
+
+function lineEnd(buffer: Uint8Array, from: number): number {
+  const at = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength).indexOf('\r\n', from);
+  return at;
+}
+
+/** A decimal length (no sign, no spaces), or undefined. */
+function parseLength(buffer: Uint8Array, start: number, end: number): number | undefined {
+  if (end <= start || end - start > 10) return undefined;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = buffer[i] ?? 0;
+    if (c < 48 || c > 57) return undefined;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** Parses one command at `offset`: a multibulk array, or an inline line as typed in telnet. Never throws. */
+export function parseFrame(buffer: Uint8Array, offset: number, limits: WireLimits): ParsedFrame {
+  if (offset >= buffer.length) return { kind: 'incomplete' };
+  if (buffer[offset] !== 42 /* '*' */) return parseInline(buffer, offset, limits);
+  const headerEnd = lineEnd(buffer, offset);
+  if (headerEnd === -1) {
+    return buffer.length - offset > 32
+      ? { kind: 'malformed', message: 'Protocol error: invalid multibulk length' }
+      : { kind: 'incomplete' };
+  }
+  const count = parseLength(buffer, offset + 1, headerEnd);
+  if (count === undefined || count > limits.maxArgs) {
+    return { kind: 'malformed', message: 'Protocol error: invalid multibulk length' };
+  }
+  const args: ByteString[] = [];
+  let at = headerEnd + 2;
+  for (let i = 0; i < count; i++) {
+    if (at >= buffer.length) return { kind: 'incomplete' };
+    if (buffer[at] !== 36 /* '$' */) {
+      return {
+        kind: 'malformed',
+        message: `Protocol error: expected '$', got '${String.fromCharCode(buffer[at] ?? 0)}'`,
+      };
+    }
+    const end = lineEnd(buffer, at);
+    if (end === -1) {
+      return buffer.length - at > 32
+        ? { kind: 'malformed', message: 'Protocol error: invalid bulk length' }
+        : { kind: 'incomplete' };
+    }
+    const length = parseLength(buffer, at + 1, end);
+    if (length === undefined || length > limits.maxBulkBytes) {
+      return { kind: 'malformed', message: 'Protocol error: invalid bulk length' };
+    }
+    const dataStart = end + 2;
+    if (buffer.length < dataStart + length + 2) return { kind: 'incomplete' };
+    if (buffer[dataStart + length] !== CR || buffer[dataStart + length + 1] !== LF) {
+      return { kind: 'malformed', message: 'Protocol error: bulk string not followed by CRLF' };
+    }
+    args.push(fromBytes(buffer.subarray(dataStart, dataStart + length)));
+    at = dataStart + length + 2;
+  }
+  return { kind: 'command', args, next: at };
+}
+
+function parseInline(buffer: Uint8Array, offset: number, limits: WireLimits): ParsedFrame {
+  const end = buffer.indexOf(LF, offset);
+  if (end === -1) {
+    return buffer.length - offset > limits.maxInlineBytes
+      ? { kind: 'malformed', message: 'Protocol error: too big inline request' }
+      : { kind: 'incomplete' };
+  }
+  const textEnd = end > offset && buffer[end - 1] === CR ? end - 1 : end;
+  const args = fromBytes(buffer.subarray(offset, textEnd))
+    .split(' ')
+    .filter((part) => part.length > 0);
+  if (args.length > limits.maxArgs)
+    return { kind: 'malformed', message: 'Protocol error: too many arguments' };
+  return { kind: 'command', args, next: end + 1 };
+}
+
+/** Replies as byte strings; write them with `socket.write(reply, 'latin1')`. Texts (errors, status) go as UTF-8. */
+export const wire = {
+  simple: (text: string): ByteString => `+${fromText(text.replace(/[\r\n]/g, ' '))}\r\n`,
+  error: (message: string): ByteString => `-${fromText(message.replace(/[\r\n]/g, ' '))}\r\n`,
+  integer: (n: number): ByteString => `:${Math.trunc(n)}\r\n`,
+  bulk: (bytes: ByteString | null): ByteString =>
+    bytes === null ? '$-1\r\n' : `$${bytes.length}\r\n${bytes}\r\n`,
+  array: (items: readonly ByteString[]): ByteString => `*${items.length}\r\n${items.join('')}`,
+  bulkArray: (items: readonly ByteString[]): ByteString =>
+    `*${items.length}\r\n${items.map((i) => wire.bulk(i)).join('')}`,
+} as const;
