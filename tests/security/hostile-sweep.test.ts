@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPatternTopologies } from '@kvs-lab/shared/lab';
-import { isPortFree } from '@kvs-lab/shared/testing';
+import { labCli, pickPortOffset } from '../support/lab-cli.ts';
 
 /**
  * Every pattern, started by the real runner, swept through its own OpenAPI document with
@@ -14,10 +11,9 @@ import { isPortFree } from '@kvs-lab/shared/testing';
  * non-JSON error, and a refused request must change nothing.
  */
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const cliPath = path.join(repoRoot, 'shared/src/lab/cli.ts');
 const stateDir = mkdtempSync(path.join(tmpdir(), 'kvs-lab-security-test-'));
 const adminToken = 'sweep-token';
+let lab: ReturnType<typeof labCli>['run'];
 let portOffset = 0;
 
 interface Operation {
@@ -32,41 +28,6 @@ interface ServiceUnderTest {
   readonly name: string;
   readonly base: string;
   readonly operations: Operation[];
-}
-
-function labEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_ENV'),
-  );
-  return {
-    ...env,
-    LAB_STATE_DIR: stateDir,
-    LAB_PORT_OFFSET: String(portOffset),
-    LAB_ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'warn',
-    NO_COLOR: '1',
-  };
-}
-
-async function lab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], {
-    cwd: repoRoot,
-    env: labEnv(),
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
-
-/** An offset that moves every pattern's block (7000-7999) clear of a lab the user may be running. */
-async function pickPortOffset(): Promise<number> {
-  for (;;) {
-    const offset = 20_000 + 1_000 * Math.floor(Math.random() * 20);
-    if ((await isPortFree(7101 + offset)) && (await isPortFree(7901 + offset))) return offset;
-  }
 }
 
 interface OpenApi {
@@ -172,7 +133,12 @@ const services: ServiceUnderTest[] = [];
 let patternNames: string[] = [];
 
 beforeAll(async () => {
-  portOffset = await pickPortOffset();
+  portOffset = await pickPortOffset(20_000);
+  lab = labCli({
+    stateDir,
+    portOffset,
+    env: { LAB_ADMIN_TOKEN: adminToken },
+  }).run;
   const topologies = (await loadPatternTopologies()).filter(
     (t) => t.implemented && t.dir.startsWith('patterns/'),
   );
