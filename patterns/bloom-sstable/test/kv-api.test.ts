@@ -149,6 +149,16 @@ describe('KV API over the LSM store', () => {
       expect((await http.get('/stats')).body.lastSeq).toBe(before);
     });
 
+    it('when DELETE /snapshots/{seq} spells the seq other than in digits, then it answers 400 and the snapshot stays pinned', async () => {
+      const { seq } = (await http.post('/snapshots').expect(201)).body as { seq: number };
+      for (const spelled of [`%20${seq}`, `0x${seq.toString(16)}`, `${seq}e0`, `${seq}.0`, `+${seq}`]) {
+        const res = await http.delete(`/snapshots/${spelled}`).expect(400);
+        expect(res.body.code).toBe('VALIDATION_FAILED');
+      }
+      expect((await http.get('/stats')).body.snapshots).toContain(seq);
+      await http.delete(`/snapshots/${seq}`).expect(200);
+    });
+
     it('when POST /flush, /snapshots or /bloom/probes get malformed JSON, then they answer 400 and the process stays up', async () => {
       for (const url of ['/flush', '/snapshots', '/bloom/probes', '/compact']) {
         const res = await http.post(url).set('content-type', 'application/json').send('{oops').expect(400);

@@ -16,6 +16,7 @@ import {
   readResultSchema,
   scanQuerySchema,
   scanResultSchema,
+  seqParamSchema,
   snapshotSchema,
   sstablesSchema,
   statsSchema,
@@ -198,7 +199,7 @@ export function registerRoutes(
     path: '/snapshots/{seq}',
     summary: 'Release a pinned snapshot',
     tags: lsmTags,
-    params: z.object({ seq: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+    params: z.object({ seq: seqParamSchema }),
     errors: ['SNAPSHOT_NOT_FOUND'],
     responses: { 200: { description: 'Released', schema: snapshotSchema } },
     handler: ({ params }) => {

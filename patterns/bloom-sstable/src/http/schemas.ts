@@ -40,12 +40,17 @@ export const seqSchema = z
   .int()
   .min(0)
   .openapi({ description: 'Sequence number: the global write order.' });
-// Digits only: a coerced number would read `?asOf=` (empty) as 0 and answer for the wrong snapshot.
-const asOfQuery = z
+// Digits only: a coerced number would read `?asOf=` (empty) as 0, and ` `, `0x10` or `1e3` as numbers.
+const seqText = z
   .string()
   .regex(/^\d{1,16}$/, 'a seq: a whole number')
   .transform(Number)
-  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER))
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+
+/** A seq in a path (`/snapshots/{seq}`): digits only, like `asOf`. */
+export const seqParamSchema = seqText.openapi({ description: 'A pinned seq: digits only.', example: '3' });
+
+const asOfQuery = seqText
   .optional()
   .openapi({ description: 'Snapshot read: the newest version with seq <= asOf.', example: '3' });
 
