@@ -22,6 +22,8 @@ export interface AppDeps {
   readonly node: RedisNode;
   readonly settings: StreamSettings;
   readonly logger?: Logger;
+  /** The admin token (default: LAB_ADMIN_TOKEN); tests pass their own. */
+  readonly adminToken?: string;
   /** What the crash-before-ack fault does; a real worker exits, a test abandons the loop. */
   readonly onCrash?: () => void;
 }
@@ -71,6 +73,7 @@ export function createApp(deps: AppDeps): LineStreamsApp {
     name: 'line-streams',
     instance: settings.SERVICE_NAME,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),
     description: `LINE-style messaging on Redis Streams: rooms are streams, workers in the consumer group \`${settings.DELIVERY_GROUP}\` deliver to inboxes at least once with an idempotent effect. Instance \`${settings.SERVICE_NAME}\` (${settings.ROLE}).`,
     readiness: redisReadinessChecks([node]),
     links: [node],

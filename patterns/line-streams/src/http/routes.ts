@@ -130,8 +130,9 @@ export function mountRoutes(
     path: '/groups/{group}',
     summary: 'Create a consumer group on every room (XGROUP CREATE), for manual reading',
     description:
-      'Rooms created later get it too. Reading `delivery` by hand takes messages away from the workers.',
+      'Rooms created later get it too, and nothing in the API removes it: it changes the lab for every later room, so it needs the admin token when one is set. Reading `delivery` by hand takes messages away from the workers.',
     tags: ['groups'],
+    admin: true,
     params: s.groupParams,
     body: s.createGroupBody,
     bodyExample: { startId: '0' },
