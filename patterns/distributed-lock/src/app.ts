@@ -12,6 +12,7 @@ import { checkLockHistory } from './domain/lock-check.ts';
 import { quorumSize } from './domain/quorum.ts';
 import { mountLockRoutes } from './http/lock-routes.ts';
 import { mountResourceRoutes } from './http/resource-routes.ts';
+import { registerLockMetrics } from './http/lock-metrics.ts';
 import { mountStatsRoute } from './http/stats-route.ts';
 import { LockService } from './lock-service.ts';
 import type { Clock } from './lock-service.ts';
@@ -155,9 +156,25 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   };
 
   const locks = new LockService({ config, nodes, clock, newId, emit: (e, p) => emit(e, p) });
-  const subscriber = new ReleaseSubscriber(deps.lockNodes, (resource, fencingToken) =>
-    locks.releasedElsewhere(resource, fencingToken),
-  );
+  const history = new History();
+  const subscriber = new ReleaseSubscriber(deps.lockNodes, (event) => {
+    const lease = locks.heard(event);
+    if (!lease) return;
+    // A lease granted here, released or extended through another instance: /check must see its window move.
+    const op = history.invoke(
+      `heard-from-${event.instance}`,
+      event.event === 'released' ? 'release' : 'extend',
+      event.event === 'released'
+        ? {
+            resource: lease.resource,
+            fencingToken: lease.fencingToken,
+            releasedAtMs: event.atMs,
+            via: event.instance,
+          }
+        : { resource: lease.resource, fencingToken: lease.fencingToken, via: event.instance },
+    );
+    op.ok(event.event === 'released' ? {} : { expiresAtMs: event.atMs });
+  });
   let lastStatus = JSON.stringify(nodeStatus());
   const statusTimer = setInterval(() => {
     const now = JSON.stringify(nodeStatus());
@@ -167,10 +184,10 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   }, 500);
   statusTimer.unref();
 
-  const history = new History();
   mountLockRoutes(service, { locks, history, config });
   mountResourceRoutes(service, { resources, history, config, settings, emit: (e, p) => emit(e, p), newId });
   mountStatsRoute(service, { locks, nodes, settings });
+  registerLockMetrics(service, { locks, nodes });
   mountCheck(service, {
     history,
     check: async (operations) => checkLockHistory(operations, await resources.logs()),

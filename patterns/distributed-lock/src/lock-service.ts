@@ -1,12 +1,14 @@
 import { AppError } from '@kvs-lab/shared/service';
 import { tallyAcquireVotes } from './domain/acquire-votes.ts';
 import type { AcquireDecision } from './domain/acquire-votes.ts';
+import { leaseLapse } from './domain/lease-lapse.ts';
 import { tallyExtend, tallyRelease } from './domain/lease-replies.ts';
 import { firstDuplicate, lockOrder } from './domain/lock-order.ts';
 import type { LockOrder } from './domain/lock-order.ts';
 import { summarizeLockView, waiterMember } from './domain/lock-view.ts';
 import type { LockView } from './domain/lock-view.ts';
 import { RecentSamples } from './domain/percentiles.ts';
+import { WaitHistogram } from './domain/wait-histogram.ts';
 import { proposeNext, tallyRaise, tallyRaiseAtLeast } from './domain/quorum-counter.ts';
 import { quorumSize, validityMs } from './domain/quorum.ts';
 import type { LockConfig } from './config.ts';
@@ -16,7 +18,8 @@ import { keys } from './store/keys.ts';
 import { QueueSleepers } from './queue-sleepers.ts';
 import { refusalError, refusalExtras } from './refusal-errors.ts';
 import type { Refusal } from './refusal-errors.ts';
-import type { LockNodes } from './store/lock-nodes.ts';
+import type { LeaseAnnouncement, LockNodes } from './store/lock-nodes.ts';
+import type { HeardLeaseEvent } from './store/release-subscriber.ts';
 
 export interface Clock {
   /** Wall-clock ms, for expiresAt and the history. */
@@ -69,8 +72,14 @@ export class LockService {
     lost: 0,
     notHolder: 0,
     quorumUnavailable: 0,
+    /** Acquire requests by how they ended, for /metrics. */
+    outcomes: { granted: 0, held: 0, timeout: 0, unavailable: 0, tooSlow: 0 },
     waitMs: new RecentSamples(1_000),
   };
+  /** Every wait, cumulative, for the Prometheus histogram (RecentSamples keeps only the last 1,000). */
+  readonly waitHistogram = new WaitHistogram();
+  /** Waiters in a queue on this instance right now. */
+  waiting = 0;
 
   private readonly config: LockConfig;
   private readonly nodes: LockNodes;
@@ -82,6 +91,9 @@ export class LockService {
   /** Waiters on this instance, by resource: woken when a release is heard. */
   private readonly sleepers = new QueueSleepers();
   private readonly sweeper: NodeJS.Timeout;
+  private isSweeping = false;
+  /** Extensions already heard (each node announces its own copy). */
+  private readonly heardExtensions = new Set<string>();
 
   constructor(deps: {
     config: LockConfig;
@@ -95,7 +107,7 @@ export class LockService {
     this.clock = deps.clock;
     this.newId = deps.newId;
     this.emit = deps.emit;
-    this.sweeper = setInterval(() => this.sweepExpired(), 250);
+    this.sweeper = setInterval(() => void this.sweepExpired(), 250);
     this.sweeper.unref();
   }
 
@@ -109,16 +121,38 @@ export class LockService {
   }
 
   /**
-   * A release was published on the lock nodes (by this instance or another): a
-   * lease granted here and released through the other instance is not an expiry.
+   * A release or extension announced on the lock nodes (by this instance or
+   * another). A lease granted here and released or extended through another
+   * instance must end or move here too, or /check and the expiry count would
+   * judge it by a window that no longer exists. Returns the lease when it was
+   * granted here and changed by another instance, so the caller can record it.
    */
-  releasedElsewhere(resource: string, fencingToken: number | null): void {
-    if (fencingToken !== null) {
-      for (const [token, lease] of this.leases) {
-        if (lease.resource === resource && lease.fencingToken === fencingToken) this.leases.delete(token);
-      }
+  heard(event: HeardLeaseEvent): Lease | null {
+    if (event.event === 'released') this.sleepers.wakeHead(event.resource);
+    if (event.fencingToken === null) return null;
+    const entry = [...this.leases].find(
+      ([, l]) => l.resource === event.resource && l.fencingToken === event.fencingToken,
+    );
+    if (!entry) return null;
+    const [token, lease] = entry;
+    if (event.event === 'released') {
+      this.leases.delete(token);
+      return event.instance === this.config.instance ? null : lease;
     }
-    this.sleepers.wakeHead(resource);
+    const key = `${event.resource}|${event.fencingToken}|${event.atMs}`;
+    if (this.heardExtensions.has(key)) return null;
+    this.heardExtensions.add(key);
+    // Bounded: a duplicate arrives within milliseconds of the first copy.
+    for (const old of this.heardExtensions) {
+      if (this.heardExtensions.size <= 1_000) break;
+      this.heardExtensions.delete(old);
+    }
+    if (event.atMs > lease.expiresAtMs) this.leases.set(token, { ...lease, expiresAtMs: event.atMs });
+    return event.instance === this.config.instance ? null : lease;
+  }
+
+  private announce(atMs = this.clock.nowMs()): LeaseAnnouncement {
+    return { instance: this.config.instance, atMs };
   }
 
   /** The fencing token of a lease granted here, if it is still known. */
@@ -134,7 +168,12 @@ export class LockService {
       if (result.kind === 'granted') return this.granted(input, result, 0);
       throw this.refusal(input, result);
     }
-    return this.acquireInQueue(input, started);
+    this.waiting += 1;
+    try {
+      return await this.acquireInQueue(input, started);
+    } finally {
+      this.waiting -= 1;
+    }
   }
 
   private async acquireInQueue(input: AcquireInput, started: number): Promise<Lease> {
@@ -157,6 +196,7 @@ export class LockService {
           if (elsewhere.length > 0) await this.nodes.dequeue(resource, member, elsewhere);
           const waitedMs = this.clock.monotonicMs() - started;
           this.stats.waitMs.add(waitedMs);
+          this.waitHistogram.observe(waitedMs);
           return this.granted(input, result, waitedMs);
         }
         if (result.kind === 'quorum-unavailable') {
@@ -171,6 +211,7 @@ export class LockService {
         if (remaining <= 0) {
           reason = 'timeout';
           this.stats.timeouts += 1;
+          this.stats.outcomes.timeout += 1;
           throw new AppError(
             'LOCK_WAIT_TIMEOUT',
             `"${resource}" was not granted within waitMs=${input.waitMs}; this waiter left the queue.`,
@@ -210,7 +251,8 @@ export class LockService {
     });
     const decision = tallyAcquireVotes(votes, this.nodes.size);
     if (decision.kind !== 'granted') {
-      if (decision.grantedBy.length > 0) await this.nodes.release(resource, token, decision.grantedBy);
+      if (decision.grantedBy.length > 0)
+        await this.nodes.release(resource, token, this.announce(), decision.grantedBy);
       return decision;
     }
     const fencing = await this.issueCounter(
@@ -219,13 +261,13 @@ export class LockService {
       decision.fencingFloor,
     );
     if (fencing.kind !== 'issued') {
-      await this.nodes.release(resource, token);
+      await this.nodes.release(resource, token, this.announce());
       return { ...fencing, grantedBy: [] };
     }
     const elapsedMs = this.clock.monotonicMs() - started;
     const validity = validityMs({ ttlMs, elapsedMs, driftFactor: this.config.driftFactor });
     if (validity <= 0) {
-      await this.nodes.release(resource, token);
+      await this.nodes.release(resource, token, this.announce());
       return { kind: 'too-slow', elapsedMs };
     }
     return {
@@ -290,6 +332,7 @@ export class LockService {
     };
     this.leases.set(lease.token, lease);
     this.stats.acquisitions += 1;
+    this.stats.outcomes.granted += 1;
     this.emit('lock:acquired', {
       resource: lease.resource,
       owner: lease.owner,
@@ -303,8 +346,15 @@ export class LockService {
   }
 
   private refusal(input: AcquireInput, result: Refusal): AppError {
-    if (result.kind === 'held') this.stats.contention += 1;
-    if (result.kind === 'quorum-unavailable') this.stats.quorumUnavailable += 1;
+    if (result.kind === 'held') {
+      this.stats.contention += 1;
+      this.stats.outcomes.held += 1;
+    }
+    if (result.kind === 'quorum-unavailable') {
+      this.stats.quorumUnavailable += 1;
+      this.stats.outcomes.unavailable += 1;
+    }
+    if (result.kind === 'too-slow') this.stats.outcomes.tooSlow += 1;
     const error = refusalError(input, result);
     this.emit('lock:refused', {
       resource: input.resource,
@@ -322,7 +372,10 @@ export class LockService {
     ttlMs: number,
   ): Promise<{ validityMs: number; expiresAtMs: number }> {
     const started = this.clock.monotonicMs();
-    const decision = tallyExtend(await this.nodes.extend(resource, token, ttlMs), this.nodes.size);
+    const decision = tallyExtend(
+      await this.nodes.extend(resource, token, ttlMs, this.announce(this.clock.nowMs() + ttlMs)),
+      this.nodes.size,
+    );
     const lease = this.leases.get(token);
     if (decision.kind === 'lost') {
       this.stats.lost += 1;
@@ -349,12 +402,14 @@ export class LockService {
       driftFactor: this.config.driftFactor,
     });
     const expiresAtMs = this.clock.nowMs() + validity;
-    if (lease) {
-      this.leases.set(token, { ...lease, validityMs: validity, expiresAtMs });
+    if (lease) this.leases.set(token, { ...lease, validityMs: validity, expiresAtMs });
+    // A lease granted by another instance: the nodes said whose it is.
+    const fencingToken = lease?.fencingToken ?? decision.lease?.fencingToken ?? null;
+    if (fencingToken !== null) {
       this.emit('lock:extended', {
         resource,
-        owner: lease.owner,
-        fencingToken: lease.fencingToken,
+        owner: lease?.owner ?? decision.lease?.owner ?? '',
+        fencingToken,
         expiresAtMs,
       });
     }
@@ -364,7 +419,10 @@ export class LockService {
 
   /** POST /locks/{resource}/release: deletes our lease wherever it is; a non-holder changes nothing. */
   async release(resource: string, token: string): Promise<void> {
-    const decision = tallyRelease(await this.nodes.release(resource, token), this.nodes.size);
+    const decision = tallyRelease(
+      await this.nodes.release(resource, token, this.announce()),
+      this.nodes.size,
+    );
     if (decision.kind === 'not-holder') {
       this.stats.notHolder += 1;
       throw new AppError(
@@ -389,8 +447,8 @@ export class LockService {
     this.stats.releases += 1;
     this.emit('lock:released', {
       resource,
-      owner: lease?.owner ?? '',
-      fencingToken: lease?.fencingToken ?? null,
+      owner: lease?.owner ?? decision.lease?.owner ?? '',
+      fencingToken: lease?.fencingToken ?? decision.lease?.fencingToken ?? null,
     });
     this.sleepers.wakeHead(resource);
   }
@@ -416,14 +474,36 @@ export class LockService {
     }
     const deadline = this.clock.monotonicMs() + input.waitMs;
     const held: Lease[] = [];
+    // When each lease's validity started counting, on the monotonic clock.
+    const grantedAt: number[] = [];
     try {
       for (const resource of lockOrder(input.resources, input.order)) {
         if (held.length > 0 && input.stepDelayMs > 0)
           await new Promise((r) => setTimeout(r, input.stepDelayMs));
         const waitMs = input.waitMs === 0 ? 0 : Math.max(1, Math.round(deadline - this.clock.monotonicMs()));
         held.push(await this.acquire({ resource, ttlMs: input.ttlMs, waitMs, owner: input.owner }));
+        grantedAt.push(this.clock.monotonicMs());
       }
-      return held;
+      // The first leases ran down while the later ones were taken: answer only if every one is still valid.
+      const now = this.clock.monotonicMs();
+      const remaining = held.map((lease, i) => Math.floor(lease.validityMs - (now - (grantedAt[i] ?? now))));
+      const shortest = Math.min(...remaining);
+      if (shortest <= 0) {
+        const lapsed = held[remaining.indexOf(shortest)];
+        this.stats.outcomes.tooSlow += 1;
+        throw new AppError(
+          'ACQUIRE_TOO_SLOW',
+          `The lease on "${lapsed?.resource ?? ''}" ran out (ttlMs=${input.ttlMs}) before the last resource was granted.`,
+          {
+            extras: { resource: lapsed?.resource ?? '', elapsedMs: Math.round(now - (grantedAt[0] ?? now)) },
+          },
+        );
+      }
+      // Every lease is answered with what is left of it; the smallest is the set's validity.
+      return held.map((lease, i) => {
+        const validityMs = remaining[i] ?? 0;
+        return { ...lease, validityMs, expiresAtMs: this.clock.nowMs() + validityMs };
+      });
     } catch (error) {
       for (const lease of [...held].reverse())
         await this.release(lease.resource, lease.token).catch(() => undefined);
@@ -442,17 +522,36 @@ export class LockService {
     return summarizeLockView(await this.nodes.view(resource), this.nodes.size);
   }
 
-  private sweepExpired(): void {
-    const now = this.clock.nowMs();
-    for (const [token, lease] of this.leases) {
-      if (lease.expiresAtMs > now) continue;
-      this.leases.delete(token);
-      this.stats.expiries += 1;
-      this.emit('lock:expired', {
-        resource: lease.resource,
-        owner: lease.owner,
-        fencingToken: lease.fencingToken,
-      });
+  /**
+   * Leases past their local expiry are asked about on the nodes: an expiry
+   * counts only when the nodes let the lease lapse. Another instance may have
+   * extended it, and its announcement may have been missed.
+   */
+  private async sweepExpired(): Promise<void> {
+    if (this.isSweeping) return;
+    this.isSweeping = true;
+    try {
+      for (const [token, lease] of [...this.leases]) {
+        if (lease.expiresAtMs > this.clock.nowMs()) continue;
+        const verdict = leaseLapse(await this.nodes.view(lease.resource), token, this.nodes.size);
+        // Released or moved while we asked.
+        if (this.leases.get(token) !== lease) continue;
+        if (verdict.kind === 'held') {
+          this.leases.set(token, { ...lease, expiresAtMs: this.clock.nowMs() + verdict.remainingMs });
+          continue;
+        }
+        // Unknown: ask again on the next sweep, once enough nodes answer.
+        if (verdict.kind === 'unknown') continue;
+        this.leases.delete(token);
+        this.stats.expiries += 1;
+        this.emit('lock:expired', {
+          resource: lease.resource,
+          owner: lease.owner,
+          fencingToken: lease.fencingToken,
+        });
+      }
+    } finally {
+      this.isSweeping = false;
     }
   }
 }

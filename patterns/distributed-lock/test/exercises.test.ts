@@ -19,16 +19,16 @@ describe('README exercises', () => {
 
   it('exercise 1: the second client waits in the queue and gets the lock on release', async () => {
     const [a, b] = await cluster();
-    const first = await post(`${a.url}/locks/report`, { ttlMs: 30_000, owner: 'alice' });
+    const first = await post(`${a.url}/locks/report-1`, { ttlMs: 30_000, owner: 'alice' });
     expect(first.status).toBe(201);
-    const second = post(`${b.url}/locks/report`, { ttlMs: 30_000, waitMs: 20_000, owner: 'bob' });
+    const second = post(`${b.url}/locks/report-1`, { ttlMs: 30_000, waitMs: 20_000, owner: 'bob' });
     const queue = await waitFor('bob queued', async () => {
-      const view = (await get(`${a.url}/locks/report`)).body;
+      const view = (await get(`${a.url}/locks/report-1`)).body;
       const owners = (view.queue as { owner: string }[]).map((w) => w.owner);
       return owners.includes('bob') ? view : undefined;
     });
     expect(queue.holder).toMatchObject({ owner: 'alice' });
-    expect((await post(`${a.url}/locks/report/release`, { token: first.body.token })).status).toBe(204);
+    expect((await post(`${a.url}/locks/report-1/release`, { token: first.body.token })).status).toBe(204);
     const granted = await second;
     expect(granted.status).toBe(201);
     expect(granted.body.owner).toBe('bob');
@@ -40,17 +40,20 @@ describe('README exercises', () => {
     clusters.push(c);
     const [a, b] = c.instances as [LockInstance, LockInstance];
     await Promise.all([c.redis('lock-4').kill(), c.redis('lock-5').kill()]);
-    const lease = await post(`${a.url}/locks/report`, { ttlMs: 10_000, owner: 'alice' });
+    const lease = await post(`${a.url}/locks/report-2`, { ttlMs: 10_000, owner: 'alice' });
     expect(lease.status).toBe(201);
     expect(lease.body.nodes).toEqual(['lock-1', 'lock-2', 'lock-3']);
-    expect((await post(`${a.url}/locks/report/release`, { token: lease.body.token })).status).toBe(204);
+    expect((await post(`${a.url}/locks/report-2/release`, { token: lease.body.token })).status).toBe(204);
     await c.redis('lock-3').kill();
     for (let i = 0; i < 5; i++) {
-      const refused = await post(`${(i % 2 ? a : b).url}/locks/report`, { ttlMs: 10_000, owner: `try-${i}` });
+      const refused = await post(`${(i % 2 ? a : b).url}/locks/report-2`, {
+        ttlMs: 10_000,
+        owner: `try-${i}`,
+      });
       expect(refused.status).toBe(503);
       expect(refused.body).toMatchObject({ code: 'QUORUM_UNAVAILABLE', reachable: 2, needed: 3 });
     }
-    const view = (await get(`${a.url}/locks/report`)).body;
+    const view = (await get(`${a.url}/locks/report-2`)).body;
     expect(view.isHeld).toBe(false);
     expect((view.nodes as { status: string }[]).map((n) => n.status)).toEqual([
       'free',
@@ -81,13 +84,13 @@ describe('README exercises', () => {
       });
       return { oldWrite, value: (await get(`${a.url}/resources/${name}`)).body.value };
     };
-    const fenced = await round('balance');
+    const fenced = await round('balance-3');
     expect(fenced.oldWrite.status).toBe(409);
     expect(fenced.oldWrite.body.code).toBe('STALE_FENCING_TOKEN');
     expect(fenced.value).toBe('1');
 
     expect((await post(`${a.url}/chaos/faults/fencing-check-off`, {})).status).toBe(200);
-    const unfenced = await round('balance-unfenced');
+    const unfenced = await round('balance-3-unfenced');
     expect(unfenced.oldWrite.status).toBe(200);
     // Two increments acknowledged, the value went up by one: the lost update fencing prevents.
     expect(unfenced.value).toBe('1');
@@ -121,23 +124,23 @@ describe('README exercises', () => {
 
     const withoutRule = await startInstance('lock-a', lockRedis, store, { restartDelayMs: 0 });
     try {
-      const second = await scenario(withoutRule, 'job');
+      const second = await scenario(withoutRule, 'job-4');
       expect(second.status).toBe(201);
       expect(second.body.nodes).toEqual(['lock-3', 'lock-4', 'lock-5']);
       const check = (await get(`${withoutRule.url}/check`)).body;
       expect(check.valid).toBe(false);
-      expect(check.summary).toMatch(/Two holders of "job"/);
+      expect(check.summary).toMatch(/Two holders of "job-4"/);
     } finally {
       await withoutRule.app.close();
     }
 
     const withRule = await startInstance('lock-b', lockRedis, store, { restartDelayMs: 20_000 });
     try {
-      const second = await scenario(withRule, 'job-2');
+      const second = await scenario(withRule, 'job-4b');
       expect(second.status).toBe(409);
       expect(second.body.code).toBe('LOCK_HELD');
       // lock-3 sits out; lock-1 and lock-2 still carry the first lease, lock-4 and lock-5 granted nothing.
-      const view = (await get(`${withRule.url}/locks/job-2`)).body;
+      const view = (await get(`${withRule.url}/locks/job-4b`)).body;
       const nodes = view.nodes as { node: string; status: string; owner?: string }[];
       expect(nodes.map((n) => n.status)).toEqual([
         'other-lease',
@@ -152,38 +155,29 @@ describe('README exercises', () => {
     }
   }, 60_000);
 
-  it('exercise 5: opposite naive orders deadlock until waitMs runs out; the canonical order never does', async () => {
+  it('exercise 5: opposite naive orders deadlock until the shorter waitMs runs out; the canonical order never does', async () => {
     const [a, b] = await cluster();
-    const body = { ttlMs: 10_000, waitMs: 3_500, stepDelayMs: 2_000, order: 'as-given' };
+    const naive = { ttlMs: 10_000, stepDelayMs: 1_000, order: 'as-given' };
     const [x, y] = await Promise.all([
-      post(`${a.url}/locks`, { ...body, resources: ['acct-a', 'acct-b'], owner: 'x' }),
-      post(`${b.url}/locks`, { ...body, resources: ['acct-b', 'acct-a'], owner: 'y' }),
+      post(`${a.url}/locks`, { ...naive, resources: ['acct-5a', 'acct-5b'], owner: 'x', waitMs: 2_000 }),
+      post(`${b.url}/locks`, { ...naive, resources: ['acct-5b', 'acct-5a'], owner: 'y', waitMs: 5_000 }),
     ]);
-    // Each held its first account and waited for the other's. Only a timeout breaks the cycle: whoever gives
-    // up first releases its account, and the other may then get both just before its own deadline.
-    const failed = [x, y].filter((r) => r.status === 409);
-    expect(failed.length, JSON.stringify([x.body, y.body])).toBeGreaterThanOrEqual(1);
-    for (const f of failed) {
-      expect(f.body.code).toBe('LOCK_WAIT_TIMEOUT');
-      // It waited for the account the other caller held.
-      expect(f.body.holder).toBe(f === x ? 'y' : 'x');
-    }
-    for (const lock of [x, y].flatMap((r) =>
-      r.status === 201 ? (r.body.locks as { resource: string; token: string }[]) : [],
-    )) {
-      await post(`${a.url}/locks/${lock.resource}/release`, { token: lock.token });
-    }
-    expect((await get(`${a.url}/locks/acct-a`)).body.isHeld).toBe(false);
+    // Each held its first account and waited for the other's; x's deadline comes first, breaks the cycle
+    // by releasing acct-5a, and y gets it.
+    expect(x.status, JSON.stringify(x.body)).toBe(409);
+    expect(x.body).toMatchObject({ code: 'LOCK_WAIT_TIMEOUT', holder: 'y', releasedAgain: ['acct-5a'] });
+    expect(y.status, JSON.stringify(y.body)).toBe(201);
+    expect((y.body.locks as { resource: string }[]).map((l) => l.resource)).toEqual(['acct-5b', 'acct-5a']);
 
-    const canonical = { ttlMs: 10_000, waitMs: 15_000, stepDelayMs: 1_000, order: 'canonical' };
-    const xs = post(`${a.url}/locks`, { ...canonical, resources: ['acct-a', 'acct-b'], owner: 'x' });
-    const ys = post(`${b.url}/locks`, { ...canonical, resources: ['acct-b', 'acct-a'], owner: 'y' });
-    const winner = await Promise.race([xs, ys]);
-    expect(winner.status).toBe(201);
-    const locks = winner.body.locks as { resource: string; token: string }[];
-    expect(locks.map((l) => l.resource)).toEqual(['acct-a', 'acct-b']);
-    for (const lock of locks) await post(`${a.url}/locks/${lock.resource}/release`, { token: lock.token });
-    const [xr, yr] = await Promise.all([xs, ys]);
-    expect([xr.status, yr.status]).toEqual([201, 201]);
+    // Other accounts, leases never released: the second caller waits for them to run out, then gets both.
+    const canonical = { ttlMs: 4_000, stepDelayMs: 1_000, waitMs: 8_000, order: 'canonical' };
+    const [xc, yc] = await Promise.all([
+      post(`${a.url}/locks`, { ...canonical, resources: ['acct-5c', 'acct-5d'], owner: 'x' }),
+      post(`${b.url}/locks`, { ...canonical, resources: ['acct-5d', 'acct-5c'], owner: 'y' }),
+    ]);
+    expect([xc.status, yc.status], JSON.stringify([xc.body, yc.body])).toEqual([201, 201]);
+    for (const r of [xc, yc]) {
+      expect((r.body.locks as { resource: string }[]).map((l) => l.resource)).toEqual(['acct-5c', 'acct-5d']);
+    }
   }, 40_000);
 });

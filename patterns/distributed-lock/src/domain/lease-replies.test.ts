@@ -11,8 +11,21 @@ describe('tallyRelease', () => {
       {
         kind: 'released',
         nodes: ['n1'],
+        lease: null,
       },
     );
+  });
+
+  it('names the lease as the nodes recorded it, for a release through an instance that did not grant it', () => {
+    const answer: LeaseReply[] = [
+      { node: 'n1', kind: 'applied', lease: { fencingToken: 4, owner: 'alice' } },
+      { node: 'n2', kind: 'not-ours' },
+      { node: 'n3', kind: 'not-ours' },
+    ];
+    expect(tallyRelease(answer, 3)).toMatchObject({
+      kind: 'released',
+      lease: { fencingToken: 4, owner: 'alice' },
+    });
   });
 
   it('when a majority answered and none had the token, then the caller is not the holder', () => {

@@ -32,6 +32,19 @@ describe('checkLockHistory', () => {
     expect(verdict.valid).toBe(true);
   });
 
+  it('a release sent through another instance and heard later ends the lease when it was sent there', () => {
+    const heard = op({
+      kind: 'release',
+      input: { resource: 'r', fencingToken: 1, releasedAtMs: 200, via: 'lock-b' },
+      invokedAt: 260,
+      completedAt: 260,
+      outcome: 'ok',
+      output: {},
+    });
+    const verdict = checkLockHistory([acquire('r', 1, 100, 30_100), acquire('r', 2, 210, 1210), heard], []);
+    expect(verdict).toMatchObject({ valid: true });
+  });
+
   it('when a second lease was granted before the first expired, then it names both leases', () => {
     const verdict = checkLockHistory([acquire('r', 1, 100, 1100), acquire('r', 2, 600, 1600)], []);
     expect(verdict.valid).toBe(false);

@@ -4,7 +4,9 @@
  *   2. the protected resource accepted fencing tokens in strictly increasing order;
  *   3. every write the resource acknowledged is still in its log.
  * A lease's window runs from the moment its holder learned of it (the acquire
- * completed) to its expiry, moved by extensions and cut short by a release.
+ * completed) to its expiry, moved by extensions and cut short by a release,
+ * through this instance or any other (those are heard on the lock nodes and
+ * recorded here with the other instance's send time).
  */
 
 export interface RecordedOperation {
@@ -77,8 +79,10 @@ function leasesOf(operations: readonly RecordedOperation[]): Lease[] {
       const expiresAtMs = numberField(op.output, 'expiresAtMs');
       if (expiresAtMs !== undefined) lease.end = Math.max(lease.end, expiresAtMs);
     }
-    // The lease may be gone from the nodes as soon as the release is sent.
-    if (op.kind === 'release') lease.end = Math.min(lease.end, op.invokedAt);
+    // The lease may be gone from the nodes as soon as the release is sent. A release sent through
+    // another instance was heard on the lock nodes and carries the time it was sent there.
+    if (op.kind === 'release')
+      lease.end = Math.min(lease.end, numberField(op.input, 'releasedAtMs') ?? op.invokedAt);
   }
   return [...byToken.values()];
 }

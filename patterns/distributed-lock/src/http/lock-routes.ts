@@ -113,13 +113,18 @@ export function mountLockRoutes(
     summary: 'Acquire several resources, all or nothing, in one canonical order',
     description:
       'Sorted order means two callers never hold-and-wait in a cycle. `order: "as-given"` takes them as listed: ' +
-      'with `stepDelayMs` two opposite callers deadlock until `waitMs` runs out (exercise 5).',
+      'with `stepDelayMs` two opposite callers deadlock until `waitMs` runs out (exercise 5). ' +
+      'Answered only if every lease is still valid when the last is granted; else all are released (503 ACQUIRE_TOO_SLOW).',
     tags,
     body: schemas.acquireMany,
     bodyExample: { resources: ['account-b', 'account-a'], ttlMs: 10_000, waitMs: 2_000, owner: 'transfer-1' },
     errors: ['LOCK_HELD', 'LOCK_WAIT_TIMEOUT', 'ACQUIRE_TOO_SLOW', ...lockFaults],
     responses: {
-      201: { description: 'Every resource granted', schema: z.object({ locks: z.array(leaseSchema) }) },
+      201: {
+        description:
+          'Every resource granted, each still valid: `validityMs` is the smallest time left of any',
+        schema: z.object({ validityMs: z.number().int(), locks: z.array(leaseSchema) }),
+      },
     },
     handler: async ({ body, requestId }) => {
       let leases: Lease[] = [];
@@ -138,7 +143,8 @@ export function mountLockRoutes(
         const op = history.invoke(requestId, 'acquire', { resource: lease.resource, owner: lease.owner });
         op.ok({ fencingToken: lease.fencingToken, expiresAtMs: lease.expiresAtMs });
       }
-      return { status: 201, body: { locks: leases.map(leaseBody) } };
+      const validityMs = Math.min(...leases.map((l) => l.validityMs));
+      return { status: 201, body: { validityMs, locks: leases.map(leaseBody) } };
     },
   });
 

@@ -164,10 +164,25 @@ export const statsSchema = z.object({
   timeouts: z.number().int(),
   releases: z.number().int(),
   extensions: z.number().int(),
-  expiries: z.number().int().openapi({ description: 'Leases granted here that ran out without a release.' }),
+  expiries: z.number().int().openapi({
+    description:
+      'Leases granted here that the lock nodes let lapse (checked on the nodes: an extension or release through another instance is not an expiry).',
+  }),
   lost: z.number().int(),
   notHolder: z.number().int(),
   quorumUnavailable: z.number().int(),
+  outcomes: z
+    .object({
+      granted: z.number().int(),
+      held: z.number().int(),
+      timeout: z.number().int(),
+      unavailable: z.number().int(),
+      tooSlow: z.number().int(),
+    })
+    .openapi({
+      description: 'Acquire requests by how they ended (also `lock_acquisitions_total` in /metrics).',
+    }),
+  waiting: z.number().int().openapi({ description: 'Waiters queued through this instance now.' }),
   waitMs: samples,
   isFencingCheckOn: z.boolean(),
   nodes: z.array(

@@ -25,6 +25,8 @@ export function mountStatsRoute(
           lockNodes: nodes.size,
           quorum: locks.quorum,
           ...counts,
+          outcomes: { ...counts.outcomes },
+          waiting: locks.waiting,
           waitMs: waitMs.summary(),
           isFencingCheckOn: deps.settings.isFencingCheckOn,
           nodes: nodes.nodes.map((node) => {

@@ -20,7 +20,7 @@ export const keys = {
   nodeMarker: `${prefix}:node:incarnation`,
   /** On each lock node: present (with a TTL) while the node sits out its delayed restart. */
   nodeQuarantine: `${prefix}:node:quarantine`,
-  /** Pub/sub channel on each lock node: a resource name is published on every release. */
+  /** Pub/sub channel on each lock node: every release and extension is announced here (JSON). */
   releasedChannel: `${prefix}:released`,
   /** Hash on fenced-store: value, highestToken, acceptedCount, rejectedCount. */
   resource: (name: string) => `${prefix}:resource:${name}`,

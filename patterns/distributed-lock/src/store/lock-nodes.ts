@@ -28,6 +28,13 @@ export interface AcquireRequest {
   readonly restartDelayMs: number;
 }
 
+/** What a release or extend publishes besides the node's own record: who sent it, and the time it stands for. */
+export interface LeaseAnnouncement {
+  readonly instance: string;
+  /** Release: when it was sent (the lease's window ends there). Extend: the sender's clock + ttlMs. */
+  readonly atMs: number;
+}
+
 /** Per-node figures for /stats: calls, failures, latency. */
 export interface NodeStats {
   readonly node: string;
@@ -42,6 +49,12 @@ export type NodeFaultListener = (node: string, reason: string) => void;
 
 const asNumber = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const asString = (v: unknown): string => (typeof v === 'string' ? v : String(v));
+const leaseReply = (node: string, reply: unknown): LeaseReply => {
+  const r = Array.isArray(reply) ? (reply as unknown[]) : [];
+  if (asNumber(r[0]) !== 1) return { node, kind: 'not-ours' };
+  const fencingToken = r[1] === undefined || r[1] === '' ? null : asNumber(r[1]);
+  return { node, kind: 'applied', lease: { fencingToken, owner: asString(r[2] ?? '') } };
+};
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -132,24 +145,44 @@ export class LockNodes {
   }
 
   /** Deletes our lease wherever it still is; `applied` marks the nodes that had it. */
-  async release(resource: string, token: string, only?: readonly string[]): Promise<LeaseReply[]> {
+  async release(
+    resource: string,
+    token: string,
+    announce: LeaseAnnouncement,
+    only?: readonly string[],
+  ): Promise<LeaseReply[]> {
     return this.fanOut(
       async (node): Promise<LeaseReply> => {
-        const deleted = await node.run((c) =>
-          scripts.release.run(c, [keys.lock(resource)], [token, keys.releasedChannel, resource]),
+        const reply = await node.run((c) =>
+          scripts.release.run(
+            c,
+            [keys.lock(resource)],
+            [token, keys.releasedChannel, resource, announce.instance, announce.atMs],
+          ),
         );
-        return { node: node.name, kind: asNumber(deleted) === 1 ? 'applied' : 'not-ours' };
+        return leaseReply(node.name, reply);
       },
       (node): LeaseReply => ({ node, kind: 'unreachable' }),
       only,
     );
   }
 
-  async extend(resource: string, token: string, ttlMs: number): Promise<LeaseReply[]> {
+  async extend(
+    resource: string,
+    token: string,
+    ttlMs: number,
+    announce: LeaseAnnouncement,
+  ): Promise<LeaseReply[]> {
     return this.fanOut(
       async (node): Promise<LeaseReply> => {
-        const extended = await node.run((c) => scripts.extend.run(c, [keys.lock(resource)], [token, ttlMs]));
-        return { node: node.name, kind: asNumber(extended) === 1 ? 'applied' : 'not-ours' };
+        const reply = await node.run((c) =>
+          scripts.extend.run(
+            c,
+            [keys.lock(resource)],
+            [token, ttlMs, keys.releasedChannel, resource, announce.instance, announce.atMs],
+          ),
+        );
+        return leaseReply(node.name, reply);
       },
       (node): LeaseReply => ({ node, kind: 'unreachable' }),
     );

@@ -3,6 +3,7 @@
 // resource accepted or rejected. Events come from this instance; every second
 // the page also asks GET /locks/{resource}, so the other instance's grants show too.
 import { startLab } from '/lab-kit/lab-client.js';
+import { queueLabel } from './queue-cell.js';
 
 const nodes = new Map(); // name -> { isUp, role }
 const locks = new Map(); // resource -> view from GET /locks/{resource} or events
@@ -44,7 +45,11 @@ const { view } = startLab({
       const row = locks.get(e.resource) ?? emptyRow(e.resource);
       locks.set(e.resource, {
         ...row,
-        queue: [...row.queue, { waiter: e.waiter, owner: e.owner, ticket: e.ticket }],
+        // Replaces the same waiter if GET /locks already listed it.
+        queue: [
+          ...row.queue.filter((w) => w.waiter !== e.waiter),
+          { waiter: e.waiter, owner: e.owner, ticket: e.ticket },
+        ],
       });
       draw();
     },
@@ -112,7 +117,7 @@ function draw() {
       cell(isHeld ? `${row.holder} (${row.instance})` : 'free', isHeld ? 'lock-holder' : 'lock-free'),
       cell(isHeld && row.fencingToken ? String(row.fencingToken) : ''),
       cell(isHeld ? `${(left / 1000).toFixed(1)} s` : ''),
-      cell(row.queue.map((w) => `${w.owner}#${w.ticket}`).join(' → ')),
+      cell(queueLabel(row.queue)),
     );
     table.append(tr);
   }

@@ -2,9 +2,20 @@
 -- KEYS[1] lock hash  lab:distributed-lock:lock:<resource>
 -- ARGV[1] token: the lease's secret
 -- ARGV[2] ttlMs: the new time to live from now, ms
--- Returns 1 if extended, 0 if this node holds no lease of ours (changed nothing).
+-- ARGV[3] channel: where lease events are announced
+-- ARGV[4] resource name
+-- ARGV[5] instance that extends
+-- ARGV[6] atMs: the extending instance's clock + ttlMs, the latest the lease can now last
+-- Publishes {event="extended", ...} as JSON: the instance that granted the lease moves its expiry too.
+-- Returns {1, fencingToken, owner} if extended, {0} if this node holds no lease of ours (changed nothing).
 if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+  local fencingToken = redis.call('HGET', KEYS[1], 'fencingToken') or ''
+  local owner = redis.call('HGET', KEYS[1], 'owner') or ''
+  redis.call('PUBLISH', ARGV[3], cjson.encode({
+    event = 'extended', resource = ARGV[4], fencingToken = tonumber(fencingToken),
+    owner = owner, instance = ARGV[5], atMs = tonumber(ARGV[6]),
+  }))
+  return {1, fencingToken, owner}
 end
-return 0
+return {0}

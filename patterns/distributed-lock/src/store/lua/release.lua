@@ -1,13 +1,21 @@
 -- release.lua: delete the lease on this node only if it is still ours.
 -- KEYS[1] lock hash  lab:distributed-lock:lock:<resource>
 -- ARGV[1] token: the lease's secret
--- ARGV[2] channel: where releases are announced (lab:distributed-lock:released)
--- ARGV[3] resource name; '<resource>|<fencingToken>' is published on the channel
--- Returns 1 if our lease was deleted, 0 if this node holds no lease of ours (changed nothing).
+-- ARGV[2] channel: where lease events are announced (lab:distributed-lock:released)
+-- ARGV[3] resource name
+-- ARGV[4] instance that releases
+-- ARGV[5] atMs: the releasing instance's clock when it sent the release (the end of the lease's window)
+-- Publishes {event="released", resource, fencingToken, owner, instance, atMs} as JSON, so every
+-- instance hears it: waiters retry at once, and the instance that granted the lease closes it.
+-- Returns {1, fencingToken, owner} if our lease was deleted, {0} if this node holds no lease of ours.
 if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
   local fencingToken = redis.call('HGET', KEYS[1], 'fencingToken') or ''
+  local owner = redis.call('HGET', KEYS[1], 'owner') or ''
   redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], ARGV[3] .. '|' .. fencingToken)
-  return 1
+  redis.call('PUBLISH', ARGV[2], cjson.encode({
+    event = 'released', resource = ARGV[3], fencingToken = tonumber(fencingToken),
+    owner = owner, instance = ARGV[4], atMs = tonumber(ARGV[5]),
+  }))
+  return {1, fencingToken, owner}
 end
-return 0
+return {0}
