@@ -27,6 +27,8 @@ export interface RingAppDeps {
   readonly logger?: ServiceOptions['logger'];
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Overrides LAB_ADMIN_TOKEN (tests). */
+  readonly adminToken?: string;
 }
 
 export interface RingApp {
@@ -47,6 +49,7 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
     name: 'coordinator-ring',
     instance: config.nodeId,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),
     description:
       'A CP key-value store run by a ring of nodes: gossip heartbeats around the ring, Raft elections with ' +
       'terms, writes ordered by the leader and acknowledged once a majority stores them, vector clocks. ' +

@@ -1,7 +1,8 @@
 import type { History } from '@kvs-lab/shared/history';
 import { recorded } from '@kvs-lab/shared/history';
 import { AppError } from '@kvs-lab/shared/service';
-import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
+import { compare, fromJSON } from '@kvs-lab/shared/vector-clock';
+import type { ClockOrder, VectorClockJson } from '@kvs-lab/shared/vector-clock';
 import type { RingNode } from './cluster/ring-node.ts';
 import type { RingInput, RingOutput } from './domain/ring-check.ts';
 import type { StoredVersion } from './store/node-store.ts';
@@ -13,6 +14,12 @@ export interface WriteResult {
   readonly term: number;
   readonly index: number;
   readonly leaderId: string;
+  /** The version this write was stamped on top of, and how the new clock relates to it (always `after`). */
+  readonly replaces: {
+    readonly index: number;
+    readonly clock: VectorClockJson;
+    readonly relation: ClockOrder;
+  } | null;
 }
 
 /** A read's answer; `value` null when the key was never written or was deleted (then `clock` may remain). */
@@ -125,8 +132,19 @@ export class RingService {
 
   private async write(key: string, value: string | null, forwardedBy?: string): Promise<WriteResult> {
     if (this.node.isLeader) {
-      const { entry, clock } = await this.node.propose(key, value);
-      return { key, value, clock, term: entry.term, index: entry.index, leaderId: this.node.id };
+      const { entry, clock, replaces } = await this.node.propose(key, value);
+      return {
+        key,
+        value,
+        clock,
+        term: entry.term,
+        index: entry.index,
+        leaderId: this.node.id,
+        replaces: replaces && {
+          ...replaces,
+          relation: compare(fromJSON(clock), fromJSON(replaces.clock)),
+        },
+      };
     }
     this.forwardedCount.writes += 1;
     const reply = await this.forward<WriteResult>(

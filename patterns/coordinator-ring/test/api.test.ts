@@ -56,6 +56,29 @@ describe('coordinator-ring API', () => {
     expect(read.body).toMatchObject({ value: 'hello', servedBy: leader.node.id, stale: false });
   });
 
+  it('when the leader is cut from every follower just after taking a write, then the write answers 504 COMMIT_UNKNOWN, the next one 503 NO_QUORUM, and the majority decides', async () => {
+    const leader = await waitForLeader();
+    for (const peer of leader.node.peers) {
+      await request(server(leader)).put(`/chaos/links/${peer.name}`).send({ mode: 'cut' }).expect(200);
+    }
+    try {
+      // Its last acknowledgements are fresh, so it still leads: the entry is appended, then nobody stores it.
+      const unknown = await request(server(leader)).put('/kv/cut-write').send({ value: 'maybe' });
+      expectProblem(unknown, 504, 'COMMIT_UNKNOWN');
+      expect(unknown.body.outcome).toBe('indeterminate');
+      // CheckQuorum has deposed it by now: refused before anything is appended.
+      const refused = await request(server(leader)).put('/kv/cut-write').send({ value: 'never' });
+      expectProblem(refused, 503, 'NO_QUORUM');
+      expect(refused.body.outcome).toBe('not_applied');
+    } finally {
+      await request(server(leader)).delete('/chaos').expect(200);
+    }
+    // The majority elected another leader meanwhile; its log wins, and the uncommitted entry is overwritten.
+    const next = await waitForLeader();
+    const read = await request(server(next)).get('/kv/cut-write');
+    expect(read.status === 404 || read.body.value === 'maybe').toBe(true);
+  }, 30_000);
+
   it('when a key was deleted or never written, then a read answers 404 KEY_NOT_FOUND', async () => {
     await request(server(follower())).put('/kv/doomed').send({ value: 'x' }).expect(200);
     const deleted = await request(server(follower())).delete('/kv/doomed');

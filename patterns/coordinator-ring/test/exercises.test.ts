@@ -120,6 +120,9 @@ describe('README exercises', () => {
     const [early, late] = [first, second].sort((x, y) => Number(x.body.index) - Number(y.body.index));
     const order = compare(fromJSON(late?.body.clock), fromJSON(early?.body.clock));
     expect(order).toBe('after');
+    // The answer says it too: the later write replaces the earlier one, and its clock comes `after`.
+    expect(late?.body.replaces).toMatchObject({ index: early?.body.index, relation: 'after' });
+    expect((late?.body.replaces as { clock?: unknown } | undefined)?.clock).toEqual(early?.body.clock);
     // A linearizable read through the other follower sees the later write, with its clock.
     const read = await eventually(async () => {
       const r = await call(`${a.url}/kv/cart`, 'GET', undefined, 8_000);

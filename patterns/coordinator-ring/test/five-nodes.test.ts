@@ -50,4 +50,36 @@ describe('coordinator-ring with five nodes', () => {
     expect(write.body.term).toBeGreaterThan(0);
     expect(next.node.id).not.toBe(leader.node.id);
   }, 60_000);
+
+  it('when three of five nodes are stopped, then the two left are a minority and refuse every write with 503 NO_QUORUM', async () => {
+    const live = apps.filter((a) => !closed.has(a));
+    const third = live[0];
+    if (!third) throw new Error('no node left to stop');
+    closed.add(third);
+    await third.service.close();
+    const minority = apps.filter((a) => !closed.has(a));
+    expect(minority).toHaveLength(2);
+    const [first] = minority;
+    if (!first) throw new Error('no node left');
+    // A write in flight when the third node went may end 504; from then on the refusal is 503, nothing written.
+    const deadline = Date.now() + 20_000;
+    let refusal: request.Response | undefined;
+    while (Date.now() < deadline) {
+      const res = await request(first.service.server).put('/kv/minority').send({ value: 'v' });
+      expect(res.status).not.toBe(200);
+      if (res.status === 503) {
+        refusal = res;
+        break;
+      }
+    }
+    expect(refusal?.body).toMatchObject({ code: 'NO_QUORUM', outcome: 'not_applied' });
+    for (const app of minority) {
+      const res = await request(app.service.server).put(`/kv/minority-${app.node.id}`).send({ value: 'v' });
+      expect(res.status).toBe(503);
+      expect((await request(app.service.server).get(`/kv/minority-${app.node.id}?stale=true`)).status).toBe(
+        404,
+      );
+      expect(app.node.isLeader).toBe(false);
+    }
+  }, 60_000);
 });

@@ -1,31 +1,19 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
-import { createRingApp } from '../src/app.ts';
 import type { RingApp } from '../src/app.ts';
 import { signatureHeader, signMessage } from '../src/cluster/peer-auth.ts';
-import { defaultConfig, loadConfig } from '../src/config.ts';
-import { uniqueFreePorts } from './support/ring-cluster.ts';
+import { loadConfig } from '../src/config.ts';
+import { startLonelyNode } from './support/lonely-node.ts';
 import { signedPost, testSecret as secretOf } from './support/signed-post.ts';
 
-// One node whose peers never answer and whose election timeout is a minute: its term, vote and log
-// can only change through the messages this test sends.
+const adminToken = 'ring-admin-token-for-tests';
+
+// One node whose peers never answer: its term, vote and log change only through the messages sent here.
 let app: RingApp;
 
 beforeAll(async () => {
-  const handle = await startRedis({ name: 'auth-ring-1-redis', appendOnly: true });
-  const [redis] = await connectRedisNodes(parseRedisNodes(`ring-1-redis=${handle.url}`));
-  if (!redis) throw new Error('no redis');
-  const [p2, p3] = await uniqueFreePorts(2);
-  app = await createRingApp({
-    config: defaultConfig({ nodeId: 'ring-1', electionTimeoutMinMs: 60_000, electionTimeoutMaxMs: 60_000 }),
-    redis,
-    peers: [
-      { name: 'ring-2', url: `http://127.0.0.1:${p2}` },
-      { name: 'ring-3', url: `http://127.0.0.1:${p3}` },
-    ],
-  });
+  app = await startLonelyNode(await startRedis({ name: 'auth-ring-1-redis', appendOnly: true }), adminToken);
 }, 30_000);
 
 afterAll(async () => {
@@ -47,6 +35,37 @@ const durableState = () => {
   const { term, votedFor, lastLogIndex, commitIndex, leaderId } = app.node.status();
   return { term, votedFor, lastLogIndex, commitIndex, leaderId };
 };
+
+describe('coordinator-ring admin routes', () => {
+  it('when an admin token is configured, then every admin route of the OpenAPI document answers 401 without it and DELETE /history keeps the record', async () => {
+    const server = app.service.server;
+    await request(server).put('/kv/any').send({ value: 'x' }); // a 503 (no leader), recorded in the history
+    const recordedBefore = (await request(server).get('/history')).body;
+    const doc = (await request(server).get('/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const adminRoutes = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => (operation.security ?? []).length > 0)
+        .map(([method, operation]) => ({ method, path, operation })),
+    );
+    const listed = adminRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(listed).toEqual(
+      expect.arrayContaining(['DELETE /history', 'DELETE /chaos', 'PUT /chaos/links/{node}']),
+    );
+    for (const { method, path } of adminRoutes) {
+      const url = path.replace('{node}', 'ring-2');
+      const verb = method as 'get' | 'put' | 'post' | 'delete';
+      const agent = request(server);
+      const res = await agent[verb](url)
+        .set('content-type', 'application/json')
+        .send(method === 'get' || method === 'delete' ? undefined : { mode: 'cut', ms: 1 });
+      expect(res.status, `${method} ${path}`).toBe(401);
+    }
+    expect((await request(server).get('/history')).body).toEqual(recordedBefore);
+    expect(app.node.peers.every((p) => !p.isCut)).toBe(true);
+  });
+});
 
 describe('coordinator-ring peer authentication', () => {
   it.each([

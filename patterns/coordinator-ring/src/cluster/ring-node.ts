@@ -36,6 +36,22 @@ interface CommitWaiter {
   readonly reject: (error: AppError) => void;
 }
 
+/** The version a write was stamped on top of: its log index and clock. */
+export interface Replaced {
+  readonly index: number;
+  readonly clock: VectorClockJson;
+}
+
+interface Placed {
+  readonly entry: LogEntry;
+  readonly replaces: Replaced | null;
+}
+
+/** A committed write: its entry, its clock, and the version it descends from (null for a key's first write). */
+export interface Proposed extends Placed {
+  readonly clock: VectorClockJson;
+}
+
 interface ReadWaiter {
   readonly since: number;
   readonly resolve: () => void;
@@ -88,7 +104,7 @@ export class RingNode {
   private commitIndex = 0;
   private lastApplied = 0;
   /** The newest clock of each key over the whole log, committed or not: what the next write builds on. */
-  private tips = new Map<string, VectorClock>();
+  private tips = new Map<string, { readonly clock: VectorClock; readonly index: number }>();
   private table: MembershipTable;
   private memberStates = new Map<string, MemberState>();
   private electionDeadline = 0;
@@ -114,7 +130,7 @@ export class RingNode {
   private proposals: {
     key: string;
     value: string | null;
-    resolve: (entry: LogEntry) => void;
+    resolve: (placed: Placed) => void;
     reject: (error: unknown) => void;
   }[] = [];
   private isFlushing = false;
@@ -472,12 +488,12 @@ export class RingNode {
    * The leader's write path: order the write as a log entry stamped with its
    * clock, replicate, and resolve once a majority stores it and it is applied.
    */
-  async propose(key: string, value: string | null): Promise<{ entry: LogEntry; clock: VectorClockJson }> {
+  async propose(key: string, value: string | null): Promise<Proposed> {
     if (this.role !== 'leader') throw this.noQuorum('this node is not the leader');
     if (!this.hasQuorumContact(this.now())) {
       throw this.noQuorum('the leader has not heard from a majority within the election timeout');
     }
-    const entry = await new Promise<LogEntry>((resolve, reject) => {
+    const { entry, replaces } = await new Promise<Placed>((resolve, reject) => {
       this.proposals.push({ key, value, resolve, reject });
       this.flushProposals();
     });
@@ -498,7 +514,7 @@ export class RingNode {
         ),
     ).finally(() => this.commitWaiters.delete(entry.index));
     const command = entry.command;
-    return { entry, clock: command.type === 'noop' ? {} : command.clock };
+    return { entry, clock: command.type === 'noop' ? {} : command.clock, replaces };
   }
 
   /**
@@ -519,9 +535,12 @@ export class RingNode {
             continue;
           }
           const entries: LogEntry[] = [];
+          const replaced: (Replaced | null)[] = [];
           for (const { key, value } of batch) {
             const index = this.log.length + entries.length + 1;
-            const clock = toJSON(stampWrite(this.tips.get(key), this.id, index));
+            const tip = this.tips.get(key);
+            replaced.push(tip ? { index: tip.index, clock: toJSON(tip.clock) } : null);
+            const clock = toJSON(stampWrite(tip?.clock, this.id, index));
             const command: Command =
               value === null ? { type: 'delete', key, clock } : { type: 'put', key, value, clock };
             const entry: LogEntry = { index, term: this.election.currentTerm, command };
@@ -540,7 +559,7 @@ export class RingNode {
           this.counters.entriesAppended += entries.length;
           entries.forEach((entry, i) => {
             this.emitAppended(entry);
-            batch[i]?.resolve(entry);
+            batch[i]?.resolve({ entry, replaces: replaced[i] ?? null });
           });
           this.advanceCommit();
         }
@@ -781,7 +800,7 @@ export class RingNode {
 
   private noteTip(entry: LogEntry): void {
     if (entry.command.type === 'noop') return;
-    this.tips.set(entry.command.key, fromJSON(entry.command.clock));
+    this.tips.set(entry.command.key, { clock: fromJSON(entry.command.clock), index: entry.index });
   }
 
   private rebuildTips(): void {

@@ -38,6 +38,18 @@ export const writeResult = z
     term: z.number().int(),
     index: z.number().int(),
     leaderId: z.string(),
+    replaces: z
+      .object({
+        index: z.number().int(),
+        clock: clockSchema,
+        relation: z.enum(['before', 'after', 'equal', 'concurrent']),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'The version this write was stamped on top of (null for the key’s first write) and how the new ' +
+          'clock compares with its clock: always `after`, since one leader orders every write.',
+      }),
   })
   .openapi('WriteResult');
 

@@ -4,6 +4,9 @@ import type { ElectionState } from '../domain/election.ts';
 import type { LogEntry } from '../domain/replicated-log.ts';
 import { keys } from './keys.ts';
 
+/** Entries per LRANGE at start-up: at most 128 × 4 KiB values, about half a MiB per reply. */
+const logChunkEntries = 128;
+
 /** One key's applied version; `value` null is a tombstone, kept so the clock chain goes on. */
 export interface StoredVersion {
   readonly value: string | null;
@@ -45,9 +48,19 @@ export class NodeStore {
     );
   }
 
-  async loadLog(): Promise<LogEntry[]> {
-    const raw = await this.redis.run((c) => c.lrange(keys.log(this.nodeId), 0, -1));
-    return raw.map((line) => JSON.parse(line) as LogEntry);
+  /**
+   * Reads the log in chunks of `chunkEntries`: one `LRANGE 0 -1` of a long log is a reply too big for the
+   * command timeout (and for the client output buffer), and the node would never start.
+   */
+  async loadLog(chunkEntries = logChunkEntries): Promise<LogEntry[]> {
+    const key = keys.log(this.nodeId);
+    const log: LogEntry[] = [];
+    for (;;) {
+      const start = log.length;
+      const raw = await this.redis.run((c) => c.lrange(key, start, start + chunkEntries - 1));
+      for (const line of raw) log.push(JSON.parse(line) as LogEntry);
+      if (raw.length < chunkEntries) return log;
+    }
   }
 
   /** Drops the suffix from `truncateFrom` (1-based, or null) and appends `entries`, atomically. */
