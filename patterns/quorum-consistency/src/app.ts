@@ -167,8 +167,17 @@ export function createApp(deps: QuorumAppDeps): Service {
         ? 'The replicas have converged: their Merkle roots are equal.'
         : 'The replicas differ right now (or one does not answer): anti-entropy will bring them together once healed.';
       const failed = [reads, durability].find((verdict) => !verdict.valid);
+      // The kit's checkedOperations counts this coordinator's own record, so the summary leads with that count.
+      const peerCounts = new Map<string, number>();
+      for (const { coordinator = '' } of peers.operations)
+        peerCounts.set(coordinator, (peerCounts.get(coordinator) ?? 0) + 1);
+      const answeredPeers = (deps.peers?.() ?? [])
+        .map((peer) => peer.name)
+        .filter((name) => !peers.unreachable.includes(name));
       const scope =
-        `Over ${operations.length} operations from ${[service.instance, ...(deps.peers?.() ?? []).map((p) => p.name).filter((name) => !peers.unreachable.includes(name))].join(' and ')}` +
+        `Over ${local.length} operation${local.length === 1 ? '' : 's'} served here by ${service.instance}` +
+        answeredPeers.map((name) => ` and ${peerCounts.get(name) ?? 0} from ${name}`).join('') +
+        (answeredPeers.length > 0 ? ` (${operations.length} in all)` : '') +
         (peers.unreachable.length > 0
           ? ` (${peers.unreachable.join(', ')} did not answer: not checked).`
           : '.');
@@ -182,6 +191,10 @@ export function createApp(deps: QuorumAppDeps): Service {
           haveConverged,
           roots,
           peersUnreachable: peers.unreachable,
+          operationsByCoordinator: Object.fromEntries<number>([
+            [service.instance, local.length],
+            ...answeredPeers.map((name): [string, number] => [name, peerCounts.get(name) ?? 0]),
+          ]),
         },
       };
     },

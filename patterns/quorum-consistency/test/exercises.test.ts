@@ -65,32 +65,32 @@ async function staleReads(key: string, r: number, fresh: string, times = 60): Pr
 describe('README exercises', () => {
   it('exercise 1a: with W=1, R=1 and one replica killed during a write, about one read in three is stale', async () => {
     await configureBoth(lab, { w: 1, r: 1, readRepair: false, hintedHandoff: false });
-    expect((await a().put('/kv/level').send({ value: 'v1' })).status).toBe(200);
+    expect((await a().put('/kv/ex1-level').send({ value: 'v1' })).status).toBe(200);
     await kill('replica-3');
-    const context = (await a().get('/kv/level')).body.context as string;
-    expect((await a().put('/kv/level').send({ value: 'v2', context })).body.acks).toBe(2);
+    const context = (await a().get('/kv/ex1-level')).body.context as string;
+    expect((await a().put('/kv/ex1-level').send({ value: 'v2', context })).body.acks).toBe(2);
     await restart('replica-3');
 
-    const staleAtR1 = await staleReads('level', 1, 'v2');
+    const staleAtR1 = await staleReads('ex1-level', 1, 'v2');
     // One stale replica of three: about 20 of 60 reads; R=2 always meets a fresh replica here.
     expect(staleAtR1).toBeGreaterThan(5);
     expect(staleAtR1).toBeLessThan(40);
-    expect(await staleReads('level', 2, 'v2')).toBe(0);
+    expect(await staleReads('ex1-level', 2, 'v2')).toBe(0);
     await a().delete('/history');
   });
 
   it('exercise 1b: with W=1 the write reaches one replica; R=1 and R=2 read stale copies, R=3 (W+R>N) never does', async () => {
     await configureBoth(lab, { w: 1, r: 1, readRepair: false, hintedHandoff: false });
-    expect((await a().put('/kv/score').send({ value: 'v1' })).status).toBe(200);
+    expect((await a().put('/kv/ex1-score').send({ value: 'v1' })).status).toBe(200);
     await kill('replica-2', 'replica-3');
-    const context = (await a().get('/kv/score')).body.context as string;
-    const written = await a().put('/kv/score').send({ value: 'v2', context });
+    const context = (await a().get('/kv/ex1-score')).body.context as string;
+    const written = await a().put('/kv/ex1-score').send({ value: 'v2', context });
     expect(written.body.acks).toBe(1);
     await restart('replica-2', 'replica-3');
 
-    const staleAtR1 = await staleReads('score', 1, 'v2');
-    const staleAtR2 = await staleReads('score', 2, 'v2');
-    const staleAtR3 = await staleReads('score', 3, 'v2');
+    const staleAtR1 = await staleReads('ex1-score', 1, 'v2');
+    const staleAtR2 = await staleReads('ex1-score', 2, 'v2');
+    const staleAtR3 = await staleReads('ex1-score', 3, 'v2');
     // About 2 in 3 at R=1 (two of three replicas are stale), about 1 in 3 at R=2, none at R=3.
     const counts = `stale reads of 60 at R=1, 2, 3: ${staleAtR1}, ${staleAtR2}, ${staleAtR3}`;
     expect(staleAtR1, counts).toBeGreaterThan(20);
@@ -104,24 +104,24 @@ describe('README exercises', () => {
     // With the majority quorums, the same fault refuses the write instead of acknowledging what reads may miss.
     await configureBoth(lab, { w: 2, r: 2, readRepair: false, hintedHandoff: false });
     await kill('replica-2', 'replica-3');
-    expect((await a().put('/kv/score').send({ value: 'v3' })).status).toBe(503);
+    expect((await a().put('/kv/ex1-score').send({ value: 'v3' })).status).toBe(503);
     await restart('replica-2', 'replica-3');
     await a().delete('/history');
   });
 
   it('exercise 2: concurrent writes from both coordinators are siblings under vector clocks and one is lost under LWW', async () => {
     await a().delete('/history');
-    await a().put('/kv/cart').send({ value: 'apples' });
-    await b().put('/kv/cart').send({ value: 'pears' });
-    const siblings = await a().get('/kv/cart');
+    await a().put('/kv/ex2-cart').send({ value: 'apples' });
+    await b().put('/kv/ex2-cart').send({ value: 'pears' });
+    const siblings = await a().get('/kv/ex2-cart');
     expect(valuesIn(siblings.body).sort()).toEqual(['apples', 'pears']);
-    await b().put('/kv/cart').send({ value: 'apples,pears', context: siblings.body.context });
-    expect(valuesIn((await a().get('/kv/cart')).body)).toEqual(['apples,pears']);
+    await b().put('/kv/ex2-cart').send({ value: 'apples,pears', context: siblings.body.context });
+    expect(valuesIn((await a().get('/kv/ex2-cart')).body)).toEqual(['apples,pears']);
 
     await configureBoth(lab, { conflictPolicy: 'lww' });
-    await a().put('/kv/cart-lww').send({ value: 'apples' });
-    await b().put('/kv/cart-lww').send({ value: 'pears' });
-    expect(valuesIn((await a().get('/kv/cart-lww')).body)).toEqual(['pears']);
+    await a().put('/kv/ex2-cart-lww').send({ value: 'apples' });
+    await b().put('/kv/ex2-cart-lww').send({ value: 'pears' });
+    expect(valuesIn((await a().get('/kv/ex2-cart-lww')).body)).toEqual(['pears']);
     const check = await a().get('/check');
     expect(check.body.valid).toBe(false);
     expect(check.body.summary).toMatch(/last-write-wins/);
@@ -130,24 +130,24 @@ describe('README exercises', () => {
 
   it('exercise 3: a write made while a replica is down reaches it through a hint once it is back', async () => {
     await kill('replica-3');
-    const written = await a().put('/kv/handoff').send({ value: 'while you were out' });
+    const written = await a().put('/kv/ex3-handoff').send({ value: 'while you were out' });
     expect(written.body.hinted).toEqual([{ target: 'replica-3', heldBy: 'replica-1' }]);
     const hints = await a().get('/hints');
     expect(hints.body.pending).toEqual([
-      { target: 'replica-3', heldBy: 'replica-1', count: 1, keys: ['handoff'] },
+      { target: 'replica-3', heldBy: 'replica-1', count: 1, keys: ['ex3-handoff'] },
     ]);
     await restart('replica-3');
     await waitFor(
       'the hint to be delivered',
       async () => (await a().get('/hints')).body.pending.length === 0,
     );
-    expect((await valuesOn(lab.a, 'handoff'))['replica-3']).toEqual(['while you were out']);
+    expect((await valuesOn(lab.a, 'ex3-handoff'))['replica-3']).toEqual(['while you were out']);
   });
 
   it('exercise 4: anti-entropy restores a flushed replica, and repairing a few keys moves a few per cent of a full copy', async () => {
     for (let i = 1; i <= 200; i++)
       await a()
-        .put(`/kv/item-${i}`)
+        .put(`/kv/ex4-item-${i}`)
         .send({ value: `value ${i}` });
     await a().post('/anti-entropy');
     await a().post('/chaos/faults/flush-replica').send({ node: 'replica-2' });
@@ -164,9 +164,9 @@ describe('README exercises', () => {
     await configureBoth(lab, { hintedHandoff: false });
     await a().put('/chaos/links/replica-3').send({ mode: 'cut' });
     for (const i of [1, 2]) {
-      const context = (await a().get(`/kv/item-${i}`)).body.context as string;
+      const context = (await a().get(`/kv/ex4-item-${i}`)).body.context as string;
       await a()
-        .put(`/kv/item-${i}`)
+        .put(`/kv/ex4-item-${i}`)
         .send({ value: `changed ${i}`, context });
     }
     await a().delete('/chaos');
@@ -178,25 +178,25 @@ describe('README exercises', () => {
 
   it('exercise 5: a delete missed by a partitioned replica stays deleted; deleting without a tombstone brings the value back', async () => {
     await configureBoth(lab, { hintedHandoff: false });
-    await a().put('/kv/doomed').send({ value: 'secret' });
-    const context = (await a().get('/kv/doomed')).body.context as string;
+    await a().put('/kv/ex5-doomed').send({ value: 'secret' });
+    const context = (await a().get('/kv/ex5-doomed')).body.context as string;
     await a().put('/chaos/links/replica-3').send({ mode: 'cut' });
-    expect((await a().delete('/kv/doomed').send({ context })).status).toBe(200);
+    expect((await a().delete('/kv/ex5-doomed').send({ context })).status).toBe(200);
     await a().delete('/chaos');
-    expect((await valuesOn(lab.a, 'doomed'))['replica-3']).toEqual(['secret']);
-    const read = await a().get('/kv/doomed?r=3');
+    expect((await valuesOn(lab.a, 'ex5-doomed'))['replica-3']).toEqual(['secret']);
+    const read = await a().get('/kv/ex5-doomed?r=3');
     expect(read.status).toBe(404);
     expect(read.body.repaired).toEqual(['replica-3']);
 
     // The naive delete: remove the key on two replicas and leave the third alone (a partition during DEL).
-    await a().put('/kv/naive').send({ value: 'secret' });
+    await a().put('/kv/ex5-naive').send({ value: 'secret' });
     for (const name of ['replica-1', 'replica-2']) {
       const replica = lab.replica(name);
-      await sendRedisCommand(replica.port, ['DEL', 'lab:quorum-consistency:versions:naive'], {
+      await sendRedisCommand(replica.port, ['DEL', 'lab:quorum-consistency:versions:ex5-naive'], {
         host: replica.host,
       });
     }
-    const back = await a().get('/kv/naive?r=3');
+    const back = await a().get('/kv/ex5-naive?r=3');
     expect(valuesIn(back.body)).toEqual(['secret']);
     expect([...(back.body.repaired as string[])].sort()).toEqual(['replica-1', 'replica-2']);
   });

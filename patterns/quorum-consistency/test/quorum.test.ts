@@ -139,7 +139,12 @@ describe('quorum reads and writes (N=3, W=2, R=2, real redis-servers)', () => {
     expect((await put(lab.a, 'lww-peer', { value: 'second' })).status).toBe(200);
     const check = await request(lab.a.server).get('/check');
     expect(check.body.valid).toBe(false);
-    expect(check.body.summary).toMatch(/from quorum-a and quorum-b/);
+    // The summary's first count is the kit's checkedOperations: what quorum-a itself served.
+    expect(check.body.checkedOperations).toBe(1);
+    expect(check.body.summary).toMatch(
+      /^Over 1 operation served here by quorum-a and 1 from quorum-b \(2 in all\)/,
+    );
+    expect(check.body.details.operationsByCoordinator).toEqual({ 'quorum-a': 1, 'quorum-b': 1 });
     expect(check.body.summary).toMatch(
       /Write quorum-b#\d+ of "lww-peer" was acknowledged, but no replica holds it/,
     );
