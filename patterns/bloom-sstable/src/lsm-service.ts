@@ -33,12 +33,13 @@ export interface GetResult {
 /** How the service tells the live view what happened. */
 type Emit = <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void;
 
-const emptyTrace = (): ReadTrace => ({
+const cacheTrace = (servedFrom: 'l1' | 'l2'): ReadTrace => ({
   bloomChecks: 0,
   bloomNegatives: 0,
   bloomFalsePositives: 0,
   sstablesRead: 0,
   levels: [],
+  noFilterReason: `served by the ${servedFrom === 'l1' ? 'L1 (in-process)' : 'L2 (Redis)'} cache: the LSM tree was not read`,
 });
 
 /** Values in the history are kept as length + crc32: the checker only compares them, and 100k full values would not fit. */
@@ -302,6 +303,13 @@ async function onDisk<T>(what: string, run: () => Promise<T>): Promise<T> {
 const seqOutput = (r: { seq: number }): LsmOutput => ({ seq: r.seq });
 
 function fromCache(key: ByteString, version: CachedVersion, servedFrom: 'l1' | 'l2'): GetResult {
-  if (version.isDeleted) return { key, found: false, servedFrom, trace: emptyTrace() };
-  return { key, found: true, value: version.value, seq: version.seq, servedFrom, trace: emptyTrace() };
+  if (version.isDeleted) return { key, found: false, servedFrom, trace: cacheTrace(servedFrom) };
+  return {
+    key,
+    found: true,
+    value: version.value,
+    seq: version.seq,
+    servedFrom,
+    trace: cacheTrace(servedFrom),
+  };
 }

@@ -67,6 +67,25 @@ describe('KV API over the LSM store', () => {
     expect(page2.body).toMatchObject({ items: [{ key: 'scan:d', value: 'scan:d' }], nextStart: null });
   });
 
+  it("when the seed's walkthrough reads an absent key, then the answer says why no Bloom filter was consulted", async () => {
+    const fresh = await startTestApp('seed-walk');
+    const walk = request(fresh.service.server);
+    try {
+      await walk.post('/put').send({ key: 'walk:1', value: 'a' }).expect(200);
+      await walk.post('/put').send({ key: 'walk:2', value: 'b' }).expect(200);
+      const inMemtable = await walk.get('/get?key=walk:absent').expect(404);
+      expect(inMemtable.body.trace).toMatchObject({ bloomChecks: 0 });
+      expect(inMemtable.body.trace.noFilterReason).toMatch(/no SSTable exists yet/);
+      await walk.post('/compact').expect(200);
+      const outside = await walk.get('/get?key=zzz').expect(404);
+      expect(outside.body.trace.noFilterReason).toMatch(/outside every SSTable's key range/);
+      const inside = await walk.get('/get?key=walk:1~').expect(404);
+      expect(inside.body.trace).toMatchObject({ bloomChecks: 1, noFilterReason: null });
+    } finally {
+      await fresh.service.close();
+    }
+  });
+
   it("when the seed's /put and /get are used, then they behave as PUT and GET /kv/{key}", async () => {
     const put = await http.post('/put').send({ key: 'seed:1', value: 'v' }).expect(200);
     const get = await http.get('/get?key=seed:1').expect(200);

@@ -1,6 +1,7 @@
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeWalRecord } from '../src/domain/wal-record.ts';
 import { LsmEngine } from '../src/storage/lsm-engine.ts';
 import { engineOptions, removeTempDirs, tempDataDir } from './harness.ts';
 
@@ -60,6 +61,30 @@ describe('WAL recovery', () => {
     expect(reopened.recovery.discardedBytes).toBe(0);
     expect(reopened.get('after').entry?.value).toBe('x');
     await reopened.close();
+  });
+
+  it('when an older WAL has a corrupt record, then replay stops there: the newer WAL is not replayed but kept in lost/ and reported', async () => {
+    const dir = tempDataDir('wal-two');
+    mkdirSync(dir, { recursive: true });
+    const records = (from: number, to: number) =>
+      Buffer.concat(
+        Array.from({ length: to - from + 1 }, (_, i) =>
+          encodeWalRecord({ key: `w${from + i}`, seq: from + i, kind: 'put', value: `v${from + i}` }),
+        ),
+      );
+    const older = records(1, 3);
+    const secondStart = encodeWalRecord({ key: 'w1', seq: 1, kind: 'put', value: 'v1' }).length;
+    older[secondStart + 10] = (older[secondStart + 10] ?? 0) ^ 0xff;
+    writeFileSync(path.join(dir, '000001.log'), older);
+    writeFileSync(path.join(dir, '000002.log'), records(4, 5));
+    const engine = await LsmEngine.open(engineOptions(dir));
+    expect(engine.get('w1').entry?.value).toBe('v1');
+    // Prefix rule: nothing after the first bad record, not even the newer log's writes.
+    for (const key of ['w2', 'w3', 'w4', 'w5']) expect(engine.get(key).entry).toBeUndefined();
+    expect(engine.recovery.stopReasons.join('\n')).toMatch(/000001\.log: checksum/);
+    expect(engine.recovery.stopReasons.join('\n')).toMatch(/000002\.log: not replayed \(2 records/);
+    expect(readdirSync(path.join(dir, 'lost'))).toEqual(['000002.log']);
+    await engine.close();
   });
 
   it('when leftover files of a crashed flush lie in the directory, then they are deleted and the manifest set is served', async () => {

@@ -67,6 +67,10 @@ export const traceSchema = z
         outcome: z.enum(['bloom-negative', 'bloom-false-positive', 'found']),
       }),
     ),
+    noFilterReason: z.string().nullable().openapi({
+      description:
+        'When no Bloom filter was consulted, why: a cache or the memtable answered, no table exists yet, or the key lies outside every table.',
+    }),
   })
   .openapi('ReadTrace');
 

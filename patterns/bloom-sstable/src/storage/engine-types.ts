@@ -60,6 +60,8 @@ export interface ReadTrace {
   bloomFalsePositives: number;
   sstablesRead: number;
   levels: TraceStep[];
+  /** When no Bloom filter was consulted, why (served by a cache or the memtable, no table yet, key outside every table's range); else null. */
+  noFilterReason: string | null;
 }
 
 export interface ReadResult {

@@ -229,11 +229,22 @@ export class LsmEngine {
       bloomFalsePositives: 0,
       sstablesRead: 0,
       levels: [],
+      noFilterReason: null,
     };
     this.counters.gets += 1;
     const inMemory = this.memtable.get(key, at) ?? this.immutable?.get(key, at);
-    if (inMemory) return { entry: inMemory, servedFrom: 'memtable', trace };
-    for (const reader of this.readOrder(key)) {
+    if (inMemory) {
+      trace.noFilterReason = 'found in the memtable: no SSTable (and so no Bloom filter) was needed';
+      return { entry: inMemory, servedFrom: 'memtable', trace };
+    }
+    const candidates = this.readOrder(key);
+    if (candidates.length === 0) {
+      trace.noFilterReason =
+        this.manifest.tables.length === 0
+          ? 'no SSTable exists yet: every write is still in the memtable (POST /flush writes one)'
+          : "the key is outside every SSTable's key range [smallestKey, largestKey], so no filter was asked";
+    }
+    for (const reader of candidates) {
       trace.bloomChecks += 1;
       this.counters.bloomChecks += 1;
       const probe = reader.probe(key, at, this.useFilters);

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
+import path from 'node:path';
 import { decodeManifest, emptyManifest, encodeManifest } from '../domain/manifest.ts';
 import type { Manifest } from '../domain/manifest.ts';
 import { Memtable } from '../domain/memtable.ts';
@@ -18,10 +27,17 @@ export interface Recovered {
 
 /**
  * Start-up: read the manifest; delete files it does not name (leftovers of a
- * crashed flush or compaction); replay the WALs it has not flushed, up to
- * the first torn or corrupt record (truncating it away and counting the
- * bytes); write what they held as one L0 table; record all of it in a new
- * manifest; and only then delete the replayed logs.
+ * crashed flush or compaction); replay the WALs it has not flushed, in
+ * order, up to the first torn or corrupt record in any of them (truncating
+ * it away and counting the bytes); write what they held as one L0 table;
+ * record all of it in a new manifest; and only then delete the replayed logs.
+ *
+ * The rule is the prefix rule: what comes back is every write up to the
+ * first bad record, never a later write without an earlier one. A newer WAL
+ * after a corrupt one is not replayed but moved to `lost/` with its record
+ * count in the report (LevelDB's repair tool uses the same directory), so
+ * a damaged disk is visible and nothing is silently deleted. The risk: an
+ * acknowledged write in that newer WAL is not served until someone looks.
  */
 export async function recoverDataDir(options: EngineOptions): Promise<Recovered> {
   const { dir } = options;
@@ -51,8 +67,18 @@ export async function recoverDataDir(options: EngineOptions): Promise<Recovered>
   let records = 0;
   let discardedBytes = 0;
   const stopReasons: string[] = [];
+  let corruptWal: number | undefined;
   for (const number of wals) {
     const file = fileNames.wal(dir, number);
+    if (corruptWal !== undefined) {
+      const skipped = decodeWal(readFileSync(file)).entries.length;
+      mkdirSync(path.join(dir, 'lost'), { recursive: true });
+      renameSync(file, path.join(dir, 'lost', path.basename(file)));
+      stopReasons.push(
+        `${path.basename(file)}: not replayed (${skipped} records after the corruption in ${path.basename(fileNames.wal(dir, corruptWal))}); moved to lost/`,
+      );
+      continue;
+    }
     const replay = decodeWal(readFileSync(file));
     for (const entry of replay.entries) {
       if (entry.seq <= manifest.lastSeq) continue;
@@ -63,7 +89,8 @@ export async function recoverDataDir(options: EngineOptions): Promise<Recovered>
     if (replay.discardedBytes > 0) {
       truncateSync(file, replay.validBytes);
       discardedBytes += replay.discardedBytes;
-      stopReasons.push(`${number}.log: ${replay.stopReason ?? 'torn tail'}`);
+      stopReasons.push(`${path.basename(file)}: ${replay.stopReason ?? 'torn tail'}`);
+      corruptWal = number;
     }
   }
 
@@ -76,7 +103,8 @@ export async function recoverDataDir(options: EngineOptions): Promise<Recovered>
   const walNumber = nextFileNumber++;
   manifest = { ...manifest, tables, nextFileNumber, logNumber: walNumber, lastSeq };
   await writeFileDurably(manifestFile, encodeManifest(manifest), fileNames.temporary(manifestFile));
-  for (const number of wals) unlinkSync(fileNames.wal(dir, number));
+  for (const number of wals)
+    if (existsSync(fileNames.wal(dir, number))) unlinkSync(fileNames.wal(dir, number));
 
   return {
     manifest,
