@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { screenshotCommand } from '../live-view/screenshot-command.ts';
 import { nemesisCommand, type NemesisFlags } from '../nemesis/nemesis-command.ts';
 import { composeCommand } from './compose-command.ts';
 import { processActions, type ProcessAction } from './control-channel.ts';
@@ -23,6 +24,8 @@ interface UpFlags {
   readonly fresh?: boolean;
   readonly timeout: number;
   readonly size?: number;
+  readonly engine?: string;
+  readonly restart?: boolean;
 }
 
 const parseSeconds = (value: string): number => {
@@ -42,6 +45,9 @@ const upOptions = (flags: UpFlags) => ({
   readyTimeoutMs: flags.timeout * 1000,
   isFresh: flags.fresh === true,
   ...(flags.size === undefined ? {} : { size: flags.size }),
+  ...(flags.engine === undefined ? {} : { engine: flags.engine }),
+  restart: flags.restart === true,
+  detach: flags.detach === true,
 });
 
 // Why a plain `process.exit`: once the supervisor returns, nothing may keep the prompt waiting.
@@ -73,6 +79,11 @@ const addUpFlags = (command: Command): Command =>
       '--size <nodes>',
       'another size the pattern declares, e.g. 5 replicas (`lab list` shows them)',
       parseSize,
+    )
+    .option('--engine <name>', 'another engine the pattern declares, e.g. etcd (`lab list` shows them)')
+    .option(
+      '--restart',
+      'if the pattern runs already, stop it first (to apply another engine or environment)',
     );
 
 addUpFlags(
@@ -85,7 +96,7 @@ addUpFlags(
   const settings = labSettings();
   const options = upOptions(flags);
   if (flags.detach) {
-    const topology = await prepareUp(pattern, settings, options.size);
+    const { topology } = await prepareUp(pattern, settings, options);
     finish(await upDetached(pattern, settings, options, topology.title));
   }
   finish(await runSupervisor(pattern, settings, { ...options, logFile: null }));
@@ -155,6 +166,16 @@ program
   .option('--json <file>', 'write every run, its schedule and verdicts as JSON')
   .action(async (pattern: string, flags: NemesisFlags) => {
     process.exitCode = await nemesisCommand(pattern, flags, labSettings());
+  });
+
+program
+  .command('screenshot')
+  .description('play a short scenario against a running pattern and write a PNG of its live view')
+  .argument('<pattern>')
+  .option('--out <file>', 'where to write the PNG (default patterns/<name>/docs/live-view.png)')
+  .option('--seconds <s>', 'seconds of workload before the picture', '4')
+  .action(async (pattern: string, flags: { out?: string; seconds: string }) => {
+    process.exitCode = await screenshotCommand(pattern, flags, labSettings());
   });
 
 program
