@@ -24,6 +24,8 @@ export interface AppDeps {
   readonly maxKeyBytes: number;
   readonly maxValueBytes: number;
   readonly instance?: string;
+  /** Guards the admin routes (chaos, settings, DELETE /history); defaults to LAB_ADMIN_TOKEN. */
+  readonly adminToken?: string;
   readonly logger?: ServiceOptions['logger'];
 }
 
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } 
     name: 'bloom-sstable',
     ...(deps.instance ? { instance: deps.instance } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),
     description:
       'An LSM store you can read: WAL, memtable, SSTables with Bloom filters, leveled compaction, L1/L2 cache. ' +
       'The Redis `lsm-cache` is only the L2 cache: when it is down the store keeps working (`/readyz` says degraded). ' +

@@ -55,7 +55,13 @@ export interface TestApp {
 /** The whole app on an engine in a temp dir, with the real Redis as L2 when given. */
 export async function startTestApp(
   name: string,
-  options: { redis?: RedisHandle; engine?: Partial<EngineOptions>; dir?: string; epoch?: string } = {},
+  options: {
+    redis?: RedisHandle;
+    engine?: Partial<EngineOptions>;
+    dir?: string;
+    epoch?: string;
+    adminToken?: string;
+  } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? tempDataDir(name);
   const engine = await LsmEngine.open(engineOptions(dir, options.engine));
@@ -77,6 +83,7 @@ export async function startTestApp(
     l2TtlSeconds: 60,
     maxKeyBytes: 256,
     maxValueBytes: 16 * 1024,
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
   });
   return { service, lsm, engine, dir, cache };
 }

@@ -67,6 +67,47 @@ describe('KV API over the LSM store', () => {
     expect(page2.body).toMatchObject({ items: [{ key: 'scan:d', value: 'scan:d' }], nextStart: null });
   });
 
+  it('when an admin token is set, then every admin route (settings, chaos, DELETE /history) answers 401 without it and data routes stay open', async () => {
+    const guarded = await startTestApp('admin', { adminToken: 'lab-secret' });
+    const admin = request(guarded.service.server);
+    try {
+      const doc = (await admin.get('/openapi.json').expect(200)).body as {
+        paths: Record<string, Record<string, { security?: unknown[] }>>;
+      };
+      const adminRoutes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+        Object.entries(methods)
+          .filter(([, op]) => (op.security ?? []).length > 0)
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(adminRoutes).toEqual(
+        expect.arrayContaining([
+          'PUT /settings/bloom',
+          'DELETE /history',
+          'POST /chaos/faults/pause-compaction',
+          'DELETE /chaos/faults/pause-compaction',
+          'POST /chaos/faults/slow-fsync',
+        ]),
+      );
+      const before = guarded.engine.bitsPerKey;
+      const refused = await admin.put('/settings/bloom').send({ bitsPerKey: 3 }).expect(401);
+      expect(refused.body.code).toBe('ADMIN_TOKEN_REQUIRED');
+      expect(guarded.engine.bitsPerKey).toBe(before);
+      await admin.post('/chaos/faults/pause-compaction').send({}).expect(401);
+      expect(guarded.engine.compactionPaused).toBe(false);
+      await admin.delete('/history').expect(401);
+      await admin
+        .put('/settings/bloom')
+        .set('authorization', 'bearer lab-secret')
+        .send({ bitsPerKey: 3 })
+        .expect(200);
+      expect(guarded.engine.bitsPerKey).toBe(3);
+      await admin.put('/kv/open:1').send({ value: 'data routes need no token' }).expect(200);
+      await admin.post('/compact').expect(200);
+    } finally {
+      await guarded.service.close();
+    }
+  });
+
   it("when the seed's walkthrough reads an absent key, then the answer says why no Bloom filter was consulted", async () => {
     const fresh = await startTestApp('seed-walk');
     const walk = request(fresh.service.server);

@@ -105,6 +105,19 @@ describe('RESP2 port', () => {
     expect(await sendRedisCommand(server.port, ['PING'])).toBe('PONG');
   });
 
+  it('when no host is configured, then the RESP port listens on loopback only', async () => {
+    const local = await startRespServer(app.lsm, {
+      port: 0,
+      limits: { maxKeyBytes: 256, maxValueBytes: 16 * 1024 },
+      info: () => '',
+    });
+    try {
+      expect(local.host).toBe('127.0.0.1');
+    } finally {
+      await local.close();
+    }
+  });
+
   it('when QUIT is sent, then the server answers OK and closes the connection', async () => {
     const closed = await new Promise<string>((resolve, reject) => {
       let data = '';

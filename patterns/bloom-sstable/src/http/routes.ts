@@ -214,8 +214,11 @@ export function registerRoutes(
     method: 'put',
     path: '/settings/bloom',
     summary: 'Bits per key for the filters of new tables (flushes, compactions)',
-    description: 'Existing tables keep their filters until rewritten: POST /compact rewrites them all.',
+    description:
+      'Existing tables keep their filters until rewritten: POST /compact rewrites them all. ' +
+      "Changes the lab's configuration, so it needs the admin token when `LAB_ADMIN_TOKEN` is set.",
     tags: ['bloom'],
+    admin: true,
     body: bloomSettingsSchema,
     bodyExample: { bitsPerKey: 4 },
     responses: { 200: { description: 'The setting now in force', schema: bloomSettingsSchema } },

@@ -18,6 +18,8 @@ const maxWriteBatch = 1024;
 
 export interface RespServer {
   readonly port: number;
+  /** The address it listens on. */
+  readonly host: string;
   connections(): number;
   close(): Promise<void>;
 }
@@ -158,6 +160,7 @@ export async function startRespServer(
   });
   return {
     port: (server.address() as AddressInfo).port,
+    host: (server.address() as AddressInfo).address,
     connections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
