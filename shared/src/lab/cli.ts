@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { homeCommand } from '../live-view/home/home-server.ts';
 import { screenshotCommand } from '../live-view/screenshot-command.ts';
 import { nemesisCommand, type NemesisFlags } from '../nemesis/nemesis-command.ts';
 import { composeCommand } from './compose-command.ts';
@@ -11,7 +12,7 @@ import { formatLabStatus, readLabStatus } from './lab-status.ts';
 import { formatPatternList } from './pattern-list.ts';
 import { offsetTopology } from './port-offset.ts';
 import { processCommand } from './process-command.ts';
-import { loadPatternTopologies } from './registry.ts';
+import { loadExtraTopologies, loadPatternTopologies } from './registry.ts';
 import { prepareUp, resolveTopology, runSupervisor } from './up-command.ts';
 
 /**
@@ -67,7 +68,9 @@ program
   .description('the seven patterns (CAP leaning, ports, implemented?) and the kit demo')
   .action(async () => {
     const { portOffset } = labSettings();
-    const patterns = (await loadPatternTopologies()).map((t) => offsetTopology(t, portOffset));
+    const patterns = [...(await loadPatternTopologies()), ...(await loadExtraTopologies())].map((t) =>
+      offsetTopology(t, portOffset),
+    );
     console.log(formatPatternList(patterns, offsetTopology(await resolveTopology('kit-demo'), portOffset)));
   });
 
@@ -176,6 +179,13 @@ program
   .option('--seconds <s>', 'seconds of workload before the picture', '4')
   .action(async (pattern: string, flags: { out?: string; seconds: string }) => {
     process.exitCode = await screenshotCommand(pattern, flags, labSettings());
+  });
+
+program
+  .command('home')
+  .description('serve the lab home page: every pattern, which run, links, and their /check verdicts')
+  .action(async () => {
+    process.exitCode = await homeCommand();
   });
 
 program
