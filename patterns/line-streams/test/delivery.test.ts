@@ -232,4 +232,34 @@ describe('delivery: order, crash before ack, poison and dead letters', () => {
     expect((await request(api).get('/check')).body.valid).toBe(true);
     await stopAll();
   });
+
+  it('when a worker finds a backlog of a room, then one script call applies the whole run of it, not one call per message', async () => {
+    await stopAll();
+    await raw.flushall();
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    await request(api)
+      .put('/rooms/backlog/members')
+      .send({ members: ['alice', 'bob'] });
+    for (let i = 0; i < 60; i += 1)
+      await request(api)
+        .post('/rooms/backlog/messages')
+        .send({ senderId: 'alice', text: `m${i}` });
+    await raw.config('RESETSTAT');
+    await start({ ROLE: 'worker', SERVICE_NAME: 'worker-1', READ_COUNT: 100 });
+    await waitFor(
+      'the backlog delivered',
+      () => raw.llen(keys.inbox('bob')),
+      (n) => n === 60,
+    );
+    const stats = await raw.info('commandstats');
+    const scriptCalls = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    const evalCalls = Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    // One read of 60 entries, one run: a call or two (a NOSCRIPT reload adds an EVAL), never one per message.
+    expect(scriptCalls + evalCalls).toBeGreaterThanOrEqual(1);
+    expect(scriptCalls + evalCalls).toBeLessThanOrEqual(3);
+    expect((await inboxOf(raw, 'bob')).map((m) => m.text)).toEqual(
+      Array.from({ length: 60 }, (_, i) => `m${i}`),
+    );
+    await stopAll();
+  });
 });

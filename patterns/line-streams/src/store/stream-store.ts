@@ -360,37 +360,49 @@ export class StreamStore {
     await this.node.run((c) => c.xclaim(keys.stream(room), group, consumer, 0, ...ids, 'JUSTID'));
   }
 
-  async deliver(options: {
+  /**
+   * Applies a run of one room's entries (oldest first) in one script call. Answers one outcome per entry
+   * attempted; the run stops at the first NOT_YET or FAILED, or after `maxApplied` effects (0: no limit).
+   */
+  async deliverRun(options: {
     group: string;
     room: string;
-    id: string;
-    recipients: readonly string[];
+    entries: readonly { id: string; handlerFailed: boolean }[];
+    members: readonly string[];
     maxDeliveries: number;
-    handlerFailed: boolean;
     inboxMaxLen: number;
     deadLetterMaxLen: number;
+    maxApplied: number;
     consumer: string;
     now: number;
-  }): Promise<{ outcome: DeliveryOutcome; deliveries: number; skipped: number }> {
-    const recipientKeys = options.recipients.flatMap((user) => [keys.inbox(user), keys.unread(user)]);
+  }): Promise<{ outcomes: { outcome: DeliveryOutcome; deliveries: number }[]; skipped: number }> {
+    const memberKeys = options.members.flatMap((user) => [keys.inbox(user), keys.unread(user)]);
     const reply = (await this.node.run((c) =>
       scripts.deliver.run(
         c,
-        [keys.stream(options.room), keys.applied, keys.deadLetters, keys.counters, ...recipientKeys],
+        [keys.stream(options.room), keys.applied, keys.deadLetters, keys.counters, ...memberKeys],
         [
           options.group,
           options.room,
-          options.id,
           options.maxDeliveries,
-          options.handlerFailed ? '1' : '0',
           options.inboxMaxLen,
           options.consumer,
           options.now,
           options.deadLetterMaxLen,
+          options.maxApplied,
+          options.members.length,
+          ...options.members,
+          ...options.entries.flatMap((e) => [e.id, e.handlerFailed ? '1' : '0']),
         ],
       ),
-    )) as [string, number, number];
-    return { outcome: parseDeliveryOutcome(reply[0]), deliveries: num(reply[1]), skipped: num(reply[2]) };
+    )) as [[string, number][], number];
+    return {
+      outcomes: reply[0].map(([outcome, deliveries]) => ({
+        outcome: parseDeliveryOutcome(outcome),
+        deliveries: num(deliveries),
+      })),
+      skipped: num(reply[1]),
+    };
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {

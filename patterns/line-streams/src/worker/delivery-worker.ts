@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@kvs-lab/shared/service';
 import { stepAfter } from '../domain/delivery-outcome.ts';
 import type { DeliveryOutcome } from '../domain/delivery-outcome.ts';
-import { orderByRoom, recipientsOf } from '../domain/room-order.ts';
+import { orderByRoom } from '../domain/room-order.ts';
 import type { HeldEntry } from '../domain/room-order.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { LineStreamsEvent } from '../realtime/events.ts';
@@ -66,7 +66,6 @@ export class DeliveryWorker {
   };
   private readonly held = new Map<string, HeldEntry>();
   private isRunning = false;
-  private isCrashed = false;
   private loopDone: Promise<void> = Promise.resolve();
   private blocking: Redis | undefined;
   private rooms: { names: string[]; at: number } = { names: [], at: 0 };
@@ -96,7 +95,6 @@ export class DeliveryWorker {
   start(): void {
     if (this.isRunning) return;
     this.isRunning = true;
-    this.isCrashed = false;
     this.loopDone = this.loop();
   }
 
@@ -211,39 +209,41 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * One script call per room for every entry held of it (effects batched, oldest first), then one XACK
+   * for what it settled. The crash fault caps the run, so the crash comes after exactly that many effects.
+   */
   private async processHeld(): Promise<void> {
     const { store, group, consumer } = this.options;
     for (const [room, entries] of orderByRoom(this.held.values())) {
       await this.heartbeatIfDue();
       const members = await store.members(room);
+      const { outcomes } = await store.deliverRun({
+        group,
+        room,
+        entries: entries.map((entry) => ({ id: entry.id, handlerFailed: this.options.isPoison(entry) })),
+        members,
+        maxDeliveries: this.options.maxDeliveries,
+        inboxMaxLen: this.options.inboxMaxLen,
+        deadLetterMaxLen: this.options.deadLetterMaxLen,
+        maxApplied: this.crashAfterEffects ?? 0,
+        consumer,
+        now: Date.now(),
+      });
       const toAck: string[] = [];
-      try {
-        for (const entry of entries) {
-          const isPoison = this.options.isPoison(entry);
-          const result = await store.deliver({
-            group,
-            room,
-            id: entry.id,
-            recipients: recipientsOf(members, entry.senderId),
-            maxDeliveries: this.options.maxDeliveries,
-            handlerFailed: isPoison,
-            inboxMaxLen: this.options.inboxMaxLen,
-            deadLetterMaxLen: this.options.deadLetterMaxLen,
-            consumer,
-            now: Date.now(),
-          });
-          this.count(entry, result);
-          if (result.outcome === 'APPLIED') this.maybeCrash();
-          const next = stepAfter(result.outcome);
-          if (next.ack) toAck.push(entry.id);
-          if (next.release) this.held.delete(`${room}/${entry.id}`);
-          if (!next.continueRoom) break;
-        }
-      } finally {
-        if (toAck.length > 0 && !this.isCrashed) {
-          this.stats.acked += await store.ack(group, room, toAck);
-        }
+      let appliedNow = 0;
+      for (const [index, result] of outcomes.entries()) {
+        const entry = entries[index];
+        if (!entry) break;
+        this.count(entry, result);
+        if (result.outcome === 'APPLIED') appliedNow += 1;
+        const next = stepAfter(result.outcome);
+        if (next.ack) toAck.push(entry.id);
+        if (next.release) this.held.delete(`${room}/${entry.id}`);
       }
+      // Entries past the outcomes were not attempted: they stay held, in order, for the next round.
+      this.maybeCrash(appliedNow);
+      if (toAck.length > 0) this.stats.acked += await store.ack(group, room, toAck);
     }
   }
 
@@ -284,13 +284,12 @@ export class DeliveryWorker {
     }
   }
 
-  /** The crash-before-ack fault: the effect is in Redis, the ack never comes. */
-  private maybeCrash(): void {
-    if (this.crashAfterEffects === undefined) return;
-    this.crashAfterEffects -= 1;
+  /** The crash-before-ack fault: the effects are in Redis, their ack never comes. */
+  private maybeCrash(appliedNow: number): void {
+    if (this.crashAfterEffects === undefined || appliedNow === 0) return;
+    this.crashAfterEffects -= appliedNow;
     if (this.crashAfterEffects > 0) return;
     this.crashAfterEffects = undefined;
-    this.isCrashed = true;
     this.isRunning = false;
     this.options.logger.warn({ consumer: this.options.consumer }, 'crash-before-ack fault: crashing now');
     this.blocking?.disconnect();
