@@ -5,42 +5,27 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
-import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
+import type { Logger, Service } from '@kvs-lab/shared/service';
 import type { PubsubConfig } from './config.ts';
 import { checkDeliveries } from './domain/delivery-check.ts';
 import './errors.ts';
 import { mountRoutes } from './http/routes.ts';
 import type { PubsubLiveEvents } from './pubsub-service.ts';
 import { PubsubService } from './pubsub-service.ts';
-import { NotificationBus } from './store/notification-bus.ts';
+import type { EngineName, FanoutEngine } from './engines/fanout.ts';
+import { pubsubEngine } from './engines/pubsub/pubsub-fanout.ts';
+import { adapterEngine } from './engines/socketio-adapter/adapter-fanout.ts';
 
 export interface PubsubApp {
   readonly service: Service;
   readonly pubsub: PubsubService;
 }
 
-/** `kill-subscriber`: CLIENT KILL on this instance's subscriber connection only, found by its name. */
-function killSubscriberFault(redis: RedisNode, bus: NotificationBus): ChaosFault {
-  let kills = 0;
-  return {
-    name: 'kill-subscriber',
-    description:
-      "Kills this instance's Redis Pub/Sub connection (CLIENT KILL ID): it resubscribes, and its clients are told to sync.",
-    inject: async () => {
-      const list = String(await redis.run((client) => client.call('CLIENT', 'LIST')));
-      // By name, not TYPE pubsub: a subscriber with no channel yet is an ordinary connection to Redis.
-      const line = list.split('\n').find((entry) => entry.includes(` name=${bus.connectionName} `));
-      const id = line ? /(?:^|\s)id=(\d+)/.exec(line)?.[1] : undefined;
-      if (id === undefined) return { killed: 0 };
-      await redis.run((client) => client.call('CLIENT', 'KILL', 'ID', id));
-      kills += 1;
-      return { killed: 1 };
-    },
-    heal: () => undefined,
-    state: () => ({ kills, isLive: bus.isLive }),
-    errors: ['REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
-  };
-}
+/** The fan-out engines, by the name ENGINE selects: the service and the domain never ask which one runs. */
+const engines: Record<EngineName, FanoutEngine> = {
+  pubsub: pubsubEngine,
+  'socketio-adapter': adapterEngine,
+};
 
 /** Builds the service (routes, /notifications, live view, /check); does not listen. */
 export async function createApp(deps: {
@@ -51,7 +36,9 @@ export async function createApp(deps: {
   adminToken?: string;
 }): Promise<PubsubApp> {
   const { redis, config } = deps;
-  const bus = new NotificationBus(redis, `gmail-pubsub:${config.SERVICE_NAME}:subscriber`);
+  const engine = engines[config.ENGINE](redis, config.SERVICE_NAME);
+  // The live view's snapshot and readiness need the service, and the service needs them: tie the knot late.
+  const late: { pubsub?: PubsubService } = {};
   const service = createService({
     name: 'gmail-pubsub',
     instance: config.SERVICE_NAME,
@@ -67,18 +54,16 @@ export async function createApp(deps: {
         name: 'redis-subscriber',
         critical: true,
         check: () =>
-          bus.isLive
+          late.pubsub?.fanout.health().isLive
             ? Promise.resolve()
-            : Promise.reject(new Error('the Redis Pub/Sub subscriber is not connected')),
+            : Promise.reject(new Error('the fan-out engine is not listening to Redis')),
       },
     ],
     links: [redis],
-    faults: [killSubscriberFault(redis, bus)],
+    faults: engine.faults,
     corsOrigins: config.CORS_ORIGINS.split(',').filter(Boolean),
     socketMaxBufferBytes: config.SOCKET_MAX_BUFFER_BYTES,
   });
-  // The live view's snapshot needs the service and the service needs the live view: tie the knot late.
-  const late: { pubsub?: PubsubService } = {};
   const live = mountLiveView<PubsubLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
     snapshot: async () => {
@@ -88,8 +73,12 @@ export async function createApp(deps: {
       return { instance: service.instance, instances, stats: current.stats() };
     },
   });
-  const pubsub = new PubsubService(service, redis, bus, config, (event, payload) =>
-    live.emit(event, payload),
+  const pubsub = new PubsubService(
+    service,
+    redis,
+    config,
+    (event, payload) => live.emit(event, payload),
+    engine.create,
   );
   late.pubsub = pubsub;
   mountRoutes(service, pubsub);

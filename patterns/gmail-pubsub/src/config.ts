@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import { backpressurePolicies } from './domain/outbox.ts';
+import { engineNames } from './engines/fanout.ts';
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** Every environment variable the service reads, with its default; parsed once at start-up. */
 export const configSchema = z.object({
+  /** What fans notifications out: the pattern's own Pub/Sub bus, or socket.io's Redis streams adapter. */
+  ENGINE: z.enum(engineNames).default('pubsub'),
+  /** socketio-adapter: how long a disconnected socket's session is kept for connection state recovery. */
+  RECOVERY_MAX_DISCONNECTION_MS: int(120_000, 1_000, 3_600_000),
   SERVICE_NAME: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)

@@ -7,34 +7,24 @@ import type { PubsubConfig } from './config.ts';
 import type { PubsubInput, PubsubOutput } from './domain/delivery-check.ts';
 import type { MailboxPage } from './domain/history-window.ts';
 import { pageMailbox, reachHistory } from './domain/history-window.ts';
-import type { Notification, TopicPost } from './domain/notification.ts';
+import type { TopicPost } from './domain/notification.ts';
 import type { BackpressurePolicy } from './domain/outbox.ts';
-import { NotificationGateway } from './realtime/notification-gateway.ts';
+import type { Fanout, FanoutDeps, Unavailable } from './engines/fanout.ts';
 import type {
+  ClientView,
   DeliveryCounters,
-  GatewayLiveEvents,
+  FanoutLiveEvents,
   GatewaySettings,
-} from './realtime/notification-gateway.ts';
-import type { ChannelTarget } from './store/keys.ts';
-import { channels } from './store/keys.ts';
+} from './realtime/gateway-types.ts';
 import type { HistoryEntry, HistoryPage } from './store/mailbox-store.ts';
 import { MailboxStore } from './store/mailbox-store.ts';
-import type { NotificationBus } from './store/notification-bus.ts';
 import type { InstancePresence } from './store/presence-store.ts';
 import { PresenceStore } from './store/presence-store.ts';
 
 /** Everything the live view hears, `entity:action`. */
-export interface PubsubLiveEvents extends GatewayLiveEvents {
+export interface PubsubLiveEvents extends FanoutLiveEvents {
   'mail:published': { instance: string; userId: string; historyId: number; labels: readonly string[] };
-  'notification:fanned-out': {
-    instance: string;
-    topic: string;
-    source: string;
-    position: number;
-    accepted: number;
-  };
   'instances:updated': { instances: InstancePresence[] };
-  'bus:resubscribed': { instance: string };
   [event: `${string}:${string}`]: unknown;
 }
 
@@ -46,10 +36,6 @@ export interface NewMailRequest {
   readonly body?: string;
   readonly labels: readonly string[];
 }
-
-const echoTimeoutMs = 1_000;
-// A page that shows every fan-out at 500 messages/s would melt: the live view gets at most this many per second.
-const liveFanoutPerSecond = 20;
 
 /**
  * The use cases of gmail-pubsub, in the order a learner meets them: publish a
@@ -70,33 +56,31 @@ export class PubsubService {
     syncs: 0,
     historyExpired: 0,
     refused: 0,
+    recovered: 0,
   };
   readonly store: MailboxStore;
   private readonly presence: PresenceStore;
-  private readonly gateway: NotificationGateway;
+  /** The engine that carries notifications to the sockets of every instance. */
+  readonly fanout: Fanout;
   private settings: GatewaySettings;
   private seq = 0;
-  private readonly echoes = new Map<number, (accepted: number) => void>();
   private presenceTimer: NodeJS.Timeout | undefined;
-  private liveBudget = { second: 0, used: 0 };
   private linkWasCut = false;
 
   private readonly service: Service;
   private readonly redis: RedisNode;
-  private readonly bus: NotificationBus;
   private readonly config: PubsubConfig;
   private readonly live: LiveEmit;
 
   constructor(
     service: Service,
     redis: RedisNode,
-    bus: NotificationBus,
     config: PubsubConfig,
     live: LiveEmit,
+    createFanout: (deps: FanoutDeps) => Fanout,
   ) {
     this.service = service;
     this.redis = redis;
-    this.bus = bus;
     this.config = config;
     this.live = live;
     this.store = new MailboxStore(redis, {
@@ -113,15 +97,15 @@ export class PubsubService {
         window: config.OUTBOX_WINDOW,
       },
     };
-    this.gateway = new NotificationGateway({
-      io: service.io,
-      instance: service.instance,
-      bus,
+    this.fanout = createFanout({
+      service,
+      redis,
       store: this.store,
       history: this.history,
       counters: this.counters,
       settings: () => this.settings,
       live: (event, payload) => live(event, payload as PubsubLiveEvents[typeof event]),
+      maxDisconnectionMs: config.RECOVERY_MAX_DISCONNECTION_MS,
     });
   }
 
@@ -129,20 +113,15 @@ export class PubsubService {
     return this.service.instance;
   }
 
-  /** Subscribes to Redis and starts reporting presence. */
+  /** Starts the fan-out engine and presence reports. */
   async start(): Promise<void> {
-    this.bus.events.on('notification', (target, note) => this.onNotification(target, note));
-    this.bus.events.on('resubscribed', () => {
-      this.live('bus:resubscribed', { instance: this.instance });
-      this.gateway.broadcastGap('resubscribed');
-    });
     // Notifications that arrived while the /chaos link was cut were thrown away: tell clients once it heals.
     this.service.events.on('chaos', () => {
       const isCut = this.redis.linkState().mode === 'cut';
-      if (this.linkWasCut && !isCut) this.gateway.broadcastGap('link-recovered');
+      if (this.linkWasCut && !isCut) this.fanout.broadcastGap('link-recovered');
       this.linkWasCut = isCut;
     });
-    await this.bus.start();
+    await this.fanout.start();
     this.presenceTimer = setInterval(() => void this.reportPresence(), this.config.PRESENCE_INTERVAL_MS);
     this.presenceTimer.unref();
     await this.reportPresence();
@@ -150,12 +129,14 @@ export class PubsubService {
 
   async close(): Promise<void> {
     if (this.presenceTimer) clearInterval(this.presenceTimer);
-    this.gateway.close();
     await this.presence.remove(this.instance).catch(() => undefined);
-    this.bus.close();
+    this.fanout.close();
   }
 
-  /** New mail: history entry, historyId and notifications in one Lua script (nothing half-written). */
+  /**
+   * New mail: history entry and historyId in one Lua script (nothing half-written), published
+   * there too on the Pub/Sub engine; the adapter engine broadcasts it once it is in history.
+   */
   async publishMail(
     requestId: string,
     userId: string,
@@ -166,17 +147,30 @@ export class PubsubService {
       requestId,
       'publish-mail',
       { kind: 'publish-mail', userId, labels: mail.labels },
-      () => this.store.append({ userId, messageId, ...mail }),
+      async () => {
+        const appended = await this.store.append(
+          { userId, messageId, ...mail },
+          this.fanout.channelsFor({ userId, labels: mail.labels }),
+        );
+        await this.fanout.mailAppended({
+          kind: 'mail',
+          userId,
+          historyId: appended.historyId,
+          messageId,
+          at: appended.at,
+          from: mail.from,
+          subject: mail.subject,
+          labels: mail.labels,
+        });
+        return appended;
+      },
     );
     this.counters.mailPublished += 1;
     this.live('mail:published', { instance: this.instance, userId, historyId, labels: mail.labels });
     return { messageId, historyId };
   }
 
-  /**
-   * Publishes on a shared topic and waits for this instance's own subscriber to
-   * hear it back, so the answer can say how many local sockets took it.
-   */
+  /** Publishes on a shared topic through the engine; the answer says how many local sockets took it. */
   async publishPost(
     requestId: string,
     topic: string,
@@ -191,33 +185,15 @@ export class PubsubService {
       at: Date.now(),
       payload,
     };
-    const echoed = new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => {
-        this.echoes.delete(post.seq);
-        resolve(null);
-      }, echoTimeoutMs);
-      this.echoes.set(post.seq, (accepted) => {
-        clearTimeout(timer);
-        this.echoes.delete(post.seq);
-        resolve(accepted);
-      });
-    });
-    const output = await this.record(requestId, 'publish-post', { kind: 'publish-post', topic }, async () => {
-      let instancesReached: number;
-      try {
-        instancesReached = await this.redis.run((client) =>
-          client.publish(channels.topic(topic), JSON.stringify(post)),
-        );
-      } catch (error) {
-        this.echoes.get(post.seq)?.(0);
-        throw error;
-      }
-      // This instance does not subscribe to the topic (or nobody does): there is no echo to wait for.
-      const isListeningHere = instancesReached > 0 && this.bus.channels().includes(channels.topic(topic));
-      if (!isListeningHere) this.echoes.get(post.seq)?.(0);
-      const localSockets = await echoed;
-      return { seq: post.seq, localSockets, instancesReached };
-    });
+    const output = await this.record(
+      requestId,
+      'publish-post',
+      { kind: 'publish-post', topic },
+      async () => ({
+        seq: post.seq,
+        ...(await this.fanout.publishPost(post)),
+      }),
+    );
     this.counters.postsPublished += 1;
     return output;
   }
@@ -286,17 +262,17 @@ export class PubsubService {
         window: outbox.window ?? this.settings.outbox.window,
       },
     };
-    this.gateway.reconfigure(this.settings.outbox);
+    this.fanout.reconfigure(this.settings.outbox);
     return this.settings.outbox;
   }
 
   localPresence(now: number): InstancePresence {
-    const clients = this.gateway.clients();
+    const clients = this.fanout.clients();
     return {
       instance: this.instance,
       at: now,
       sockets: clients.length,
-      subscriptions: this.gateway.topicCounts(),
+      subscriptions: this.fanout.topicCounts(),
       clients: clients.map(({ isSlow: _isSlow, ...client }) => client),
     };
   }
@@ -310,25 +286,27 @@ export class PubsubService {
     );
   }
 
-  clients(): ReturnType<NotificationGateway['clients']> {
-    return this.gateway.clients();
+  clients(): ClientView[] {
+    return this.fanout.clients();
   }
 
   topicCounts(): Record<string, number> {
-    return this.gateway.topicCounts();
+    return this.fanout.topicCounts();
   }
 
   busChannels(): string[] {
-    return this.bus.channels();
+    return this.fanout.channels();
   }
 
+  /** This instance's figures; a figure the engine cannot count is null, with the reason in `unavailable`. */
   stats(): {
     instance: string;
+    engine: string;
     published: { mail: number; posts: number };
     receivedFromRedis: number;
-    delivered: number;
-    filteredOut: number;
-    dropped: number;
+    delivered: number | null;
+    filteredOut: number | null;
+    dropped: number | null;
     disconnectedSlow: number;
     slowClients: number;
     queued: number;
@@ -337,18 +315,24 @@ export class PubsubService {
     syncs: number;
     historyExpired: number;
     refused: number;
-    subscriber: ReturnType<NotificationBus['stats']>;
+    recovered: number;
+    subscriber: ReturnType<Fanout['health']>;
     backpressure: GatewaySettings['outbox'];
+    unavailable: Unavailable;
   } {
-    const clients = this.gateway.clients();
+    const clients = this.fanout.clients();
     const c = this.counters;
+    const { unavailable } = this.fanout;
+    const counted = (name: keyof Unavailable, value: number) =>
+      unavailable[name] === undefined ? value : null;
     return {
       instance: this.instance,
+      engine: this.config.ENGINE,
       published: { mail: c.mailPublished, posts: c.postsPublished },
       receivedFromRedis: c.received,
-      delivered: c.delivered,
-      filteredOut: c.filteredOut,
-      dropped: c.dropped,
+      delivered: counted('delivered', c.delivered),
+      filteredOut: counted('filteredOut', c.filteredOut),
+      dropped: counted('dropped', c.dropped),
       disconnectedSlow: c.disconnectedSlow,
       slowClients: clients.filter((client) => client.isSlow).length,
       queued: clients.reduce((sum, client) => sum + client.queueDepth, 0),
@@ -357,8 +341,10 @@ export class PubsubService {
       syncs: c.syncs,
       historyExpired: c.historyExpired,
       refused: c.refused,
-      subscriber: this.bus.stats(),
+      recovered: c.recovered,
+      subscriber: this.fanout.health(),
       backpressure: this.settings.outbox,
+      unavailable,
     };
   }
 
@@ -370,23 +356,6 @@ export class PubsubService {
     operation: () => Promise<T>,
   ): Promise<T> {
     return recorded(this.history, requestId, kind, input, operation) as Promise<T>;
-  }
-
-  private onNotification(target: ChannelTarget, note: Notification): void {
-    const accepted = this.gateway.dispatch(target, note);
-    if (note.kind === 'post' && note.publisher === this.instance) this.echoes.get(note.seq)?.(accepted);
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.liveBudget.second) this.liveBudget = { second, used: 0 };
-    if (this.liveBudget.used < liveFanoutPerSecond) {
-      this.liveBudget.used += 1;
-      this.live('notification:fanned-out', {
-        instance: this.instance,
-        topic: target.kind === 'mailbox' ? `mailbox:${target.userId}` : target.topic,
-        source: note.kind === 'mail' ? `user:${note.userId}` : `publisher:${note.publisher}`,
-        position: note.kind === 'mail' ? note.historyId : note.seq,
-        accepted,
-      });
-    }
   }
 
   private async reportPresence(): Promise<void> {

@@ -1,3 +1,4 @@
+import { acknowledge } from '../src/realtime/notification-events.ts';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import { io } from 'socket.io-client';
 import request from 'supertest';
@@ -44,8 +45,8 @@ async function stalledClient(url: string, userId: string): Promise<StalledClient
   };
   socket.on('mail:received', (mail, ack) => {
     client.mail.push(mail);
-    if (isPaused) held.push(() => ack());
-    else ack();
+    if (isPaused) held.push(() => acknowledge(ack));
+    else acknowledge(ack);
   });
   socket.on('backpressure:dropped', ({ count }) => client.dropReports.push(count));
   socket.on('disconnect', (reason) => client.disconnects.push(reason));

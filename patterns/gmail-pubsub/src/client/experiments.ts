@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { BackpressurePolicy } from '../domain/outbox.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../realtime/notification-events.ts';
+import { acknowledge } from '../realtime/notification-events.ts';
 import { MailboxClient } from './mailbox-client.ts';
 
 type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -172,7 +173,7 @@ export async function compareFilters(options: {
       seen.pushes += 1;
       seen.bytes += Buffer.byteLength(JSON.stringify(mail));
       if (mail.from === 'boss@example.com') seen.wanted += 1;
-      ack();
+      acknowledge(ack);
     });
     return seen;
   };

@@ -11,7 +11,7 @@ import type {
   SyncEvent,
   SyncReply,
 } from '../realtime/notification-events.ts';
-import { notificationsNamespace } from '../realtime/notification-events.ts';
+import { acknowledge, notificationsNamespace } from '../realtime/notification-events.ts';
 
 /** What the client hands the app: each historyId once, in order, whether it came pushed or synced. */
 export interface HandedMail {
@@ -88,7 +88,7 @@ export class MailboxClient {
     this.socket.on('connect', () => this.enqueue(() => this.onConnect()));
     this.socket.on('mail:received', (mail, ack) => {
       this.counts.pushes += 1;
-      const release = () => ack();
+      const release = () => acknowledge(ack);
       this.enqueue(async () => {
         await this.onMail(mail);
         if (this.isPaused) this.heldAcks.push(release);

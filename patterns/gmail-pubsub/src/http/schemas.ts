@@ -136,8 +136,12 @@ const clientSchema = z.object({
   userId: z.string(),
   topics: z.array(z.string()),
   queueDepth: z.number().int(),
-  inFlight: z.number().int(),
-  dropped: z.number().int(),
+  inFlight: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: 'null on an engine that does not acknowledge pushes' }),
+  dropped: z.number().int().nullable().openapi({ description: 'null on an engine without an outbox' }),
 });
 
 export const presenceSchema = z
@@ -189,11 +193,12 @@ export const backpressureBody = z
 export const statsResult = z
   .object({
     instance: z.string(),
+    engine: z.string().openapi({ description: 'What fans out: pubsub (the pattern) or socketio-adapter' }),
     published: z.object({ mail: z.number().int(), posts: z.number().int() }),
     receivedFromRedis: z.number().int(),
-    delivered: z.number().int(),
-    filteredOut: z.number().int(),
-    dropped: z.number().int(),
+    delivered: z.number().int().nullable(),
+    filteredOut: z.number().int().nullable(),
+    dropped: z.number().int().nullable(),
     disconnectedSlow: z.number().int(),
     slowClients: z
       .number()
@@ -205,6 +210,10 @@ export const statsResult = z
     syncs: z.number().int(),
     historyExpired: z.number().int(),
     refused: z.number().int(),
+    recovered: z
+      .number()
+      .int()
+      .openapi({ description: "Reconnections restored by socket.io's connection state recovery" }),
     subscriber: z.object({
       isLive: z.boolean(),
       channels: z.number().int(),
@@ -219,5 +228,8 @@ export const statsResult = z
         .openapi({ description: 'Subscriber connection lost to subscribed again, last time (ms)' }),
     }),
     backpressure: backpressureSettings,
+    unavailable: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'Why a figure above is null on this engine' }),
   })
   .openapi('Stats');

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
 import { reachHistory } from '../domain/history-window.ts';
 import type { MailboxStore } from '../store/mailbox-store.ts';
-import type { ClientSession } from './client-session.ts';
 import type { SocketError, SyncReply } from './notification-events.ts';
 
 export const syncRequest = z.strictObject({
@@ -26,7 +25,7 @@ export interface HistorySyncDeps {
  */
 export async function answerHistorySync(
   deps: HistorySyncDeps,
-  session: ClientSession,
+  session: { readonly socket: { readonly id: string }; readonly userId: string },
   request: z.output<typeof syncRequest>,
 ): Promise<({ ok: true } & SyncReply) | { ok: false; error: SocketError }> {
   const { sinceHistoryId } = request;

@@ -1,3 +1,4 @@
+import type { Filter } from '../domain/filter.ts';
 import type { BackpressurePolicy } from '../domain/outbox.ts';
 
 /** The socket.io namespace clients connect to, beside the kit's `/live`. */
@@ -68,6 +69,14 @@ export interface ClientToServerEvents {
   'history:sync': (request: unknown, ack?: Ack<SyncReply>) => void;
 }
 
+/** A push's acknowledgement (pubsub engine), or the recovery offset socket.io appends (socketio-adapter engine). */
+export type PushAck = (() => void) | string;
+
+/** Acknowledges a push if the engine asked for it. */
+export function acknowledge(ack: PushAck | undefined): void {
+  if (typeof ack === 'function') ack();
+}
+
 /** Events the server sends; pushes are acknowledged by the client, which is what paces them. */
 export interface ServerToClientEvents {
   'session:ready': (session: {
@@ -76,8 +85,13 @@ export interface ServerToClientEvents {
     userId: string;
     limits: SessionLimits;
   }) => void;
-  'mail:received': (mail: MailReceived, ack: () => void) => void;
-  'topic:message': (message: TopicMessage, ack: () => void) => void;
+  /**
+   * The second argument is the acknowledgement on the pubsub engine (call it when read: it paces the pushes).
+   * The socketio-adapter engine broadcasts without one (socket.io recovers only packets without
+   * acknowledgement) and socket.io-client passes the recovery offset, a string, there instead.
+   */
+  'mail:received': (mail: MailReceived, ack?: PushAck) => void;
+  'topic:message': (message: TopicMessage, ack?: PushAck) => void;
   /** Messages may have been lost (the subscriber reconnected): sync from your cursor. */
   'history:gap': (gap: { reason: 'resubscribed' | 'link-recovered' }) => void;
   /** Pushes this client was too slow for and that were dropped (or superseded) since the last report. */
@@ -88,4 +102,9 @@ export interface ServerToClientEvents {
 
 export interface SocketData {
   userId: string;
+  /**
+   * The socketio-adapter engine keeps a socket's subscriptions here: socket.io saves `data` and the rooms
+   * with the session, so a recovered socket comes back subscribed.
+   */
+  subscriptions?: { topic: string; filter: Filter }[];
 }

@@ -5,6 +5,8 @@
  * - `history:<userId>`  zset   score historyId, member the history entry as JSON (capped by count and age)
  * - `presence`          hash   instance name -> JSON of its sockets and subscriptions, refreshed every second
  * - channel `mailbox:<userId>` carries a user's new-mail notifications; channel `topic:<name>` a shared topic
+ * - `sio:stream`        stream  the socketio-adapter engine: every broadcast, read by every instance (capped)
+ * - `sio:session:<pid>` string  the socketio-adapter engine: a disconnected socket's session, for recovery
  */
 const prefix = 'lab:gmail-pubsub';
 
@@ -12,6 +14,9 @@ export const keys = {
   mailbox: (userId: string) => `${prefix}:mailbox:${userId}`,
   history: (userId: string) => `${prefix}:history:${userId}`,
   presence: `${prefix}:presence`,
+  adapterStream: `${prefix}:sio:stream`,
+  adapterSessionPrefix: `${prefix}:sio:session:`,
+  adapterChannelPrefix: `${prefix}:sio`,
 } as const;
 
 const mailboxChannelPrefix = `${prefix}:channel:mailbox:`;

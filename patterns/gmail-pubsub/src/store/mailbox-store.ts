@@ -1,6 +1,6 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { MailNote } from '../domain/notification.ts';
-import { channels, keys } from './keys.ts';
+import { keys } from './keys.ts';
 import { LuaScript } from '@kvs-lab/shared/redis';
 
 const appendMailScript = new LuaScript(new URL('./lua/append-mail.lua', import.meta.url));
@@ -50,8 +50,11 @@ export class MailboxStore {
     this.retention = retention;
   }
 
-  /** Appends, trims and publishes on the mailbox channel and each label's topic, atomically. */
-  async append(mail: NewMail): Promise<{ historyId: number; at: number; trimmedThrough: number }> {
+  /** Appends, trims and publishes on `publishOn` (the mailbox channel and label topics, or none), atomically. */
+  async append(
+    mail: NewMail,
+    publishOn: readonly string[],
+  ): Promise<{ historyId: number; at: number; trimmedThrough: number }> {
     const note = {
       kind: 'mail',
       userId: mail.userId,
@@ -61,7 +64,6 @@ export class MailboxStore {
       labels: mail.labels,
     };
     const entry = mail.body === undefined ? note : { ...note, body: mail.body };
-    const published = [channels.mailbox(mail.userId), ...mail.labels.map((label) => channels.topic(label))];
     const reply = (await this.node.run((client) =>
       appendMailScript.run(
         client,
@@ -72,7 +74,7 @@ export class MailboxStore {
           this.retention.maxCount,
           this.retention.maxAgeMs,
           100,
-          ...published,
+          ...publishOn,
         ],
       ),
     )) as unknown[];

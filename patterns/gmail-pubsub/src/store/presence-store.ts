@@ -13,8 +13,8 @@ export interface InstancePresence {
     readonly userId: string;
     readonly topics: readonly string[];
     readonly queueDepth: number;
-    readonly inFlight: number;
-    readonly dropped: number;
+    readonly inFlight: number | null;
+    readonly dropped: number | null;
   }[];
 }
 

@@ -81,8 +81,8 @@ function drawInstances(instances) {
           element('span', '', client.topics.join(', ') || '(no topics)'),
           element('span', '', `queue ${client.queueDepth}`),
           bar,
-          element('span', '', `in flight ${client.inFlight}`),
-          element('span', 'pubsub-dropped', `dropped ${client.dropped}`),
+          element('span', '', `in flight ${client.inFlight ?? 'n/a'}`),
+          element('span', 'pubsub-dropped', `dropped ${client.dropped ?? 'n/a'}`),
         );
         card.append(row);
       }
@@ -200,7 +200,7 @@ function connect() {
     enqueue(async () => {
       if (cursor === undefined || mail.historyId === cursor + 1) hand(mail, 'push');
       else if (mail.historyId > cursor) await sync();
-      ack();
+      if (typeof ack === 'function') ack();
     }),
   );
   socket.on('history:gap', () => enqueue(sync));

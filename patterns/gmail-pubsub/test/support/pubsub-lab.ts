@@ -14,6 +14,7 @@ import type {
   ServerToClientEvents,
   TopicMessage,
 } from '../../src/realtime/notification-events.ts';
+import { acknowledge } from '../../src/realtime/notification-events.ts';
 
 export interface RunningInstance extends PubsubApp {
   readonly url: string;
@@ -115,11 +116,11 @@ export async function connectRecorder(url: string, userId: string): Promise<Reco
   };
   socket.on('mail:received', (mail, ack) => {
     recorder.mail.push(mail);
-    ack();
+    acknowledge(ack);
   });
   socket.on('topic:message', (post, ack) => {
     recorder.posts.push(post);
-    ack();
+    acknowledge(ack);
   });
   for (const event of ['topics:refused', 'history:gap', 'backpressure:dropped', 'session:ready'] as const) {
     socket.on(event, (payload: unknown) => recorder.events.push({ event, payload }));

@@ -10,7 +10,7 @@ ARGV[2]  notification JSON object without historyId and at (the entry minus the 
 ARGV[3]  maxCount: entries kept at most
 ARGV[4]  maxAgeMs: entries older than this (by Redis server time) are trimmed
 ARGV[5]  ageTrimBatch: at most this many entries trimmed by age per call (bounded work)
-ARGV[6..] channels to publish the notification on
+ARGV[6..] channels to publish the notification on (none when the engine broadcasts it itself)
 
 Returns  { historyId, at (ms, Redis server time), trimmedThrough }
 ]]

@@ -1,55 +1,32 @@
 import type { History } from '@kvs-lab/shared/history';
-import type { Namespace, Server } from 'socket.io';
-import { z } from 'zod';
-import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
-import { matchesFilter, parseFilter } from '../domain/filter.ts';
-import { mailboxTopic, topicPattern, userIdPattern } from '../domain/names.ts';
-import type { Notification } from '../domain/notification.ts';
-import { filterSubjectOf } from '../domain/notification.ts';
-import { subscribe, unsubscribe } from '../domain/subscriptions.ts';
-import type { ChannelTarget } from '../store/keys.ts';
-import { channels } from '../store/keys.ts';
-import type { MailboxStore } from '../store/mailbox-store.ts';
-import type { NotificationBus } from '../store/notification-bus.ts';
-import type { ClientSession, NotificationSocket } from './client-session.ts';
-import { answerHistorySync, syncRequest } from './history-sync.ts';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from './notification-events.ts';
-import { notificationsNamespace } from './notification-events.ts';
-import type { OutboxSettings, Push } from './socket-outbox.ts';
-import { SocketOutbox } from './socket-outbox.ts';
-
-export interface DeliveryCounters {
-  received: number;
-  delivered: number;
-  filteredOut: number;
-  dropped: number;
-  disconnectedSlow: number;
-  gapsReported: number;
-  syncs: number;
-  historyExpired: number;
-  refused: number;
-}
-
-export interface GatewaySettings {
-  readonly maxSubscriptionsPerSocket: number;
-  readonly syncPageMax: number;
-  readonly outbox: OutboxSettings;
-}
-
-/** What the gateway tells the live view. */
-export interface GatewayLiveEvents {
-  'client:connected': { socketId: string; userId: string };
-  'client:disconnected': { socketId: string; userId: string; reason: string };
-  'history:synced': {
-    socketId: string;
-    userId: string;
-    sinceHistoryId: number;
-    count: number;
-    historyId: number;
-  };
-  'history:expired': { socketId: string; userId: string; sinceHistoryId: number; trimmedThrough: number };
-  'backpressure:dropped': { socketId: string; userId: string; count: number; total: number };
-}
+import type { Server } from 'socket.io';
+import type { PubsubInput, PubsubOutput } from '../../domain/delivery-check.ts';
+import { matchesFilter } from '../../domain/filter.ts';
+import { mailboxTopic } from '../../domain/names.ts';
+import type { Notification } from '../../domain/notification.ts';
+import { filterSubjectOf } from '../../domain/notification.ts';
+import { unsubscribe } from '../../domain/subscriptions.ts';
+import type { ChannelTarget } from '../../store/keys.ts';
+import { channels } from '../../store/keys.ts';
+import type { MailboxStore } from '../../store/mailbox-store.ts';
+import type { NotificationBus } from './notification-bus.ts';
+import type { ClientSession, NotificationSocket } from '../../realtime/client-session.ts';
+import { answerHistorySync, syncRequest } from '../../realtime/history-sync.ts';
+import {
+  admitSubscription,
+  notificationsOf,
+  reply,
+  unsubscribeRequest,
+  zodDetail,
+} from '../../realtime/session-rules.ts';
+import type {
+  ClientView,
+  DeliveryCounters,
+  FanoutLiveEvents,
+  GatewaySettings,
+} from '../../realtime/gateway-types.ts';
+import type { OutboxSettings, Push } from '../../realtime/socket-outbox.ts';
+import { SocketOutbox } from '../../realtime/socket-outbox.ts';
 
 export interface GatewayDeps {
   readonly io: Server;
@@ -59,17 +36,7 @@ export interface GatewayDeps {
   readonly history: History<PubsubInput, PubsubOutput>;
   readonly counters: DeliveryCounters;
   settings(): GatewaySettings;
-  live<K extends keyof GatewayLiveEvents>(event: K, payload: GatewayLiveEvents[K]): void;
-}
-
-const subscribeRequest = z.strictObject({ topic: z.string().max(64), filter: z.unknown().optional() });
-const unsubscribeRequest = z.strictObject({ topic: z.string().max(64) });
-
-const zodDetail = (error: z.ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`).join('; ');
-
-function reply<T>(ack: unknown, value: Parameters<Ack<T>>[0]): void {
-  if (typeof ack === 'function') (ack as Ack<T>)(value);
+  live<K extends keyof FanoutLiveEvents>(event: K, payload: FanoutLiveEvents[K]): void;
 }
 
 /**
@@ -86,26 +53,7 @@ export class NotificationGateway {
 
   constructor(deps: GatewayDeps) {
     this.deps = deps;
-    const namespace = deps.io.of(notificationsNamespace) as unknown as Namespace<
-      ClientToServerEvents,
-      ServerToClientEvents,
-      Record<string, never>,
-      SocketData
-    >;
-    // The lab trusts the userId a client claims; a real service would verify a token here.
-    namespace.use((socket, next) => {
-      const auth = socket.handshake.auth as { userId?: unknown };
-      if (typeof auth.userId !== 'string' || !userIdPattern.test(auth.userId)) {
-        next(
-          new Error(
-            'INVALID_USER: handshake auth needs { userId } of lower-case letters, digits, . _ - (1-64)',
-          ),
-        );
-        return;
-      }
-      socket.data.userId = auth.userId;
-      next();
-    });
+    const namespace = notificationsOf(deps.io);
     namespace.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -182,15 +130,7 @@ export class NotificationGateway {
   }
 
   /** Every client of this instance with its queue, for /subscribers, /stats and the live view. */
-  clients(): {
-    socketId: string;
-    userId: string;
-    topics: string[];
-    queueDepth: number;
-    inFlight: number;
-    dropped: number;
-    isSlow: boolean;
-  }[] {
+  clients(): ClientView[] {
     return [...this.sessions.values()].map((session) => ({
       socketId: session.socket.id,
       userId: session.userId,
@@ -293,37 +233,24 @@ export class NotificationGateway {
   }
 
   private async onSubscribe(session: ClientSession, request: unknown, ack: unknown): Promise<void> {
-    const parsed = subscribeRequest.safeParse(request);
-    if (!parsed.success) return this.refuse(session, ack, 'INVALID_REQUEST', zodDetail(parsed.error));
-    const { topic } = parsed.data;
-    if (!topicPattern.test(topic)) {
-      return this.refuse(
-        session,
-        ack,
-        'INVALID_TOPIC',
-        'a topic is 1-64 of a-z 0-9 . _ - (starting with a letter or digit)',
-        topic,
-      );
-    }
-    const filter = parseFilter(parsed.data.filter);
-    if (!filter.ok) return this.refuse(session, ack, filter.code, filter.detail, topic);
-    const outcome = subscribe(
+    const admission = admitSubscription(
       session.subscriptions,
-      { topic, filter: filter.filter },
+      request,
       this.deps.settings().maxSubscriptionsPerSocket,
     );
-    if (!outcome.ok) return this.refuse(session, ack, outcome.code, outcome.detail, topic);
-    session.subscriptions = outcome.subscriptions;
+    if (!admission.ok) return this.refuse(session, ack, admission.code, admission.detail, admission.topic);
+    const { topic } = admission;
+    session.subscriptions = admission.subscriptions;
     this.deps.history
       .invoke(session.socket.id, 'subscribe', {
         kind: 'subscribe',
         socketId: session.socket.id,
         userId: session.userId,
         topic,
-        filter: filter.filter,
+        filter: admission.filter,
       })
       .ok({});
-    if (outcome.isNewTopic) await this.route(session, topic);
+    if (admission.isNewTopic) await this.route(session, topic);
     reply(ack, { ok: true, topic, subscriptions: session.subscriptions.size });
   }
 

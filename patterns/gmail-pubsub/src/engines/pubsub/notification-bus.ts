@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { blockingOptions } from '@kvs-lab/shared/redis';
 import { Redis } from 'ioredis';
-import type { Notification } from '../domain/notification.ts';
-import { asNotification } from '../domain/notification.ts';
-import type { ChannelTarget } from './keys.ts';
-import { parseChannel } from './keys.ts';
+import type { Notification } from '../../domain/notification.ts';
+import { asNotification } from '../../domain/notification.ts';
+import type { ChannelTarget } from '../../store/keys.ts';
+import { parseChannel } from '../../store/keys.ts';
 
 export interface BusEvents {
   notification: [target: ChannelTarget, note: Notification];
