@@ -14,7 +14,8 @@ export interface ComposeCommandOptions {
 /** `pnpm lab compose [--check]`: writes docker-compose.yml, or checks it is current; returns the exit code. */
 export async function composeCommand(options: ComposeCommandOptions = {}): Promise<number> {
   const root = options.root ?? repoRoot;
-  const topologies = await loadAllTopologies(root);
+  // No LAB_EXTRA_TOPOLOGIES: a test fixture never lands in the committed file.
+  const topologies = await loadAllTopologies(root, {});
   const files = [
     { file: path.join(root, path.basename(composeFilePath)), expected: renderCompose(topologies) },
     ...sizedVariants(topologies.filter((t) => t.implemented)).map(({ base, size, resized }) => ({

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { isPidAlive, terminatePid } from '../process/pid-control.ts';
 import type { LabSettings } from './lab-settings.ts';
 import { repoRoot } from './registry.ts';
 import { tsxLoaderUrl } from './service-process.ts';
-import { patternStateDir, readState } from './state-file.ts';
+import { ensurePatternDir, readState } from './state-file.ts';
 import type { UpOptions } from './up-command.ts';
 import { formatUrlTable } from './url-table.ts';
 
@@ -33,15 +33,18 @@ export async function upDetached(
   options: UpOptions,
   title: string,
 ): Promise<number> {
-  const dir = patternStateDir(settings.stateDir, pattern);
-  mkdirSync(dir, { recursive: true });
+  const dir = ensurePatternDir(settings.stateDir, pattern);
   const logFile = path.join(dir, 'lab.log');
-  const logFd = openSync(logFile, 'w');
+  // Owner-only: a service's log may quote what a request carried. The mode given to open only applies
+  // to a new file, so an older log is narrowed too.
+  const logFd = openSync(logFile, 'w', 0o600);
+  fchmodSync(logFd, 0o600);
   const args = [
     ...['--import', tsxLoaderUrl(), cliPath, 'supervise', pattern],
     ...['--log-file', logFile, '--timeout', String(options.readyTimeoutMs / 1000)],
     ...(options.isFresh ? ['--fresh'] : []),
     ...(options.size === undefined ? [] : ['--size', String(options.size)]),
+    ...(options.engine === undefined ? [] : ['--engine', options.engine]),
   ];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,

@@ -24,6 +24,8 @@ export interface PatternStatus {
   readonly portOffset: number;
   readonly startedAt: string;
   readonly logFile: string | null;
+  /** The engine it runs, or null for a pattern with one engine. */
+  readonly engine: string | null;
   readonly processes: readonly ProcessStatus[];
 }
 
@@ -82,6 +84,7 @@ export function readLabStatus(stateDir: string): {
       portOffset: state.portOffset,
       startedAt: state.startedAt,
       logFile: state.logFile,
+      engine: state.engine,
       processes: state.processes.map(toProcessStatus),
     };
   }
@@ -104,8 +107,9 @@ export function formatLabStatus(status: ReturnType<typeof readLabStatus>): strin
           .trimEnd()}`,
     );
     const log = pattern.logFile === null ? '' : `, log ${pattern.logFile}`;
+    const engine = pattern.engine === null ? '' : ` on engine ${pattern.engine}`;
     return [
-      `${pattern.pattern}: ${pattern.phase}, supervisor pid ${pattern.supervisorPid}, since ${pattern.startedAt}${log}`,
+      `${pattern.pattern}${engine}: ${pattern.phase}, supervisor pid ${pattern.supervisorPid}, since ${pattern.startedAt}${log}`,
       ...lines,
     ].join('\n');
   });

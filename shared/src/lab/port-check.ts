@@ -1,6 +1,6 @@
 import { isPortFree } from '../process/free-port.ts';
 import { findPortOwner } from '../process/port-owner.ts';
-import { portsOf, type PatternTopology } from '../topology/index.ts';
+import { clusterBusPortsOf, portsOf, type PatternTopology } from '../topology/index.ts';
 import { LabError } from './lab-error.ts';
 
 /**
@@ -8,7 +8,8 @@ import { LabError } from './lab-error.ts';
  * naming the port, the lab process meant for it and, where the OS tells, who holds it.
  */
 export async function assertPortsFree(topology: PatternTopology): Promise<void> {
-  const ports = portsOf(topology);
+  // Cluster nodes also bind their bus port (port + 10000), outside the block but just as needed.
+  const ports = [...portsOf(topology), ...clusterBusPortsOf(topology)];
   const free = await Promise.all(ports.map(({ port }) => isPortFree(port)));
   const taken = ports.filter((_, i) => free[i] === false);
   if (taken.length === 0) return;

@@ -9,7 +9,10 @@ const shiftPort = (port: number, offset: number, owner: string): number => {
   return shifted;
 };
 
-/** The same topology with every port moved by `offset`; the declaration itself stays untouched. */
+/**
+ * The same topology with every port moved by `offset`; the declaration itself stays untouched.
+ * Cluster bus ports follow by themselves (always port + 10000).
+ */
 export function offsetTopology(topology: PatternTopology, offset: number): PatternTopology {
   if (offset === 0) return topology;
   return {
@@ -26,5 +29,25 @@ export function offsetTopology(topology: PatternTopology, offset: number): Patte
         ]),
       ),
     })),
+    ...(topology.etcd
+      ? {
+          etcd: topology.etcd.map((member) => ({
+            ...member,
+            clientPort: shiftPort(member.clientPort, offset, member.name),
+            peerPort: shiftPort(member.peerPort, offset, `${member.name}.peer`),
+          })),
+        }
+      : {}),
+    ...(topology.sentinels
+      ? {
+          sentinels: {
+            ...topology.sentinels,
+            nodes: topology.sentinels.nodes.map((node) => ({
+              ...node,
+              port: shiftPort(node.port, offset, node.name),
+            })),
+          },
+        }
+      : {}),
   };
 }

@@ -41,9 +41,30 @@ export async function loadPatternTopologies(root = repoRoot): Promise<PatternTop
   );
 }
 
-/** The patterns plus the kit demo: everything the runner can start and compose declares. */
-export async function loadAllTopologies(root = repoRoot): Promise<PatternTopology[]> {
-  return [...(await loadPatternTopologies(root)), kitDemo];
+/**
+ * Topologies from `LAB_EXTRA_TOPOLOGIES` (absolute paths of modules exporting `topology`, comma-separated):
+ * how the runner's own tests start a fixture pattern (e.g. one with engines) through the real CLI.
+ * Unset for learners; compose never reads it.
+ */
+export async function loadExtraTopologies(env: NodeJS.ProcessEnv = process.env): Promise<PatternTopology[]> {
+  const files = (env.LAB_EXTRA_TOPOLOGIES ?? '').split(',').filter((file) => file.trim() !== '');
+  return Promise.all(
+    files.map(async (file) => {
+      const mod = (await import(pathToFileURL(path.resolve(file.trim())).href)) as {
+        topology?: PatternTopology;
+      };
+      if (!mod.topology) throw new Error(`${file} (in LAB_EXTRA_TOPOLOGIES) must export \`topology\``);
+      return mod.topology;
+    }),
+  );
+}
+
+/** The patterns plus the kit demo (plus any LAB_EXTRA_TOPOLOGIES): everything the runner can start. */
+export async function loadAllTopologies(
+  root = repoRoot,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PatternTopology[]> {
+  return [...(await loadPatternTopologies(root)), kitDemo, ...(await loadExtraTopologies(env))];
 }
 
 /** One topology by name, or an error that lists the valid names. */

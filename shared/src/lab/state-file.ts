@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isPidAlive } from '../process/pid-control.ts';
@@ -11,7 +11,7 @@ import { processCommand } from '../process/port-owner.ts';
 
 export const processRecordSchema = z.object({
   name: z.string(),
-  role: z.enum(['redis', 'service']),
+  role: z.enum(['redis', 'service', 'etcd', 'sentinel']),
   /** Null while the process is not running (killed, crashed, not started yet). */
   pid: z.number().int().nullable(),
   port: z.number().int(),
@@ -19,7 +19,7 @@ export const processRecordSchema = z.object({
   state: z.enum(['starting', 'running', 'paused', 'exited']),
   /** Extra TCP ports a service serves, e.g. `{ respPort: 7702 }`. */
   extraPorts: z.record(z.string(), z.number().int()),
-  /** A Redis node's data dir. */
+  /** A Redis node's, etcd member's or sentinel's data dir. */
   dir: z.string().optional(),
   /** How it last exited, e.g. `signal SIGKILL`. */
   lastExit: z.string().optional(),
@@ -36,6 +36,14 @@ const labStateSchema = z.object({
   portOffset: z.number().int(),
   startedAt: z.string(),
   logFile: z.string().nullable(),
+  /** The engine it runs (`--engine`), or null for a pattern with one engine. */
+  engine: z.string().nullable().default(null),
+  /** `--size`, or null for the default size. */
+  size: z.number().int().nullable().default(null),
+  /** Digests of the settings variables it was started with (see run-settings.ts): never the values. */
+  envDigest: z.record(z.string(), z.string()).default({}),
+  /** The secret its peered services share (`CLUSTER_SECRET`), one per run; null when no service has peers. */
+  clusterSecret: z.string().nullable().default(null),
   processes: z.array(processRecordSchema),
 });
 
@@ -43,6 +51,8 @@ export type ProcessRecord = z.infer<typeof processRecordSchema>;
 export type ProcessRole = ProcessRecord['role'];
 export type ProcessState = ProcessRecord['state'];
 export type LabState = z.infer<typeof labStateSchema>;
+/** What a supervisor writes: the defaulted fields are only defaults for files older than them. */
+export type LabStateInput = z.input<typeof labStateSchema>;
 
 export const patternStateDir = (stateDir: string, pattern: string): string => path.join(stateDir, pattern);
 export const stateFilePath = (stateDir: string, pattern: string): string =>
@@ -51,10 +61,27 @@ export const stateFilePath = (stateDir: string, pattern: string): string =>
 export const pidFilePath = (stateDir: string, pattern: string): string =>
   path.join(stateDir, pattern, 'pids');
 
-/** Atomic replace, owner-only (it holds the control token). */
-export function writeState(stateDir: string, state: LabState): void {
+/**
+ * A folder only its owner may enter (0700), made so even when it already existed with wider rights:
+ * the lab's state, logs and data may hold the admin token, the cluster secret and the learner's data.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** The state dir and one pattern's folder in it, both owner-only. */
+export function ensurePatternDir(stateDir: string, pattern: string): string {
+  ensurePrivateDir(stateDir);
+  const dir = patternStateDir(stateDir, pattern);
+  ensurePrivateDir(dir);
+  return dir;
+}
+
+/** Atomic replace, owner-only (it holds the control token and the cluster secret). */
+export function writeState(stateDir: string, state: LabStateInput): void {
   const file = stateFilePath(stateDir, state.pattern);
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensurePatternDir(stateDir, state.pattern);
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   renameSync(temporary, file);
@@ -112,7 +139,16 @@ export function isRecordedProcessAlive(record: ProcessRecord): boolean {
   if (record.pid === null || !isPidAlive(record.pid)) return false;
   const command = processCommand(record.pid);
   if (command === undefined) return true;
-  return record.role === 'redis' ? command.includes('redis-server') : command.includes('node');
+  switch (record.role) {
+    case 'redis':
+    case 'sentinel':
+      // A sentinel is redis-server with --sentinel; its title reads `redis-server *:port [sentinel]`.
+      return command.includes('redis-server') || command.includes('redis-sentinel');
+    case 'etcd':
+      return command.includes('etcd');
+    case 'service':
+      return command.includes('node');
+  }
 }
 
 /** Pids the state lists that still run (supervisor and reaper excluded). */

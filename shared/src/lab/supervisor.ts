@@ -1,18 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ManagedProcess, ProcessExit } from '../process/managed-process.ts';
 import { signalPid } from '../process/pid-control.ts';
 import { startReaper, writePidFile } from '../process/reaper.ts';
+import { EtcdServerProcess, waitForEtcdLeader } from '../process/etcd-server.ts';
+import { formRedisCluster, type ClusterFormNode } from '../process/redis-cluster-form.ts';
 import { RedisServerProcess } from '../process/redis-server.ts';
+import { sentinelConfigText } from '../process/sentinel-config.ts';
 import { serviceEnv, type PatternTopology } from '../topology/index.ts';
 import { startControlServer, type ControlServer, type ProcessAction } from './control-channel.ts';
 import { LabError } from './lab-error.ts';
 import type { LabSettings } from './lab-settings.ts';
 import type { LogPrinter } from './log-stream.ts';
 import { repoRoot } from './registry.ts';
+import type { RunSettings } from './run-settings.ts';
 import { ServiceProcess } from './service-process.ts';
 import {
+  ensurePatternDir,
+  ensurePrivateDir,
   patternStateDir,
   pidFilePath,
   removeState,
@@ -34,6 +40,8 @@ export interface SuperviseOptions {
   /** Where this supervisor's output goes when detached, recorded for `lab status`. */
   readonly logFile: string | null;
   readonly printer: LogPrinter;
+  /** Engine, size and environment digest, recorded so a second `up` can tell a different run. */
+  readonly run: RunSettings;
 }
 
 interface LabProcess {
@@ -43,6 +51,8 @@ interface LabProcess {
   readonly url: string;
   readonly extraPorts: Readonly<Record<string, number>>;
   readonly dir?: string;
+  /** A sentinel's first config, written anew at each `up` (Sentinel rewrites it while it runs). */
+  readonly configFile?: { readonly path: string; readonly text: string };
   readonly process: ManagedProcess;
   /** Mutable bookkeeping for `state`: glue code, not the algorithm. */
   isReady: boolean;
@@ -50,6 +60,7 @@ interface LabProcess {
 }
 
 const host = '127.0.0.1';
+
 const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const describeExit = (exit: ProcessExit): string =>
@@ -69,6 +80,8 @@ class Supervisor {
   readonly #options: SuperviseOptions;
   readonly #processes: readonly LabProcess[];
   readonly #token = randomBytes(16).toString('hex');
+  /** Shared by the services that have peers (`CLUSTER_SECRET`): one per run, kept through instance restarts. */
+  readonly #clusterSecret: string | null;
   readonly #startedAt = new Date().toISOString();
   readonly #inFlight = new Set<Promise<unknown>>();
   #phase: LabState['phase'] = 'starting';
@@ -80,6 +93,8 @@ class Supervisor {
 
   constructor(options: SuperviseOptions) {
     this.#options = options;
+    const hasPeers = options.topology.services.some((s) => (s.peers ?? []).length > 0);
+    this.#clusterSecret = hasPeers ? randomBytes(32).toString('hex') : null;
     this.#processes = this.#declareProcesses();
   }
 
@@ -135,8 +150,13 @@ class Supervisor {
       onSpawn: () => this.#onSpawn(name),
       onExit: (exit: ProcessExit) => this.#onExit(name, exit),
     });
+    const patternDir = patternStateDir(settings.stateDir, topology.name);
+    const clusterArgs = [
+      ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+      ...['--cluster-node-timeout', String(topology.redisCluster?.nodeTimeoutMs ?? 2_000)],
+    ];
     const redis = topology.redis.map((node): LabProcess => {
-      const dir = path.join(patternStateDir(settings.stateDir, topology.name), node.name);
+      const dir = path.join(patternDir, node.name);
       const replicaOf = node.replicaOf ? { host, port: portOf('redis', node.replicaOf) } : undefined;
       const server = new RedisServerProcess({
         port: node.port,
@@ -144,6 +164,8 @@ class Supervisor {
         host,
         appendOnly: node.appendOnly,
         replicaOf,
+        // nodes.conf lives in the node's dir: a restart (or the next `up`) rejoins the same cluster.
+        ...(node.clusterEnabled ? { extraArgs: clusterArgs } : {}),
         detached: true,
         readyTimeoutMs,
         ...hooks(node.name),
@@ -159,6 +181,82 @@ class Supervisor {
         isReady: false,
       };
     });
+    const etcdMembers = topology.etcd ?? [];
+    const initialCluster = etcdMembers.map((m) => ({
+      name: m.name,
+      peerUrl: `http://${host}:${m.peerPort}`,
+    }));
+    const etcd = etcdMembers.map((member): LabProcess => {
+      const dir = path.join(patternDir, member.name);
+      const server = new EtcdServerProcess({
+        name: member.name,
+        clientPort: member.clientPort,
+        peerPort: member.peerPort,
+        dataDir: dir,
+        host,
+        initialCluster,
+        // Per pattern: two labs' members can never join one another's cluster.
+        clusterToken: `kvs-lab-${topology.name}`,
+        detached: true,
+        readyTimeoutMs,
+        ...hooks(member.name),
+      });
+      return {
+        name: member.name,
+        role: 'etcd',
+        port: member.clientPort,
+        url: server.clientUrl,
+        extraPorts: { peerPort: member.peerPort },
+        dir,
+        process: server,
+        isReady: false,
+      };
+    });
+    const sentinelSpec = topology.sentinels;
+    const sentinelText = sentinelSpec
+      ? sentinelConfigText(
+          sentinelSpec.settings.masters.map((name) => ({ name, host, port: portOf('redis', name) })),
+          sentinelSpec.settings,
+        )
+      : '';
+    const sentinels = (sentinelSpec?.nodes ?? []).map((node): LabProcess => {
+      const dir = path.join(patternDir, node.name);
+      const configFile = path.join(dir, 'sentinel.conf');
+      const server = new RedisServerProcess({
+        port: node.port,
+        dir,
+        host,
+        configFile,
+        sentinel: true,
+        detached: true,
+        readyTimeoutMs,
+        ...hooks(node.name),
+      });
+      return {
+        name: node.name,
+        role: 'sentinel',
+        port: node.port,
+        url: server.url,
+        extraPorts: {},
+        dir,
+        configFile: { path: configFile, text: sentinelText },
+        process: server,
+        isReady: false,
+      };
+    });
+    const addressOf = (list: readonly { name: string; port: number }[], kind: string) => (name: string) => {
+      const hit = list.find((p) => p.name === name);
+      if (!hit) throw new LabError(`${topology.name}: no ${kind} named '${name}'`);
+      return { host, port: hit.port };
+    };
+    const engineBooks = {
+      etcd: addressOf(
+        etcdMembers.map((m) => ({ name: m.name, port: m.clientPort })),
+        'etcd member',
+      ),
+      sentinel: addressOf(sentinelSpec?.nodes ?? [], 'sentinel'),
+    };
+    const engineName = this.#options.run.engine;
     const packageDir = path.join(repoRoot, topology.dir);
     const services = topology.services.map((service): LabProcess => {
       // Beside the Redis data dirs, so `--fresh` empties it and `down` keeps it.
@@ -170,7 +268,12 @@ class Supervisor {
           service,
           (name) => ({ host, port: portOf('redis', name) }),
           (name) => ({ host, port: portOf('services', name) }),
+          engineBooks,
         ),
+        ...(engineName === null ? {} : { ENGINE: engineName }),
+        ...(this.#clusterSecret !== null && (service.peers ?? []).length > 0
+          ? { CLUSTER_SECRET: this.#clusterSecret }
+          : {}),
         // The service kit exits when this pid is gone; HOST keeps it on loopback where the kit reads it.
         LAB_PARENT_PID: String(process.pid),
         HOST: host,
@@ -196,16 +299,57 @@ class Supervisor {
         isReady: false,
       };
     });
-    return [...redis, ...services];
+    return [...redis, ...etcd, ...sentinels, ...services];
   }
 
   async #startAll(): Promise<void> {
+    const { topology, settings, readyTimeoutMs, printer } = this.#options;
     if (this.#options.isFresh) {
       for (const p of this.#processes) if (p.dir) rmSync(p.dir, { recursive: true, force: true });
     }
-    // Nodes first: services connect to them at start-up.
-    await this.#startGroup(this.#processes.filter((p) => p.role === 'redis'));
-    await this.#startGroup(this.#processes.filter((p) => p.role === 'service'));
+    ensurePatternDir(settings.stateDir, topology.name);
+    const byRole = (...roles: ProcessRole[]) => this.#processes.filter((p) => roles.includes(p.role));
+    // Stores first, all at once (a new etcd member waits for its peers): services connect at start-up.
+    await this.#startGroup(byRole('redis', 'etcd'));
+    if (topology.redisCluster) {
+      const { formed } = await formRedisCluster(this.#clusterFormNodes(), { timeoutMs: readyTimeoutMs });
+      printer.info(
+        formed
+          ? 'Redis Cluster formed: slots split over the masters, replicas following'
+          : 'Redis Cluster already formed (kept nodes.conf); `--fresh` forms a new one',
+      );
+    }
+    const etcd = byRole('etcd');
+    if (etcd.length > 0) {
+      const leader = await waitForEtcdLeader(
+        etcd.map((p) => p.url),
+        readyTimeoutMs,
+      );
+      printer.info(`etcd has a leader: ${leader}`);
+    }
+    // Sentinels need their masters up; each gets a fresh copy of its config, which it then rewrites.
+    for (const p of byRole('sentinel')) {
+      if (p.dir) ensurePrivateDir(p.dir);
+      if (p.configFile) writeFileSync(p.configFile.path, p.configFile.text, { mode: 0o600 });
+    }
+    await this.#startGroup(byRole('sentinel'));
+    await this.#startGroup(byRole('service'));
+  }
+
+  #clusterFormNodes(): ClusterFormNode[] {
+    const { topology } = this.#options;
+    const spec = topology.redisCluster;
+    if (!spec) return [];
+    const roleOf = (name: string): Pick<ClusterFormNode, 'role' | 'masterName'> => {
+      if (spec.masters.includes(name)) return { role: 'master' };
+      if ((spec.spares ?? []).includes(name)) return { role: 'spare' };
+      const master = spec.replicas[name];
+      if (master !== undefined) return { role: 'replica', masterName: master };
+      throw new LabError(`${topology.name}: cluster node ${name} is neither a master, a spare nor a replica`);
+    };
+    return topology.redis
+      .filter((node) => node.clusterEnabled)
+      .map((node) => ({ name: node.name, host, port: node.port, ...roleOf(node.name) }));
   }
 
   async #startGroup(group: readonly LabProcess[]): Promise<void> {
@@ -241,9 +385,10 @@ class Supervisor {
   async #stopEverything(): Promise<void> {
     const stop = (role: ProcessRole) =>
       Promise.all(this.#processes.filter((p) => p.role === role).map((p) => p.process.stop()));
-    // Services first, so they do not log a storm of Redis errors on the way out.
+    // Services first, so they do not log a storm of Redis errors on the way out; sentinels before their masters.
     await stop('service');
-    await stop('redis');
+    await stop('sentinel');
+    await Promise.all([stop('redis'), stop('etcd')]);
   }
 
   #enqueue(name: string, action: ProcessAction): Promise<ProcessRecord> {
@@ -360,6 +505,10 @@ class Supervisor {
       portOffset: settings.portOffset,
       startedAt: this.#startedAt,
       logFile,
+      engine: this.#options.run.engine,
+      size: this.#options.run.size,
+      envDigest: { ...this.#options.run.envDigest },
+      clusterSecret: this.#clusterSecret,
       processes: records,
     });
     writePidFile(

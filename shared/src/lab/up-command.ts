@@ -1,5 +1,6 @@
 import { killPid } from '../process/pid-control.ts';
-import type { PatternTopology } from '../topology/index.ts';
+import { processNamesOf, type PatternTopology } from '../topology/index.ts';
+import { downCommand } from './down-command.ts';
 import { LabError } from './lab-error.ts';
 import type { LabSettings } from './lab-settings.ts';
 import { LogPrinter, shouldUseColor } from './log-stream.ts';
@@ -8,6 +9,8 @@ import { offsetTopology } from './port-offset.ts';
 import { loadAllTopologies } from './registry.ts';
 import { isSupervisorAlive, livePids, readState, removeState } from './state-file.ts';
 import { supervise } from './supervisor.ts';
+import { envDigest, settingsChanges, upCommandLine, type RunSettings } from './run-settings.ts';
+import { defaultEngine, topologyForEngine } from './topology-engine.ts';
 import { topologyAtSize } from './topology-size.ts';
 
 export interface UpOptions {
@@ -15,6 +18,12 @@ export interface UpOptions {
   readonly isFresh: boolean;
   /** Another size the topology declares (`--size 5`); the default size when absent. */
   readonly size?: number;
+  /** Another engine the topology declares (`--engine cluster`); the default engine when absent. */
+  readonly engine?: string;
+  /** Stop a running instance of the pattern first (`--restart`), e.g. to apply another engine or environment. */
+  readonly restart?: boolean;
+  /** Only for the messages: the command line a learner would type again. */
+  readonly detach?: boolean;
 }
 
 /** A pattern or the kit demo by name, or a LabError listing the names `up` accepts. */
@@ -34,31 +43,59 @@ export function assertImplemented(topology: PatternTopology): PatternTopology {
   );
 }
 
+/** The topology `up` would run, with the settings that identify the run (engine, size, environment). */
+export async function wantedRun(
+  name: string,
+  options: Pick<UpOptions, 'size' | 'engine'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ readonly topology: PatternTopology; readonly run: RunSettings }> {
+  const base = assertImplemented(await resolveTopology(name));
+  const topology = topologyAtSize(topologyForEngine(base, options.engine), options.size);
+  const size = options.size === undefined || options.size === topology.sizes?.default ? null : options.size;
+  return {
+    topology,
+    run: { engine: options.engine ?? defaultEngine(base), size, envDigest: envDigest(env) },
+  };
+}
+
 /**
- * Everything `up` checks before it starts a single process: the name, that the
- * pattern is built, that it is not already running, and that its ports are free.
- * Returns the topology with LAB_PORT_OFFSET applied.
+ * Everything `up` checks before it starts a single process: the name, the engine and size, that the
+ * pattern is built, that it is not already running (or, with `--restart`, stops it), and that its ports
+ * are free. Returns the topology with LAB_PORT_OFFSET applied and the run's settings.
  */
 export async function prepareUp(
   name: string,
   settings: LabSettings,
-  size?: number,
-): Promise<PatternTopology> {
-  const topology = topologyAtSize(assertImplemented(await resolveTopology(name)), size);
+  options: Partial<Pick<UpOptions, 'size' | 'engine' | 'restart' | 'isFresh' | 'detach'>> = {},
+): Promise<{ readonly topology: PatternTopology; readonly run: RunSettings }> {
+  const { topology, run } = await wantedRun(name, options);
   const existing = readState(settings.stateDir, name);
   if (existing && isSupervisorAlive(existing)) {
-    throw new LabError(
-      `${name} is already running (supervisor pid ${existing.supervisorPid}); \`pnpm lab down ${name}\` stops it`,
-    );
-  }
-  if (existing) {
+    const changes = settingsChanges(existing, run);
+    if (options.restart) {
+      console.log(
+        `restarting ${name}${changes.length > 0 ? ` (${changes.join('; ')})` : ''}: stopping the running one`,
+      );
+      await downCommand(name, settings);
+    } else {
+      const again = upCommandLine(name, options, ['--restart']);
+      throw new LabError(
+        changes.length > 0
+          ? `${name} is already running with other settings (${changes.join('; ')}).\n` +
+              `To run it as asked, in this same environment: \`${again}\`\n` +
+              `(or \`pnpm lab down ${name}\` first; \`--fresh\` also empties its data)`
+          : `${name} is already running (supervisor pid ${existing.supervisorPid}) with these settings; ` +
+              `\`${again}\` restarts it, \`pnpm lab down ${name}\` stops it`,
+      );
+    }
+  } else if (existing) {
     // A supervisor that died without its reaper: finish the cleanup before reusing the ports.
     await Promise.all(livePids(existing).map(killPid));
     removeState(settings.stateDir, name);
   }
   const shifted = offsetTopology(topology, settings.portOffset);
   await assertPortsFree(shifted);
-  return shifted;
+  return { topology: shifted, run };
 }
 
 /** `lab up <pattern>` in the foreground (and the detached supervisor): runs until a signal. */
@@ -67,16 +104,11 @@ export async function runSupervisor(
   settings: LabSettings,
   options: UpOptions & { readonly logFile: string | null },
 ): Promise<number> {
-  const topology = await prepareUp(name, settings, options.size);
+  const { topology, run } = await prepareUp(name, settings, options);
   const printer = new LogPrinter({
     out: process.stdout,
     isColor: shouldUseColor(process.stdout),
-    names: processNames(topology),
+    names: processNamesOf(topology),
   });
-  return supervise({ topology, settings, printer, ...options });
+  return supervise({ topology, settings, printer, run, ...options });
 }
-
-const processNames = (topology: PatternTopology): string[] => [
-  ...topology.redis.map((r) => r.name),
-  ...topology.services.map((s) => s.name),
-];

@@ -4,6 +4,8 @@ type Row = readonly [name: string, role: string, url: string, note: string];
 
 function rowsOf(process: ProcessRecord): Row[] {
   if (process.role === 'redis') return [[process.name, 'redis', process.url, '']];
+  if (process.role === 'sentinel') return [[process.name, 'sentinel', process.url, 'redis-cli -p']];
+  if (process.role === 'etcd') return [[process.name, 'etcd', process.url, 'etcdctl --endpoints']];
   const base = process.url.replace(/\/$/, '');
   return [
     [process.name, 'service', `${base}/docs`, 'Swagger UI'],
@@ -15,8 +17,8 @@ function rowsOf(process: ProcessRecord): Row[] {
 /** Where to point a browser, curl or redis-cli, one aligned row per URL. */
 export function formatUrlTable(title: string, processes: readonly ProcessRecord[]): string {
   const services = processes.filter((p) => p.role === 'service');
-  const redis = processes.filter((p) => p.role === 'redis');
-  const rows: Row[] = [['NAME', 'ROLE', 'URL', ''], ...[...services, ...redis].flatMap(rowsOf)];
+  const stores = processes.filter((p) => p.role !== 'service');
+  const rows: Row[] = [['NAME', 'ROLE', 'URL', ''], ...[...services, ...stores].flatMap(rowsOf)];
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   const lines = rows.map((row) =>
     row

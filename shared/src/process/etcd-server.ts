@@ -167,3 +167,23 @@ export class EtcdServerProcess extends ManagedProcess {
     await super.start();
   }
 }
+
+/**
+ * Polls the members until one reports itself leader; resolves with its client URL. Members that do not
+ * answer are skipped, so a killed or paused one never counts.
+ */
+export async function waitForEtcdLeader(clientUrls: readonly string[], timeoutMs: number): Promise<string> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const statuses = await Promise.all(clientUrls.map((url) => etcdMemberStatus(url, 300)));
+    const index = statuses.findIndex(
+      (s) => s !== undefined && s.leaderId !== '0' && s.leaderId === s.memberId,
+    );
+    const leader = clientUrls[index];
+    if (leader !== undefined) return leader;
+    if (performance.now() >= deadline) {
+      throw new Error(`etcd elected no leader within ${timeoutMs} ms (members: ${clientUrls.join(', ')})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -64,6 +64,7 @@ export function startReaper(options: ReaperOptions): number {
 /** Replaces the pid file atomically, so a reaper never reads half a line. */
 export function writePidFile(file: string, pids: Iterable<number>): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${[...pids].join(' ')}\n`);
+  // Owner-only, like everything else the lab writes.
+  writeFileSync(temporary, `${[...pids].join(' ')}\n`, { mode: 0o600 });
   renameSync(temporary, file);
 }

@@ -114,7 +114,8 @@ export class RedisServerProcess extends ManagedProcess {
   }
 
   override async start(): Promise<void> {
-    mkdirSync(this.options.dir, { recursive: true });
+    // Owner-only: the lab's data is the learner's.
+    mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
     await super.start();
   }
 }

@@ -151,11 +151,18 @@ export type AddressBook = (processName: string) => Address;
 /** Where an instance with `hasDataDir` finds its folder inside a compose container. */
 export const containerDataDir = '/data';
 
+/** Where etcd members (client port) and sentinels are reached, for services that use them. */
+export interface EngineAddressBooks {
+  readonly etcd?: AddressBook;
+  readonly sentinel?: AddressBook;
+}
+
 /** The environment one service instance starts with, given where its peers live. */
 export function serviceEnv(
   service: ServiceSpec,
   redisAddress: AddressBook,
   serviceAddress: AddressBook,
+  engineAddress: EngineAddressBooks = {},
 ): Record<string, string> {
   const env: Record<string, string> = {
     SERVICE_NAME: service.name,
@@ -179,6 +186,25 @@ export function serviceEnv(
   for (const [key, port] of Object.entries(service.extraPorts ?? {})) {
     env[extraPortEnvName(key)] = String(port);
   }
+  const { etcd, sentinel } = engineAddress;
+  if (service.etcd && service.etcd.length > 0) {
+    if (!etcd) throw new Error(`${service.name} uses etcd, but no etcd addresses were given`);
+    env.ETCD_ENDPOINTS = service.etcd
+      .map((name) => {
+        const a = etcd(name);
+        return `http://${a.host}:${a.port}`;
+      })
+      .join(',');
+  }
+  if (service.sentinels && service.sentinels.length > 0) {
+    if (!sentinel) throw new Error(`${service.name} uses sentinels, but no sentinel addresses were given`);
+    env.SENTINELS = service.sentinels
+      .map((name) => {
+        const a = sentinel(name);
+        return `${a.host}:${a.port}`;
+      })
+      .join(',');
+  }
   return env;
 }
 
@@ -190,7 +216,14 @@ export function extraPortEnvName(key: string): string {
     .toUpperCase()}`;
 }
 
-/** Every port a topology uses, with its owner, for collision and block checks. */
+/** A Redis Cluster node's bus port: always its port + 10000, by Redis's own rule. */
+export const clusterBusPortOffset = 10_000;
+
+/**
+ * Every port a topology uses inside its block, with its owner, for collision and block checks:
+ * Redis nodes, services and their extra ports, etcd client and peer ports (`<member>.peer`), sentinels.
+ * Cluster bus ports lie outside the block by Redis's rule: see clusterBusPortsOf.
+ */
 export function portsOf(topology: PatternTopology): { owner: string; port: number }[] {
   return [
     ...topology.redis.map((r) => ({ owner: r.name, port: r.port })),
@@ -198,5 +231,33 @@ export function portsOf(topology: PatternTopology): { owner: string; port: numbe
       { owner: s.name, port: s.port },
       ...Object.entries(s.extraPorts ?? {}).map(([k, port]) => ({ owner: `${s.name}.${k}`, port })),
     ]),
+    ...(topology.etcd ?? []).flatMap((m) => [
+      { owner: m.name, port: m.clientPort },
+      { owner: `${m.name}.peer`, port: m.peerPort },
+    ]),
+    ...(topology.sentinels?.nodes ?? []).map((s) => ({ owner: s.name, port: s.port })),
   ];
+}
+
+/** The cluster bus port (`port + 10000`) of every `clusterEnabled` node, owned by `<node>.bus`. */
+export function clusterBusPortsOf(topology: PatternTopology): { owner: string; port: number }[] {
+  return topology.redis
+    .filter((r) => r.clusterEnabled)
+    .map((r) => ({ owner: `${r.name}.bus`, port: r.port + clusterBusPortOffset }));
+}
+
+/** Every process name of a topology (unique across the lab: each is also a compose service name). */
+export function processNamesOf(topology: PatternTopology): string[] {
+  return [
+    ...topology.redis.map((r) => r.name),
+    ...(topology.etcd ?? []).map((m) => m.name),
+    ...(topology.sentinels?.nodes ?? []).map((s) => s.name),
+    ...topology.services.map((s) => s.name),
+  ];
+}
+
+/** Every engine a topology declares, the default first; empty when it runs on one engine only. */
+export function engineNamesOf(topology: PatternTopology): string[] {
+  const engines = topology.engines;
+  return engines ? [engines.default, ...Object.keys(engines.others)] : [];
 }
