@@ -2,27 +2,27 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { History, mountCheck } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
-import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
 import type { Service, ServiceOptions } from '@kvs-lab/shared/service';
 import { PeerLink } from './cluster/peer-link.ts';
 import type { PeerAddress } from './cluster/peer-link.ts';
-import { RingNode } from './cluster/ring-node.ts';
 import type { RingConfig } from './config.ts';
 import { checkRingHistory } from './domain/ring-check.ts';
 import type { RingInput, RingOutput } from './domain/ring-check.ts';
+import { etcdEngineSetup } from './engines/etcd/etcd-engine-setup.ts';
+import { raftEngineSetup } from './engines/raft/raft-engine.ts';
+import type { EngineSetup, RingEngine } from './engines/ring-engine.ts';
 import './errors.ts';
-import { internalRoutes } from './http/internal-routes.ts';
 import { kvRoutes } from './http/kv-routes.ts';
 import { ringRoutes } from './http/ring-routes.ts';
 import type { RingLiveEvents } from './realtime/ring-events.ts';
 import { RingService } from './ring-service.ts';
-import { NodeStore } from './store/node-store.ts';
 
 export interface RingAppDeps {
   readonly config: RingConfig;
-  readonly redis: RedisNode;
+  /** The Raft engine's own Redis, already connected (tests); connected from REDIS_NODES when absent. */
+  readonly redis?: RedisNode;
   readonly peers: readonly PeerAddress[];
   readonly logger?: ServiceOptions['logger'];
   readonly now?: () => number;
@@ -33,18 +33,37 @@ export interface RingAppDeps {
 
 export interface RingApp {
   readonly service: Service;
-  readonly node: RingNode;
+  readonly node: RingEngine;
   readonly ring: RingService;
 }
 
+/** The one place that picks the engine (ENGINE): the rest of the app sees only the RingEngine port. */
+function setUpEngine(deps: RingAppDeps, peerLinks: readonly PeerLink[]): Promise<EngineSetup> {
+  const { config } = deps;
+  switch (config.engine) {
+    case 'raft':
+      return raftEngineSetup({
+        config,
+        peerLinks,
+        ...(deps.redis ? { redis: deps.redis } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.random ? { random: deps.random } : {}),
+      });
+    case 'etcd':
+      return Promise.resolve(etcdEngineSetup(config, peerLinks));
+  }
+}
+
 /**
- * Builds one ring node's service: the node (loaded from its Redis, timers
- * running), the client API, the internal messages, /check and the live view.
- * It does not listen; main.ts and the tests do.
+ * Builds one ring node's service: the engine (started), the client API, the
+ * engine's own routes, /check and the live view. It does not listen; main.ts
+ * and the tests do.
  */
 export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
-  const { config, redis } = deps;
+  const { config } = deps;
   const peerLinks = deps.peers.map((address) => new PeerLink(address, config.peerAuth));
+  const setup = await setUpEngine(deps, peerLinks);
+  const node = setup.engine;
   const service = createService({
     name: 'coordinator-ring',
     instance: config.nodeId,
@@ -53,29 +72,33 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
     description:
       'A CP key-value store run by a ring of nodes: gossip heartbeats around the ring, Raft elections with ' +
       'terms, writes ordered by the leader and acknowledged once a majority stores them, vector clocks. ' +
-      'The live view is at `/`; `internal` routes are the node-to-node messages.',
+      `This node runs the \`${config.engine}\` engine. The live view is at \`/\`; \`internal\` routes are the ` +
+      'node-to-node messages, each signed with the cluster secret.',
     // AppendEntries batches carry up to MAX_BATCH_ENTRIES values of up to 4 KiB.
     bodyLimitBytes: 4 * 1024 * 1024,
     // Heartbeats and AppendEntries arrive many times a second: the request log shows only what learners send.
     quietPathPrefixes: ['/internal/'],
-    readiness: redisReadinessChecks([redis]),
-    links: [redis, ...peerLinks],
+    readiness: setup.readiness,
+    links: setup.links,
   });
-  const node = new RingNode(config, new NodeStore(redis, config.nodeId), peerLinks, deps.now, deps.random);
   const history = new History<RingInput, RingOutput>({ capacity: 50_000 });
   const ring = new RingService(node, history, config.writeTimeoutMs + config.rpcTimeoutMs);
 
   kvRoutes(service, ring);
   ringRoutes(service, ring);
-  internalRoutes(service, node, config.peerAuth);
+  setup.mountRoutes(service);
   mountCheck(service, {
     history,
-    check: (operations) =>
-      checkRingHistory(operations, {
-        leaderSightings: node.leaderSightings(),
-        commitIndex: node.committed,
-        entryTermAt: (index) => node.entryTermAt(index),
-      }),
+    check: async (operations) => {
+      const acknowledged = operations.flatMap((op) => {
+        const { index, term } = op.output ?? {};
+        const isWrite = (op.kind === 'write' || op.kind === 'delete') && op.outcome === 'ok';
+        return isWrite && index !== undefined && term !== undefined
+          ? [{ key: op.input.key, index, term }]
+          : [];
+      });
+      return checkRingHistory(operations, await node.checkFacts(acknowledged));
+    },
   });
   const live = mountLiveView<RingLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
@@ -85,8 +108,8 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
 
   await node.start();
   service.onClose(async () => {
-    node.stop();
-    await redis.close();
+    await node.stop();
+    await setup.close();
   });
   return { service, node, ring };
 }

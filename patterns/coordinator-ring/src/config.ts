@@ -12,6 +12,10 @@ const ms = (fallback: number, min: number, max: number) =>
  */
 const configSchema = z
   .object({
+    /** `raft`: the hand-made Raft over each node's own Redis; `etcd`: a thin service over an etcd cluster. */
+    ENGINE: z.enum(['raft', 'etcd']).default('raft'),
+    /** The etcd members' client URLs (ENGINE=etcd). */
+    ETCD_ENDPOINTS: z.string().default(''),
     SERVICE_NAME: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/)
@@ -49,7 +53,11 @@ const configSchema = z
   .refine((c) => c.ELECTION_TIMEOUT_MAX_MS >= c.ELECTION_TIMEOUT_MIN_MS, {
     message: 'ELECTION_TIMEOUT_MAX_MS must be >= ELECTION_TIMEOUT_MIN_MS',
   })
-  .refine((c) => c.CLUSTER_SECRET !== undefined || c.LAB_INSECURE_PEERS === '1', {
+  .refine((c) => c.ENGINE !== 'etcd' || /^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/.test(c.ETCD_ENDPOINTS), {
+    message: "ENGINE=etcd needs ETCD_ENDPOINTS=http://host:port,... (the etcd members' client URLs)",
+  })
+  // Only the Raft engine's nodes talk to each other; on etcd the instances share nothing but etcd.
+  .refine((c) => c.ENGINE !== 'raft' || c.CLUSTER_SECRET !== undefined || c.LAB_INSECURE_PEERS === '1', {
     message:
       "CLUSTER_SECRET is not set: peers could not tell this ring's messages from anyone else's. " +
       '`pnpm lab up coordinator-ring` sets it for you; running a node by hand, give every node the same ' +
@@ -60,6 +68,8 @@ const configSchema = z
   });
 
 export interface RingConfig {
+  readonly engine: 'raft' | 'etcd';
+  readonly etcdEndpoints: string;
   readonly nodeId: string;
   readonly port: number;
   readonly redisNodes: string;
@@ -86,6 +96,8 @@ export function loadConfig(env: Record<string, string | undefined>): RingConfig 
   }
   const c = parsed.data;
   return {
+    engine: c.ENGINE,
+    etcdEndpoints: c.ETCD_ENDPOINTS,
     nodeId: c.SERVICE_NAME,
     port: c.PORT,
     redisNodes: c.REDIS_NODES,

@@ -3,9 +3,8 @@ import { recorded } from '@kvs-lab/shared/history';
 import { AppError } from '@kvs-lab/shared/service';
 import { compare, fromJSON } from '@kvs-lab/shared/vector-clock';
 import type { ClockOrder, VectorClockJson } from '@kvs-lab/shared/vector-clock';
-import type { RingNode } from './cluster/ring-node.ts';
 import type { RingInput, RingOutput } from './domain/ring-check.ts';
-import type { StoredVersion } from './store/node-store.ts';
+import type { RingEngine, StoredVersion } from './engines/ring-engine.ts';
 
 export interface WriteResult {
   readonly key: string;
@@ -69,11 +68,11 @@ export const forwardedHeader = 'x-ring-forwarded-by';
 export class RingService {
   readonly forwardedCount = { writes: 0, reads: 0 };
 
-  readonly node: RingNode;
+  readonly node: RingEngine;
   readonly history: History<RingInput, RingOutput>;
   private readonly forwardTimeoutMs: number;
 
-  constructor(node: RingNode, history: History<RingInput, RingOutput>, forwardTimeoutMs: number) {
+  constructor(node: RingEngine, history: History<RingInput, RingOutput>, forwardTimeoutMs: number) {
     this.node = node;
     this.history = history;
     this.forwardTimeoutMs = forwardTimeoutMs;
@@ -95,7 +94,7 @@ export class RingService {
       );
     }
     return this.record(requestId, 'read', { key }, async () => {
-      if (this.node.isLeader) {
+      if (this.node.canServe) {
         return fromVersion(key, await this.node.readLinearizable(key), this.node.id, false);
       }
       this.forwardedCount.reads += 1;
@@ -131,14 +130,14 @@ export class RingService {
   }
 
   private async write(key: string, value: string | null, forwardedBy?: string): Promise<WriteResult> {
-    if (this.node.isLeader) {
-      const { entry, clock, replaces } = await this.node.propose(key, value);
+    if (this.node.canServe) {
+      const { term, index, clock, replaces } = await this.node.propose(key, value);
       return {
         key,
         value,
         clock,
-        term: entry.term,
-        index: entry.index,
+        term,
+        index,
         leaderId: this.node.id,
         replaces: replaces && {
           ...replaces,

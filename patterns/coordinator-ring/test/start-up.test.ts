@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RingApp } from '../src/app.ts';
-import { keys } from '../src/store/keys.ts';
+import { keys } from '../src/engines/raft/keys.ts';
 import { startLonelyNode } from './support/lonely-node.ts';
 
 let app: RingApp | undefined;
@@ -44,6 +44,6 @@ describe('coordinator-ring start-up', () => {
 
     app = await startLonelyNode(handle);
     expect(app.node.status()).toMatchObject({ term: 1, votedFor: 'ring-2', lastLogIndex: entries });
-    expect(app.node.entryTermAt(entries)).toBe(1);
+    expect((await app.node.checkFacts([])).entryTermAt(entries)).toBe(1);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { RingService } from '../ring-service.ts';
-import { ringView, statusView } from './schemas.ts';
+import { leaderView, ringView, statusView } from './schemas.ts';
 
 const tags = ['ring'];
 
@@ -15,6 +15,30 @@ export function ringRoutes(service: Service, ring: RingService): void {
     tags,
     responses: { 200: { description: 'The ring', schema: ringView } },
     handler: () => ({ status: 200, body: node.ring() }),
+  });
+
+  service.route({
+    method: 'get',
+    path: '/leader',
+    summary: 'The leader this node knows and its term (null while an election runs)',
+    description:
+      'On `raft` the Raft leader, which orders the writes; on `etcd` the instance elected with etcd’s ' +
+      'election API, its term the create revision of its campaign key (etcd’s own Raft orders the writes).',
+    tags,
+    responses: { 200: { description: 'The leader', schema: leaderView } },
+    handler: () => {
+      const status = node.status();
+      return {
+        status: 200,
+        body: {
+          leaderId: status.leaderId,
+          term: status.term,
+          self: node.id,
+          isSelf: status.leaderId === node.id,
+          engine: status.engine,
+        },
+      };
+    },
   });
 
   service.route({
@@ -58,7 +82,7 @@ export function ringRoutes(service: Service, ring: RingService): void {
           commitIndex: status.commitIndex,
           lastApplied: status.lastApplied,
           lastLogIndex: status.lastLogIndex,
-          counters: { ...node.counters },
+          counters: { ...node.counters() },
           forwarded: { ...ring.forwardedCount },
           leaderSightings: node.leaderSightings().slice(-50),
         },

@@ -89,6 +89,7 @@ export const ringView = z
 export const statusView = z
   .object({
     id: z.string(),
+    engine: z.enum(['raft', 'etcd']).openapi({ description: 'What keeps the log and elects: ENGINE' }),
     role: roleSchema,
     term: z.number().int(),
     votedFor: z.string().nullable(),
@@ -146,3 +147,13 @@ export const appendReply = z
 export const heartbeat = z
   .strictObject({ from: nodeId, gossip: z.record(nodeId, z.number().int().min(0)) })
   .openapi('Heartbeat');
+
+export const leaderView = z
+  .object({
+    leaderId: z.string().nullable(),
+    term: z.number().int(),
+    self: z.string(),
+    isSelf: z.boolean(),
+    engine: z.enum(['raft', 'etcd']),
+  })
+  .openapi('LeaderView');

@@ -1,6 +1,6 @@
-import type { Gossip } from '../domain/failure-detector.ts';
-import type { VoteRequest } from '../domain/election.ts';
-import type { LogEntry } from '../domain/replicated-log.ts';
+import type { Gossip } from '../../domain/failure-detector.ts';
+import type { VoteRequest } from '../../domain/election.ts';
+import type { LogEntry } from '../../domain/replicated-log.ts';
 
 /** The internal messages between ring nodes (bodies of the /internal routes). */
 export type { VoteRequest };

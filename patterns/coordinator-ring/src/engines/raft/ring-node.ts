@@ -1,8 +1,14 @@
 import { AppError } from '@kvs-lab/shared/service';
 import { fromJSON, toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock, VectorClockJson } from '@kvs-lab/shared/vector-clock';
-import { decideVote, electionTimeoutMs, majority, observeTerm, startElection } from '../domain/election.ts';
-import type { ElectionState, Role, VoteRequest } from '../domain/election.ts';
+import {
+  decideVote,
+  electionTimeoutMs,
+  majority,
+  observeTerm,
+  startElection,
+} from '../../domain/election.ts';
+import type { ElectionState, Role, VoteRequest } from '../../domain/election.ts';
 import {
   beat,
   gossipOf,
@@ -10,24 +16,32 @@ import {
   initialTable,
   memberState,
   mergeGossip,
-} from '../domain/failure-detector.ts';
-import type { MemberState, MembershipTable } from '../domain/failure-detector.ts';
+} from '../../domain/failure-detector.ts';
+import type { MemberState, MembershipTable } from '../../domain/failure-detector.ts';
 import {
   followerCommitIndex,
   lastPosition,
   leaderCommitIndex,
   planAppend,
   termAt,
-} from '../domain/replicated-log.ts';
-import type { Command, LogEntry } from '../domain/replicated-log.ts';
-import type { LeaderSighting } from '../domain/ring-check.ts';
-import { ringOrder, successorsOf } from '../domain/ring-order.ts';
-import { stampWrite } from '../domain/write-clock.ts';
-import type { RingConfig } from '../config.ts';
-import type { RingEventName, RingLiveEvents } from '../realtime/ring-events.ts';
-import type { NodeStore, StoredVersion } from '../store/node-store.ts';
+} from '../../domain/replicated-log.ts';
+import type { Command, LogEntry } from '../../domain/replicated-log.ts';
+import type { LeaderSighting, RingFacts } from '../../domain/ring-check.ts';
+import { ringOrder, successorsOf } from '../../domain/ring-order.ts';
+import { stampWrite } from '../../domain/write-clock.ts';
+import type { RingConfig } from '../../config.ts';
+import type { RingEventName, RingLiveEvents } from '../../realtime/ring-events.ts';
+import type {
+  EngineStatus,
+  Proposed,
+  Replaced,
+  RingEngine,
+  RingView,
+  StoredVersion,
+} from '../ring-engine.ts';
+import type { NodeStore } from './node-store.ts';
 import type { AppendReply, AppendRequest, HeartbeatMessage, VoteReply } from './messages.ts';
-import type { PeerLink } from './peer-link.ts';
+import type { PeerLink } from '../../cluster/peer-link.ts';
 import { SerialQueue } from './serial-queue.ts';
 
 interface CommitWaiter {
@@ -36,20 +50,9 @@ interface CommitWaiter {
   readonly reject: (error: AppError) => void;
 }
 
-/** The version a write was stamped on top of: its log index and clock. */
-export interface Replaced {
-  readonly index: number;
-  readonly clock: VectorClockJson;
-}
-
 interface Placed {
   readonly entry: LogEntry;
   readonly replaces: Replaced | null;
-}
-
-/** A committed write: its entry, its clock, and the version it descends from (null for a key's first write). */
-export interface Proposed extends Placed {
-  readonly clock: VectorClockJson;
 }
 
 interface ReadWaiter {
@@ -72,6 +75,8 @@ export interface RingCounters {
 }
 
 const maxSightings = 1000;
+/** How many times start-up reads its durable state before giving up. */
+const startAttempts = 5;
 
 /**
  * One ring node: a Raft member (election, log replication, commit) that also
@@ -80,11 +85,11 @@ const maxSightings = 1000;
  * change to the durable state goes through one serial queue and is written to
  * Redis before the node acts on it or answers.
  */
-export class RingNode {
+export class RingNode implements RingEngine {
   readonly id: string;
   readonly members: readonly string[];
   readonly order: readonly string[];
-  readonly counters: RingCounters = {
+  private readonly tally: RingCounters = {
     electionsStarted: 0,
     electionsWon: 0,
     votesGranted: 0,
@@ -167,9 +172,18 @@ export class RingNode {
 
   /** Loads the durable state, replays unapplied entries lazily, and starts the timers. */
   async start(): Promise<void> {
-    this.election = await this.store.loadElection();
-    this.log = await this.store.loadLog();
-    this.lastApplied = Math.min(await this.store.loadApplied(), this.log.length);
+    // Start-up reads are idempotent: a Redis slow for a moment (a busy machine) is retried, not fatal.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.election = await this.store.loadElection();
+        this.log = await this.store.loadLog();
+        this.lastApplied = Math.min(await this.store.loadApplied(), this.log.length);
+        break;
+      } catch (error) {
+        if (attempt >= startAttempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
     // Entries up to lastApplied were committed once; commit index is volatile in Raft and is relearned.
     this.commitIndex = this.lastApplied;
     this.rebuildTips();
@@ -181,7 +195,8 @@ export class RingNode {
     this.beater = setInterval(() => this.heartbeatRound(), this.config.heartbeatIntervalMs);
   }
 
-  stop(): void {
+  // eslint-disable-next-line @typescript-eslint/require-await -- the port's stop is async (etcd closes a client)
+  async stop(): Promise<void> {
     this.isStopped = true;
     clearInterval(this.ticker);
     clearInterval(this.beater);
@@ -198,10 +213,11 @@ export class RingNode {
 
   // ---------------------------------------------------------------- views
 
-  status() {
+  status(): EngineStatus {
     const now = this.now();
     return {
       id: this.id,
+      engine: 'raft',
       role: this.role,
       term: this.election.currentTerm,
       votedFor: this.election.votedFor,
@@ -214,7 +230,7 @@ export class RingNode {
     };
   }
 
-  ring() {
+  ring(): RingView {
     const now = this.now();
     return {
       self: this.id,
@@ -236,6 +252,24 @@ export class RingNode {
 
   leaderSightings(): readonly LeaderSighting[] {
     return this.sightings;
+  }
+
+  counters(): Readonly<Record<string, number>> {
+    return { ...this.tally };
+  }
+
+  /** Raft's facts are all in memory: the sightings, the commit index and this node's log. */
+  checkFacts(): Promise<RingFacts> {
+    return Promise.resolve({
+      leaderSightings: this.sightings,
+      commitIndex: this.commitIndex,
+      entryTermAt: (index: number) => this.entryTermAt(index),
+    });
+  }
+
+  /** Only the leader orders writes and answers linearizable reads; a follower forwards. */
+  get canServe(): boolean {
+    return this.role === 'leader';
   }
 
   get committed(): number {
@@ -274,7 +308,7 @@ export class RingNode {
     if (this.role === 'leader') {
       // CheckQuorum: a leader that cannot hear a majority steps down, so a minority side refuses writes.
       if (!this.hasQuorumContact(now)) {
-        this.counters.stepDowns += 1;
+        this.tally.stepDowns += 1;
         this.becomeFollower(null);
       }
       return;
@@ -294,8 +328,8 @@ export class RingNode {
       const before = this.memberStates.get(id) ?? 'alive';
       if (state === before) continue;
       this.memberStates.set(id, state);
-      if (state === 'suspect') this.counters.suspicions += 1;
-      if (state === 'dead') this.counters.deathsDetected += 1;
+      if (state === 'suspect') this.tally.suspicions += 1;
+      if (state === 'dead') this.tally.deathsDetected += 1;
       const view = this.table[id];
       this.emit('member:state', {
         id,
@@ -319,7 +353,7 @@ export class RingNode {
         .then((reply) => {
           if (reply.kind === 'ok' && reply.status === 200 && reply.body?.gossip) {
             this.table = mergeGossip(this.table, reply.body.gossip, this.now());
-          } else this.counters.heartbeatsFailed += 1;
+          } else this.tally.heartbeatsFailed += 1;
         });
     }
     if (this.role === 'leader') for (const peer of this.peers) this.replicateTo(peer);
@@ -355,7 +389,7 @@ export class RingNode {
       this.election = next;
       this.role = 'candidate';
       this.leaderId = null;
-      this.counters.electionsStarted += 1;
+      this.tally.electionsStarted += 1;
       this.resetElectionDeadline();
       this.emitRole();
       return next.currentTerm;
@@ -389,7 +423,7 @@ export class RingNode {
       if (this.role !== 'candidate' || this.election.currentTerm !== term) return;
       this.role = 'leader';
       this.leaderId = this.id;
-      this.counters.electionsWon += 1;
+      this.tally.electionsWon += 1;
       this.recordSighting(term, this.id);
       const now = this.now();
       for (const peer of this.peers) {
@@ -423,11 +457,11 @@ export class RingNode {
         granted: decision.granted,
       });
       if (decision.granted) {
-        this.counters.votesGranted += 1;
+        this.tally.votesGranted += 1;
         this.resetElectionDeadline();
         return { term: this.election.currentTerm, granted: true };
       }
-      this.counters.votesRefused += 1;
+      this.tally.votesRefused += 1;
       return { term: this.election.currentTerm, granted: false, reason: decision.reason };
     });
   }
@@ -439,7 +473,7 @@ export class RingNode {
       if (next === this.election) return;
       await this.store.saveElection(next);
       this.election = next;
-      if (this.role === 'leader') this.counters.stepDowns += 1;
+      if (this.role === 'leader') this.tally.stepDowns += 1;
       this.becomeFollower(null);
     });
   }
@@ -477,7 +511,7 @@ export class RingNode {
     const entry: LogEntry = { index: this.log.length + 1, term: this.election.currentTerm, command };
     await this.store.appendLog(null, [entry]);
     this.log.push(entry);
-    this.counters.entriesAppended += 1;
+    this.tally.entriesAppended += 1;
     this.noteTip(entry);
     this.emitAppended(entry);
     this.advanceCommit();
@@ -514,7 +548,12 @@ export class RingNode {
         ),
     ).finally(() => this.commitWaiters.delete(entry.index));
     const command = entry.command;
-    return { entry, clock: command.type === 'noop' ? {} : command.clock, replaces };
+    return {
+      term: entry.term,
+      index: entry.index,
+      clock: command.type === 'noop' ? {} : command.clock,
+      replaces,
+    };
   }
 
   /**
@@ -556,7 +595,7 @@ export class RingNode {
             continue;
           }
           this.log.push(...entries);
-          this.counters.entriesAppended += entries.length;
+          this.tally.entriesAppended += entries.length;
           entries.forEach((entry, i) => {
             this.emitAppended(entry);
             batch[i]?.resolve({ entry, replaces: replaced[i] ?? null });
@@ -659,7 +698,7 @@ export class RingNode {
         this.election = next;
       }
       if (this.role !== 'follower' || this.leaderId !== request.leaderId) {
-        if (this.role === 'leader') this.counters.stepDowns += 1;
+        if (this.role === 'leader') this.tally.stepDowns += 1;
         this.becomeFollower(request.leaderId);
       }
       this.recordSighting(request.term, request.leaderId);
@@ -711,7 +750,7 @@ export class RingNode {
         return;
       }
       this.lastApplied = batch[batch.length - 1]?.index ?? this.lastApplied;
-      this.counters.entriesCommitted += batch.length;
+      this.tally.entriesCommitted += batch.length;
       for (const entry of batch) this.afterApply(entry);
       this.applyWaiters = this.applyWaiters.filter((w) => {
         if (w.index > this.lastApplied) return true;

@@ -1,19 +1,11 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
-import type { ElectionState } from '../domain/election.ts';
-import type { LogEntry } from '../domain/replicated-log.ts';
+import type { ElectionState } from '../../domain/election.ts';
+import type { LogEntry } from '../../domain/replicated-log.ts';
+import type { StoredVersion } from '../ring-engine.ts';
 import { keys } from './keys.ts';
 
 /** Entries per LRANGE at start-up: at most 128 × 4 KiB values, about half a MiB per reply. */
 const logChunkEntries = 128;
-
-/** One key's applied version; `value` null is a tombstone, kept so the clock chain goes on. */
-export interface StoredVersion {
-  readonly value: string | null;
-  readonly clock: VectorClockJson;
-  readonly term: number;
-  readonly index: number;
-}
 
 /**
  * A node's durable state in its own Redis (AOF): election promises, the log,
