@@ -20,7 +20,14 @@ import type { ReadinessCheck } from './readiness.ts';
 import { answerClientError } from './client-error.ts';
 import { listFromEnv, requestGuard } from './request-guard.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
-import { errorHandler, jsonBody, requestId, requireJsonBody, sendProblem } from './request-pipeline.ts';
+import {
+  errorHandler,
+  jsonBody,
+  requestId,
+  requestPipeline,
+  requireJsonBody,
+  sendProblem,
+} from './request-pipeline.ts';
 import { routeHandler } from './route-handler.ts';
 import { expressPath, pathMatcher } from './route-spec.ts';
 import type { AnyRouteSpec, HttpMethod, RouteSpec } from './route-spec.ts';
@@ -133,12 +140,17 @@ export function createService(options: ServiceOptions): Service {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.use(requestId);
   const guard = requestGuard({
     hostNames: [instance, ...(options.allowedHosts ?? listFromEnv(process.env.ALLOWED_HOSTS))],
     origins: options.corsOrigins ?? listFromEnv(process.env.CORS_ORIGINS),
   });
-  app.use(guard.middleware);
+  const lifecycle = requestLifecycle(metrics, options.requestTimeoutMs ?? 10_000);
+  // One Express layer for the whole front of the pipeline: Express pays for each layer it walks.
+  app.use(
+    requestPipeline([requestId, guard.middleware, lifecycle.middleware, requireJsonBody], {
+      parseBody: jsonBody(options.bodyLimitBytes ?? 64 * 1024),
+    }),
+  );
   // Request logs cost a child logger per request: only pay for them when they would be written.
   if (logger.isLevelEnabled('info')) {
     const quiet = ['/healthz', '/readyz', '/metrics', ...(options.quietPathPrefixes ?? [])];
@@ -151,10 +163,6 @@ export function createService(options: ServiceOptions): Service {
       }),
     );
   }
-  const lifecycle = requestLifecycle(metrics, options.requestTimeoutMs ?? 10_000);
-  app.use(lifecycle.middleware);
-  app.use(requireJsonBody);
-  app.use(jsonBody(options.bodyLimitBytes ?? 64 * 1024));
 
   // Router order is a hot-path decision: Express tries layers in turn, so the
   // pattern's routes come first and the kit's own endpoints, docs and static files after.

@@ -39,6 +39,39 @@ function hasBody(req: Request): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * Runs synchronous middleware in order as one Express layer, then parses a body only when
+ * the request has one. Each step either calls `next()` at once or passes an error; none
+ * waits, so a plain loop is enough.
+ */
+export function requestPipeline(
+  steps: readonly RequestHandler[],
+  options: { parseBody: RequestHandler },
+): RequestHandler {
+  return (req, res, next) => {
+    let failure: unknown;
+    let isDone = false;
+    const step: NextFunction = (error?: unknown) => {
+      isDone = true;
+      if (error !== undefined && error !== 'route' && error !== 'router') failure = error;
+    };
+    for (const handler of steps) {
+      isDone = false;
+      void handler(req, res, step);
+      if (!isDone) throw new Error('a request pipeline step did not call next() synchronously');
+      if (failure !== undefined) {
+        next(failure);
+        return;
+      }
+    }
+    if (hasBody(req)) {
+      void options.parseBody(req, res, next);
+      return;
+    }
+    next();
+  };
+}
+
 /** A body must be JSON: anything else (or no Content-Type at all) is 415, before any parsing. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   if (hasBody(req) && !req.is(['application/json', 'application/*+json'])) {

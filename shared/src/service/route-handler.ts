@@ -30,7 +30,7 @@ function parsePart(
   return undefined;
 }
 
-function send(res: Response, reply: Reply): void {
+function send(req: Request, res: Response, reply: Reply): void {
   if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
   res.status(reply.status);
   if (reply.body === undefined) {
@@ -39,7 +39,14 @@ function send(res: Response, reply: Reply): void {
     res.type(reply.contentType).send(reply.body);
   } else {
     // Errors go through the error middleware; a handler returning a 4xx/5xx body is still JSON.
-    res.type(reply.status >= 400 ? problemContentType : 'application/json').send(JSON.stringify(reply.body));
+    // Written directly: Express's res.send would re-derive charset, length and freshness on the hot path.
+    const json = JSON.stringify(reply.body);
+    res.setHeader(
+      'Content-Type',
+      `${reply.status >= 400 ? problemContentType : 'application/json'}; charset=utf-8`,
+    );
+    res.setHeader('Content-Length', Buffer.byteLength(json));
+    res.end(req.method === 'HEAD' ? undefined : json);
   }
 }
 
@@ -62,6 +69,6 @@ export function routeHandler(spec: AnyRouteSpec, checkAdmin: (req: Request) => v
       });
     }
     const reply = await spec.handler({ params, query, body, requestId: req.requestId, req, res });
-    if (!res.headersSent) send(res, reply);
+    if (!res.headersSent) send(req, res, reply);
   };
 }
