@@ -5,24 +5,23 @@ import { History, mountCheck } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
-import { AppError, createService, z } from '@kvs-lab/shared/service';
+import { createService } from '@kvs-lab/shared/service';
 import type { ChaosFault, Service } from '@kvs-lab/shared/service';
 import type { LockConfig } from './config.ts';
 import { checkLockHistory } from './domain/lock-check.ts';
-import { quorumSize } from './domain/quorum.ts';
+import { createEtcdEngine } from './engines/etcd/etcd-engine.ts';
+import { createRedlockEngine } from './engines/redlock/redlock-engine.ts';
+import { registerLockMetrics } from './http/lock-metrics.ts';
 import { mountLockRoutes } from './http/lock-routes.ts';
 import { mountResourceRoutes } from './http/resource-routes.ts';
-import { registerLockMetrics } from './http/lock-metrics.ts';
 import { mountStatsRoute } from './http/stats-route.ts';
-import { LockService } from './lock-service.ts';
-import type { Clock } from './lock-service.ts';
+import type { Clock, LockEngine } from './lock-backend.ts';
 import type { LockLiveEvents, LiveEmit } from './realtime/live-events.ts';
-import { LockNodes } from './store/lock-nodes.ts';
-import { ReleaseSubscriber } from './store/release-subscriber.ts';
 import { ResourceStore } from './store/resource-store.ts';
 
 export interface LockAppDeps {
   readonly config: LockConfig;
+  /** The Redlock engine's nodes (unused with ENGINE=etcd). */
   readonly lockNodes: readonly RedisNode[];
   readonly resourceNode: RedisNode;
   readonly clock?: Clock;
@@ -37,18 +36,15 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   const clock = deps.clock ?? systemClock;
   const newId = deps.newId ?? randomUUID;
   const settings = { isFencingCheckOn: config.isFencingCheckOn };
-  const quorum = quorumSize(deps.lockNodes.length);
   let emit: LiveEmit = () => undefined;
-
-  const faultSeen = new Map<string, number>();
-  const nodes = new LockNodes(deps.lockNodes, (node, reason) => {
-    // One fault event per node per second: a dead node fails every call.
-    const now = clock.monotonicMs();
-    if ((faultSeen.get(node) ?? -Infinity) > now - 1_000) return;
-    faultSeen.set(node, now);
-    emit('node:fault', { node, reason });
-  });
-  await nodes.markNodes();
+  const history = new History();
+  const engineDeps = { config, clock, newId, history, emit: ((e, p) => emit(e, p)) as LiveEmit };
+  // The one place that knows which engine runs; everything below talks to the LockBackend port.
+  const engine: LockEngine =
+    config.engine === 'etcd'
+      ? await createEtcdEngine(engineDeps)
+      : await createRedlockEngine({ ...engineDeps, lockNodes: deps.lockNodes });
+  const locks = engine.backend;
   const resources = new ResourceStore(resourceNode);
 
   const faults: ChaosFault[] = [
@@ -64,54 +60,17 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
       },
       state: () => ({ isFencingCheckOn: settings.isFencingCheckOn }),
     },
-    {
-      name: 'node-amnesia',
-      description:
-        'FLUSHALL one lock node: what a restart without persistence leaves behind (the node forgets every lease)',
-      params: z.strictObject({ node: z.string().max(64) }),
-      inject: async ({ node }: { node: string }) => {
-        const target = deps.lockNodes.find((n) => n.name === node);
-        if (!target) {
-          throw new AppError(
-            'NOT_FOUND',
-            `No lock node named ${node}; known: ${deps.lockNodes.map((n) => n.name).join(', ')}.`,
-          );
-        }
-        await target.run((c) => c.flushall());
-      },
-      heal: () => undefined,
-      state: () => ({ restartDelayMs: config.restartDelayMs }),
-      errors: ['NOT_FOUND', 'REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
-    },
+    ...engine.faults,
   ];
 
   const service = createService({
     name: 'distributed-lock',
     instance: config.instance,
     description:
-      `Redlock over ${deps.lockNodes.length} lock nodes (quorum ${quorum}), fencing tokens issued by quorum, ` +
-      'a FIFO wait queue shared by every instance, and a protected resource that checks the tokens. Live view at `/`.',
-    readiness: [
-      {
-        name: 'lock-quorum',
-        check: async () => {
-          const answers = await Promise.all(
-            deps.lockNodes.map((n) =>
-              n.ping().then(
-                () => 1,
-                () => 0,
-              ),
-            ),
-          );
-          const up = answers.reduce<number>((a, b) => a + b, 0);
-          if (up < quorum)
-            throw new Error(`${up} of ${deps.lockNodes.length} lock nodes answer; ${quorum} needed`);
-        },
-      },
-      ...redisReadinessChecks(deps.lockNodes, { critical: false }),
-      ...redisReadinessChecks([resourceNode]),
-    ],
-    links: [...deps.lockNodes, resourceNode],
+      `${engine.description}, and a protected resource that checks the tokens (engine: ${config.engine}). ` +
+      'Live view at `/`.',
+    readiness: [...engine.readiness, ...redisReadinessChecks([resourceNode])],
+    links: [...engine.links, resourceNode],
     faults,
     // A waiter may wait up to MAX_WAIT_MS; the request deadline must outlast it.
     requestTimeoutMs: config.maxWaitMs + 5_000,
@@ -119,11 +78,7 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
 
   const touched = new Set<string>();
   const nodeStatus = () => [
-    ...deps.lockNodes.map((n) => ({
-      node: n.name,
-      isUp: n.isReady && n.linkState().mode !== 'cut',
-      role: 'lock' as const,
-    })),
+    ...engine.nodeStatus().map((n) => ({ ...n, role: 'lock' as const })),
     {
       node: resourceNode.name,
       isUp: resourceNode.isReady && resourceNode.linkState().mode !== 'cut',
@@ -134,7 +89,8 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
     snapshot: async () => ({
       instance: config.instance,
-      quorum,
+      engine: config.engine,
+      quorum: locks.quorum,
       nodes: nodeStatus(),
       locks: await Promise.all(
         [...touched].map(async (resource) => ({ resource, ...(await locks.view(resource)) })),
@@ -155,26 +111,6 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
     live.emit(event, payload);
   };
 
-  const locks = new LockService({ config, nodes, clock, newId, emit: (e, p) => emit(e, p) });
-  const history = new History();
-  const subscriber = new ReleaseSubscriber(deps.lockNodes, (event) => {
-    const lease = locks.heard(event);
-    if (!lease) return;
-    // A lease granted here, released or extended through another instance: /check must see its window move.
-    const op = history.invoke(
-      `heard-from-${event.instance}`,
-      event.event === 'released' ? 'release' : 'extend',
-      event.event === 'released'
-        ? {
-            resource: lease.resource,
-            fencingToken: lease.fencingToken,
-            releasedAtMs: event.atMs,
-            via: event.instance,
-          }
-        : { resource: lease.resource, fencingToken: lease.fencingToken, via: event.instance },
-    );
-    op.ok(event.event === 'released' ? {} : { expiresAtMs: event.atMs });
-  });
   let lastStatus = JSON.stringify(nodeStatus());
   const statusTimer = setInterval(() => {
     const now = JSON.stringify(nodeStatus());
@@ -186,8 +122,8 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
 
   mountLockRoutes(service, { locks, history, config });
   mountResourceRoutes(service, { resources, history, config, settings, emit: (e, p) => emit(e, p), newId });
-  mountStatsRoute(service, { locks, nodes, settings });
-  registerLockMetrics(service, { locks, nodes });
+  mountStatsRoute(service, { locks, settings, engine: config.engine });
+  registerLockMetrics(service, { locks });
   mountCheck(service, {
     history,
     check: async (operations) => checkLockHistory(operations, await resources.logs()),
@@ -195,9 +131,8 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
 
   service.onClose(async () => {
     clearInterval(statusTimer);
-    locks.close();
-    subscriber.close();
-    await Promise.all([...deps.lockNodes, resourceNode].map((n) => n.close()));
+    await engine.close();
+    await resourceNode.close();
   });
   return service;
 }

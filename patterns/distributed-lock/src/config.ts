@@ -24,6 +24,18 @@ const envSchema = z
     QUEUE_LEASE_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
     RESTART_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     FENCING_CHECK: onOff.default(true),
+    // Which engine grants leases: the hand-made Redlock (the lesson) or etcd (the answer key).
+    ENGINE: z.enum(['redlock', 'etcd']).default('redlock'),
+    ETCD_ENDPOINTS: z
+      .string()
+      .default('http://127.0.0.1:7631,http://127.0.0.1:7632,http://127.0.0.1:7633')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((e) => e.trim())
+          .filter((e) => e !== ''),
+      ),
+    ETCD_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -38,6 +50,9 @@ const envSchema = z
     // The Redlock spec: a node that restarts without its data stays out for at least the longest TTL.
     restartDelayMs: env.RESTART_DELAY_MS ?? env.MAX_TTL_MS,
     isFencingCheckOn: env.FENCING_CHECK,
+    engine: env.ENGINE,
+    etcdEndpoints: env.ETCD_ENDPOINTS,
+    etcdCallTimeoutMs: env.ETCD_CALL_TIMEOUT_MS,
   }));
 
 export type LockConfig = z.output<typeof envSchema>;
@@ -55,7 +70,9 @@ export function splitNodes(config: LockConfig): {
     );
   }
   const lockNodes = all.filter((n) => n !== resourceNode);
-  if (lockNodes.length < 1) throw new Error('REDIS_NODES names no lock node besides RESOURCE_NODE');
+  // etcd grants the leases there; Redis holds only the protected resource.
+  if (lockNodes.length < 1 && config.engine === 'redlock')
+    throw new Error('REDIS_NODES names no lock node besides RESOURCE_NODE');
   return { lockNodes, resourceNode };
 }
 

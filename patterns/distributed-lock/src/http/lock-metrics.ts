@@ -1,6 +1,5 @@
 import type { Service } from '@kvs-lab/shared/service';
-import type { LockService } from '../lock-service.ts';
-import type { LockNodes } from '../store/lock-nodes.ts';
+import type { LockBackend } from '../lock-backend.ts';
 
 type Labels = Record<string, string>;
 interface Sample {
@@ -35,8 +34,8 @@ function register(
 }
 
 /** Lock figures in /metrics: acquisitions by outcome, queue waits, waiters, per-node calls and errors. */
-export function registerLockMetrics(service: Service, deps: { locks: LockService; nodes: LockNodes }): void {
-  const { locks, nodes } = deps;
+export function registerLockMetrics(service: Service, deps: { locks: LockBackend }): void {
+  const { locks } = deps;
   const registry = service.metrics;
   register(
     registry,
@@ -87,9 +86,9 @@ export function registerLockMetrics(service: Service, deps: { locks: LockService
     { labels: {}, value: locks.waiting },
   ]);
   register(registry, 'lock_node_calls_total', 'Calls to each lock node', 'counter', () =>
-    [...nodes.stats.values()].map((s) => ({ labels: { node: s.node }, value: s.calls })),
+    locks.nodeFigures().map((s) => ({ labels: { node: s.node }, value: s.calls })),
   );
   register(registry, 'lock_node_errors_total', 'Failed calls to each lock node', 'counter', () =>
-    [...nodes.stats.values()].map((s) => ({ labels: { node: s.node }, value: s.errors })),
+    locks.nodeFigures().map((s) => ({ labels: { node: s.node }, value: s.errors })),
   );
 }

@@ -3,7 +3,7 @@ import { recorded } from '@kvs-lab/shared/history';
 import type { Service } from '@kvs-lab/shared/service';
 import { z } from '@kvs-lab/shared/service';
 import type { LockConfig } from '../config.ts';
-import type { Lease, LockService } from '../lock-service.ts';
+import type { Lease, LockBackend } from '../lock-backend.ts';
 import { extendedSchema, leaseSchema, lockViewSchema, requestSchemas, resourceParams } from './schemas.ts';
 
 const lockFaults = ['QUORUM_UNAVAILABLE', 'TIMEOUT'];
@@ -23,7 +23,7 @@ const leaseBody = (lease: Lease) => ({
 /** The lock API: thin routes over LockService, each recorded in the history for /check. */
 export function mountLockRoutes(
   service: Service,
-  deps: { locks: LockService; history: History; config: LockConfig },
+  deps: { locks: LockBackend; history: History; config: LockConfig },
 ): void {
   const { locks, history } = deps;
   const schemas = requestSchemas(deps.config);

@@ -157,7 +157,8 @@ const samples = z.object({ count: z.number().int(), p50: z.number(), p99: z.numb
 
 export const statsSchema = z.object({
   instance: z.string(),
-  lockNodes: z.number().int(),
+  engine: z.enum(['redlock', 'etcd']),
+  lockNodes: z.number().int().openapi({ description: 'Redlock: lock nodes. etcd: cluster members.' }),
   quorum: z.number().int(),
   acquisitions: z.number().int(),
   contention: z.number().int().openapi({ description: 'Requests that found the lock held or had to queue.' }),

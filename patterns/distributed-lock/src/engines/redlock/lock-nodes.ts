@@ -1,10 +1,10 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import type { AcquireVote } from '../domain/acquire-votes.ts';
-import type { NodeLockState, QueueEntry } from '../domain/lock-view.ts';
-import { RecentSamples } from '../domain/percentiles.ts';
-import type { RaiseReply } from '../domain/quorum-counter.ts';
-import type { LeaseReply } from '../domain/lease-replies.ts';
-import { keys } from './keys.ts';
+import type { AcquireVote } from '../../domain/acquire-votes.ts';
+import type { NodeLockState, QueueEntry } from '../../domain/lock-view.ts';
+import { RecentSamples } from '../../domain/percentiles.ts';
+import type { RaiseReply } from '../../domain/quorum-counter.ts';
+import type { LeaseReply } from '../../domain/lease-replies.ts';
+import { keys } from '../../store/keys.ts';
 import { LuaScript } from '@kvs-lab/shared/redis';
 
 const scripts = {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { blockingOptions } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import { keys } from './keys.ts';
+import { keys } from '../../store/keys.ts';
 
 /** A release or extension as a lock node announced it (release.lua, extend.lua). */
 export interface HeardLeaseEvent {

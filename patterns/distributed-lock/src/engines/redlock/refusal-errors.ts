@@ -1,6 +1,6 @@
 import { AppError } from '@kvs-lab/shared/service';
-import type { AcquireDecision } from './domain/acquire-votes.ts';
-import './lock-errors.ts';
+import type { AcquireDecision } from '../../domain/acquire-votes.ts';
+import '../../lock-errors.ts';
 
 /** Why an attempt (or the queue ticket before it) did not end in a lease. */
 export type Refusal =

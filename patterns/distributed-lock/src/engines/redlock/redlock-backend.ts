@@ -1,52 +1,32 @@
 import { AppError } from '@kvs-lab/shared/service';
-import { tallyAcquireVotes } from './domain/acquire-votes.ts';
-import type { AcquireDecision } from './domain/acquire-votes.ts';
-import { leaseLapse } from './domain/lease-lapse.ts';
-import { tallyExtend, tallyRelease } from './domain/lease-replies.ts';
-import { firstDuplicate, lockOrder } from './domain/lock-order.ts';
-import type { LockOrder } from './domain/lock-order.ts';
-import { summarizeLockView, waiterMember } from './domain/lock-view.ts';
-import type { LockView } from './domain/lock-view.ts';
-import { RecentSamples } from './domain/percentiles.ts';
-import { WaitHistogram } from './domain/wait-histogram.ts';
-import { proposeNext, tallyRaise, tallyRaiseAtLeast } from './domain/quorum-counter.ts';
-import { quorumSize, validityMs } from './domain/quorum.ts';
-import type { LockConfig } from './config.ts';
-import './lock-errors.ts';
-import type { LiveEmit } from './realtime/live-events.ts';
-import { keys } from './store/keys.ts';
+import { tallyAcquireVotes } from '../../domain/acquire-votes.ts';
+import type { AcquireDecision } from '../../domain/acquire-votes.ts';
+import { leaseLapse } from '../../domain/lease-lapse.ts';
+import { tallyExtend, tallyRelease } from '../../domain/lease-replies.ts';
+import { summarizeLockView, waiterMember } from '../../domain/lock-view.ts';
+import type { LockView } from '../../domain/lock-view.ts';
+import { WaitHistogram } from '../../domain/wait-histogram.ts';
+import { proposeNext, tallyRaise, tallyRaiseAtLeast } from '../../domain/quorum-counter.ts';
+import { quorumSize, validityMs } from '../../domain/quorum.ts';
+import { acquireAll } from '../../acquire-all.ts';
+import type { LockConfig } from '../../config.ts';
+import { newLockStats } from '../../lock-backend.ts';
+import type {
+  AcquireInput,
+  AcquireManyInput,
+  Clock,
+  Lease,
+  LockBackend,
+  NodeFigures,
+} from '../../lock-backend.ts';
+import '../../lock-errors.ts';
+import type { LiveEmit } from '../../realtime/live-events.ts';
+import { keys } from '../../store/keys.ts';
 import { QueueSleepers } from './queue-sleepers.ts';
 import { refusalError, refusalExtras } from './refusal-errors.ts';
 import type { Refusal } from './refusal-errors.ts';
-import type { LeaseAnnouncement, LockNodes } from './store/lock-nodes.ts';
-import type { HeardLeaseEvent } from './store/release-subscriber.ts';
-
-export interface Clock {
-  /** Wall-clock ms, for expiresAt and the history. */
-  nowMs(): number;
-  /** Monotonic ms, for measuring how long an attempt took. */
-  monotonicMs(): number;
-}
-
-export interface Lease {
-  readonly resource: string;
-  /** The lease's secret: whoever has it may extend and release. */
-  readonly token: string;
-  readonly fencingToken: number;
-  readonly owner: string;
-  readonly instance: string;
-  readonly validityMs: number;
-  readonly expiresAtMs: number;
-  readonly waitedMs: number;
-  readonly nodes: readonly string[];
-}
-
-export interface AcquireInput {
-  readonly resource: string;
-  readonly ttlMs: number;
-  readonly waitMs: number;
-  readonly owner: string;
-}
+import type { LeaseAnnouncement, LockNodes } from './lock-nodes.ts';
+import type { HeardLeaseEvent } from './release-subscriber.ts';
 
 type AttemptResult =
   | { kind: 'granted'; token: string; fencingToken: number; validityMs: number; nodes: readonly string[] }
@@ -61,21 +41,8 @@ const maxCounterRounds = 10;
  * fencing token by quorum, and either answer or wait in the FIFO queue.
  * Every rule it applies lives in domain/; every Redis call in store/.
  */
-export class LockService {
-  readonly stats = {
-    acquisitions: 0,
-    contention: 0,
-    timeouts: 0,
-    releases: 0,
-    extensions: 0,
-    expiries: 0,
-    lost: 0,
-    notHolder: 0,
-    quorumUnavailable: 0,
-    /** Acquire requests by how they ended, for /metrics. */
-    outcomes: { granted: 0, held: 0, timeout: 0, unavailable: 0, tooSlow: 0 },
-    waitMs: new RecentSamples(1_000),
-  };
+export class RedlockBackend implements LockBackend {
+  readonly stats = newLockStats();
   /** Every wait, cumulative, for the Prometheus histogram (RecentSamples keeps only the last 1,000). */
   readonly waitHistogram = new WaitHistogram();
   /** Waiters in a queue on this instance right now. */
@@ -113,6 +80,24 @@ export class LockService {
 
   get quorum(): number {
     return quorumSize(this.nodes.size);
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  nodeFigures(): NodeFigures[] {
+    return this.nodes.nodes.map((node) => {
+      const s = this.nodes.stats.get(node.name);
+      return {
+        node: node.name,
+        isUp: node.isReady && node.linkState().mode !== 'cut',
+        calls: s?.calls ?? 0,
+        errors: s?.errors ?? 0,
+        lastError: s?.lastError ?? null,
+        latencyMs: s?.latencyMs.summary() ?? { count: 0, p50: 0, p99: 0 },
+      };
+    });
   }
 
   close(): void {
@@ -453,68 +438,8 @@ export class LockService {
     this.sleepers.wakeHead(resource);
   }
 
-  /**
-   * POST /locks: all or nothing. Taken one by one in `order`; on any failure the
-   * ones already held are released. `stepDelayMs` stands for work done between
-   * two acquisitions, so the lab can show what the naive order does.
-   */
-  async acquireMany(input: {
-    resources: readonly string[];
-    ttlMs: number;
-    waitMs: number;
-    owner: string;
-    order: LockOrder;
-    stepDelayMs: number;
-  }): Promise<Lease[]> {
-    const duplicate = firstDuplicate(input.resources);
-    if (duplicate !== undefined) {
-      throw new AppError('VALIDATION_FAILED', `"${duplicate}" is listed twice.`, {
-        extras: { errors: [{ path: 'resources', message: `duplicate resource ${duplicate}` }] },
-      });
-    }
-    const deadline = this.clock.monotonicMs() + input.waitMs;
-    const held: Lease[] = [];
-    // When each lease's validity started counting, on the monotonic clock.
-    const grantedAt: number[] = [];
-    try {
-      for (const resource of lockOrder(input.resources, input.order)) {
-        if (held.length > 0 && input.stepDelayMs > 0)
-          await new Promise((r) => setTimeout(r, input.stepDelayMs));
-        const waitMs = input.waitMs === 0 ? 0 : Math.max(1, Math.round(deadline - this.clock.monotonicMs()));
-        held.push(await this.acquire({ resource, ttlMs: input.ttlMs, waitMs, owner: input.owner }));
-        grantedAt.push(this.clock.monotonicMs());
-      }
-      // The first leases ran down while the later ones were taken: answer only if every one is still valid.
-      const now = this.clock.monotonicMs();
-      const remaining = held.map((lease, i) => Math.floor(lease.validityMs - (now - (grantedAt[i] ?? now))));
-      const shortest = Math.min(...remaining);
-      if (shortest <= 0) {
-        const lapsed = held[remaining.indexOf(shortest)];
-        this.stats.outcomes.tooSlow += 1;
-        throw new AppError(
-          'ACQUIRE_TOO_SLOW',
-          `The lease on "${lapsed?.resource ?? ''}" ran out (ttlMs=${input.ttlMs}) before the last resource was granted.`,
-          {
-            extras: { resource: lapsed?.resource ?? '', elapsedMs: Math.round(now - (grantedAt[0] ?? now)) },
-          },
-        );
-      }
-      // Every lease is answered with what is left of it; the smallest is the set's validity.
-      return held.map((lease, i) => {
-        const validityMs = remaining[i] ?? 0;
-        return { ...lease, validityMs, expiresAtMs: this.clock.nowMs() + validityMs };
-      });
-    } catch (error) {
-      for (const lease of [...held].reverse())
-        await this.release(lease.resource, lease.token).catch(() => undefined);
-      if (error instanceof AppError) {
-        throw new AppError(error.code, `${error.message} Released the ${held.length} locks already taken.`, {
-          extras: { ...error.extras, releasedAgain: held.map((l) => l.resource) },
-          outcome: error.outcome,
-        });
-      }
-      throw error;
-    }
+  acquireMany(input: AcquireManyInput): Promise<Lease[]> {
+    return acquireAll(this, this.clock, input);
   }
 
   /** GET /locks/{resource}: each node's state and the majority picture. */
