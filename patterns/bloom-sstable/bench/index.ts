@@ -7,6 +7,7 @@ import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import { LsmEngine } from '../src/storage/lsm-engine.ts';
+import { LsmKvEngine } from '../src/engines/lsm/lsm-kv-engine.ts';
 import { engineOptions, keyCount, keyWalk, loadLsm, openLoadedLevelDb } from './workload.ts';
 
 /** Async LevelDB calls go through libuv's thread pool: keep several in flight so it is measured at its best. */
@@ -51,7 +52,7 @@ export const bench: BenchDefinition = {
       { name: 'lsm-cache', url: redis.url, host: redis.host, port: redis.port },
     ]);
     const { service } = createApp({
-      engine: served,
+      engine: new LsmKvEngine(served),
       ...(cache ? { cache } : {}),
       cacheEpoch: 'bench',
       l1Entries: 10_000,

@@ -4,17 +4,18 @@ import { mountCheck } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
-import { createService, z } from '@kvs-lab/shared/service';
-import type { ChaosFault, Service, ServiceOptions } from '@kvs-lab/shared/service';
+import { createService } from '@kvs-lab/shared/service';
+import type { Service, ServiceOptions } from '@kvs-lab/shared/service';
 import { checkLsmHistory } from './domain/lsm-check.ts';
 import { registerRoutes } from './http/routes.ts';
 import { LsmService } from './lsm-service.ts';
 import type { LsmLiveEvents } from './realtime/events.ts';
-import type { LsmEngine } from './storage/lsm-engine.ts';
+import type { KvEngine } from './engines/kv-engine.ts';
 import { L2Cache } from './store/l2-cache.ts';
 
 export interface AppDeps {
-  readonly engine: LsmEngine;
+  /** The storage engine, chosen once in main.ts from `ENGINE` (the hand-made LSM by default). */
+  readonly engine: KvEngine;
   /** The L2 cache node (`lsm-cache`); without it the store runs with L1 only. */
   readonly cache?: RedisNode;
   /** Changes on each start, so L2 entries a previous process may have left stale are never read. */
@@ -47,7 +48,7 @@ export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } 
     // The cache is optional: losing it makes the service degraded, not down.
     readiness: deps.cache ? redisReadinessChecks([deps.cache], { critical: false }) : [],
     links: deps.cache ? [deps.cache] : [],
-    faults: engineFaults(deps.engine),
+    faults: deps.engine.faults(),
   });
   const live = mountLiveView<LsmLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
@@ -61,30 +62,4 @@ export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } 
     await deps.cache?.close();
   });
   return { service, lsm };
-}
-
-/** The store's own faults, beside the kit's link cuts to `lsm-cache`. */
-function engineFaults(engine: LsmEngine): ChaosFault[] {
-  const slowFsync: ChaosFault<z.ZodObject<{ delayMs: z.ZodDefault<z.ZodNumber> }>> = {
-    name: 'slow-fsync',
-    description:
-      'Adds latency before every WAL fsync (a slow disk): watch group commit batch writes under FSYNC=always.',
-    params: z.object({ delayMs: z.number().int().min(1).max(5_000).default(50) }),
-    inject: ({ delayMs }) => {
-      engine.fsyncDelayMs = delayMs;
-    },
-    heal: () => {
-      engine.fsyncDelayMs = 0;
-    },
-    state: () => ({ delayMs: engine.fsyncDelayMs }),
-  };
-  const pauseCompaction: ChaosFault = {
-    name: 'pause-compaction',
-    description:
-      'Stops background compaction: L0 grows, reads probe more tables, writes slow down and then stop.',
-    inject: () => engine.pauseCompaction(true),
-    heal: () => engine.pauseCompaction(false),
-    state: () => ({ isPaused: engine.compactionPaused }),
-  };
-  return [slowFsync, pauseCompaction];
 }

@@ -7,6 +7,8 @@ const int = (fallback: number, min: number, max: number) =>
 /** Every setting from the environment, each with a default; a bad value stops the start with a clear message. */
 const envSchema = z.object({
   SERVICE_NAME: z.string().min(1).default('lsm-node'),
+  /** The storage engine behind the same APIs: the hand-made LSM (the lesson) or LevelDB (the answer key). */
+  ENGINE: z.enum(['lsm', 'leveldb']).default('lsm'),
   PORT: int(7701, 0, 65535),
   PORT_RESP: int(7702, 0, 65535),
   REDIS_NODES: z.string().default('lsm-cache=redis://127.0.0.1:7710'),
@@ -46,6 +48,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()) {
   }
   return {
     serviceName: e.SERVICE_NAME,
+    engineName: e.ENGINE,
     port: e.PORT,
     respPort: e.PORT_RESP,
     redisNodes: e.REDIS_NODES,

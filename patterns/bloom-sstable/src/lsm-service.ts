@@ -1,15 +1,15 @@
 import { History } from '@kvs-lab/shared/history';
 import { AppError, defineErrorCodes, toAppError } from '@kvs-lab/shared/service';
 import type { ByteString } from './domain/byte-string.ts';
-import { displayText, toBytes } from './domain/byte-string.ts';
+import { displayText, fromText, toBytes } from './domain/byte-string.ts';
 import { crc32 } from './domain/crc32.ts';
 import type { LsmInput, LsmOutput } from './domain/lsm-check.ts';
 import { LruCache } from './domain/lru-cache.ts';
-import { shapeView } from './lsm-views.ts';
 import type { LiveEventName, LsmLiveEvents, ShapeView } from './realtime/events.ts';
+import type { KvEngine, ScanOptions } from './engines/kv-engine.ts';
+import { AsOfUnavailableError, EngineUnsupportedError } from './engines/kv-engine.ts';
 import type { CompactionReport, FlushReport, ReadTrace } from './storage/engine-types.ts';
 import { SnapshotTooOldError } from './storage/engine-types.ts';
-import type { LsmEngine } from './storage/lsm-engine.ts';
 import type { CachedVersion, L2Cache } from './store/l2-cache.ts';
 
 export const lsmErrors = defineErrorCodes({
@@ -17,6 +17,8 @@ export const lsmErrors = defineErrorCodes({
   SNAPSHOT_NOT_FOUND: { status: 404, title: 'Snapshot not found', outcome: 'not_applied' },
   SNAPSHOT_TOO_OLD: { status: 410, title: 'Snapshot too old', outcome: 'not_applied' },
   STORAGE_FAILED: { status: 500, title: 'Storage failed', outcome: 'indeterminate' },
+  AS_OF_UNAVAILABLE: { status: 501, title: 'asOf not available on this engine', outcome: 'not_applied' },
+  ENGINE_UNSUPPORTED: { status: 501, title: 'Not supported by this engine', outcome: 'not_applied' },
 });
 
 export type ServedFrom = 'l1' | 'l2' | 'memtable' | 'sstable';
@@ -27,7 +29,9 @@ export interface GetResult {
   readonly value?: ByteString;
   readonly seq?: number;
   readonly servedFrom: ServedFrom | 'none';
-  readonly trace: ReadTrace;
+  /** Null when the engine does not report its read path (LevelDB), with the reason in `traceUnavailable`. */
+  readonly trace: ReadTrace | null;
+  readonly traceUnavailable?: string;
 }
 
 /** How the service tells the live view what happened. */
@@ -54,7 +58,7 @@ export function valueDigest(value: ByteString): string {
  * operation is recorded for /check, and the live view hears about it.
  */
 export class LsmService {
-  readonly engine: LsmEngine;
+  readonly engine: KvEngine;
   readonly l2: L2Cache | undefined;
   readonly history = new History<LsmInput, LsmOutput>({ capacity: 50_000 });
   private readonly l1: LruCache<CachedVersion>;
@@ -63,7 +67,7 @@ export class LsmService {
   private writeGeneration = 0;
   readonly l1Counters = { hits: 0, misses: 0 };
 
-  constructor(deps: { engine: LsmEngine; l2?: L2Cache; l1Entries: number; emit?: Emit }) {
+  constructor(deps: { engine: KvEngine; l2?: L2Cache; l1Entries: number; emit?: Emit }) {
     this.engine = deps.engine;
     this.l2 = deps.l2;
     this.l1 = new LruCache(deps.l1Entries);
@@ -135,7 +139,7 @@ export class LsmService {
       key: displayText(key),
       seq,
       kind: value === undefined ? 'delete' : 'put',
-      memtable: this.engine.memtableFigures(),
+      memtable: this.engine.memtable(),
     });
     return { key, seq };
   }
@@ -183,7 +187,10 @@ export class LsmService {
         }
       }
     }
-    const { entry, servedFrom, trace } = atSnapshot(() => this.engine.get(key, asOf));
+    const { entry, servedFrom, trace, traceUnavailable } = await atSnapshot(() =>
+      this.engine.read(key, asOf),
+    );
+    const why = traceUnavailable === undefined ? {} : { traceUnavailable };
     if (asOf === undefined && entry) {
       const version: CachedVersion = {
         seq: entry.seq,
@@ -194,12 +201,39 @@ export class LsmService {
       await this.l2?.fill(key, version);
     }
     if (!entry || entry.kind === 'delete')
-      return { key, found: false, servedFrom: servedFrom ?? 'none', trace };
-    return { key, found: true, value: entry.value, seq: entry.seq, servedFrom: servedFrom ?? 'none', trace };
+      return { key, found: false, servedFrom: servedFrom ?? 'none', trace, ...why };
+    return {
+      key,
+      found: true,
+      value: entry.value,
+      seq: entry.seq,
+      servedFrom: servedFrom ?? 'none',
+      trace,
+      ...why,
+    };
   }
 
-  scan(options: { start?: ByteString; end?: ByteString; prefix?: ByteString; limit: number; asOf?: number }) {
+  scan(options: ScanOptions) {
     return atSnapshot(() => this.engine.scan(options));
+  }
+
+  createSnapshot(): number {
+    return this.engine.createSnapshot();
+  }
+
+  releaseSnapshot(seq: number): boolean {
+    return this.engine.releaseSnapshot(seq);
+  }
+
+  /** New tables' filter density; 501 where the engine fixes it when it opens. */
+  setBitsPerKey(bitsPerKey: number): number {
+    const r = this.engine.setBitsPerKey(bitsPerKey);
+    if (!r.ok) throw new AppError('ENGINE_UNSUPPORTED', r.reason);
+    return r.bitsPerKey;
+  }
+
+  sstables() {
+    return this.engine.sstables();
   }
 
   flush(): Promise<FlushReport> {
@@ -212,45 +246,35 @@ export class LsmService {
 
   /** The LSM shape for the live view. */
   shape(): ShapeView {
-    return shapeView(this.engine);
+    return this.engine.shape();
   }
 
   stats() {
-    const e = this.engine;
     return {
-      lastSeq: e.currentSeq,
-      horizonSeq: e.horizonSeq,
-      snapshots: e.snapshotSeqs(),
-      memtable: e.memtableFigures(),
-      levels: e.levelFigures(),
-      bloom: e.bloomFigures(),
+      ...this.engine.stats(),
       cache: {
         l1: { ...this.l1Counters, entries: this.l1.size },
         l2: this.l2 ? { ...this.l2.counters, node: this.l2.nodeName, epoch: this.l2.epoch } : null,
-      },
-      wal: { ...e.walFigures(), recovery: e.recovery },
-      amplification: e.amplification(),
-      io: { ...e.counters },
-      compaction: { isPaused: e.compactionPaused, last: e.lastCompaction ?? null },
-      writeStall: {
-        state: e.writeStall,
-        slowedWrites: e.counters.slowedWrites,
-        stoppedWrites: e.counters.stoppedWrites,
       },
     };
   }
 
   /** Reads `count` keys that were never written and reports what the filters saved. */
-  probeAbsentKeys(count: number, prefix: string, seed: number) {
+  async probeAbsentKeys(count: number, prefix: string, seed: number) {
+    let traced = true;
     let bloomChecks = 0;
     let negatives = 0;
     let falsePositives = 0;
     let noData = 0;
     let present = 0;
     for (let i = 0; i < count; i++) {
-      const { entry, trace } = this.engine.get(`${prefix}${seed}:${i}~`);
-      if (entry) {
+      const { entry, trace } = await this.engine.read(fromText(`${prefix}${seed}:${i}~`));
+      if (entry && entry.kind === 'put') {
         present += 1;
+        continue;
+      }
+      if (!trace) {
+        traced = false;
         continue;
       }
       bloomChecks += trace.bloomChecks;
@@ -259,6 +283,22 @@ export class LsmService {
       if (trace.sstablesRead === 0) noData += 1;
     }
     const absent = count - present;
+    const bloom = this.engine.stats().bloom as { theoreticalFalsePositiveRate?: number } | null;
+    if (!traced) {
+      return {
+        probes: count,
+        presentSkipped: present,
+        bloomChecks: null,
+        bloomNegatives: null,
+        bloomFalsePositives: null,
+        observedFalsePositiveRate: null,
+        theoreticalFalsePositiveRate: bloom?.theoreticalFalsePositiveRate ?? null,
+        readsTouchingNoData: null,
+        fractionTouchingNoData: null,
+        unavailable:
+          'this engine does not report per-read Bloom filter checks: only the time of the reads is known',
+      };
+    }
     return {
       probes: count,
       presentSkipped: present,
@@ -266,7 +306,7 @@ export class LsmService {
       bloomNegatives: negatives,
       bloomFalsePositives: falsePositives,
       observedFalsePositiveRate: bloomChecks === 0 ? null : falsePositives / bloomChecks,
-      theoreticalFalsePositiveRate: this.engine.bloomFigures().theoreticalFalsePositiveRate,
+      theoreticalFalsePositiveRate: bloom?.theoreticalFalsePositiveRate ?? null,
       readsTouchingNoData: noData,
       fractionTouchingNoData: absent === 0 ? null : noData / absent,
     };
@@ -275,16 +315,26 @@ export class LsmService {
   async close(): Promise<void> {
     await this.engine.close();
   }
+
+  /** The engine's chaos faults, for the kit's /chaos. */
+  faults() {
+    return this.engine.faults();
+  }
 }
 
-/** Runs an engine read; a snapshot below the compaction horizon becomes 410 SNAPSHOT_TOO_OLD. */
-function atSnapshot<T>(read: () => T): T {
+/**
+ * Runs an engine read; a snapshot below the compaction horizon becomes 410 SNAPSHOT_TOO_OLD, an `asOf` the
+ * engine cannot answer exactly 501 AS_OF_UNAVAILABLE.
+ */
+async function atSnapshot<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (error) {
     if (error instanceof SnapshotTooOldError) {
       throw new AppError('SNAPSHOT_TOO_OLD', error.message, { extras: { horizonSeq: error.horizonSeq } });
     }
+    if (error instanceof AsOfUnavailableError) throw new AppError('AS_OF_UNAVAILABLE', error.message);
+    if (error instanceof EngineUnsupportedError) throw new AppError('ENGINE_UNSUPPORTED', error.message);
     throw error;
   }
 }

@@ -4,11 +4,11 @@ import { runService } from '@kvs-lab/shared/service';
 import { createApp } from './app.ts';
 import { parseConfig } from './config.ts';
 import { startRespServer } from './resp/resp-server.ts';
-import { LsmEngine } from './storage/lsm-engine.ts';
+import { openEngine } from './engines/open-engine.ts';
 
-// config -> data directory (recovery) -> Redis (L2 cache) -> app -> HTTP and RESP listeners.
+// config -> engine on the data directory (recovery) -> Redis (L2 cache) -> app -> HTTP and RESP listeners.
 const config = parseConfig(process.env);
-const engine = await LsmEngine.open({ dir: config.dataDir, ...config.engine });
+const engine = await openEngine(config.engineName, { dir: config.dataDir, ...config.engine });
 const addresses = parseRedisNodes(config.redisNodes);
 const [cache] = await connectRedisNodes(addresses.filter((a) => a.name === 'lsm-cache').slice(0, 1));
 const { service, lsm } = createApp({
@@ -30,26 +30,26 @@ const resp = await startRespServer(lsm, {
 });
 service.onClose(() => resp.close());
 service.logger.info(
-  { dataDir: config.dataDir, respPort: resp.port, recovery: engine.recovery },
+  { engine: engine.engineName, dataDir: config.dataDir, respPort: resp.port, wal: engine.stats().wal },
   `RESP2 on port ${resp.port}: redis-cli -p ${resp.port}`,
 );
 await runService(service, config.port);
 
 function infoText(): string {
   const s = lsm.stats();
+  const levels = Array.isArray(s.levels)
+    ? (s.levels as { level: number; files: number; bytes: number }[])
+    : [];
   return [
     '# Server',
     'redis_version:7.0.0-lsm-lab',
-    'lsm_engine:bloom-sstable',
+    `lsm_engine:${engine.engineName}`,
     `tcp_port:${resp.port}`,
     '# Clients',
     `connected_clients:${resp.connections()}`,
     '# Keyspace-LSM',
     `last_seq:${s.lastSeq}`,
-    `memtable_entries:${s.memtable.entries}`,
-    ...s.levels.map((l) => `level${l.level}:files=${l.files},bytes=${l.bytes}`),
-    `bloom_bits_per_key:${s.bloom.bitsPerKey}`,
-    `wal_fsync:${s.wal.fsync}`,
+    ...levels.map((l) => `level${l.level}:files=${l.files},bytes=${l.bytes}`),
     '',
   ].join('\r\n');
 }

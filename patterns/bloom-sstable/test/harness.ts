@@ -7,6 +7,9 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import type { LsmService } from '../src/lsm-service.ts';
 import type { EngineOptions } from '../src/storage/engine-types.ts';
+import type { KvEngine } from '../src/engines/kv-engine.ts';
+import { LevelDbKvEngine } from '../src/engines/leveldb/leveldb-kv-engine.ts';
+import { LsmKvEngine } from '../src/engines/lsm/lsm-kv-engine.ts';
 import { LsmEngine } from '../src/storage/lsm-engine.ts';
 
 const dirs: string[] = [];
@@ -47,6 +50,7 @@ export function engineOptions(dir: string, overrides: Partial<EngineOptions> = {
 export interface TestApp {
   readonly service: Service;
   readonly lsm: LsmService;
+  /** The hand-made engine's internals, for the tests that look inside it. */
   readonly engine: LsmEngine;
   readonly dir: string;
   readonly cache: RedisNode | undefined;
@@ -76,7 +80,7 @@ export async function startTestApp(
     await cache.ready();
   }
   const { service, lsm } = createApp({
-    engine,
+    engine: new LsmKvEngine(engine),
     ...(cache ? { cache } : {}),
     cacheEpoch: options.epoch ?? name,
     l1Entries: 1000,
@@ -100,4 +104,25 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The app on either engine, driven only through its APIs (the suite every engine must pass). */
+export async function startEngineApp(
+  engineName: 'lsm' | 'leveldb',
+  name: string,
+  options: { dir?: string; engine?: Partial<EngineOptions> } = {},
+): Promise<{ service: Service; lsm: LsmService; engine: KvEngine; dir: string }> {
+  const dir = options.dir ?? tempDataDir(`${name}-${engineName}`);
+  const engineOpts = engineOptions(dir, options.engine);
+  const engine: KvEngine =
+    engineName === 'lsm' ? await LsmKvEngine.open(engineOpts) : await LevelDbKvEngine.open(engineOpts);
+  const { service, lsm } = createApp({
+    engine,
+    cacheEpoch: name,
+    l1Entries: 1000,
+    l2TtlSeconds: 60,
+    maxKeyBytes: 256,
+    maxValueBytes: 16 * 1024,
+  });
+  return { service, lsm, engine, dir };
 }

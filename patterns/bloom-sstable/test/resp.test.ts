@@ -48,7 +48,7 @@ describe('RESP2 port', () => {
 
   it('when a value is written over RESP, then HTTP reads it, and the other way round', async () => {
     await cli('SET', 'both:1', 'from-resp');
-    expect(app.lsm.engine.get('both:1').entry?.value).toBe('from-resp');
+    expect(app.engine.get('both:1').entry?.value).toBe('from-resp');
     await app.lsm.put('both:2', 'from-http', 'test');
     expect(await cli('GET', 'both:2')).toBe('from-http');
   });

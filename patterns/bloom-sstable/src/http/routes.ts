@@ -3,7 +3,6 @@ import type { Service } from '@kvs-lab/shared/service';
 import type { ByteString } from '../domain/byte-string.ts';
 import { displayOf, fromText } from '../domain/byte-string.ts';
 import type { LsmService } from '../lsm-service.ts';
-import { sstablesView } from '../lsm-views.ts';
 import {
   bloomSettingsSchema,
   compactBodySchema,
@@ -42,7 +41,12 @@ export function registerRoutes(
         'KEY_NOT_FOUND',
         `No live value for "${text}"${asOf === undefined ? '' : ` at asOf=${asOf}`}.`,
         {
-          extras: { key: text, servedFrom: r.servedFrom, trace: r.trace },
+          extras: {
+            key: text,
+            servedFrom: r.servedFrom,
+            trace: r.trace,
+            ...(r.traceUnavailable === undefined ? {} : { traceUnavailable: r.traceUnavailable }),
+          },
         },
       );
     }
@@ -54,6 +58,7 @@ export function registerRoutes(
         seq: r.seq,
         servedFrom: r.servedFrom,
         trace: r.trace,
+        ...(r.traceUnavailable === undefined ? {} : { traceUnavailable: r.traceUnavailable }),
       },
     };
   };
@@ -67,7 +72,7 @@ export function registerRoutes(
     tags: kv,
     params: keyParams,
     query: getQuerySchema,
-    errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD'],
+    errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD', 'AS_OF_UNAVAILABLE'],
     responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
     handler: ({ params, query, requestId }) => read(params.key, query.asOf, requestId),
   });
@@ -108,10 +113,10 @@ export function registerRoutes(
     summary: 'Range scan in key order, merging the memtables and every level',
     tags: kv,
     query: scanQuerySchema(limits.maxKeyBytes),
-    errors: ['SNAPSHOT_TOO_OLD'],
+    errors: ['SNAPSHOT_TOO_OLD', 'AS_OF_UNAVAILABLE'],
     responses: { 200: { description: 'One page of live keys', schema: scanResultSchema } },
-    handler: ({ query }) => {
-      const page = lsm.scan({
+    handler: async ({ query }) => {
+      const page = await lsm.scan({
         limit: query.limit,
         ...(query.start === undefined ? {} : { start: fromText(query.start) }),
         ...(query.end === undefined ? {} : { end: fromText(query.end) }),
@@ -182,7 +187,7 @@ export function registerRoutes(
     summary: 'Every live SSTable per level: key range, entries, size, filter size',
     tags: lsmTags,
     responses: { 200: { description: 'Tables by level', schema: sstablesSchema } },
-    handler: () => ({ status: 200, body: sstablesView(lsm.engine) }),
+    handler: () => ({ status: 200, body: lsm.sstables() }),
   });
 
   service.route({
@@ -191,7 +196,7 @@ export function registerRoutes(
     summary: 'Pin a snapshot at the current seq: compaction keeps what `asOf` readers at it need',
     tags: lsmTags,
     responses: { 201: { description: 'The pinned seq', schema: snapshotSchema } },
-    handler: () => ({ status: 201, body: { seq: lsm.engine.createSnapshot() } }),
+    handler: () => ({ status: 201, body: { seq: lsm.createSnapshot() } }),
   });
 
   service.route({
@@ -203,7 +208,7 @@ export function registerRoutes(
     errors: ['SNAPSHOT_NOT_FOUND'],
     responses: { 200: { description: 'Released', schema: snapshotSchema } },
     handler: ({ params }) => {
-      if (!lsm.engine.releaseSnapshot(params.seq)) {
+      if (!lsm.releaseSnapshot(params.seq)) {
         throw new AppError('SNAPSHOT_NOT_FOUND', `No pinned snapshot at seq ${params.seq}.`);
       }
       return { status: 200, body: { seq: params.seq } };
@@ -221,11 +226,9 @@ export function registerRoutes(
     admin: true,
     body: bloomSettingsSchema,
     bodyExample: { bitsPerKey: 4 },
+    errors: ['ENGINE_UNSUPPORTED'],
     responses: { 200: { description: 'The setting now in force', schema: bloomSettingsSchema } },
-    handler: ({ body }) => {
-      lsm.engine.setBitsPerKey(body.bitsPerKey);
-      return { status: 200, body: { bitsPerKey: lsm.engine.bitsPerKey } };
-    },
+    handler: ({ body }) => ({ status: 200, body: { bitsPerKey: lsm.setBitsPerKey(body.bitsPerKey) } }),
   });
 
   service.route({
@@ -236,7 +239,10 @@ export function registerRoutes(
     body: probeBodySchema,
     bodyExample: { count: 100000, prefix: 'user:', seed: 1 },
     responses: { 200: { description: 'Measured vs theoretical', schema: probeResultSchema } },
-    handler: ({ body }) => ({ status: 200, body: lsm.probeAbsentKeys(body.count, body.prefix, body.seed) }),
+    handler: async ({ body }) => ({
+      status: 200,
+      body: await lsm.probeAbsentKeys(body.count, body.prefix, body.seed),
+    }),
   });
 
   // The seed's names, so its test steps can be followed as written.
@@ -262,7 +268,7 @@ export function registerRoutes(
     summary: 'Seed alias of GET /kv/{key}',
     tags: seed,
     query: z.strictObject({ key, asOf: getQuerySchema.shape.asOf }),
-    errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD'],
+    errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD', 'AS_OF_UNAVAILABLE'],
     responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
     handler: ({ query, requestId }) => read(query.key, query.asOf, requestId),
   });

@@ -88,7 +88,10 @@ export const readResultSchema = z
     valueBase64,
     seq: seqSchema,
     servedFrom: servedFromSchema,
-    trace: traceSchema,
+    trace: traceSchema.nullable(),
+    traceUnavailable: z.string().optional().openapi({
+      description: 'Why `trace` is null: the engine (LevelDB) does not report its read path.',
+    }),
   })
   .openapi('ReadResult');
 
@@ -126,9 +129,10 @@ export const scanResultSchema = z
 export const flushResultSchema = z
   .object({
     fileNumber: z.number().int().nullable(),
-    entries: z.number().int(),
-    bytesWritten: z.number().int(),
+    entries: z.number().int().nullable(),
+    bytesWritten: z.number().int().nullable(),
     durationMs: z.number(),
+    unavailable: z.string().optional().openapi({ description: 'Why some figures are null (LevelDB).' }),
   })
   .openapi('FlushReport');
 
@@ -140,10 +144,11 @@ export const compactionResultSchema = z
     outputLevel: z.number().int().optional(),
     inputFiles: z.array(z.number().int()).optional(),
     outputFiles: z.array(z.number().int()).optional(),
-    entriesIn: z.number().int().optional(),
-    entriesOut: z.number().int().optional(),
-    droppedVersions: z.number().int().optional(),
-    droppedTombstones: z.number().int().optional(),
+    entriesIn: z.number().int().nullable().optional(),
+    entriesOut: z.number().int().nullable().optional(),
+    droppedVersions: z.number().int().nullable().optional(),
+    droppedTombstones: z.number().int().nullable().optional(),
+    unavailable: z.string().optional().openapi({ description: 'Why some figures are null (LevelDB).' }),
     bytesRead: z.number().int().optional(),
     bytesWritten: z.number().int().optional(),
     durationMs: z.number().optional(),
@@ -158,22 +163,25 @@ export const tableSchema = z
   .object({
     file: z.number().int(),
     level: z.number().int(),
-    smallestKey: z.string(),
-    largestKey: z.string(),
-    entries: z.number().int(),
-    tombstones: z.number().int(),
-    keys: z.number().int(),
+    smallestKey: z.string().nullable(),
+    largestKey: z.string().nullable(),
+    entries: z.number().int().nullable(),
+    tombstones: z.number().int().nullable(),
+    keys: z.number().int().nullable(),
     sizeBytes: z.number().int(),
-    filterBytes: z.number().int(),
-    bitsPerKey: z.number(),
-    hashCount: z.number().int(),
-    minSeq: z.number().int(),
-    maxSeq: z.number().int(),
+    filterBytes: z.number().int().nullable(),
+    bitsPerKey: z.number().nullable(),
+    hashCount: z.number().int().nullable(),
+    minSeq: z.number().int().nullable(),
+    maxSeq: z.number().int().nullable(),
   })
   .openapi('SSTable');
 
 export const sstablesSchema = z
-  .object({ levels: z.array(z.object({ level: z.number().int(), tables: z.array(tableSchema) })) })
+  .object({
+    levels: z.array(z.object({ level: z.number().int(), tables: z.array(tableSchema) })),
+    unavailable: z.string().optional().openapi({ description: 'Why some fields are null (LevelDB).' }),
+  })
   .openapi('SSTables');
 
 export const statsSchema = z.record(z.string(), z.unknown()).openapi('LsmStats', {
@@ -198,12 +206,13 @@ export const probeResultSchema = z
   .object({
     probes: z.number().int(),
     presentSkipped: z.number().int(),
-    bloomChecks: z.number().int(),
-    bloomNegatives: z.number().int(),
-    bloomFalsePositives: z.number().int(),
+    bloomChecks: z.number().int().nullable(),
+    bloomNegatives: z.number().int().nullable(),
+    bloomFalsePositives: z.number().int().nullable(),
     observedFalsePositiveRate: z.number().nullable(),
-    theoreticalFalsePositiveRate: z.number(),
-    readsTouchingNoData: z.number().int(),
+    theoreticalFalsePositiveRate: z.number().nullable(),
+    readsTouchingNoData: z.number().int().nullable(),
     fractionTouchingNoData: z.number().nullable(),
+    unavailable: z.string().optional().openapi({ description: 'Why the Bloom figures are null (LevelDB).' }),
   })
   .openapi('BloomProbe');

@@ -6,22 +6,23 @@ export interface LevelView {
   readonly files: readonly {
     readonly file: number;
     readonly sizeBytes: number;
-    readonly smallestKey: string;
-    readonly largestKey: string;
-    readonly entries: number;
+    readonly smallestKey: string | null;
+    readonly largestKey: string | null;
+    readonly entries: number | null;
   }[];
 }
 
 /** What the live view needs to redraw the LSM shape. */
 export interface ShapeView {
+  /** Null figures: the engine (LevelDB) does not report them. */
   readonly memtable: {
-    readonly entries: number;
-    readonly bytes: number;
+    readonly entries: number | null;
+    readonly bytes: number | null;
     readonly limitBytes: number;
-    readonly immutableEntries: number;
+    readonly immutableEntries: number | null;
   };
   readonly levels: readonly LevelView[];
-  readonly writeStall: WriteStall;
+  readonly writeStall: WriteStall | null;
 }
 
 /** The names of the pattern's own events (the index signature's names excluded). */
@@ -31,9 +32,9 @@ export type LiveEventName =
 /** The live view's events, named entity:action. */
 export interface LsmLiveEvents {
   'write:applied': { key: string; seq: number; kind: 'put' | 'delete'; memtable: ShapeView['memtable'] };
-  'read:traced': { key: string; found: boolean; servedFrom: string; trace: ReadTrace };
+  'read:traced': { key: string; found: boolean; servedFrom: string; trace: ReadTrace | null };
   'memtable:flushed': { report: FlushReport; shape: ShapeView };
   'compaction:finished': { report: CompactionReport; shape: ShapeView };
-  'stall:changed': { state: WriteStall };
+  'stall:changed': { state: WriteStall | null };
   [event: `${string}:${string}`]: unknown;
 }

@@ -102,20 +102,20 @@ export async function runCommand(
       return { reply: wire.integer(count) };
     }
     case 'DBSIZE':
-      return { reply: arity(0) ?? wire.integer(walkKeys(lsm, '', '', () => true).visited) };
+      return { reply: arity(0) ?? wire.integer((await walkKeys(lsm, '', '', () => true)).visited) };
     case 'KEYS': {
       const problem = arity(1);
       if (problem) return { reply: problem };
       const tokens = compileGlob(rest[0] ?? '*');
       const found: ByteString[] = [];
-      walkKeys(lsm, literalPrefix(tokens), '', (key) => {
+      await walkKeys(lsm, literalPrefix(tokens), '', (key) => {
         if (globMatches(tokens, key)) found.push(key);
         return found.length < keysLimit;
       });
       return { reply: wire.bulkArray(found) };
     }
     case 'SCAN':
-      return { reply: scan(lsm, rest, context.cursors) };
+      return { reply: await scan(lsm, rest, context.cursors) };
     default:
       return {
         reply: wire.error(
@@ -133,7 +133,7 @@ export async function runCommand(
  * COUNT keys from the cursor's position and returns those that match, so
  * one call does bounded work even when few keys match (as in Redis).
  */
-function scan(lsm: LsmService, rest: readonly ByteString[], cursors: ScanCursors): ByteString {
+async function scan(lsm: LsmService, rest: readonly ByteString[], cursors: ScanCursors): Promise<ByteString> {
   const [cursor = '', ...options] = rest;
   if (!/^\d+$/.test(cursor)) return wire.error('ERR invalid cursor');
   const start = cursors.resume(cursor);
@@ -156,7 +156,7 @@ function scan(lsm: LsmService, rest: readonly ByteString[], cursors: ScanCursors
   const found: ByteString[] = [];
   // Every key here is a string; TYPE asks for another type: nothing matches, but the walk goes on.
   const isTypeMatch = type === undefined || type === 'string';
-  const walk = walkKeys(
+  const walk = await walkKeys(
     lsm,
     literalPrefix(tokens),
     start,
@@ -190,18 +190,18 @@ export const supported = [
  * Walks live keys with `prefix`, from `start`, page by page; `visit` returns false to stop.
  * With `budget`, stops after that many keys and says where to resume (null at the end).
  */
-function walkKeys(
+async function walkKeys(
   lsm: LsmService,
   prefix: ByteString,
   start: ByteString,
   visit: (key: ByteString) => boolean,
   budget = Number.POSITIVE_INFINITY,
-): { visited: number; nextStart: ByteString | null } {
+): Promise<{ visited: number; nextStart: ByteString | null }> {
   let visited = 0;
   let from: ByteString | undefined = start > prefix ? start : prefix;
   while (from !== undefined) {
     const limit = Math.min(1000, budget - visited);
-    const page = lsm.scan({ start: from, prefix, limit });
+    const page = await lsm.scan({ start: from, prefix, limit });
     for (const item of page.items) {
       visited += 1;
       if (!visit(item.key)) return { visited, nextStart: null };

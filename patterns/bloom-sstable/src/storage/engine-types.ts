@@ -14,11 +14,13 @@ export interface EngineOptions {
   readonly policy: CompactionPolicy;
 }
 
+/** Null figures: an engine that does not report them (LevelDB), with `unavailable` saying why. */
 export interface FlushReport {
   readonly fileNumber: number | null;
-  readonly entries: number;
-  readonly bytesWritten: number;
+  readonly entries: number | null;
+  readonly bytesWritten: number | null;
   readonly durationMs: number;
+  readonly unavailable?: string;
 }
 
 export interface CompactionReport {
@@ -27,13 +29,14 @@ export interface CompactionReport {
   readonly outputLevel: number;
   readonly inputFiles: number[];
   readonly outputFiles: number[];
-  readonly entriesIn: number;
-  readonly entriesOut: number;
-  readonly droppedVersions: number;
-  readonly droppedTombstones: number;
+  readonly entriesIn: number | null;
+  readonly entriesOut: number | null;
+  readonly droppedVersions: number | null;
+  readonly droppedTombstones: number | null;
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly durationMs: number;
+  readonly unavailable?: string;
 }
 
 export type EngineEvent =

@@ -57,9 +57,13 @@ function draw() {
   bar.id = 'lsm-memtable';
   bar.dataset.entries = String(shape.memtable.entries);
   const fill = el('div', 'lsm-memtable__fill');
-  fill.style.width = `${Math.min(100, (100 * shape.memtable.bytes) / shape.memtable.limitBytes)}%`;
+  fill.style.width = `${Math.min(100, (100 * (shape.memtable.bytes ?? 0)) / shape.memtable.limitBytes)}%`;
   bar.append(fill);
-  mem.append(bar, el('span', '', `${shape.memtable.entries} entries, ${shape.memtable.bytes} B`));
+  // LevelDB does not report its memtable: null figures show as n/a, never as zero.
+  mem.append(
+    bar,
+    el('span', '', `${shape.memtable.entries ?? 'n/a'} entries, ${shape.memtable.bytes ?? 'n/a'} B`),
+  );
   rows.push(mem);
 
   for (const level of shape.levels) {
@@ -70,14 +74,16 @@ function draw() {
       const t = el(
         'span',
         `lsm-table${freshFiles.has(f.file) ? ' lsm-table--new' : ''}`,
-        `#${f.file} ${f.smallestKey}…${f.largestKey} (${f.entries})`,
+        f.smallestKey === null
+          ? `#${f.file} ${f.sizeBytes} B`
+          : `#${f.file} ${f.smallestKey}…${f.largestKey} (${f.entries})`,
       );
       t.dataset.file = String(f.file);
       row.append(t);
     }
     rows.push(row);
   }
-  rows.push(el('div', 'lsm-stall', `write stall: ${shape.writeStall}`));
+  rows.push(el('div', 'lsm-stall', `write stall: ${shape.writeStall ?? 'not reported by this engine'}`));
 
   if (lastRead) {
     const path = el('div', 'lsm-path');

@@ -1,0 +1,131 @@
+import type { ChaosFault } from '@kvs-lab/shared/service';
+import { z } from '@kvs-lab/shared/service';
+import type { ByteString } from '../../domain/byte-string.ts';
+import { shapeView, sstablesView } from '../../lsm-views.ts';
+import type { ShapeView } from '../../realtime/events.ts';
+import type { EngineEvent, EngineOptions } from '../../storage/engine-types.ts';
+import { LsmEngine } from '../../storage/lsm-engine.ts';
+import type { EngineRead, EngineStats, KvEngine, ScanOptions, SstablesView } from '../kv-engine.ts';
+
+/**
+ * The hand-made LSM behind the port: every figure is its own (levels, Bloom
+ * checks per read, write stall), and its faults (slow fsync, paused
+ * compaction) are the lesson's. The engine itself is in `src/storage/`.
+ */
+export class LsmKvEngine implements KvEngine {
+  readonly engineName = 'lsm' as const;
+  readonly lsm: LsmEngine;
+
+  constructor(lsm: LsmEngine) {
+    this.lsm = lsm;
+  }
+
+  static async open(options: EngineOptions): Promise<LsmKvEngine> {
+    return new LsmKvEngine(await LsmEngine.open(options));
+  }
+
+  put(key: ByteString, value: ByteString): Promise<{ seq: number }> {
+    return this.lsm.put(key, value);
+  }
+
+  delete(key: ByteString): Promise<{ seq: number }> {
+    return this.lsm.delete(key);
+  }
+
+  read(key: ByteString, asOf?: number): Promise<EngineRead> {
+    return Promise.resolve().then(() => this.lsm.get(key, asOf));
+  }
+
+  scan(options: ScanOptions) {
+    return Promise.resolve().then(() => this.lsm.scan(options));
+  }
+
+  flush() {
+    return this.lsm.flush();
+  }
+
+  compactAll() {
+    return this.lsm.compactAll();
+  }
+
+  createSnapshot(): number {
+    return this.lsm.createSnapshot();
+  }
+
+  releaseSnapshot(seq: number): boolean {
+    return this.lsm.releaseSnapshot(seq);
+  }
+
+  setBitsPerKey(bitsPerKey: number) {
+    this.lsm.setBitsPerKey(bitsPerKey);
+    return { ok: true as const, bitsPerKey: this.lsm.bitsPerKey };
+  }
+
+  stats(): EngineStats {
+    const e = this.lsm;
+    return {
+      engine: 'lsm (hand-made)',
+      lastSeq: e.currentSeq,
+      horizonSeq: e.horizonSeq,
+      snapshots: e.snapshotSeqs(),
+      memtable: e.memtableFigures(),
+      levels: e.levelFigures(),
+      bloom: e.bloomFigures(),
+      wal: { ...e.walFigures(), recovery: e.recovery },
+      amplification: e.amplification(),
+      io: { ...e.counters },
+      compaction: { isPaused: e.compactionPaused, last: e.lastCompaction ?? null },
+      writeStall: {
+        state: e.writeStall,
+        slowedWrites: e.counters.slowedWrites,
+        stoppedWrites: e.counters.stoppedWrites,
+      },
+    };
+  }
+
+  shape(): ShapeView {
+    return shapeView(this.lsm);
+  }
+
+  memtable(): ShapeView['memtable'] {
+    return this.lsm.memtableFigures();
+  }
+
+  sstables(): SstablesView {
+    return sstablesView(this.lsm);
+  }
+
+  faults(): ChaosFault[] {
+    const engine = this.lsm;
+    const slowFsync: ChaosFault<z.ZodObject<{ delayMs: z.ZodDefault<z.ZodNumber> }>> = {
+      name: 'slow-fsync',
+      description:
+        'Adds latency before every WAL fsync (a slow disk): watch group commit batch writes under FSYNC=always.',
+      params: z.object({ delayMs: z.number().int().min(1).max(5_000).default(50) }),
+      inject: ({ delayMs }) => {
+        engine.fsyncDelayMs = delayMs;
+      },
+      heal: () => {
+        engine.fsyncDelayMs = 0;
+      },
+      state: () => ({ delayMs: engine.fsyncDelayMs }),
+    };
+    const pauseCompaction: ChaosFault = {
+      name: 'pause-compaction',
+      description:
+        'Stops background compaction: L0 grows, reads probe more tables, writes slow down and then stop.',
+      inject: () => engine.pauseCompaction(true),
+      heal: () => engine.pauseCompaction(false),
+      state: () => ({ isPaused: engine.compactionPaused }),
+    };
+    return [slowFsync, pauseCompaction];
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): void {
+    this.lsm.onEvent(listener);
+  }
+
+  close(): Promise<void> {
+    return this.lsm.close();
+  }
+}
