@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
+import { launchBrowser, sidewaysOverflowPx, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import { startInstance } from './helpers.ts';
 
@@ -53,6 +53,20 @@ describe('live view (headless Chromium)', () => {
     await page
       .locator('#recovery [data-kind="dead"]', { hasText: poison.body.id as string })
       .waitFor({ timeout: 5_000 });
+    await page.close();
+  });
+
+  it('when rooms have full tapes and long ids, then the page does not scroll sideways in a 1400 px window', async () => {
+    for (const room of ['wide-a', 'wide-b']) {
+      for (let i = 0; i < 14; i += 1)
+        await request(baseUrl)
+          .post(`/rooms/${room}/messages`)
+          .send({ senderId: 'alice', text: `a long enough message text ${i}` });
+    }
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${baseUrl}/`);
+    await page.locator('[data-room="wide-b"] .tape__cell').nth(11).waitFor({ timeout: 10_000 });
+    expect(await sidewaysOverflowPx(page)).toBe(0);
     await page.close();
   });
 });
