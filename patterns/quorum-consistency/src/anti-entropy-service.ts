@@ -1,50 +1,86 @@
-import { planExchange, treeOf } from './domain/anti-entropy.ts';
+import {
+  childrenOf,
+  differingNodes,
+  keysToRepair,
+  leavesUnder,
+  parseNode,
+  planDescent,
+  readersFor,
+  treeDepth,
+} from './domain/incremental-merkle.ts';
 import { planReadRepair } from './domain/read-repair.ts';
 import { decideTombstoneCollection } from './domain/tombstone-gc.ts';
 import { resolve } from './domain/versioned-value.ts';
 import type { StoredVersion } from './domain/versioned-value.ts';
 import type { LiveEmit } from './realtime/events.ts';
 import type { QuorumSettings } from './settings.ts';
-import type { KeyDigest, ReplicaStore } from './store/replica-store.ts';
+import type { ReplicaStore, WireCounters } from './store/replica-store.ts';
 import { encodeVersion } from './store/version-codec.ts';
+
+/** Bytes each replica's Redis read and wrote during one round, from its own INFO counters. */
+export interface WireBytes {
+  /** Every byte in and out of every compared replica: what the round cost on the wire. */
+  readonly bytes: number;
+  readonly replicas: readonly { node: string; inputBytes: number; outputBytes: number }[];
+}
 
 /** What one anti-entropy round found, repaired and cost. */
 export interface AntiEntropyReport {
   readonly replicasCompared: string[];
   readonly replicasSkipped: string[];
+  /** Depth of the replicas' stored trees: 2^depth leaf ranges. */
   readonly depth: number;
-  /** Tree nodes compared over every pair of replicas (each one hash exchanged). */
+  /** Tree nodes read per replica on the way down (each one hash and a key count). */
   readonly rangesCompared: number;
-  /** Leaf ranges whose hashes differed in at least one pair. */
+  /** Leaf ranges whose hashes differed between some replicas: the only keys listed. */
   readonly rangesDiffering: number;
+  /** (key, digest) pairs read from the differing leaves, over every replica. */
+  readonly keysListed: number;
   readonly keysRepaired: number;
   readonly tombstonesCollected: number;
-  /** Hashes exchanged plus versions shipped: what the repair moved between replicas. */
+  /** Measured: bytes in and out of every compared replica during the round (wire.bytes). */
   readonly bytesMoved: number;
-  readonly hashBytes: number;
+  /** Payload of the versions shipped to replicas that lacked them. */
   readonly versionBytes: number;
-  /** What copying the fullest replica to every other would have moved instead. */
+  /**
+   * What a full copy of the fullest replica to every other must move at the
+   * least: its sibling sets out of it and into each other replica, so twice
+   * their bytes per copy (RESP framing left out: a real copy moves more).
+   */
   readonly fullCopyBytes: number;
+  readonly wire: WireBytes;
+  readonly durationMs: number;
 }
 
 export interface AntiEntropyOptions {
   readonly settings: () => QuorumSettings;
-  readonly depth: number;
   readonly tombstoneGraceMs: number;
   readonly now: () => number;
   readonly hasPendingHints: () => Promise<boolean>;
   readonly emit: LiveEmit;
 }
 
+/** A stored tree as levels of node values, for GET /merkle/{node} and /check. */
+export interface TreeView {
+  readonly depth: number;
+  readonly root: string;
+  readonly keys: number;
+  readonly levels: string[][];
+  readonly leafKeyCounts: number[];
+}
+
 /**
- * Merkle anti-entropy across all replicas. The coordinator plays each
- * replica's part: it builds each replica's tree from that replica's digest
- * index (in Dynamo each node keeps its own tree), compares the trees pair by
- * pair, and moves only the versions of keys in ranges that differ.
+ * Merkle anti-entropy across all replicas. Each replica keeps its own tree
+ * up to date as it writes (put-version.lua), so a round reads no digest index:
+ * it compares the replicas' trees level by level from the root, opening only
+ * nodes whose values differ, lists the keys of the differing leaves, and
+ * ships only the versions some replica lacks.
  */
 export class AntiEntropyService {
   runs = 0;
   keysRepaired = 0;
+  /** The last round's report, for the live view's snapshot. */
+  lastReport: AntiEntropyReport | undefined;
   private running: Promise<AntiEntropyReport> | undefined;
 
   private readonly replicas: readonly ReplicaStore[];
@@ -63,96 +99,220 @@ export class AntiEntropyService {
     return this.running;
   }
 
-  /** The Merkle tree of one replica, for GET /merkle/{node}. */
-  async tree(replica: ReplicaStore, depth: number) {
-    const digests = await replica.readDigests();
+  /** The top `depth` levels of one replica's stored tree (one read), for GET /merkle/{node}. */
+  async tree(replica: ReplicaStore, depth: number): Promise<TreeView> {
+    const shown = Math.min(depth, treeDepth);
+    const nodes = Array.from({ length: 2 ** (shown + 1) - 1 }, (_, i) => i + 1);
+    const values = (await replica.readTreeNodes(nodes)).map(parseNode);
+    const levels = Array.from({ length: shown + 1 }, (_, level) =>
+      values.slice(2 ** level - 1, 2 ** (level + 1) - 1),
+    );
+    const root = values[0] ?? parseNode(null);
     return {
-      tree: treeOf({ node: replica.name, digests: digestStrings(digests) }, depth),
-      keys: digests.size,
+      depth: shown,
+      root: root.hash,
+      keys: root.keys,
+      levels: levels.map((level) => level.map((node) => node.hash)),
+      leafKeyCounts: (levels[shown] ?? []).map((node) => node.keys),
     };
   }
 
   private async round(): Promise<AntiEntropyReport> {
-    const { depth, emit } = this.options;
+    const { emit, now } = this.options;
+    const startedAt = now();
     const policy = this.options.settings().conflictPolicy;
-    const answered: { replica: ReplicaStore; digests: Map<string, KeyDigest> }[] = [];
-    const skipped: string[] = [];
+    const skipped = new Set<string>();
+    // A replica that fails at any step is left out of the rest of the round: the next round catches it up.
+    const live = () => this.replicas.filter((replica) => !skipped.has(replica.name));
+    const ask = async <T>(replica: ReplicaStore, read: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await read();
+      } catch {
+        skipped.add(replica.name);
+        return undefined;
+      }
+    };
+
+    const before = await this.wireReadings(ask);
+
+    // Top down: the root on every replica, then the children of every node whose values differ,
+    // until a differing node is a leaf or small enough to list key by key.
+    let nodes = [1];
+    let rangesCompared = 0;
+    const listed: { node: number; values: Map<string, string | null> }[] = [];
+    for (let level = 0; level <= treeDepth && nodes.length > 0; level++) {
+      const asked = nodes;
+      const answered = (
+        await Promise.all(
+          live().map(async (replica) => ({
+            node: replica.name,
+            values: await ask(replica, () => replica.readTreeNodes(asked)),
+          })),
+        )
+      ).filter(
+        (answer): answer is { node: string; values: (string | null)[] } => answer.values !== undefined,
+      );
+      rangesCompared += asked.length;
+      const at = new Map(asked.map((node, j) => [node, j]));
+      const valuesOf = (node: number) => answered.map((answer) => answer.values[at.get(node) ?? 0] ?? null);
+      const differing = differingNodes(
+        asked,
+        answered.map((answer) => answer.values),
+      );
+      const { open, list } = planDescent(
+        differing,
+        (node) => valuesOf(node).map((value) => parseNode(value).keys),
+        treeDepth,
+      );
+      for (const node of list)
+        listed.push({
+          node,
+          values: new Map(answered.map((answer) => [answer.node, answer.values[at.get(node) ?? 0] ?? null])),
+        });
+      nodes = childrenOf(open);
+    }
+    const ranges = listed.map(({ node }) => leavesUnder(node, treeDepth));
+    emit('merkle:compared', { depth: treeDepth, pairs: pairsOf(listed, ranges) });
+
+    // The keys under the listed nodes, then the keys whose digests disagree.
+    const listings = (
+      await Promise.all(
+        live().map(async (replica) => ({
+          replica,
+          digests:
+            ranges.length > 0
+              ? await ask(replica, () => replica.readKeysIn(ranges))
+              : new Map<string, string>(),
+        })),
+      )
+    ).filter(
+      (listing): listing is { replica: ReplicaStore; digests: Map<string, string> } =>
+        listing.digests !== undefined,
+    );
+    const named = listings.map(({ replica, digests }) => ({ node: replica.name, digests }));
+    const toRepair = keysToRepair(listings.map((listing) => listing.digests));
+
+    const { keysRepaired, versionBytes } = await this.repair(toRepair, named, policy, ask);
+
+    const tombstonesCollected = skipped.size === 0 ? await this.collectTombstones() : 0;
+    const summaries = await Promise.all(live().map((replica) => ask(replica, () => replica.readSummary())));
+    const fullest = Math.max(0, ...summaries.map((summary) => summary?.bytes ?? 0));
+    const after = await this.wireReadings(ask);
+    const wire = wireBytes(before, after, (name) => !skipped.has(name));
+
+    this.runs += 1;
+    this.keysRepaired += keysRepaired;
+    const compared = live().map((replica) => replica.name);
+    const report: AntiEntropyReport = {
+      replicasCompared: compared,
+      replicasSkipped: [...skipped].sort(),
+      depth: treeDepth,
+      rangesCompared,
+      rangesDiffering: listed.length,
+      keysListed: listings.reduce((sum, listing) => sum + listing.digests.size, 0),
+      keysRepaired,
+      tombstonesCollected,
+      bytesMoved: wire.bytes,
+      versionBytes,
+      fullCopyBytes: 2 * fullest * Math.max(0, compared.length - 1),
+      wire,
+      durationMs: now() - startedAt,
+    };
+    this.lastReport = report;
+    emit('antientropy:finished', report);
+    return report;
+  }
+
+  /**
+   * Reads the versions of each key to repair from one replica per distinct
+   * digest (equal digests hold equal sets), resolves them, and ships to each
+   * replica what it lacks: reads and writes pipelined per replica.
+   */
+  private async repair(
+    toRepair: readonly string[],
+    listings: readonly { node: string; digests: ReadonlyMap<string, string> }[],
+    policy: QuorumSettings['conflictPolicy'],
+    ask: <T>(replica: ReplicaStore, read: () => Promise<T>) => Promise<T | undefined>,
+  ): Promise<{ keysRepaired: number; versionBytes: number }> {
+    const plans = toRepair.map((key) => ({ key, readers: readersFor(key, listings) }));
+    const reads = new Map<string, string[]>();
+    for (const { key, readers } of plans)
+      for (const { node } of readers) reads.set(node, [...(reads.get(node) ?? []), key]);
+    const held = new Map<string, Map<string, StoredVersion[]>>();
     await Promise.all(
-      this.replicas.map(async (replica) => {
-        try {
-          answered.push({ replica, digests: await replica.readDigests() });
-        } catch {
-          skipped.push(replica.name);
-        }
+      [...reads].map(async ([node, keyNames]) => {
+        const replica = this.byName(node);
+        const versions = replica && (await ask(replica, () => replica.readVersionsMany(keyNames)));
+        if (versions) held.set(node, versions);
       }),
     );
-    answered.sort((a, b) => this.replicas.indexOf(a.replica) - this.replicas.indexOf(b.replica));
-    const plan = planExchange(
-      answered.map(({ replica, digests }) => ({ node: replica.name, digests: digestStrings(digests) })),
-      depth,
-    );
-    emit('merkle:compared', {
-      depth,
-      pairs: plan.pairs.map((pair) => ({ a: pair.a, b: pair.b, ranges: [...pair.ranges] })),
-    });
 
+    const writes = new Map<string, { key: string; versions: StoredVersion[] }[]>();
+    const repairedKeys = new Set<string>();
     let versionBytes = 0;
-    let keysRepaired = 0;
-    for (const key of plan.keysToRepair) {
-      const held = await Promise.all(
-        answered.map(({ replica }) => replica.readVersions(key).catch(() => undefined)),
-      );
-      const answers = answered.flatMap(({ replica }, i) => {
-        const versions = held[i];
-        return versions ? [{ node: replica.name, versions }] : [];
+    for (const { key, readers } of plans) {
+      // Every listed replica's versions: read ones, the same for those with an equal digest, none where absent.
+      const answers = listings.flatMap(({ node, digests }) => {
+        if (!digests.has(key)) return [{ node, versions: [] as StoredVersion[] }];
+        const reader = readers.find((entry) => entry.node === node || entry.sameAs.includes(node));
+        const versions = reader && held.get(reader.node)?.get(key);
+        return versions ? [{ node, versions }] : [];
       });
       const survivors = resolve(
         answers.flatMap((answer) => answer.versions),
         policy,
       );
-      let isRepaired = false;
       for (const task of planReadRepair(answers, survivors)) {
-        const replica = this.replicas.find((r) => r.name === task.node);
-        if (!replica) continue;
-        try {
-          await replica.putVersions(key, task.missing, policy);
-        } catch {
-          continue;
-        }
-        versionBytes += bytesOf(key, task.missing);
-        isRepaired = true;
-        emit('replica:repaired', { key, node: task.node, via: 'anti-entropy' });
+        writes.set(task.node, [...(writes.get(task.node) ?? []), { key, versions: [...task.missing] }]);
       }
-      if (isRepaired) keysRepaired += 1;
     }
+    await Promise.all(
+      [...writes].map(async ([node, items]) => {
+        const replica = this.byName(node);
+        if (!replica) return;
+        const done = await ask(replica, async () => {
+          await replica.putVersionsMany(items, policy);
+          return true;
+        });
+        if (!done) return;
+        for (const { key, versions } of items) {
+          repairedKeys.add(key);
+          versionBytes += bytesOf(key, versions);
+          this.options.emit('replica:repaired', { key, node, via: 'anti-entropy' });
+        }
+      }),
+    );
+    return { keysRepaired: repairedKeys.size, versionBytes };
+  }
 
-    const tombstonesCollected = skipped.length === 0 ? await this.collectTombstones() : 0;
-    const fullest = Math.max(0, ...answered.map(({ digests }) => sumSizes(digests)));
-    this.runs += 1;
-    this.keysRepaired += keysRepaired;
-    const report: AntiEntropyReport = {
-      replicasCompared: answered.map(({ replica }) => replica.name),
-      replicasSkipped: skipped.sort(),
-      depth,
-      rangesCompared: plan.pairs.reduce((sum, pair) => sum + pair.nodesCompared, 0),
-      rangesDiffering: plan.differingRanges.length,
-      keysRepaired,
-      tombstonesCollected,
-      bytesMoved: plan.hashBytes + versionBytes,
-      hashBytes: plan.hashBytes,
-      versionBytes,
-      fullCopyBytes: fullest * Math.max(0, answered.length - 1),
-    };
-    emit('antientropy:finished', report);
-    return report;
+  private byName(node: string): ReplicaStore | undefined {
+    return this.replicas.find((replica) => replica.name === node);
+  }
+
+  /** Each replica's byte counters, read twice in a row so the cost of reading them can be taken out. */
+  private async wireReadings(
+    ask: <T>(replica: ReplicaStore, read: () => Promise<T>) => Promise<T | undefined>,
+  ): Promise<Map<string, { first: WireCounters; second: WireCounters }>> {
+    const readings = new Map<string, { first: WireCounters; second: WireCounters }>();
+    await Promise.all(
+      this.replicas.map(async (replica) => {
+        const first = await ask(replica, () => replica.wireCounters());
+        const second = first && (await ask(replica, () => replica.wireCounters()));
+        if (first && second) readings.set(replica.name, { first, second });
+      }),
+    );
+    return readings;
   }
 
   /** Forgets tombstones every replica holds alone, once no hint is pending and the grace period has passed. */
   private async collectTombstones(): Promise<number> {
     const first = this.replicas[0];
-    if (!first || (await this.options.hasPendingHints())) return 0;
+    if (!first) return 0;
+    // Candidates first: most rounds have none, and then the hint check (a read per replica pair) is skipped.
+    const candidates = await first.tombstoneKeys(500);
+    if (candidates.length === 0 || (await this.options.hasPendingHints())) return 0;
     let collected = 0;
-    for (const key of await first.tombstoneKeys(500)) {
+    for (const key of candidates) {
       const held = await Promise.all(
         this.replicas.map((replica) => replica.readVersions(key).catch(() => undefined)),
       );
@@ -175,14 +335,55 @@ export class AntiEntropyService {
   }
 }
 
-function digestStrings(digests: ReadonlyMap<string, KeyDigest>): Map<string, string> {
-  return new Map([...digests].map(([key, entry]) => [key, entry.digest]));
+/** Per pair of replicas, the first leaf of each listed range where the two differ, for the live view. */
+function pairsOf(
+  listed: readonly { node: number; values: ReadonlyMap<string, string | null> }[],
+  ranges: readonly { first: number; last: number }[],
+): { a: string; b: string; ranges: number[] }[] {
+  const nodes = [...(listed[0]?.values.keys() ?? [])];
+  const pairs: { a: string; b: string; ranges: number[] }[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    for (let j = i + 1; j < nodes.length; j++) {
+      const a = nodes[i] as string;
+      const b = nodes[j] as string;
+      pairs.push({
+        a,
+        b,
+        ranges: listed.flatMap(({ values }, k) =>
+          (values.get(a) ?? null) !== (values.get(b) ?? null) ? [ranges[k]?.first ?? 0] : [],
+        ),
+      });
+    }
+  }
+  return pairs;
 }
 
-function sumSizes(digests: ReadonlyMap<string, KeyDigest>): number {
-  let total = 0;
-  for (const [key, entry] of digests) total += key.length + entry.sizeBytes;
-  return total;
+/**
+ * What the round cost each replica: the counters' growth from before to after,
+ * less what reading the counters cost (the growth between the two readings
+ * taken back to back, counted once for each end).
+ */
+function wireBytes(
+  before: ReadonlyMap<string, { first: WireCounters; second: WireCounters }>,
+  after: ReadonlyMap<string, { first: WireCounters; second: WireCounters }>,
+  isCompared: (name: string) => boolean,
+): WireBytes {
+  const replicas = [...before]
+    .filter(([name]) => isCompared(name) && after.has(name))
+    .map(([node, start]) => {
+      const end = after.get(node) as { first: WireCounters; second: WireCounters };
+      const overheadIn = start.second.inputBytes - start.first.inputBytes;
+      const overheadOut = start.second.outputBytes - start.first.outputBytes;
+      return {
+        node,
+        inputBytes: Math.max(0, end.first.inputBytes - start.second.inputBytes - overheadIn),
+        outputBytes: Math.max(0, end.first.outputBytes - start.second.outputBytes - overheadOut),
+      };
+    });
+  return {
+    bytes: replicas.reduce((sum, replica) => sum + replica.inputBytes + replica.outputBytes, 0),
+    replicas,
+  };
 }
 
 function bytesOf(key: string, versions: readonly StoredVersion[]): number {

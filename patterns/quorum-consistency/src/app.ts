@@ -120,7 +120,6 @@ export function createApp(deps: QuorumAppDeps): Service {
   });
   const antiEntropy = new AntiEntropyService(replicas, {
     settings: () => settings,
-    depth: merkleDepth,
     tombstoneGraceMs: deps.tombstoneGraceMs ?? 60_000,
     now,
     hasPendingHints: async () => (await handoff.pending()).length > 0,
@@ -156,7 +155,7 @@ export function createApp(deps: QuorumAppDeps): Service {
       const roots = await Promise.all(
         replicas.map(async (replica) => {
           try {
-            return { node: replica.name, root: (await antiEntropy.tree(replica, merkleDepth)).tree.root };
+            return { node: replica.name, root: (await antiEntropy.tree(replica, 0)).root };
           } catch {
             return { node: replica.name, root: null };
           }

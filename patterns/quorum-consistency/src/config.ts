@@ -26,7 +26,7 @@ const envSchema = z.object({
   READ_REPAIR: flag.default(true),
   ANSWER_AT_QUORUM: flag.default(false),
   MAX_CLOCK_ENTRIES: z.coerce.number().int().min(1).max(64).default(10),
-  MERKLE_DEPTH: z.coerce.number().int().min(1).max(16).default(8),
+  MERKLE_DEPTH: z.coerce.number().int().min(0).max(12).default(8),
   HINT_REPLAY_INTERVAL_MS: ms.default(1_000),
   ANTI_ENTROPY_INTERVAL_MS: ms.default(30_000),
   TOMBSTONE_GRACE_MS: ms.default(60_000),

@@ -2,8 +2,10 @@ import { RedisNode } from '@kvs-lab/shared/redis';
 import { seededRandom, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import { fromJSON } from '@kvs-lab/shared/vector-clock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTree, formatNode, leafOf, treeDepth } from '../src/domain/incremental-merkle.ts';
 import { resolve, versionId } from '../src/domain/versioned-value.ts';
 import type { ConflictPolicy, StoredVersion } from '../src/domain/versioned-value.ts';
+import { keys } from '../src/store/keys.ts';
 import { ReplicaStore } from '../src/store/replica-store.ts';
 
 let store: ReplicaStore;
@@ -67,5 +69,42 @@ describe('put-version.lua keeps what the domain’s resolve keeps', () => {
     const before = (await store.readDigests()).get('twice');
     expect(await store.putVersions('twice', [version], 'vector-clock')).toBe(0);
     expect((await store.readDigests()).get('twice')).toEqual(before);
+  });
+});
+
+describe('the write scripts keep the replica’s Merkle tree equal to one built from scratch', () => {
+  it('after random writes, overwrites and tombstone drops, every stored node, bucket and the summary match a rebuild from the digest index', async () => {
+    await store.flush();
+    const random = seededRandom(11);
+    const keyNames = Array.from({ length: 60 }, (_, i) => `tree-${i}`);
+    for (let step = 0; step < 300; step++) {
+      const key = keyNames[Math.floor(random() * keyNames.length)] as string;
+      await store.putVersions(key, [randomVersion(random, step)], 'vector-clock');
+    }
+    // Drop the keys left holding a single tombstone, as collection does.
+    for (const key of keyNames) {
+      const held = await store.readVersions(key);
+      if (held.length === 1 && held[0]?.isTombstone)
+        expect(await store.dropTombstone(key, versionId(held[0].clock))).toBe(true);
+    }
+
+    const digests = await store.readDigests();
+    const expected = buildTree(
+      [...digests].map(([key, entry]) => ({ key, digest: entry.digest.slice(0, 16) })),
+      treeDepth,
+    );
+    const stored = await node.run((client) => client.hgetall(keys.merkleTree));
+    expect(stored).toEqual(
+      Object.fromEntries([...expected].map(([index, treeNode]) => [String(index), formatNode(treeNode)])),
+    );
+    const leaves = [...new Set([...digests.keys()].map((key) => leafOf(key)))];
+    expect(
+      Object.fromEntries(await store.readKeysIn(leaves.map((leaf) => ({ first: leaf, last: leaf })))),
+    ).toEqual(Object.fromEntries([...digests].map(([key, entry]) => [key, entry.digest.slice(0, 16)])));
+    const bytes = [...digests.values()].reduce((sum, entry) => sum + entry.sizeBytes, 0);
+    expect(await store.readSummary()).toEqual({ keys: digests.size, bytes });
+    // One range over every leaf lists every key; the root counts them all.
+    expect((await store.readKeysIn([{ first: 0, last: 2 ** treeDepth - 1 }])).size).toBe(digests.size);
+    expect((await store.readTreeNodes([1]))[0]).toBe(formatNode(expected.get(1) ?? { hash: '', keys: 0 }));
   });
 });

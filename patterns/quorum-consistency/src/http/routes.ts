@@ -237,19 +237,8 @@ export function mountRoutes(
           `No replica named ${params.node}; replicas: ${quorum.replicas.map((r) => r.name).join(', ')}.`,
         );
       }
-      const depth = query.depth ?? deps.merkleDepth;
-      const { tree, keys } = await antiEntropy.tree(replica, depth);
-      return {
-        status: 200,
-        body: {
-          node: replica.name,
-          depth,
-          root: tree.root,
-          keys,
-          levels: tree.levels,
-          leafKeyCounts: tree.leafKeyCounts,
-        },
-      };
+      const tree = await antiEntropy.tree(replica, query.depth ?? deps.merkleDepth);
+      return { status: 200, body: { node: replica.name, ...tree } };
     },
   });
 

@@ -145,13 +145,10 @@ export const replayResponse = z
 
 export const nodeParam = z.object({ node: z.string().min(1).max(64).meta({ example: 'replica-1' }) });
 export const merkleQuery = z.strictObject({
-  depth: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(12)
-    .optional()
-    .meta({ description: 'Tree depth (default: MERKLE_DEPTH).' }),
+  depth: z.coerce.number().int().min(0).max(12).optional().meta({
+    description:
+      'How many levels of the stored tree to show below the root (default: MERKLE_DEPTH); the replica keeps 14.',
+  }),
 });
 
 export const merkleResponse = z
@@ -172,12 +169,27 @@ export const antiEntropyResponse = z
     depth: z.number().int(),
     rangesCompared: z.number().int(),
     rangesDiffering: z.number().int(),
+    keysListed: z.number().int(),
     keysRepaired: z.number().int(),
     tombstonesCollected: z.number().int(),
-    bytesMoved: z.number().int(),
-    hashBytes: z.number().int(),
+    bytesMoved: z.number().int().meta({ description: 'Measured: wire.bytes.' }),
     versionBytes: z.number().int(),
-    fullCopyBytes: z.number().int(),
+    fullCopyBytes: z.number().int().meta({
+      description:
+        'Bytes a full copy of the fullest replica to every other must move at the least: its sibling sets out of it and into each other replica (a model, without framing).',
+    }),
+    wire: z
+      .object({
+        bytes: z.number().int(),
+        replicas: z.array(
+          z.object({ node: z.string(), inputBytes: z.number().int(), outputBytes: z.number().int() }),
+        ),
+      })
+      .meta({
+        description:
+          "Bytes in and out of each compared replica during the round, from its INFO stats counters (other clients' traffic in that time included).",
+      }),
+    durationMs: z.number(),
   })
   .meta({ id: 'AntiEntropyReport' });
 

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { Redis } from 'ioredis';
+import { leafOf, treeDepth } from '../domain/incremental-merkle.ts';
 import type { ConflictPolicy, StoredVersion } from '../domain/versioned-value.ts';
 import { keys } from './keys.ts';
 import { decodeVersion, encodeVersion } from './version-codec.ts';
 
 /** A Lua script sent by SHA, and in full once after a replica restart forgets it. */
 class Script {
-  private readonly sha: string;
+  readonly sha: string;
   private readonly source: string;
   constructor(source: string) {
     this.source = source;
@@ -29,10 +30,24 @@ class Script {
   }
 }
 
-const lua = (name: string): Script =>
-  new Script(readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8'));
-const putVersionScript = lua('put-version');
-const dropTombstoneScript = lua('drop-tombstone');
+/** A script made of one or more files, in order: the write scripts share merkle-update.lua's functions. */
+const lua = (...names: string[]): Script =>
+  new Script(
+    names.map((name) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')).join('\n'),
+  );
+const putVersionScript = lua('merkle-update', 'put-version');
+const dropTombstoneScript = lua('merkle-update', 'drop-tombstone');
+const merkleNodesScript = lua('merkle-nodes');
+const merkleKeysScript = lua('merkle-keys');
+
+/** Items per round trip when many are read or written: bounded so no reply outlasts the command timeout. */
+const batchSize = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 /** A hint waiting on its holder: a version addressed to a replica that was down. */
 export interface StoredHint {
@@ -45,6 +60,12 @@ export interface StoredHint {
 export interface KeyDigest {
   readonly digest: string;
   readonly sizeBytes: number;
+}
+
+/** Bytes a replica's Redis has read from and written to its clients since it started (INFO stats). */
+export interface WireCounters {
+  readonly inputBytes: number;
+  readonly outputBytes: number;
 }
 
 /**
@@ -72,13 +93,104 @@ export class ReplicaStore {
       return [id, body];
     });
     const added = await this.node.run((client) =>
-      putVersionScript.run(
-        client,
-        [keys.versions(key), keys.digestIndex, keys.tombstoneIndex],
-        [key, policy, ...pairs],
-      ),
+      putVersionScript.run(client, writeKeys(key), [key, policy, leafOf(key), treeDepth, ...pairs]),
     );
     return Number(added);
+  }
+
+  /** putVersions for many keys, pipelined in batches: anti-entropy's repair, one round trip per batch. */
+  async putVersionsMany(
+    items: readonly { key: string; versions: readonly StoredVersion[] }[],
+    policy: ConflictPolicy,
+  ): Promise<void> {
+    const [first, ...rest] = items;
+    if (!first) return;
+    // The first one alone loads the script if this replica forgot it (a restart); the rest go by SHA.
+    await this.putVersions(first.key, first.versions, policy);
+    for (const batch of chunks(rest, batchSize)) {
+      const results = await this.node.run((client) => {
+        const pipeline = client.pipeline();
+        for (const { key, versions } of batch) {
+          const pairs = versions.flatMap((version) => {
+            const { id, body } = encodeVersion(version);
+            return [id, body];
+          });
+          pipeline.evalsha(
+            putVersionScript.sha,
+            6,
+            ...writeKeys(key),
+            key,
+            policy,
+            leafOf(key),
+            treeDepth,
+            ...pairs,
+          );
+        }
+        return pipeline.exec();
+      });
+      const failed = (results ?? []).find(([error]) => error !== null);
+      if (failed) throw failed[0] as Error;
+    }
+  }
+
+  /** The sibling sets of many keys, pipelined in batches. */
+  async readVersionsMany(keyNames: readonly string[]): Promise<Map<string, StoredVersion[]>> {
+    const held = new Map<string, StoredVersion[]>();
+    for (const batch of chunks(keyNames, batchSize)) {
+      const results = await this.node.run((client) => {
+        const pipeline = client.pipeline();
+        for (const key of batch) pipeline.hgetall(keys.versions(key));
+        return pipeline.exec();
+      });
+      batch.forEach((key, i) => {
+        const [error, raw] = results?.[i] ?? [new Error('no reply')];
+        if (error) throw error;
+        held.set(
+          key,
+          Object.entries(raw as Record<string, string>).map(([id, body]) => decodeVersion(id, body)),
+        );
+      });
+    }
+    return held;
+  }
+
+  /** Values of some nodes of this replica's Merkle tree, in order; null for an empty subtree. */
+  async readTreeNodes(nodes: readonly number[]): Promise<(string | null)[]> {
+    const values: (string | null)[] = [];
+    for (const batch of chunks(nodes, 4 * batchSize)) {
+      const joined = await this.node.run((client) => merkleNodesScript.run(client, [keys.merkleTree], batch));
+      for (const value of String(joined).split(' ')) values.push(value === '-' ? null : value);
+    }
+    return values;
+  }
+
+  /** Every (key, digest) in the given ranges of leaves (first and last inclusive) of this replica's tree. */
+  async readKeysIn(ranges: readonly { first: number; last: number }[]): Promise<Map<string, string>> {
+    const digests = new Map<string, string>();
+    for (const batch of chunks(ranges, batchSize)) {
+      const flat = (await this.node.run((client) =>
+        merkleKeysScript.run(
+          client,
+          [keys.merkleLeaves, keys.digestIndex],
+          batch.flatMap((range) => [range.first, range.last]),
+        ),
+      )) as string[];
+      for (let i = 0; i + 1 < flat.length; i += 2) digests.set(flat[i] as string, flat[i + 1] as string);
+    }
+    return digests;
+  }
+
+  /** How many keys and bytes of sibling sets this replica holds (kept by the write scripts). */
+  async readSummary(): Promise<{ keys: number; bytes: number }> {
+    const raw = await this.node.run((client) => client.hmget(keys.merkleSummary, 'keys', 'bytes'));
+    return { keys: Number(raw[0] ?? 0), bytes: Number(raw[1] ?? 0) };
+  }
+
+  /** The replica's own byte counters: what anti-entropy moved is the difference between two readings. */
+  async wireCounters(): Promise<WireCounters> {
+    const info = await this.node.run((client) => client.info('stats'));
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+    return { inputBytes: field('total_net_input_bytes'), outputBytes: field('total_net_output_bytes') };
   }
 
   async readVersions(key: string): Promise<StoredVersion[]> {
@@ -107,11 +219,7 @@ export class ReplicaStore {
   /** Forgets a key whose only version is this tombstone; false when something else is there now. */
   async dropTombstone(key: string, versionIdOfTombstone: string): Promise<boolean> {
     const dropped = await this.node.run((client) =>
-      dropTombstoneScript.run(
-        client,
-        [keys.versions(key), keys.digestIndex, keys.tombstoneIndex],
-        [key, versionIdOfTombstone],
-      ),
+      dropTombstoneScript.run(client, writeKeys(key), [key, versionIdOfTombstone, leafOf(key), treeDepth]),
     );
     return Number(dropped) === 1;
   }
@@ -145,4 +253,16 @@ export class ReplicaStore {
   async flush(): Promise<void> {
     await this.node.run((client) => client.flushdb());
   }
+}
+
+/** The KEYS of the write scripts (put-version, drop-tombstone), in their order. */
+function writeKeys(key: string): string[] {
+  return [
+    keys.versions(key),
+    keys.digestIndex,
+    keys.tombstoneIndex,
+    keys.merkleTree,
+    keys.merkleLeaves,
+    keys.merkleSummary,
+  ];
 }

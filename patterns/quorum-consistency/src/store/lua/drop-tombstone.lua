@@ -6,14 +6,21 @@ check here makes sure nothing newer arrived in between.
 KEYS[1]  versions hash of the key
 KEYS[2]  digest index of this replica
 KEYS[3]  tombstone index of this replica
+KEYS[4]  Merkle tree of this replica (see merkle-update.lua, put in front of this file)
+KEYS[5]  leaves of this replica: sorted set, key scored by its leaf
+KEYS[6]  summary of this replica
 ARGV[1]  the key
 ARGV[2]  the tombstone's version id
+ARGV[3]  the key's leaf
+ARGV[4]  the tree's depth
 Returns: 1 when dropped, 0 when the replica holds something else
 ]]
 if redis.call('HLEN', KEYS[1]) ~= 1 or redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then
   return 0
 end
 redis.call('DEL', KEYS[1])
+local before, bytesBefore = splitEntry(redis.call('HGET', KEYS[2], ARGV[1]))
 redis.call('HDEL', KEYS[2], ARGV[1])
+updateTree(KEYS[4], KEYS[5], KEYS[6], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), before, false, -bytesBefore)
 redis.call('SREM', KEYS[3], ARGV[1])
 return 1

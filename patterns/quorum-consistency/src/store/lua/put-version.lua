@@ -4,15 +4,22 @@ stays an antichain: a version already held, or one that a held version has
 seen, is ignored; a new version removes every held version it has seen.
 Under "lww" the set keeps only the newest by (writtenAt, writer, version id).
 Atomic, so two coordinators writing the same key cannot lose a sibling.
+The replica's Merkle tree follows in the same script (merkle-update.lua, put
+in front of this file), so the tree never disagrees with the data.
 
 KEYS[1]  versions hash of the key: version id -> version JSON
-KEYS[2]  digest index of this replica: key -> "<sha1>:<bytes>"
-KEYS[3]  tombstone index of this replica: set of keys holding a tombstone
+KEYS[2]  digest index of this replica: key -> "<digest: 16 hex of sha1>:<bytes of the set>"
+KEYS[3]  tombstone index of this replica: set of keys whose sibling set is a single tombstone
+KEYS[4]  Merkle tree of this replica (see merkle-update.lua)
+KEYS[5]  leaves of this replica: sorted set, key scored by its leaf
+KEYS[6]  summary of this replica: keys, bytes
 ARGV[1]  the key (field in the digest index, member of the tombstone index)
 ARGV[2]  conflict policy: "vector-clock" or "lww"
-ARGV[3]  version id (canonical clock JSON: {"node":{"counter":n,"timestamp":t}})
-ARGV[4]  version JSON: {"value":string|null,"isTombstone":bool,"writtenAt":ms,"writer":string}
-ARGV[5..] more (id, JSON) pairs
+ARGV[3]  the key's leaf in the tree (murmur3 range, computed by the caller)
+ARGV[4]  the tree's depth
+ARGV[5]  version id (canonical clock JSON: {"node":{"counter":n,"timestamp":t}})
+ARGV[6]  version JSON: {"value":string|null,"isTombstone":bool,"writtenAt":ms,"writer":string}
+ARGV[7..] more (id, JSON) pairs
 Returns: the number of versions added (0: the replica already held them or something newer)
 ]]
 
@@ -50,7 +57,7 @@ for j = 1, #flat, 2 do
 end
 
 local added = 0
-for i = 3, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local id, body = ARGV[i], ARGV[i + 1]
   if bodies[id] == nil then
     local isObsolete = false
@@ -90,7 +97,8 @@ for i = 3, #ARGV, 2 do
 end
 
 if added > 0 then
-  -- Digest over the sorted set, so equal sets digest alike on every replica.
+  -- Digest over the key and its sorted set, so equal sets digest alike on every replica and the tree
+  -- (an XOR of digests) cannot mistake one key's set for another's.
   table.sort(ids)
   local parts, bytes, hasTombstone = {}, 0, false
   for _, id in ipairs(ids) do
@@ -100,8 +108,12 @@ if added > 0 then
     -- The coordinator writes bodies with JSON.stringify in a fixed field order (version-codec.ts).
     if string.find(body, '"isTombstone":true', 1, true) then hasTombstone = true end
   end
-  redis.call('HSET', KEYS[2], ARGV[1], redis.sha1hex(table.concat(parts, '\n')) .. ':' .. bytes)
-  if hasTombstone then
+  local digest = string.sub(redis.sha1hex(ARGV[1] .. '\n' .. table.concat(parts, '\n')), 1, 16)
+  local before, bytesBefore = splitEntry(redis.call('HGET', KEYS[2], ARGV[1]))
+  redis.call('HSET', KEYS[2], ARGV[1], digest .. ':' .. bytes)
+  updateTree(KEYS[4], KEYS[5], KEYS[6], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), before, digest, bytes - bytesBefore)
+  -- Only a set that is a single tombstone can ever be collected, so only those are candidates.
+  if hasTombstone and #ids == 1 then
     redis.call('SADD', KEYS[3], ARGV[1])
   else
     redis.call('SREM', KEYS[3], ARGV[1])

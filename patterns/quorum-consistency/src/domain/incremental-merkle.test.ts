@@ -1,0 +1,153 @@
+import { seededRandom } from '@kvs-lab/shared/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  applyEntryChange,
+  buildTree,
+  childrenOf,
+  differingNodes,
+  keysToRepair,
+  leafOf,
+  leavesUnder,
+  planDescent,
+  pathOf,
+  readersFor,
+  xorHash,
+  zeroHash,
+} from './incremental-merkle.ts';
+import type { TreeNode } from './incremental-merkle.ts';
+
+const depth = 6;
+const hex = (random: () => number) =>
+  Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('');
+
+describe('incremental Merkle tree', () => {
+  it('XOR is its own inverse and zero is its identity', () => {
+    const random = seededRandom(1);
+    for (let i = 0; i < 50; i++) {
+      const a = hex(random);
+      const b = hex(random);
+      expect(xorHash(xorHash(a, b), b)).toBe(a);
+      expect(xorHash(a, zeroHash)).toBe(a);
+      expect(xorHash(a, b)).toBe(xorHash(b, a));
+    }
+    expect(xorHash('ffffffff00000000', '0f0f0f0fffffffff')).toBe('f0f0f0f0ffffffff');
+  });
+
+  it('a key’s path runs from its leaf to the root, one node per level', () => {
+    expect(pathOf(5, 3)).toEqual([13, 6, 3, 1]);
+    expect(pathOf(0, 0)).toEqual([1]);
+  });
+
+  it('random inserts, updates and deletes applied one by one give the tree built from the final key set', () => {
+    const random = seededRandom(2);
+    const current = new Map<string, string>();
+    let tree = new Map<number, TreeNode>();
+    for (let step = 0; step < 2_000; step++) {
+      const key = `k${Math.floor(random() * 150)}`;
+      const before = current.get(key) ?? null;
+      const after = random() < 0.2 ? null : hex(random);
+      if (after === null) current.delete(key);
+      else current.set(key, after);
+      tree = applyEntryChange(tree, { leaf: leafOf(key, depth), before, after }, depth);
+    }
+    expect(tree).toEqual(
+      buildTree(
+        [...current].map(([key, digest]) => ({ key, digest })),
+        depth,
+      ),
+    );
+    expect(tree.get(1)?.keys ?? 0).toBe(current.size);
+  });
+
+  it('an empty key set stores no node at all', () => {
+    const one = buildTree([{ key: 'a', digest: hex(seededRandom(3)) }], depth);
+    const emptied = applyEntryChange(
+      one,
+      {
+        leaf: leafOf('a', depth),
+        before: one.get(pathOf(leafOf('a', depth), depth)[0] as number)?.hash ?? null,
+        after: null,
+      },
+      depth,
+    );
+    expect(emptied.size).toBe(0);
+  });
+
+  it('comparing top down opens only the paths to the changed keys', () => {
+    const random = seededRandom(4);
+    const entries = Array.from({ length: 300 }, (_, i) => ({ key: `key-${i}`, digest: hex(random) }));
+    const changed = new Set(['key-7', 'key-123']);
+    const a = buildTree(entries, depth);
+    const b = buildTree(
+      entries.map((entry) => (changed.has(entry.key) ? { ...entry, digest: hex(random) } : entry)),
+      depth,
+    );
+    const value = (tree: Map<number, TreeNode>, node: number) => {
+      const found = tree.get(node);
+      return found ? `${found.hash}:${found.keys}` : null;
+    };
+    let nodes = [1];
+    let compared = 0;
+    for (let level = 0; level <= depth; level++) {
+      compared += nodes.length;
+      const differing = differingNodes(
+        nodes,
+        [a, b].map((tree) => nodes.map((node) => value(tree, node))),
+      );
+      nodes = level === depth ? differing : childrenOf(differing);
+    }
+    expect(nodes.map((node) => node - 2 ** depth).sort()).toEqual(
+      [...new Set([...changed].map((key) => leafOf(key, depth)))].sort(),
+    );
+    // Root, then at most two children per level for each of the two paths.
+    expect(compared).toBeLessThanOrEqual(1 + 2 * 2 * depth);
+  });
+
+  it('the leaves under a node tile its range, and small differing nodes are listed, not opened', () => {
+    expect(leavesUnder(1, 3)).toEqual({ first: 0, last: 7 });
+    expect(leavesUnder(3, 3)).toEqual({ first: 4, last: 7 });
+    expect(leavesUnder(13, 3)).toEqual({ first: 5, last: 5 });
+    const keys = new Map([
+      [2, [100, 3]],
+      [3, [2, 4]],
+      [9, [1, 1]],
+    ]);
+    expect(planDescent([2, 3, 9], (node) => keys.get(node) ?? [], 3, 4)).toEqual({ open: [2], list: [3, 9] });
+    // A leaf is listed whatever it holds.
+    expect(planDescent([8], () => [50], 3, 4)).toEqual({ open: [], list: [8] });
+  });
+
+  it('keys to repair: missing on one replica or with another digest; readers: one replica per distinct digest', () => {
+    const listings = [
+      {
+        node: 'r1',
+        digests: new Map([
+          ['x', 'd1'],
+          ['y', 'd2'],
+          ['z', 'd3'],
+        ]),
+      },
+      {
+        node: 'r2',
+        digests: new Map([
+          ['x', 'd1'],
+          ['y', 'd2'],
+          ['z', 'd4'],
+        ]),
+      },
+      {
+        node: 'r3',
+        digests: new Map([
+          ['x', 'd1'],
+          ['z', 'd3'],
+        ]),
+      },
+    ];
+    expect(keysToRepair(listings.map((listing) => listing.digests))).toEqual(['y', 'z']);
+    expect(readersFor('z', listings)).toEqual([
+      { node: 'r1', sameAs: ['r3'] },
+      { node: 'r2', sameAs: [] },
+    ]);
+    expect(readersFor('y', listings)).toEqual([{ node: 'r1', sameAs: ['r2'] }]);
+  });
+});
