@@ -10,7 +10,8 @@ import { openEngine } from './engines/open-engine.ts';
 const config = parseConfig(process.env);
 const engine = await openEngine(config.engineName, { dir: config.dataDir, ...config.engine });
 const addresses = parseRedisNodes(config.redisNodes);
-const [cache] = await connectRedisNodes(addresses.filter((a) => a.name === 'lsm-cache').slice(0, 1));
+// The one Redis node is the L2 cache (`lsm-cache`, or `lsm-leveldb-cache` on the leveldb engine).
+const [cache] = await connectRedisNodes(addresses.slice(0, 1));
 const { service, lsm } = createApp({
   engine,
   ...(cache ? { cache } : {}),
