@@ -3,3 +3,5 @@ export type { CheckVerdict } from './check-routes.ts';
 export { History } from './history.ts';
 export type { Operation, OperationOutcome, PendingOperation } from './history.ts';
 export { recorded } from './record.ts';
+export { TraceLog } from './trace-log.ts';
+export type { TraceDocument, TraceEvent } from './trace-log.ts';

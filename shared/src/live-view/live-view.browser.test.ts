@@ -47,6 +47,24 @@ describe('live view (headless Chromium against the kit demo)', () => {
     await page.close();
   });
 
+  it('draws the recorded operations and faults in the trace panel, with the verdict on top, and steps back in time', async () => {
+    await request(baseUrl).post('/counters/traced/increments').send({ by: 1 });
+    await request(baseUrl).put('/chaos/links/demo-redis').send({ mode: 'slow', delayMs: 10 });
+    await request(baseUrl).delete('/chaos');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${baseUrl}/`);
+    await page.locator('#lab-trace-verdict', { hasText: 'check: valid' }).waitFor({ timeout: 10_000 });
+    await page.locator('rect.lab-trace__op--ok').first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('rect.lab-trace__fault').count()).toBeGreaterThanOrEqual(2);
+    await page.locator('rect.lab-trace__op--ok').last().click();
+    expect(await page.locator('#lab-trace-details').textContent()).toContain('"outcome": "ok"');
+    const before = await page.locator('#lab-trace-clock').textContent();
+    await page.getByRole('button', { name: 'step back one event' }).click();
+    expect(await page.locator('#lab-trace-follow').isChecked()).toBe(false);
+    expect(await page.locator('#lab-trace-clock').textContent()).not.toBe(before);
+    await page.close();
+  });
+
   it('reads on the dark theme (no serious axe-core violation) and does not scroll sideways at 1400 px', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${baseUrl}/`);

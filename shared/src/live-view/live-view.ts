@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -24,6 +25,9 @@ export interface LiveChannel<E extends LiveEventMap> {
 export const liveNamespace = '/live';
 /** The shared browser client (layout, event log, socket.io wiring), served at /lab-kit/. */
 export const kitWebDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
+/** d3's browser build, served from the installed package (never a CDN): the trace panel draws with it. */
+// d3's `exports` hide dist/, so its folder is found from the package entry (src/index.js).
+const d3Dir = path.join(path.dirname(createRequire(import.meta.url).resolve('d3')), '..', 'dist');
 
 /**
  * Serves a pattern's page at `/` and the shared client at `/lab-kit/`, and
@@ -34,6 +38,7 @@ export function mountLiveView<E extends LiveEventMap>(
   service: Service,
   options: { pageDir: string; snapshot?: () => unknown },
 ): LiveChannel<E> {
+  service.use('/lab-kit/vendor', express.static(d3Dir, { index: false, maxAge: '1h' }));
   service.use('/lab-kit', express.static(kitWebDir, { index: false, maxAge: 0 }));
   service.use('/', express.static(options.pageDir, { index: 'index.html', maxAge: 0 }));
   const namespace = service.io.of(liveNamespace);

@@ -4,6 +4,8 @@
 
 /* global io */
 
+import { startTrace } from './lab-trace.js';
+
 const maxLogLines = 200;
 
 function element(tag, className, text) {
@@ -40,6 +42,7 @@ export function startLab({ title, onSnapshot, on = {} }) {
   aside.append(logList);
   main.append(view, aside);
   document.body.append(header, main);
+  startTrace(document.body);
 
   function log(text, kind = 'event') {
     const line = element('li', `lab-log__${kind}`);

@@ -1,0 +1,78 @@
+/**
+ * The protocol side of a trace: messages between nodes and faults, beside the operations the
+ * history already holds. Each event carries the node that saw it and a logical clock (a
+ * counter per instance, raised past any clock a message brings in, as Lamport's), so the
+ * order of cause and effect survives clocks that disagree. Bounded: the oldest events go first.
+ */
+
+export type TraceEvent =
+  | {
+      readonly type: 'message';
+      readonly seq: number;
+      readonly at: number;
+      readonly from: string;
+      readonly to: string;
+      /** What it is in the protocol's words: `append-entries`, `vote`, `hint`, `migrate`... */
+      readonly kind: string;
+      readonly detail?: unknown;
+    }
+  | {
+      readonly type: 'fault';
+      readonly seq: number;
+      readonly at: number;
+      readonly node: string;
+      /** `link`, `pause`, `fault`, `heal-all`... */
+      readonly kind: string;
+      readonly detail?: unknown;
+    };
+
+/** What a saved trace file holds: `GET /trace` answers it, and the live view loads one back. */
+export interface TraceDocument {
+  readonly format: 'kvs-lab-trace/1';
+  readonly service: string;
+  readonly instance: string;
+  readonly capturedAt: number;
+  readonly operations: readonly unknown[];
+  readonly events: readonly TraceEvent[];
+  readonly droppedEvents: number;
+}
+
+type NewEvent = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'at'> : never) : never;
+
+export class TraceLog {
+  private readonly events: TraceEvent[] = [];
+  private clock = 0;
+  private dropped = 0;
+
+  private readonly capacity: number;
+  private readonly now: () => number;
+
+  constructor(options: { capacity?: number; now?: () => number } = {}) {
+    this.capacity = options.capacity ?? 5_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Records an event and answers its logical time; `seenClock` is the sender's, for a message received. */
+  record(event: NewEvent, seenClock = 0): number {
+    this.clock = Math.max(this.clock, seenClock) + 1;
+    this.events.push({ ...event, seq: this.clock, at: this.now() } as TraceEvent);
+    if (this.events.length > this.capacity) {
+      this.events.splice(0, this.events.length - this.capacity);
+      this.dropped += 1;
+    }
+    return this.clock;
+  }
+
+  entries(): readonly TraceEvent[] {
+    return this.events;
+  }
+
+  get droppedEvents(): number {
+    return this.dropped;
+  }
+
+  clear(): void {
+    this.events.length = 0;
+    this.dropped = 0;
+  }
+}
