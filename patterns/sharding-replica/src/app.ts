@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import './errors.ts';
 import { mountRoutes } from './http/routes.ts';
 import type { ShardingLiveEvents } from './realtime/live-events.ts';
+import { ClusterEngine } from './engines/cluster/cluster-engine.ts';
 import { RouterEngine } from './engines/router/router-engine.ts';
 import type { Emit } from './realtime/live-events.ts';
 import type { RouterLog } from './router-log.ts';
@@ -32,6 +33,8 @@ function createStore(
   switch (config.engine) {
     case 'router':
       return new RouterEngine(config, nodes, deps);
+    case 'cluster':
+      return new ClusterEngine(config, nodes, deps);
   }
 }
 

@@ -13,7 +13,7 @@ const flag = (fallback: boolean) =>
     .transform((v) => v === 'true');
 
 /** The engines behind the API (see README "In production"); `router` is the hand-made one. */
-export const engines = ['router'] as const;
+export const engines = ['router', 'cluster'] as const;
 export type Engine = (typeof engines)[number];
 
 const envSchema = z.object({

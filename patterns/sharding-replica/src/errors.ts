@@ -8,5 +8,7 @@ export const shardingErrors = defineErrorCodes({
   REBALANCE_IN_PROGRESS: { status: 409, title: 'A rebalance is already running', outcome: 'not_applied' },
   NO_STANDBY_SHARD: { status: 409, title: 'No standby shard left to add', outcome: 'not_applied' },
   SHARD_NOT_ACTIVE: { status: 409, title: 'Shard is not on the ring', outcome: 'not_applied' },
+  ENGINE_UNSUPPORTED: { status: 409, title: 'Not offered by this engine', outcome: 'not_applied' },
+  CROSS_SLOT: { status: 409, title: "The request's keys hash to different slots", outcome: 'not_applied' },
   LAST_SHARD: { status: 409, title: 'The last shard cannot be drained', outcome: 'not_applied' },
 });

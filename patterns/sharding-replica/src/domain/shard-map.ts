@@ -22,7 +22,7 @@ export interface ShardMap {
   readonly ring: HashRing;
 }
 
-const nodeNamePattern = /^(shard-\d+)-(master|replica)$/;
+const nodeNamePattern = /^(?:[a-z]+-)?(shard-\d+)-(master|replica)$/;
 
 /**
  * Groups Redis node names `shard-N-master` / `shard-N-replica` into shards,

@@ -164,7 +164,13 @@ export function mountRoutes(
     admin: true,
     tags: ['shards'],
     params: shardParams,
-    errors: ['SHARD_NOT_FOUND', 'SHARD_NOT_ACTIVE', 'LAST_SHARD', 'REBALANCE_IN_PROGRESS'],
+    errors: [
+      'SHARD_NOT_FOUND',
+      'SHARD_NOT_ACTIVE',
+      'LAST_SHARD',
+      'REBALANCE_IN_PROGRESS',
+      'ENGINE_UNSUPPORTED',
+    ],
     responses: { 202: { description: 'Rebalance started', schema: rebalanceView } },
     handler: ({ params }) => ({ status: 202, body: sharding.drainShard(params.id) }),
   });

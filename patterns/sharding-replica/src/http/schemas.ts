@@ -114,8 +114,26 @@ export const deleteResult = z.object({ key: z.string(), shard: z.string(), isDel
 export const locateResult = z
   .object({
     key: z.string(),
-    hash: z.number().int(),
-    virtualNode: z.object({ shard: z.string(), index: z.number().int(), position: z.number().int() }),
+    hash: z.number().int().optional().openapi({ description: 'router: murmur3_32 of the key on the ring.' }),
+    virtualNode: z
+      .object({ shard: z.string(), index: z.number().int(), position: z.number().int() })
+      .optional()
+      .openapi({ description: 'router: the virtual node just clockwise of the hash.' }),
+    redisKey: z
+      .string()
+      .optional()
+      .openapi({ description: 'cluster: the Redis key whose slot is computed.' }),
+    slot: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'cluster: CRC16-XMODEM of the key (or its hash tag) mod 16384.' }),
+    hashTag: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'cluster: the `{tag}` hashed instead of the key.' }),
+    slotRange: z.object({ start: z.number().int(), end: z.number().int() }).nullable().optional(),
     shard: z.string(),
     master: z.string(),
     replica: z.string().nullable(),
@@ -131,6 +149,10 @@ export const ringResult = z
         id: z.string(),
         share: z.number(),
         virtualNodes: z.array(z.object({ index: z.number().int(), position: z.number().int() })),
+        slotRanges: z
+          .array(z.array(z.number().int()))
+          .optional()
+          .openapi({ description: 'cluster: the `[start, end]` slot ranges this shard serves.' }),
       }),
     ),
   })
@@ -199,6 +221,16 @@ export const rebalanceView = z
     startedAt: z.number(),
     finishedAt: z.number().optional(),
     trigger: z.enum(['api', 'autoscale']),
+    slotsPlanned: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'cluster: slots this migration moves.' }),
+    slotsMoved: z.number().int().optional(),
+    redirections: z
+      .object({ moved: z.number().int(), ask: z.number().int(), tryAgain: z.number().int() })
+      .optional()
+      .openapi({ description: 'cluster: MOVED, ASK and TRYAGAIN answers met by requests since it started.' }),
   })
   .openapi('Rebalance');
 

@@ -11,6 +11,15 @@ export const keys = {
   itemIndex: (pk: string) => `${prefix}:items:${pk}`,
   itemValues: (pk: string) => `${prefix}:item-values:${pk}`,
   /**
+   * On Redis Cluster a partition's two keys carry the hash tag `{pk}`: only the tag is hashed, so both
+   * land in one slot, on one master, and one script reads or writes them together.
+   */
+  clusterItemIndex: (pk: string) => `${prefix}:items:{${pk}}`,
+  clusterItemValues: (pk: string) => `${prefix}:item-values:{${pk}}`,
+  /** The same partition without the tag: two slots, as a lesson in CROSSSLOT (ITEM_HASH_TAGS=false). */
+  untaggedItemIndex: (pk: string) => `${prefix}:items:${pk}`,
+  untaggedItemValues: (pk: string) => `${prefix}:item-values:${pk}`,
+  /**
    * The shard's failover epoch, on its master: raised at each promotion and after each resync, so a node
    * restarted from an older snapshot holds a lower one and loses to the current master.
    */

@@ -7,7 +7,7 @@ import type { LexBounds, SortOrder } from '../../domain/item-page.ts';
 import { keys, redisKeysOf } from '../../store/keys.ts';
 import type { RoutingKey } from '../../store/keys.ts';
 
-const queryItemsScript = new LuaScript(new URL('./lua/query-items.lua', import.meta.url));
+const queryItemsScript = new LuaScript(new URL('../../store/lua/query-items.lua', import.meta.url));
 
 /** What INFO replication says about one node, as the monitor uses it. */
 export interface ReplicationInfo {
