@@ -368,7 +368,6 @@ export class StreamStore {
     group: string;
     room: string;
     entries: readonly { id: string; handlerFailed: boolean }[];
-    members: readonly string[];
     maxDeliveries: number;
     inboxMaxLen: number;
     deadLetterMaxLen: number;
@@ -376,11 +375,16 @@ export class StreamStore {
     consumer: string;
     now: number;
   }): Promise<{ outcomes: { outcome: DeliveryOutcome; deliveries: number }[]; skipped: number }> {
-    const memberKeys = options.members.flatMap((user) => [keys.inbox(user), keys.unread(user)]);
     const reply = (await this.node.run((c) =>
       scripts.deliver.run(
         c,
-        [keys.stream(options.room), keys.applied, keys.deadLetters, keys.counters, ...memberKeys],
+        [
+          keys.stream(options.room),
+          keys.applied,
+          keys.deadLetters,
+          keys.counters,
+          keys.members(options.room),
+        ],
         [
           options.group,
           options.room,
@@ -390,8 +394,8 @@ export class StreamStore {
           options.now,
           options.deadLetterMaxLen,
           options.maxApplied,
-          options.members.length,
-          ...options.members,
+          keys.inbox(''),
+          keys.unread(''),
           ...options.entries.flatMap((e) => [e.id, e.handlerFailed ? '1' : '0']),
         ],
       ),

@@ -44,6 +44,8 @@ export interface WorkerStats {
 class CrashSignal extends Error {}
 
 const roomsCacheMs = 500;
+/** How long a room that answered NOT_YET rests before this worker asks again. */
+const orderRetryMs = 20;
 
 /**
  * One consumer of the `delivery` group: reads new entries of every room,
@@ -65,6 +67,7 @@ export class DeliveryWorker {
     errors: 0,
   };
   private readonly held = new Map<string, HeldEntry>();
+  private readonly orderWaitUntil = new Map<string, number>();
   private isRunning = false;
   private loopDone: Promise<void> = Promise.resolve();
   private blocking: Redis | undefined;
@@ -216,13 +219,13 @@ export class DeliveryWorker {
   private async processHeld(): Promise<void> {
     const { store, group, consumer } = this.options;
     for (const [room, entries] of orderByRoom(this.held.values())) {
+      // A room that just had to wait for the other worker is not asked again at once: each ask costs a script.
+      if ((this.orderWaitUntil.get(room) ?? 0) > Date.now()) continue;
       await this.heartbeatIfDue();
-      const members = await store.members(room);
       const { outcomes } = await store.deliverRun({
         group,
         room,
         entries: entries.map((entry) => ({ id: entry.id, handlerFailed: this.options.isPoison(entry) })),
-        members,
         maxDeliveries: this.options.maxDeliveries,
         inboxMaxLen: this.options.inboxMaxLen,
         deadLetterMaxLen: this.options.deadLetterMaxLen,
@@ -237,6 +240,8 @@ export class DeliveryWorker {
         if (!entry) break;
         this.count(entry, result);
         if (result.outcome === 'APPLIED') appliedNow += 1;
+        if (result.outcome === 'NOT_YET') this.orderWaitUntil.set(room, Date.now() + orderRetryMs);
+        else this.orderWaitUntil.delete(room);
         const next = stepAfter(result.outcome);
         if (next.ack) toAck.push(entry.id);
         if (next.release) this.held.delete(`${room}/${entry.id}`);

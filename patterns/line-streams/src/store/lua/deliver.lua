@@ -9,7 +9,9 @@ KEYS[1] room stream          lab:line-streams:stream:<room>
 KEYS[2] applied marks hash   lab:line-streams:applied (room -> newest applied stream id)
 KEYS[3] dead-letter stream   lab:line-streams:dead-letters
 KEYS[4] counters hash        lab:line-streams:counters
-KEYS[5..] per room member, in pairs: inbox list lab:line-streams:inbox:<user>, unread counter lab:line-streams:unread:<user>
+KEYS[5] room members set     lab:line-streams:members:<room> (read here, so the effect uses the members of now)
+  Each member's inbox list and unread counter are named from ARGV[9] and ARGV[10] plus the user name: the
+  lab runs one Redis node, where a script may touch keys it builds (a Redis Cluster would need hash tags).
 
 ARGV[1] group name
 ARGV[2] room name
@@ -19,8 +21,9 @@ ARGV[5] consumer name (recorded on a dead letter)
 ARGV[6] now, milliseconds since the epoch (recorded on a dead letter and as the inbox entry's deliveredAt)
 ARGV[7] deadLetterMaxLen: dead letters kept (exact MAXLEN; the oldest are dropped and counted)
 ARGV[8] maxApplied: apply at most this many effects in this call, 0 = no limit (the crash-before-ack fault)
-ARGV[9] memberCount m: the room's members, in the order of their KEYS pairs, follow as ARGV[10..9+m]
-ARGV[10+m..] pairs, oldest first: entry id, handlerFailed ('1' when the worker's handler failed on it: poison)
+ARGV[9] inbox key prefix     lab:line-streams:inbox:
+ARGV[10] unread key prefix   lab:line-streams:unread:
+ARGV[11..] pairs, oldest first: entry id, handlerFailed ('1' when the worker's handler failed on it: poison)
 
 Returns {outcomes, skipped}:
   outcomes: one {outcome, deliveries} per entry attempted, in order. outcome is
@@ -32,10 +35,9 @@ Returns {outcomes, skipped}:
 local stream, group, room = KEYS[1], ARGV[1], ARGV[2]
 local maxDeliveries = tonumber(ARGV[3])
 local maxApplied = tonumber(ARGV[8])
-local memberCount = tonumber(ARGV[9])
-local members = {}
-for i = 1, memberCount do members[i] = ARGV[9 + i] end
-local firstPair = 10 + memberCount
+local members = redis.call('SMEMBERS', KEYS[5])
+local memberCount = #members
+local firstPair = 11
 
 local function parse(x)
   local ms, seq = string.match(x, '^(%d+)-(%d+)$')
@@ -146,7 +148,7 @@ local inboxMax = tonumber(ARGV[4])
 for i = 1, memberCount do
   local list = pushes[i]
   if #list > 0 then
-    local inbox, unread = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+    local inbox, unread = ARGV[9] .. members[i], ARGV[10] .. members[i]
     -- unpack has a stack limit: push in chunks.
     for from = 1, #list, 500 do
       redis.call('LPUSH', inbox, unpack(list, from, math.min(from + 499, #list)))
