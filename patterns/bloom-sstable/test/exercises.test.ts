@@ -39,6 +39,8 @@ describe('README lab exercises', () => {
     const stats = (await http.get('/stats').expect(200)).body;
     expect(stats.wal.sizeBytes).toBeGreaterThan(0);
     expect(stats.memtable.entries).toBe(1);
+    const absent = await http.get('/kv/user:2').expect(404);
+    expect(absent.body.trace.noFilterReason).toMatch(/no SSTable exists yet/);
     const flush = await http.post('/flush').expect(200);
     expect(flush.body).toMatchObject({ entries: 1, bytesWritten: expect.any(Number) });
     const tables = (await http.get('/sstables').expect(200)).body.levels[0].tables;
@@ -167,8 +169,20 @@ describe('README lab exercises', () => {
       expect(await cli('GET', 'greeting')).toBe('hello');
       expect((await http.get('/kv/greeting').expect(200)).body.value).toBe('hello');
       expect(await cli('KEYS', 'greet*')).toBe('greeting');
+      expect(await cli('--scan', '--pattern', 'greet*')).toBe('greeting');
       expect(await cli('DEL', 'greeting')).toBe('1');
       await http.get('/kv/greeting').expect(404);
+      // The README's printf frame: a key whose last byte is 0xff, shown over HTTP with its exact bytes.
+      const piped = await new Promise<string>((resolve, reject) => {
+        const child = execFile('/usr/bin/redis-cli', ['-p', String(resp.port), '--pipe'], (error, stdout) => {
+          if (error) reject(new Error(error.message));
+          else resolve(stdout);
+        });
+        child.stdin?.end(Buffer.from('*3\r\n$3\r\nSET\r\n$5\r\nbin:\xff\r\n$1\r\n1\r\n', 'latin1'));
+      });
+      expect(piped).toMatch(/errors: 0, replies: 1/);
+      const page = await http.get('/kv?prefix=bin:').expect(200);
+      expect(page.body.items).toMatchObject([{ key: 'bin:\ufffd', keyBase64: 'YmluOv8=' }]);
     } finally {
       await resp.close();
     }
