@@ -7,6 +7,7 @@ import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import { LsmEngine } from '../src/storage/lsm-engine.ts';
+import { LevelDbKvEngine } from '../src/engines/leveldb/leveldb-kv-engine.ts';
 import { LsmKvEngine } from '../src/engines/lsm/lsm-kv-engine.ts';
 import { engineOptions, keyCount, keyWalk, loadLsm, openLoadedLevelDb } from './workload.ts';
 
@@ -62,6 +63,42 @@ export const bench: BenchDefinition = {
     });
     const address = await service.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${address.port}`;
+    // The same service on the leveldb engine (ENGINE=leveldb), the same keys, its own L2 epoch.
+    progress(`loading ${keyCount} keys into the service's LevelDB engine`);
+    const levelEngine = await LevelDbKvEngine.open({
+      dir: path.join(work, 'leveldb-served'),
+      fsync: 'batch',
+      memtableBytes: 256 * 1024,
+      blockBytes: 4096,
+    });
+    const nextLoad = keyWalk();
+    for (let from = 0; from < keyCount; from += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, keyCount - from) }, () => {
+          const { key, value } = nextLoad();
+          return levelEngine.put(key, value);
+        }),
+      );
+    }
+    await levelEngine.compactAll();
+    const [levelCache] = await connectRedisNodes([
+      { name: 'lsm-leveldb-cache', url: redis.url, host: redis.host, port: redis.port },
+    ]);
+    const { service: levelService } = createApp({
+      engine: levelEngine,
+      ...(levelCache ? { cache: levelCache } : {}),
+      cacheEpoch: 'bench-leveldb',
+      l1Entries: 10_000,
+      l2TtlSeconds: 300,
+      maxKeyBytes: 256,
+      maxValueBytes: 16 * 1024,
+    });
+    const levelUrl = `http://127.0.0.1:${(await levelService.listen(0, '127.0.0.1')).port}`;
+    // Absent keys inside the key range: every read misses L1 and L2 and asks the engine.
+    const absentRequests = Array.from({ length: 200 }, (_, i) => ({
+      method: 'GET' as const,
+      path: `/kv/user:${(i * 251) % keyCount}~`,
+    }));
     const baseline = await startBaselineServer(redis.url);
     const durationMs = durationSeconds * 1000;
     const getRequests = Array.from({ length: 200 }, (_, i) => ({
@@ -112,6 +149,22 @@ export const bench: BenchDefinition = {
                 body: { v: 1 },
                 durationSeconds,
               }),
+          },
+          {
+            name: 'GET /kv/{key} (present), leveldb engine',
+            run: () => runLoad({ url: levelUrl, requests: getRequests, durationSeconds }),
+          },
+          {
+            name: 'GET /kv/{key} (absent)',
+            run: () => runLoad({ url, requests: absentRequests, durationSeconds }),
+          },
+          {
+            name: 'GET /kv/{key} (absent), leveldb engine',
+            run: () => runLoad({ url: levelUrl, requests: absentRequests, durationSeconds }),
+          },
+          {
+            name: 'PUT /kv/{key}, leveldb engine',
+            run: () => runLoad({ url: levelUrl, requests: putRequests, durationSeconds }),
           },
           {
             name: 'PUT /kv/{key} (FSYNC=batch)',
@@ -185,6 +238,14 @@ export const bench: BenchDefinition = {
           row('GET /kv/{key} (present)', undefined, 'Express + 1 Redis GET', 0.5),
           row('Express + 1 Redis SET'),
           row('PUT /kv/{key} (FSYNC=batch)', undefined, 'Express + 1 Redis SET', 0.3),
+          row('GET /kv/{key} (present), leveldb engine', undefined, 'GET /kv/{key} (present)'),
+          row('GET /kv/{key} (absent)'),
+          row('GET /kv/{key} (absent), leveldb engine', undefined, 'GET /kv/{key} (absent)'),
+          row(
+            'PUT /kv/{key}, leveldb engine',
+            'PUT /kv/{key}, leveldb engine (sync:false)',
+            'PUT /kv/{key} (FSYNC=batch)',
+          ),
           row('LevelDB put', `LevelDB put (sync:false, ${inFlight} in flight)`),
           row(
             'LSM put, FSYNC=off',
@@ -233,12 +294,15 @@ export const bench: BenchDefinition = {
           'writes: LevelDB sync:false and LSM FSYNC=off both acknowledge after write(2), no fsync; FSYNC=batch adds one fdatasync per 5 ms window. Time spent settling flushes/compaction after an LSM put run is not counted.',
           `LSM engine: 256 KiB memtable and files, 4 KiB blocks, 10 bits/key filters, ${lsmTables.length} tables at the end (${lsmTables.filter((t) => t.level === 0).length} in L0); LevelDB: its defaults (4 MiB write buffer, 8 MiB block cache, Snappy, 10 bits/key filters), fully compacted after loading.`,
           `absent keys (user:N~) sort inside the tables' key ranges, so only a filter can rule a table out; with filters off the LSM engine runs at ${percent(result('LSM get, absent, filters off'), result('LSM get, absent'))} of its filtered speed.`,
-          'HTTP GETs rotate over 200 keys, so they are mostly L1 hits.',
+          'HTTP GETs rotate over 200 keys, so present ones are mostly L1 hits; absent ones (user:N~) miss L1 and L2 and reach the engine.',
+          'absent HTTP reads answer 404, which autocannon counts in its errors column: expected, not failures.',
+          'leveldb engine rows: the same service with ENGINE=leveldb (classic-level behind the KvEngine port), the same 50,000 keys, fully compacted.',
         ],
       };
     } finally {
       await baseline.close();
       await service.close();
+      await levelService.close();
       await lsm.close();
       await db.close();
       await redis.stop();
