@@ -175,17 +175,35 @@ export class EtcdLockBackend implements LockBackend {
   }
 
   async acquire(input: AcquireInput): Promise<Lease> {
+    const started = this.clock.monotonicMs();
     this.waiting += input.waitMs > 0 ? 1 : 0;
     try {
-      return await this.acquireOnce(input);
+      for (;;) {
+        try {
+          return await this.acquireOnce(input, started);
+        } catch (error) {
+          if (!(error instanceof EtcdCallError)) throw error;
+          // A waiter is willing to wait: an election (the leader paused or killed) is one more thing to wait
+          // out. Our key, if the failed call wrote it, was revoked or lapses with its lease.
+          const remaining = started + input.waitMs - this.clock.monotonicMs();
+          if (input.waitMs === 0 || remaining <= 0) {
+            throw this.unavailable(
+              error,
+              input.resource,
+              error.step === 'create' ? 'indeterminate' : 'not_applied',
+            );
+          }
+          await new Promise((r) => setTimeout(r, Math.min(250, remaining)));
+        }
+      }
     } finally {
       this.waiting -= input.waitMs > 0 ? 1 : 0;
     }
   }
 
-  private async acquireOnce(input: AcquireInput): Promise<Lease> {
+  /** One try; etcd failures come out as EtcdCallError, after our lease was given up. */
+  private async acquireOnce(input: AcquireInput, started: number): Promise<Lease> {
     const { resource, owner } = input;
-    const started = this.clock.monotonicMs();
     const deadline = started + input.waitMs;
     const token = this.newId();
     const key = etcdKeys.contender(resource, token);
@@ -198,7 +216,7 @@ export class EtcdLockBackend implements LockBackend {
       lease = granted.ID;
       ttlSeconds = Number(granted.TTL);
     } catch (error) {
-      throw this.unavailable(error as EtcdCallError, resource, 'not_applied');
+      throw error instanceof EtcdCallError ? error : new EtcdCallError('lease-grant', reasonOf(error));
     }
     let renewedAt = this.clock.monotonicMs();
     const giveUp = async () => {
@@ -313,8 +331,6 @@ export class EtcdLockBackend implements LockBackend {
       }
     } catch (error) {
       await giveUp();
-      if (error instanceof EtcdCallError)
-        throw this.unavailable(error, resource, error.step === 'create' ? 'indeterminate' : 'not_applied');
       throw error;
     } finally {
       if (this.wakers.size > 1_000) this.wakers.clear();
