@@ -44,6 +44,44 @@ export function topologyOfSize(size: number): PatternTopology {
     services,
     // `pnpm lab up coordinator-ring --size 5`, and docker-compose.size-5.yml beside this file.
     sizes: { default: 3, others: [5], resize: topologyOfSize },
+    engines: {
+      default: 'raft',
+      others: { etcd: etcdTopology },
+      descriptions: {
+        raft: 'the hand-made Raft: each node keeps its term, vote and log in its own AOF Redis (the lesson)',
+        etcd: 'a thin service over a 3-member etcd: etcd replicates; instances elect a leader with its election API',
+      },
+    },
+  });
+}
+
+/**
+ * `--engine etcd`: the same API served by three thin instances over a
+ * 3-member etcd cluster (etcd's Raft orders every write); no Redis. Its own
+ * process names (compose holds every profile), the same port block.
+ */
+export function etcdTopology(): PatternTopology {
+  const members = ['ring-etcd-1', 'ring-etcd-2', 'ring-etcd-3'];
+  const names = ['ring-e1', 'ring-e2', 'ring-e3'];
+  return defineTopology({
+    name: 'coordinator-ring',
+    title: 'Coordinator ring (etcd)',
+    summary: 'the same key-value API on a 3-member etcd cluster; instance leadership from etcd elections',
+    cap: 'CP',
+    implemented: true,
+    issue: 8,
+    dir: 'patterns/coordinator-ring',
+    entry: 'src/main.ts',
+    portBlock,
+    redis: [],
+    etcd: members.map((name, i) => ({ name, clientPort: portBlock + 21 + i, peerPort: portBlock + 31 + i })),
+    services: names.map((name, i) => ({
+      name,
+      port: portBlock + 1 + i,
+      redis: [],
+      etcd: members,
+      peers: names.filter((other) => other !== name),
+    })),
   });
 }
 

@@ -28,3 +28,27 @@ describe('coordinator-ring topology', () => {
     expect(() => topologyOfSize(10)).toThrow(RangeError);
   });
 });
+
+describe('coordinator-ring topology on etcd', () => {
+  it('the etcd engine runs 3 thin instances over 3 etcd members in the same port block, with no Redis', async () => {
+    const { etcdTopology } = await import('../src/topology.ts');
+    expect(topology.engines?.default).toBe('raft');
+    const etcd = etcdTopology();
+    expect(topology.engines?.others.etcd?.().etcd).toEqual(etcd.etcd);
+    expect(etcd.redis).toEqual([]);
+    expect(etcd.etcd?.map((m) => [m.clientPort, m.peerPort])).toEqual([
+      [7121, 7131],
+      [7122, 7132],
+      [7123, 7133],
+    ]);
+    expect(etcd.services.map((s) => [s.name, s.port, s.etcd])).toEqual(
+      ['ring-e1', 'ring-e2', 'ring-e3'].map((name, i) => [
+        name,
+        7101 + i,
+        ['ring-etcd-1', 'ring-etcd-2', 'ring-etcd-3'],
+      ]),
+    );
+    const names = new Set([...topology.services, ...topology.redis].map((p) => p.name));
+    expect([...etcd.services, ...(etcd.etcd ?? [])].some((p) => names.has(p.name))).toBe(false);
+  });
+});

@@ -27,8 +27,10 @@ const maxCasAttempts = 20;
  * The ring on etcd: etcd's own Raft replicates and orders every write, the
  * service instances only elect a leader among themselves with etcd's election
  * API (campaign and observe, on a lease), and each instance keeps a lease-bound
- * member key so that the others see it alive. Any instance serves any request:
- * etcd linearizes the reads and writes, so nothing needs forwarding.
+ * member key so that the others see it alive. As on the Raft engine, the
+ * elected instance serves the clients and the others forward to it, so that
+ * its /check sees every operation; etcd, not the election, keeps the data
+ * safe: two instances that both believed they led would still be linearized.
  *
  * The mapping to the hand-made engine: term = the leader key's create
  * revision (unique per campaign win, growing); index = the etcd revision of a
@@ -38,7 +40,6 @@ export class EtcdEngine implements RingEngine {
   readonly id: string;
   readonly members: readonly string[];
   readonly peers: readonly PeerLink[];
-  readonly canServe = true;
 
   private readonly client: Etcd3;
   private readonly ns: Namespace;
@@ -194,6 +195,11 @@ export class EtcdEngine implements RingEngine {
 
   get isLeader(): boolean {
     return this.leaderId === this.id;
+  }
+
+  /** The elected instance serves; the others forward to it (one recorded history, as on Raft). */
+  get canServe(): boolean {
+    return this.isLeader;
   }
 
   get currentLeader(): string | null {
