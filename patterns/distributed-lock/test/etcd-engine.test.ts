@@ -82,6 +82,20 @@ describe('ENGINE=etcd', () => {
     expect((await get(`${a.url}/resources/zombie`)).body.value).toBe('fresh');
   }, 30_000);
 
+  it('released through lock-b, acquired again through lock-a: lock-a hears the release on its watch and /check stays valid', async () => {
+    const first = await post(`${a.url}/locks/both-ways`, { ttlMs: 30_000, owner: 'alice' });
+    expect(first.status).toBe(201);
+    expect((await post(`${b.url}/locks/both-ways/release`, { token: first.body.token })).status).toBe(204);
+    await waitFor('lock-a hears the release', async () => {
+      const history = (await get(`${a.url}/history`)).body as { operations?: { process: string }[] };
+      return history.operations?.some((o) => o.process === 'heard-from-lock-b') ? true : undefined;
+    });
+    const second = await post(`${a.url}/locks/both-ways`, { ttlMs: 30_000, owner: 'carol' });
+    expect(second.status).toBe(201);
+    expect((await get(`${a.url}/check`)).body).toMatchObject({ valid: true });
+    expect((await post(`${a.url}/locks/both-ways/release`, { token: second.body.token })).status).toBe(204);
+  });
+
   it('one of three members killed: still grants; two killed: refuses (503 or 504), never grants', async () => {
     const leader = await etcd.leader();
     const follower = etcd.members.find((m) => m !== leader);
