@@ -12,10 +12,13 @@ import { planReadRepair } from './domain/read-repair.ts';
 import { decideTombstoneCollection } from './domain/tombstone-gc.ts';
 import { resolve } from './domain/versioned-value.ts';
 import type { StoredVersion } from './domain/versioned-value.ts';
-import type { LiveEmit } from './realtime/events.ts';
+import type { LiveEmit, QuorumEventPayloads } from './realtime/events.ts';
 import type { QuorumSettings } from './settings.ts';
 import type { ReplicaStore, WireCounters } from './store/replica-store.ts';
 import { encodeVersion } from './store/version-codec.ts';
+
+/** Where the replicas' trees differed in one round, pair by pair (the live view's Merkle panel). */
+export type MerkleComparison = QuorumEventPayloads['merkle:compared'];
 
 /** Bytes each replica's Redis read and wrote during one round, from its own INFO counters. */
 export interface WireBytes {
@@ -79,8 +82,8 @@ export interface TreeView {
 export class AntiEntropyService {
   runs = 0;
   keysRepaired = 0;
-  /** The last round's report, for the live view's snapshot. */
-  lastReport: AntiEntropyReport | undefined;
+  /** The last round's report and comparison, for the live view's snapshot (null before the first). */
+  last: { report: AntiEntropyReport; compared: MerkleComparison } | null = null;
   private running: Promise<AntiEntropyReport> | undefined;
 
   private readonly replicas: readonly ReplicaStore[];
@@ -172,7 +175,8 @@ export class AntiEntropyService {
       nodes = childrenOf(open);
     }
     const ranges = listed.map(({ node }) => leavesUnder(node, treeDepth));
-    emit('merkle:compared', { depth: treeDepth, pairs: pairsOf(listed, ranges) });
+    const comparison: MerkleComparison = { depth: treeDepth, pairs: pairsOf(listed, ranges) };
+    emit('merkle:compared', comparison);
 
     // The keys under the listed nodes, then the keys whose digests disagree.
     const listings = (
@@ -218,7 +222,7 @@ export class AntiEntropyService {
       wire,
       durationMs: now() - startedAt,
     };
-    this.lastReport = report;
+    this.last = { report, compared: comparison };
     emit('antientropy:finished', report);
     return report;
   }

@@ -6,7 +6,6 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService, z } from '@kvs-lab/shared/service';
 import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
-import { toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from './anti-entropy-service.ts';
 import { checkDurability, checkKvHistory } from './domain/history-check.ts';
@@ -15,6 +14,8 @@ import type { PeerAddress } from './config.ts';
 import { HintedHandoff } from './hinted-handoff.ts';
 import { fetchPeerOperations } from './peer-history.ts';
 import { KvRecorder } from './http/kv-recorder.ts';
+import { keyTable } from './key-table.ts';
+import type { KeyTable } from './key-table.ts';
 import { mountRoutes } from './http/routes.ts';
 import { QuorumService } from './quorum-service.ts';
 import type { LiveEmit, QuorumLiveEvents } from './realtime/events.ts';
@@ -47,14 +48,15 @@ interface LiveSnapshot {
   readonly n: number;
   readonly settings: QuorumSettings;
   readonly replicas: readonly { node: string; isUp: boolean }[];
-  readonly keys: readonly {
-    key: string;
-    replicas: readonly { node: string; isUp: boolean; versions: unknown[] }[];
-  }[];
+  /** The key table's first page, as GET /keys answers it. */
+  readonly keyTable: KeyTable;
+  readonly hints: Awaited<ReturnType<HintedHandoff['pending']>>;
+  /** The last anti-entropy round this coordinator ran, so a page opened later shows it too. */
+  readonly antiEntropy: AntiEntropyService['last'];
 }
 
-/** Live views show at most this many keys in their snapshot. */
-const snapshotKeys = 40;
+/** The key table shows this many keys per page. */
+export const keyTablePageSize = 40;
 
 /** Builds the coordinator app (routes, live view, /check, faults, background loops); does not listen. */
 export function createApp(deps: QuorumAppDeps): Service {
@@ -219,30 +221,14 @@ export function createApp(deps: QuorumAppDeps): Service {
   }
 
   async function snapshot(): Promise<LiveSnapshot> {
-    const keys = new Set<string>();
-    for (const replica of replicas) {
-      try {
-        for (const key of (await replica.readDigests()).keys()) keys.add(key);
-      } catch {
-        // A replica that is down shows as down below.
-      }
-    }
-    const shown = [...keys].sort().slice(0, snapshotKeys);
     return {
       instance: service.instance,
       n: quorum.n,
       settings: quorum.settings,
       replicas: replicas.map((replica) => ({ node: replica.name, isUp: replica.node.isReady })),
-      keys: await Promise.all(
-        shown.map(async (key) => ({
-          key,
-          replicas: (await quorum.rawReplicas(key)).map((replica) => ({
-            node: replica.node,
-            isUp: replica.isUp,
-            versions: replica.versions.map((version) => ({ ...version, clock: toJSON(version.clock) })),
-          })),
-        })),
-      ),
+      keyTable: await keyTable(quorum, { offset: 0, limit: keyTablePageSize }),
+      hints: await handoff.pending(),
+      antiEntropy: antiEntropy.last,
     };
   }
 

@@ -8,6 +8,7 @@ import type { StoredVersion } from '../domain/versioned-value.ts';
 import type { HintedHandoff } from '../hinted-handoff.ts';
 import type { QuorumService, WriteOutcome } from '../quorum-service.ts';
 import { defaultSettingsFor } from '../settings.ts';
+import { keyTable } from '../key-table.ts';
 import type { KvRecorder } from './kv-recorder.ts';
 import {
   antiEntropyResponse,
@@ -16,6 +17,8 @@ import {
   deleteBody,
   hintsResponse,
   keyParam,
+  keysQuery,
+  keysResponse,
   merkleQuery,
   merkleResponse,
   nodeParam,
@@ -160,6 +163,25 @@ export function mountRoutes(
           versions: replica.versions.map(versionBody),
         })),
       },
+    }),
+  });
+
+  service.route({
+    method: 'get',
+    path: '/keys',
+    summary:
+      "The keys the replicas hold, in natural order, searchable and paged, with each replica's versions",
+    description: "What the live view's key table shows: `matching` of `total` keys, `limit` from `offset`.",
+    tags: ['kv'],
+    query: keysQuery,
+    responses: { 200: { description: 'One page of keys', schema: keysResponse } },
+    handler: async ({ query }) => ({
+      status: 200,
+      body: await keyTable(quorum, {
+        offset: query.offset,
+        limit: query.limit,
+        ...(query.q ? { search: query.q } : {}),
+      }),
     }),
   });
 

@@ -100,6 +100,26 @@ export const replicasResponse = z
   })
   .meta({ id: 'ReplicaVersions' });
 
+export const keysQuery = z.strictObject({
+  q: z.string().max(200).optional().meta({ description: 'Only keys containing this text (any case).' }),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(40),
+});
+
+export const keysResponse = z
+  .object({
+    total: z.number().int().meta({ description: 'Keys the replicas hold between them.' }),
+    matching: z.number().int().meta({ description: 'Keys containing `q` (all of them without it).' }),
+    offset: z.number().int(),
+    keys: z.array(
+      z.object({
+        key: z.string(),
+        replicas: z.array(z.object({ node: z.string(), isUp: z.boolean(), versions: z.array(versionView) })),
+      }),
+    ),
+  })
+  .meta({ id: 'KeyTable' });
+
 export const configBody = z.strictObject({
   w: z.number().int().min(1).optional(),
   r: z.number().int().min(1).optional(),

@@ -9,7 +9,7 @@ import { decodeVersion, encodeVersion } from './version-codec.ts';
 
 /** A Lua script sent by SHA, and in full once after a replica restart forgets it. */
 class Script {
-  readonly sha: string;
+  private readonly sha: string;
   private readonly source: string;
   constructor(source: string) {
     this.source = source;
@@ -35,13 +35,19 @@ const lua = (...names: string[]): Script =>
   new Script(
     names.map((name) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')).join('\n'),
   );
-const putVersionScript = lua('merkle-update', 'put-version');
+const putVersionScript = lua('merkle-update', 'put-version-rule', 'put-version');
+const putVersionsScript = lua('merkle-update', 'put-version-rule', 'put-versions');
+const readVersionsScript = lua('read-versions');
 const dropTombstoneScript = lua('merkle-update', 'drop-tombstone');
 const merkleNodesScript = lua('merkle-nodes');
 const merkleKeysScript = lua('merkle-keys');
 
-/** Items per round trip when many are read or written: bounded so no reply outlasts the command timeout. */
-const batchSize = 500;
+/**
+ * Keys per script call when many are read or written: one command, so one
+ * 200 ms command timeout, which a batch must finish within on a loaded machine.
+ */
+const readBatch = 100;
+const writeBatch = 50;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -98,57 +104,53 @@ export class ReplicaStore {
     return Number(added);
   }
 
-  /** putVersions for many keys, pipelined in batches: anti-entropy's repair, one round trip per batch. */
+  /** putVersions for many keys, a batch per script call: anti-entropy's repair and bulk copies. */
   async putVersionsMany(
     items: readonly { key: string; versions: readonly StoredVersion[] }[],
     policy: ConflictPolicy,
   ): Promise<void> {
-    const [first, ...rest] = items;
-    if (!first) return;
-    // The first one alone loads the script if this replica forgot it (a restart); the rest go by SHA.
-    await this.putVersions(first.key, first.versions, policy);
-    for (const batch of chunks(rest, batchSize)) {
-      const results = await this.node.run((client) => {
-        const pipeline = client.pipeline();
-        for (const { key, versions } of batch) {
-          const pairs = versions.flatMap((version) => {
-            const { id, body } = encodeVersion(version);
-            return [id, body];
-          });
-          pipeline.evalsha(
-            putVersionScript.sha,
-            6,
-            ...writeKeys(key),
-            key,
-            policy,
-            leafOf(key),
-            treeDepth,
-            ...pairs,
-          );
-        }
-        return pipeline.exec();
+    for (const batch of chunks(items, writeBatch)) {
+      const args = batch.flatMap(({ key, versions }) => {
+        const pairs = versions.flatMap((version) => {
+          const { id, body } = encodeVersion(version);
+          return [id, body];
+        });
+        return [key, leafOf(key), pairs.length, ...pairs];
       });
-      const failed = (results ?? []).find(([error]) => error !== null);
-      if (failed) throw failed[0] as Error;
+      await this.node.run((client) =>
+        putVersionsScript.run(
+          client,
+          [
+            keys.digestIndex,
+            keys.tombstoneIndex,
+            keys.merkleTree,
+            keys.merkleLeaves,
+            keys.merkleSummary,
+            ...batch.map(({ key }) => keys.versions(key)),
+          ],
+          [policy, treeDepth, ...args],
+        ),
+      );
     }
   }
 
-  /** The sibling sets of many keys, pipelined in batches. */
+  /** The sibling sets of many keys, a batch per script call. */
   async readVersionsMany(keyNames: readonly string[]): Promise<Map<string, StoredVersion[]>> {
     const held = new Map<string, StoredVersion[]>();
-    for (const batch of chunks(keyNames, batchSize)) {
-      const results = await this.node.run((client) => {
-        const pipeline = client.pipeline();
-        for (const key of batch) pipeline.hgetall(keys.versions(key));
-        return pipeline.exec();
-      });
+    for (const batch of chunks(keyNames, readBatch)) {
+      const sets = (await this.node.run((client) =>
+        readVersionsScript.run(
+          client,
+          batch.map((key) => keys.versions(key)),
+          [],
+        ),
+      )) as string[][];
       batch.forEach((key, i) => {
-        const [error, raw] = results?.[i] ?? [new Error('no reply')];
-        if (error) throw error;
-        held.set(
-          key,
-          Object.entries(raw as Record<string, string>).map(([id, body]) => decodeVersion(id, body)),
-        );
+        const flat = sets[i] ?? [];
+        const versions: StoredVersion[] = [];
+        for (let j = 0; j + 1 < flat.length; j += 2)
+          versions.push(decodeVersion(flat[j] as string, flat[j + 1] as string));
+        held.set(key, versions);
       });
     }
     return held;
@@ -157,7 +159,7 @@ export class ReplicaStore {
   /** Values of some nodes of this replica's Merkle tree, in order; null for an empty subtree. */
   async readTreeNodes(nodes: readonly number[]): Promise<(string | null)[]> {
     const values: (string | null)[] = [];
-    for (const batch of chunks(nodes, 4 * batchSize)) {
+    for (const batch of chunks(nodes, 8 * readBatch)) {
       const joined = await this.node.run((client) => merkleNodesScript.run(client, [keys.merkleTree], batch));
       for (const value of String(joined).split(' ')) values.push(value === '-' ? null : value);
     }
@@ -167,7 +169,7 @@ export class ReplicaStore {
   /** Every (key, digest) in the given ranges of leaves (first and last inclusive) of this replica's tree. */
   async readKeysIn(ranges: readonly { first: number; last: number }[]): Promise<Map<string, string>> {
     const digests = new Map<string, string>();
-    for (const batch of chunks(ranges, batchSize)) {
+    for (const batch of chunks(ranges, readBatch)) {
       const flat = (await this.node.run((client) =>
         merkleKeysScript.run(
           client,
@@ -196,6 +198,11 @@ export class ReplicaStore {
   async readVersions(key: string): Promise<StoredVersion[]> {
     const raw = await this.node.run((client) => client.hgetall(keys.versions(key)));
     return Object.entries(raw).map(([id, body]) => decodeVersion(id, body));
+  }
+
+  /** The name of every key this replica holds. */
+  async keyNames(): Promise<string[]> {
+    return this.node.run((client) => client.hkeys(keys.digestIndex));
   }
 
   /** Every key this replica holds with its digest: what its Merkle tree is built from. */
