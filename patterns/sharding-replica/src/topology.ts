@@ -1,4 +1,47 @@
 import { defineTopology } from '@kvs-lab/shared/topology';
+import type { PatternTopology } from '@kvs-lab/shared/topology';
+
+const shardNumbers = [1, 2, 3, 4];
+
+/**
+ * `--engine cluster`: the same service and API over a real Redis Cluster. Shards 1-3 are masters that
+ * share the 16384 slots, shard 4 a spare master with no slots (the scale-out target); each has a
+ * replica. Every node also listens on its cluster bus port, port + 10000 (17521-17528).
+ * Its own process names (compose holds every profile), the same port block.
+ */
+const clusterTopology = (): PatternTopology => {
+  const master = (n: number) => `cluster-shard-${n}-master`;
+  const replica = (n: number) => `cluster-shard-${n}-replica`;
+  return defineTopology({
+    name: 'sharding-replica',
+    title: 'Sharding with replicas (Redis Cluster)',
+    summary: 'hash slots, cluster failover and live slot migration by Redis Cluster itself',
+    cap: 'AP',
+    implemented: true,
+    issue: 5,
+    dir: 'patterns/sharding-replica',
+    entry: 'src/main.ts',
+    portBlock: 7500,
+    redis: shardNumbers.flatMap((n) => [
+      { name: master(n), port: 7519 + 2 * n, clusterEnabled: true },
+      { name: replica(n), port: 7520 + 2 * n, clusterEnabled: true },
+    ]),
+    redisCluster: {
+      masters: [1, 2, 3].map(master),
+      replicas: Object.fromEntries(shardNumbers.map((n) => [replica(n), master(n)])),
+      spares: [master(4)],
+      // A silent master is judged failed after 2 s: short for the lab, documented in the README.
+      nodeTimeoutMs: 2000,
+    },
+    services: [
+      {
+        name: 'shard-router-cluster',
+        port: 7501,
+        redis: shardNumbers.flatMap((n) => [master(n), replica(n)]),
+      },
+    ],
+  });
+};
 
 export const topology = defineTopology({
   name: 'sharding-replica',
@@ -65,4 +108,13 @@ export const topology = defineTopology({
       ],
     },
   ],
+  engines: {
+    default: 'router',
+    others: { cluster: clusterTopology },
+    descriptions: {
+      router:
+        'the hand-made router: murmur3 ring, its own failure detector and promotion, key-by-key rebalancing',
+      cluster: 'Redis Cluster: CRC16 hash slots, failover by the cluster, live slot migration (ASK/MOVED)',
+    },
+  },
 });

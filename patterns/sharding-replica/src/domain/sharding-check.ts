@@ -121,7 +121,7 @@ export function checkSharding(
   }
   return {
     valid: true,
-    summary: `All ${promised.length} replica-acknowledged writes are readable and all ${placements.length} keys sit on exactly one master, their ring owner; ${lossNote}.`,
+    summary: `All ${promised.length} replica-acknowledged writes are readable and all ${placements.length} keys sit on exactly one master, their owner (by the ring or the slot map); ${lossNote}.`,
     details,
   };
 }
