@@ -134,6 +134,7 @@ export function createApp(deps: AppDeps): LineStreamsApp {
       consumer: settings.SERVICE_NAME,
       readCount: settings.READ_COUNT,
       readBlockMs: settings.READ_BLOCK_MS,
+      readLingerMs: settings.READ_LINGER_MS,
       claimMinIdleMs: settings.CLAIM_MIN_IDLE_MS,
       claimIntervalMs: settings.CLAIM_INTERVAL_MS,
       maxDeliveries: settings.MAX_DELIVERIES,

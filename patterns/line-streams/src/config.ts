@@ -33,6 +33,8 @@ export const configSchema = z.object({
   CLAIM_INTERVAL_MS: int(20, 3_600_000, 1_000),
   READ_COUNT: int(1, 10_000, 100),
   READ_BLOCK_MS: int(1, 60_000, 500),
+  /** After a read of fewer than READ_COUNT entries, wait this long so entries gather into bigger batches; 0: off. */
+  READ_LINGER_MS: int(0, 1_000, 20),
   INBOX_MAX_LEN: int(1, 1_000_000, 1_000),
   LIVE_POLL_MS: int(100, 60_000, 1_000),
 });

@@ -14,6 +14,8 @@ export interface DeliveryWorkerOptions {
   readonly consumer: string;
   readonly readCount: number;
   readonly readBlockMs: number;
+  /** After a read that found some entries but fewer than readCount, wait this long before the next one. */
+  readonly readLingerMs: number;
   readonly claimMinIdleMs: number;
   readonly claimIntervalMs: number;
   readonly maxDeliveries: number;
@@ -152,6 +154,13 @@ export class DeliveryWorker {
       );
       this.stats.read += fresh.length;
       for (const m of fresh) this.hold(m);
+      if (!this.isRunning) return;
+      await this.processHeld();
+      // A trickle would make every step a batch of one: let entries gather (Kafka's fetch.max.wait.ms idea),
+      // so the cost of a step (a read, a script and an ack per room) is shared by many messages.
+      if (fresh.length > 0 && fresh.length < this.options.readCount && this.options.readLingerMs > 0)
+        await sleep(this.options.readLingerMs);
+      return;
     }
     if (!this.isRunning) return;
     await this.processHeld();
