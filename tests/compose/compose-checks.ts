@@ -1,5 +1,7 @@
 import type { PatternTopology } from '@kvs-lab/shared/topology';
-import { portsOf } from '@kvs-lab/shared/topology';
+import { clusterBusPortsOf, portsOf, processNamesOf } from '@kvs-lab/shared/topology';
+import { composeProfiles } from '../../shared/src/lab/compose.ts';
+import { clusterInitName, etcdImage } from '../../shared/src/lab/compose-engines.ts';
 
 /**
  * The lab's own rules for docker-compose.yml, beyond the compose spec. Each check
@@ -68,7 +70,18 @@ export function composeProblems(file: unknown, topologies: readonly PatternTopol
     ...dependencyProblems(file),
     ...portProblems(file, topologies),
     ...healthcheckProblems(file),
+    ...engineProblems(file, topologies),
   ];
+}
+
+/** Profile name -> the topology it runs (`<pattern>` or `<pattern>-<engine>`), for implemented topologies. */
+function profileTopologies(topologies: readonly PatternTopology[]): Map<string, PatternTopology> {
+  return new Map(composeProfiles(topologies).map((p) => [p.profile, p.topology]));
+}
+
+/** Every compose service a profile's topology declares, the one-shot cluster init included. */
+function declaredNames(topology: PatternTopology): string[] {
+  return [...processNamesOf(topology), ...(topology.redisCluster ? [clusterInitName(topology)] : [])];
 }
 
 /** No top-level `name`: Debian's docker-compose 1.29 refuses it. */
@@ -77,10 +90,11 @@ export function topLevelProblems(file: unknown): string[] {
   return 'name' in file ? ['top-level `name` is set: docker-compose v1 refuses it'] : [];
 }
 
-/** One profile per implemented topology, exactly one profile per service. */
+/** One profile per implemented topology and per other engine it declares, exactly one profile per service. */
 export function profileProblems(file: unknown, topologies: readonly PatternTopology[]): string[] {
   const problems: string[] = [];
-  const byName = new Map(topologies.map((t) => [t.name, t]));
+  const byProfile = profileTopologies(topologies);
+  const unbuilt = new Set(topologies.filter((t) => !t.implemented).map((t) => t.name));
   const seen = new Set<string>();
   for (const [name, service] of servicesOf(file)) {
     const profiles = profilesOf(service);
@@ -89,16 +103,19 @@ export function profileProblems(file: unknown, topologies: readonly PatternTopol
     }
     for (const profile of profiles) {
       seen.add(profile);
-      const topology = byName.get(profile);
-      if (!topology) problems.push(`${name}: profile '${profile}' names no topology`);
-      else if (!topology.implemented) problems.push(`${name}: profile '${profile}' is not implemented yet`);
-      else if (![...topology.redis, ...topology.services].some((p) => p.name === name)) {
-        problems.push(`${name}: is not declared by topology '${profile}'`);
+      const topology = byProfile.get(profile);
+      if (unbuilt.has(profile)) problems.push(`${name}: profile '${profile}' is not implemented yet`);
+      else if (!topology) problems.push(`${name}: profile '${profile}' names no topology or engine`);
+      else if (!declaredNames(topology).includes(name)) {
+        problems.push(`${name}: is not declared by profile '${profile}'`);
       }
     }
   }
   for (const t of topologies) {
     if (t.implemented && !seen.has(t.name)) problems.push(`implemented topology '${t.name}' has no profile`);
+  }
+  for (const profile of byProfile.keys()) {
+    if (!seen.has(profile)) problems.push(`profile '${profile}' has no service`);
   }
   return problems;
 }
@@ -120,33 +137,36 @@ export function dependencyProblems(file: unknown): string[] {
 }
 
 /**
- * Published ports are exactly the topology's, on 127.0.0.1 (nothing here has a
- * password), each host port once, inside the topology's 100-port block.
+ * Published ports are exactly the profile's, on 127.0.0.1 (nothing here has a password), each host port once
+ * per profile (engines of one pattern share its block, one profile runs at a time), inside the 100-port block;
+ * a cluster node's bus port (port + 10000) is published too, outside the block by Redis's rule.
  */
 export function portProblems(file: unknown, topologies: readonly PatternTopology[]): string[] {
   const problems: string[] = [];
-  const owners = new Map<number, string>();
-  const byName = new Map(topologies.map((t) => [t.name, t]));
+  const owners = new Map<string, string>();
+  const byProfile = profileTopologies(topologies);
   const published = new Map<string, number[]>();
   for (const [name, service] of servicesOf(file)) {
+    const profile = profilesOf(service)[0] ?? '';
     for (const port of portsOfService(name, service, problems)) {
       if (port.hostIp !== '127.0.0.1') {
         problems.push(
           `${name}: port ${port.hostPort} is published on ${port.hostIp ?? 'every interface'}, not 127.0.0.1`,
         );
       }
-      const owner = owners.get(port.hostPort);
+      const key = `${profile}:${port.hostPort}`;
+      const owner = owners.get(key);
       if (owner !== undefined)
         problems.push(`${name}: host port ${port.hostPort} is also published by ${owner}`);
-      owners.set(port.hostPort, name);
-      const profile = profilesOf(service)[0];
-      if (profile !== undefined) published.set(profile, [...(published.get(profile) ?? []), port.hostPort]);
+      owners.set(key, name);
+      published.set(profile, [...(published.get(profile) ?? []), port.hostPort]);
     }
   }
   for (const [profile, ports] of published) {
-    const topology = byName.get(profile);
+    const topology = byProfile.get(profile);
     if (!topology) continue;
-    const expected = portsOf(topology).map((p) => p.port);
+    const busPorts = new Set(clusterBusPortsOf(topology).map((p) => p.port));
+    const expected = [...portsOf(topology).map((p) => p.port), ...busPorts];
     const sorted = (xs: number[]): string => [...xs].sort((a, b) => a - b).join(',');
     if (sorted(ports) !== sorted(expected)) {
       problems.push(
@@ -154,6 +174,7 @@ export function portProblems(file: unknown, topologies: readonly PatternTopology
       );
     }
     for (const port of ports) {
+      if (busPorts.has(port)) continue;
       if (port < topology.portBlock || port > topology.portBlock + 99) {
         problems.push(
           `${profile}: port ${port} is outside its block ${topology.portBlock}-${topology.portBlock + 99}`,
@@ -164,33 +185,53 @@ export function portProblems(file: unknown, topologies: readonly PatternTopology
   return problems;
 }
 
-/** `condition: service_healthy` waits forever on a service without a healthcheck. */
+/**
+ * `condition: service_healthy` waits forever on a service without a healthcheck. Only a one-shot container
+ * (`restart: "no"`) that everything waits for with service_completed_successfully may go without.
+ */
 export function healthcheckProblems(file: unknown): string[] {
   const services = new Map(servicesOf(file));
-  return [...services].flatMap(([name, service]) =>
-    isRecord(service.healthcheck) && Array.isArray(service.healthcheck.test)
-      ? []
-      : [`${name}: has no healthcheck, so nothing can wait for it to be healthy`],
-  );
+  const waitsForHealth = (target: string): boolean =>
+    [...services.values()].some((s) => {
+      const d = isRecord(s.depends_on) ? s.depends_on[target] : undefined;
+      return Array.isArray(s.depends_on)
+        ? s.depends_on.includes(target)
+        : isRecord(d) && d.condition !== 'service_completed_successfully';
+    });
+  return [...services].flatMap(([name, service]) => {
+    if (isRecord(service.healthcheck) && Array.isArray(service.healthcheck.test)) return [];
+    if (service.restart === 'no' && !waitsForHealth(name)) return [];
+    return [`${name}: has no healthcheck, so nothing can wait for it to be healthy`];
+  });
 }
 
-/** Topology-level rules: ports in block and process names unique across the whole lab. */
+/**
+ * Topology-level rules: ports in block, process names unique across the whole lab (every engine's too:
+ * they are compose service names in one file), and no port shared by two patterns.
+ */
 export function topologyProblems(topologies: readonly PatternTopology[]): string[] {
   const problems: string[] = [];
   const names = new Map<string, string>();
   const ports = new Map<number, string>();
-  for (const t of topologies) {
-    for (const p of [...t.redis, ...t.services]) {
-      const other = names.get(p.name);
-      if (other !== undefined) problems.push(`name '${p.name}' is used by ${other} and ${t.name}`);
-      names.set(p.name, t.name);
+  for (const { profile, topology: t } of composeProfiles(
+    topologies.map((x) => ({ ...x, implemented: true })),
+  )) {
+    for (const name of declaredNames(t)) {
+      const other = names.get(name);
+      if (other !== undefined) problems.push(`name '${name}' is used by ${other} and ${profile}`);
+      names.set(name, profile);
     }
     for (const { owner, port } of portsOf(t)) {
       if (port < t.portBlock || port > t.portBlock + 99) {
-        problems.push(`${t.name}: ${owner} port ${port} is outside ${t.portBlock}-${t.portBlock + 99}`);
+        problems.push(`${profile}: ${owner} port ${port} is outside ${t.portBlock}-${t.portBlock + 99}`);
       }
+    }
+    for (const { owner, port } of [...portsOf(t), ...clusterBusPortsOf(t)]) {
       const other = ports.get(port);
-      if (other !== undefined) problems.push(`port ${port} is used by ${other} and ${t.name}.${owner}`);
+      // The engines of one pattern share its ports; two patterns never do.
+      if (other !== undefined && !other.startsWith(`${t.name}.`)) {
+        problems.push(`port ${port} is used by ${other} and ${t.name}.${owner}`);
+      }
       ports.set(port, `${t.name}.${owner}`);
     }
   }
@@ -206,7 +247,7 @@ export function redisNodeProblems(file: unknown, topologies: readonly PatternTop
   const problems: string[] = [];
   const services = new Map(servicesOf(file));
   const volumes = isRecord(file) && isRecord(file.volumes) ? Object.keys(file.volumes) : [];
-  for (const t of topologies.filter((x) => x.implemented)) {
+  for (const { topology: t } of composeProfiles(topologies)) {
     for (const node of t.redis) {
       const service = services.get(node.name);
       if (!service) {
@@ -225,6 +266,11 @@ export function redisNodeProblems(file: unknown, topologies: readonly PatternTop
         problems.push(`${node.name}: command lacks ${replicaOf}`);
       if (replicaOf === undefined && command.includes('--replicaof'))
         problems.push(`${node.name}: is not a replica`);
+      const cluster = `--port ${node.port} --cluster-enabled yes`;
+      if (node.clusterEnabled && !command.includes(cluster))
+        problems.push(`${node.name}: command lacks ${cluster}`);
+      if (!node.clusterEnabled && command.includes('--cluster-enabled'))
+        problems.push(`${node.name}: is not a cluster node`);
       const mounts = Array.isArray(service.volumes) ? service.volumes.map(String) : [];
       const volume = mounts.find((m) => m.endsWith(':/data'))?.split(':')[0];
       if (node.appendOnly && (volume === undefined || !volumes.includes(volume))) {
@@ -235,11 +281,15 @@ export function redisNodeProblems(file: unknown, topologies: readonly PatternTop
   return problems;
 }
 
-/** Each instance builds its pattern's image from the shared Dockerfile and waits for its Redis nodes. */
+/**
+ * Each instance builds its pattern's image from the shared Dockerfile, listens on every interface inside its
+ * container, and waits for its Redis nodes, etcd members and sentinels to be healthy (and for its cluster to
+ * be formed); its engine and, with peers, the cluster secret come in its environment.
+ */
 export function instanceProblems(file: unknown, topologies: readonly PatternTopology[]): string[] {
   const problems: string[] = [];
   const services = new Map(servicesOf(file));
-  for (const t of topologies.filter((x) => x.implemented)) {
+  for (const { topology: t, engine } of composeProfiles(topologies)) {
     for (const spec of t.services) {
       const service = services.get(spec.name);
       if (!service) {
@@ -253,17 +303,82 @@ export function instanceProblems(file: unknown, topologies: readonly PatternTopo
       if (build.dockerfile !== 'Dockerfile' || args.APP_DIR !== t.dir || args.APP_ENTRY !== t.entry) {
         problems.push(`${spec.name}: build must use Dockerfile with APP_DIR=${t.dir} APP_ENTRY=${t.entry}`);
       }
-      const deps = isRecord(service.depends_on) ? service.depends_on : {};
-      if ([...Object.keys(deps)].sort().join() !== [...spec.redis].sort().join()) {
+      const env = isRecord(service.environment) ? service.environment : {};
+      if (env.HOST !== '0.0.0.0') problems.push(`${spec.name}: HOST must be 0.0.0.0 inside its container`);
+      if ((env.ENGINE ?? null) !== engine) problems.push(`${spec.name}: ENGINE is not ${engine ?? 'unset'}`);
+      const hasPeers = (spec.peers ?? []).length > 0;
+      const secret = typeof env.CLUSTER_SECRET === 'string' ? env.CLUSTER_SECRET : undefined;
+      if (
+        hasPeers !== (secret !== undefined) ||
+        (secret !== undefined && !secret.includes('LAB_CLUSTER_SECRET'))
+      )
         problems.push(
-          `${spec.name}: depends_on [${Object.keys(deps).join()}], uses Redis [${spec.redis.join()}]`,
+          `${spec.name}: CLUSTER_SECRET must come from LAB_CLUSTER_SECRET exactly when it has peers`,
         );
+      const usesCluster = spec.redis.some((name) => t.redis.find((r) => r.name === name)?.clusterEnabled);
+      const healthyDeps = [...spec.redis, ...(spec.etcd ?? []), ...(spec.sentinels ?? [])];
+      const expected = [...healthyDeps, ...(usesCluster ? [clusterInitName(t)] : [])];
+      const deps = isRecord(service.depends_on) ? service.depends_on : {};
+      if ([...Object.keys(deps)].sort().join() !== [...expected].sort().join()) {
+        problems.push(`${spec.name}: depends_on [${Object.keys(deps).join()}], uses [${expected.join()}]`);
       }
       for (const [dep, condition] of Object.entries(deps)) {
-        if (!isRecord(condition) || condition.condition !== 'service_healthy') {
-          problems.push(`${spec.name}: depends_on ${dep} must wait for service_healthy`);
+        const wanted = healthyDeps.includes(dep) ? 'service_healthy' : 'service_completed_successfully';
+        if (!isRecord(condition) || condition.condition !== wanted) {
+          problems.push(`${spec.name}: depends_on ${dep} must wait for ${wanted}`);
         }
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The real engines run as their topology says: etcd members from the pinned image with their data on a
+ * named volume and the whole member list, sentinels in sentinel mode watching their masters, and one
+ * cluster-init container per Redis Cluster waiting for every node.
+ */
+export function engineProblems(file: unknown, topologies: readonly PatternTopology[]): string[] {
+  const problems: string[] = [];
+  const services = new Map(servicesOf(file));
+  const volumes = isRecord(file) && isRecord(file.volumes) ? Object.keys(file.volumes) : [];
+  for (const { topology: t } of composeProfiles(topologies)) {
+    for (const member of t.etcd ?? []) {
+      const service = services.get(member.name);
+      if (!service) {
+        problems.push(`${t.name}: etcd member ${member.name} is missing`);
+        continue;
+      }
+      if (service.image !== etcdImage) problems.push(`${member.name}: image is not ${etcdImage}`);
+      const command = commandOf(service).join(' ');
+      const cluster = (t.etcd ?? []).map((m) => `${m.name}=http://${m.name}:2380`).join(',');
+      if (!command.includes(`--initial-cluster ${cluster}`))
+        problems.push(`${member.name}: --initial-cluster is not ${cluster}`);
+      const mounts = Array.isArray(service.volumes) ? service.volumes.map(String) : [];
+      const volume = mounts.find((m) => m.endsWith(':/etcd-data'))?.split(':')[0];
+      if (volume === undefined || !volumes.includes(volume))
+        problems.push(`${member.name}: no declared named volume on /etcd-data`);
+    }
+    for (const node of t.sentinels?.nodes ?? []) {
+      const service = services.get(node.name);
+      const script = service ? commandOf(service).join(' ') : '';
+      if (!script.includes(`--sentinel --port ${node.port}`))
+        problems.push(`${node.name}: does not run as a sentinel on port ${node.port}`);
+      for (const master of t.sentinels?.settings.masters ?? []) {
+        if (!script.includes(`sentinel monitor ${master} ${master} `))
+          problems.push(`${node.name}: does not monitor ${master}`);
+      }
+    }
+    if (t.redisCluster) {
+      const init = services.get(clusterInitName(t));
+      const deps = init && isRecord(init.depends_on) ? Object.keys(init.depends_on).sort().join() : '';
+      const nodes = t.redis
+        .filter((r) => r.clusterEnabled)
+        .map((r) => r.name)
+        .sort()
+        .join();
+      if (!init) problems.push(`${t.name}: ${clusterInitName(t)} is missing`);
+      else if (deps !== nodes) problems.push(`${clusterInitName(t)}: depends_on [${deps}], nodes [${nodes}]`);
     }
   }
   return problems;

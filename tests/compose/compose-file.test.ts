@@ -18,6 +18,7 @@ import { findComposeBinary } from './compose-binary.ts';
 import {
   composeProblems,
   dependencyProblems,
+  engineProblems,
   healthcheckProblems,
   instanceProblems,
   portProblems,
@@ -27,6 +28,7 @@ import {
   topologyProblems,
 } from './compose-checks.ts';
 import { composeValidator, describeSchemaErrors } from './compose-schema.ts';
+import { topology as engineDemo } from '../lab/fixtures/engine-demo-topology.ts';
 
 let topologies: PatternTopology[];
 let committed: string;
@@ -43,6 +45,25 @@ const mutableModel = (ts: readonly PatternTopology[]): MutableCompose =>
 
 /** What the file will hold once every pattern has landed: the generator must cope with all seven. */
 const allImplemented = (): PatternTopology[] => topologies.map((t) => ({ ...t, implemented: true }));
+
+/**
+ * Every pattern plus the engine fixture (tests/lab/fixtures), whose second engine's service also reads a
+ * cluster node, so every kind of engine service and dependency appears until the patterns declare theirs.
+ */
+const withEngines = (): PatternTopology[] => {
+  const real = engineDemo.engines?.others.real;
+  if (!real) throw new Error('the fixture has no engine real');
+  const variant = real();
+  const usesCluster: PatternTopology = {
+    ...variant,
+    services: variant.services.map((s) => ({ ...s, redis: [...s.redis, 'engine-demo-cluster-1'] })),
+  };
+  const fixture: PatternTopology = {
+    ...engineDemo,
+    engines: { default: 'router', others: { real: () => usesCluster } },
+  };
+  return [...allImplemented(), fixture];
+};
 
 beforeAll(async () => {
   topologies = await loadAllTopologies();
@@ -74,8 +95,12 @@ describe('docker-compose.yml is generated', () => {
   });
 });
 
+/** One validator for the file, built once. */
+let validator: ReturnType<typeof composeValidator> | undefined;
+const validatorFor = (): ReturnType<typeof composeValidator> => (validator ??= composeValidator());
+
 describe('docker-compose.yml follows the compose spec (schema shipped by dclint)', () => {
-  const validate = composeValidator();
+  const validate = validatorFor();
 
   it('validates the committed file', () => {
     expect(validate(file), describeSchemaErrors(validate.errors).join('\n')).toBe(true);
@@ -156,6 +181,77 @@ describe('docker-compose.yml follows the lab rules', () => {
         `${t.dir}/${t.entry}`,
       ).toBe(true);
     }
+  });
+});
+
+describe('engine profiles', () => {
+  const rendered = (): unknown => parse(renderCompose(withEngines()), { version: '1.1' });
+
+  it('when a pattern declares another engine, then its profile <pattern>-<engine> passes every rule', () => {
+    const file = rendered();
+    const all = withEngines();
+    expect(composeProblems(file, all)).toEqual([]);
+    expect([
+      ...redisNodeProblems(file, all),
+      ...instanceProblems(file, all),
+      ...engineProblems(file, all),
+    ]).toEqual([]);
+    expect(validatorFor()(file), describeSchemaErrors(validatorFor().errors).join('\n')).toBe(true);
+    expect(topologyProblems(all)).toEqual([]);
+  });
+
+  it('runs etcd, cluster nodes with bus ports, a one-shot cluster init and a sentinel, as the runner does', () => {
+    const m = mutableModel(withEngines());
+    expect(m.services['engine-demo-etcd-1']?.ports).toEqual(['127.0.0.1:7831:2379', '127.0.0.1:7841:2380']);
+    expect(m.services['engine-demo-cluster-1']?.ports).toEqual([
+      '127.0.0.1:7821:7821',
+      '127.0.0.1:17821:17821',
+    ]);
+    expect(m.services['engine-demo-cluster-init']?.restart).toBe('no');
+    expect(m.services['engine-demo-real']?.environment).toMatchObject({
+      ENGINE: 'real',
+      HOST: '0.0.0.0',
+      ETCD_ENDPOINTS: 'http://engine-demo-etcd-1:2379',
+      SENTINELS: 'engine-demo-sentinel-1:7851',
+      CLUSTER_SECRET: '${LAB_CLUSTER_SECRET:-kvs-lab-insecure-default-secret}',
+    });
+    expect(m.services['engine-demo-real']?.depends_on).toMatchObject({
+      'engine-demo-cluster-init': { condition: 'service_completed_successfully' },
+    });
+    expect(m.services['engine-demo']?.environment).toMatchObject({ ENGINE: 'router', HOST: '0.0.0.0' });
+    expect(m.services['engine-demo']?.environment).not.toHaveProperty('CLUSTER_SECRET');
+  });
+
+  it('when an engine service is broken, then the rules report it', () => {
+    const m = mutableModel(withEngines());
+    const all = withEngines();
+    delete m.services['engine-demo-cluster-init'];
+    (m.services['engine-demo-etcd-1'] ?? {}).volumes = [];
+    (m.services['engine-demo-real'] ?? {}).environment = { ENGINE: 'router' };
+    (m.services['engine-demo-cluster-1'] ?? {}).ports = ['127.0.0.1:7821:7821'];
+    const problems = [
+      ...engineProblems(m, all),
+      ...instanceProblems(m, all),
+      ...dependencyProblems(m),
+      ...portProblems(m, all),
+    ].join('\n');
+    expect(problems).toMatch(/engine-demo-cluster-init is missing/);
+    expect(problems).toMatch(/engine-demo-etcd-1: no declared named volume/);
+    expect(problems).toMatch(/engine-demo-real: HOST must be 0.0.0.0/);
+    expect(problems).toMatch(/engine-demo-real: ENGINE is not real/);
+    expect(problems).toMatch(/engine-demo-real: CLUSTER_SECRET must come from LAB_CLUSTER_SECRET/);
+    expect(problems).toMatch(/engine-demo-real: depends_on 'engine-demo-cluster-init', which is not defined/);
+    expect(problems).toMatch(/engine-demo-real: publishes ports .*17821/);
+  });
+
+  it('when a one-shot container is waited for as healthy, then its missing healthcheck is reported', () => {
+    const m = mutableModel(withEngines());
+    (m.services['engine-demo-real'] ?? {}).depends_on = {
+      'engine-demo-cluster-init': { condition: 'service_healthy' },
+    };
+    expect(healthcheckProblems(m)).toEqual([
+      'engine-demo-cluster-init: has no healthcheck, so nothing can wait for it to be healthy',
+    ]);
   });
 });
 
@@ -325,6 +421,13 @@ describe('docker compose accepts the file', () => {
     const all = path.join(dir, 'docker-compose.yml');
     writeFileSync(all, renderCompose(allImplemented()));
     const r = configQuiet(all);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it.skipIf(!binary)(`config -q passes with an engine profile (etcd, cluster, sentinel) ${reason}`, () => {
+    const file = path.join(dir, 'engines.yml');
+    writeFileSync(file, renderCompose(withEngines()));
+    const r = configQuiet(file);
     expect(r.status, r.stderr).toBe(0);
   });
 

@@ -1,8 +1,20 @@
 import path from 'node:path';
-import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Scalar, visit } from 'yaml';
 import type { PatternTopology, RedisNodeSpec, ServiceSpec } from '../topology/index.ts';
 import { containerDataDir, serviceEnv } from '../topology/index.ts';
+import {
+  clusterInitName,
+  clusterInitService,
+  clusterNodeService,
+  etcdContainerClientPort,
+  etcdMemberService,
+  etcdVolumeName,
+  sentinelService,
+  type DependsOn,
+  type EngineServicePart,
+} from './compose-engines.ts';
 import { repoRoot } from './registry.ts';
+import { defaultEngine, engineVariants } from './topology-engine.ts';
 
 /**
  * docker-compose.yml is derived from the topologies, like the lab runner's
@@ -29,7 +41,7 @@ export interface ComposeHealthcheck {
 
 export interface ComposeServiceOverride {
   readonly environment?: Readonly<Record<string, string>>;
-  readonly depends_on?: Readonly<Record<string, { readonly condition: 'service_healthy' }>>;
+  readonly depends_on?: DependsOn;
 }
 
 export interface ComposeService {
@@ -45,8 +57,11 @@ export interface ComposeService {
   readonly environment?: Readonly<Record<string, string>>;
   readonly ports: readonly string[];
   readonly volumes?: readonly string[];
-  readonly depends_on?: Readonly<Record<string, { readonly condition: 'service_healthy' }>>;
-  readonly healthcheck: ComposeHealthcheck;
+  readonly depends_on?: DependsOn;
+  /** Only the one-shot cluster-init container: it exits once the cluster is formed. */
+  readonly restart?: 'no';
+  /** Every long-running service has one; the one-shot init is waited for with service_completed_successfully. */
+  readonly healthcheck?: ComposeHealthcheck;
 }
 
 export interface ComposeFile {
@@ -59,12 +74,53 @@ export function composeTopologies(topologies: readonly PatternTopology[]): Patte
   return topologies.filter((t) => t.implemented);
 }
 
+/** One compose profile: a topology on one engine (`<pattern>`, or `<pattern>-<engine>` for another engine). */
+export interface ComposeProfile {
+  readonly profile: string;
+  readonly topology: PatternTopology;
+  /** The engine its services get as ENGINE, or null for a pattern with one engine. */
+  readonly engine: string | null;
+  readonly title: string;
+}
+
+/** Every profile the file holds: each implemented pattern, then each of its other engines. */
+export function composeProfiles(topologies: readonly PatternTopology[]): ComposeProfile[] {
+  return composeTopologies(topologies).flatMap((base) => [
+    {
+      profile: base.name,
+      topology: base,
+      engine: defaultEngine(base),
+      title: `${base.name} (${base.title}): ${base.summary}`,
+    },
+    ...engineVariants([base]).map(({ engine, variant }) => ({
+      profile: `${base.name}-${engine}`,
+      topology: variant,
+      engine,
+      title: `${base.name} --engine ${engine}${
+        base.engines?.descriptions?.[engine] === undefined ? '' : `: ${base.engines.descriptions[engine]}`
+      }`,
+    })),
+  ]);
+}
+
+/**
+ * What every service with peers gets as CLUSTER_SECRET. A default keeps `docker compose` usable without
+ * setup (every port is on 127.0.0.1); set LAB_CLUSTER_SECRET to a random value on a shared host.
+ */
+export const clusterSecretValue = '${LAB_CLUSTER_SECRET:-kvs-lab-insecure-default-secret}';
+
 /** The named volume that keeps an append-only node's (or a `hasDataDir` instance's) data across `down`/`up`. */
 export function redisVolumeName(node: RedisNodeSpec | ServiceSpec): string {
   return `${node.name}-data`;
 }
 
-function redisService(topology: PatternTopology, node: RedisNodeSpec): ComposeService {
+/** An engine service with its profile, keys in the order people read a service: image, profile, the rest. */
+function withProfile({ image, ...rest }: EngineServicePart, profile: string): ComposeService {
+  return { image, profiles: [profile], ...rest };
+}
+
+function redisService(topology: PatternTopology, node: RedisNodeSpec, profile: string): ComposeService {
+  if (node.clusterEnabled) return withProfile(clusterNodeService(topology, node, redisImage), profile);
   const command = ['redis-server', '--appendonly', node.appendOnly ? 'yes' : 'no', '--save', ''];
   if (node.replicaOf !== undefined) {
     if (!topology.redis.some((r) => r.name === node.replicaOf)) {
@@ -74,7 +130,7 @@ function redisService(topology: PatternTopology, node: RedisNodeSpec): ComposeSe
   }
   return {
     image: redisImage,
-    profiles: [topology.name],
+    profiles: [profile],
     command,
     // Published on loopback only: these Redis nodes have no password.
     ports: [`127.0.0.1:${node.port}:${redisContainerPort}`],
@@ -94,15 +150,23 @@ export function healthzProbe(port: number): string {
   return `fetch('http://127.0.0.1:${port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
 }
 
-function instanceService(topology: PatternTopology, service: ServiceSpec): ComposeService {
+function instanceService(
+  topology: PatternTopology,
+  service: ServiceSpec,
+  profile: string,
+  engine: string | null,
+): ComposeService {
   const redisByName = new Map(topology.redis.map((r) => [r.name, r]));
   const serviceByName = new Map(topology.services.map((s) => [s.name, s]));
+  const sentinelByName = new Map((topology.sentinels?.nodes ?? []).map((s) => [s.name, s]));
+  const etcdNames = new Set((topology.etcd ?? []).map((m) => m.name));
   const environment = serviceEnv(
     service,
     (name) => {
-      if (!redisByName.has(name))
-        throw new Error(`${topology.name}: ${service.name} uses unknown Redis '${name}'`);
-      return { host: name, port: redisContainerPort };
+      const node = redisByName.get(name);
+      if (!node) throw new Error(`${topology.name}: ${service.name} uses unknown Redis '${name}'`);
+      // A cluster node listens on its own port inside the network too (see clusterNodeService).
+      return { host: name, port: node.clusterEnabled ? node.port : redisContainerPort };
     },
     (name) => {
       const peer = serviceByName.get(name);
@@ -110,9 +174,34 @@ function instanceService(topology: PatternTopology, service: ServiceSpec): Compo
       // A container listens on its host port too, so a peer's address is the same port on its name.
       return { host: peer.name, port: peer.port };
     },
+    {
+      etcd: (name) => {
+        if (!etcdNames.has(name))
+          throw new Error(`${topology.name}: ${service.name} uses unknown etcd '${name}'`);
+        return { host: name, port: etcdContainerClientPort };
+      },
+      sentinel: (name) => {
+        const node = sentinelByName.get(name);
+        if (!node) throw new Error(`${topology.name}: ${service.name} uses unknown sentinel '${name}'`);
+        return { host: name, port: node.port };
+      },
+    },
   );
+  // Inside its container the service must listen on every interface; compose publishes it on 127.0.0.1 only.
+  environment.HOST = '0.0.0.0';
+  if (engine !== null) environment.ENGINE = engine;
+  if ((service.peers ?? []).length > 0) environment.CLUSTER_SECRET = clusterSecretValue;
   if (service.hasDataDir) environment.DATA_DIR = containerDataDir;
   const ports = [service.port, ...Object.values(service.extraPorts ?? {})];
+  const healthy = { condition: 'service_healthy' as const };
+  const usesCluster = service.redis.some((name) => redisByName.get(name)?.clusterEnabled);
+  const dependsOn: Record<string, DependsOn[string]> = {};
+  for (const name of [...service.redis, ...(service.etcd ?? []), ...(service.sentinels ?? [])]) {
+    // A new object each: a shared one would come out as a YAML anchor and aliases.
+    dependsOn[name] = { ...healthy };
+  }
+  // The cluster must be formed, not only its nodes up, before a service sends its first command.
+  if (usesCluster) dependsOn[clusterInitName(topology)] = { condition: 'service_completed_successfully' };
   return {
     // One image per pattern: every instance names the same tag, so it is built once and shared.
     image: `kvs-lab/${topology.name}:dev`,
@@ -121,7 +210,7 @@ function instanceService(topology: PatternTopology, service: ServiceSpec): Compo
       dockerfile: 'Dockerfile',
       args: { APP_DIR: topology.dir, APP_ENTRY: topology.entry },
     },
-    profiles: [topology.name],
+    profiles: [profile],
     // An init process forwards SIGTERM to node and reaps children, so graceful shutdown runs.
     init: true,
     environment,
@@ -129,9 +218,7 @@ function instanceService(topology: PatternTopology, service: ServiceSpec): Compo
     // The image creates /data owned by the service's user, so a new named volume starts writable.
     ...(service.hasDataDir ? { volumes: [`${redisVolumeName(service)}:${containerDataDir}`] } : {}),
     // Peers are not dependencies: a ring's members start in any order and find each other.
-    depends_on: Object.fromEntries(
-      service.redis.map((name) => [name, { condition: 'service_healthy' as const }]),
-    ),
+    depends_on: dependsOn,
     healthcheck: {
       test: ['CMD', 'node', '-e', healthzProbe(service.port)],
       interval: '3s',
@@ -151,13 +238,28 @@ export function composeModel(topologies: readonly PatternTopology[]): ComposeFil
     if (name in services) throw new Error(`compose service name '${name}' is declared twice`);
     services[name] = service;
   };
-  for (const topology of composeTopologies(topologies)) {
+  for (const { profile, topology, engine } of composeProfiles(topologies)) {
     for (const node of topology.redis) {
-      add(node.name, redisService(topology, node));
+      add(node.name, redisService(topology, node, profile));
       if (node.appendOnly) volumes[redisVolumeName(node)] = {};
     }
+    if (topology.redisCluster) {
+      add(clusterInitName(topology), withProfile(clusterInitService(topology, redisImage), profile));
+    }
+    for (const member of topology.etcd ?? []) {
+      add(member.name, withProfile(etcdMemberService(topology, member), profile));
+      volumes[etcdVolumeName(member)] = {};
+    }
+    for (const node of topology.sentinels?.nodes ?? []) {
+      const redisPortOf = (name: string): number => {
+        const master = topology.redis.find((r) => r.name === name);
+        if (!master) throw new Error(`${topology.name}: sentinels watch unknown Redis '${name}'`);
+        return master.clusterEnabled ? master.port : redisContainerPort;
+      };
+      add(node.name, withProfile(sentinelService(topology, node, redisImage, redisPortOf), profile));
+    }
     for (const service of topology.services) {
-      add(service.name, instanceService(topology, service));
+      add(service.name, instanceService(topology, service, profile, engine));
       if (service.hasDataDir) volumes[redisVolumeName(service)] = {};
     }
   }
@@ -167,9 +269,15 @@ export function composeModel(topologies: readonly PatternTopology[]): ComposeFil
 const header = [
   ' Generated by `pnpm lab compose` from each topology (patterns/*/src/topology.ts, shared/src/demo/topology.ts).',
   ' Do not edit by hand: change the topology and run `pnpm lab compose`; a test fails when this file is stale.',
-  ' One profile per implemented pattern; ports are published on 127.0.0.1 only.',
+  ' One profile per implemented pattern, and one per other engine it declares (`<pattern>-<engine>`);',
+  ' ports are published on 127.0.0.1 only.',
   '   docker compose --profile <pattern> up --build --wait',
+  '   docker compose --profile <pattern>-<engine> up --build --wait',
   '   docker compose --profile <pattern> down',
+  ' Services with peers share CLUSTER_SECRET from LAB_CLUSTER_SECRET, with a well-known default: on a shared',
+  ' host, first `export LAB_CLUSTER_SECRET=$(openssl rand -hex 32)`.',
+  ' Redis Cluster nodes announce their container names: use a cluster client from inside the network, e.g.',
+  '   docker compose exec <node> redis-cli -c -p <port>',
 ].join('\n');
 
 const flowLists = new Set(['profiles', 'command', 'test']);
@@ -183,9 +291,9 @@ export function renderCompose(topologies: readonly PatternTopology[]): string {
   const services = doc.get('services');
   if (isMap(services)) {
     const firstOfTopology = new Map(
-      implemented.map((t) => [
-        t.redis[0]?.name ?? t.services[0]?.name,
-        `${t.name} (${t.title}): ${t.summary}`,
+      composeProfiles(implemented).map(({ topology, title }) => [
+        topology.redis[0]?.name ?? topology.etcd?.[0]?.name ?? topology.services[0]?.name,
+        title,
       ]),
     );
     services.items.forEach((pair, i) => {
@@ -196,14 +304,26 @@ export function renderCompose(topologies: readonly PatternTopology[]): string {
       if (title !== undefined) pair.key.commentBefore = ` ${title}`;
     });
   }
-  // Short word lists read best on one line, as people write them by hand.
+  useReadableLists(doc);
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/**
+ * Short word lists read best on one line, as people write them by hand; a list holding a shell script
+ * (`sh -c`) stays a block list with the script as a literal block, line for line as it runs.
+ */
+function useReadableLists(doc: Document): void {
   visit(doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && flowLists.has(String(pair.key.value)) && isSeq(pair.value))
-        pair.value.flow = true;
+      if (!isScalar(pair.key) || !flowLists.has(String(pair.key.value)) || !isSeq(pair.value)) return;
+      const scripts = pair.value.items.filter(
+        (item): item is Scalar =>
+          isScalar(item) && typeof item.value === 'string' && item.value.includes('\n'),
+      );
+      for (const script of scripts) script.type = Scalar.BLOCK_LITERAL;
+      pair.value.flow = scripts.length === 0;
     },
   });
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /** Where a pattern's override for another size lives: beside its topology, named after the size. */
@@ -245,11 +365,6 @@ export function renderSizeOverride(base: PatternTopology, resized: PatternTopolo
     ' Do not edit by hand. Use it on top of docker-compose.yml, from the repository root:',
     `   docker compose -f docker-compose.yml -f ${file} --profile ${base.name} up --build --wait`,
   ].join('\n');
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && flowLists.has(String(pair.key.value)) && isSeq(pair.value))
-        pair.value.flow = true;
-    },
-  });
+  useReadableLists(doc);
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
