@@ -3,10 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, upAll } from 'docker-compose';
 import type { IDockerComposeOptions, IDockerComposeResult } from 'docker-compose';
 import { loadAllTopologies, repoRoot } from '@kvs-lab/shared/lab';
+import { composeProfiles } from '../../shared/src/lab/compose.ts';
 import { dockerEngineUnavailable, findComposeBinary } from '../compose/compose-binary.ts';
 
-/** Every profile docker-compose.yml declares: the implemented patterns and the kit demo. */
-const topologies = (await loadAllTopologies()).filter((t) => t.implemented);
+/**
+ * Every profile docker-compose.yml declares: the implemented patterns, the kit demo, and each other engine
+ * a pattern declares (`<pattern>-<engine>`, with its etcd members, Redis Cluster or sentinels).
+ */
+const profiles = composeProfiles(await loadAllTopologies(repoRoot, {}));
 /** Its own project, so `down` can only touch what this suite started, never a learner's lab. */
 const projectName = 'kvs-lab-e2e';
 
@@ -46,8 +50,7 @@ async function waitForOk(url: string, timeoutMs: number): Promise<unknown> {
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
-for (const topology of topologies) {
-  const profile = topology.name;
+for (const { profile, topology } of profiles) {
   describe.skipIf(skipReason !== undefined)(
     `the ${profile} profile under docker compose${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`,
     () => {
