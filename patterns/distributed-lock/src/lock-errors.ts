@@ -8,6 +8,12 @@ export const lockErrors = defineErrorCodes({
   NOT_LOCK_HOLDER: { status: 409, title: 'Not the lock holder', outcome: 'not_applied' },
   STALE_FENCING_TOKEN: { status: 409, title: 'Stale fencing token', outcome: 'not_applied' },
   QUORUM_UNAVAILABLE: { status: 503, title: 'Lock quorum unavailable', outcome: 'not_applied' },
+  // etcd engine: a write got no answer; it may have committed (504, as the kit's timeouts).
+  LOCK_INDETERMINATE: {
+    status: 504,
+    title: 'Lock change may or may not have happened',
+    outcome: 'indeterminate',
+  },
   ACQUIRE_TOO_SLOW: { status: 503, title: 'Acquiring took longer than the lease', outcome: 'not_applied' },
 });
 

@@ -6,7 +6,7 @@ import type { LockConfig } from '../config.ts';
 import type { Lease, LockBackend } from '../lock-backend.ts';
 import { extendedSchema, leaseSchema, lockViewSchema, requestSchemas, resourceParams } from './schemas.ts';
 
-const lockFaults = ['QUORUM_UNAVAILABLE', 'TIMEOUT'];
+const lockFaults = ['QUORUM_UNAVAILABLE', 'LOCK_INDETERMINATE', 'TIMEOUT'];
 
 const leaseBody = (lease: Lease) => ({
   resource: lease.resource,

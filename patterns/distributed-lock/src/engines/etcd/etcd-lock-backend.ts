@@ -166,11 +166,18 @@ export class EtcdLockBackend implements LockBackend {
   ): AppError {
     this.stats.quorumUnavailable += 1;
     this.stats.outcomes.unavailable += 1;
+    if (outcome === 'indeterminate') {
+      return new AppError(
+        'LOCK_INDETERMINATE',
+        `etcd did not answer a write (${error.message}): it may or may not have landed. No lease was handed out; ` +
+          'a key it may have left lapses with its lease.',
+        { extras: { resource, step: error.step } },
+      );
+    }
     return new AppError(
       'QUORUM_UNAVAILABLE',
-      `etcd did not answer (${error.message}): it needs ${this.quorum} of ${this.nodeCount} members with a leader. ` +
-        (outcome === 'not_applied' ? 'Nothing was granted.' : 'The change may or may not have landed.'),
-      { extras: { resource, reachable: null, needed: this.quorum }, outcome },
+      `etcd did not answer (${error.message}): it needs ${this.quorum} of ${this.nodeCount} members with a leader. Nothing changed.`,
+      { extras: { resource, reachable: null, needed: this.quorum } },
     );
   }
 
