@@ -1,4 +1,5 @@
 import { killPid } from '../process/pid-control.ts';
+import { ensureSystemPrograms, MissingSystemProgramError } from '../setup/system-binaries.ts';
 import { processNamesOf, type PatternTopology } from '../topology/index.ts';
 import { downCommand } from './down-command.ts';
 import { LabError } from './lab-error.ts';
@@ -69,6 +70,13 @@ export async function prepareUp(
   options: Partial<Pick<UpOptions, 'size' | 'engine' | 'restart' | 'isFresh' | 'detach'>> = {},
 ): Promise<{ readonly topology: PatternTopology; readonly run: RunSettings }> {
   const { topology, run } = await wantedRun(name, options);
+  // redis-server always, etcd for an etcd engine: installed here as root on Debian, else the exact command.
+  try {
+    ensureSystemPrograms(topology.etcd && topology.etcd.length > 0 ? ['redis', 'etcd'] : ['redis']);
+  } catch (error) {
+    if (error instanceof MissingSystemProgramError) throw new LabError(error.message);
+    throw error;
+  }
   const existing = readState(settings.stateDir, name);
   if (existing && isSupervisorAlive(existing)) {
     const changes = settingsChanges(existing, run);
