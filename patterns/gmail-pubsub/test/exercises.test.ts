@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareFilters, comparePolicies } from '../src/client/experiments.ts';
+import { compareFilters, comparePolicies, compareRecovery } from '../src/client/experiments.ts';
 import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails } from './support/mail.ts';
 import { startInstance, startPubsubLab, waitFor } from './support/pubsub-lab.ts';
@@ -122,6 +122,20 @@ describe('README lab exercises', () => {
     // The figure the exercise's target names is printed, not left to the reader to divide.
     expect(server?.bytesVsEverything).toBe(`${(100 * ratio).toFixed(1)} %`);
     expect(client?.bytesVsEverything).toBe('100.0 %');
+  });
+
+  it('exercise 7, pubsub engine: a dropped client gets every missed mail from history, reconnecting early or late', async () => {
+    // The socketio-adapter half of the comparison is in socketio-adapter.test.ts (it needs that engine's lab).
+    const outcomes = await compareRecovery({ a: lab.a.url, b: lab.b.url, total: 100, beyondWindowMs: 200 });
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({
+        sessionRecovered: false,
+        replayedBySocketIo: 0,
+        fromHistory: 100,
+        duplicates: 0,
+        handedToApp: '100/100',
+      });
+    }
   });
 
   it('the experiment CLI finds the lab with LAB_PORT_OFFSET, prints the exercise 5 share, and exits', async () => {

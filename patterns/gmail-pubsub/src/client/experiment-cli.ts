@@ -1,11 +1,13 @@
-import { compareFilters, comparePolicies } from './experiments.ts';
+import { compareFilters, comparePolicies, compareRecovery } from './experiments.ts';
 
-const usage = `usage: pnpm exec tsx patterns/gmail-pubsub/src/client/experiment-cli.ts policies|filters [urlA] [urlB]
+const usage = `usage: pnpm exec tsx patterns/gmail-pubsub/src/client/experiment-cli.ts policies|filters|recovery [urlA] [urlB]
 
-Runs exercise 4 (policies) or 5 (filters) of the README against a running lab
-(pnpm lab up gmail-pubsub) and prints what it saw.
+Runs exercise 4 (policies), 5 (filters) or 7 (recovery) of the README against a running lab
+(pnpm lab up gmail-pubsub [--engine socketio-adapter]) and prints what it saw.
   urlA, urlB  the two instances; default http://127.0.0.1:7201 and :7202, moved by LAB_PORT_OFFSET
-              as \`pnpm lab up\` moves them.`;
+              as \`pnpm lab up\` moves them.
+  recovery    waits RECOVERY_WAIT_MS (default 6000) before the second reconnection: start the lab with
+              RECOVERY_MAX_DISCONNECTION_MS below it.`;
 
 const offset = Number(process.env.LAB_PORT_OFFSET ?? 0);
 if (!Number.isInteger(offset)) {
@@ -16,6 +18,10 @@ const [experiment, a = `http://127.0.0.1:${7201 + offset}`, b = `http://127.0.0.
   process.argv.slice(2);
 if (experiment === 'policies') console.table(await comparePolicies({ a, b }));
 else if (experiment === 'filters') console.table(await compareFilters({ a, b }));
+else if (experiment === 'recovery')
+  console.table(
+    await compareRecovery({ a, b, beyondWindowMs: Number(process.env.RECOVERY_WAIT_MS ?? 6_000) }),
+  );
 else {
   console.error(usage);
   process.exitCode = 1;

@@ -217,3 +217,69 @@ export async function compareFilters(options: {
     },
   ];
 }
+
+export interface RecoveryOutcome {
+  readonly reconnect: 'within the recovery window' | 'beyond the recovery window';
+  /** socket.io restored the session (socketio-adapter engine only). */
+  readonly sessionRecovered: boolean;
+  /** Missed mails that came back as pushes on reconnect: socket.io replaying its stream. */
+  readonly replayedBySocketIo: number;
+  /** Missed mails the client read from history itself (history:sync, or a full sync). */
+  readonly fromHistory: number;
+  readonly duplicates: number;
+  /** Missed mails the app got in the end, of those published while away. */
+  readonly handedToApp: string;
+}
+
+/**
+ * The engine comparison: a client loses its connection (as a network failure
+ * would), `total` mails are published, and it comes back at once, then after
+ * `beyondWindowMs` (longer than the lab's RECOVERY_MAX_DISCONNECTION_MS). On the
+ * pubsub engine history brings everything back both times; on the
+ * socketio-adapter engine socket.io replays it within the window, history beyond it.
+ */
+export async function compareRecovery(options: {
+  a: string;
+  b: string;
+  total?: number;
+  beyondWindowMs: number;
+}): Promise<RecoveryOutcome[]> {
+  const total = options.total ?? 100;
+  const run = Date.now().toString(36);
+  const outcomes: RecoveryOutcome[] = [];
+  for (const reconnect of ['within the recovery window', 'beyond the recovery window'] as const) {
+    const userId = `recovery-${reconnect.startsWith('within') ? 'within' : 'beyond'}-${run}`;
+    const client = new MailboxClient({ url: options.b, userId });
+    try {
+      await client.connect();
+      await api(options.a, 'POST', `/users/${userId}/messages`, {
+        from: 'bob@example.com',
+        subject: 'before',
+        labels: [],
+      });
+      if (!(await until(() => client.handed.length === 1, 10_000)))
+        throw new Error('the first mail never arrived');
+      client.dropConnection();
+      if (!(await until(() => !client.socket.connected, 5_000)))
+        throw new Error('the connection did not drop');
+      await publishBurst(options.a, userId, total, 500);
+      if (reconnect.startsWith('beyond'))
+        await new Promise((resolve) => setTimeout(resolve, options.beyondWindowMs));
+      await client.connect();
+      await until(() => client.handed.length >= total + 1, 20_000);
+      await client.settled();
+      const missed = client.handed.slice(1);
+      outcomes.push({
+        reconnect,
+        sessionRecovered: client.counts.recovered > 0,
+        replayedBySocketIo: client.counts.recovered > 0 ? missed.filter((m) => m.via === 'push').length : 0,
+        fromHistory: missed.filter((m) => m.via !== 'push').length,
+        duplicates: client.counts.duplicates,
+        handedToApp: `${missed.length}/${total}`,
+      });
+    } finally {
+      client.disconnect();
+    }
+  }
+  return outcomes;
+}

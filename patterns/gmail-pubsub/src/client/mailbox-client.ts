@@ -61,6 +61,8 @@ export class MailboxClient {
     gapNotices: 0,
     droppedReported: 0,
     kicked: 0,
+    /** Reconnections the server restored by connection state recovery (socketio-adapter engine): no sync needed. */
+    recovered: 0,
   };
   private cursor: Cursor;
   /** The messageIds the app holds: what a full sync must not hand over again. */
@@ -123,12 +125,23 @@ export class MailboxClient {
         resolve();
       });
     });
+    this.socket.io.reconnection(this.options.reconnection ?? true);
     this.socket.connect();
     await ready;
   }
 
   disconnect(): void {
     this.socket.disconnect();
+  }
+
+  /**
+   * Loses the connection as a network failure would (the transport closes, no goodbye
+   * is sent), and stays away until connect(). A goodbye would end the server-side
+   * session, so only this kind of disconnection can be recovered by socket.io.
+   */
+  dropConnection(): void {
+    this.socket.io.reconnection(false);
+    this.socket.io.engine.close();
   }
 
   /** The last historyId handed to the app. */
@@ -166,6 +179,12 @@ export class MailboxClient {
   }
 
   private async onConnect(): Promise<void> {
+    // The server restored this socket's session: still subscribed, and it replays what the rooms missed.
+    if (this.socket.recovered) {
+      this.counts.recovered += 1;
+      for (const waiter of this.readyWaiters.splice(0)) waiter();
+      return;
+    }
     const subscribed = (await this.socket.emitWithAck('topics:subscribe', {
       topic: mailboxTopic,
       ...(this.options.filter ? { filter: this.options.filter } : {}),

@@ -50,9 +50,13 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
     maxDisconnectionDuration: deps.maxDisconnectionMs,
     skipMiddlewares: true,
   };
-  // Commands of the adapter block on XREAD: no command timeout (the adapter duplicates this connection for that).
+  // The adapter duplicates this connection for XREAD BLOCK, so no command timeout. And it retries a failed XREAD
+  // at once, with no pause: with the kit's fail-fast (no offline queue) a Redis outage would spin the event loop
+  // on rejected reads. Queued commands instead wait for the reconnect (measured: the first start hung).
   const client = new Redis({
     ...blockingOptions(deps.redis.address),
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
     connectionName: `gmail-pubsub:${instance}:adapter`,
   });
   client.on('error', () => undefined);
