@@ -58,6 +58,19 @@ describe('RESP2 port: bytes, globs, SCAN and mass insert, as Redis does them', (
       { key: 'bin:\ufffd', keyBase64: keyFF.toString('base64'), value: 'first', seq: expect.any(Number) },
     ]);
 
+    // And HTTP can address those bytes: keyEncoding=base64 takes the exact bytes `keyBase64` showed.
+    const b64 = (b: Buffer) => encodeURIComponent(b.toString('base64'));
+    const viaBase64 = await http.get(`/kv/${b64(keyFF)}?keyEncoding=base64`).expect(200);
+    expect(viaBase64.body).toMatchObject({ value: 'first', keyBase64: keyFF.toString('base64') });
+    const fromFE = await http.get(`/kv?start=${b64(keyFE)}&keyEncoding=base64&limit=1`).expect(200);
+    expect(fromFE.body).toMatchObject({
+      items: [{ keyBase64: keyFE.toString('base64') }],
+      nextStartBase64: keyFF.toString('base64'),
+    });
+    expect((await http.get('/kv/not*base64?keyEncoding=base64').expect(400)).body.code).toBe(
+      'VALIDATION_FAILED',
+    );
+
     // Into SSTables (and their Bloom filters), then a fresh engine on the same files.
     await http.post('/compact').expect(200);
     const { lastSeq } = (await http.get('/stats').expect(200)).body as { lastSeq: number };

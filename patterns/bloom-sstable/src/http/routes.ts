@@ -1,7 +1,8 @@
 import { AppError, z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { ByteString } from '../domain/byte-string.ts';
-import { displayOf, fromText } from '../domain/byte-string.ts';
+import { displayOf, fromBase64, fromText } from '../domain/byte-string.ts';
+import { keyProblem } from '../domain/entry.ts';
 import type { LsmService } from '../lsm-service.ts';
 import {
   bloomSettingsSchema,
@@ -9,6 +10,9 @@ import {
   compactionResultSchema,
   flushResultSchema,
   getQuerySchema,
+  keyEncodingQuerySchema,
+  keyEncodingSchema,
+  keyInSchema,
   keySchema,
   probeBodySchema,
   probeResultSchema,
@@ -31,11 +35,36 @@ export function registerRoutes(
 ): void {
   const key = keySchema(limits.maxKeyBytes);
   const value = valueSchema(limits.maxValueBytes);
-  const keyParams = z.object({ key });
+  const keyParams = z.object({ key: keyInSchema(limits.maxKeyBytes) });
+  /** The key's bytes from its text or base64, under the one key rule; 400 otherwise. */
+  const keyFrom = (text: string, encoding: 'utf8' | 'base64', field = 'key'): ByteString => {
+    const bytes = encoding === 'base64' ? fromBase64(text) : fromText(text);
+    const problem =
+      bytes === undefined
+        ? 'not canonical base64'
+        : (keyProblem(bytes, limits.maxKeyBytes) ??
+          (encoding === 'utf8' && /\p{Cc}/u.test(text) ? 'no control characters' : undefined));
+    if (problem !== undefined || bytes === undefined) {
+      throw new AppError('VALIDATION_FAILED', `${field}: ${problem ?? 'invalid'}`, {
+        extras: { errors: [{ path: field, message: problem ?? 'invalid' }] },
+      });
+    }
+    return bytes;
+  };
+  const prefixFrom = (text: string, encoding: 'utf8' | 'base64'): ByteString => {
+    const bytes = encoding === 'base64' ? fromBase64(text) : fromText(text);
+    if (bytes === undefined) throw new AppError('VALIDATION_FAILED', 'prefix: not canonical base64');
+    return bytes;
+  };
   const kv = ['kv'];
 
-  const read = async (text: string, asOf: number | undefined, requestId: string) => {
-    const r = await lsm.get(fromText(text), asOf, requestId);
+  const read = async (
+    text: string,
+    asOf: number | undefined,
+    requestId: string,
+    encoding: 'utf8' | 'base64' = 'utf8',
+  ) => {
+    const r = await lsm.get(keyFrom(text, encoding), asOf, requestId);
     if (!r.found) {
       throw new AppError(
         'KEY_NOT_FOUND',
@@ -74,7 +103,7 @@ export function registerRoutes(
     query: getQuerySchema,
     errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD', 'AS_OF_UNAVAILABLE'],
     responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
-    handler: ({ params, query, requestId }) => read(params.key, query.asOf, requestId),
+    handler: ({ params, query, requestId }) => read(params.key, query.asOf, requestId, query.keyEncoding),
   });
 
   service.route({
@@ -83,13 +112,14 @@ export function registerRoutes(
     summary: 'Write a key: WAL append (durable per FSYNC), memtable insert, cache update',
     tags: kv,
     params: keyParams,
+    query: keyEncodingQuerySchema,
     body: z.strictObject({ value }),
     bodyExample: { value: 'Ada Lovelace' },
     errors: ['STORAGE_FAILED'],
     responses: { 200: { description: 'Acknowledged with its sequence number', schema: writeResultSchema } },
-    handler: async ({ params, body, requestId }) => ({
+    handler: async ({ params, query, body, requestId }) => ({
       status: 200,
-      body: written(await lsm.put(fromText(params.key), fromText(body.value), requestId)),
+      body: written(await lsm.put(keyFrom(params.key, query.keyEncoding), fromText(body.value), requestId)),
     }),
   });
 
@@ -99,11 +129,15 @@ export function registerRoutes(
     summary: 'Delete a key: writes a tombstone with its own seq',
     tags: kv,
     params: keyParams,
+    query: keyEncodingQuerySchema,
     errors: ['STORAGE_FAILED'],
     responses: { 200: { description: 'The tombstone', schema: writeResultSchema } },
-    handler: async ({ params, requestId }) => ({
+    handler: async ({ params, query, requestId }) => ({
       status: 200,
-      body: { ...written(await lsm.delete(fromText(params.key), requestId)), tombstone: true },
+      body: {
+        ...written(await lsm.delete(keyFrom(params.key, query.keyEncoding), requestId)),
+        tombstone: true,
+      },
     }),
   });
 
@@ -118,9 +152,9 @@ export function registerRoutes(
     handler: async ({ query }) => {
       const page = await lsm.scan({
         limit: query.limit,
-        ...(query.start === undefined ? {} : { start: fromText(query.start) }),
-        ...(query.end === undefined ? {} : { end: fromText(query.end) }),
-        ...(query.prefix === undefined ? {} : { prefix: fromText(query.prefix) }),
+        ...(query.start === undefined ? {} : { start: keyFrom(query.start, query.keyEncoding, 'start') }),
+        ...(query.end === undefined ? {} : { end: keyFrom(query.end, query.keyEncoding, 'end') }),
+        ...(query.prefix === undefined ? {} : { prefix: prefixFrom(query.prefix, query.keyEncoding) }),
         ...(query.asOf === undefined ? {} : { asOf: query.asOf }),
       });
       const next = page.nextStart === null ? undefined : displayOf(page.nextStart);
@@ -267,10 +301,10 @@ export function registerRoutes(
     path: '/get',
     summary: 'Seed alias of GET /kv/{key}',
     tags: seed,
-    query: z.strictObject({ key, asOf: getQuerySchema.shape.asOf }),
+    query: z.strictObject({ key, asOf: getQuerySchema.shape.asOf, keyEncoding: keyEncodingSchema }),
     errors: ['KEY_NOT_FOUND', 'SNAPSHOT_TOO_OLD', 'AS_OF_UNAVAILABLE'],
     responses: { 200: { description: 'The newest visible version', schema: readResultSchema } },
-    handler: ({ query, requestId }) => read(query.key, query.asOf, requestId),
+    handler: ({ query, requestId }) => read(query.key, query.asOf, requestId, query.keyEncoding),
   });
 }
 

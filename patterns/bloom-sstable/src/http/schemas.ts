@@ -20,6 +20,23 @@ export function keySchema(maxKeyBytes: number) {
     .openapi({ example: 'user:42' });
 }
 
+/** A key in a path or query: its text, or its bytes in base64 with `keyEncoding=base64`; the key rule is applied once decoded. */
+export function keyInSchema(maxKeyBytes: number) {
+  return z
+    .string()
+    .min(1)
+    .max(Math.ceil(maxKeyBytes / 3) * 4)
+    .openapi({
+      example: 'user:42',
+      description: 'The key as text (its UTF-8 bytes), or base64 with keyEncoding=base64.',
+    });
+}
+
+export const keyEncodingSchema = z.enum(['utf8', 'base64']).default('utf8').openapi({
+  description:
+    '`base64`: the key (and `start`, `end`, `prefix`) are the exact bytes in base64, for keys that are not UTF-8 (as `keyBase64` shows them).',
+});
+
 const keyBase64 = z.string().optional().openapi({
   description:
     'Only when the key is not valid UTF-8 (written over RESP2): its exact bytes in base64; `key` then shows U+FFFD for each bad sequence.',
@@ -95,21 +112,24 @@ export const readResultSchema = z
   })
   .openapi('ReadResult');
 
-export const getQuerySchema = z.strictObject({ asOf: asOfQuery });
+export const getQuerySchema = z.strictObject({ asOf: asOfQuery, keyEncoding: keyEncodingSchema });
+
+export const keyEncodingQuerySchema = z.strictObject({ keyEncoding: keyEncodingSchema });
 
 export function scanQuerySchema(maxKeyBytes: number) {
   return z.strictObject({
-    start: keySchema(maxKeyBytes)
+    start: keyInSchema(maxKeyBytes)
       .optional()
       .openapi({ description: 'First key (inclusive).', example: 'user:' }),
-    end: keySchema(maxKeyBytes)
+    end: keyInSchema(maxKeyBytes)
       .optional()
       .openapi({ description: 'Last key (exclusive).', example: 'user:~' }),
     prefix: z
       .string()
-      .max(maxKeyBytes)
+      .max(Math.ceil(maxKeyBytes / 3) * 4)
       .optional()
       .openapi({ description: 'Only keys with this prefix.', example: 'user:' }),
+    keyEncoding: keyEncodingSchema,
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     asOf: asOfQuery,
   });
