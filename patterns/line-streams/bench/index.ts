@@ -169,8 +169,7 @@ const backlogSize = 20_000;
 
 /**
  * The workers' capacity: a backlog of 20,000 messages (3 members per room, so 2 inbox pushes each) waits in
- * the streams; two workers start and apply it. Messages per second from the moment both are ready (what
- * they applied while starting is left out) until the last effect.
+ * the streams; two workers start and apply it. Messages per second from the first effect to the last.
  */
 async function drainBacklog(
   store: StreamStore,
@@ -201,25 +200,30 @@ async function drainBacklog(
     );
   }
   await redis.hset(keys.counters, 'applied', 0);
-  const workers = await startWorkers(redisUrl);
-  const ready = performance.now();
-  const appliedAtReady = Number(await redis.hget(keys.counters, 'applied'));
-  try {
-    for (let i = 0; i < 3000; i += 1) {
-      if (Number(await redis.hget(keys.counters, 'applied')) >= backlogSize) break;
-      await sleep(20);
+  // Watched from before the workers start: they begin applying before the runner sees them ready.
+  let firstAt: number | undefined;
+  let doneAt: number | undefined;
+  const deadline = performance.now() + 120_000;
+  const watching = (async () => {
+    while (doneAt === undefined && performance.now() < deadline) {
+      const applied = Number(await redis.hget(keys.counters, 'applied'));
+      if (applied > 0) firstAt ??= performance.now();
+      if (applied >= backlogSize) doneAt = performance.now();
+      else await sleep(5);
     }
+  })();
+  const workers = await startWorkers(redisUrl);
+  try {
+    await watching;
   } finally {
     await Promise.all(workers.map((w) => w.kill()));
   }
   const applied = Number(await redis.hget(keys.counters, 'applied'));
-  const seconds = (performance.now() - ready) / 1000;
+  const seconds = ((doneAt ?? performance.now()) - (firstAt ?? performance.now())) / 1000;
   await redis.del(keys.inbox('bob'), keys.inbox('carol'));
-  progress(
-    `drain: ${applied} of ${backlogSize} applied, ${appliedAtReady} of them while the workers started, the rest in ${seconds.toFixed(2)} s`,
-  );
+  progress(`drain: ${applied} of ${backlogSize} applied in ${seconds.toFixed(2)} s from the first effect`);
   return {
-    requestsPerSecond: (applied - appliedAtReady) / seconds,
+    requestsPerSecond: seconds > 0 ? applied / seconds : 0,
     latencyP50Ms: 0,
     latencyP99Ms: 0,
     total: applied,
@@ -354,7 +358,7 @@ export const bench: BenchDefinition = {
         notes: [
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon (50 connections) in a worker thread, the API in this process, two worker processes, Redis: all on the same cores.`,
           'end to end: messages applied to inboxes per second over the load (as autocannon times it) plus the tail until the last effect; p50/p99 are send-to-inbox latencies (deliveredAt - sentAt) under saturation, so they include queueing.',
-          'drain: 20,000 messages wait in 20 rooms (3 members each: 2 inbox pushes per message); two worker processes apply them; msgs/s from both being ready to the last effect.',
+          'drain: 20,000 messages wait in 20 rooms (3 members each: 2 inbox pushes per message); two worker processes (started one after the other, as the lab does) apply them; msgs/s from the first effect to the last.',
           'raw: 50 concurrent XADD loops and 2 consumers (XREADGROUP COUNT 100 + XACK), no HTTP, no dedup, no effect; its latency is XADD-to-ack.',
         ],
       };
