@@ -12,6 +12,7 @@ import { io as connect } from 'socket.io-client';
 import type { PubsubApp } from '../src/app.ts';
 import { createApp } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
+import type { EngineName } from '../src/engines/fanout.ts';
 import type { MailReceived } from '../src/realtime/notification-events.ts';
 import { connectClients, DeliveryMeter, paced, percentile } from './fanout-clients.ts';
 
@@ -84,10 +85,19 @@ async function startAdapterBaseline(redisUrl: string, meter: DeliveryMeter) {
   };
 }
 
-/** The pattern: pubsub-a and pubsub-b, 100 mailbox subscribers split between them, mail published through the Lua script. */
-async function startPattern(redis: { url: string; host: string; port: number }, meter: DeliveryMeter) {
+/**
+ * The pattern: two instances, 100 mailbox subscribers split between them, mail appended by the Lua script and
+ * fanned out by `engine` (each engine with its own instance names and user, so the two never see each other's mail).
+ */
+async function startPattern(
+  redis: { url: string; host: string; port: number },
+  meter: DeliveryMeter,
+  engine: EngineName,
+) {
   const apps: (PubsubApp & { url: string })[] = [];
-  for (const name of ['pubsub-a', 'pubsub-b']) {
+  const userId = engine === 'pubsub' ? 'bench' : 'bench-sio';
+  const names = engine === 'pubsub' ? ['pubsub-a', 'pubsub-b'] : ['pubsub-sio-a', 'pubsub-sio-b'];
+  for (const name of names) {
     const node = new RedisNode(
       { name: 'pubsub-redis', url: redis.url, host: redis.host, port: redis.port },
       { commandTimeoutMs: 2_000 },
@@ -95,7 +105,7 @@ async function startPattern(redis: { url: string; host: string; port: number }, 
     await node.ready();
     const app = await createApp({
       redis: node,
-      config: defaultConfig({ SERVICE_NAME: name }),
+      config: defaultConfig({ SERVICE_NAME: name, ENGINE: engine }),
     });
     const address = await app.service.listen(0, '127.0.0.1');
     apps.push({ ...app, url: `http://127.0.0.1:${address.port}` });
@@ -106,7 +116,7 @@ async function startPattern(redis: { url: string; host: string; port: number }, 
       url: app.url,
       namespace: '/notifications',
       count: clientCount / 2,
-      auth: { userId: 'bench' },
+      auth: { userId },
       event: 'mail:received',
       sentAtOf: (payload) => Number((payload as MailReceived).subject),
       meter,
@@ -123,7 +133,7 @@ async function startPattern(redis: { url: string; host: string; port: number }, 
     apps,
     publish: () => {
       n += 1;
-      return publisher.pubsub.publishMail(`bench-${n}`, 'bench', {
+      return publisher.pubsub.publishMail(`bench-${n}`, userId, {
         from: 'bench@example.com',
         subject: String(performance.now()),
         labels: [],
@@ -160,7 +170,8 @@ export const bench: BenchDefinition = {
     const redis = await startRedis({ name: 'bench-pubsub' });
     const meter = new DeliveryMeter();
     const baseline = await startAdapterBaseline(redis.url, meter);
-    const pattern = await startPattern(redis, meter);
+    const pattern = await startPattern(redis, meter, 'pubsub');
+    const adapterEngine = await startPattern(redis, meter, 'socketio-adapter');
     const durationMs = durationSeconds * 1000;
     const measure = async (publish: () => Promise<unknown>, perSecond: number): Promise<LoadResult> => {
       meter.start();
@@ -182,6 +193,8 @@ export const bench: BenchDefinition = {
       stalledLow: 'gmail-pubsub 5k/s, one client stalled',
       baseHigh: 'adapter broadcast, 20k deliveries/s',
       patternHigh: 'gmail-pubsub, 20k deliveries/s',
+      engineLow: 'engine socketio-adapter, 5k deliveries/s',
+      engineHigh: 'engine socketio-adapter, 20k deliveries/s',
     };
     try {
       const results = await interleave(
@@ -192,6 +205,8 @@ export const bench: BenchDefinition = {
           { name: names.stalledLow, run: () => withStalledClient(lowRate) },
           { name: names.baseHigh, run: () => measure(baseline.publish, highRate) },
           { name: names.patternHigh, run: () => measure(pattern.publish, highRate) },
+          { name: names.engineLow, run: () => measure(adapterEngine.publish, lowRate) },
+          { name: names.engineHigh, run: () => measure(adapterEngine.publish, highRate) },
         ],
         progress,
       );
@@ -213,17 +228,21 @@ export const bench: BenchDefinition = {
             baseline: names.baseHigh,
             goalRatio: 0.5,
           },
+          { name: names.engineLow, result: get(names.engineLow), baseline: names.patternLow },
+          { name: names.engineHigh, result: get(names.engineHigh), baseline: names.patternHigh },
         ],
         notes: [
           `${clientCount} socket.io clients (half on each server); ${lowRate} and ${highRate} publishes/s offered for ${durationSeconds} s; medians of ${rounds} interleaved rounds.`,
           '"req/s" is deliveries per second; latency is publish to client handler; errors are deliveries that never arrived (dropped by a full outbox).',
           'Per delivery the pattern encodes the push for each socket (its acknowledgement id differs) and handles an ack; the adapter encodes a room broadcast once.',
           'The stalled row adds a 101st client that never acknowledges; only the 100 fast clients are counted.',
+          'The socketio-adapter rows run the same service on the other engine (room broadcasts through a Redis stream, no acks, no outbox), compared with the pubsub engine at the same rate.',
           'Clients, servers and publisher share one process on the same cores: compare ratios, not absolutes.',
         ],
       };
     } finally {
       await pattern.close();
+      await adapterEngine.close();
       await baseline.close();
       await redis.stop();
     }
