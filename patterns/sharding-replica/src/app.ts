@@ -12,6 +12,7 @@ import { mountRoutes } from './http/routes.ts';
 import type { ShardingLiveEvents } from './realtime/live-events.ts';
 import { ClusterEngine } from './engines/cluster/cluster-engine.ts';
 import { RouterEngine } from './engines/router/router-engine.ts';
+import { SentinelEngine } from './engines/sentinel/sentinel-engine.ts';
 import type { Emit } from './realtime/live-events.ts';
 import type { RouterLog } from './router-log.ts';
 import type { ShardStore } from './shard-store.ts';
@@ -35,6 +36,8 @@ function createStore(
       return new RouterEngine(config, nodes, deps);
     case 'cluster':
       return new ClusterEngine(config, nodes, deps);
+    case 'sentinel':
+      return new SentinelEngine(config, nodes, deps);
   }
 }
 

@@ -13,12 +13,16 @@ const flag = (fallback: boolean) =>
     .transform((v) => v === 'true');
 
 /** The engines behind the API (see README "In production"); `router` is the hand-made one. */
-export const engines = ['router', 'cluster'] as const;
+export const engines = ['router', 'cluster', 'sentinel'] as const;
 export type Engine = (typeof engines)[number];
 
 const envSchema = z.object({
   PORT: int(0, 65535, 7501),
   ENGINE: z.enum(engines).default('router'),
+  SENTINELS: z
+    .string()
+    .regex(/^(|[\w.-]+:\d{1,5}(,[\w.-]+:\d{1,5})*)$/, 'host:port,host:port,...')
+    .default(''),
   REDIS_NODES: z
     .string()
     .default(
@@ -55,6 +59,8 @@ export const configVariables: readonly string[] = Object.keys(envSchema.shape);
 export interface Config {
   readonly port: number;
   readonly engine: Engine;
+  /** Sentinels to ask for each shard's master (engine `sentinel`; the runner sets SENTINELS). */
+  readonly sentinels: readonly { host: string; port: number }[];
   readonly redisNodes: readonly RedisNodeAddress[];
   readonly virtualNodes: number;
   readonly activeShards: number;
@@ -92,6 +98,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     engine: e.ENGINE,
+    sentinels:
+      e.SENTINELS === ''
+        ? []
+        : e.SENTINELS.split(',').map((a) => {
+            const at = a.lastIndexOf(':');
+            return { host: a.slice(0, at), port: Number(a.slice(at + 1)) };
+          }),
     redisNodes: parseRedisNodes(e.REDIS_NODES),
     virtualNodes: e.VIRTUAL_NODES,
     activeShards: e.ACTIVE_SHARDS,

@@ -43,6 +43,44 @@ const clusterTopology = (): PatternTopology => {
   });
 };
 
+/**
+ * `--engine sentinel`: today's master/replica shards (three on the ring, a fourth standing by), watched
+ * by three Redis Sentinels (quorum 2, down after 1000 ms). Sentinel decides failovers; the router's own
+ * promotion is off and it follows whom Sentinel names. Own process names, the same port block.
+ */
+const sentinelTopology = (): PatternTopology => {
+  const master = (n: number) => `sentinel-shard-${n}-master`;
+  const replica = (n: number) => `sentinel-shard-${n}-replica`;
+  const sentinels = [1, 2, 3].map((n) => ({ name: `shard-sentinel-${n}`, port: 7550 + n }));
+  return defineTopology({
+    name: 'sharding-replica',
+    title: 'Sharding with replicas (Redis Sentinel)',
+    summary: 'the router routes and rebalances; Redis Sentinel detects dead masters and promotes replicas',
+    cap: 'AP',
+    implemented: true,
+    issue: 5,
+    dir: 'patterns/sharding-replica',
+    entry: 'src/main.ts',
+    portBlock: 7500,
+    redis: shardNumbers.flatMap((n) => [
+      { name: master(n), port: 7539 + 2 * n },
+      { name: replica(n), port: 7540 + 2 * n, replicaOf: master(n) },
+    ]),
+    sentinels: {
+      nodes: sentinels,
+      settings: { masters: shardNumbers.map(master), quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 3000 },
+    },
+    services: [
+      {
+        name: 'shard-router-sentinel',
+        port: 7501,
+        redis: shardNumbers.flatMap((n) => [master(n), replica(n)]),
+        sentinels: sentinels.map((s) => s.name),
+      },
+    ],
+  });
+};
+
 export const topology = defineTopology({
   name: 'sharding-replica',
   title: 'Sharding with replicas',
@@ -110,11 +148,13 @@ export const topology = defineTopology({
   ],
   engines: {
     default: 'router',
-    others: { cluster: clusterTopology },
+    others: { cluster: clusterTopology, sentinel: sentinelTopology },
     descriptions: {
       router:
         'the hand-made router: murmur3 ring, its own failure detector and promotion, key-by-key rebalancing',
       cluster: 'Redis Cluster: CRC16 hash slots, failover by the cluster, live slot migration (ASK/MOVED)',
+      sentinel:
+        'the router over shards watched by 3 Redis Sentinels: failover decided by a quorum of sentinels',
     },
   },
 });

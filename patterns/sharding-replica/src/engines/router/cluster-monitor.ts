@@ -17,6 +17,19 @@ export interface MonitorOptions {
   readonly logger: RouterLog;
   /** Runs after each INFO sample: stats, autoscaling, the live view. */
   readonly onSample: () => Promise<void>;
+  /**
+   * Who promotes. Absent: this router does (its detector, REPLICAOF NO ONE, rejoins). Given: another
+   * authority (Redis Sentinel) decides, and the monitor only follows whom it names as each shard's master.
+   */
+  readonly externalPromotion?: ExternalPromotion;
+}
+
+/** A failover authority outside the router: asked each sample which node is a shard's master. */
+export interface ExternalPromotion {
+  /** Who decides, for the failover record, e.g. `Sentinel quorum`. */
+  readonly decidedBy: string;
+  /** The node name the authority holds as the shard's master now, or undefined when it cannot say. */
+  masterOf(shard: Shard): Promise<string | undefined>;
 }
 
 /**
@@ -108,7 +121,7 @@ export class ClusterMonitor {
         this.options.logger.warn({ node: name, isAlive: after.isAlive }, 'node health changed');
       }
       const shard = shardOfNode(this.state.map, name);
-      if (!shard || this.promoting.has(shard.id)) return;
+      if (!shard || this.promoting.has(shard.id) || this.options.externalPromotion) return;
       const action = failoverAction(
         shard,
         this.state.healthOf(shard.master),
@@ -169,8 +182,10 @@ export class ClusterMonitor {
           }
         }),
       );
+      const external = this.options.externalPromotion;
       for (const shard of this.state.map.shards) {
-        await this.reconcile(shard, this.roleChanges === roleChangesAtStart);
+        if (external) await this.follow(shard, external);
+        else await this.reconcile(shard, this.roleChanges === roleChangesAtStart);
       }
       this.state.rollOps(now - this.lastInfoAt);
       this.lastInfoAt = now;
@@ -180,6 +195,38 @@ export class ClusterMonitor {
     } finally {
       this.isSampling = false;
     }
+  }
+
+  /**
+   * With an external authority: if it names the shard's other node as master, the router routes to it
+   * from now on and records the failover it observed. No REPLICAOF here: the authority reconfigures nodes.
+   */
+  private async follow(shard: Shard, external: ExternalPromotion): Promise<void> {
+    try {
+      this.state.keysPerShard.set(shard.id, await nodeStore.dbsize(this.state.node(shard.master)));
+    } catch {
+      // A dead master has no count; the last one stays until it answers.
+    }
+    const named = await external.masterOf(shard).catch(() => undefined);
+    if (named === undefined || named === shard.master || named !== shard.replica) return;
+    const downSince = this.state.healthOf(shard.master).downSince;
+    const promotedAt = this.options.now();
+    this.state.map = promoteReplica(this.state.map, shard.id);
+    this.roleChanges += 1;
+    this.state.pausedReplication.delete(shard.id);
+    const event: FailoverEvent = {
+      shard: shard.id,
+      from: shard.master,
+      to: named,
+      reason: `${external.decidedBy} promoted ${named}; the router follows`,
+      downSince,
+      promotedAt,
+      failoverMs: downSince === undefined ? undefined : promotedAt - downSince,
+    };
+    this.state.failovers.push(event);
+    if (this.state.failovers.length > 100) this.state.failovers.shift();
+    this.options.logger.warn(event, 'failover observed');
+    this.options.emit('shard:failover', event);
   }
 
   /** Makes a shard's replica follow its master, and samples its key count. */

@@ -20,6 +20,7 @@ import type {
 import type { RouterLog } from '../../router-log.ts';
 import type { Consistency, GetResult, Location, PutResult, ReadLag, ShardStore } from '../../shard-store.ts';
 import { ClusterMonitor } from './cluster-monitor.ts';
+import type { ExternalPromotion } from './cluster-monitor.ts';
 import { ClusterState } from './cluster-state.ts';
 import { nodeStore } from './node-store.ts';
 import { Rebalancer, ringEvent } from './rebalancer.ts';
@@ -32,7 +33,7 @@ import { RouterItems } from './router-items.ts';
  * promotes a replica, and its own rebalancer moves keys when a shard joins or leaves.
  */
 export class RouterEngine implements ShardStore {
-  readonly engine = 'router';
+  readonly engine: string;
   readonly state: ClusterState;
   readonly monitor: ClusterMonitor;
   readonly rebalancer: Rebalancer;
@@ -48,7 +49,10 @@ export class RouterEngine implements ShardStore {
     config: Config,
     nodes: readonly RedisNode[],
     deps: { now: () => number; emit: Emit; logger: RouterLog },
+    /** Another failover authority (Sentinel): the router then routes and rebalances, but never promotes. */
+    options: { engine?: string; externalPromotion?: ExternalPromotion } = {},
   ) {
+    this.engine = options.engine ?? 'router';
     this.emit = deps.emit;
     this.waitTimeoutMs = config.waitTimeoutMs;
     const pairs = shardsFromNodeNames(nodes.map((n) => n.name));
@@ -71,6 +75,7 @@ export class RouterEngine implements ShardStore {
         this.onSample();
         return Promise.resolve();
       },
+      ...(options.externalPromotion ? { externalPromotion: options.externalPromotion } : {}),
     });
     this.links = nodes;
     this.faults = [replicationPauseFault(this.state)];

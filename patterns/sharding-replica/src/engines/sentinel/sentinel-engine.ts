@@ -1,0 +1,37 @@
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import type { Config } from '../../config.ts';
+import type { Emit } from '../../realtime/live-events.ts';
+import type { RouterLog } from '../../router-log.ts';
+import { RouterEngine } from '../router/router-engine.ts';
+import { SentinelWatch } from './sentinel-watch.ts';
+
+/**
+ * The router's ring, routing and rebalancing over shards that Redis Sentinel keeps alive: Sentinel
+ * detects a dead master (a quorum of sentinels agrees), promotes its replica and repoints the old
+ * master when it returns; the router's own detector only informs the view and readiness, and its
+ * monitor follows whom Sentinel names (asked each sample, and at once on `+switch-master`).
+ */
+export class SentinelEngine extends RouterEngine {
+  readonly watch: SentinelWatch;
+
+  constructor(
+    config: Config,
+    nodes: readonly RedisNode[],
+    deps: { now: () => number; emit: Emit; logger: RouterLog },
+  ) {
+    if (config.sentinels.length === 0) throw new Error('ENGINE=sentinel needs SENTINELS=host:port,...');
+    const watch = new SentinelWatch(config.sentinels, nodes, deps.logger);
+    super(config, nodes, deps, { engine: 'sentinel', externalPromotion: watch });
+    this.watch = watch;
+  }
+
+  override async start(onSample: () => void): Promise<void> {
+    await super.start(onSample);
+    await this.watch.subscribe(() => void this.monitor.sample());
+  }
+
+  override async close(): Promise<void> {
+    await this.watch.close();
+    await super.close();
+  }
+}
