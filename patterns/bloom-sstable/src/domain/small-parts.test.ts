@@ -46,6 +46,73 @@ describe('KEYS glob patterns (Redis semantics)', () => {
     expect(steps).toBeLessThan(3 * key.length * tokens.length);
   });
 
+  it('when random patterns and keys are matched, then the linear matcher agrees with a transcription of Redis stringmatchlen', () => {
+    // Redis's recursive matcher (util.c), transcribed: exponential in stars, fine for tiny inputs.
+    const redisMatch = (p: string, k: string): boolean => {
+      let pi = 0;
+      let ki = 0;
+      while (pi < p.length && ki < k.length) {
+        const c = p[pi];
+        if (c === '*') {
+          while (p[pi + 1] === '*') pi++;
+          if (pi + 1 === p.length) return true;
+          for (let from = ki; from < k.length; from++)
+            if (redisMatch(p.slice(pi + 1), k.slice(from))) return true;
+          return false;
+        } else if (c === '?') ki++;
+        else if (c === '[') {
+          pi++;
+          const not = p[pi] === '^';
+          if (not) pi++;
+          let match = false;
+          for (;;) {
+            if (p[pi] === '\\' && p.length - pi >= 2) {
+              pi++;
+              if (p[pi] === k[ki]) match = true;
+            } else if (p[pi] === ']') break;
+            else if (pi >= p.length) {
+              pi--;
+              break;
+            } else if (p.length - pi >= 3 && p[pi + 1] === '-') {
+              let [a, b] = [p.charCodeAt(pi), p.charCodeAt(pi + 2)];
+              if (a > b) [a, b] = [b, a];
+              const ch = k.charCodeAt(ki);
+              pi += 2;
+              if (ch >= a && ch <= b) match = true;
+            } else if (p[pi] === k[ki]) match = true;
+            pi++;
+          }
+          if (not) match = !match;
+          if (!match) return false;
+          ki++;
+        } else {
+          if (c === '\\' && p.length - pi >= 2) pi++;
+          if (p[pi] !== k[ki]) return false;
+          ki++;
+        }
+        pi++;
+        if (ki === k.length) while (p[pi] === '*') pi++;
+      }
+      return pi === p.length && ki === k.length;
+    };
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = (alphabet: string, max: number) =>
+      Array.from({ length: random(max + 1) }, () => alphabet[random(alphabet.length)]).join('');
+    for (let i = 0; i < 5000; i++) {
+      const pattern = pick('ab*?[]^-\\', 7);
+      // Keys have at least one byte here (Redis's matcher says "*" does not match the empty string).
+      const key = pick('ab-]^', 5) + 'ab-]^'[random(5)];
+      expect(
+        globMatches(compileGlob(pattern), key),
+        `${JSON.stringify(pattern)} vs ${JSON.stringify(key)}`,
+      ).toBe(redisMatch(pattern, key));
+    }
+  });
+
   it('when a pattern starts with literal bytes (escapes included), then they are the scan prefix', () => {
     expect(literalPrefix(compileGlob('user:1*'))).toBe('user:1');
     expect(literalPrefix(compileGlob('a\\*b*'))).toBe('a*b');
