@@ -34,6 +34,7 @@ const envSchema = z.object({
         .join(','),
     ),
   VIRTUAL_NODES: int(1, 4096, 160),
+  ITEM_HASH_TAGS: flag(true),
   ACTIVE_SHARDS: int(1, 64, 3),
   REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000, 200),
   PING_INTERVAL_MS: int(20, 10_000, 250),
@@ -63,6 +64,8 @@ export interface Config {
   readonly sentinels: readonly { host: string; port: number }[];
   readonly redisNodes: readonly RedisNodeAddress[];
   readonly virtualNodes: number;
+  /** Cluster engine: a partition's keys carry the hash tag `{pk}` (off only to see CROSSSLOT). */
+  readonly isItemHashTagged: boolean;
   readonly activeShards: number;
   /** A command with no answer by then fails as 504 (the kit's fail-fast default is 200 ms). */
   readonly redisCommandTimeoutMs: number;
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }),
     redisNodes: parseRedisNodes(e.REDIS_NODES),
     virtualNodes: e.VIRTUAL_NODES,
+    isItemHashTagged: e.ITEM_HASH_TAGS,
     activeShards: e.ACTIVE_SHARDS,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     pingIntervalMs: e.PING_INTERVAL_MS,

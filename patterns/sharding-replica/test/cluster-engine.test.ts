@@ -118,6 +118,29 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
     expect((await api.delete('/items/cart-9/a')).body.isDeleted).toBe(true);
   });
 
+  it('without the hash tag a partition spans two slots: the write is refused as 409 CROSS_SLOT problem+json, not a crash', async () => {
+    const config = loadConfig({
+      ENGINE: 'cluster',
+      ITEM_HASH_TAGS: 'false',
+      REDIS_NODES: redis.nodes.map((n) => `${names.get(n.name)}=${n.url}`).join(','),
+    });
+    const untagged = createApp({ config, nodes: await connectRedisNodes(config.redisNodes) });
+    try {
+      await untagged.sharding.start();
+      // This partition's two keys hash to different slots (checked, not assumed).
+      expect(hashSlot(keys.untaggedItemIndex('cart-9'))).not.toBe(
+        hashSlot(keys.untaggedItemValues('cart-9')),
+      );
+      const put = await request(untagged.service.server).put('/items/cart-9/a').send({ value: 'x' });
+      expect(put.status).toBe(409);
+      expect(put.headers['content-type']).toContain('application/problem+json');
+      expect(put.body).toMatchObject({ code: 'CROSS_SLOT', outcome: 'not_applied' });
+      expect((await request(untagged.service.server).get('/healthz')).status).toBe(200);
+    } finally {
+      await untagged.service.close();
+    }
+  });
+
   it('bad input is 4xx problem+json here too; draining is refused with a clear 409', async () => {
     expect((await api.put('/kv/a%20b').send({ value: 'x' })).status).toBe(400);
     const drain = await api.delete('/shards/shard-1');

@@ -242,7 +242,7 @@ export function mountRoutes(
     params: itemParams,
     body,
     bodyExample: { value: '{"total": 42}' },
-    errors: [...redisErrors],
+    errors: [...redisErrors, 'CROSS_SLOT'],
     responses: { 200: { description: 'Written', schema: itemWritten } },
     handler: async ({ params, body: { value } }) => ({
       status: 200,

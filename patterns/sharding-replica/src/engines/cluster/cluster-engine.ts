@@ -192,7 +192,9 @@ export class ClusterEngine implements ShardStore {
   // ---- items: one partition, one hash tag, one slot ----------------------
 
   private itemKeys(pk: string): [string, string] {
-    return [keys.clusterItemIndex(pk), keys.clusterItemValues(pk)];
+    return this.config.isItemHashTagged
+      ? [keys.clusterItemIndex(pk), keys.clusterItemValues(pk)]
+      : [keys.untaggedItemIndex(pk), keys.untaggedItemValues(pk)];
   }
 
   async putItem(pk: string, sk: string, value: string) {

@@ -124,6 +124,13 @@ export class SlotRouter {
           await sleep(tryAgainDelayMs);
           continue;
         }
+        if (message.startsWith('CROSSSLOT')) {
+          throw new AppError(
+            'CROSS_SLOT',
+            'The keys of this request hash to different slots, so no single master holds them all: give them one hash tag `{...}`.',
+            { extras: { slot } },
+          );
+        }
         const redirection = parseRedirection(message);
         if (!redirection) {
           if (error instanceof AppError && error.code === 'REDIS_UNAVAILABLE') void this.refresh();
