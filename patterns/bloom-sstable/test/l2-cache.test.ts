@@ -44,6 +44,24 @@ describe('L1 / L2 cache', () => {
     expect(await app.lsm.l2?.get('c:1')).toMatchObject({ isDeleted: true });
   });
 
+  it('when keys and values are bytes that are not UTF-8, then L2 stores those exact bytes and gives them back', async () => {
+    const key = Buffer.from([0x6c, 0x32, 0x3a, 0xff]).toString('latin1');
+    const value = Buffer.from([0xff, 0xfe, 0x00, 0x80]).toString('latin1');
+    await app.lsm.put(key, value, 'test');
+    const raw = await app.cache?.run((c) =>
+      c.hgetallBuffer(
+        Buffer.concat([
+          Buffer.from('lab:bloom-sstable:cache:'),
+          Buffer.from(`${app.lsm.l2?.epoch ?? ''}:`),
+          Buffer.from(key, 'latin1'),
+        ]),
+      ),
+    );
+    expect(raw?.value).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x80]));
+    expect(await app.lsm.l2?.get(key)).toMatchObject({ value });
+    expect(await app.lsm.l2?.get(Buffer.from([0x6c, 0x32, 0x3a, 0xfe]).toString('latin1'))).toBeUndefined();
+  });
+
   it('when a reader refills L2 with an old version after a newer write, then set-if-newer keeps the newer one', async () => {
     const { seq: oldSeq } = await app.lsm.put('race:1', 'old', 'test');
     await app.lsm.put('race:1', 'new', 'test');

@@ -4,5 +4,7 @@
  * could not be written, so an entry that might be stale is never read again.
  */
 export const keys = {
-  cacheEntry: (epoch: string, key: string): string => `lab:bloom-sstable:cache:${epoch}:${key}`,
+  /** The store's key is bytes (a byte string), so the Redis key is bytes too: the exact bytes after the prefix. */
+  cacheEntry: (epoch: string, key: string): Buffer =>
+    Buffer.concat([Buffer.from(`lab:bloom-sstable:cache:${epoch}:`), Buffer.from(key, 'latin1')]),
 } as const;

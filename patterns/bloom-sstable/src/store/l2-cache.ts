@@ -42,13 +42,18 @@ export class L2Cache {
   /** A cached version, or undefined on a miss or when Redis cannot answer (the store works without L2). */
   async get(key: string): Promise<CachedVersion | undefined> {
     try {
-      const hash = await this.node.run((c) => c.hgetall(keys.cacheEntry(this.epoch, key)));
+      const hash = await this.node.run((c) => c.hgetallBuffer(keys.cacheEntry(this.epoch, key)));
       if (hash.seq === undefined) {
         this.counters.misses += 1;
         return undefined;
       }
       this.counters.hits += 1;
-      return { seq: Number(hash.seq), isDeleted: hash.deleted === '1', value: hash.value ?? '' };
+      return {
+        seq: Number(hash.seq.toString()),
+        isDeleted: hash.deleted?.toString() === '1',
+        // Bytes back as a byte string: one char per byte, whatever they are.
+        value: hash.value?.toString('latin1') ?? '',
+      };
     } catch {
       this.counters.errors += 1;
       return undefined;
@@ -84,7 +89,7 @@ export class L2Cache {
         entry,
         String(version.seq),
         version.isDeleted ? '1' : '0',
-        version.value,
+        Buffer.from(version.value, 'latin1'),
         String(this.ttlSeconds),
       ),
     );
