@@ -72,6 +72,28 @@ describe('sentinel engine (real Redis Sentinel decides failover; the router foll
     for (let i = 0; ; i++) if (engine.locate(`${prefix}-${i}`).shard === shard) return `${prefix}-${i}`;
   };
 
+  it("cut only the router's link to a live master: the router cannot promote, Sentinel sees the master alive, so there is no second master (no split brain)", async () => {
+    const key = keyOn('shard-3', 'island');
+    expect((await api.put(`/kv/${key}`).send({ value: 'before' })).status).toBe(200);
+    expect((await api.put('/chaos/links/shard-3-master').send({ mode: 'cut' })).status).toBe(200);
+    try {
+      // Well past the router's 3 missed pings (300 ms here) and Sentinel's down-after (1000 ms).
+      expect(await waitFor(() => !engine.state.healthOf('shard-3-master').isAlive, 5_000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await engine.monitor.sample();
+      expect(engine.state.shard('shard-3').master).toBe('shard-3-master');
+      expect(await engine.watch.masterOf(engine.state.shard('shard-3'))).toBe('shard-3-master');
+      // The router refuses rather than write elsewhere: 503, nothing applied.
+      const refused = await api.put(`/kv/${key}`).send({ value: 'during' });
+      expect(refused.status).toBe(503);
+      expect(refused.body.outcome).toBe('not_applied');
+    } finally {
+      await api.delete('/chaos');
+    }
+    expect(engine.failovers().filter((f) => f.shard === 'shard-3')).toEqual([]);
+    expect(await readStrong(api, key)).toEqual({ status: 200, value: 'before' });
+  }, 30_000);
+
   it('kill a master: Sentinel promotes its replica, the router follows; its keys take writes again within down-after + 5 s, other shards never fail, replica-acknowledged writes survive', async () => {
     const durable = Array.from({ length: 5 }, (_, i) => keyOn('shard-1', `kept-${i}`));
     for (const key of durable) {
