@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addNode, createRing, murmur3_32, ownerOf } from '@kvs-lab/shared/hashing';
-import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
+import { Cluster } from 'ioredis';
+import { interleave, runLoad, runLoop, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
-import { startRedis } from '@kvs-lab/shared/testing';
+import { startRedis, startRedisClusterMode } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -32,6 +33,31 @@ export const bench: BenchDefinition = {
       handles.push(master, replica);
     }
     const single = await startRedis({ name: 'bench-baseline' });
+    // The cluster engine: a real Redis Cluster of 3 masters with a replica each, behind the same API.
+    const redisCluster = await startRedisClusterMode({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 2000,
+    });
+    const clusterNames = new Map<string, string>();
+    redisCluster.masters.forEach((m, i) => {
+      clusterNames.set(m.name, `cluster-shard-${i + 1}-master`);
+      const r = redisCluster.replicas.find((x) => x.masterName === m.name);
+      if (r) clusterNames.set(r.name, `cluster-shard-${i + 1}-replica`);
+    });
+    const clusterConfig = loadConfig({
+      ENGINE: 'cluster',
+      REDIS_NODES: redisCluster.nodes.map((n) => `${clusterNames.get(n.name)}=${n.url}`).join(','),
+    });
+    const clusterApp = createApp({
+      config: clusterConfig,
+      nodes: await connectRedisNodes(clusterConfig.redisNodes),
+    });
+    await clusterApp.sharding.start();
+    const clusterUrl = `http://127.0.0.1:${(await clusterApp.service.listen(0, '127.0.0.1')).port}`;
+    // The ceiling for this engine: ioredis's own Cluster client, called in-process with no HTTP at all.
+    const direct = new Cluster(redisCluster.startupNodes.map((n) => ({ host: n.host, port: n.port })));
+    await new Promise<void>((resolve) => direct.once('ready', () => resolve()));
     const config = loadConfig({
       REDIS_NODES: handles.map((h) => `${h.name}=${h.url}`).join(','),
     });
@@ -42,13 +68,17 @@ export const bench: BenchDefinition = {
     const routerUrl = `http://127.0.0.1:${address.port}`;
     const baseline = await startBaselineServer(single.url);
     const keys = Array.from({ length: keyCount }, (_, i) => `bench-${i}`);
-    for (const key of keys) {
-      await fetch(`${routerUrl}/kv/${key}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value: 'v' }),
-      });
+    for (const url of [routerUrl, clusterUrl]) {
+      for (const key of keys) {
+        await fetch(`${url}/kv/${key}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ value: 'v' }),
+        });
+      }
     }
+    let nextKey = 0;
+    const directKey = () => `lab:sharding-replica:kv:${keys[nextKey++ % keys.length] as string}`;
     const gets = (query: string) =>
       keys.map((key) => ({ method: 'GET' as const, path: `/kv/${key}${query}` }));
     const puts = (query: string) =>
@@ -90,6 +120,19 @@ export const bench: BenchDefinition = {
           {
             name: 'router PUT durability=replica',
             run: () => runLoad({ url: routerUrl, requests: puts('?durability=replica'), durationSeconds }),
+          },
+          {
+            name: 'cluster GET strong',
+            run: () => runLoad({ url: clusterUrl, requests: gets('?consistency=strong'), durationSeconds }),
+          },
+          {
+            name: 'cluster PUT async',
+            run: () => runLoad({ url: clusterUrl, requests: puts(''), durationSeconds }),
+          },
+          {
+            name: 'ioredis Cluster GET, in-process',
+            run: () =>
+              runLoop(() => direct.get(directKey()), { concurrency: 50, durationMs: durationSeconds * 1000 }),
           },
         ],
         progress,
@@ -138,10 +181,22 @@ export const bench: BenchDefinition = {
             result: result('router PUT durability=replica'),
             baseline: 'Express + 1 Redis SET',
           },
+          { name: 'ioredis Cluster GET, in-process', result: result('ioredis Cluster GET, in-process') },
+          {
+            name: 'cluster GET strong',
+            result: result('cluster GET strong'),
+            baseline: 'ioredis Cluster GET, in-process',
+          },
+          {
+            name: 'cluster PUT async',
+            result: result('cluster PUT async'),
+            baseline: 'ioredis Cluster GET, in-process',
+          },
         ],
         notes: [
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon (50 connections) on the same cores as the router and 7 redis-servers: compare ratios, not absolutes.`,
           `router requests rotate over ${keyCount} keys spread on 3 shards; the baseline hits one key on one Redis.`,
+          'cluster rows: the same API with ENGINE=cluster over a real Redis Cluster (3 masters + 3 replicas); their ceiling is ioredis Cluster called in-process with 50 concurrent GETs and no HTTP at all, so the ratio shows what the HTTP service costs on top of the cluster client.',
           `ring lookups (murmur3_32 + binary search over 480 virtual nodes): ${Math.round(lookupsPerSecond).toLocaleString('en-US')} per second (checksum ${owners % 10}).`,
           `adding a 4th shard moves ${(ringMoved * 100).toFixed(1)} % of 100,000 keys on the ring (ideal 25 %) vs ${(moduloMoved * 100).toFixed(1)} % with hash mod n.`,
         ],
@@ -152,6 +207,9 @@ export const bench: BenchDefinition = {
       await sleep(config.waitTimeoutMs + 500);
       await baseline.close();
       await service.close();
+      await clusterApp.service.close();
+      direct.disconnect();
+      await redisCluster.stop();
       await Promise.all([...handles, single].map((h) => h.stop()));
     }
   },
