@@ -6,7 +6,7 @@ import type { BenchDefinition, BenchRow, LoadResult } from '@kvs-lab/shared/benc
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
-import { LsmEngine } from '../src/storage/lsm-engine.ts';
+import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
 import { LevelDbKvEngine } from '../src/engines/leveldb/leveldb-kv-engine.ts';
 import { LsmKvEngine } from '../src/engines/lsm/lsm-kv-engine.ts';
 import { engineOptions, keyCount, keyWalk, loadLsm, openLoadedLevelDb } from './workload.ts';

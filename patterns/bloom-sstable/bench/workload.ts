@@ -1,7 +1,7 @@
 import { ClassicLevel } from 'classic-level';
-import type { LsmEngine } from '../src/storage/lsm-engine.ts';
-import type { EngineOptions } from '../src/storage/engine-types.ts';
-import type { FsyncPolicy } from '../src/storage/wal-writer.ts';
+import type { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
+import type { EngineOptions } from '../src/engines/engine-types.ts';
+import type { FsyncPolicy } from '../src/engines/lsm/wal-writer.ts';
 
 /** One key set for both engines: `user:0` … `user:49999`, each with a ~75-byte value. */
 export const keyCount = 50_000;

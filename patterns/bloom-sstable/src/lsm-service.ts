@@ -8,8 +8,8 @@ import { LruCache } from './domain/lru-cache.ts';
 import type { LiveEventName, LsmLiveEvents, ShapeView } from './realtime/events.ts';
 import type { KvEngine, ScanOptions } from './engines/kv-engine.ts';
 import { AsOfUnavailableError, EngineUnsupportedError } from './engines/kv-engine.ts';
-import type { CompactionReport, FlushReport, ReadTrace } from './storage/engine-types.ts';
-import { SnapshotTooOldError } from './storage/engine-types.ts';
+import type { CompactionReport, FlushReport, ReadTrace } from './engines/engine-types.ts';
+import { SnapshotTooOldError } from './engines/engine-types.ts';
 import type { CachedVersion, L2Cache } from './store/l2-cache.ts';
 
 export const lsmErrors = defineErrorCodes({

@@ -1,6 +1,6 @@
 import { displayText } from './domain/byte-string.ts';
 import type { ShapeView } from './realtime/events.ts';
-import type { LsmEngine } from './storage/lsm-engine.ts';
+import type { LsmEngine } from './engines/lsm/lsm-engine.ts';
 
 /** The LSM shape the live view draws: the memtable, then each level's files (L0 newest first, deeper levels by key). */
 export function shapeView(engine: LsmEngine): ShapeView {

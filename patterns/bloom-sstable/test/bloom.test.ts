@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LsmEngine } from '../src/storage/lsm-engine.ts';
+import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
 import { engineOptions, removeTempDirs, tempDataDir } from './harness.ts';
 
 describe('Bloom filters in the read path', () => {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LsmEngine } from '../src/storage/lsm-engine.ts';
+import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
 import { engineOptions, removeTempDirs, tempDataDir, waitFor } from './harness.ts';
 
 afterAll(() => removeTempDirs());

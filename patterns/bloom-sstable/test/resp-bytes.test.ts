@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RespServer } from '../src/resp/resp-server.ts';
 import { startRespServer } from '../src/resp/resp-server.ts';
-import { LsmEngine } from '../src/storage/lsm-engine.ts';
+import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
 import type { TestApp } from './harness.ts';
 import { engineOptions, removeTempDirs, startTestApp, tempDataDir } from './harness.ts';
 import { encodeCommand, RawReplyError, RawRespClient } from './support/raw-resp.ts';

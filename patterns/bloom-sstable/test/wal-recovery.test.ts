@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFi
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeWalRecord } from '../src/domain/wal-record.ts';
-import { LsmEngine } from '../src/storage/lsm-engine.ts';
+import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
 import { engineOptions, removeTempDirs, tempDataDir } from './harness.ts';
 
 afterAll(() => removeTempDirs());

@@ -2,7 +2,7 @@ import type { ChaosFault } from '@kvs-lab/shared/service';
 import type { ByteString } from '../domain/byte-string.ts';
 import type { Entry } from '../domain/entry.ts';
 import type { ShapeView } from '../realtime/events.ts';
-import type { CompactionReport, EngineEvent, FlushReport, ReadTrace } from '../storage/engine-types.ts';
+import type { CompactionReport, EngineEvent, FlushReport, ReadTrace } from './engine-types.ts';
 
 /**
  * The one port the service talks to: a versioned, ordered key-value store

@@ -1,4 +1,4 @@
-import type { EngineOptions } from '../storage/engine-types.ts';
+import type { EngineOptions } from './engine-types.ts';
 import type { KvEngine } from './kv-engine.ts';
 import { LevelDbKvEngine } from './leveldb/leveldb-kv-engine.ts';
 import { LsmKvEngine } from './lsm/lsm-kv-engine.ts';

@@ -1,4 +1,4 @@
-import type { CompactionReport, FlushReport, ReadTrace } from '../storage/engine-types.ts';
+import type { CompactionReport, FlushReport, ReadTrace } from '../engines/engine-types.ts';
 import type { WriteStall } from '../domain/compaction-picker.ts';
 
 export interface LevelView {

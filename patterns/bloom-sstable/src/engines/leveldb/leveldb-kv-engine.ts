@@ -4,8 +4,8 @@ import { ClassicLevel } from 'classic-level';
 import type { ByteString } from '../../domain/byte-string.ts';
 import type { Entry } from '../../domain/entry.ts';
 import type { ShapeView } from '../../realtime/events.ts';
-import type { CompactionReport, EngineEvent, FlushReport } from '../../storage/engine-types.ts';
-import type { FsyncPolicy } from '../../storage/wal-writer.ts';
+import type { CompactionReport, EngineEvent, FlushReport } from '../engine-types.ts';
+import type { FsyncPolicy } from '../lsm/wal-writer.ts';
 import type { EngineRead, EngineStats, KvEngine, ScanOptions, SstablesView } from '../kv-engine.ts';
 import { AsOfUnavailableError } from '../kv-engine.ts';
 import {

@@ -3,14 +3,14 @@ import { z } from '@kvs-lab/shared/service';
 import type { ByteString } from '../../domain/byte-string.ts';
 import { shapeView, sstablesView } from '../../lsm-views.ts';
 import type { ShapeView } from '../../realtime/events.ts';
-import type { EngineEvent, EngineOptions } from '../../storage/engine-types.ts';
-import { LsmEngine } from '../../storage/lsm-engine.ts';
+import type { EngineEvent, EngineOptions } from '../engine-types.ts';
+import { LsmEngine } from './lsm-engine.ts';
 import type { EngineRead, EngineStats, KvEngine, ScanOptions, SstablesView } from '../kv-engine.ts';
 
 /**
  * The hand-made LSM behind the port: every figure is its own (levels, Bloom
  * checks per read, write stall), and its faults (slow fsync, paused
- * compaction) are the lesson's. The engine itself is in `src/storage/`.
+ * compaction) are the lesson's. The engine itself is beside this file (lsm-engine.ts, recovery.ts, ...).
  */
 export class LsmKvEngine implements KvEngine {
   readonly engineName = 'lsm' as const;

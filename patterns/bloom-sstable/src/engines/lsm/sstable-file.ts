@@ -1,13 +1,13 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { BloomFilter } from '../domain/bloom-filter.ts';
-import { mayContain } from '../domain/bloom-filter.ts';
-import { CorruptionError } from '../domain/bytes.ts';
-import type { Entry } from '../domain/entry.ts';
-import { compareEntries, findVersion } from '../domain/entry.ts';
-import type { LruCache } from '../domain/lru-cache.ts';
-import type { TableMeta } from '../domain/manifest.ts';
-import type { BlockHandle } from '../domain/sstable-format.ts';
+import type { BloomFilter } from '../../domain/bloom-filter.ts';
+import { mayContain } from '../../domain/bloom-filter.ts';
+import { CorruptionError } from '../../domain/bytes.ts';
+import type { Entry } from '../../domain/entry.ts';
+import { compareEntries, findVersion } from '../../domain/entry.ts';
+import type { LruCache } from '../../domain/lru-cache.ts';
+import type { TableMeta } from '../../domain/manifest.ts';
+import type { BlockHandle } from '../../domain/sstable-format.ts';
 import {
   blocksFor,
   decodeBlock,
@@ -16,7 +16,7 @@ import {
   decodeIndex,
   encodeSstable,
   footerBytes,
-} from '../domain/sstable-format.ts';
+} from '../../domain/sstable-format.ts';
 import { writeFileDurably } from './durable-file.ts';
 import { fileNames } from './file-names.ts';
 

@@ -8,12 +8,12 @@ import {
   unlinkSync,
 } from 'node:fs';
 import path from 'node:path';
-import { decodeManifest, emptyManifest, encodeManifest } from '../domain/manifest.ts';
-import type { Manifest } from '../domain/manifest.ts';
-import { Memtable } from '../domain/memtable.ts';
-import { decodeWal } from '../domain/wal-record.ts';
+import { decodeManifest, emptyManifest, encodeManifest } from '../../domain/manifest.ts';
+import type { Manifest } from '../../domain/manifest.ts';
+import { Memtable } from '../../domain/memtable.ts';
+import { decodeWal } from '../../domain/wal-record.ts';
 import { writeFileDurably } from './durable-file.ts';
-import type { EngineOptions, RecoveryReport } from './engine-types.ts';
+import type { EngineOptions, RecoveryReport } from '../engine-types.ts';
 import { fileNames, parseFileName } from './file-names.ts';
 import { writeSstable } from './sstable-file.ts';
 

@@ -1,6 +1,6 @@
 import type { CompactionPolicy, WriteStall } from '../domain/compaction-picker.ts';
 import type { Entry } from '../domain/entry.ts';
-import type { FsyncPolicy } from './wal-writer.ts';
+import type { FsyncPolicy } from './lsm/wal-writer.ts';
 
 export interface EngineOptions {
   /** From configuration only, never from a request. */

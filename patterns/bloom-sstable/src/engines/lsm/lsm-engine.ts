@@ -1,23 +1,28 @@
 import { statSync, unlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CompactionPlan, WriteStall } from '../domain/compaction-picker.ts';
-import { fullCompactionPlan, pickCompaction, tablesAt, writeStallFor } from '../domain/compaction-picker.ts';
-import { entrySizeBytes } from '../domain/entry.ts';
-import type { Entry, EntryKind } from '../domain/entry.ts';
-import type { Amplification, BloomFigures, EngineCounters, LevelFigure } from '../domain/lsm-figures.ts';
-import { amplification, bloomFigures, levelFigures } from '../domain/lsm-figures.ts';
-import { LruCache } from '../domain/lru-cache.ts';
-import { encodeManifest } from '../domain/manifest.ts';
-import type { Manifest, TableMeta } from '../domain/manifest.ts';
-import { Memtable } from '../domain/memtable.ts';
+import type { CompactionPlan, WriteStall } from '../../domain/compaction-picker.ts';
+import {
+  fullCompactionPlan,
+  pickCompaction,
+  tablesAt,
+  writeStallFor,
+} from '../../domain/compaction-picker.ts';
+import { entrySizeBytes } from '../../domain/entry.ts';
+import type { Entry, EntryKind } from '../../domain/entry.ts';
+import type { Amplification, BloomFigures, EngineCounters, LevelFigure } from '../../domain/lsm-figures.ts';
+import { amplification, bloomFigures, levelFigures } from '../../domain/lsm-figures.ts';
+import { LruCache } from '../../domain/lru-cache.ts';
+import { encodeManifest } from '../../domain/manifest.ts';
+import type { Manifest, TableMeta } from '../../domain/manifest.ts';
+import { Memtable } from '../../domain/memtable.ts';
 import {
   compactVersions,
   mergeIterators,
   mergeRuns,
   splitByFileSize,
   visibleIterator,
-} from '../domain/merge.ts';
-import { encodeWalRecord } from '../domain/wal-record.ts';
+} from '../../domain/merge.ts';
+import { encodeWalRecord } from '../../domain/wal-record.ts';
 import { writeFileDurably } from './durable-file.ts';
 import type {
   CompactionReport,
@@ -27,8 +32,8 @@ import type {
   ReadResult,
   ReadTrace,
   RecoveryReport,
-} from './engine-types.ts';
-import { SnapshotTooOldError } from './engine-types.ts';
+} from '../engine-types.ts';
+import { SnapshotTooOldError } from '../engine-types.ts';
 import { fileNames } from './file-names.ts';
 import { recoverDataDir } from './recovery.ts';
 import { SstableReader, writeSstable } from './sstable-file.ts';
