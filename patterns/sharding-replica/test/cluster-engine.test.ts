@@ -236,4 +236,20 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
       to: 'cluster-shard-2-replica',
     });
   }, 60_000);
+
+  it('a paused (SIGSTOP) master is failed over by the cluster like a dead one, and the failover is reported', async () => {
+    const before = engine.failovers().length;
+    const master = handle('cluster-shard-3-master');
+    master.pause();
+    try {
+      expect(await waitFor(() => engine.failovers().length > before, 2_000 + 8_000)).toBe(true);
+      expect(engine.failovers().at(-1)).toMatchObject({ shard: 'shard-3', to: 'cluster-shard-3-replica' });
+      const key = (() => {
+        for (let i = 0; ; i++) if (engine.locate(`thaw-${i}`).shard === 'shard-3') return `thaw-${i}`;
+      })();
+      expect((await api.put(`/kv/${key}`).send({ value: 'v' })).status).toBe(200);
+    } finally {
+      master.resume();
+    }
+  }, 30_000);
 }, 120_000);

@@ -153,4 +153,29 @@ describe('sentinel engine (real Redis Sentinel decides failover; the router foll
     expect(isReplica).toBe(true);
     expect(engine.state.rejoins).toEqual([]);
   }, 30_000);
+
+  it('a paused (SIGSTOP) master is failed over by Sentinel like a dead one; resumed, Sentinel makes it a replica', async () => {
+    const key = keyOn('shard-2', 'frozen');
+    expect((await api.put(`/kv/${key}?durability=replica`).send({ value: 'before' })).body.isReplicated).toBe(
+      true,
+    );
+    const master = redis.get('shard-2-master') as RedisHandle;
+    master.pause();
+    try {
+      expect(await waitFor(() => engine.state.shard('shard-2').master === 'shard-2-replica', 10_000)).toBe(
+        true,
+      );
+      expect(await readStrong(api, key)).toEqual({ status: 200, value: 'before' });
+      expect((await api.put(`/kv/${key}`).send({ value: 'after' })).status).toBe(200);
+    } finally {
+      master.resume();
+    }
+    expect(
+      await waitFor(async () => {
+        await engine.monitor.sample();
+        const report = engine.state.replication.get('shard-2-master')?.report;
+        return report?.isReachable === true && report.role === 'replica';
+      }, 20_000),
+    ).toBe(true);
+  }, 40_000);
 }, 90_000);
