@@ -2,20 +2,22 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { History, mountCheck } from '@kvs-lab/shared/history';
+import type { TraceLog } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
 import type { ChaosFault, Service } from '@kvs-lab/shared/service';
 import type { LockConfig } from './config.ts';
-import { checkLockHistory } from './domain/lock-check.ts';
+import { checkLockHistory, resourcesInHistory } from './domain/lock-check.ts';
 import { createEtcdEngine } from './engines/etcd/etcd-engine.ts';
 import { createRedlockEngine } from './engines/redlock/redlock-engine.ts';
 import { registerLockMetrics } from './http/lock-metrics.ts';
 import { mountLockRoutes } from './http/lock-routes.ts';
 import { mountResourceRoutes } from './http/resource-routes.ts';
 import { mountStatsRoute } from './http/stats-route.ts';
-import type { Clock, LockEngine } from './lock-backend.ts';
+import type { AttemptSummary } from './domain/attempt-view.ts';
+import type { Clock, LockEngine, TraceMessages } from './lock-backend.ts';
 import type { LockLiveEvents, LiveEmit } from './realtime/live-events.ts';
 import { ResourceStore } from './store/resource-store.ts';
 
@@ -28,6 +30,20 @@ export interface LockAppDeps {
   readonly newId?: () => string;
 }
 
+/** How many attempts and writes per resource a freshly opened live view is given. */
+const attemptsKept = 40;
+const writesShown = 12;
+
+const emptyWrites = (name: string) => ({
+  name,
+  value: null,
+  highestToken: null,
+  acceptedCount: 0,
+  rejectedCount: 0,
+  accepted: [],
+  rejected: [],
+});
+
 const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() };
 
 /** Builds one lock service instance (it does not listen): routes, live view, /check, /stats, /chaos. */
@@ -38,7 +54,14 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   const settings = { isFencingCheckOn: config.isFencingCheckOn };
   let emit: LiveEmit = () => undefined;
   const history = new History();
-  const engineDeps = { config, clock, newId, history, emit: ((e, p) => emit(e, p)) as LiveEmit };
+  // The trace log comes with /check (mounted last); until then there is nothing to record.
+  const traceRef: { log?: TraceLog } = {};
+  const trace: TraceMessages = (messages) => {
+    const log = traceRef.log;
+    if (!log) return;
+    for (const m of messages) log.record({ type: 'message', ...m });
+  };
+  const engineDeps = { config, clock, newId, history, trace, emit: ((e, p) => emit(e, p)) as LiveEmit };
   // The one place that knows which engine runs; everything below talks to the LockBackend port.
   const engine: LockEngine =
     config.engine === 'etcd'
@@ -77,6 +100,8 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   });
 
   const touched = new Set<string>();
+  // The last attempts, so a page opened now draws the same vote rows as one open all along.
+  const attempts: AttemptSummary[] = [];
   const nodeStatus = () => [
     ...engine.nodeStatus().map((n) => ({ ...n, role: 'lock' as const })),
     {
@@ -91,17 +116,33 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
       instance: config.instance,
       engine: config.engine,
       quorum: locks.quorum,
+      nodeCount: locks.nodeCount,
       nodes: nodeStatus(),
+      attempts,
+      // Oldest first, as the page keeps them: the last one is the resource it shows.
+      resources: [...touched],
       locks: await Promise.all(
         [...touched].map(async (resource) => ({ resource, ...(await locks.view(resource)) })),
+      ),
+      writes: await Promise.all(
+        [...touched].map(async (resource) => ({
+          ...(await resources.read(resource, writesShown).catch(() => emptyWrites(resource))),
+          isFencingCheckOn: settings.isFencingCheckOn,
+        })),
       ),
     }),
   });
   emit = (event, payload) => {
-    const named = payload as { resource?: string };
-    if (typeof named.resource === 'string') {
-      touched.delete(named.resource);
-      touched.add(named.resource);
+    const named = payload as { resource?: string; name?: string };
+    const kind: string = event;
+    const resource = named.resource ?? (kind === 'resource:written' ? named.name : undefined);
+    if (kind === 'lock:attempt') {
+      attempts.push(payload as AttemptSummary);
+      if (attempts.length > attemptsKept) attempts.splice(0, attempts.length - attemptsKept);
+    }
+    if (typeof resource === 'string') {
+      touched.delete(resource);
+      touched.add(resource);
       // The snapshot shows the most recently used resources only.
       for (const old of touched) {
         if (touched.size <= 20) break;
@@ -121,13 +162,22 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   statusTimer.unref();
 
   mountLockRoutes(service, { locks, history, config });
-  mountResourceRoutes(service, { resources, history, config, settings, emit: (e, p) => emit(e, p), newId });
+  mountResourceRoutes(service, {
+    resources,
+    history,
+    config,
+    settings,
+    emit: (e, p) => emit(e, p),
+    trace,
+    newId,
+  });
   mountStatsRoute(service, { locks, settings, engine: config.engine });
   registerLockMetrics(service, { locks });
-  mountCheck(service, {
+  traceRef.log = mountCheck(service, {
     history,
-    check: async (operations) => checkLockHistory(operations, await resources.logs()),
-  });
+    check: async (operations) =>
+      checkLockHistory(operations, await resources.logs(resourcesInHistory(operations))),
+  }).trace;
 
   service.onClose(async () => {
     clearInterval(statusTimer);

@@ -1,4 +1,5 @@
 import type { ChaosFault, LinkControl, ReadinessCheck } from '@kvs-lab/shared/service';
+import type { ProtocolMessage } from './domain/attempt-view.ts';
 import type { LockOrder } from './domain/lock-order.ts';
 import type { LockView } from './domain/lock-view.ts';
 import { RecentSamples } from './domain/percentiles.ts';
@@ -48,6 +49,12 @@ export interface LockEngine {
   nodeStatus(): { node: string; isUp: boolean }[];
   close(): Promise<void>;
 }
+
+/**
+ * Where an engine records the messages of its protocol for GET /trace (the kit's TraceLog
+ * behind it): a push into a bounded array, cheap enough for the hot path.
+ */
+export type TraceMessages = (messages: readonly ProtocolMessage[]) => void;
 
 export interface Clock {
   /** Wall-clock ms, for expiresAt and the history. */

@@ -14,7 +14,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const workload: NemesisWorkload = {
   pattern: 'distributed-lock',
   defaultFaults: ['kill', 'pause', 'cut'],
-  faultyProcesses: ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'],
+  // The runner keeps the names of the engine that runs: Redlock's lock nodes, or etcd's members.
+  faultyProcesses: [
+    'lock-1',
+    'lock-2',
+    'lock-3',
+    'lock-4',
+    'lock-5',
+    'lock-etcd-1',
+    'lock-etcd-2',
+    'lock-etcd-3',
+  ],
   faultyLinks: [
     { service: 'lock-a', node: 'lock-1' },
     { service: 'lock-b', node: 'lock-2' },
@@ -29,9 +39,11 @@ export const workload: NemesisWorkload = {
       },
     },
   },
-  operation: async ({ client, random, worker, sequence, seed }) => {
+  operation: async ({ client, random, worker, sequence, seed, variant }) => {
     const service = client.services[Math.floor(random() * client.services.length)] ?? 'lock-a';
-    const resource = `nemesis-${seed}-${random() < 0.5 ? 'a' : 'b'}`;
+    // Named after the seed and the variant: a fenced run never meets what an unfenced run with the
+    // same seed left in the resource's log (and /check judges only writes since its history began).
+    const resource = `nemesis-${seed}-${variant ?? 'fenced'}-${random() < 0.5 ? 'a' : 'b'}`;
     const isStalling = random() < 0.25;
     const owner = `w${worker}-${sequence}`;
     const acquired = await client.request(service, 'POST', `/locks/${resource}`, {

@@ -162,6 +162,36 @@ describe('HTTP API: bad input, OpenAPI, /stats, /check, /chaos', () => {
     expect((await get(`${a.url}/readyz`)).status).toBe(200);
   });
 
+  it('GET /trace shows the protocol: the acquire to each node and its vote, the fencing check, the release', async () => {
+    type Message = { type: string; from: string; to: string; kind: string; detail?: { resource?: string } };
+    const messages = async () =>
+      ((await get(`${a.url}/trace`)).body.events as Message[]).filter(
+        (e) => e.type === 'message' && e.detail?.resource === 'traced',
+      );
+    const lease = await post(`${a.url}/locks/traced`, { ttlMs: 5_000, owner: 'one' });
+    expect(lease.status).toBe(201);
+    const nodes = ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'];
+    const granted = await messages();
+    for (const node of nodes) {
+      expect(granted).toContainEqual(expect.objectContaining({ from: 'lock-a', to: node, kind: 'acquire' }));
+      expect(granted).toContainEqual(
+        expect.objectContaining({ from: node, to: 'lock-a', kind: 'vote-granted' }),
+      );
+    }
+    expect((await post(`${a.url}/locks/traced`, { ttlMs: 5_000, owner: 'two' })).status).toBe(409);
+    expect((await messages()).filter((m) => m.kind === 'vote-held').map((m) => m.from)).toEqual(nodes);
+
+    const write = (fencingToken: unknown) =>
+      post(`${a.url}/resources/traced/writes`, { fencingToken, data: 'v' });
+    expect((await write(lease.body.fencingToken)).status).toBe(200);
+    expect((await write(0)).status).toBe(409);
+    const atResource = (await messages()).filter((m) => m.from === 'fenced-store').map((m) => m.kind);
+    expect(atResource).toEqual(['write-accepted', 'write-stale']);
+
+    expect((await post(`${a.url}/locks/traced/release`, { token: lease.body.token })).status).toBe(204);
+    expect((await messages()).filter((m) => m.kind === 'released').map((m) => m.from)).toEqual(nodes);
+  });
+
   it('when node-amnesia names an unknown node, then 404 and nothing is flushed', async () => {
     const res = await post(`${a.url}/chaos/faults/node-amnesia`, { node: 'lock-9' });
     expect(res.status).toBe(404);

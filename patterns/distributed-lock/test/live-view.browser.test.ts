@@ -1,10 +1,17 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, stopAllRedis } from '@kvs-lab/shared/testing';
+import {
+  accessibilityViolations,
+  launchBrowser,
+  sidewaysOverflowPx,
+  stopAllRedis,
+} from '@kvs-lab/shared/testing';
 import { post, startLockCluster } from './lock-cluster.ts';
 import type { LockCluster, LockInstance } from './lock-cluster.ts';
 
-describe('live view (headless Chromium)', () => {
+// The live view draws the mechanism: votes per node, the lease and queue, fencing tokens at the
+// resource. Each step below changes the system and checks that the picture changed as promised.
+describe('live view (headless Chromium, 1400x900)', () => {
   let cluster: LockCluster;
   let a: LockInstance;
   let b: LockInstance;
@@ -20,42 +27,68 @@ describe('live view (headless Chromium)', () => {
     await stopAllRedis();
   });
 
-  it('shows the holder (granted by either instance), accepted and rejected writes, and a cut node as they happen', async () => {
-    const page = await browser.newPage();
+  const open = async (): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${a.url}/`);
     await page.locator('#lab-status', { hasText: 'live' }).waitFor({ timeout: 15_000 });
-    await page.locator('[data-node="lock-3"]', { hasText: 'up' }).waitFor({ timeout: 5_000 });
+    return page;
+  };
+
+  it('draws the votes, the holder, a stale token refused and a cut node, and a fresh page draws the same', async () => {
+    const page = await open();
+    await page.locator('g.lock-node[data-node="lock-3"][data-state="up"]').waitFor({ timeout: 5_000 });
+    expect(await page.title()).toMatch(/on Redlock: 5 nodes vote, 3 grant/);
 
     const old = await post(`${a.url}/locks/invoice`, { ttlMs: 300, owner: 'alice' });
-    await page.locator('tr[data-resource="invoice"]', { hasText: 'alice' }).waitFor({ timeout: 5_000 });
+    expect(old.status).toBe(201);
+    const granted = page.locator('g.lock-attempt[data-outcome="granted"]').first();
+    await granted.waitFor({ timeout: 5_000 });
+    expect(await granted.locator('g.lock-vote[data-vote="granted"]').count()).toBe(5);
 
-    // A waiter on the other instance shows up once the page polls, then takes over.
+    // Granted through the other instance after alice's lease ran out: the page reads the holder from the nodes.
     const next = await post(`${b.url}/locks/invoice`, { ttlMs: 10_000, waitMs: 5_000, owner: 'bob' });
     expect(next.status).toBe(201);
-    await page
-      .locator('tr[data-resource="invoice"]', { hasText: `bob (lock-b)` })
-      .waitFor({ timeout: 5_000 });
-    await post(`${a.url}/resources/invoice/writes`, {
-      fencingToken: next.body.fencingToken,
-      data: 'new',
-      writer: 'bob',
-    });
-    await post(`${a.url}/resources/invoice/writes`, {
-      fencingToken: old.body.fencingToken,
-      data: 'old',
-      writer: 'alice',
-    });
-    await page.locator('.lock-write--rejected', { hasText: 'alice' }).waitFor({ timeout: 5_000 });
-    await page.locator('.lock-write--accepted', { hasText: 'bob' }).waitFor({ timeout: 5_000 });
+    await page.locator('#lock-holder[data-holder="bob"]').waitFor({ timeout: 5_000 });
 
+    const write = (fencingToken: unknown, writer: string) =>
+      post(`${a.url}/resources/invoice/writes`, { fencingToken, data: writer, writer });
+    expect((await write(next.body.fencingToken, 'bob')).status).toBe(200);
+    await page.locator('g.lock-write[data-state="accepted"][data-writer="bob"]').waitFor({ timeout: 5_000 });
+    expect(await page.locator('g.lock-write[data-state="refused"]').count()).toBe(0);
+    // The zombie's late write: refused at the resource, and drawn refused.
+    expect((await write(old.body.fencingToken, 'alice')).status).toBe(409);
+    const refused = page.locator(
+      `g.lock-write[data-state="refused"][data-writer="alice"][data-token="${String(old.body.fencingToken)}"]`,
+    );
+    await refused.waitFor({ timeout: 5_000 });
+    expect(await refused.textContent()).toMatch(/refused/);
+
+    // A cut node turns DOWN in its column, and the next attempt shows it did not answer.
     await fetch(`${a.url}/chaos/links/lock-3`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ mode: 'cut' }),
     });
-    await page.locator('[data-node="lock-3"]', { hasText: 'DOWN' }).waitFor({ timeout: 5_000 });
-    expect(await page.locator('#lab-log').textContent()).toContain('lock:acquired');
+    await page.locator('g.lock-node[data-node="lock-3"][data-state="down"]').waitFor({ timeout: 5_000 });
+    expect((await post(`${a.url}/locks/invoice`, { ttlMs: 1_000, owner: 'carol' })).status).toBe(409);
+    const held = page.locator('g.lock-attempt[data-outcome="held"]').first();
+    await held.waitFor({ timeout: 5_000 });
+    expect(await held.locator('g.lock-vote[data-node="lock-3"]').getAttribute('data-vote')).toBe(
+      'unreachable',
+    );
+    expect(await held.locator('g.lock-vote[data-vote="held"]').count()).toBe(4);
+
+    // A page opened now gets the same picture from the snapshot.
+    const fresh = await open();
+    await fresh.locator('g.lock-node[data-node="lock-3"][data-state="down"]').waitFor({ timeout: 5_000 });
+    await fresh
+      .locator(`g.lock-write[data-state="refused"][data-writer="alice"]`)
+      .waitFor({ timeout: 5_000 });
+    await fresh.locator('#lock-holder[data-holder="bob"]').waitFor({ timeout: 5_000 });
+    expect(await fresh.locator('g.lock-attempt').count()).toBe(await page.locator('g.lock-attempt').count());
+    expect(await accessibilityViolations(fresh)).toEqual([]);
+    expect(await sidewaysOverflowPx(fresh)).toBe(0);
     await fetch(`${a.url}/chaos`, { method: 'DELETE' });
-    await page.close();
+    await Promise.all([page.close(), fresh.close()]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLockHistory } from './lock-check.ts';
+import { checkLockHistory, resourcesInHistory } from './lock-check.ts';
 import type { RecordedOperation } from './lock-check.ts';
 
 let id = 0;
@@ -97,5 +97,33 @@ describe('checkLockHistory', () => {
     );
     expect(verdict.valid).toBe(false);
     expect(verdict.summary).toMatch(/w1/);
+  });
+
+  it('a stale write accepted before this history began (an earlier experiment) is not judged again', () => {
+    const logs = [
+      {
+        name: 'r',
+        accepted: [
+          { writeId: 'old-new', fencingToken: 5, atMs: 100 },
+          { writeId: 'old-stale', fencingToken: 4, atMs: 110 },
+          { writeId: 'now', fencingToken: 9, atMs: 1_010 },
+        ],
+        trimmed: 0,
+      },
+    ];
+    expect(checkLockHistory([acquire('r', 9, 1_000, 2_000)], logs)).toMatchObject({ valid: true });
+    // The same log judged by a history that was running then: the stale write counts.
+    expect(checkLockHistory([acquire('r', 3, 50, 60)], logs)).toMatchObject({ valid: false });
+  });
+
+  it('judges the resources the history acquired or wrote, most recent last', () => {
+    expect(
+      resourcesInHistory([
+        acquire('a', 1, 10, 20),
+        op({ kind: 'write', input: { resource: 'b' }, invokedAt: 30 }),
+        op({ kind: 'release', input: { resource: 'c' }, invokedAt: 40 }),
+        acquire('a', 2, 50, 60),
+      ]),
+    ).toEqual(['b', 'a']);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The promises of this pattern, checked over what was recorded:
  *   1. no two leases on one resource had overlapping validity windows;
- *   2. the protected resource accepted fencing tokens in strictly increasing order;
+ *   2. the protected resource accepted fencing tokens in strictly increasing order (on the
+ *      resources this history touched, since it began: a fresh history after DELETE /history
+ *      is not judged by what an earlier experiment left in the resource's log);
  *   3. every write the resource acknowledged is still in its log.
  * A lease's window runs from the moment its holder learned of it (the acquire
  * completed) to its expiry, moved by extensions and cut short by a release,
@@ -23,6 +25,8 @@ export interface RecordedOperation {
 export interface AcceptedWrite {
   readonly writeId: string;
   readonly fencingToken: number;
+  /** When the resource accepted it (its own clock); absent in old entries. */
+  readonly atMs?: number;
 }
 
 export interface ResourceLog {
@@ -87,6 +91,22 @@ function leasesOf(operations: readonly RecordedOperation[]): Lease[] {
   return [...byToken.values()];
 }
 
+/**
+ * The resources whose logs this history answers for: the ones it acquired or wrote,
+ * newest last, at most `max` (the log read costs a round trip per resource).
+ */
+export function resourcesInHistory(operations: readonly RecordedOperation[], max = 200): string[] {
+  const names = new Set<string>();
+  for (const op of operations) {
+    if (op.kind !== 'acquire' && op.kind !== 'write') continue;
+    const resource = stringField(op.input, 'resource');
+    if (resource === undefined) continue;
+    names.delete(resource);
+    names.add(resource);
+  }
+  return [...names].slice(-max);
+}
+
 /** Checks the three promises and names the first counter-example. */
 export function checkLockHistory(
   operations: readonly RecordedOperation[],
@@ -111,10 +131,13 @@ export function checkLockHistory(
     }
   }
 
+  // Writes accepted before the history began belong to an earlier experiment.
+  const since = operations[0]?.invokedAt ?? -Infinity;
   for (const log of logs) {
     for (let i = 1; i < log.accepted.length; i++) {
       const before = log.accepted[i - 1];
       const after = log.accepted[i];
+      if (after?.atMs !== undefined && after.atMs < since) continue;
       if (before && after && after.fencingToken <= before.fencingToken) {
         return {
           valid: false,

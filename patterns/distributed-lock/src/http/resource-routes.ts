@@ -3,6 +3,7 @@ import { recorded } from '@kvs-lab/shared/history';
 import { AppError, z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { LockConfig } from '../config.ts';
+import type { TraceMessages } from '../lock-backend.ts';
 import type { LiveEmit } from '../realtime/live-events.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { nameParams, requestSchemas, resourceStateSchema, writeResultSchema } from './schemas.ts';
@@ -16,6 +17,7 @@ export function mountResourceRoutes(
     config: LockConfig;
     settings: { isFencingCheckOn: boolean };
     emit: LiveEmit;
+    trace: TraceMessages;
     newId: () => string;
   },
 ): void {
@@ -44,14 +46,33 @@ export function mountResourceRoutes(
       const input = { resource: params.name, fencingToken: body.fencingToken, writeId };
       let result = { writeId, highestToken: 0 };
       await recorded(history, requestId, 'write', input, async () => {
-        const outcome = await resources.write({
-          name: params.name,
-          fencingToken: body.fencingToken,
-          data: body.data,
-          writeId,
-          writer,
-          isCheckOn,
-        });
+        // The fencing check as two messages in the trace: the write with its token, and the
+        // resource's answer (accepted, or stale: refused because a higher token was accepted).
+        const me = deps.config.instance;
+        const store = resources.node.name;
+        const asked = { resource: params.name, fencingToken: body.fencingToken, writer, isCheckOn };
+        deps.trace([{ from: me, to: store, kind: 'fenced-write', detail: asked }]);
+        const outcome = await resources
+          .write({
+            name: params.name,
+            fencingToken: body.fencingToken,
+            data: body.data,
+            writeId,
+            writer,
+            isCheckOn,
+          })
+          .catch((error: unknown) => {
+            deps.trace([{ from: store, to: me, kind: 'unreachable', detail: { resource: params.name } }]);
+            throw error;
+          });
+        deps.trace([
+          {
+            from: store,
+            to: me,
+            kind: outcome.accepted ? 'write-accepted' : 'write-stale',
+            detail: { ...asked, highestToken: outcome.highestToken },
+          },
+        ]);
         deps.emit('resource:written', {
           name: params.name,
           fencingToken: body.fencingToken,

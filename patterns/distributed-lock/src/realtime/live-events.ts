@@ -1,3 +1,5 @@
+import type { AttemptSummary } from '../domain/attempt-view.ts';
+
 /** The live view's events, shared by the service (emit) and documented for the page (web/lock-view.js). */
 export interface LockLiveEvents {
   'lock:acquired': {
@@ -12,6 +14,8 @@ export interface LockLiveEvents {
   'lock:extended': { resource: string; owner: string; fencingToken: number; expiresAtMs: number };
   'lock:released': { resource: string; owner: string; fencingToken: number | null };
   'lock:expired': { resource: string; owner: string; fencingToken: number };
+  /** One acquire attempt's votes; a waiter's retries only when something changed. */
+  'lock:attempt': AttemptSummary;
   'lock:refused': { resource: string; owner: string; code: string; detail: string };
   'queue:joined': { resource: string; waiter: string; owner: string; ticket: number };
   'queue:left': { resource: string; waiter: string; reason: 'granted' | 'timeout' | 'unavailable' | 'error' };

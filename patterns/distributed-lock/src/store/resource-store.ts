@@ -100,9 +100,8 @@ export class ResourceStore {
     };
   }
 
-  /** Every resource's retained accepted writes, oldest first, for /check. */
-  async logs(maxResources = 100): Promise<ResourceLog[]> {
-    const names = (await this.node.run((c) => c.smembers(keys.resourceIndex))).sort().slice(0, maxResources);
+  /** The named resources' retained accepted writes, oldest first, for /check (unknown names: empty logs). */
+  async logs(names: readonly string[]): Promise<ResourceLog[]> {
     return Promise.all(
       names.map(async (name) => {
         const [raw, count] = await this.node.run((c) =>
@@ -114,7 +113,7 @@ export class ResourceStore {
         const accepted = raw.map(parseEntry).reverse();
         return {
           name,
-          accepted: accepted.map((w) => ({ writeId: w.writeId, fencingToken: w.fencingToken })),
+          accepted: accepted.map((w) => ({ writeId: w.writeId, fencingToken: w.fencingToken, atMs: w.atMs })),
           trimmed: Math.max(0, Number(count ?? 0) - accepted.length),
         };
       }),

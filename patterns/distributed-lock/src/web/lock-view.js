@@ -1,145 +1,454 @@
-// The distributed-lock live view: the lock nodes, each resource's holder with
-// a lease countdown and its wait queue, and the fencing tokens the protected
-// resource accepted or rejected. Events come from this instance; every second
-// the page also asks GET /locks/{resource}, so the other instance's grants show too.
-import { startLab } from '/lab-kit/lab-client.js';
-import { queueLabel } from './queue-cell.js';
+// The distributed-lock live view: the mechanism, drawn with d3.
+//   1. Votes: one column per lock node (five for Redlock, the cluster for etcd), one row per
+//      acquire attempt on the resource shown, each cell the node's vote.
+//   2. The lease: who holds it, its fencing token, the time left as a shrinking bar, and the
+//      FIFO queue behind it.
+//   3. The resource: every write's fencing token in the order the resource saw them; accepted
+//      tokens rise, a stale one is drawn refused (or, with the check off, let through in amber).
+// Holder, queue and writes come from GET /locks/{r} and GET /resources/{r}, read on every event
+// and each second, so a page opened now and one open all along draw the same thing, whichever
+// instance granted the lease. Attempts are this instance's (the snapshot carries the last 40).
 
-const nodes = new Map(); // name -> { isUp, role }
-const locks = new Map(); // resource -> view from GET /locks/{resource} or events
-const writes = []; // newest first
+/* global d3 */
+
+import { startLab } from '/lab-kit/lab-client.js';
+import { neutralTitle, titleFor } from './lock-title.js';
+import { queueOrder } from './queue-cell.js';
+
+const attemptsKept = 40;
+const attemptRows = 6;
+const writesShown = 12;
+
+const state = {
+  nodes: new Map(), // name -> { isUp, role }
+  attempts: [], // oldest first
+  recent: [], // resources, oldest first: the last is shown unless one is pinned
+  pinned: '',
+  locks: new Map(), // resource -> GET /locks/{r} answer, with seenAtMs
+  writes: new Map(), // resource -> GET /resources/{r} answer
+};
+
+const touch = (resource) => {
+  state.recent = [...state.recent.filter((r) => r !== resource), resource].slice(-20);
+};
+const shown = () => state.pinned || state.recent.at(-1) || '';
 
 const { view } = startLab({
-  title: 'distributed lock: Redlock, fencing tokens, FIFO queue',
-  onSnapshot: (state) => {
-    for (const n of state.nodes) nodes.set(n.node, n);
-    for (const lock of state.locks) locks.set(lock.resource, toRow(lock));
-    draw();
+  title: neutralTitle,
+  onSnapshot: (snap) => {
+    const title = titleFor(snap);
+    document.title = title;
+    const heading = document.querySelector('.lab-header h1');
+    if (heading) heading.textContent = title;
+    state.nodes = new Map(snap.nodes.map((n) => [n.node, n]));
+    state.attempts = [...snap.attempts];
+    state.recent = [...snap.resources];
+    const now = Date.now();
+    for (const lock of snap.locks) state.locks.set(lock.resource, { ...lock, seenAtMs: now });
+    for (const w of snap.writes) state.writes.set(w.name, w);
+    drawAll();
   },
   on: {
     'nodes:status': (list) => {
-      for (const n of list) nodes.set(n.node, n);
-      draw();
+      for (const n of list) state.nodes.set(n.node, n);
+      drawAll();
     },
     'node:fault': ({ node }) => {
-      const n = nodes.get(node);
-      if (n) nodes.set(node, { ...n, isUp: false });
-      draw();
+      const n = state.nodes.get(node);
+      if (n) state.nodes.set(node, { ...n, isUp: false });
+      drawAll();
     },
-    'lock:acquired': (e) => {
-      const row = locks.get(e.resource) ?? emptyRow(e.resource);
-      locks.set(e.resource, {
-        ...row,
-        holder: e.owner,
-        instance: e.instance,
-        fencingToken: e.fencingToken,
-        expiresAtMs: e.expiresAtMs,
-        queue: row.queue.filter((w) => w.owner !== e.owner),
-      });
-      draw();
+    'lock:attempt': (attempt) => {
+      state.attempts.push(attempt);
+      state.attempts.splice(0, Math.max(0, state.attempts.length - attemptsKept));
+      changed(attempt.resource);
     },
-    'lock:extended': (e) => updateRow(e.resource, { expiresAtMs: e.expiresAtMs }),
-    'lock:released': (e) => updateRow(e.resource, { holder: null, expiresAtMs: null }),
-    'lock:expired': (e) => updateRow(e.resource, { holder: null, expiresAtMs: null }),
-    'queue:joined': (e) => {
-      const row = locks.get(e.resource) ?? emptyRow(e.resource);
-      locks.set(e.resource, {
-        ...row,
-        // Replaces the same waiter if GET /locks already listed it.
-        queue: [
-          ...row.queue.filter((w) => w.waiter !== e.waiter),
-          { waiter: e.waiter, owner: e.owner, ticket: e.ticket },
-        ],
-      });
-      draw();
-    },
-    'queue:left': (e) => {
-      const row = locks.get(e.resource);
-      if (row) updateRow(e.resource, { queue: row.queue.filter((w) => w.waiter !== e.waiter) });
-    },
-    'resource:written': (e) => {
-      writes.unshift(e);
-      writes.length = Math.min(writes.length, 30);
-      draw();
-    },
+    'lock:acquired': (e) => changed(e.resource),
+    'lock:extended': (e) => changed(e.resource),
+    'lock:released': (e) => changed(e.resource),
+    'lock:expired': (e) => changed(e.resource),
+    'queue:joined': (e) => changed(e.resource),
+    'queue:left': (e) => changed(e.resource),
+    'resource:written': (e) => changed(e.name),
   },
 });
 
-function emptyRow(resource) {
-  return { resource, holder: null, instance: null, fencingToken: null, expiresAtMs: null, queue: [] };
-}
+// ---- layout: a resource picker, then the three pictures --------------------------------
 
-function toRow(lock) {
-  return {
-    resource: lock.resource,
-    holder: lock.holder ? lock.holder.owner : null,
-    instance: lock.holder ? lock.holder.instance : null,
-    fencingToken: lock.holder ? lock.holder.fencingToken : null,
-    expiresAtMs: lock.holder ? Date.now() + lock.holder.ttlMs : null,
-    queue: lock.queue,
-  };
-}
+const picker = document.createElement('select');
+picker.id = 'lock-resource';
+const pickerLabel = document.createElement('label');
+pickerLabel.className = 'lock-picker';
+pickerLabel.textContent = 'resource shown ';
+pickerLabel.append(picker);
+picker.addEventListener('change', () => {
+  state.pinned = picker.value;
+  void refresh(shown());
+  drawAll();
+});
 
-function updateRow(resource, patch) {
-  locks.set(resource, { ...(locks.get(resource) ?? emptyRow(resource)), ...patch });
-  draw();
+function panel(id, heading) {
+  const section = document.createElement('section');
+  section.className = 'lock-panel';
+  section.id = id;
+  const h = document.createElement('h2');
+  h.textContent = heading;
+  const caption = document.createElement('p');
+  caption.className = 'lock-caption';
+  section.append(h, caption);
+  return { section, caption };
 }
+const votesPanel = panel('lock-votes', 'Votes: each attempt, each node');
+const leasePanel = panel('lock-lease', 'The lease and the FIFO queue');
+const tokensPanel = panel('lock-tokens', 'Fencing tokens at the protected resource');
+view.append(pickerLabel, votesPanel.section, leasePanel.section, tokensPanel.section);
 
-function cell(text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
+const svgIn = (section, label) =>
+  d3.select(section).selectAll('svg').data([null]).join('svg').attr('role', 'img').attr('aria-label', label);
 
-function draw() {
-  const nodeBar = document.createElement('div');
-  nodeBar.className = 'lock-nodes';
-  for (const [name, n] of [...nodes.entries()].sort()) {
-    const el = document.createElement('span');
-    el.className = `lock-node lock-node--${n.isUp ? 'up' : 'down'}${n.role === 'resource' ? ' lock-node--resource' : ''}`;
-    el.dataset.node = name;
-    el.textContent = `${name} ${n.isUp ? 'up' : 'DOWN'}`;
-    nodeBar.append(el);
+// ---- 1. votes -------------------------------------------------------------------------------
+
+const voteText = {
+  granted: 'granted',
+  held: 'held',
+  queued: 'queued',
+  recovering: 'recovering',
+  unreachable: 'no answer',
+};
+const outcomeText = (a) => {
+  const granted = a.votes.filter((v) => v.vote === 'granted').length;
+  switch (a.outcome) {
+    case 'granted':
+      return `granted ${granted}/${a.votes.length}, token ${a.fencingToken ?? '?'}`;
+    case 'queued':
+      return 'waits: an earlier ticket goes first';
+    case 'held':
+      return `refused: ${granted} of ${a.needed} votes`;
+    case 'unavailable':
+      return `503: ${a.votes.filter((v) => v.vote !== 'unreachable' && v.vote !== 'recovering').length} answered, ${a.needed} needed`;
+    default:
+      return 'too slow: released again';
   }
+};
 
-  const table = document.createElement('table');
-  table.className = 'lock-table';
-  table.innerHTML =
-    '<tr><th>resource</th><th>holder</th><th>fencing token</th><th>lease left</th><th>queue (FIFO)</th></tr>';
-  for (const row of [...locks.values()].sort((a, b) => a.resource.localeCompare(b.resource))) {
-    const tr = document.createElement('tr');
-    tr.dataset.resource = row.resource;
-    const left = row.expiresAtMs ? Math.max(0, row.expiresAtMs - Date.now()) : 0;
-    const isHeld = row.holder && left > 0;
-    tr.append(
-      cell(row.resource),
-      cell(isHeld ? `${row.holder} (${row.instance})` : 'free', isHeld ? 'lock-holder' : 'lock-free'),
-      cell(isHeld && row.fencingToken ? String(row.fencingToken) : ''),
-      cell(isHeld ? `${(left / 1000).toFixed(1)} s` : ''),
-      cell(queueLabel(row.queue)),
+function drawVotes(resource) {
+  const lockNodes = [...state.nodes.entries()]
+    .filter(([, n]) => n.role !== 'resource')
+    .map(([name]) => name)
+    .sort();
+  const rows = state.attempts
+    .filter((a) => a.resource === resource)
+    .slice(-attemptRows)
+    .reverse();
+  const width = Math.max(480, votesPanel.section.clientWidth - 40);
+  const labelWidth = 270;
+  const rowHeight = 24;
+  const top = 40;
+  const height = top + Math.max(1, rows.length) * (rowHeight + 4) + 4;
+  const x = d3.scaleBand().domain(lockNodes).range([labelWidth, width]).padding(0.08);
+  const svg = svgIn(
+    votesPanel.section,
+    `votes of the last ${rows.length} attempts on ${resource || 'no resource yet'}`,
+  )
+    .attr('width', width)
+    .attr('height', height);
+
+  const heads = svg
+    .selectAll('g.lock-node')
+    .data(lockNodes, (d) => d)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'lock-node');
+      g.append('rect').attr('rx', 4);
+      g.append('text').attr('class', 'lock-node__name');
+      return g;
+    })
+    .attr('data-node', (d) => d)
+    .attr('data-state', (d) => (state.nodes.get(d)?.isUp ? 'up' : 'down'))
+    .attr('transform', (d) => `translate(${x(d)},2)`);
+  heads
+    .select('rect')
+    .attr('class', (d) => `lock-node__badge lock-node__badge--${state.nodes.get(d)?.isUp ? 'up' : 'down'}`)
+    .attr('width', x.bandwidth())
+    .attr('height', 30);
+  heads
+    .select('text')
+    .attr('x', x.bandwidth() / 2)
+    .attr('y', 20)
+    .attr('text-anchor', 'middle')
+    .text((d) => `${d} ${state.nodes.get(d)?.isUp ? 'up' : 'DOWN'}`);
+
+  const rowGroups = svg
+    .selectAll('g.lock-attempt')
+    .data(rows, (a) => `${a.atMs}|${a.instance}|${a.owner}|${a.outcome}`)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'lock-attempt');
+      g.append('text').attr('class', 'lock-attempt__who').attr('x', 0).attr('y', 16);
+      return g;
+    })
+    .attr('data-outcome', (a) => a.outcome)
+    .attr('transform', (_a, i) => `translate(0,${top + i * (rowHeight + 4)})`);
+  rowGroups.select('text.lock-attempt__who').text((a) => `${a.owner} via ${a.instance}: ${outcomeText(a)}`);
+  const cells = rowGroups
+    .selectAll('g.lock-vote')
+    .data(
+      (a) => a.votes.filter((v) => x(v.node) !== undefined),
+      (v) => v.node,
+    )
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'lock-vote');
+      g.append('rect').attr('rx', 3);
+      g.append('text');
+      return g;
+    })
+    .attr('data-node', (v) => v.node)
+    .attr('data-vote', (v) => v.vote)
+    .attr('transform', (v) => `translate(${x(v.node)},0)`);
+  cells
+    .select('rect')
+    .attr('class', (v) => `lock-vote__cell lock-vote--${v.vote}`)
+    .attr('width', x.bandwidth())
+    .attr('height', rowHeight);
+  cells
+    .select('text')
+    .attr('x', x.bandwidth() / 2)
+    .attr('y', 16)
+    .attr('text-anchor', 'middle')
+    .text((v) => voteText[v.vote] ?? v.vote);
+
+  const quorum = rows[0]?.needed;
+  votesPanel.caption.textContent =
+    rows.length === 0
+      ? `No attempt on ${resource || 'any resource'} through this instance yet: POST /locks/{resource}.`
+      : `Newest on top. A lease needs ${quorum} granted votes; a waiter's retries show only when a vote changed.`;
+}
+
+// ---- 2. the lease and the queue -------------------------------------------------------------
+
+function drawLease(resource) {
+  const lock = state.locks.get(resource);
+  const holder = lock?.holder ?? null;
+  const leftMs = holder ? Math.max(0, holder.ttlMs - (Date.now() - lock.seenAtMs)) : 0;
+  const totalMs = holder ? Math.max(lock.grantedTtlMs ?? 0, holder.ttlMs, 1) : 1;
+  const queue = queueOrder(lock?.queue ?? []);
+  const width = Math.max(480, leasePanel.section.clientWidth - 40);
+  const barWidth = 300;
+  const svg = svgIn(
+    leasePanel.section,
+    holder
+      ? `${holder.owner} holds ${resource}, ${(leftMs / 1000).toFixed(1)} s left`
+      : `${resource || 'nothing'} is free`,
+  )
+    .attr('width', width)
+    .attr('height', 58);
+  const line = svg
+    .selectAll('text.lock-holder')
+    .data([null])
+    .join('text')
+    .attr('class', 'lock-holder')
+    .attr('x', 0)
+    .attr('y', 16);
+  line
+    .attr('id', 'lock-holder')
+    .attr('data-holder', holder?.owner ?? '')
+    .text(
+      holder && leftMs > 0
+        ? `${holder.owner} (via ${holder.instance}) holds ${resource}, fencing token ${holder.fencingToken ?? '?'}, ${(leftMs / 1000).toFixed(1)} s left`
+        : `${resource || 'no resource'}: free`,
     );
-    table.append(tr);
-  }
-
-  const list = document.createElement('ol');
-  list.className = 'lock-writes';
-  for (const w of writes) {
-    const li = document.createElement('li');
-    li.className = `lock-write--${w.accepted ? 'accepted' : 'rejected'}`;
-    li.textContent = `${w.name}: token ${w.fencingToken} by ${w.writer} ${w.accepted ? 'accepted' : `REJECTED (highest ${w.highestToken})`}`;
-    list.append(li);
-  }
-  const heading = document.createElement('h2');
-  heading.textContent = 'Writes at the protected resource';
-  view.replaceChildren(nodeBar, table, heading, list);
+  svg
+    .selectAll('rect.lock-lease__track')
+    .data([null])
+    .join('rect')
+    .attr('class', 'lock-lease__track')
+    .attr('x', 0)
+    .attr('y', 24)
+    .attr('width', barWidth)
+    .attr('height', 10)
+    .attr('rx', 3);
+  svg
+    .selectAll('rect.lock-lease__left')
+    .data([leftMs])
+    .join('rect')
+    .attr('class', 'lock-lease__left')
+    .attr('x', 0)
+    .attr('y', 24)
+    .attr('height', 10)
+    .attr('rx', 3)
+    .attr('width', (ms) => (barWidth * Math.min(ms, totalMs)) / totalMs);
+  const chips = svg
+    .selectAll('g.lock-waiter')
+    .data(queue, (w) => w.waiter)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'lock-waiter');
+      g.append('rect').attr('rx', 3).attr('height', 20);
+      g.append('text').attr('y', 14).attr('x', 6);
+      return g;
+    })
+    .attr('data-owner', (w) => w.owner)
+    .attr('transform', (_w, i) => `translate(${barWidth + 20 + i * 120},16)`);
+  chips.select('rect').attr('width', 112);
+  chips.select('text').text((w, i) => `${i + 1}. ${w.owner} #${w.ticket}`);
+  leasePanel.caption.textContent =
+    queue.length === 0
+      ? 'Queue: empty.'
+      : `Queue: ${queue.length} waiting, served in ticket order across both instances.`;
 }
 
-// The countdown ticks, and the other instance's grants show up within a second.
-setInterval(draw, 250);
-setInterval(async () => {
-  for (const resource of locks.keys()) {
-    const res = await fetch(`/locks/${encodeURIComponent(resource)}`);
-    if (res.ok) locks.set(resource, toRow(await res.json()));
+// ---- 3. fencing tokens at the resource ------------------------------------------------------
+
+function writesOf(resource) {
+  const log = state.writes.get(resource);
+  if (!log) return [];
+  const all = [
+    ...log.accepted.map((w) => ({ ...w, isAccepted: true })),
+    ...log.rejected.map((w) => ({ ...w, isAccepted: false })),
+  ].sort((a, b) => a.atMs - b.atMs || (a.writeId < b.writeId ? -1 : 1));
+  let highest = -Infinity;
+  return all.slice(-writesShown).map((w) => {
+    // The resource refuses a token not higher than one it accepted; with the check off it lets it in.
+    const kind = !w.isAccepted ? 'refused' : w.fencingToken <= highest ? 'unchecked' : 'accepted';
+    const before = highest;
+    if (w.isAccepted) highest = Math.max(highest, w.fencingToken);
+    return { ...w, kind, highestBefore: before };
+  });
+}
+
+function drawTokens(resource) {
+  const writes = writesOf(resource);
+  const width = Math.max(480, tokensPanel.section.clientWidth - 40);
+  const height = 170;
+  const margin = { top: 14, right: 130, bottom: 24, left: 44 };
+  const x = d3
+    .scalePoint()
+    .domain(writes.map((w) => w.writeId))
+    .range([margin.left + 10, width - margin.right])
+    .padding(0.3);
+  const tokens = writes.map((w) => w.fencingToken);
+  const y = d3
+    .scaleLinear()
+    .domain([Math.min(0, ...tokens), Math.max(1, ...tokens)])
+    .nice()
+    .range([height - margin.bottom, margin.top]);
+  const svg = svgIn(
+    tokensPanel.section,
+    `fencing tokens of the last ${writes.length} writes to ${resource || 'no resource'}`,
+  )
+    .attr('width', width)
+    .attr('height', height);
+  svg
+    .selectAll('g.lock-tokens__axis')
+    .data([null])
+    .join('g')
+    .attr('class', 'lock-tokens__axis')
+    .attr('transform', `translate(${margin.left},0)`)
+    .call(d3.axisLeft(y).ticks(4).tickFormat(d3.format('d')));
+  const accepted = writes.filter((w) => w.kind === 'accepted');
+  svg
+    .selectAll('path.lock-tokens__rise')
+    .data([accepted])
+    .join('path')
+    .attr('class', 'lock-tokens__rise')
+    .attr(
+      'd',
+      d3
+        .line()
+        .x((w) => x(w.writeId))
+        .y((w) => y(w.fencingToken))
+        .curve(d3.curveStepAfter),
+    );
+  const marks = svg
+    .selectAll('g.lock-write')
+    .data(writes, (w) => w.writeId)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'lock-write');
+      g.append('path');
+      g.append('text').attr('y', -10).attr('text-anchor', 'middle');
+      return g;
+    })
+    .attr('data-token', (w) => w.fencingToken)
+    .attr('data-state', (w) => w.kind)
+    .attr('data-writer', (w) => w.writer)
+    .attr('transform', (w) => `translate(${x(w.writeId)},${y(w.fencingToken)})`);
+  marks
+    .select('path')
+    .attr('class', (w) => `lock-write__mark lock-write--${w.kind}`)
+    .attr('d', (w) =>
+      d3.symbol(w.kind === 'refused' ? d3.symbolX : d3.symbolCircle, w.kind === 'refused' ? 120 : 90)(),
+    );
+  marks
+    .select('text')
+    .attr('class', (w) => `lock-write__label lock-write__label--${w.kind}`)
+    .text((w) =>
+      w.kind === 'refused'
+        ? `${w.fencingToken} refused`
+        : w.kind === 'unchecked'
+          ? `${w.fencingToken} stale, let in`
+          : String(w.fencingToken),
+    );
+  const last = writes.at(-1);
+  const info = state.writes.get(resource);
+  tokensPanel.caption.textContent =
+    writes.length === 0
+      ? `No write to ${resource || 'any resource'} yet: POST /resources/{name}/writes with the fencing token.`
+      : `${info?.isFencingCheckOn === false ? 'Fencing check OFF: every token is let in. ' : ''}` +
+        `Last: ${last.writer} wrote with token ${last.fencingToken}: ` +
+        (last.kind === 'refused'
+          ? `refused, not higher than ${last.highestBefore} already accepted.`
+          : last.kind === 'unchecked'
+            ? `let in although ${last.highestBefore} was accepted before: a lost update.`
+            : 'accepted, higher than any before.');
+}
+
+// ---- keeping up to date ---------------------------------------------------------------------
+
+function drawAll() {
+  if (!globalThis.d3) return;
+  const resource = shown();
+  const options = ['', ...[...state.recent].reverse()];
+  d3.select(picker)
+    .selectAll('option')
+    .data(options, (d) => d)
+    .join('option')
+    .attr('value', (d) => d)
+    .text((d) => (d === '' ? `follow the latest (${state.recent.at(-1) ?? 'none yet'})` : d));
+  picker.value = state.pinned;
+  drawVotes(resource);
+  drawLease(resource);
+  drawTokens(resource);
+}
+
+async function refresh(resource) {
+  if (!resource) return;
+  const name = encodeURIComponent(resource);
+  try {
+    const [lock, writes] = await Promise.all([
+      fetch(`/locks/${name}`).then((r) => (r.ok ? r.json() : null)),
+      fetch(`/resources/${name}?limit=${writesShown}`).then((r) => (r.ok ? r.json() : null)),
+    ]);
+    const before = state.locks.get(resource);
+    if (lock) {
+      // The full lease at its grant, for the bar: the largest time left seen for this holder.
+      const sameHolder =
+        before?.holder && lock.holder && before.holder.fencingToken === lock.holder.fencingToken;
+      const grantedTtlMs = Math.max(lock.holder?.ttlMs ?? 0, sameHolder ? (before.grantedTtlMs ?? 0) : 0);
+      state.locks.set(resource, { ...lock, resource, seenAtMs: Date.now(), grantedTtlMs });
+    }
+    if (writes) state.writes.set(resource, writes);
+    drawAll();
+  } catch {
+    // The service is paused or gone: keep the last picture; the header says so.
   }
-}, 1000);
+}
+
+function changed(resource) {
+  touch(resource);
+  void refresh(resource);
+  drawAll();
+}
+
+// The lease bar ticks; the other instance's grants and writes show within a second.
+setInterval(() => {
+  if (globalThis.d3) drawLease(shown());
+}, 250);
+setInterval(() => void refresh(shown()), 1000);
+window.addEventListener('resize', drawAll);

@@ -2,7 +2,7 @@ import { Etcd3 } from 'etcd3';
 import type { Watcher } from 'etcd3';
 import type { History } from '@kvs-lab/shared/history';
 import type { LockConfig } from '../../config.ts';
-import type { Clock, LockEngine } from '../../lock-backend.ts';
+import type { Clock, LockEngine, TraceMessages } from '../../lock-backend.ts';
 import type { LiveEmit } from '../../realtime/live-events.ts';
 import { EtcdLockBackend } from './etcd-lock-backend.ts';
 import { etcdKeys, parseContender } from './etcd-keys.ts';
@@ -13,6 +13,7 @@ export async function createEtcdEngine(deps: {
   clock: Clock;
   newId: () => string;
   emit: LiveEmit;
+  trace: TraceMessages;
   history: History;
 }): Promise<LockEngine> {
   const { config, history } = deps;
@@ -23,6 +24,7 @@ export async function createEtcdEngine(deps: {
     clock: deps.clock,
     newId: deps.newId,
     emit: deps.emit,
+    trace: deps.trace,
   });
 
   // One watch over every contender key: deletes wake the waiter behind that key (the recipe), and the

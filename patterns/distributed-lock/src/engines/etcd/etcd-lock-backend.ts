@@ -14,7 +14,9 @@ import type {
   Lease,
   LockBackend,
   NodeFigures,
+  TraceMessages,
 } from '../../lock-backend.ts';
+import type { AttemptOutcome } from '../../domain/attempt-view.ts';
 import '../../lock-errors.ts';
 import type { LiveEmit } from '../../realtime/live-events.ts';
 import { etcdKeys, parseContender, prefixEnd } from './etcd-keys.ts';
@@ -63,6 +65,7 @@ export class EtcdLockBackend implements LockBackend {
   private readonly clock: Clock;
   private readonly newId: () => string;
   private readonly emit: LiveEmit;
+  private readonly trace: TraceMessages;
   private readonly figures = {
     calls: 0,
     errors: 0,
@@ -82,8 +85,10 @@ export class EtcdLockBackend implements LockBackend {
     clock: Clock;
     newId: () => string;
     emit: LiveEmit;
+    trace?: TraceMessages;
   }) {
     this.client = deps.client;
+    this.trace = deps.trace ?? (() => undefined);
     this.config = deps.config;
     this.clock = deps.clock;
     this.newId = deps.newId;
@@ -100,8 +105,18 @@ export class EtcdLockBackend implements LockBackend {
     return quorumSize(this.nodeCount);
   }
 
-  /** One etcd call with a deadline: a cluster without a leader must not hold a request forever. */
-  private async call<T>(step: string, run: (options: { deadline: number }) => Promise<T>): Promise<T> {
+  /**
+   * One etcd call with a deadline: a cluster without a leader must not hold a request forever.
+   * The cluster answers as one, so the trace shows each call as a message to `etcd` and its answer
+   * (reads for the live view are left out: they are not the protocol).
+   */
+  private async call<T>(
+    step: string,
+    run: (options: { deadline: number }) => Promise<T>,
+    isTraced = true,
+  ): Promise<T> {
+    const me = this.config.instance;
+    if (isTraced) this.trace([{ from: me, to: 'etcd', kind: step }]);
     const started = performance.now();
     this.figures.calls += 1;
     const options = { deadline: Date.now() + this.config.etcdCallTimeoutMs };
@@ -117,8 +132,13 @@ export class EtcdLockBackend implements LockBackend {
         }),
       ]);
       this.figures.latencyMs.add(performance.now() - started);
+      if (isTraced) this.trace([{ from: 'etcd', to: me, kind: `${step}-ok` }]);
       return result;
     } catch (error) {
+      if (isTraced)
+        this.trace([
+          { from: 'etcd', to: me, kind: 'unreachable', detail: { step, reason: reasonOf(error) } },
+        ]);
       this.figures.errors += 1;
       this.figures.lastError = reasonOf(error);
       this.emit('node:fault', { node: 'etcd', reason: `${step}: ${reasonOf(error)}` });
@@ -128,19 +148,41 @@ export class EtcdLockBackend implements LockBackend {
     }
   }
 
-  private contenders(resource: string) {
+  private contenders(resource: string, isTraced = true) {
     const prefix = etcdKeys.prefix(resource);
-    return this.call('range', (o) =>
-      this.client.kv.range(
-        {
-          key: Buffer.from(prefix),
-          range_end: prefixEnd(prefix),
-          sort_target: 'Create',
-          sort_order: 'Ascend',
-        },
-        o,
-      ),
+    return this.call(
+      'range',
+      (o) =>
+        this.client.kv.range(
+          {
+            key: Buffer.from(prefix),
+            range_end: prefixEnd(prefix),
+            sort_target: 'Create',
+            sort_order: 'Ascend',
+          },
+          o,
+        ),
+      isTraced,
     );
+  }
+
+  /** The cluster's one vote on an attempt, for the live view's node column. */
+  private showAttempt(
+    input: AcquireInput,
+    outcome: AttemptOutcome,
+    fencingToken: number | null = null,
+  ): void {
+    const vote = outcome === 'unavailable' ? 'unreachable' : outcome === 'too-slow' ? 'granted' : outcome;
+    this.emit('lock:attempt', {
+      resource: input.resource,
+      owner: input.owner,
+      instance: this.config.instance,
+      outcome,
+      votes: [{ node: 'etcd', vote }],
+      needed: 1,
+      fencingToken,
+      atMs: this.clock.nowMs(),
+    });
   }
 
   private async keepAlive(lease: string): Promise<number> {
@@ -194,6 +236,7 @@ export class EtcdLockBackend implements LockBackend {
           // out. Our key, if the failed call wrote it, was revoked or lapses with its lease.
           const remaining = started + input.waitMs - this.clock.monotonicMs();
           if (input.waitMs === 0 || remaining <= 0) {
+            this.showAttempt(input, 'unavailable');
             throw this.unavailable(
               error,
               input.resource,
@@ -281,6 +324,7 @@ export class EtcdLockBackend implements LockBackend {
             this.stats.waitMs.add(waitedMs);
             this.waitHistogram.observe(waitedMs);
           }
+          this.showAttempt(input, 'granted', me.createRevision);
           return this.granted(
             input,
             token,
@@ -291,6 +335,7 @@ export class EtcdLockBackend implements LockBackend {
         }
         const holder = all[0];
         if (input.waitMs === 0) {
+          this.showAttempt(input, 'held');
           this.stats.contention += 1;
           this.stats.outcomes.held += 1;
           throw new AppError('LOCK_HELD', `"${resource}" is held by ${holder?.value.owner ?? 'someone'}.`, {
@@ -299,6 +344,7 @@ export class EtcdLockBackend implements LockBackend {
         }
         if (!hasWaited) {
           hasWaited = true;
+          this.showAttempt(input, 'queued');
           this.stats.contention += 1;
           this.emit('queue:joined', {
             resource,
@@ -534,7 +580,7 @@ export class EtcdLockBackend implements LockBackend {
   async view(resource: string): Promise<LockView> {
     let range;
     try {
-      range = await this.contenders(resource);
+      range = await this.contenders(resource, false);
     } catch (error) {
       const detail = reasonOf(error);
       return {
@@ -549,8 +595,10 @@ export class EtcdLockBackend implements LockBackend {
     const holder = all[0];
     let ttlMs = 0;
     if (holder) {
-      const ttl = await this.call('lease-ttl', (o) =>
-        this.client.leaseClient.leaseTimeToLive({ ID: holder.lease }, o),
+      const ttl = await this.call(
+        'lease-ttl',
+        (o) => this.client.leaseClient.leaseTimeToLive({ ID: holder.lease }, o),
+        false,
       ).catch(() => null);
       ttlMs = ttl ? Math.max(0, Number(ttl.TTL) * 1_000) : 0;
     }

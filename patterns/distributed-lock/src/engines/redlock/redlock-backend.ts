@@ -1,5 +1,13 @@
 import { AppError } from '@kvs-lab/shared/service';
 import { tallyAcquireVotes } from '../../domain/acquire-votes.ts';
+import {
+  acquireMessages,
+  isNewPicture,
+  leaseMessages,
+  raiseMessages,
+  votesOf,
+} from '../../domain/attempt-view.ts';
+import type { AttemptOutcome, AttemptSummary } from '../../domain/attempt-view.ts';
 import type { AcquireDecision } from '../../domain/acquire-votes.ts';
 import { leaseLapse } from '../../domain/lease-lapse.ts';
 import { tallyExtend, tallyRelease } from '../../domain/lease-replies.ts';
@@ -18,6 +26,7 @@ import type {
   Lease,
   LockBackend,
   NodeFigures,
+  TraceMessages,
 } from '../../lock-backend.ts';
 import '../../lock-errors.ts';
 import type { LiveEmit } from '../../realtime/live-events.ts';
@@ -32,6 +41,11 @@ type AttemptResult =
   | { kind: 'granted'; token: string; fencingToken: number; validityMs: number; nodes: readonly string[] }
   | Exclude<AcquireDecision, { kind: 'granted' }>
   | { kind: 'too-slow'; elapsedMs: number };
+
+/** The last attempt of one caller that was shown: its retries are shown only when something changed. */
+interface Shown {
+  last?: AttemptSummary;
+}
 
 // Only a broken exclusion makes two callers race for one fencing token; a few rounds settle it.
 const maxCounterRounds = 10;
@@ -53,6 +67,7 @@ export class RedlockBackend implements LockBackend {
   private readonly clock: Clock;
   private readonly newId: () => string;
   private readonly emit: LiveEmit;
+  private readonly trace: TraceMessages;
   /** Leases granted here and not yet released: for expiry events and the history. */
   private readonly leases = new Map<string, Lease>();
   /** Waiters on this instance, by resource: woken when a release is heard. */
@@ -68,12 +83,14 @@ export class RedlockBackend implements LockBackend {
     clock: Clock;
     newId: () => string;
     emit: LiveEmit;
+    trace?: TraceMessages;
   }) {
     this.config = deps.config;
     this.nodes = deps.nodes;
     this.clock = deps.clock;
     this.newId = deps.newId;
     this.emit = deps.emit;
+    this.trace = deps.trace ?? (() => undefined);
     this.sweeper = setInterval(() => void this.sweepExpired(), 250);
     this.sweeper.unref();
   }
@@ -149,7 +166,7 @@ export class RedlockBackend implements LockBackend {
   async acquire(input: AcquireInput): Promise<Lease> {
     const started = this.clock.monotonicMs();
     if (input.waitMs === 0) {
-      const result = await this.attempt(input.resource, input.ttlMs, input.owner);
+      const result = await this.attempt(input.resource, input.ttlMs, input.owner, {});
       if (result.kind === 'granted') return this.granted(input, result, 0);
       throw this.refusal(input, result);
     }
@@ -167,13 +184,14 @@ export class RedlockBackend implements LockBackend {
     if (ticket.kind !== 'issued') throw this.refusal(input, ticket);
     const member = waiterMember({ id: this.newId().slice(0, 8), instance: this.config.instance, owner });
     const waiter = { member, ticket: ticket.value };
+    const shown: Shown = {};
     this.emit('queue:joined', { resource, waiter: member, owner, ticket: ticket.value });
     const deadline = started + input.waitMs;
     let hasWaited = false;
     let reason: 'granted' | 'timeout' | 'unavailable' | 'error' = 'error';
     try {
       for (;;) {
-        const result = await this.attempt(resource, input.ttlMs, owner, waiter);
+        const result = await this.attempt(resource, input.ttlMs, owner, shown, waiter);
         if (result.kind === 'granted') {
           reason = 'granted';
           // Nodes that did not grant still list us as waiting; clear them so the next waiter is the head.
@@ -211,6 +229,18 @@ export class RedlockBackend implements LockBackend {
     }
   }
 
+  /** Shows an attempt in the live view (and its messages in the trace) when it is news. */
+  private show(
+    shown: Shown,
+    attempt: Omit<AttemptSummary, 'outcome' | 'fencingToken' | 'atMs'>,
+    outcome: AttemptOutcome,
+  ): boolean {
+    const summary: AttemptSummary = { ...attempt, outcome, fencingToken: null, atMs: this.clock.nowMs() };
+    if (!isNewPicture(shown.last, summary)) return false;
+    shown.last = summary;
+    return true;
+  }
+
   /**
    * One Redlock round: every node votes, a majority grants, and the nodes that
    * said yes to a failed attempt are released at once (held minority locks
@@ -220,6 +250,7 @@ export class RedlockBackend implements LockBackend {
     resource: string,
     ttlMs: number,
     owner: string,
+    shown: Shown,
     waiter?: { member: string; ticket: number },
   ): Promise<AttemptResult> {
     const token = this.newId();
@@ -235,9 +266,41 @@ export class RedlockBackend implements LockBackend {
       restartDelayMs: this.config.restartDelayMs,
     });
     const decision = tallyAcquireVotes(votes, this.nodes.size);
+    const attempt = {
+      resource,
+      owner,
+      instance: this.config.instance,
+      votes: votesOf(votes),
+      needed: this.quorum,
+    };
+    const first: AttemptOutcome =
+      decision.kind === 'granted'
+        ? 'granted'
+        : decision.kind === 'quorum-unavailable'
+          ? 'unavailable'
+          : votes.some((v) => v.kind === 'queued') && !votes.some((v) => v.kind === 'held')
+            ? 'queued'
+            : 'held';
+    const isShown = this.show(shown, attempt, first);
+    if (isShown) {
+      this.trace(
+        acquireMessages(
+          this.config.instance,
+          { resource, owner, ...(waiter ? { ticket: waiter.ticket } : {}) },
+          votes,
+        ),
+      );
+    }
+    const finish = (outcome: AttemptOutcome, fencingToken: number | null = null) => {
+      if (isShown) this.emit('lock:attempt', { ...attempt, outcome, fencingToken, atMs: this.clock.nowMs() });
+    };
+    const releaseAgain = async (only?: readonly string[]) => {
+      const replies = await this.nodes.release(resource, token, this.announce(), only);
+      if (isShown) this.trace(leaseMessages(this.config.instance, 'release', resource, replies));
+    };
     if (decision.kind !== 'granted') {
-      if (decision.grantedBy.length > 0)
-        await this.nodes.release(resource, token, this.announce(), decision.grantedBy);
+      if (decision.grantedBy.length > 0) await releaseAgain(decision.grantedBy);
+      finish(first);
       return decision;
     }
     const fencing = await this.issueCounter(
@@ -246,15 +309,18 @@ export class RedlockBackend implements LockBackend {
       decision.fencingFloor,
     );
     if (fencing.kind !== 'issued') {
-      await this.nodes.release(resource, token, this.announce());
+      await releaseAgain();
+      finish('unavailable');
       return { ...fencing, grantedBy: [] };
     }
     const elapsedMs = this.clock.monotonicMs() - started;
     const validity = validityMs({ ttlMs, elapsedMs, driftFactor: this.config.driftFactor });
     if (validity <= 0) {
-      await this.nodes.release(resource, token, this.announce());
+      await releaseAgain();
+      finish('too-slow');
       return { kind: 'too-slow', elapsedMs };
     }
+    finish('granted', fencing.value);
     return {
       kind: 'granted',
       token,
@@ -277,8 +343,18 @@ export class RedlockBackend implements LockBackend {
     | { kind: 'quorum-unavailable'; reachable: number; needed: number; grantedBy: readonly string[] }
   > {
     let proposed: number;
+    const counter = lease ? 'fencing' : 'ticket';
     if (floor === undefined) {
       const read = await this.nodes.readCounter(counterKey);
+      this.trace([
+        ...read.map((r) => ({ from: this.config.instance, to: r.node, kind: 'ticket-read' })),
+        ...read.map((r) => ({
+          from: r.node,
+          to: this.config.instance,
+          kind: r.value === null ? 'unreachable' : 'counter',
+          detail: { value: r.value },
+        })),
+      ]);
       const values = read.flatMap((r) => (r.value === null ? [] : [r.value]));
       if (values.length < this.quorum) {
         return { kind: 'quorum-unavailable', reachable: values.length, needed: this.quorum, grantedBy: [] };
@@ -289,6 +365,7 @@ export class RedlockBackend implements LockBackend {
     }
     for (let round = 0; round < maxCounterRounds; round++) {
       const replies = await this.nodes.raiseCounter(counterKey, proposed, lease ?? undefined);
+      this.trace(raiseMessages(this.config.instance, counter, proposed, replies));
       const decision = lease
         ? tallyRaise(proposed, replies, this.nodes.size)
         : tallyRaiseAtLeast(proposed, replies, this.nodes.size);
@@ -357,10 +434,14 @@ export class RedlockBackend implements LockBackend {
     ttlMs: number,
   ): Promise<{ validityMs: number; expiresAtMs: number }> {
     const started = this.clock.monotonicMs();
-    const decision = tallyExtend(
-      await this.nodes.extend(resource, token, ttlMs, this.announce(this.clock.nowMs() + ttlMs)),
-      this.nodes.size,
+    const replies = await this.nodes.extend(
+      resource,
+      token,
+      ttlMs,
+      this.announce(this.clock.nowMs() + ttlMs),
     );
+    this.trace(leaseMessages(this.config.instance, 'extend', resource, replies));
+    const decision = tallyExtend(replies, this.nodes.size);
     const lease = this.leases.get(token);
     if (decision.kind === 'lost') {
       this.stats.lost += 1;
@@ -404,10 +485,9 @@ export class RedlockBackend implements LockBackend {
 
   /** POST /locks/{resource}/release: deletes our lease wherever it is; a non-holder changes nothing. */
   async release(resource: string, token: string): Promise<void> {
-    const decision = tallyRelease(
-      await this.nodes.release(resource, token, this.announce()),
-      this.nodes.size,
-    );
+    const replies = await this.nodes.release(resource, token, this.announce());
+    this.trace(leaseMessages(this.config.instance, 'release', resource, replies));
+    const decision = tallyRelease(replies, this.nodes.size);
     if (decision.kind === 'not-holder') {
       this.stats.notHolder += 1;
       throw new AppError(

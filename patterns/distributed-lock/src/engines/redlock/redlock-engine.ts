@@ -4,7 +4,7 @@ import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { AppError, z } from '@kvs-lab/shared/service';
 import type { LockConfig } from '../../config.ts';
 import { quorumSize } from '../../domain/quorum.ts';
-import type { Clock, LockEngine } from '../../lock-backend.ts';
+import type { Clock, LockEngine, TraceMessages } from '../../lock-backend.ts';
 import type { LiveEmit } from '../../realtime/live-events.ts';
 import { LockNodes } from './lock-nodes.ts';
 import { RedlockBackend } from './redlock-backend.ts';
@@ -17,6 +17,7 @@ export async function createRedlockEngine(deps: {
   clock: Clock;
   newId: () => string;
   emit: LiveEmit;
+  trace: TraceMessages;
   history: History;
 }): Promise<LockEngine> {
   const { config, clock, history } = deps;
@@ -31,7 +32,14 @@ export async function createRedlockEngine(deps: {
     deps.emit('node:fault', { node, reason });
   });
   await nodes.markNodes();
-  const backend = new RedlockBackend({ config, nodes, clock, newId: deps.newId, emit: deps.emit });
+  const backend = new RedlockBackend({
+    config,
+    nodes,
+    clock,
+    newId: deps.newId,
+    emit: deps.emit,
+    trace: deps.trace,
+  });
   const subscriber = new ReleaseSubscriber(deps.lockNodes, (event) => {
     const lease = backend.heard(event);
     if (!lease) return;
