@@ -1,7 +1,13 @@
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, sidewaysOverflowPx, startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
+import {
+  accessibilityViolations,
+  launchBrowser,
+  sidewaysOverflowPx,
+  startRedis,
+  stopAllRedis,
+} from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import { startInstance } from './helpers.ts';
 
@@ -56,7 +62,7 @@ describe('live view (headless Chromium)', () => {
     await page.close();
   });
 
-  it('when rooms have full tapes and long ids, then the page does not scroll sideways in a 1400 px window', async () => {
+  it('when rooms have full tapes and long ids, then the page does not scroll sideways in a 1400 px window and axe finds no serious violation', async () => {
     for (const room of ['wide-a', 'wide-b']) {
       for (let i = 0; i < 14; i += 1)
         await request(baseUrl)
@@ -67,6 +73,7 @@ describe('live view (headless Chromium)', () => {
     await page.goto(`${baseUrl}/`);
     await page.locator('[data-room="wide-b"] .tape__cell').nth(11).waitFor({ timeout: 10_000 });
     expect(await sidewaysOverflowPx(page)).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.close();
   });
 });

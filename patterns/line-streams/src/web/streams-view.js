@@ -100,7 +100,8 @@ function draw() {
         { class: 'room-meta', 'data-room-meta': r.room },
         `length ${r.length} · last-delivered ${r.lastDeliveredId ?? '-'} · applied ${r.appliedId ?? '-'} · lag ${r.lag ?? '?'} · pending ${r.pending}`,
       ),
-      el('div', { class: 'tape' }, ...cells),
+      // Focusable, so a keyboard can scroll a tape wider than its card.
+      el('div', { class: 'tape', tabIndex: 0, ariaLabel: `room ${r.room}: newest entries` }, ...cells),
     );
   });
   const consumers = el(
