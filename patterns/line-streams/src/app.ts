@@ -168,6 +168,8 @@ export function createApp(deps: AppDeps): LineStreamsApp {
       maxDeliveries: settings.MAX_DELIVERIES,
       claimMinIdleMs: settings.CLAIM_MIN_IDLE_MS,
       inboxMaxLen: settings.INBOX_MAX_LEN,
+      readCount: settings.READ_COUNT,
+      readLingerMs: settings.READ_LINGER_MS,
     },
   });
   mountRoutes(service, streams, stats);
