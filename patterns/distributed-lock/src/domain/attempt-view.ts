@@ -98,17 +98,22 @@ export function leaseMessages(
 /** One write-back round of a quorum counter (fencing token or queue ticket) as messages. */
 export function raiseMessages(
   instance: string,
-  counter: 'fencing' | 'ticket',
-  proposed: number,
+  round: { counter: 'fencing' | 'ticket'; resource: string; proposed: number },
   replies: readonly RaiseReply[],
 ): ProtocolMessage[] {
+  const { counter, resource, proposed } = round;
   return [
-    ...replies.map((r) => ({ from: instance, to: r.node, kind: `${counter}-raise`, detail: { proposed } })),
+    ...replies.map((r) => ({
+      from: instance,
+      to: r.node,
+      kind: `${counter}-raise`,
+      detail: { resource, proposed },
+    })),
     ...replies.map((r) => ({
       from: r.node,
       to: instance,
       kind: r.kind === 'behind' ? 'counter-behind' : `counter-${r.kind}`,
-      detail: r.kind === 'behind' ? { proposed, current: r.current } : { proposed },
+      detail: r.kind === 'behind' ? { resource, proposed, current: r.current } : { resource, proposed },
     })),
   ];
 }

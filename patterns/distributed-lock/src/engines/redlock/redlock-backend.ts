@@ -180,7 +180,7 @@ export class RedlockBackend implements LockBackend {
 
   private async acquireInQueue(input: AcquireInput, started: number): Promise<Lease> {
     const { resource, owner } = input;
-    const ticket = await this.issueCounter(keys.ticket(resource), null);
+    const ticket = await this.issueCounter(keys.ticket(resource), null, resource);
     if (ticket.kind !== 'issued') throw this.refusal(input, ticket);
     const member = waiterMember({ id: this.newId().slice(0, 8), instance: this.config.instance, owner });
     const waiter = { member, ticket: ticket.value };
@@ -306,6 +306,7 @@ export class RedlockBackend implements LockBackend {
     const fencing = await this.issueCounter(
       keys.fencing(resource),
       { resource, token },
+      resource,
       decision.fencingFloor,
     );
     if (fencing.kind !== 'issued') {
@@ -337,6 +338,7 @@ export class RedlockBackend implements LockBackend {
   private async issueCounter(
     counterKey: string,
     lease: { resource: string; token: string } | null,
+    resource: string,
     floor?: number,
   ): Promise<
     | { kind: 'issued'; value: number }
@@ -347,12 +349,17 @@ export class RedlockBackend implements LockBackend {
     if (floor === undefined) {
       const read = await this.nodes.readCounter(counterKey);
       this.trace([
-        ...read.map((r) => ({ from: this.config.instance, to: r.node, kind: 'ticket-read' })),
+        ...read.map((r) => ({
+          from: this.config.instance,
+          to: r.node,
+          kind: 'ticket-read',
+          detail: { resource },
+        })),
         ...read.map((r) => ({
           from: r.node,
           to: this.config.instance,
           kind: r.value === null ? 'unreachable' : 'counter',
-          detail: { value: r.value },
+          detail: { resource, value: r.value },
         })),
       ]);
       const values = read.flatMap((r) => (r.value === null ? [] : [r.value]));
@@ -365,7 +372,7 @@ export class RedlockBackend implements LockBackend {
     }
     for (let round = 0; round < maxCounterRounds; round++) {
       const replies = await this.nodes.raiseCounter(counterKey, proposed, lease ?? undefined);
-      this.trace(raiseMessages(this.config.instance, counter, proposed, replies));
+      this.trace(raiseMessages(this.config.instance, { counter, resource, proposed }, replies));
       const decision = lease
         ? tallyRaise(proposed, replies, this.nodes.size)
         : tallyRaiseAtLeast(proposed, replies, this.nodes.size);
