@@ -34,6 +34,8 @@ export interface ShardStore {
   shards(): ShardStatus[];
   failovers(): readonly FailoverEvent[];
   rejoins(): readonly { shard: string; node: string; master: string; reason: string; at: number }[];
+  /** Who decides failover, and its own view now (the cluster's epoch, each sentinel's masters). */
+  authority(): Promise<Record<string, unknown>>;
   /** Per active shard: keys and routed operations per second, for autoscaling. */
   loads(): { shard: string; keys: number; opsPerSecond: number }[];
 

@@ -84,6 +84,13 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
     expect(Math.max(...counts) / (10_000 / 3)).toBeLessThanOrEqual(1.1);
     const shards = (await api.get('/shards')).body.shards as { id: string; state: string }[];
     expect(shards.find((s) => s.id === 'shard-4')?.state).toBe('standby');
+    const authority = (await api.get('/shards')).body.authority;
+    expect(authority).toMatchObject({
+      decidedBy: 'cluster',
+      state: 'ok',
+      slotsAssigned: 16384,
+      slotsFail: 0,
+    });
   });
 
   it('a write goes to the master of its hash slot; /locate gives the slot CLUSTER KEYSLOT gives, with master and replica', async () => {

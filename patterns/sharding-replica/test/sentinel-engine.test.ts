@@ -135,6 +135,21 @@ describe('sentinel engine (real Redis Sentinel decides failover; the router foll
     const failover = (await api.get('/shards')).body.failovers[0];
     expect(failover).toMatchObject({ shard: 'shard-1', from: 'shard-1-master', to: 'shard-1-replica' });
     expect(failover.reason).toMatch(/Sentinel/);
+    // /shards shows Sentinel's own view: every sentinel names the promoted node for shard-1, at a new epoch.
+    const authority = (await api.get('/shards')).body.authority as {
+      decidedBy: string;
+      sentinels: { masters: { name: string; master: string; configEpoch: string }[] | null }[];
+    };
+    expect(authority.decidedBy).toBe('sentinel');
+    expect(authority.sentinels).toHaveLength(3);
+    expect(
+      await waitFor(async () => {
+        const views = ((await api.get('/shards')).body.authority as typeof authority).sentinels;
+        return views.every(
+          (v) => v.masters?.find((m) => m.name === 'shard-1-master')?.master === 'shard-1-replica',
+        );
+      }),
+    ).toBe(true);
     expect((await api.get('/stats')).body.engine).toBe('sentinel');
     const check = (await api.get('/check')).body;
     expect(check.valid, check.summary).toBe(true);

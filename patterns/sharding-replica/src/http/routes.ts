@@ -131,15 +131,20 @@ export function mountRoutes(
           shards: z.array(shardStatus),
           failovers: z.array(failoverEvent),
           autoscale: autoscaleResult,
+          authority: z.record(z.string(), z.unknown()).openapi({
+            description:
+              "Who decides failover and what it says now: `router` (this process), `cluster` (CLUSTER INFO: state, current epoch, slots), `sentinel` (each sentinel's view of each master: address, flags, config epoch).",
+          }),
         }),
       },
     },
-    handler: () => ({
+    handler: async () => ({
       status: 200,
       body: {
         shards: sharding.store.shards(),
         failovers: sharding.store.failovers(),
         autoscale: sharding.autoscaleView(),
+        authority: await sharding.store.authority(),
       },
     }),
   });

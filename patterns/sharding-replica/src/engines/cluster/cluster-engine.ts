@@ -323,6 +323,28 @@ export class ClusterEngine implements ShardStore {
     });
   }
 
+  /** CLUSTER INFO from the first node that answers: the cluster's own state and epoch. */
+  async authority(): Promise<Record<string, unknown>> {
+    for (const node of this.nodes.values()) {
+      try {
+        const info = parseInfo(await node.run((c) => c.call('CLUSTER', 'INFO') as Promise<string>));
+        return {
+          decidedBy: 'cluster',
+          askedNode: node.name,
+          state: info.cluster_state,
+          currentEpoch: Number(info.cluster_current_epoch),
+          slotsAssigned: Number(info.cluster_slots_assigned),
+          slotsFail: Number(info.cluster_slots_fail),
+          knownNodes: Number(info.cluster_known_nodes),
+          redirections: { ...this.router.redirections },
+        };
+      } catch {
+        // Ask the next node.
+      }
+    }
+    return { decidedBy: 'cluster', state: null, reason: 'no cluster node answered' };
+  }
+
   failovers(): readonly FailoverEvent[] {
     return this.failoverLog;
   }

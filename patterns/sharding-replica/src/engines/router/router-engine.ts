@@ -295,6 +295,13 @@ export class RouterEngine implements ShardStore {
     return this.state.failovers;
   }
 
+  authority(): Promise<Record<string, unknown>> {
+    return Promise.resolve({
+      decidedBy: 'router',
+      rule: 'a master that misses FAILOVER_MISSED_PINGS pings in a row is replaced by its replica',
+    });
+  }
+
   rejoins() {
     return this.state.rejoins;
   }

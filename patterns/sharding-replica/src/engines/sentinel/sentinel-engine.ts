@@ -30,6 +30,11 @@ export class SentinelEngine extends RouterEngine {
     await this.watch.subscribe(() => void this.monitor.sample());
   }
 
+  /** Each sentinel's view of every master it watches: where it is, its flags, the failover epoch. */
+  override async authority(): Promise<Record<string, unknown>> {
+    return { decidedBy: 'sentinel', sentinels: await this.watch.views() };
+  }
+
   override async close(): Promise<void> {
     await this.watch.close();
     await super.close();

@@ -71,6 +71,31 @@ export class SentinelWatch implements ExternalPromotion {
     }
   }
 
+  /** SENTINEL MASTERS of every sentinel: which master each sees for each name, its flags and config epoch. */
+  async views(): Promise<{ sentinel: string; masters: Record<string, string>[] | null }[]> {
+    return Promise.all(
+      this.sentinels.map(async (sentinel) => {
+        try {
+          const reply = (await sentinel.run((c) => c.call('SENTINEL', 'MASTERS'))) as string[][];
+          const masters = reply.map((flat) => {
+            const fields: Record<string, string> = {};
+            for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
+            return {
+              name: fields.name ?? '',
+              master: this.nameByAddress.get(`${fields.ip}:${fields.port}`) ?? `${fields.ip}:${fields.port}`,
+              flags: fields.flags ?? '',
+              configEpoch: fields['config-epoch'] ?? '',
+              quorum: fields.quorum ?? '',
+            };
+          });
+          return { sentinel: sentinel.name, masters };
+        } catch {
+          return { sentinel: sentinel.name, masters: null };
+        }
+      }),
+    );
+  }
+
   /** A readiness figure: how many sentinels answer. */
   async reachable(): Promise<number> {
     const answers = await Promise.all(
