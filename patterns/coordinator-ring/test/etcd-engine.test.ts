@@ -172,4 +172,29 @@ describe('coordinator-ring on etcd (ENGINE=etcd)', () => {
       expect(read.status).toBe(404);
     }
   }, 90_000);
+
+  it('exercise 6: when the leading instance stops, another is elected through etcd with a higher term, and a write answers with etcd’s Raft term', async () => {
+    const before = await agreedLeader();
+    const index = names.indexOf(before?.leaderId ?? '');
+    const victim = apps[index] as RingApp;
+    await victim.service.close();
+    const survivors = apps.filter((app) => app !== victim);
+    const next = await eventually(async () => {
+      const views = await Promise.all(
+        survivors.map(async (app) => (await request(app.service.server).get('/leader')).body as LeaderView),
+      );
+      const [first] = views;
+      return first?.leaderId &&
+        first.leaderId !== before?.leaderId &&
+        views.every((v) => v.leaderId === first.leaderId)
+        ? first
+        : undefined;
+    }, 'another instance elected');
+    expect(next.term).toBeGreaterThan(before?.term ?? Infinity);
+    const write = await request((survivors[0] as RingApp).service.server)
+      .put('/kv/e')
+      .send({ value: '1' });
+    expect(write.status).toBe(200);
+    expect(write.body.term).toBeGreaterThan(0);
+  }, 60_000);
 });
