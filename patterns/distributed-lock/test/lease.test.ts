@@ -21,6 +21,52 @@ describe('leases: expiry, extend, release', () => {
     await stopAllRedis();
   });
 
+  it('a waiter granted while a slow node is cleared from the queue is told the lease the nodes still hold, not more', async () => {
+    // lock-4 holds a stray lease (as a paused node's late copy would) and answers each command 1 s late:
+    // the waiter's votes, the fencing round and clearing its queue entry there each wait for it.
+    await sendRedisCommand(cluster.redis('lock-4').port, [
+      'HSET',
+      'lab:distributed-lock:lock:slow-dequeue',
+      'token',
+      'stray',
+      'owner',
+      'stray',
+      'instance',
+      'lock-b',
+    ]);
+    await sendRedisCommand(cluster.redis('lock-4').port, [
+      'PEXPIRE',
+      'lab:distributed-lock:lock:slow-dequeue',
+      '30000',
+    ]);
+    const slow = await fetch(`${a.url}/chaos/links/lock-4`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'slow', delayMs: 800 }),
+    });
+    expect(slow.status).toBe(200);
+    try {
+      const lease = await post(`${a.url}/locks/slow-dequeue`, {
+        ttlMs: 5_000,
+        waitMs: 5_000,
+        owner: 'patient',
+      });
+      expect(lease.status).toBe(201);
+      expect(lease.body.nodes).not.toContain('lock-4');
+      // When the granting nodes will drop it, by their own count: the holder may not believe in it longer.
+      const asked = Date.now();
+      const pttl = Number(
+        await sendRedisCommand(cluster.redis('lock-1').port, [
+          'PTTL',
+          'lab:distributed-lock:lock:slow-dequeue',
+        ]),
+      );
+      expect(Date.parse(lease.body.expiresAt as string)).toBeLessThanOrEqual(asked + pttl);
+    } finally {
+      await fetch(`${a.url}/chaos`, { method: 'DELETE' });
+    }
+  });
+
   it('when a holder process is killed, then its lease stops blocking others once its TTL runs out', async () => {
     // Long enough that the steps between the holder's grant and the first check fit in it on a loaded machine.
     const ttlMs = 3_000;

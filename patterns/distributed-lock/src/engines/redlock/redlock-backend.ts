@@ -38,7 +38,15 @@ import type { LeaseAnnouncement, LockNodes } from './lock-nodes.ts';
 import type { HeardLeaseEvent } from './release-subscriber.ts';
 
 type AttemptResult =
-  | { kind: 'granted'; token: string; fencingToken: number; validityMs: number; nodes: readonly string[] }
+  | {
+      kind: 'granted';
+      token: string;
+      fencingToken: number;
+      /** What was left of the lease at `measuredAtMs` (monotonic): it keeps running down after. */
+      validityMs: number;
+      measuredAtMs: number;
+      nodes: readonly string[];
+    }
   | Exclude<AcquireDecision, { kind: 'granted' }>
   | { kind: 'too-slow'; elapsedMs: number };
 
@@ -193,14 +201,21 @@ export class RedlockBackend implements LockBackend {
       for (;;) {
         const result = await this.attempt(resource, input.ttlMs, owner, shown, waiter);
         if (result.kind === 'granted') {
-          reason = 'granted';
           // Nodes that did not grant still list us as waiting; clear them so the next waiter is the head.
           const elsewhere = this.nodes.nodes.map((n) => n.name).filter((n) => !result.nodes.includes(n));
           if (elsewhere.length > 0) await this.nodes.dequeue(resource, member, elsewhere);
+          // The lease ran down while a slow node was cleared: what is left counts, not what was left.
+          const left = Math.floor(result.validityMs - (this.clock.monotonicMs() - result.measuredAtMs));
+          if (left <= 0) {
+            reason = 'error';
+            await this.nodes.release(resource, result.token, this.announce());
+            throw this.refusal(input, { kind: 'too-slow', elapsedMs: this.clock.monotonicMs() - started });
+          }
+          reason = 'granted';
           const waitedMs = this.clock.monotonicMs() - started;
           this.stats.waitMs.add(waitedMs);
           this.waitHistogram.observe(waitedMs);
-          return this.granted(input, result, waitedMs);
+          return this.granted(input, { ...result, validityMs: left }, waitedMs);
         }
         if (result.kind === 'quorum-unavailable') {
           reason = 'unavailable';
@@ -327,6 +342,7 @@ export class RedlockBackend implements LockBackend {
       token,
       fencingToken: fencing.value,
       validityMs: validity,
+      measuredAtMs: this.clock.monotonicMs(),
       nodes: decision.grantedBy,
     };
   }
