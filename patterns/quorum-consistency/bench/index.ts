@@ -166,12 +166,13 @@ function timing(durationsMs: readonly number[]): LoadResult {
 }
 
 /** Retries an idempotent bulk step that missed the 200 ms command timeout on a loaded machine. */
-async function retried<T>(step: () => Promise<T>, attempts = 5): Promise<T> {
+async function retried<T>(step: () => Promise<T>, attempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await step();
     } catch (error) {
       if (attempt >= attempts || (error as { code?: string }).code !== 'REDIS_TIMEOUT') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   }
 }

@@ -137,6 +137,11 @@ export class AntiEntropyService {
     };
 
     const before = await this.wireReadings(ask);
+    const summaries = await Promise.all(live().map((replica) => ask(replica, () => replica.readSummary())));
+    // The top levels differ almost everywhere once a few keys per node differ, and each level is a round
+    // trip: the first request reads every node down to a level holding about 64 keys per node.
+    const prefetchLevels = prefetchDepth(Math.max(0, ...summaries.map((summary) => summary?.keys ?? 0)));
+    const cache = new Map<string, Map<number, string | null>>();
 
     // Top down: the root on every replica, then the children of every node whose values differ,
     // until a differing node is a leaf or small enough to list key by key.
@@ -145,17 +150,26 @@ export class AntiEntropyService {
     const listed: { node: number; values: Map<string, string | null> }[] = [];
     for (let level = 0; level <= treeDepth && nodes.length > 0; level++) {
       const asked = nodes;
+      const isCached = level > 0 && level <= prefetchLevels;
+      const toFetch =
+        level === 0 ? Array.from({ length: 2 ** (prefetchLevels + 1) - 1 }, (_, i) => i + 1) : asked;
       const answered = (
         await Promise.all(
-          live().map(async (replica) => ({
-            node: replica.name,
-            values: await ask(replica, () => replica.readTreeNodes(asked)),
-          })),
+          live().map(async (replica) => {
+            if (!isCached) {
+              const fetched = await ask(replica, () => replica.readTreeNodes(toFetch));
+              if (fetched)
+                cache.set(replica.name, new Map(toFetch.map((node, j) => [node, fetched[j] ?? null])));
+              else cache.delete(replica.name);
+            }
+            const held = cache.get(replica.name);
+            return { node: replica.name, values: held && asked.map((node) => held.get(node) ?? null) };
+          }),
         )
       ).filter(
         (answer): answer is { node: string; values: (string | null)[] } => answer.values !== undefined,
       );
-      rangesCompared += asked.length;
+      if (!isCached) rangesCompared += toFetch.length;
       const at = new Map(asked.map((node, j) => [node, j]));
       const valuesOf = (node: number) => answered.map((answer) => answer.values[at.get(node) ?? 0] ?? null);
       const differing = differingNodes(
@@ -199,7 +213,6 @@ export class AntiEntropyService {
     const { keysRepaired, versionBytes } = await this.repair(toRepair, named, policy, ask);
 
     const tombstonesCollected = skipped.size === 0 ? await this.collectTombstones() : 0;
-    const summaries = await Promise.all(live().map((replica) => ask(replica, () => replica.readSummary())));
     const fullest = Math.max(0, ...summaries.map((summary) => summary?.bytes ?? 0));
     const after = await this.wireReadings(ask);
     const wire = wireBytes(before, after, (name) => !skipped.has(name));
@@ -337,6 +350,11 @@ export class AntiEntropyService {
     }
     return collected;
   }
+}
+
+/** Levels below the root read in the first request: down to about 64 keys per node, at most 8. */
+function prefetchDepth(keys: number): number {
+  return Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, keys) / 64))));
 }
 
 /** Per pair of replicas, the first leaf of each listed range where the two differ, for the live view. */
