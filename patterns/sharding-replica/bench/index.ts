@@ -9,6 +9,7 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { moduloMovedFraction, movedFraction } from '../src/domain/rebalance-plan.ts';
+import { describeTimes, failoverTimesPerEngine } from './failover-times.ts';
 
 const keyCount = 100;
 
@@ -154,6 +155,10 @@ export const bench: BenchDefinition = {
         4,
       );
 
+      // Failover per engine: the same key's master killed 5 times, time until it takes a write again.
+      progress('failover times: 5 kills per engine (router, sentinel, cluster)');
+      const failovers = await failoverTimesPerEngine(5);
+
       return {
         rows: [
           { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
@@ -199,6 +204,11 @@ export const bench: BenchDefinition = {
           'cluster rows: the same API with ENGINE=cluster over a real Redis Cluster (3 masters + 3 replicas); their ceiling is ioredis Cluster called in-process with 50 concurrent GETs and no HTTP at all, so the ratio shows what the HTTP service costs on top of the cluster client.',
           `ring lookups (murmur3_32 + binary search over 480 virtual nodes): ${Math.round(lookupsPerSecond).toLocaleString('en-US')} per second (checksum ${owners % 10}).`,
           `adding a 4th shard moves ${(ringMoved * 100).toFixed(1)} % of 100,000 keys on the ring (ideal 25 %) vs ${(moduloMoved * 100).toFixed(1)} % with hash mod n.`,
+          `failover, SIGKILL of a master until its key takes a write again: ${Object.entries(failovers)
+            .map(([engine, times]) => describeTimes(engine, times))
+            .join(
+              '; ',
+            )} (router: 3 missed pings at 250 ms; sentinel: down-after 1000 ms, quorum 2 of 3; cluster: node timeout 2000 ms).`,
         ],
       };
     } finally {
