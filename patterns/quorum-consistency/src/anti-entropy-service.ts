@@ -146,6 +146,8 @@ export class AntiEntropyService {
     // Top down: the root on every replica, then the children of every node whose values differ,
     // until a differing node is a leaf or small enough to list key by key.
     let nodes = [1];
+    // The nodes opened on the level above: asking for their children sends half as many indices.
+    let parents: number[] = [];
     let rangesCompared = 0;
     const listed: { node: number; values: Map<string, string | null> }[] = [];
     for (let level = 0; level <= treeDepth && nodes.length > 0; level++) {
@@ -157,7 +159,9 @@ export class AntiEntropyService {
         await Promise.all(
           live().map(async (replica) => {
             if (!isCached) {
-              const fetched = await ask(replica, () => replica.readTreeNodes(toFetch));
+              const fetched = await ask(replica, () =>
+                level === 0 ? replica.readTreeNodes(toFetch) : replica.readTreeChildren(parents),
+              );
               if (fetched)
                 cache.set(replica.name, new Map(toFetch.map((node, j) => [node, fetched[j] ?? null])));
               else cache.delete(replica.name);
@@ -186,6 +190,7 @@ export class AntiEntropyService {
           node,
           values: new Map(answered.map((answer) => [answer.node, answer.values[at.get(node) ?? 0] ?? null])),
         });
+      parents = open;
       nodes = childrenOf(open);
     }
     const ranges = listed.map(({ node }) => leavesUnder(node, treeDepth));

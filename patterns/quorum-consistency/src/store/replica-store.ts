@@ -158,9 +158,24 @@ export class ReplicaStore {
 
   /** Values of some nodes of this replica's Merkle tree, in order; null for an empty subtree. */
   async readTreeNodes(nodes: readonly number[]): Promise<(string | null)[]> {
+    return this.treeValues('nodes', nodes, 8 * readBatch);
+  }
+
+  /** Values of the children (2p, 2p+1) of each of `parents`, in order: the next level of a descent. */
+  async readTreeChildren(parents: readonly number[]): Promise<(string | null)[]> {
+    return this.treeValues('children', parents, 4 * readBatch);
+  }
+
+  private async treeValues(
+    mode: 'nodes' | 'children',
+    indices: readonly number[],
+    batchSize: number,
+  ): Promise<(string | null)[]> {
     const values: (string | null)[] = [];
-    for (const batch of chunks(nodes, 8 * readBatch)) {
-      const joined = await this.node.run((client) => merkleNodesScript.run(client, [keys.merkleTree], batch));
+    for (const batch of chunks(indices, batchSize)) {
+      const joined = await this.node.run((client) =>
+        merkleNodesScript.run(client, [keys.merkleTree], [mode, ...batch]),
+      );
       for (const value of String(joined).split(' ')) values.push(value === '-' ? null : value);
     }
     return values;
@@ -258,7 +273,7 @@ export class ReplicaStore {
 
   /** The fault "this replica lost its disk": every key and every hint it held are gone. */
   async flush(): Promise<void> {
-    await this.node.run((client) => client.flushdb());
+    await this.node.run((client) => client.flushdb('ASYNC'));
   }
 }
 

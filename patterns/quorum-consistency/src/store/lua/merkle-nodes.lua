@@ -4,10 +4,23 @@ top-down comparison. One reply for a whole level keeps the exchange to one
 round trip per level and a few bytes per node.
 
 KEYS[1]  tree hash: heap index -> "<16 hex>:<keys>"
-ARGV[1..] heap indices
+ARGV[1]  "nodes": ARGV[2..] are the nodes wanted; "children": ARGV[2..] are parents, and
+         their children 2p, 2p+1 are wanted (half the request bytes on the way down)
+ARGV[2..] heap indices
 Returns: one string, the values in the order asked, separated by spaces; "-" for an empty subtree
 ]]
-local values = redis.call('HMGET', KEYS[1], unpack(ARGV))
+local wanted = {}
+for i = 2, #ARGV do
+  if ARGV[1] == 'children' then
+    wanted[#wanted + 1] = 2 * tonumber(ARGV[i])
+    wanted[#wanted + 1] = 2 * tonumber(ARGV[i]) + 1
+  else
+    wanted[#wanted + 1] = ARGV[i]
+  end
+end
 local out = {}
-for i = 1, #ARGV do out[i] = values[i] or '-' end
+if #wanted > 0 then
+  local values = redis.call('HMGET', KEYS[1], unpack(wanted))
+  for i = 1, #wanted do out[i] = values[i] or '-' end
+end
 return table.concat(out, ' ')
