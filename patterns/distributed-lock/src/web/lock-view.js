@@ -123,7 +123,7 @@ const outcomeText = (a) => {
     case 'queued':
       return 'waits: an earlier ticket goes first';
     case 'held':
-      return `refused: ${granted} of ${a.needed} votes`;
+      return `refused: ${granted} granted, ${a.needed} needed`;
     case 'unavailable':
       return `503: ${a.votes.filter((v) => v.vote !== 'unreachable' && v.vote !== 'recovering').length} answered, ${a.needed} needed`;
     default:
@@ -317,7 +317,7 @@ function drawTokens(resource) {
   const writes = writesOf(resource);
   const width = Math.max(480, tokensPanel.section.clientWidth - 40);
   const height = 170;
-  const margin = { top: 14, right: 130, bottom: 24, left: 44 };
+  const margin = { top: 24, right: 40, bottom: 30, left: 44 };
   const x = d3
     .scalePoint()
     .domain(writes.map((w) => w.writeId))
@@ -362,7 +362,7 @@ function drawTokens(resource) {
     .join((enter) => {
       const g = enter.append('g').attr('class', 'lock-write');
       g.append('path');
-      g.append('text').attr('y', -10).attr('text-anchor', 'middle');
+      g.append('text').attr('text-anchor', 'middle');
       return g;
     })
     .attr('data-token', (w) => w.fencingToken)
@@ -378,6 +378,8 @@ function drawTokens(resource) {
   marks
     .select('text')
     .attr('class', (w) => `lock-write__label lock-write__label--${w.kind}`)
+    // Tokens above their point; a stale one below it, clear of the rising line.
+    .attr('y', (w) => (w.kind === 'accepted' ? -10 : 20))
     .text((w) =>
       w.kind === 'refused'
         ? `${w.fencingToken} refused`
