@@ -1,9 +1,58 @@
 import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
-import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
+import { startEtcdCluster, startRedis, stopAllEtcd, stopAllRedis } from '@kvs-lab/shared/testing';
+import type { EtcdClusterHandle } from '@kvs-lab/shared/testing';
 import { call, startRingCluster } from '../test/support/ring-cluster.ts';
+import type { RingCluster } from '../test/support/ring-cluster.ts';
 
 const electionTrials = 5;
+
+const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const summary = (values: readonly number[]) =>
+  `median ${median(values)} ms, max ${Math.max(...values)} ms (all: ${values.join(', ')} ms)`;
+
+/** ENGINE=etcd: kill the elected instance, time until the others name another in a higher term. */
+async function etcdInstanceElections(ring: RingCluster, progress: (line: string) => void): Promise<number[]> {
+  const times: number[] = [];
+  for (let trial = 0; trial < electionTrials; trial++) {
+    const old = await ring.waitForLeader({ everyone: true });
+    const startedAt = performance.now();
+    await ring.node(old.id).kill();
+    await ring.waitForLeader({ excluding: old.id, minTerm: old.term + 1, timeoutMs: 30_000 });
+    times.push(Math.round(performance.now() - startedAt));
+    progress(`etcd instance election ${trial + 1}/${electionTrials}: ${times[times.length - 1]} ms`);
+    await ring.node(old.id).start();
+  }
+  return times;
+}
+
+/** ENGINE=etcd: kill etcd's Raft leader, time until a write through an instance is acknowledged again. */
+async function etcdLeaderKills(
+  etcd: EtcdClusterHandle,
+  ring: RingCluster,
+  progress: (line: string) => void,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let trial = 0; trial < electionTrials; trial++) {
+    const leader = await ring.waitForLeader({ everyone: true });
+    const url = ring.node(leader.id).url;
+    const member = await etcd.leader();
+    const startedAt = performance.now();
+    await member.kill();
+    for (;;) {
+      const reply = await call(`${url}/kv/bench-kill`, 'PUT', { value: String(trial) }, 5_000);
+      if (reply?.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    times.push(Math.round(performance.now() - startedAt));
+    progress(
+      `etcd leader kill ${trial + 1}/${electionTrials}: writes again after ${times[times.length - 1]} ms`,
+    );
+    await member.restart();
+  }
+  return times;
+}
 // The issue's "no node is suspected in a fault-free minute" (the test suite watches only a few seconds).
 const quietWindowMs = Math.max(1_000, Number(process.env.RING_QUIET_WINDOW_MS) || 60_000);
 
@@ -20,7 +69,12 @@ export const bench: BenchDefinition = {
     const baselineRedis = await startRedis({ name: 'bench-ring-baseline' });
     const baseline = await startBaselineServer(baselineRedis.url);
     const cluster = await startRingCluster(3);
+    const etcd = await startEtcdCluster({ size: 3 });
+    const etcdRing = await startRingCluster(3, {}, { etcdEndpoints: etcd.endpoints });
     try {
+      const etcdLeader = await etcdRing.waitForLeader({ everyone: true });
+      const etcdUrl = etcdRing.node(etcdLeader.id).url;
+      await call(`${etcdUrl}/kv/bench`, 'PUT', { value: 'x' });
       const leader = await cluster.waitForLeader({ everyone: true });
       const leaderUrl = cluster.node(leader.id).url;
       const followerUrl = cluster.nodes.find((n) => n.name !== leader.id)?.url ?? leaderUrl;
@@ -31,10 +85,13 @@ export const bench: BenchDefinition = {
           runLoad({ url: `${baseline.url}/baseline/set`, method: 'PUT', body: { v: 'x' }, durationSeconds }),
         'PUT /kv via leader (majority of 3)': () =>
           runLoad({ url: `${leaderUrl}/kv/bench`, method: 'PUT', body: { value: 'x' }, durationSeconds }),
+        'PUT /kv on etcd (elected instance)': () =>
+          runLoad({ url: `${etcdUrl}/kv/bench`, method: 'PUT', body: { value: 'x' }, durationSeconds }),
         'Express + 1 Redis GET': () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
         'GET /kv linearizable (leader)': () => runLoad({ url: `${leaderUrl}/kv/bench`, durationSeconds }),
         'GET /kv?stale=true (follower)': () =>
           runLoad({ url: `${followerUrl}/kv/bench?stale=true`, durationSeconds }),
+        'GET /kv linearizable on etcd': () => runLoad({ url: `${etcdUrl}/kv/bench`, durationSeconds }),
       };
       const results = await interleave(
         rounds,
@@ -100,6 +157,8 @@ export const bench: BenchDefinition = {
         );
         await cluster.node(old.id).start();
       }
+      const etcdElectionMs = await etcdInstanceElections(etcdRing, progress);
+      const etcdKillMs = await etcdLeaderKills(etcd, etcdRing, progress);
       const sorted = [...electionMs].sort((a, b) => a - b);
       const detectionSorted = [...detectionMs].sort((a, b) => a - b);
       return {
@@ -121,6 +180,16 @@ export const bench: BenchDefinition = {
             result: result('GET /kv?stale=true (follower)'),
             baseline: 'Express + 1 Redis GET',
           },
+          {
+            name: 'PUT /kv on etcd (elected instance)',
+            result: result('PUT /kv on etcd (elected instance)'),
+            baseline: 'Express + 1 Redis SET',
+          },
+          {
+            name: 'GET /kv linearizable on etcd',
+            result: result('GET /kv linearizable on etcd'),
+            baseline: 'Express + 1 Redis GET',
+          },
         ],
         notes: [
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon (50 connections) in a worker thread; the three ring nodes are separate processes on the same 2 cores: compare ratios, not absolutes.`,
@@ -128,10 +197,14 @@ export const bench: BenchDefinition = {
           `killed leader marked dead by every live node (FAILURE_TIMEOUT_MS 1000, so the promise is < 2000 ms): median ${detectionSorted[Math.floor(detectionSorted.length / 2)]} ms, max ${detectionSorted[detectionSorted.length - 1]} ms (all: ${detectionMs.join(', ')} ms).`,
           `false suspicions during the load phase (sum over the 3 nodes): ${suspicions(statsAfter) - suspicions(statsBefore)}.`,
           `false suspicions in a fault-free, idle ${quietWindowMs / 1_000} s window (sum over the 3 nodes; the promise is 0): ${suspicions(statsQuietAfter) - suspicions(statsQuietBefore)}.`,
+          `etcd engine, same run: new instance leader after SIGKILL of the elected instance (lease TTL 2 s): ${summary(etcdElectionMs)}.`,
+          `etcd engine, same run: first acknowledged write after SIGKILL of etcd's Raft leader: ${summary(etcdKillMs)}.`,
           `writes the leader did not acknowledge during the load phase, by outcome and code: ${[...refusals].map(([r, n]) => `${r} x${n}`).join(', ') || 'none'}.`,
         ],
       };
     } finally {
+      await etcdRing.stop();
+      await stopAllEtcd();
       await cluster.stop();
       await baseline.close();
       await stopAllRedis();

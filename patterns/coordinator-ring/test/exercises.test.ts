@@ -84,8 +84,10 @@ describe('README exercises', () => {
     const follower = cluster.nodes.find((n) => n.name !== leader.id);
     if (!follower) throw new Error('no follower');
     const others = cluster.nodes.filter((n) => n !== follower);
+    const redis = follower.redis;
+    if (!redis) throw new Error('a raft node has its Redis');
     await follower.kill();
-    const stored = (await sendRedisCommand(follower.redis.port, [
+    const stored = (await sendRedisCommand(redis.port, [
       'HGETALL',
       `lab:coordinator-ring:election:${follower.name}`,
     ])) as string[];

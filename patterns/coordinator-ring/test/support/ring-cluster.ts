@@ -49,9 +49,10 @@ export async function call(
 export class RingProcess extends ServiceProcess {
   readonly name: string;
   readonly port: number;
-  readonly redis: RedisHandle;
+  /** Its own Redis (raft engine); undefined on the etcd engine. */
+  readonly redis: RedisHandle | undefined;
 
-  constructor(name: string, port: number, redis: RedisHandle, env: Record<string, string>) {
+  constructor(name: string, port: number, redis: RedisHandle | undefined, env: Record<string, string>) {
     super({
       name,
       port,
@@ -120,19 +121,28 @@ export async function eventually<T>(
 
 /**
  * Starts a ring of `size` real node processes, each with its own AOF Redis
- * on free ports, and a background observer that records every node's
+ * on free ports (or, with `etcdEndpoints`, ENGINE=etcd instances over that
+ * etcd cluster), and a background observer that records every node's
  * (term, leader) claim for the one-leader-per-term check.
  */
-export async function startRingCluster(size: number, env: Record<string, string> = {}): Promise<RingCluster> {
-  const names = Array.from({ length: size }, (_, i) => `ring-${i + 1}`);
+export async function startRingCluster(
+  size: number,
+  env: Record<string, string> = {},
+  options: { etcdEndpoints?: readonly string[] } = {},
+): Promise<RingCluster> {
+  const { etcdEndpoints } = options;
+  const names = Array.from({ length: size }, (_, i) => (etcdEndpoints ? `ring-e${i + 1}` : `ring-${i + 1}`));
   // What the lab runner does per run: one fresh secret the ring's nodes share.
   const clusterSecret = randomBytes(16).toString('hex');
   const ports = await uniqueFreePorts(size);
-  const redises = await Promise.all(
-    names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })),
-  );
+  const redises = etcdEndpoints
+    ? names.map(() => undefined)
+    : await Promise.all(names.map((name) => startRedis({ name: `${name}-redis`, appendOnly: true })));
   const nodes = names.map((name, i) => {
-    const redis = redises[i] as RedisHandle;
+    const redis = redises[i];
+    const store: Record<string, string> = redis
+      ? { REDIS_NODES: `${name}-redis=${redis.url}` }
+      : { ENGINE: 'etcd', ETCD_ENDPOINTS: (etcdEndpoints ?? []).join(',') };
     const peers = names
       .map((other, j) => (other === name ? null : `${other}=http://127.0.0.1:${ports[j]}`))
       .filter((p): p is string => p !== null)
@@ -140,7 +150,7 @@ export async function startRingCluster(size: number, env: Record<string, string>
     return new RingProcess(name, ports[i] ?? 0, redis, {
       SERVICE_NAME: name,
       PORT: String(ports[i]),
-      REDIS_NODES: `${name}-redis=${redis.url}`,
+      ...store,
       PEERS: peers,
       CLUSTER_SECRET: clusterSecret,
       ...env,
