@@ -211,7 +211,7 @@ function drawMerkle() {
       el(
         'p',
         'qc-note',
-        `${report.rangesCompared} tree nodes compared, ${report.keysListed} keys listed, ${report.keysRepaired} keys repaired; ${report.bytesMoved.toLocaleString('en')} bytes on the wire vs ${report.fullCopyBytes.toLocaleString('en')} for a full copy`,
+        `${report.replicasCompared.join(', ')} compared${report.replicasSkipped.length > 0 ? ` (${report.replicasSkipped.join(', ')} did not answer: left out)` : ''}: ${report.rangesCompared} tree nodes read, ${report.keysListed} keys listed, ${report.keysRepaired} keys repaired; ${report.bytesMoved.toLocaleString('en')} bytes on the wire vs ${report.fullCopyBytes.toLocaleString('en')} for a full copy`,
       ),
     );
   }
