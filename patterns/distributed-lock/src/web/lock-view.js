@@ -141,7 +141,7 @@ function drawVotes(resource) {
     .slice(-attemptRows)
     .reverse();
   const width = Math.max(480, votesPanel.section.clientWidth - 40);
-  const labelWidth = 270;
+  const labelWidth = 340;
   const rowHeight = 24;
   const top = 40;
   const height = top + Math.max(1, rows.length) * (rowHeight + 4) + 4;
@@ -326,7 +326,8 @@ function drawTokens(resource) {
   const tokens = writes.map((w) => w.fencingToken);
   const y = d3
     .scaleLinear()
-    .domain([Math.min(0, ...tokens), Math.max(1, ...tokens)])
+    // The tokens' own range: the steps between them are what the picture is about.
+    .domain(tokens.length === 0 ? [0, 1] : [Math.max(0, Math.min(...tokens) - 1), Math.max(...tokens) + 1])
     .nice()
     .range([height - margin.bottom, margin.top]);
   const svg = svgIn(
