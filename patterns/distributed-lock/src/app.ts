@@ -17,6 +17,7 @@ import { mountLockRoutes } from './http/lock-routes.ts';
 import { mountResourceRoutes } from './http/resource-routes.ts';
 import { mountStatsRoute } from './http/stats-route.ts';
 import type { AttemptSummary } from './domain/attempt-view.ts';
+import { MessageBudget } from './domain/message-budget.ts';
 import type { Clock, LockEngine, TraceMessages } from './lock-backend.ts';
 import type { LockLiveEvents, LiveEmit } from './realtime/live-events.ts';
 import { ResourceStore } from './store/resource-store.ts';
@@ -32,6 +33,8 @@ export interface LockAppDeps {
 
 /** How many attempts and writes per resource a freshly opened live view is given. */
 const attemptsKept = 40;
+// Every message a learner's requests cause fits; a benchmark's flood is sampled (see domain/message-budget.ts).
+const traceMessagesPerSecond = 1_000;
 const writesShown = 12;
 
 const emptyWrites = (name: string) => ({
@@ -56,9 +59,10 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   const history = new History();
   // The trace log comes with /check (mounted last); until then there is nothing to record.
   const traceRef: { log?: TraceLog } = {};
+  const budget = new MessageBudget(traceMessagesPerSecond);
   const trace: TraceMessages = (messages) => {
     const log = traceRef.log;
-    if (!log) return;
+    if (!log || !budget.allow(clock.monotonicMs(), messages.length)) return;
     for (const m of messages) log.record({ type: 'message', ...m });
   };
   const engineDeps = { config, clock, newId, history, trace, emit: ((e, p) => emit(e, p)) as LiveEmit };
