@@ -219,7 +219,9 @@ function drawVotes(resource) {
   votesPanel.caption.textContent =
     rows.length === 0
       ? `No attempt on ${resource || 'any resource'} through this instance yet: POST /locks/{resource}.`
-      : `Newest on top. A lease needs ${quorum} granted votes; a waiter's retries show only when a vote changed.`;
+      : quorum === 1
+        ? "Newest on top. etcd's members agree inside (Raft) and answer as one; a waiter's retries show only when the answer changed."
+        : `Newest on top. A lease needs ${quorum} granted votes; a waiter's retries show only when a vote changed.`;
 }
 
 // ---- 2. the lease and the queue -------------------------------------------------------------
