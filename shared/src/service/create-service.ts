@@ -3,18 +3,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import type { Express, Request, Router } from 'express';
+import type { Request, Router } from 'express';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { Server as SocketServer } from 'socket.io';
 import swaggerUi from 'swagger-ui-express';
-import type { ZodType } from 'zod';
 import { AppError } from './app-error.ts';
 import type { ChaosEvent, ChaosFault, LinkControl } from './chaos.ts';
 import { kitRoutes } from './kit-routes.ts';
 import { createMetrics } from './metrics.ts';
-import type { ServiceMetrics } from './metrics.ts';
 import { OpenApiDocument } from './openapi-document.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import { answerClientError } from './client-error.ts';
@@ -30,7 +28,7 @@ import {
 } from './request-pipeline.ts';
 import { routeHandler } from './route-handler.ts';
 import { expressPath, pathMatcher } from './route-spec.ts';
-import type { AnyRouteSpec, HttpMethod, RouteSpec } from './route-spec.ts';
+import type { AnyRouteSpec, HttpMethod } from './route-spec.ts';
 
 export interface ServiceOptions {
   /** Pattern name, e.g. `distributed-lock`: the OpenAPI title and the metrics `service` label. */
@@ -65,28 +63,9 @@ export interface ServiceOptions {
   readonly socketMaxBufferBytes?: number;
 }
 
-export interface Service {
-  readonly name: string;
-  readonly instance: string;
-  readonly app: Express;
-  readonly server: ReturnType<typeof createServer>;
-  readonly io: SocketServer;
-  readonly logger: Logger;
-  readonly metrics: ServiceMetrics['registry'];
-  /** `chaos` events as faults are injected and healed, for the live view. */
-  readonly events: EventEmitter<{ chaos: [ChaosEvent] }>;
-  /** Registers a validated, documented route. */
-  route<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined>(
-    spec: RouteSpec<P, Q, B>,
-  ): void;
-  /** Mounts plain Express middleware (static files) after every API route, before the 404 handler. */
-  use(path: string, ...handlers: express.RequestHandler[]): void;
-  addReadinessCheck(check: ReadinessCheck): void;
-  onClose(hook: () => unknown): void;
-  openapi(): unknown;
-  listen(port: number, host?: string): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
+import type { Service } from './service.ts';
+
+export type { Service };
 
 // Credentials never reach a log file: the admin token and peer secrets travel in these headers.
 const secretHeaders = ['authorization', 'x-cluster-signature', 'cookie', 'proxy-authorization'];

@@ -1,7 +1,7 @@
 import { AppError } from './app-error.ts';
 import type { ChaosEvent, ChaosFault, LinkControl, LinkState } from './chaos.ts';
 import { freezeProcess } from './chaos.ts';
-import type { Service } from './create-service.ts';
+import type { Service } from './service.ts';
 import { evaluateReadiness } from './readiness.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import { z } from './zod.ts';

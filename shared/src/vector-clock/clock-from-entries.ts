@@ -1,4 +1,4 @@
-import type { ClockEntry, VectorClock } from './vector-clock.ts';
+import type { ClockEntry, VectorClock } from './clock-types.ts';
 
 /**
  * Builds a frozen clock from entries the caller has already validated. Keys go

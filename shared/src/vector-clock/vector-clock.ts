@@ -10,17 +10,10 @@
  */
 
 import { clockFromEntries } from './clock-from-entries.ts';
+import type { ClockEntry, VectorClock } from './clock-types.ts';
 
-/** One node's entry: how many writes it coordinated and when its counter last advanced. */
-export interface ClockEntry {
-  /** Writes this node coordinated in the version's history; always >= 1 (an absent node counts 0). */
-  readonly counter: number;
-  /** When the counter last advanced, in the caller's unit (logical ticks or wall-clock ms). */
-  readonly timestamp: number;
-}
+export type { ClockEntry, VectorClock } from './clock-types.ts';
 
-/** An immutable vector clock: node id -> entry, frozen, keys added in sorted order so equal clocks serialise alike. */
-export type VectorClock = Readonly<Record<string, ClockEntry>>;
 
 const EMPTY: VectorClock = Object.freeze({});
 
