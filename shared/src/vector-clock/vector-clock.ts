@@ -14,7 +14,6 @@ import type { ClockEntry, VectorClock } from './clock-types.ts';
 
 export type { ClockEntry, VectorClock } from './clock-types.ts';
 
-
 const EMPTY: VectorClock = Object.freeze({});
 
 /** The clock of a value nobody has written yet: every node counts 0. */
