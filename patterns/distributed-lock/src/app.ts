@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { History, mountCheck } from '@kvs-lab/shared/history';
+import { History, MessageBudget, mountCheck } from '@kvs-lab/shared/history';
 import type { TraceLog } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
@@ -17,7 +17,7 @@ import { mountLockRoutes } from './http/lock-routes.ts';
 import { mountResourceRoutes } from './http/resource-routes.ts';
 import { mountStatsRoute } from './http/stats-route.ts';
 import type { AttemptSummary } from './domain/attempt-view.ts';
-import { MessageBudget } from './domain/message-budget.ts';
+
 import type { Clock, LockEngine, TraceMessages } from './lock-backend.ts';
 import type { LockLiveEvents, LiveEmit } from './realtime/live-events.ts';
 import { ResourceStore } from './store/resource-store.ts';

@@ -4,4 +4,5 @@ export { History } from './history.ts';
 export type { Operation, OperationOutcome, PendingOperation } from './history.ts';
 export { recorded } from './record.ts';
 export { TraceLog } from './trace-log.ts';
-export type { TraceDocument, TraceEvent } from './trace-log.ts';
+export type { ProtocolMessage, TraceDocument, TraceEvent } from './trace-log.ts';
+export { MessageBudget } from './message-budget.ts';

@@ -16,4 +16,18 @@ describe('trace log', () => {
     expect(trace.entries().map((e) => (e.type === 'fault' ? e.node : ''))).toEqual(['n2', 'n3', 'n4']);
     expect(trace.droppedEvents).toBe(2);
   });
+
+  it('records a fan-out whole or not at all, within the per-second message budget', () => {
+    let now = 0;
+    const trace = new TraceLog({ messagesPerSecond: 4, now: () => now });
+    const fanOut = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ from: 'c', to: `r${i}`, kind: 'put' }));
+    expect(trace.recordMessages(fanOut(3))).toBe(true);
+    expect(trace.recordMessages(fanOut(3))).toBe(false);
+    expect(trace.entries()).toHaveLength(3);
+    expect(trace.skippedMessages).toBe(3);
+    now = 1_000;
+    expect(trace.recordMessages(fanOut(3))).toBe(true);
+    expect(trace.entries()).toHaveLength(6);
+  });
 });

@@ -37,6 +37,16 @@ export interface TraceDocument {
   readonly droppedEvents: number;
 }
 
+import { MessageBudget } from './message-budget.ts';
+
+/** A protocol message as a pattern reports it; the log stamps it. */
+export interface ProtocolMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: string;
+  readonly detail?: unknown;
+}
+
 type NewEvent = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'at'> : never) : never;
 
 export class TraceLog {
@@ -46,10 +56,27 @@ export class TraceLog {
 
   private readonly capacity: number;
   private readonly now: () => number;
+  private readonly budget: MessageBudget;
 
-  constructor(options: { capacity?: number; now?: () => number } = {}) {
+  constructor(options: { capacity?: number; now?: () => number; messagesPerSecond?: number } = {}) {
     this.capacity = options.capacity ?? 5_000;
     this.now = options.now ?? Date.now;
+    this.budget = new MessageBudget(options.messagesPerSecond ?? 1_000);
+  }
+
+  /**
+   * Records one protocol step's messages (a whole fan-out) if they fit in the per-second budget,
+   * and answers whether they did: a benchmark must not pay for a trace that keeps only the tail.
+   */
+  recordMessages(messages: readonly ProtocolMessage[]): boolean {
+    if (messages.length === 0 || !this.budget.allow(this.now(), messages.length)) return false;
+    for (const m of messages) this.record({ type: 'message', ...m });
+    return true;
+  }
+
+  /** Messages left out by the budget. */
+  get skippedMessages(): number {
+    return this.budget.skipped;
   }
 
   /** Records an event and answers its logical time; `seenClock` is the sender's, for a message received. */
