@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountCheck } from '@kvs-lab/shared/history';
+import type { TraceLog } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { LiveChannel } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
@@ -14,7 +15,8 @@ import { ClusterEngine } from './engines/cluster/cluster-engine.ts';
 import { RouterEngine } from './engines/router/router-engine.ts';
 import { SentinelEngine } from './engines/sentinel/sentinel-engine.ts';
 import type { Emit } from './realtime/live-events.ts';
-import type { RouterLog } from './router-log.ts';
+import type { EngineDeps } from './engine-deps.ts';
+import type { TraceMessages } from './protocol-trace.ts';
 import type { ShardStore } from './shard-store.ts';
 import { ShardingService } from './sharding-service.ts';
 
@@ -26,11 +28,7 @@ export interface ShardingApp {
 }
 
 /** The one place that knows the engines: `ENGINE` picks the adapter behind the `ShardStore` port. */
-function createStore(
-  config: Config,
-  nodes: readonly RedisNode[],
-  deps: { now: () => number; emit: Emit; logger: RouterLog },
-): ShardStore {
+function createStore(config: Config, nodes: readonly RedisNode[], deps: EngineDeps): ShardStore {
   switch (config.engine) {
     case 'router':
       return new RouterEngine(config, nodes, deps);
@@ -60,9 +58,13 @@ export function createApp(deps: {
   const channel: { live?: LiveChannel<ShardingLiveEvents> } = {};
   const emit: Emit = (event, payload) =>
     channel.live?.emit(event, payload as ShardingLiveEvents[typeof event]);
+  // The trace log comes with /check, mounted last; until then there is nothing to record.
+  const traceRef: { log?: TraceLog } = {};
+  const trace: TraceMessages = (messages) => void traceRef.log?.recordMessages(messages);
   const store = createStore(deps.config, deps.nodes, {
     now,
     emit,
+    trace,
     // The service (and its logger) is created below; background work logs only after start().
     logger: {
       info: (fields, message) => service.logger.info(fields, message),
@@ -84,6 +86,8 @@ export function createApp(deps: {
   channel.live = mountLiveView<ShardingLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
     snapshot: () => ({
+      engine: store.engine,
+      missedPingsToFail: deps.config.missedPingsToFail,
       ring: store.ringEvent(),
       shards: store.shards(),
       failovers: store.failovers(),
@@ -92,7 +96,7 @@ export function createApp(deps: {
     }),
   });
   mountRoutes(service, sharding, { maxValueBytes: deps.config.maxValueBytes });
-  mountCheck(service, { history: sharding.history, check: () => sharding.check() });
+  traceRef.log = mountCheck(service, { history: sharding.history, check: () => sharding.check() }).trace;
   service.onClose(() => sharding.close());
   return { service, sharding, store };
 }

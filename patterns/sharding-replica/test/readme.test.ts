@@ -14,8 +14,8 @@ describe('README', () => {
     for (const name of configVariables) expect(readme, name).toContain(`\`${name}\``);
   });
 
-  it('has the ten lab exercises the exercise tests run, a mermaid diagram and the bench command', () => {
-    for (let n = 1; n <= 10; n++) expect(readme).toMatch(new RegExp(`^### ${n}\\. `, 'm'));
+  it('has the eleven lab exercises the exercise tests run, a mermaid diagram and the bench command', () => {
+    for (let n = 1; n <= 11; n++) expect(readme).toMatch(new RegExp(`^### ${n}\\. `, 'm'));
     expect(readme).toContain('```mermaid');
     expect(readme).toContain('pnpm bench sharding-replica');
   });

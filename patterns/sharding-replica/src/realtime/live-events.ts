@@ -46,6 +46,8 @@ export interface RebalanceView {
   readonly keysMoved: number;
   readonly keysTouched: number;
   readonly movedTo: Readonly<Record<string, number>>;
+  /** Keys moved out of each shard (the router knows; the cluster moves slots between addresses). */
+  readonly movedFrom?: Readonly<Record<string, number>>;
   readonly errors: number;
   readonly lastError: string | undefined;
   readonly startedAt: number;

@@ -12,14 +12,14 @@ import type { Durability, Placement } from '../../domain/sharding-check.ts';
 import { shardsFromNodeNames } from '../../domain/shard-map.ts';
 import { rangeOfSlot, slotsPerMaster } from '../../domain/slot-map.ts';
 import type {
-  Emit,
   FailoverEvent,
   NodeStatus,
   RebalanceView,
   ShardStatus,
   ShardingEvents,
 } from '../../realtime/live-events.ts';
-import type { RouterLog } from '../../router-log.ts';
+import type { EngineDeps } from '../../engine-deps.ts';
+import { routerNode } from '../../protocol-trace.ts';
 import type {
   Consistency,
   DeleteResult,
@@ -72,13 +72,9 @@ export class ClusterEngine implements ShardStore {
   private lastSampleAt: number;
   private onSample: () => void = () => undefined;
   private readonly config: Config;
-  private readonly deps: { now: () => number; emit: Emit; logger: RouterLog };
+  private readonly deps: EngineDeps;
 
-  constructor(
-    config: Config,
-    nodes: readonly RedisNode[],
-    deps: { now: () => number; emit: Emit; logger: RouterLog },
-  ) {
+  constructor(config: Config, nodes: readonly RedisNode[], deps: EngineDeps) {
     this.config = config;
     this.deps = deps;
     this.lastSampleAt = deps.now();
@@ -89,7 +85,11 @@ export class ClusterEngine implements ShardStore {
     if (this.pairs.length === 0) throw new Error('REDIS_NODES names no shard-N-master node');
     this.nodes = new Map(nodes.map((n) => [n.name, n]));
     this.router = new SlotRouter(nodes, config.waitTimeoutMs + 2_000);
-    this.migrator = new SlotMigrator(this.router, deps);
+    this.migrator = new SlotMigrator(this.router, { ...deps, nameAt: (address) => this.traceName(address) });
+    this.router.onRedirect = ({ kind, by, to, slot }) =>
+      deps.trace([
+        { from: this.traceName(by), to: routerNode, kind, detail: { slot, redirectTo: this.traceName(to) } },
+      ]);
     this.links = nodes;
     this.readiness = [
       {
@@ -144,6 +144,11 @@ export class ClusterEngine implements ShardStore {
     );
     const replicasAcked = isReplica ? Number(reply) : null;
     const shard = this.countOp(address);
+    this.traceRouted('put', address, { key, shard, durability });
+    if (replicasAcked !== null) {
+      const detail = { key, replicasAcked, timeoutMs: this.config.waitTimeoutMs };
+      this.deps.trace([{ from: this.traceName(address), to: routerNode, kind: 'wait-acks', detail }]);
+    }
     return {
       key,
       shard,
@@ -161,6 +166,7 @@ export class ClusterEngine implements ShardStore {
     const { reply, address } = await this.router.send<string | null>(redisKey, role, (p) => p.get(redisKey));
     const shard = this.countOp(address);
     const servedBy = this.nameAt(address);
+    this.traceRouted('get', address, { key, shard, consistency });
     if (reply === null) {
       throw new AppError('KEY_NOT_FOUND', `No value for ${key} on ${servedBy}.`, {
         extras: { key, shard, servedBy },
@@ -186,7 +192,9 @@ export class ClusterEngine implements ShardStore {
   async delete(key: string): Promise<DeleteResult> {
     const redisKey = keys.kv(key);
     const { reply, address } = await this.router.send<number>(redisKey, 'master', (p) => p.del(redisKey));
-    return { key, shard: this.countOp(address), isDeleted: reply > 0 };
+    const shard = this.countOp(address);
+    this.traceRouted('delete', address, { key, shard });
+    return { key, shard, isDeleted: reply > 0 };
   }
 
   // ---- items: one partition, one hash tag, one slot ----------------------
@@ -480,6 +488,10 @@ export class ClusterEngine implements ShardStore {
     };
     this.failoverLog.push(event);
     if (this.failoverLog.length > 100) this.failoverLog.shift();
+    // The cluster decided inside (gossip, FAIL, the replicas' election): the router sees the slot map change.
+    this.deps.trace([
+      { from: to, to: routerNode, kind: 'failover-observed', detail: { shard, replaces: from } },
+    ]);
     this.deps.logger.warn(event, 'failover observed');
     this.deps.emit('shard:failover', event);
   }
@@ -534,6 +546,24 @@ export class ClusterEngine implements ShardStore {
 
   private nameAt(address: string): string {
     return this.router.nodeAt(address).name;
+  }
+
+  /** A node's name for the trace; an address outside REDIS_NODES stays an address. */
+  private traceName(address: string): string {
+    try {
+      return this.nameAt(address);
+    } catch {
+      return address;
+    }
+  }
+
+  /** The cluster's routing seen from the client: the node that answered (after any redirection). */
+  private traceRouted(
+    kind: 'put' | 'get' | 'delete',
+    address: string,
+    detail: Record<string, unknown>,
+  ): void {
+    this.deps.trace([{ from: routerNode, to: this.traceName(address), kind, detail }]);
   }
 
   private shardOfName(name: string): string {

@@ -1,7 +1,8 @@
 import { AppError } from '@kvs-lab/shared/service';
 import { planScaleOut } from '../../domain/slot-map.ts';
-import type { Emit, RebalanceView } from '../../realtime/live-events.ts';
-import type { RouterLog } from '../../router-log.ts';
+import type { EngineDeps } from '../../engine-deps.ts';
+import { routerNode } from '../../protocol-trace.ts';
+import type { RebalanceView } from '../../realtime/live-events.ts';
 import type { SlotRouter } from './slot-router.ts';
 
 const keysPerMigrate = 100;
@@ -23,6 +24,9 @@ type MigrationRun = {
   redirectionsAtStart: SlotRouter['redirections'];
 };
 
+/** The engine's deps, and how to name a node by its address in the trace. */
+type MigratorDeps = EngineDeps & { readonly nameAt: (address: string) => string };
+
 /**
  * Resharding as the Redis Cluster specification describes it, one slot at a time while clients keep
  * working: the target marks the slot IMPORTING, the source MIGRATING (from then on the source answers
@@ -35,9 +39,9 @@ export class SlotMigrator {
   private nextId = 1;
   private sweep: Promise<void> | undefined;
   private readonly router: SlotRouter;
-  private readonly options: { now: () => number; emit: Emit; logger: RouterLog };
+  private readonly options: MigratorDeps;
 
-  constructor(router: SlotRouter, options: { now: () => number; emit: Emit; logger: RouterLog }) {
+  constructor(router: SlotRouter, options: MigratorDeps) {
     this.router = router;
     this.options = options;
   }
@@ -165,6 +169,17 @@ export class SlotMigrator {
   ): Promise<void> {
     const source = await this.router.adminAt(from.address);
     const targetNode = await this.router.adminAt(target.address);
+    const [sourceName, targetName] = [this.options.nameAt(from.address), this.options.nameAt(target.address)];
+    const setslot = (state: string) => [
+      { from: routerNode, to: targetName, kind: `SETSLOT ${state}`, detail: { slot, from: sourceName } },
+      {
+        from: routerNode,
+        to: sourceName,
+        kind: `SETSLOT ${state === 'IMPORTING' ? 'MIGRATING' : state}`,
+        detail: { slot, to: targetName },
+      },
+    ];
+    this.options.trace(setslot('IMPORTING'));
     await targetNode.run((c) => c.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', from.id));
     await source.run((c) => c.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id));
     for (;;) {
@@ -175,11 +190,15 @@ export class SlotMigrator {
       await source.run((c) =>
         c.call('MIGRATE', target.host, target.port, '', 0, migrateTimeoutMs, 'KEYS', ...keys),
       );
+      this.options.trace([
+        { from: sourceName, to: targetName, kind: 'MIGRATE', detail: { slot, keys: keys.length } },
+      ]);
       run.keysMoved += keys.length;
       run.keysTouched += keys.length;
       run.movedTo[target.shard] = run.keysMoved;
     }
     // The new owner first (it bumps its config epoch), then the old one; the rest at once (gossip would tell them later).
+    this.options.trace(setslot('NODE'));
     await targetNode.run((c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id));
     await source.run((c) => c.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id));
     await Promise.all(

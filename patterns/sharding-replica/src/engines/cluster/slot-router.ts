@@ -18,6 +18,9 @@ const tryAgainDelayMs = 20;
 export class SlotRouter {
   ranges: readonly SlotRange[] = [];
   readonly redirections = { moved: 0, ask: 0, tryAgain: 0 };
+  /** Hears each MOVED or ASK answer: who answered, where it sent the client, for which slot. */
+  onRedirect: (answer: { kind: 'MOVED' | 'ASK'; by: string; to: string; slot: number }) => void = () =>
+    undefined;
   private readonly byAddress: ReadonlyMap<string, RedisNode>;
   private readonly admin = new Map<string, RedisNode>();
   private refreshing: Promise<void> | undefined;
@@ -136,6 +139,12 @@ export class SlotRouter {
           if (error instanceof AppError && error.code === 'REDIS_UNAVAILABLE') void this.refresh();
           throw error;
         }
+        this.onRedirect({
+          kind: redirection.kind === 'moved' ? 'MOVED' : 'ASK',
+          by: address,
+          to: redirection.address,
+          slot,
+        });
         if (redirection.kind === 'moved') {
           this.redirections.moved += 1;
           void this.refresh();

@@ -6,6 +6,8 @@ import type { Shard } from '../../domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { RouterLog } from '../../router-log.ts';
 import type { Emit, FailoverEvent } from '../../realtime/live-events.ts';
+import { routerNode } from '../../protocol-trace.ts';
+import type { TraceMessages } from '../../protocol-trace.ts';
 import { nodeStore } from './node-store.ts';
 
 export interface MonitorOptions {
@@ -15,6 +17,9 @@ export interface MonitorOptions {
   readonly now: () => number;
   readonly emit: Emit;
   readonly logger: RouterLog;
+  readonly trace: TraceMessages;
+  /** Runs when a node misses a ping that counts towards its verdict, or is declared dead or alive. */
+  readonly onHealthChange: () => void;
   /** Runs after each INFO sample: stats, autoscaling, the live view. */
   readonly onSample: () => Promise<void>;
   /**
@@ -117,8 +122,23 @@ export class ClusterMonitor {
       const before = this.state.healthOf(name);
       const after = observePing(before, isAnswered, now, this.options.missedPingsToFail);
       this.state.health.set(name, after);
+      // Only the misses that build the verdict go to the trace and the view: a node dead for an hour
+      // would otherwise fill the bounded trace with its probes.
+      const isCounting = !isAnswered && after.missedPings <= this.options.missedPingsToFail;
+      if (isCounting) {
+        const detail = { missedPings: after.missedPings, of: this.options.missedPingsToFail };
+        this.options.trace([{ from: routerNode, to: name, kind: 'probe-failed', detail }]);
+      }
+      if (isAnswered && before.missedPings > 0) {
+        this.options.trace([
+          { from: name, to: routerNode, kind: 'probe-answered', detail: { after: before } },
+        ]);
+      }
       if (before.isAlive !== after.isAlive) {
         this.options.logger.warn({ node: name, isAlive: after.isAlive }, 'node health changed');
+      }
+      if (isCounting || before.isAlive !== after.isAlive || (isAnswered && before.missedPings > 0)) {
+        this.options.onHealthChange();
       }
       const shard = shardOfNode(this.state.map, name);
       if (!shard || this.promoting.has(shard.id) || this.options.externalPromotion) return;
@@ -137,6 +157,14 @@ export class ClusterMonitor {
     if (shard.replica === undefined || this.promoting.has(shard.id)) return;
     this.promoting.add(shard.id);
     try {
+      this.options.trace([
+        {
+          from: routerNode,
+          to: shard.replica,
+          kind: 'promote',
+          detail: { command: 'REPLICAOF NO ONE', shard: shard.id, replaces: shard.master, reason },
+        },
+      ]);
       await nodeStore.promote(this.state.node(shard.replica));
       await this.raiseEpoch(shard.replica);
       const downSince = this.state.healthOf(shard.master).downSince;
@@ -225,6 +253,14 @@ export class ClusterMonitor {
     };
     this.state.failovers.push(event);
     if (this.state.failovers.length > 100) this.state.failovers.shift();
+    this.options.trace([
+      {
+        from: 'sentinels',
+        to: routerNode,
+        kind: '+switch-master',
+        detail: { shard: shard.id, master: named },
+      },
+    ]);
     this.options.logger.warn(event, 'failover observed');
     this.options.emit('shard:failover', event);
   }
@@ -271,6 +307,16 @@ export class ClusterMonitor {
     const action = rejoinAction(shard, report, masterAddress);
     if (action.kind !== 'rejoin') return;
     try {
+      // A node that still says master is an old master back from the dead: demoted, it drops its own writes.
+      const command = `REPLICAOF ${masterNode.address.host} ${masterNode.address.port}`;
+      this.options.trace([
+        {
+          from: routerNode,
+          to: action.node,
+          kind: report.isReachable && report.role === 'master' ? 'demote' : 'follow',
+          detail: { command, shard: shard.id, master: action.master, reason: action.reason },
+        },
+      ]);
       await nodeStore.follow(this.state.node(action.node), masterNode.address);
       // Its resync writes the master's data, epoch included, to its snapshot file: raise the epoch once it is linked.
       this.state.epochBumpAfterSync.add(shard.id);

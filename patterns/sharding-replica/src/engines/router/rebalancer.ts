@@ -5,9 +5,9 @@ import { AppError } from '@kvs-lab/shared/service';
 import { isMoving, planMoves } from '../../domain/rebalance-plan.ts';
 import { nextStandby, withShardActive } from '../../domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
-import type { RouterLog } from '../../router-log.ts';
+import type { EngineDeps } from '../../engine-deps.ts';
 import { KeyLocks } from './key-locks.ts';
-import type { RebalanceView, Emit, ShardingEvents } from '../../realtime/live-events.ts';
+import type { RebalanceView, ShardingEvents } from '../../realtime/live-events.ts';
 import { routingId } from '../../store/keys.ts';
 import type { RoutingKey } from '../../store/keys.ts';
 import { nodeStore } from './node-store.ts';
@@ -27,6 +27,7 @@ interface RebalanceRun {
   keysMoved: number;
   keysTouched: number;
   movedTo: Record<string, number>;
+  movedFrom: Record<string, number>;
   errors: number;
   lastError: string | undefined;
   startedAt: number;
@@ -54,9 +55,9 @@ export class Rebalancer {
   private sweep: Promise<void> | undefined;
 
   private readonly state: ClusterState;
-  private readonly options: { now: () => number; emit: Emit; logger: RouterLog };
+  private readonly options: EngineDeps;
 
-  constructor(state: ClusterState, options: { now: () => number; emit: Emit; logger: RouterLog }) {
+  constructor(state: ClusterState, options: EngineDeps) {
     this.state = state;
     this.options = options;
   }
@@ -112,7 +113,7 @@ export class Rebalancer {
     const run = this.run;
     if (!run) return undefined;
     const { before: _b, after: _a, moved: _m, ...rest } = run;
-    return { ...rest, movedTo: { ...run.movedTo } };
+    return { ...rest, movedTo: { ...run.movedTo }, movedFrom: { ...run.movedFrom } };
   }
 
   /** Waits for the running sweep (tests and shutdown). */
@@ -150,6 +151,7 @@ export class Rebalancer {
       keysMoved: 0,
       keysTouched: 0,
       movedTo: {},
+      movedFrom: {},
       errors: 0,
       lastError: undefined,
       startedAt: this.options.now(),
@@ -217,17 +219,25 @@ export class Rebalancer {
   private async ensureMoved(run: RebalanceRun, routing: RoutingKey): Promise<void> {
     const id = routingId(routing);
     if (run.moved.has(id)) return;
+    const from = ownerOf(run.before, routing.name);
     const to = ownerOf(run.after, routing.name);
-    const didMove = await nodeStore.moveKey(
-      this.masterOf(ownerOf(run.before, routing.name)),
-      this.masterOf(to),
-      routing,
-    );
+    const [source, target] = [this.masterOf(from), this.masterOf(to)];
+    const didMove = await nodeStore.moveKey(source, target, routing);
     run.moved.add(id);
     run.keysTouched += 1;
     if (didMove) {
       run.keysMoved += 1;
       run.movedTo[to] = (run.movedTo[to] ?? 0) + 1;
+      run.movedFrom[from] = (run.movedFrom[from] ?? 0) + 1;
+      // The router carries it (DUMP, RESTORE, DEL), but what the protocol does is move it master to master.
+      const detail = {
+        key: routing.name,
+        kind: routing.kind,
+        fromShard: from,
+        toShard: to,
+        rebalance: run.id,
+      };
+      this.options.trace([{ from: source.name, to: target.name, kind: 'migrate-key', detail }]);
     }
   }
 

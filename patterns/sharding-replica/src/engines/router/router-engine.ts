@@ -17,7 +17,9 @@ import type {
   ShardStatus,
   ShardingEvents,
 } from '../../realtime/live-events.ts';
-import type { RouterLog } from '../../router-log.ts';
+import type { EngineDeps } from '../../engine-deps.ts';
+import { routerNode } from '../../protocol-trace.ts';
+import type { TraceMessages } from '../../protocol-trace.ts';
 import type { Consistency, GetResult, Location, PutResult, ReadLag, ShardStore } from '../../shard-store.ts';
 import { ClusterMonitor } from './cluster-monitor.ts';
 import type { ExternalPromotion } from './cluster-monitor.ts';
@@ -43,17 +45,19 @@ export class RouterEngine implements ShardStore {
   readonly faults;
   private onSample: () => void = () => undefined;
   private readonly emit: Emit;
+  private readonly trace: TraceMessages;
   private readonly waitTimeoutMs: number;
 
   constructor(
     config: Config,
     nodes: readonly RedisNode[],
-    deps: { now: () => number; emit: Emit; logger: RouterLog },
+    deps: EngineDeps,
     /** Another failover authority (Sentinel): the router then routes and rebalances, but never promotes. */
     options: { engine?: string; externalPromotion?: ExternalPromotion } = {},
   ) {
     this.engine = options.engine ?? 'router';
     this.emit = deps.emit;
+    this.trace = deps.trace;
     this.waitTimeoutMs = config.waitTimeoutMs;
     const pairs = shardsFromNodeNames(nodes.map((n) => n.name));
     if (pairs.length === 0) throw new Error('REDIS_NODES names no shard-N-master node');
@@ -71,6 +75,8 @@ export class RouterEngine implements ShardStore {
       now: deps.now,
       emit: deps.emit,
       logger: deps.logger,
+      trace: deps.trace,
+      onHealthChange: () => this.emit('shards:status', { shards: this.shards() }),
       onSample: () => {
         this.onSample();
         return Promise.resolve();
@@ -109,6 +115,9 @@ export class RouterEngine implements ShardStore {
       const shard = this.state.shard(shardId);
       const master = this.masterNode(shard);
       this.state.countOp(shardId);
+      this.trace([
+        { from: routerNode, to: master.name, kind: 'put', detail: { key, shard: shardId, durability } },
+      ]);
       let replicasAcked: number | null = null;
       if (durability === 'replica') {
         replicasAcked = await nodeStore.setAndWait(
@@ -117,6 +126,9 @@ export class RouterEngine implements ShardStore {
           key,
           value,
           this.waitTimeoutMs,
+        );
+        this.trace(
+          waitMessages(master.name, shard.replica, { key, replicasAcked, timeoutMs: this.waitTimeoutMs }),
         );
       } else {
         await nodeStore.set(master, key, value);
@@ -145,6 +157,7 @@ export class RouterEngine implements ShardStore {
         replica !== undefined &&
         this.state.healthOf(replica).isAlive;
       const onReplica = useReplica ? await this.readOnReplica(shard, replica, key) : undefined;
+      if (!onReplica) this.traceGet(master.name, key, shardId, consistency);
       const read = onReplica ?? { value: await nodeStore.get(master, key), servedBy: master.name };
       if (read.value === null) {
         throw new AppError('KEY_NOT_FOUND', `No value for ${key} on ${read.servedBy}.`, {
@@ -177,6 +190,7 @@ export class RouterEngine implements ShardStore {
       nodeStore.readOnReplica(this.state.node(replica), key).catch(() => undefined),
       nodeStore.masterOffset(master).catch(() => undefined),
     ]);
+    this.traceGet(replica, key, shard.id, 'eventual');
     const masterAddress = `${master.address.host}:${master.address.port}`;
     const isPaused = this.state.pausedReplication.has(shard.id);
     if (!read || !isServingReplica(read.info.report, masterAddress, isPaused)) return undefined;
@@ -192,6 +206,10 @@ export class RouterEngine implements ShardStore {
         replicaLink: read.info.linkStatus ?? null,
       },
     };
+  }
+
+  private traceGet(node: string, key: string, shard: string, consistency: Consistency): void {
+    this.trace([{ from: routerNode, to: node, kind: 'get', detail: { key, shard, consistency } }]);
   }
 
   private sampledLag(shard: Shard): ReadLag {
@@ -210,7 +228,9 @@ export class RouterEngine implements ShardStore {
   delete(key: string) {
     return this.rebalancer.routed({ kind: 'kv', name: key }, async (shardId) => {
       this.state.countOp(shardId);
-      const removed = await nodeStore.del(this.masterNode(this.state.shard(shardId)), key);
+      const master = this.masterNode(this.state.shard(shardId));
+      this.trace([{ from: routerNode, to: master.name, kind: 'delete', detail: { key, shard: shardId } }]);
+      const removed = await nodeStore.del(master, key);
       return { key, shard: shardId, isDeleted: removed > 0 };
     });
   }
@@ -388,4 +408,20 @@ export class RouterEngine implements ShardStore {
     }
     return { placements };
   }
+}
+
+/**
+ * WAIT's answer as messages: the replica's acknowledgement to its master (when it came in time), then the
+ * master's answer to the router with the count.
+ */
+function waitMessages(
+  master: string,
+  replica: string | undefined,
+  detail: { key: string; replicasAcked: number; timeoutMs: number },
+) {
+  const ack =
+    replica !== undefined && detail.replicasAcked >= 1
+      ? [{ from: replica, to: master, kind: 'replica-ack', detail: { key: detail.key } }]
+      : [];
+  return [...ack, { from: master, to: routerNode, kind: 'wait-acks', detail }];
 }

@@ -1,7 +1,6 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { Config } from '../../config.ts';
-import type { Emit } from '../../realtime/live-events.ts';
-import type { RouterLog } from '../../router-log.ts';
+import type { EngineDeps } from '../../engine-deps.ts';
 import { RouterEngine } from '../router/router-engine.ts';
 import { SentinelWatch } from './sentinel-watch.ts';
 
@@ -14,11 +13,7 @@ import { SentinelWatch } from './sentinel-watch.ts';
 export class SentinelEngine extends RouterEngine {
   readonly watch: SentinelWatch;
 
-  constructor(
-    config: Config,
-    nodes: readonly RedisNode[],
-    deps: { now: () => number; emit: Emit; logger: RouterLog },
-  ) {
+  constructor(config: Config, nodes: readonly RedisNode[], deps: EngineDeps) {
     if (config.sentinels.length === 0) throw new Error('ENGINE=sentinel needs SENTINELS=host:port,...');
     const watch = new SentinelWatch(config.sentinels, nodes, deps.logger);
     super(config, nodes, deps, { engine: 'sentinel', externalPromotion: watch });

@@ -1,0 +1,141 @@
+// The shards as master/replica pairs: the master on the left, its replica on the right, the
+// replication stream as an arrow with the lag in bytes (cut: dashed red). A node missing pings
+// turns amber ("suspect 2/3"), a node declared dead red; after a failover the promoted replica
+// is drawn as the master and the old master as the dead replica beside it.
+
+/* global d3 */
+
+import { nodeHealth, promotedNodes } from './shard-pairs.js';
+import { shardColor } from './shard-colors.js';
+
+const rowHeight = 86;
+const nodeBox = { width: 210, height: 44 };
+
+function healthText(node, missedPingsToFail) {
+  switch (nodeHealth(node)) {
+    case 'dead':
+      return 'DEAD';
+    case 'suspect':
+      return `suspect: missed ${node.missedPings}/${missedPingsToFail} pings`;
+    case 'none':
+      return '';
+    default:
+      return `up · offset ${node.offset ?? '?'}`;
+  }
+}
+
+function linkText(shard) {
+  if (!shard.replica) return 'no replica';
+  if (shard.isReplicationPaused) return 'replication cut';
+  if (nodeHealth(shard.replica) === 'dead' || nodeHealth(shard.master) === 'dead') return 'no stream';
+  if (shard.replica.linkStatus && shard.replica.linkStatus !== 'up')
+    return `link ${shard.replica.linkStatus}`;
+  return shard.lagBytes === undefined ? 'lag ?' : `lag ${shard.lagBytes} B`;
+}
+
+function isLinkBroken(shard) {
+  return linkText(shard) !== `lag ${shard.lagBytes} B` && linkText(shard) !== 'lag ?';
+}
+
+export function drawPairs(container, { shards, failovers, missedPingsToFail }) {
+  const width = Math.max(480, container.clientWidth);
+  const height = Math.max(1, shards.length) * rowHeight;
+  const promoted = promotedNodes(shards, failovers);
+  const gap = Math.max(60, width - 2 * nodeBox.width - 8);
+  const svg = d3
+    .select(container)
+    .selectAll('svg')
+    .data([null])
+    .join('svg')
+    .attr('id', 'sr-pairs')
+    .attr('width', width)
+    .attr('height', height)
+    .attr('role', 'img')
+    .attr('aria-label', `${shards.length} shards, each a master and its replica`);
+  svg
+    .selectAll('defs')
+    .data([null])
+    .join('defs')
+    .selectAll('marker')
+    .data([null])
+    .join('marker')
+    .attr('id', 'sr-arrow')
+    .attr('viewBox', '0 0 10 10')
+    .attr('refX', 9)
+    .attr('refY', 5)
+    .attr('markerWidth', 7)
+    .attr('markerHeight', 7)
+    .attr('orient', 'auto')
+    .selectAll('path')
+    .data([null])
+    .join('path')
+    .attr('d', 'M0,0 L10,5 L0,10 z')
+    .attr('class', 'sr-arrow-head');
+
+  const rows = svg
+    .selectAll('g.sr-pair')
+    .data(shards, (s) => s.id)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'sr-pair');
+      g.append('text').attr('class', 'sr-pair__title').attr('x', 0).attr('y', 14);
+      g.append('line').attr('class', 'sr-pair__link').attr('marker-end', 'url(#sr-arrow)');
+      g.append('text').attr('class', 'sr-pair__lag').attr('text-anchor', 'middle');
+      return g;
+    })
+    .attr('data-shard', (s) => s.id)
+    .attr('data-state', (s) => s.state)
+    .attr('transform', (_s, i) => `translate(0,${i * rowHeight})`);
+  rows
+    .select('text.sr-pair__title')
+    .style('fill', (s) => shardColor(s.id))
+    .text(
+      (s) =>
+        `${s.id} · ${s.state}${s.state === 'standby' ? ' (not on the ring)' : ''} · ${s.keys ?? '?'} keys · ${s.opsPerSecond} ops/s`,
+    );
+  const linkY = 20 + nodeBox.height / 2;
+  rows
+    .select('line.sr-pair__link')
+    .attr('x1', nodeBox.width + 4)
+    .attr('x2', nodeBox.width + gap - 4)
+    .attr('y1', linkY)
+    .attr('y2', linkY)
+    .attr('data-link', (s) => (isLinkBroken(s) ? 'broken' : 'up'))
+    .attr('class', (s) => `sr-pair__link${isLinkBroken(s) ? ' sr-pair__link--broken' : ''}`);
+  rows
+    .select('text.sr-pair__lag')
+    .attr('x', nodeBox.width + gap / 2)
+    .attr('y', linkY - 6)
+    .attr('data-lag', (s) => s.lagBytes ?? '')
+    .text(linkText);
+
+  const nodes = rows
+    .selectAll('g.sr-node')
+    .data(
+      (s) => [s.master, s.replica].filter(Boolean).map((n, i) => ({ ...n, slot: i, shard: s.id })),
+      (n) => n.slot,
+    )
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'sr-node');
+      g.append('rect').attr('rx', 5).attr('width', nodeBox.width).attr('height', nodeBox.height);
+      g.append('text').attr('class', 'sr-node__name').attr('x', 8).attr('y', 18);
+      g.append('text').attr('class', 'sr-node__health').attr('x', 8).attr('y', 36);
+      return g;
+    })
+    .attr('data-node', (n) => n.name)
+    .attr('data-role', (n) => (n.slot === 0 ? 'master' : 'replica'))
+    .attr('data-health', (n) => nodeHealth(n))
+    .attr('data-promoted', (n) => (n.slot === 0 && promoted.has(n.name) ? 'true' : null))
+    .attr('transform', (n) => `translate(${n.slot === 0 ? 0 : nodeBox.width + gap},20)`);
+  nodes.select('rect').attr('class', (n) => `sr-node__box sr-node__box--${nodeHealth(n)}`);
+  nodes
+    .select('text.sr-node__name')
+    .text(
+      (n) =>
+        `${n.slot === 0 ? 'master' : 'replica'}: ${n.name}${promoted.has(n.name) && n.slot === 0 ? ' ⇧ promoted' : ''}`,
+    );
+  nodes.select('text.sr-node__health').text((n) => {
+    const f = n.slot === 0 ? promoted.get(n.name) : undefined;
+    const base = healthText(n, missedPingsToFail);
+    return f?.failoverMs !== undefined ? `${base} · took over in ${f.failoverMs} ms` : base;
+  });
+}

@@ -1,0 +1,8 @@
+import type { FailoverEvent, ShardStatus } from '../realtime/live-events.ts';
+
+export function nodeHealth(node: ShardStatus['master'] | undefined): 'up' | 'suspect' | 'dead' | 'none';
+export function applyFailover(shards: readonly ShardStatus[], event: FailoverEvent): ShardStatus[];
+export function promotedNodes(
+  shards: readonly ShardStatus[],
+  failovers: readonly FailoverEvent[],
+): Map<string, FailoverEvent>;
