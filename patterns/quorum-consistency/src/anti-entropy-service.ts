@@ -12,6 +12,7 @@ import { planReadRepair } from './domain/read-repair.ts';
 import { decideTombstoneCollection } from './domain/tombstone-gc.ts';
 import { resolve } from './domain/versioned-value.ts';
 import type { StoredVersion } from './domain/versioned-value.ts';
+import type { TraceMessages } from './protocol-trace.ts';
 import type { LiveEmit, QuorumEventPayloads } from './realtime/events.ts';
 import type { QuorumSettings } from './settings.ts';
 import type { ReplicaStore, WireCounters } from './store/replica-store.ts';
@@ -61,6 +62,9 @@ export interface AntiEntropyOptions {
   readonly now: () => number;
   readonly hasPendingHints: () => Promise<boolean>;
   readonly emit: LiveEmit;
+  /** The round's messages for GET /trace, sent as `coordinator` (the bench records none). */
+  readonly trace?: TraceMessages;
+  readonly coordinator?: string;
 }
 
 /** A stored tree as levels of node values, for GET /merkle/{node} and /check. */
@@ -122,6 +126,8 @@ export class AntiEntropyService {
 
   private async round(): Promise<AntiEntropyReport> {
     const { emit, now } = this.options;
+    const trace = this.options.trace ?? (() => undefined);
+    const from = this.options.coordinator ?? 'coordinator';
     const startedAt = now();
     const policy = this.options.settings().conflictPolicy;
     const skipped = new Set<string>();
@@ -150,11 +156,21 @@ export class AntiEntropyService {
     let parents: number[] = [];
     let rangesCompared = 0;
     const listed: { node: number; values: Map<string, string | null> }[] = [];
+    const levels: MerkleComparison['levels'] = [];
     for (let level = 0; level <= treeDepth && nodes.length > 0; level++) {
       const asked = nodes;
       const isCached = level > 0 && level <= prefetchLevels;
       const toFetch =
         level === 0 ? Array.from({ length: 2 ** (prefetchLevels + 1) - 1 }, (_, i) => i + 1) : asked;
+      if (!isCached)
+        trace(
+          live().map((replica) => ({
+            from,
+            to: replica.name,
+            kind: 'merkle-read',
+            detail: { level, nodes: level === 0 ? toFetch.length : 2 * parents.length },
+          })),
+        );
       const answered = (
         await Promise.all(
           live().map(async (replica) => {
@@ -180,6 +196,15 @@ export class AntiEntropyService {
         asked,
         answered.map((answer) => answer.values),
       );
+      levels.push({ level, compared: asked.length, differing: differing.length });
+      trace(
+        answered.map((answer) => ({
+          from: answer.node,
+          to: from,
+          kind: 'merkle-hashes',
+          detail: { level, compared: asked.length, differing: differing.length },
+        })),
+      );
       const { open, list } = planDescent(
         differing,
         (node) => valuesOf(node).map((value) => parseNode(value).keys),
@@ -194,10 +219,19 @@ export class AntiEntropyService {
       nodes = childrenOf(open);
     }
     const ranges = listed.map(({ node }) => leavesUnder(node, treeDepth));
-    const comparison: MerkleComparison = { depth: treeDepth, pairs: pairsOf(listed, ranges) };
+    const comparison: MerkleComparison = { depth: treeDepth, pairs: pairsOf(listed, ranges), levels };
     emit('merkle:compared', comparison);
 
     // The keys under the listed nodes, then the keys whose digests disagree.
+    if (ranges.length > 0)
+      trace(
+        live().map((replica) => ({
+          from,
+          to: replica.name,
+          kind: 'merkle-keys',
+          detail: { ranges: ranges.length },
+        })),
+      );
     const listings = (
       await Promise.all(
         live().map(async (replica) => ({
@@ -215,7 +249,16 @@ export class AntiEntropyService {
     const named = listings.map(({ replica, digests }) => ({ node: replica.name, digests }));
     const toRepair = keysToRepair(listings.map((listing) => listing.digests));
 
-    const { keysRepaired, versionBytes } = await this.repair(toRepair, named, policy, ask);
+    const { keysRepaired, versionBytes } = await this.repair(toRepair, named, policy, ask, (node, keys) =>
+      trace([
+        {
+          from,
+          to: node,
+          kind: 'anti-entropy-repair',
+          detail: { keys: keys.length, sample: keys.slice(0, 5) },
+        },
+      ]),
+    );
 
     const tombstonesCollected = skipped.size === 0 ? await this.collectTombstones() : 0;
     const fullest = Math.max(0, ...summaries.map((summary) => summary?.bytes ?? 0));
@@ -255,6 +298,7 @@ export class AntiEntropyService {
     listings: readonly { node: string; digests: ReadonlyMap<string, string> }[],
     policy: QuorumSettings['conflictPolicy'],
     ask: <T>(replica: ReplicaStore, read: () => Promise<T>) => Promise<T | undefined>,
+    sending: (node: string, keys: readonly string[]) => void,
   ): Promise<{ keysRepaired: number; versionBytes: number }> {
     const plans = toRepair.map((key) => ({ key, readers: readersFor(key, listings) }));
     const reads = new Map<string, string[]>();
@@ -292,6 +336,10 @@ export class AntiEntropyService {
       [...writes].map(async ([node, items]) => {
         const replica = this.byName(node);
         if (!replica) return;
+        sending(
+          node,
+          items.map((item) => item.key),
+        );
         const done = await ask(replica, async () => {
           await replica.putVersionsMany(items, policy);
           return true;

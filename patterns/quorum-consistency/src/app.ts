@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountCheck } from '@kvs-lab/shared/history';
+import type { TraceLog } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
@@ -9,7 +10,7 @@ import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from './anti-entropy-service.ts';
 import { checkDurability, checkKvHistory } from './domain/history-check.ts';
-import './domain/errors.ts';
+import './errors.ts';
 import type { PeerAddress } from './config.ts';
 import { HintedHandoff } from './hinted-handoff.ts';
 import { fetchPeerOperations } from './peer-history.ts';
@@ -17,8 +18,13 @@ import { KvRecorder } from './http/kv-recorder.ts';
 import { keyTable } from './key-table.ts';
 import type { KeyTable } from './key-table.ts';
 import { mountRoutes } from './http/routes.ts';
+import type { TraceMessages } from './protocol-trace.ts';
 import { QuorumService } from './quorum-service.ts';
 import type { LiveEmit, QuorumLiveEvents } from './realtime/events.ts';
+import type { FanOut } from './realtime/fan-out.ts';
+import { emptyHintBoard, forgetHolder, nextHintBoard } from './realtime/hint-board.ts';
+import type { HintBoard } from './realtime/hint-board.ts';
+import { RecentRequests } from './realtime/recent-requests.ts';
 import type { QuorumSettings } from './settings.ts';
 import { ReplicaStore } from './store/replica-store.ts';
 
@@ -33,6 +39,8 @@ export interface QuorumAppDeps {
   /** 0 (the default here) leaves the loop off; main.ts passes the configured interval. */
   readonly hintReplayIntervalMs?: number;
   readonly antiEntropyIntervalMs?: number;
+  /** How often the live view's replica states and hint board are looked at again (default 1000; 0: never). */
+  readonly liveViewIntervalMs?: number;
   readonly tombstoneGraceMs?: number;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -51,6 +59,10 @@ interface LiveSnapshot {
   /** The key table's first page, as GET /keys answers it. */
   readonly keyTable: KeyTable;
   readonly hints: Awaited<ReturnType<HintedHandoff['pending']>>;
+  /** Hints waiting and the last deliveries, whichever coordinator made them. */
+  readonly hintBoard: HintBoard;
+  /** The last requests' fan-outs, oldest first. */
+  readonly requests: readonly FanOut[];
   /** The last anti-entropy round this coordinator ran, so a page opened later shows it too. */
   readonly antiEntropy: AntiEntropyService['last'];
 }
@@ -75,6 +87,7 @@ export function createApp(deps: QuorumAppDeps): Service {
       if (!replica) throw new Error(`no replica named ${node}`);
       await replica.flush();
       lastFlushed = node;
+      hintBoard = forgetHolder(hintBoard, node);
     },
     heal: () => undefined,
     state: () => ({ lastFlushed }),
@@ -106,8 +119,19 @@ export function createApp(deps: QuorumAppDeps): Service {
     live.emit(event, payload as QuorumLiveEvents[typeof event]);
   };
 
+  // The trace log comes with /check (mounted last); until then there is nothing to record.
+  const traceRef: { log?: TraceLog } = {};
+  const trace: TraceMessages = (messages) => void traceRef.log?.recordMessages(messages);
+  const requests = new RecentRequests(emit);
+  let hintBoard = emptyHintBoard;
+
   let settings = deps.settings;
-  const handoff = new HintedHandoff(replicas, () => settings, emit);
+  const handoff = new HintedHandoff(replicas, {
+    settings: () => settings,
+    emit,
+    trace,
+    coordinator: deps.instance,
+  });
   const quorum = new QuorumService(replicas, {
     actor: deps.instance,
     settings: deps.settings,
@@ -116,6 +140,8 @@ export function createApp(deps: QuorumAppDeps): Service {
     random: deps.random ?? Math.random,
     handoff,
     emit,
+    trace,
+    requests,
     onConfigured: (next) => {
       settings = next;
     },
@@ -126,6 +152,8 @@ export function createApp(deps: QuorumAppDeps): Service {
     now,
     hasPendingHints: async () => (await handoff.pending()).length > 0,
     emit,
+    trace,
+    coordinator: deps.instance,
   });
   // Ready while both quorums can still be met: one replica down is the lab's everyday fault, not an outage.
   service.addReadinessCheck({
@@ -142,7 +170,7 @@ export function createApp(deps: QuorumAppDeps): Service {
   });
   const record = new KvRecorder(quorum);
   mountRoutes(service, { quorum, handoff, antiEntropy, merkleDepth, record });
-  mountCheck(service, {
+  traceRef.log = mountCheck(service, {
     history: record.history,
     // Two promises over the history (reads see acknowledged writes; nothing acknowledged is lost),
     // then whether the replicas hold the same data right now (equal Merkle roots).
@@ -199,7 +227,7 @@ export function createApp(deps: QuorumAppDeps): Service {
         },
       };
     },
-  });
+  }).trace;
 
   /** Every replica's clocks for each key the history wrote (up to 2,000 keys), undefined where a replica did not answer. */
   async function currentClocks(operations: readonly { kind: string; input: { key: string } }[]) {
@@ -228,10 +256,30 @@ export function createApp(deps: QuorumAppDeps): Service {
       replicas: replicas.map((replica) => ({ node: replica.name, isUp: replica.node.isReady })),
       keyTable: await keyTable(quorum, { offset: 0, limit: keyTablePageSize }),
       hints: await handoff.pending(),
+      hintBoard,
+      requests: requests.list(),
       antiEntropy: antiEntropy.last,
     };
   }
 
+  // The live view's second look: which replicas answer, and which hints wait or went (delivered by
+  // either coordinator: hints live on the replicas). Sent only when something changed.
+  let upNodes = replicas.map((replica) => replica.node.isReady);
+  const lookAgain = async () => {
+    const isUp = replicas.map((replica) => replica.node.isReady);
+    if (isUp.some((up, i) => up !== upNodes[i])) {
+      upNodes = isUp;
+      emit(
+        'replicas:status',
+        replicas.map((replica, i) => ({ node: replica.name, isUp: isUp[i] ?? false })),
+      );
+    }
+    const next = nextHintBoard(hintBoard, { ...(await handoff.look()), atMs: now() });
+    if (JSON.stringify(next) === JSON.stringify(hintBoard)) return;
+    hintBoard = next;
+    emit('hints:board', hintBoard);
+  };
+  repeat(service, deps.liveViewIntervalMs ?? 1_000, lookAgain);
   repeat(service, deps.hintReplayIntervalMs ?? 0, () => handoff.replay());
   repeat(service, deps.antiEntropyIntervalMs ?? 0, () => antiEntropy.run());
   service.onClose(() => Promise.all(deps.nodes.map((node) => node.close())));

@@ -1,5 +1,6 @@
 import { chooseHintHolder } from './domain/hint-holder.ts';
 import type { StoredVersion } from './domain/versioned-value.ts';
+import type { TraceMessages } from './protocol-trace.ts';
 import type { LiveEmit } from './realtime/events.ts';
 import type { QuorumSettings } from './settings.ts';
 import type { ReplicaStore } from './store/replica-store.ts';
@@ -27,11 +28,19 @@ export class HintedHandoff {
   private readonly replicas: readonly ReplicaStore[];
   private readonly settings: () => QuorumSettings;
   private readonly emit: LiveEmit;
+  private readonly trace: TraceMessages;
+  /** This coordinator's name: it stores and delivers the hints on the replicas' behalf. */
+  private readonly coordinator: string;
 
-  constructor(replicas: readonly ReplicaStore[], settings: () => QuorumSettings, emit: LiveEmit) {
+  constructor(
+    replicas: readonly ReplicaStore[],
+    deps: { settings: () => QuorumSettings; emit: LiveEmit; trace: TraceMessages; coordinator: string },
+  ) {
     this.replicas = replicas;
-    this.settings = settings;
-    this.emit = emit;
+    this.settings = deps.settings;
+    this.emit = deps.emit;
+    this.trace = deps.trace;
+    this.coordinator = deps.coordinator;
   }
 
   /** Keeps `version` for `target` on the next replica after it that just took the write; the holder, or undefined. */
@@ -48,6 +57,7 @@ export class HintedHandoff {
     );
     const holder = this.replicas.find((replica) => replica.name === holderName);
     if (!holder) return undefined;
+    this.trace([{ from: this.coordinator, to: holder.name, kind: 'hint-store', detail: { key, target } }]);
     try {
       await holder.storeHint(target, key, version);
     } catch {
@@ -83,11 +93,19 @@ export class HintedHandoff {
     } catch {
       return 0;
     }
+    if (hints.length === 0) return 0;
+    const from = this.coordinator;
+    this.trace([
+      { from, to: holder.name, kind: 'hint-read', detail: { target: target.name, hints: hints.length } },
+    ]);
     let count = 0;
     for (const hint of hints) {
+      const detail = { key: hint.key, target: target.name, heldBy: holder.name };
       try {
+        this.trace([{ from, to: target.name, kind: 'hint-deliver', detail }]);
         await target.putVersions(hint.key, [hint.version], this.settings().conflictPolicy);
         // Only after the target has it: a crash in between delivers it twice, which is harmless.
+        this.trace([{ from, to: holder.name, kind: 'hint-delete', detail }]);
         await holder.deleteHint(target.name, hint.field);
       } catch {
         return count;
@@ -101,10 +119,16 @@ export class HintedHandoff {
 
   /** Pending hints per (holder, target); holders that do not answer are left out. */
   async pending(): Promise<PendingHints[]> {
+    return (await this.look()).pending;
+  }
+
+  /** Pending hints per (holder, target), and the holders that did not answer (what they hold is unknown). */
+  async look(): Promise<{ pending: PendingHints[]; silent: string[] }> {
     const found: PendingHints[] = [];
+    const silent = new Set<string>();
     for (const holder of this.replicas) {
       for (const target of this.replicas) {
-        if (target === holder) continue;
+        if (target === holder || silent.has(holder.name)) continue;
         try {
           const count = await holder.countHints(target.name);
           if (count === 0) continue;
@@ -117,9 +141,10 @@ export class HintedHandoff {
           });
         } catch {
           // A holder that is down cannot say what it holds.
+          silent.add(holder.name);
         }
       }
     }
-    return found;
+    return { pending: found, silent: [...silent] };
   }
 }

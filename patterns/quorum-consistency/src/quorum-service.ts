@@ -8,6 +8,9 @@ import type { ReplicaVersions } from './domain/read-repair.ts';
 import { contextOf, highestCounterOf, nextClock, resolve } from './domain/versioned-value.ts';
 import type { StoredVersion } from './domain/versioned-value.ts';
 import type { HintedHandoff } from './hinted-handoff.ts';
+import type { TraceMessages } from './protocol-trace.ts';
+import { settled, startFanOut, withAnswer, withSent } from './realtime/fan-out.ts';
+import type { RecentRequests } from './realtime/recent-requests.ts';
 import type { LiveEmit } from './realtime/events.ts';
 import type { QuorumSettings } from './settings.ts';
 import type { ReplicaStore } from './store/replica-store.ts';
@@ -42,6 +45,10 @@ export interface QuorumServiceDeps {
   readonly random: () => number;
   readonly handoff: HintedHandoff;
   readonly emit: LiveEmit;
+  /** The protocol's messages, for GET /trace. */
+  readonly trace: TraceMessages;
+  /** The last requests' fan-outs, for the live view. */
+  readonly requests: RecentRequests;
   readonly onConfigured?: (settings: QuorumSettings) => void;
 }
 
@@ -118,16 +125,46 @@ export class QuorumService {
       writer: this.deps.actor,
     };
 
+    const { actor, trace, requests } = this.deps;
+    const names = this.replicas.map((replica) => replica.name);
+    const kind = version.isTombstone ? 'delete' : 'write';
+    requests.start(
+      startFanOut({
+        requestId,
+        kind,
+        key,
+        coordinator: actor,
+        needed: w,
+        replicas: names,
+        asked: names,
+        atMs: version.writtenAt,
+      }),
+    );
+    trace(
+      names.map((to) => ({
+        from: actor,
+        to,
+        kind: kind === 'write' ? 'put' : 'delete',
+        detail: { key, requestId, clock: toJSON(clock) },
+      })),
+    );
     const acked = new Set<string>();
+    const answered = (node: string, status: SendResult['status']) => {
+      requests.update(requestId, (fanOut) => withAnswer(fanOut, node, status));
+      trace([{ from: node, to: actor, kind: status, detail: { key, requestId, acks: acked.size } }]);
+    };
     const sends = this.replicas.map(async (replica): Promise<SendResult> => {
       try {
         await replica.putVersions(key, [version], settings.conflictPolicy);
         acked.add(replica.name);
+        answered(replica.name, 'ack');
         this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: true });
         return { node: replica.name, status: 'ack' };
       } catch (error) {
+        const status = neverSent(error) ? 'unreachable' : 'timeout';
+        answered(replica.name, status);
         this.deps.emit('replica:acked', { requestId, key, node: replica.name, ok: false });
-        return { node: replica.name, status: neverSent(error) ? 'unreachable' : 'timeout' };
+        return { node: replica.name, status };
       }
     });
     // Hints go to a replica that took the write, so they wait until every replica has answered.
@@ -150,6 +187,8 @@ export class QuorumService {
     );
 
     const tally = tallyWrite(results, w, settings.sloppyQuorum);
+    // Answering at W, hints come after the answer: the hint board shows them then.
+    requests.update(requestId, (fanOut) => settled(fanOut, { isOk: tally.ok, hinted }));
     this.deps.emit('kv:written', {
       requestId,
       key,
@@ -192,6 +231,24 @@ export class QuorumService {
     const r = input.r ?? settings.r;
     this.assertQuorum(settings.w, r);
     const order = shuffled(this.replicas, this.deps.random);
+    const { actor, trace, requests } = this.deps;
+    requests.start(
+      startFanOut({
+        requestId,
+        kind: 'read',
+        key,
+        coordinator: actor,
+        needed: r,
+        replicas: this.replicas.map((replica) => replica.name),
+        asked: order.slice(0, r).map((replica) => replica.name),
+        atMs: this.deps.now(),
+      }),
+    );
+    trace(
+      order
+        .slice(0, r)
+        .map((replica) => ({ from: actor, to: replica.name, kind: 'get', detail: { key, requestId } })),
+    );
     const answers: ReplicaVersions[] = [];
     const failed: string[] = [];
     let next = 0;
@@ -199,16 +256,34 @@ export class QuorumService {
     const ask = async (): Promise<void> => {
       while (next < order.length) {
         const replica = order[next++] as ReplicaStore;
+        if (next > r) {
+          requests.update(requestId, (fanOut) => withSent(fanOut, replica.name));
+          trace([{ from: actor, to: replica.name, kind: 'get', detail: { key, requestId, retry: true } }]);
+        }
         try {
-          answers.push({ node: replica.name, versions: await replica.readVersions(key) });
+          const versions = await replica.readVersions(key);
+          answers.push({ node: replica.name, versions });
+          requests.update(requestId, (fanOut) => withAnswer(fanOut, replica.name, 'ack'));
+          trace([
+            {
+              from: replica.name,
+              to: actor,
+              kind: 'versions',
+              detail: { key, requestId, versions: versions.length },
+            },
+          ]);
           return;
-        } catch {
+        } catch (error) {
           failed.push(replica.name);
+          const status = neverSent(error) ? 'unreachable' : 'timeout';
+          requests.update(requestId, (fanOut) => withAnswer(fanOut, replica.name, status));
+          trace([{ from: replica.name, to: actor, kind: status, detail: { key, requestId } }]);
         }
       }
     };
     await Promise.all(Array.from({ length: r }, ask));
     if (answers.length < r) {
+      requests.update(requestId, (fanOut) => settled(fanOut, { isOk: false }));
       this.counters.readsFailed += 1;
       throw new AppError(
         'QUORUM_NOT_REACHED',
@@ -228,6 +303,14 @@ export class QuorumService {
     if (settings.readRepair) {
       for (const task of planReadRepair(answers, survivors)) {
         const replica = this.replicas.find((candidate) => candidate.name === task.node);
+        trace([
+          {
+            from: actor,
+            to: task.node,
+            kind: 'read-repair',
+            detail: { key, requestId, versions: task.missing.length },
+          },
+        ]);
         try {
           await replica?.putVersions(key, task.missing, settings.conflictPolicy);
         } catch {
@@ -241,6 +324,7 @@ export class QuorumService {
     this.counters.reads += 1;
     if (survivors.filter((version) => !version.isTombstone).length > 1) this.counters.readsWithSiblings += 1;
     const answeredBy = answers.map((answer) => answer.node);
+    requests.update(requestId, (fanOut) => settled(fanOut, { isOk: true, repaired }));
     this.deps.emit('kv:read', { requestId, key, siblings: survivors.length, answeredBy, repaired });
     return { key, survivors, context: contextOf(survivors), answeredBy, failed, repaired };
   }

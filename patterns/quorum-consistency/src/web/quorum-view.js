@@ -1,16 +1,25 @@
-// The quorum lab's drawing: the settings, the acknowledgements of the latest
-// writes, the hints waiting on replicas and the last Merkle comparison on
-// top, then a searchable, paged table of keys with what each replica holds.
+// The quorum lab's live view. On top, the mechanism drawn with d3: the latest request fanning
+// out to the N replicas until W (or R) answered, with the hints waiting beside each replica;
+// one key's versions as branches with their vector clocks; the last Merkle anti-entropy
+// round. Below, a searchable, paged table of keys with what each replica holds.
+// Every picture starts from the snapshot sent on connect, so a page opened later draws the same.
 // Layout, socket and the event log come from the kit's lab-client.js.
 import { startLab } from '/lab-kit/lab-client.js';
+import { drawFanOut } from './fan-out-picture.js';
+import { drawMerkle, merkleCaption } from './merkle-picture.js';
+import { clockText } from './sibling-branches.js';
+import { drawSiblings } from './siblings-picture.js';
 
 const pageSize = 40;
 const state = {
+  instance: '',
   replicas: [],
   settings: undefined,
   n: 0,
-  acks: new Map(),
-  hints: [],
+  requests: [],
+  board: { waiting: [], delivered: [] },
+  pinnedKey: '',
+  held: undefined,
   table: { total: 0, matching: 0, offset: 0, keys: [] },
   search: '',
   merkle: null,
@@ -24,17 +33,29 @@ function el(tag, className, text) {
   return node;
 }
 
+function panel(id, heading) {
+  const section = el('section', 'qc-card');
+  section.id = `${id}-panel`;
+  const figure = el('div', 'qc-figure');
+  figure.id = id;
+  section.append(el('h2', '', heading), figure);
+  return { section, figure };
+}
+
 // The page's parts are built once, so the search box keeps its focus while the rest redraws.
 const header = el('p', 'qc-panel');
 header.id = 'qc-settings';
-const acks = el('section', 'qc-card');
-acks.id = 'qc-acks';
-const hints = el('section', 'qc-card');
-hints.id = 'qc-hints';
-const merkle = el('section', 'qc-card');
-merkle.id = 'qc-merkle';
+const fanOut = panel(
+  'qc-fanout',
+  'Quorum: the latest request fanning out to the replicas, and the hints waiting for them',
+);
+const siblings = panel('qc-siblings', 'Versions as branches, with their vector clocks');
+const merkle = panel('qc-merkle', 'Merkle anti-entropy: the last round');
+const merkleNote = el('p', 'qc-note');
+merkleNote.id = 'qc-merkle-note';
+merkle.section.append(merkleNote);
 const panels = el('div', 'qc-panels');
-panels.append(acks, hints, merkle);
+panels.append(siblings.section, merkle.section);
 
 const search = el('input', 'qc-search');
 search.type = 'search';
@@ -50,47 +71,66 @@ toolbar.append(search, previous, next, count);
 const table = el('table', 'qc-table');
 table.id = 'qc-keys';
 
+const latest = () => state.requests.at(-1);
+const focusKey = () => state.pinnedKey || latest()?.key || '';
+
 const { view } = startLab({
   title: 'quorum-consistency: N replicas, W + R > N',
   onSnapshot: (snapshot) => {
+    state.instance = snapshot.instance;
     state.n = snapshot.n;
     state.settings = snapshot.settings;
     state.replicas = snapshot.replicas;
     state.table = snapshot.keyTable;
-    state.hints = snapshot.hints;
+    state.requests = [...snapshot.requests];
+    state.board = snapshot.hintBoard;
     // A page opened after a round shows that round, not "no run yet".
     state.merkle = snapshot.antiEntropy;
-    view.replaceChildren(header, panels, toolbar, table);
+    view.replaceChildren(header, fanOut.section, panels, toolbar, table);
     draw();
+    refreshSiblings();
   },
   on: {
-    'replica:acked': ({ requestId, key, node, ok }) => {
-      const entry = state.acks.get(requestId) ?? { key, nodes: [] };
-      entry.nodes.push({ node, ok });
-      state.acks.set(requestId, entry);
-      while (state.acks.size > 5) state.acks.delete(state.acks.keys().next().value);
-      drawAcks();
+    'request:progress': (request) => {
+      const at = state.requests.findIndex((r) => r.requestId === request.requestId);
+      if (at >= 0) state.requests[at] = request;
+      else state.requests = [...state.requests, request].slice(-6);
+      drawRequest();
+      if (request.outcome !== 'waiting') refreshSiblings();
+    },
+    'hints:board': (board) => {
+      state.board = board;
+      drawRequest();
+    },
+    'replicas:status': (replicas) => {
+      state.replicas = replicas;
+      drawRequest();
+      drawTable();
     },
     'kv:written': ({ key }) => refreshTable(key),
-    'replica:repaired': ({ key }) => refreshTable(key),
-    'hint:stored': () => void refreshHints(),
-    'hint:delivered': ({ key }) => {
-      void refreshHints();
+    'replica:repaired': ({ key }) => {
       refreshTable(key);
+      if (key === focusKey()) refreshSiblings();
+    },
+    'hint:delivered': ({ key }) => {
+      refreshTable(key);
+      if (key === focusKey()) refreshSiblings();
     },
     'tombstone:collected': ({ key }) => refreshTable(key),
     'merkle:compared': (compared) => {
-      state.merkle = { ...(state.merkle ?? {}), compared };
-      drawMerkle();
+      state.merkle = { compared };
+      drawMerkleRound();
     },
     'antientropy:finished': (report) => {
       state.merkle = { ...(state.merkle ?? {}), report };
-      drawMerkle();
+      drawMerkleRound();
       refreshTable();
+      refreshSiblings();
     },
     'config:changed': (settings) => {
       state.settings = settings;
       drawSettings();
+      drawSiblingsPicture();
     },
   },
 });
@@ -130,23 +170,24 @@ function refreshTable(flashKey) {
   }, 150);
 }
 
-async function refreshHints() {
-  const response = await fetch('/hints');
-  if (!response.ok) return;
-  state.hints = (await response.json()).pending;
-  drawHints();
+// The branches of the key in focus, read straight from every replica (no quorum, no repair).
+let siblingsTimer;
+function refreshSiblings() {
+  clearTimeout(siblingsTimer);
+  siblingsTimer = setTimeout(async () => {
+    const key = focusKey();
+    if (!key) return drawSiblingsPicture();
+    const response = await fetch(`/kv/${encodeURIComponent(key)}/replicas`);
+    state.held = response.ok ? await response.json() : undefined;
+    drawSiblingsPicture();
+  }, 100);
 }
-
-const clockText = (clock) =>
-  `{${Object.entries(clock)
-    .map(([node, entry]) => `${node}:${entry.counter}`)
-    .join(', ')}}`;
 
 function draw() {
   drawSettings();
-  drawAcks();
-  drawHints();
-  drawMerkle();
+  drawRequest();
+  drawSiblingsPicture();
+  drawMerkleRound();
   drawTable();
 }
 
@@ -157,64 +198,27 @@ function drawSettings() {
     : '';
 }
 
-function drawAcks() {
-  acks.replaceChildren(el('h2', '', 'Latest writes: acknowledgements'));
-  if (state.acks.size === 0) acks.append(el('p', 'qc-note', 'No write yet.'));
-  for (const [requestId, { key, nodes }] of state.acks) {
-    const row = el('div', 'qc-ack-row');
-    row.dataset.request = requestId;
-    row.append(el('span', 'qc-ack-key', key));
-    for (const { node, ok } of nodes)
-      row.append(el('span', ok ? 'qc-ok' : 'qc-fail', `${node} ${ok ? 'ack' : 'missed'}`));
-    acks.append(row);
-  }
+function drawRequest() {
+  drawFanOut(fanOut.figure, {
+    replicas: state.replicas,
+    request: latest(),
+    board: state.board,
+    coordinator: state.instance,
+  });
 }
 
-function drawHints() {
-  hints.replaceChildren(el('h2', '', 'Hints waiting on replicas'));
-  hints.append(
-    el(
-      'p',
-      '',
-      state.hints.length === 0
-        ? 'Hints: none pending'
-        : `Hints: ${state.hints.map((h) => `${h.count} for ${h.target} held by ${h.heldBy}`).join('; ')}`,
-    ),
-  );
+function drawSiblingsPicture() {
+  const key = focusKey();
+  drawSiblings(siblings.figure, {
+    key,
+    held: state.held?.key === key ? state.held : undefined,
+    policy: state.settings?.conflictPolicy,
+  });
 }
 
-function drawMerkle() {
-  merkle.replaceChildren(el('h2', '', 'Merkle anti-entropy: last round'));
-  const report = state.merkle?.report;
-  const compared = state.merkle?.compared;
-  if (!report && !compared) {
-    merkle.append(
-      el('p', 'qc-note', 'No anti-entropy round yet (POST /anti-entropy, or the background loop).'),
-    );
-    return;
-  }
-  if (compared) {
-    // Deep trees are drawn at 256 cells: a cell lights up if any range under it differs.
-    const shown = Math.min(compared.depth, 8);
-    const ranges = new Set(compared.pairs.flatMap((pair) => pair.ranges));
-    const cells = new Set([...ranges].map((range) => range >> (compared.depth - shown)));
-    merkle.append(el('p', '', `${ranges.size} leaf ranges differ (of ${2 ** compared.depth})`));
-    const grid = el('div', 'qc-ranges');
-    grid.setAttribute('role', 'img');
-    grid.setAttribute('aria-label', `${cells.size} of ${2 ** shown} cells hold a differing range`);
-    for (let i = 0; i < 2 ** shown; i++)
-      grid.append(el('span', `qc-range${cells.has(i) ? ' qc-range--differs' : ''}`));
-    merkle.append(grid);
-  }
-  if (report) {
-    merkle.append(
-      el(
-        'p',
-        'qc-note',
-        `${report.replicasCompared.join(', ')} compared${report.replicasSkipped.length > 0 ? ` (${report.replicasSkipped.join(', ')} did not answer: left out)` : ''}: ${report.rangesCompared} tree nodes read, ${report.keysListed} keys listed, ${report.keysRepaired} keys repaired; ${report.bytesMoved.toLocaleString('en')} bytes on the wire vs ${report.fullCopyBytes.toLocaleString('en')} for a full copy`,
-      ),
-    );
-  }
+function drawMerkleRound() {
+  drawMerkle(merkle.figure, state.merkle);
+  merkleNote.textContent = merkleCaption(state.merkle);
 }
 
 function drawTable() {
@@ -240,8 +244,16 @@ function drawTable() {
   for (const { key, replicas } of keys) {
     const row = el('tr', key === state.flashKey ? 'qc-flash' : '');
     row.dataset.key = key;
-    const name = el('th', 'qc-key', key);
+    const name = el('th', 'qc-key');
     name.scope = 'row';
+    const pick = el('button', 'qc-pick', key);
+    pick.type = 'button';
+    pick.title = 'Draw this key as branches';
+    pick.addEventListener('click', () => {
+      state.pinnedKey = key;
+      refreshSiblings();
+    });
+    name.append(pick);
     row.append(name);
     for (const replica of state.replicas) {
       const held = replicas.find((r) => r.node === replica.node);
