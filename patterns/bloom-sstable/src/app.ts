@@ -52,11 +52,15 @@ export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } 
   });
   const live = mountLiveView<LsmLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
-    snapshot: () => ({ shape: lsm.shape(), stats: lsm.stats() }),
+    snapshot: () => lsm.liveSnapshot(),
   });
-  lsm.setEmitter((event, payload) => live.emit(event, payload));
+  lsm.setEmitter(
+    (event, payload) => live.emit(event, payload),
+    () => live.namespace.sockets.size > 0,
+  );
   registerRoutes(service, lsm, { maxKeyBytes: deps.maxKeyBytes, maxValueBytes: deps.maxValueBytes });
-  mountCheck(service, { history: lsm.history, check: checkLsmHistory });
+  // Mounted last (its routes after the store's); the protocol messages go to its trace log.
+  lsm.setTraceSink(mountCheck(service, { history: lsm.history, check: checkLsmHistory }).trace);
   service.onClose(async () => {
     await lsm.close();
     await deps.cache?.close();

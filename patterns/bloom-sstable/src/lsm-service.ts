@@ -1,11 +1,26 @@
-import { History } from '@kvs-lab/shared/history';
+import { History, MessageBudget } from '@kvs-lab/shared/history';
 import { AppError, defineErrorCodes, toAppError } from '@kvs-lab/shared/service';
 import type { ByteString } from './domain/byte-string.ts';
 import { displayText, fromText, toBytes } from './domain/byte-string.ts';
 import { crc32 } from './domain/crc32.ts';
 import type { LsmInput, LsmOutput } from './domain/lsm-check.ts';
 import { LruCache } from './domain/lru-cache.ts';
-import type { LiveEventName, LsmLiveEvents, ShapeView } from './realtime/events.ts';
+import type {
+  CompactionView,
+  LiveEventName,
+  LiveSnapshot,
+  LsmLiveEvents,
+  ReadView,
+  ShapeView,
+} from './realtime/events.ts';
+import type { LsmMessage } from './realtime/protocol-messages.ts';
+import {
+  compactionInputs,
+  compactionMessages,
+  flushMessages,
+  readMessages,
+  writeMessages,
+} from './realtime/protocol-messages.ts';
 import type { KvEngine, ScanOptions } from './engines/kv-engine.ts';
 import { AsOfUnavailableError, EngineUnsupportedError } from './engines/kv-engine.ts';
 import type { CompactionReport, FlushReport, ReadTrace } from './engines/engine-types.ts';
@@ -37,6 +52,14 @@ export interface GetResult {
 /** How the service tells the live view what happened. */
 type Emit = <K extends LiveEventName>(event: K, payload: LsmLiveEvents[K]) => void;
 
+/** Where protocol messages go: the kit's trace log (`mountCheck(...).trace`). */
+export interface TraceSink {
+  recordMessages(messages: readonly LsmMessage[]): boolean;
+}
+
+// As the kit's own budget: a learner's requests are all recorded, a benchmark's flood is sampled.
+const traceMessagesPerSecond = 1_000;
+
 const cacheTrace = (servedFrom: 'l1' | 'l2'): ReadTrace => ({
   bloomChecks: 0,
   bloomNegatives: 0,
@@ -63,6 +86,17 @@ export class LsmService {
   readonly history = new History<LsmInput, LsmOutput>({ capacity: 50_000 });
   private readonly l1: LruCache<CachedVersion>;
   private emit: Emit;
+  /** False while no live view is open: then no per-request event is built at all. */
+  private isWatched: () => boolean = () => true;
+  private traceSink: TraceSink | undefined;
+  // Asked before a step's messages are built, so a get over the budget allocates nothing for the trace.
+  private readonly traceGate = new MessageBudget(traceMessagesPerSecond);
+  /** The levels as they stood after the last flush or compaction: where a compaction's inputs came from. */
+  private levelsBefore: ShapeView['levels'];
+  private lastFlush: LiveSnapshot['lastFlush'] = null;
+  private lastCompaction: CompactionView | null = null;
+  private lastRead: GetResult | null = null;
+  private lastReadIsSnapshot = false;
   // Bumped around every write: a read that waited on L2 while a write ran must not fill L1.
   private writeGeneration = 0;
   readonly l1Counters = { hits: 0, misses: 0 };
@@ -72,17 +106,70 @@ export class LsmService {
     this.l2 = deps.l2;
     this.l1 = new LruCache(deps.l1Entries);
     this.emit = deps.emit ?? (() => undefined);
+    this.levelsBefore = this.engine.shape().levels;
     this.engine.onEvent((event) => {
-      if (event.type === 'flush')
-        this.emit('memtable:flushed', { report: event.report, shape: this.shape() });
-      else if (event.type === 'compaction')
-        this.emit('compaction:finished', { report: event.report, shape: this.shape() });
-      else this.emit('stall:changed', { state: event.state });
+      if (event.type === 'stall') {
+        this.emit('stall:changed', { state: event.state });
+        return;
+      }
+      const shape = this.shape();
+      if (event.type === 'flush') {
+        this.lastFlush = event.report;
+        if (this.hasTraceRoom()) this.traceStep(flushMessages(event.report));
+        this.emit('memtable:flushed', { report: event.report, shape });
+      } else {
+        const inputs = compactionInputs(event.report, this.levelsBefore);
+        this.lastCompaction = { report: event.report, inputs };
+        if (this.hasTraceRoom()) this.traceStep(compactionMessages(event.report, inputs));
+        this.emit('compaction:finished', { report: event.report, inputs, shape });
+      }
+      this.levelsBefore = shape.levels;
     });
   }
 
-  setEmitter(emit: Emit): void {
+  /** `isWatched` says whether any live view is open; per-request events are skipped when none is. */
+  setEmitter(emit: Emit, isWatched: () => boolean = () => true): void {
     this.emit = emit;
+    this.isWatched = isWatched;
+  }
+
+  /** Protocol messages go to the trace from now on (the kit's log exists once /check is mounted). */
+  setTraceSink(sink: TraceSink): void {
+    this.traceSink = sink;
+  }
+
+  /** Whether one more protocol step fits in this second's budget: asked before its messages are built. */
+  private hasTraceRoom(): boolean {
+    return this.traceSink !== undefined && this.traceGate.allow(performance.now(), 0);
+  }
+
+  /** Records one protocol step (a whole fan-out, or nothing) within the budget. */
+  private traceStep(messages: LsmMessage[]): void {
+    if (this.traceGate.allow(performance.now(), messages.length)) this.traceSink?.recordMessages(messages);
+  }
+
+  /** What a page opened now is given: the same state the events built on a page open all along. */
+  liveSnapshot(): LiveSnapshot {
+    return {
+      engine: this.engine.engineName,
+      shape: this.shape(),
+      stats: this.stats(),
+      lastFlush: this.lastFlush,
+      lastCompaction: this.lastCompaction,
+      lastRead: this.lastRead ? this.readView(this.lastRead, this.lastReadIsSnapshot) : null,
+    };
+  }
+
+  private readView(result: GetResult, isSnapshotRead: boolean): ReadView {
+    return {
+      key: displayText(result.key),
+      found: result.found,
+      servedFrom: result.servedFrom,
+      isSnapshotRead,
+      hasL2: this.l2 !== undefined,
+      trace: result.trace,
+      ...(result.traceUnavailable === undefined ? {} : { traceUnavailable: result.traceUnavailable }),
+    };
   }
 
   put(key: ByteString, value: ByteString, process: string): Promise<{ key: string; seq: number }> {
@@ -135,12 +222,24 @@ export class LsmService {
     const version: CachedVersion = { seq, isDeleted: value === undefined, value: value ?? '' };
     this.fillL1(key, version);
     await this.l2?.invalidate(key, version);
-    this.emit('write:applied', {
-      key: displayText(key),
-      seq,
-      kind: value === undefined ? 'delete' : 'put',
-      memtable: this.engine.memtable(),
-    });
+    if (this.hasTraceRoom()) {
+      this.traceStep(
+        writeMessages({
+          key: displayText(key),
+          seq,
+          isDelete: value === undefined,
+          hasL2: this.l2 !== undefined,
+        }),
+      );
+    }
+    if (this.isWatched()) {
+      this.emit('write:applied', {
+        key: displayText(key),
+        seq,
+        kind: value === undefined ? 'delete' : 'put',
+        memtable: this.engine.memtable(),
+      });
+    }
     return { key, seq };
   }
 
@@ -160,12 +259,11 @@ export class LsmService {
           ? { found: true, seq: r.seq, value: valueDigest(r.value) }
           : { found: false },
     );
-    this.emit('read:traced', {
-      key: displayText(key),
-      found: result.found,
-      servedFrom: result.servedFrom,
-      trace: result.trace,
-    });
+    const isSnapshotRead = asOf !== undefined;
+    this.lastRead = result;
+    this.lastReadIsSnapshot = isSnapshotRead;
+    if (this.hasTraceRoom()) this.traceStep(readMessages(this.readView(result, isSnapshotRead)));
+    if (this.isWatched()) this.emit('read:traced', this.readView(result, isSnapshotRead));
     return result;
   }
 

@@ -201,6 +201,52 @@ describe('README lab exercises', () => {
     expect((await http.get(`/kv/account:7?asOf=${snapshot}`).expect(410)).body.code).toBe('SNAPSHOT_TOO_OLD');
   });
 
+  it('exercise 9: in the trace, the Bloom filters that saved a read said no and read no block; the one that said maybe read it', async () => {
+    const own = await startTestApp('exercise-9', {
+      redis,
+      engine: { memtableBytes: 256 * 1024, targetFileBytes: 256 * 1024 },
+    });
+    const http = request(own.service.server);
+    type BloomCheck = {
+      to: string;
+      detail: { key: string; file: number; bloom: 'no' | 'maybe'; blockRead: boolean; found: boolean };
+    };
+    // The README's jq: .events[] | select(.kind == "bloom-check" and .detail.key == $key) | {to, detail}
+    const bloomChecks = async (key: string): Promise<BloomCheck[]> =>
+      ((await http.get('/trace').expect(200)).body.events as (BloomCheck & { kind: string })[])
+        .filter((e) => e.kind === 'bloom-check' && e.detail.key === key)
+        .map(({ to, detail }) => ({ to, detail }));
+    try {
+      for (const i of [1, 3, 5])
+        await http
+          .put(`/kv/user:${i}`)
+          .send({ value: `v${i}` })
+          .expect(200);
+      const older = (await http.post('/flush').expect(200)).body.fileNumber as number;
+      for (const i of [2, 4, 6])
+        await http
+          .put(`/kv/user:${i}`)
+          .send({ value: `v${i}` })
+          .expect(200);
+      const newer = (await http.post('/flush').expect(200)).body.fileNumber as number;
+
+      await http.get('/kv/user:35').expect(404);
+      expect(await bloomChecks('user:35')).toEqual([
+        { to: 'L0', detail: { key: 'user:35', file: newer, bloom: 'no', blockRead: false, found: false } },
+        { to: 'L0', detail: { key: 'user:35', file: older, bloom: 'no', blockRead: false, found: false } },
+      ]);
+
+      const seq = (await http.get('/stats').expect(200)).body.lastSeq as number;
+      expect((await http.get(`/kv/user:3?asOf=${seq}`).expect(200)).body.value).toBe('v3');
+      expect(await bloomChecks('user:3')).toEqual([
+        { to: 'L0', detail: { key: 'user:3', file: newer, bloom: 'no', blockRead: false, found: false } },
+        { to: 'L0', detail: { key: 'user:3', file: older, bloom: 'maybe', blockRead: true, found: true } },
+      ]);
+    } finally {
+      await own.service.close();
+    }
+  });
+
   it('exercise 7: pause compaction, watch L0 grow and writes slow down, heal, and watch it drain', async () => {
     await http.post('/chaos/faults/pause-compaction').send({}).expect(200);
     for (let i = 0; i < 9; i++) {
