@@ -69,6 +69,10 @@ describe('live view (headless Chromium, 1400x900)', () => {
         .expect(200);
     const second = (await http.post('/flush').expect(200)).body.fileNumber as number;
     await page.locator(`g.lsm-level[data-level="0"][data-files="2"]`).waitFor({ timeout: 5_000 });
+    // The event log says what happened in a line, not the flush's whole tree as JSON.
+    expect(await page.locator('#lab-log').textContent()).toContain(
+      `memtable:flushed 3 entries → L0 #${first}`,
+    );
     // Only the newest flush is drawn new; the first is an ordinary chip now, readable key range and all.
     expect(await stateOf(page, 0, second)).toBe('new');
     expect(await stateOf(page, 0, first)).toBe('live');

@@ -12,6 +12,7 @@
 /* global d3 */
 
 import { startLab } from '/lab-kit/lab-client.js';
+import { eventLine } from './event-lines.js';
 import { chipsThatFit, compactedGhosts, formatBytes, freshFiles, keyRangeLabel } from './level-chips.js';
 import { readHeadline, readStations } from './read-path.js';
 
@@ -28,7 +29,7 @@ const state = {
   stats: null,
 };
 
-const { view } = startLab({
+const { view, socket, log } = startLab({
   title: 'bloom-sstable: an LSM store',
   onSnapshot: (snap) => {
     state.engine = snap.engine;
@@ -43,31 +44,40 @@ const { view } = startLab({
     if (heading) heading.textContent = title;
     drawAll();
   },
-  on: {
-    'write:applied': ({ memtable }) => {
-      state.shape = { ...state.shape, memtable };
-      drawTree();
-    },
-    'memtable:flushed': ({ report, shape }) => {
-      state.lastFlush = report;
-      state.shape = shape;
-      drawTree();
-    },
-    'compaction:finished': ({ report, inputs, shape }) => {
-      state.lastCompaction = { report, inputs };
-      state.shape = shape;
-      drawTree();
-    },
-    'stall:changed': ({ state: stall }) => {
-      state.shape = { ...state.shape, writeStall: stall };
-      drawTree();
-    },
-    'read:traced': (read) => {
-      state.lastRead = read;
-      drawRead();
-    },
-  },
 });
+
+// Handled here rather than through startLab's `on`, which logs each payload as JSON: a flush carries the
+// whole tree, and the log should say what happened in one line.
+const handlers = {
+  'write:applied': ({ memtable }) => {
+    state.shape = { ...state.shape, memtable };
+    drawTree();
+  },
+  'memtable:flushed': ({ report, shape }) => {
+    state.lastFlush = report;
+    state.shape = shape;
+    drawTree();
+  },
+  'compaction:finished': ({ report, inputs, shape }) => {
+    state.lastCompaction = { report, inputs };
+    state.shape = shape;
+    drawTree();
+  },
+  'stall:changed': ({ state: stall }) => {
+    state.shape = { ...state.shape, writeStall: stall };
+    drawTree();
+  },
+  'read:traced': (read) => {
+    state.lastRead = read;
+    drawRead();
+  },
+};
+for (const [event, handle] of Object.entries(handlers)) {
+  socket.on(event, (payload) => {
+    log(eventLine(event, payload));
+    handle(payload);
+  });
+}
 
 function panel(id, heading) {
   const section = document.createElement('section');

@@ -1,0 +1,1 @@
+export function eventLine(event: string, payload: unknown): string;
