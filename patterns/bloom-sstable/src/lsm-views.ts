@@ -7,6 +7,9 @@ export function shapeView(engine: LsmEngine): ShapeView {
   const tables = engine.tables();
   const levels = engine.levelFigures().map((l) => ({
     level: l.level,
+    compactAtFiles: l.level === 0 ? engine.compactionPolicy.l0CompactionTrigger : null,
+    maxBytes: l.maxBytes,
+    score: l.score,
     files: tables
       .filter((t) => t.level === l.level)
       .sort((a, b) => (l.level === 0 ? b.fileNumber - a.fileNumber : a.smallestKey < b.smallestKey ? -1 : 1))

@@ -107,8 +107,8 @@ const widthOf = (section) => Math.max(520, section.clientWidth - 32);
 
 // ---- 1. the tree ------------------------------------------------------------------------------
 
-const gutter = 140; // level labels, and the compaction arrow between them and the chips
-const chipWidth = 150;
+const gutter = 160; // level labels, and the compaction arrow between them and the chips
+const chipWidth = 144;
 const chipHeight = 40;
 const chipGap = 8;
 const rowHeight = 50;
@@ -153,7 +153,8 @@ function drawTree() {
   rows.select('text.lsm-level__name').text((l) => `L${l.level}`);
   rows
     .select('text.lsm-level__figures')
-    .text((l) => `${l.files.length} · ${formatBytes(l.files.reduce((n, f) => n + f.sizeBytes, 0))}`);
+    .attr('data-due', (l) => ((l.score ?? 0) >= 1 ? 'true' : 'false'))
+    .text((l) => levelFigures(l));
 
   rows.each(function drawRow(level) {
     const mine = ghosts.filter((g) => g.level === level.level).map((g) => ({ ...g, isGhost: true }));
@@ -188,11 +189,13 @@ function drawTree() {
       .text((f) =>
         f.more !== undefined
           ? `+${f.more} more`
-          : `#${f.file} · ${formatBytes(f.sizeBytes)}${f.isGhost ? ' merged' : fresh.has(f.file) ? ' new' : ''}`,
+          : f.isGhost
+            ? `#${f.file} · merged`
+            : `#${f.file} · ${formatBytes(f.sizeBytes)}${fresh.has(f.file) ? ' new' : ''}`,
       );
     chips
       .select('text.lsm-chip__keys')
-      .text((f) => (f.more !== undefined ? `of ${level.files.length} files` : keyRangeLabel(f)));
+      .text((f) => (f.more !== undefined ? `of ${level.files.length} files` : keyRangeLabel(f, 19)));
     chips
       .select('title')
       .text((f) =>
@@ -205,6 +208,14 @@ function drawTree() {
 
   drawCompactionArrow(svg, rowY);
   treePanel.caption.textContent = treeCaption(ghosts);
+}
+
+/** "3 of 4 files" for L0 (its compaction trigger), "67.3 KiB / 1.0 MiB" below (the level's budget). */
+function levelFigures(level) {
+  const bytes = level.files.reduce((n, f) => n + f.sizeBytes, 0);
+  if (level.compactAtFiles) return `${level.files.length} of ${level.compactAtFiles} files`;
+  if (level.maxBytes) return `${formatBytes(bytes)} / ${formatBytes(level.maxBytes)}`;
+  return `${level.files.length} · ${formatBytes(bytes)}`;
 }
 
 function drawMemtable(svg, width) {

@@ -1,6 +1,6 @@
 import { statSync, unlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CompactionPlan, WriteStall } from '../../domain/compaction-picker.ts';
+import type { CompactionPlan, CompactionPolicy, WriteStall } from '../../domain/compaction-picker.ts';
 import {
   fullCompactionPlan,
   pickCompaction,
@@ -570,6 +570,11 @@ export class LsmEngine {
 
   get horizonSeq(): number {
     return this.manifest.horizonSeq;
+  }
+
+  /** The compaction triggers and level budgets, for the live view. */
+  get compactionPolicy(): CompactionPolicy {
+    return this.options.policy;
   }
 
   get writeStall(): WriteStall {
