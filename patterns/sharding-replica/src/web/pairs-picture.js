@@ -9,7 +9,7 @@ import { nodeHealth, promotedNodes } from './shard-pairs.js';
 import { shardColor } from './shard-colors.js';
 
 const rowHeight = 86;
-const nodeBox = { width: 210, height: 44 };
+const nodeHeight = 44;
 
 function healthText(node, missedPingsToFail) {
   switch (nodeHealth(node)) {
@@ -38,10 +38,12 @@ function isLinkBroken(shard) {
 }
 
 export function drawPairs(container, { shards, failovers, missedPingsToFail }) {
-  const width = Math.max(480, container.clientWidth);
+  // The section's padding is not drawable: a wider svg would be clipped at the right.
+  const width = Math.max(420, container.clientWidth - 24);
   const height = Math.max(1, shards.length) * rowHeight;
   const promoted = promotedNodes(shards, failovers);
-  const gap = Math.max(60, width - 2 * nodeBox.width - 8);
+  const nodeBox = { width: Math.min(260, Math.floor((width - 90) / 2)), height: nodeHeight };
+  const gap = width - 2 * nodeBox.width - 2;
   const svg = d3
     .select(container)
     .selectAll('svg')
@@ -116,7 +118,7 @@ export function drawPairs(container, { shards, failovers, missedPingsToFail }) {
     )
     .join((enter) => {
       const g = enter.append('g').attr('class', 'sr-node');
-      g.append('rect').attr('rx', 5).attr('width', nodeBox.width).attr('height', nodeBox.height);
+      g.append('rect').attr('rx', 5).attr('height', nodeHeight);
       g.append('text').attr('class', 'sr-node__name').attr('x', 8).attr('y', 18);
       g.append('text').attr('class', 'sr-node__health').attr('x', 8).attr('y', 36);
       return g;
@@ -127,15 +129,11 @@ export function drawPairs(container, { shards, failovers, missedPingsToFail }) {
     .attr('data-promoted', (n) => (n.slot === 0 && promoted.has(n.name) ? 'true' : null))
     .attr('transform', (n) => `translate(${n.slot === 0 ? 0 : nodeBox.width + gap},20)`);
   nodes.select('rect').attr('class', (n) => `sr-node__box sr-node__box--${nodeHealth(n)}`);
-  nodes
-    .select('text.sr-node__name')
-    .text(
-      (n) =>
-        `${n.slot === 0 ? 'master' : 'replica'}: ${n.name}${promoted.has(n.name) && n.slot === 0 ? ' ⇧ promoted' : ''}`,
-    );
+  nodes.select('rect').attr('width', nodeBox.width);
+  nodes.select('text.sr-node__name').text((n) => `${n.slot === 0 ? 'master' : 'replica'}: ${n.name}`);
   nodes.select('text.sr-node__health').text((n) => {
     const f = n.slot === 0 ? promoted.get(n.name) : undefined;
-    const base = healthText(n, missedPingsToFail);
-    return f?.failoverMs !== undefined ? `${base} · took over in ${f.failoverMs} ms` : base;
+    if (!f || nodeHealth(n) !== 'up') return healthText(n, missedPingsToFail);
+    return `⇧ promoted${f.failoverMs === undefined ? '' : ` after ${f.failoverMs} ms`}`;
   });
 }
