@@ -216,6 +216,10 @@ export const rebalanceView = z
     keysMoved: z.number().int(),
     keysTouched: z.number().int(),
     movedTo: z.record(z.string(), z.number().int()),
+    movedFrom: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .openapi({ description: 'router: keys moved out of each shard (the cluster moves slots instead).' }),
     errors: z.number().int(),
     lastError: z.string().optional(),
     startedAt: z.number(),

@@ -7,11 +7,11 @@ import { shardColor } from './shard-colors.js';
 
 const height = 120;
 
-/** Source → target bands; the cluster reports no sources (it moves slots), so they come from "the other masters". */
+/** Source → target bands; the cluster reports no sources (it moves slots), so they come from "old owners". */
 function flows(rebalance) {
   const into = Object.entries(rebalance.movedTo ?? {});
   const from = Object.entries(rebalance.movedFrom ?? {});
-  if (from.length === 0) return into.map(([to, n]) => ({ from: 'the other masters', to, keys: n }));
+  if (from.length === 0) return into.map(([to, n]) => ({ from: 'old owners', to, keys: n }));
   // Adding a shard: every key goes to it; draining: every key leaves it. One side is always one shard.
   if (into.length === 1) return from.map(([f, n]) => ({ from: f, to: into[0][0], keys: n }));
   return into.map(([to, n]) => ({ from: from[0][0], to, keys: n }));
@@ -27,7 +27,9 @@ export function drawRebalance(section, caption, rebalance) {
   const planned = rebalance.planned;
   caption.textContent =
     `#${rebalance.id} ${rebalance.kind} ${rebalance.shard} (${rebalance.trigger}): ${rebalance.status}, ` +
-    `${rebalance.keysMoved} of ${planned ?? '?'} keys moved` +
+    (planned === undefined
+      ? `${rebalance.keysMoved} keys moved`
+      : `${rebalance.keysMoved} of ${planned} keys moved`) +
     (rebalance.slotsPlanned !== undefined
       ? `, ${rebalance.slotsMoved} of ${rebalance.slotsPlanned} slots`
       : '') +
@@ -95,12 +97,13 @@ export function drawRebalance(section, caption, rebalance) {
     .attr('y', (t) => yTo(t) + 4)
     .style('fill', (t) => shardColor(t))
     .text((t) => `→ ${t} ${rebalance.movedTo?.[t] ?? 0}`);
+  // The cluster plans slots, not keys: its bar counts slots.
+  const [done, total] =
+    rebalance.slotsPlanned === undefined
+      ? [rebalance.keysMoved, planned]
+      : [rebalance.slotsMoved, rebalance.slotsPlanned];
   const fraction =
-    planned === undefined || planned === 0
-      ? rebalance.status === 'done'
-        ? 1
-        : 0
-      : Math.min(1, rebalance.keysMoved / planned);
+    total === undefined || total === 0 ? (rebalance.status === 'done' ? 1 : 0) : Math.min(1, done / total);
   svg
     .selectAll('rect.sr-progress__track')
     .data([null])

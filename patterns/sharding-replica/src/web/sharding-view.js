@@ -104,7 +104,7 @@ function drawFailovers() {
   const shown = state.failovers.slice(-failoversShown).reverse();
   failoverPanel.caption.textContent =
     state.failovers.length === 0
-      ? 'None yet: kill a master (pnpm lab kill sharding-replica shard-1-master) to see one.'
+      ? `None yet: kill a master (pnpm lab kill sharding-replica ${state.shards[0]?.master.name ?? 'shard-1-master'}) to see one.`
       : `${shown.length} of ${state.failovers.length}, newest first.`;
   const rows = [
     ['shard', 'old master', 'promoted', 'took', 'why'],
