@@ -6,6 +6,7 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
 import type { Logger, Service } from '@kvs-lab/shared/service';
+import type { TraceLog } from '@kvs-lab/shared/history';
 import type { PubsubConfig } from './config.ts';
 import { checkDeliveries } from './domain/delivery-check.ts';
 import './errors.ts';
@@ -39,6 +40,8 @@ export async function createApp(deps: {
   const engine = engines[config.ENGINE](redis, config.SERVICE_NAME);
   // The live view's snapshot and readiness need the service, and the service needs them: tie the knot late.
   const late: { pubsub?: PubsubService } = {};
+  // The trace log comes with /check, mounted last; until then there is nothing to record into.
+  const traceRef: { log?: TraceLog } = {};
   const service = createService({
     name: 'gmail-pubsub',
     instance: config.SERVICE_NAME,
@@ -68,9 +71,14 @@ export async function createApp(deps: {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
     snapshot: async () => {
       const current = late.pubsub;
-      if (!current) return { instance: service.instance, instances: [] };
+      if (!current) return { instance: service.instance, instances: [], fanouts: [] };
       const instances = await current.clusterPresence().catch(() => [current.localPresence(Date.now())]);
-      return { instance: service.instance, instances, stats: current.stats() };
+      return {
+        instance: service.instance,
+        instances,
+        stats: current.stats(),
+        fanouts: current.recentFanouts(),
+      };
     },
   });
   const pubsub = new PubsubService(
@@ -79,10 +87,11 @@ export async function createApp(deps: {
     config,
     (event, payload) => live.emit(event, payload),
     engine.create,
+    (messages) => void traceRef.log?.recordMessages(messages),
   );
   late.pubsub = pubsub;
   mountRoutes(service, pubsub);
-  mountCheck(service, { history: pubsub.history, check: checkDeliveries });
+  traceRef.log = mountCheck(service, { history: pubsub.history, check: checkDeliveries }).trace;
   service.onClose(async () => {
     await pubsub.close();
     await redis.close();

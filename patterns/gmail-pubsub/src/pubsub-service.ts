@@ -16,6 +16,7 @@ import type {
   FanoutLiveEvents,
   GatewaySettings,
 } from './realtime/gateway-types.ts';
+import type { TraceMessages } from './realtime/protocol-trace.ts';
 import type { HistoryEntry, HistoryPage } from './store/mailbox-store.ts';
 import { MailboxStore } from './store/mailbox-store.ts';
 import type { InstancePresence } from './store/presence-store.ts';
@@ -29,6 +30,10 @@ export interface PubsubLiveEvents extends FanoutLiveEvents {
 }
 
 type LiveEmit = <K extends keyof PubsubLiveEvents>(event: K, payload: PubsubLiveEvents[K]) => void;
+
+type FannedOut = FanoutLiveEvents['notification:fanned-out'];
+/** Fan-outs a freshly opened live view is given, so it draws what a page open all along shows. */
+const fanoutsKept = 12;
 
 export interface NewMailRequest {
   readonly from: string;
@@ -66,11 +71,13 @@ export class PubsubService {
   private seq = 0;
   private presenceTimer: NodeJS.Timeout | undefined;
   private linkWasCut = false;
+  private readonly fanouts: FannedOut[] = [];
 
   private readonly service: Service;
   private readonly redis: RedisNode;
   private readonly config: PubsubConfig;
   private readonly live: LiveEmit;
+  private readonly trace: TraceMessages;
 
   constructor(
     service: Service,
@@ -78,11 +85,13 @@ export class PubsubService {
     config: PubsubConfig,
     live: LiveEmit,
     createFanout: (deps: FanoutDeps) => Fanout,
+    trace: TraceMessages,
   ) {
     this.service = service;
     this.redis = redis;
     this.config = config;
     this.live = live;
+    this.trace = trace;
     this.store = new MailboxStore(redis, {
       maxCount: config.HISTORY_MAX_COUNT,
       maxAgeMs: config.HISTORY_MAX_AGE_MS,
@@ -104,7 +113,11 @@ export class PubsubService {
       history: this.history,
       counters: this.counters,
       settings: () => this.settings,
-      live: (event, payload) => live(event, payload as PubsubLiveEvents[typeof event]),
+      live: (event, payload) => {
+        if (event === 'notification:fanned-out') this.keepFanout(payload as FannedOut);
+        live(event, payload as PubsubLiveEvents[typeof event]);
+      },
+      trace,
       maxDisconnectionMs: config.RECOVERY_MAX_DISCONNECTION_MS,
     });
   }
@@ -166,6 +179,14 @@ export class PubsubService {
       },
     );
     this.counters.mailPublished += 1;
+    this.trace([
+      {
+        from: this.instance,
+        to: this.redis.name,
+        kind: 'publish',
+        detail: { userId, historyId, messageId, labels: mail.labels, engine: this.config.ENGINE },
+      },
+    ]);
     this.live('mail:published', { instance: this.instance, userId, historyId, labels: mail.labels });
     return { messageId, historyId };
   }
@@ -273,6 +294,8 @@ export class PubsubService {
       at: now,
       sockets: clients.length,
       subscriptions: this.fanout.topicCounts(),
+      // An engine that cannot count drops has no outbox to draw.
+      outbox: this.fanout.unavailable.dropped === undefined ? this.settings.outbox : null,
       clients: clients.map(({ isSlow: _isSlow, ...client }) => client),
     };
   }
@@ -284,6 +307,16 @@ export class PubsubService {
     return [this.localPresence(now), ...others.filter((p) => p.instance !== this.instance)].sort((a, b) =>
       a.instance.localeCompare(b.instance),
     );
+  }
+
+  /** The last fan-outs this instance drew, newest first. */
+  recentFanouts(): readonly FannedOut[] {
+    return this.fanouts;
+  }
+
+  private keepFanout(event: FannedOut): void {
+    this.fanouts.unshift(event);
+    this.fanouts.length = Math.min(this.fanouts.length, fanoutsKept);
   }
 
   clients(): ClientView[] {

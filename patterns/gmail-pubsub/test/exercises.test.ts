@@ -138,6 +138,58 @@ describe('README lab exercises', () => {
     }
   });
 
+  it('exercise 8: find the catch-up in the trace: the question from the old historyId and the events it got back', async () => {
+    const tabA = await tab(lab.a.url, 'dana');
+    await publishMails(lab.b, 'dana', 1);
+    await waitFor(() => tabA.handed.length === 1, 'the first mail');
+    tabA.disconnect();
+    await publishMails(lab.b, 'dana', 3);
+    await tabA.connect();
+    await tabA.settled();
+
+    // What the README's jq filter keeps: the messages to or from one of dana's sockets.
+    const trace = (await request(lab.a.service.server).get('/trace?limit=2000').expect(200)).body as {
+      format: string;
+      events: {
+        type: string;
+        seq: number;
+        from: string;
+        to: string;
+        kind: string;
+        detail: Record<string, unknown>;
+      }[];
+    };
+    expect(trace.format).toBe('kvs-lab-trace/1');
+    const dana = trace.events.filter(
+      (e) => e.type === 'message' && (e.from.startsWith('dana/') || e.to.startsWith('dana/')),
+    );
+    const question = dana.find((e) => e.kind === 'history:sync' && e.detail.sinceHistoryId === 1);
+    expect(question).toMatchObject({
+      from: expect.stringMatching(/^dana\/.{6}$/) as unknown,
+      to: 'pubsub-a',
+    });
+    const answer = dana.find((e) => e.kind === 'sync-page' && e.to === question?.from);
+    expect(answer?.seq).toBeGreaterThan(question?.seq ?? Infinity);
+    expect(answer?.detail).toMatchObject({
+      sinceHistoryId: 1,
+      count: 3,
+      historyIds: [2, 3, 4],
+      resumeFrom: 4,
+      latestHistoryId: 4,
+      hasMore: false,
+    });
+    // Mail #1 was pushed to, and acknowledged by, the socket before the reconnect: another lane.
+    const push = dana.find((e) => e.kind === 'push' && e.detail.historyId === 1);
+    expect(push?.to).toMatch(/^dana\//);
+    expect(push?.to).not.toBe(question?.from);
+    expect(dana.some((e) => e.kind === 'ack' && e.from === push?.to && e.detail.historyId === 1)).toBe(true);
+    // Nobody on pubsub-a listened to dana's channel meanwhile: no notification for #2..#4 reached it.
+    const heard = trace.events.filter(
+      (e) => e.kind === 'notification' && e.detail.channel === 'mailbox:dana',
+    );
+    expect(heard.map((e) => e.detail.historyId)).toEqual([1]);
+  });
+
   it('the experiment CLI finds the lab with LAB_PORT_OFFSET, prints the exercise 5 share, and exits', async () => {
     // Two more instances on the ports `pnpm lab up` would use with this offset.
     const offset = 20_000 + Math.floor(Math.random() * 1_000) * 2;

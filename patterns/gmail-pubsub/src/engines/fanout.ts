@@ -9,6 +9,7 @@ import type {
   FanoutLiveEvents,
   GatewaySettings,
 } from '../realtime/gateway-types.ts';
+import type { TraceMessages } from '../realtime/protocol-trace.ts';
 import type { MailboxStore } from '../store/mailbox-store.ts';
 
 /** The engines that can carry notifications from Redis to the sockets of every instance. */
@@ -64,6 +65,8 @@ export interface FanoutDeps {
   readonly counters: DeliveryCounters;
   readonly settings: () => GatewaySettings;
   readonly live: <K extends keyof FanoutLiveEvents>(event: K, payload: FanoutLiveEvents[K]) => void;
+  /** Protocol messages for the trace, one call per step. */
+  readonly trace: TraceMessages;
   /** The adapter's connection state recovery window (ms). */
   readonly maxDisconnectionMs: number;
 }

@@ -131,9 +131,29 @@ export const publishResult = z
   })
   .openapi('TopicPublished');
 
+const positionSchema = z
+  .object({
+    cursor: z.number().int().nullable().openapi({
+      description:
+        'The historyId the client has everything up to, as this instance follows it (null: not known yet)',
+    }),
+    latest: z.number().int().nullable().openapi({ description: "The mailbox's latest historyId heard here" }),
+    lastCatchUp: z
+      .object({
+        kind: z.enum(['sync', 'full-sync']),
+        fromHistoryId: z.number().int(),
+        toHistoryId: z.number().int(),
+        count: z.number().int(),
+      })
+      .nullable(),
+  })
+  .openapi('ClientPosition');
+
 const clientSchema = z.object({
   socketId: z.string(),
   userId: z.string(),
+  node: z.string().openapi({ description: 'Its name in the trace and the live view: user/socket id start' }),
+  position: positionSchema,
   topics: z.array(z.string()),
   queueDepth: z.number().int(),
   inFlight: z
@@ -150,6 +170,10 @@ export const presenceSchema = z
     at: z.number().int(),
     sockets: z.number().int(),
     subscriptions: z.record(z.string(), z.number().int()),
+    outbox: z
+      .object({ policy: z.string(), window: z.number().int(), capacity: z.number().int() })
+      .nullable()
+      .openapi({ description: 'Outbox bounds of its sockets; null on an engine without an outbox' }),
     clients: z.array(clientSchema),
   })
   .openapi('InstancePresence');

@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import type { ClientPosition } from '../domain/client-position.ts';
 import type { SubscriptionSet } from '../domain/subscriptions.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './notification-events.ts';
 import type { SocketOutbox } from './socket-outbox.ts';
@@ -16,4 +17,6 @@ export interface ClientSession {
   readonly userId: string;
   subscriptions: SubscriptionSet;
   readonly outbox: SocketOutbox;
+  /** Its mailbox cursor as this instance follows it (acknowledged pushes and syncs). */
+  position: ClientPosition;
 }

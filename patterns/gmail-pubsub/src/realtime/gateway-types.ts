@@ -1,3 +1,4 @@
+import type { ClientPosition } from '../domain/client-position.ts';
 import type { OutboxSettings } from './socket-outbox.ts';
 
 /** What the service counts, whichever engine fans out. */
@@ -25,12 +26,16 @@ export interface GatewaySettings {
 export interface ClientView {
   readonly socketId: string;
   readonly userId: string;
+  /** Its name in the trace and the live view (see protocol-trace.ts). */
+  readonly node: string;
   readonly topics: string[];
   /** Pushes waiting for this socket: our outbox's queue, or engine.io's write buffer. */
   readonly queueDepth: number;
   readonly inFlight: number | null;
   readonly dropped: number | null;
   readonly isSlow: boolean;
+  /** Its mailbox cursor against the latest historyId, as this instance can tell. */
+  readonly position: ClientPosition;
 }
 
 /** What the gateways and engines tell the live view. */
@@ -43,6 +48,7 @@ export interface FanoutLiveEvents {
     sinceHistoryId: number;
     count: number;
     historyId: number;
+    latest: number;
   };
   'history:expired': { socketId: string; userId: string; sinceHistoryId: number; trimmedThrough: number };
   'backpressure:dropped': { socketId: string; userId: string; count: number; total: number };

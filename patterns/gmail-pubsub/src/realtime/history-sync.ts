@@ -4,6 +4,8 @@ import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
 import { reachHistory } from '../domain/history-window.ts';
 import type { MailboxStore } from '../store/mailbox-store.ts';
 import type { SocketError, SyncReply } from './notification-events.ts';
+import type { TraceMessages } from './protocol-trace.ts';
+import { clientNode } from './protocol-trace.ts';
 
 export const syncRequest = z.strictObject({
   sinceHistoryId: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
@@ -15,8 +17,12 @@ export interface HistorySyncDeps {
   readonly history: History<PubsubInput, PubsubOutput>;
   readonly counters: { syncs: number; historyExpired: number };
   readonly syncPageMax: number;
-  onSynced(event: { sinceHistoryId: number; count: number; historyId: number }): void;
-  onExpired(event: { sinceHistoryId: number; trimmedThrough: number }): void;
+  /** This instance and its Redis, as the trace names them. */
+  readonly instance: string;
+  readonly redisName: string;
+  readonly trace: TraceMessages;
+  onSynced(event: { sinceHistoryId: number; count: number; historyId: number; latest: number }): void;
+  onExpired(event: { sinceHistoryId: number; trimmedThrough: number; latest: number }): void;
 }
 
 /**
@@ -37,14 +43,41 @@ export async function answerHistorySync(
     userId: session.userId,
     sinceHistoryId,
   });
+  const client = clientNode(session.userId, socketId);
+  // The catch-up as one step of the trace: the client's question, the read from Redis, the answer.
+  const asked = [
+    { from: client, to: deps.instance, kind: 'history:sync', detail: { sinceHistoryId } },
+    {
+      from: deps.instance,
+      to: deps.redisName,
+      kind: 'read-history',
+      detail: { userId: session.userId, after: sinceHistoryId, limit },
+    },
+  ];
   let result: SyncReply;
+  let latest: number;
   try {
     const page = await deps.store.read(session.userId, { startHistoryId: sinceHistoryId, limit });
+    latest = page.historyId;
     const reach = reachHistory(sinceHistoryId, page, limit);
     if (!reach.ok) {
       pending.fail('HISTORY_EXPIRED');
       deps.counters.historyExpired += 1;
-      deps.onExpired({ sinceHistoryId, trimmedThrough: page.trimmedThrough });
+      deps.trace([
+        ...asked,
+        {
+          from: deps.instance,
+          to: client,
+          kind: 'history-expired',
+          detail: {
+            sinceHistoryId,
+            trimmedThrough: page.trimmedThrough,
+            latestHistoryId: page.historyId,
+            next: 'full sync: GET /users/{userId}/messages',
+          },
+        },
+      ]);
+      deps.onExpired({ sinceHistoryId, trimmedThrough: page.trimmedThrough, latest: page.historyId });
       return {
         ok: false,
         error: {
@@ -62,10 +95,32 @@ export async function answerHistorySync(
     const code =
       error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
     pending.fail(code);
+    deps.trace([
+      ...asked,
+      { from: deps.instance, to: client, kind: 'sync-failed', detail: { sinceHistoryId, code } },
+    ]);
     return { ok: false, error: { code, detail: error instanceof Error ? error.message : 'sync failed' } };
   }
   pending.ok({ historyId: result.historyId, count: result.events.length });
   deps.counters.syncs += 1;
-  deps.onSynced({ sinceHistoryId, count: result.events.length, historyId: result.historyId });
+  const historyIds = result.events.map((e) => e.historyId);
+  deps.trace([
+    ...asked,
+    {
+      from: deps.instance,
+      to: client,
+      kind: 'sync-page',
+      detail: {
+        sinceHistoryId,
+        count: historyIds.length,
+        historyIds:
+          historyIds.length > 20 ? [...historyIds.slice(0, 10), '…', ...historyIds.slice(-10)] : historyIds,
+        resumeFrom: result.historyId,
+        latestHistoryId: latest,
+        hasMore: result.hasMore,
+      },
+    },
+  ]);
+  deps.onSynced({ sinceHistoryId, count: result.events.length, historyId: result.historyId, latest });
   return { ok: true, ...result };
 }

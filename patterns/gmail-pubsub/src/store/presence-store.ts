@@ -1,4 +1,6 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
+import type { ClientPosition } from '../domain/client-position.ts';
+import type { BackpressurePolicy } from '../domain/outbox.ts';
 import { keys } from './keys.ts';
 
 /** What one instance says about itself in the presence hash. */
@@ -8,13 +10,21 @@ export interface InstancePresence {
   readonly at: number;
   readonly sockets: number;
   readonly subscriptions: Readonly<Record<string, number>>;
+  /** Its sockets' outbox bounds and policy; null on an engine without an outbox. */
+  readonly outbox: {
+    readonly policy: BackpressurePolicy;
+    readonly window: number;
+    readonly capacity: number;
+  } | null;
   readonly clients: readonly {
     readonly socketId: string;
     readonly userId: string;
+    readonly node: string;
     readonly topics: readonly string[];
     readonly queueDepth: number;
     readonly inFlight: number | null;
     readonly dropped: number | null;
+    readonly position: ClientPosition;
   }[];
 }
 

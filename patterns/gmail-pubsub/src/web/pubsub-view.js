@@ -1,14 +1,25 @@
-// gmail-pubsub's live view: both instances with their clients and queues (from
-// presence in Redis), notifications fanning out, and a mailbox client of its
-// own that catches up by historyId after a reconnect, as the pattern teaches.
-import { startLab } from '/lab-kit/lab-client.js';
+// gmail-pubsub's live view, the mechanism drawn with d3:
+//   1. Sockets: every instance with its connected clients (from presence in Redis). Each client's
+//      outbox is drawn as its window (one cell per push in flight, unacknowledged) and its bounded
+//      queue filling and draining, with what the policy dropped; below it the client's historyId
+//      cursor against the mailbox's latest historyId, and its last catch-up as a span.
+//   2. The last notifications this instance fanned out, and how many sockets took each.
+//   3. A mailbox client of the page's own, which catches up by historyId after a reconnect with
+//      the same rules as src/domain/history-cursor.ts; its socket is marked in picture 1.
+// The snapshot on connect carries the presence and the recent fan-outs, so a page opened now
+// draws what one open all along draws.
 
-/* global io */
+/* global d3, io */
+
+import { startLab } from '/lab-kit/lab-client.js';
+import { catchUpText, clientRows, cursorState } from './client-rows.js';
 
 const params = new URLSearchParams(location.search);
+const rowsPerInstance = 6;
+const fanoutsShown = 8;
 let self = '';
-let capacity = 64;
-const fanout = [];
+let instances = [];
+let fanout = [];
 
 const {
   view,
@@ -18,8 +29,10 @@ const {
   title: 'gmail-pubsub: Redis Pub/Sub to socket.io, catch-up by historyId',
   onSnapshot: (state) => {
     self = state.instance;
-    if (state.stats) capacity = state.stats.backpressure.capacity;
-    drawInstances(state.instances);
+    instances = state.instances;
+    fanout = [...(state.fanouts ?? [])];
+    drawInstances();
+    drawFanout();
   },
   // Only what a learner acts on goes to the events pane; presence (every second) and fan-out are drawn, not logged.
   on: {
@@ -33,10 +46,12 @@ const {
   },
 });
 
-live.on('instances:updated', ({ instances }) => drawInstances(instances));
+live.on('instances:updated', (event) => {
+  instances = event.instances;
+  drawInstances();
+});
 live.on('notification:fanned-out', (event) => {
-  fanout.unshift(event);
-  fanout.length = Math.min(fanout.length, 20);
+  fanout = [event, ...fanout].slice(0, 20);
   drawFanout();
 });
 
@@ -47,75 +62,260 @@ const element = (tag, className, text) => {
   return el;
 };
 
-const instancesBox = element('div', 'pubsub-grid');
-const fanoutBox = element('ol', 'pubsub-fanout');
-const mailboxBox = element('section', 'lab-card pubsub-mailbox');
-view.append(element('h2', '', 'Instances and their clients'), instancesBox);
-view.append(element('h2', '', 'Fan-out (this instance, at most 20/s)'), fanoutBox, mailboxBox);
+// ---- layout ---------------------------------------------------------------------------------
 
-function drawInstances(instances) {
-  instancesBox.replaceChildren(
-    ...instances.map((presence) => {
-      const card = element(
-        'article',
-        `lab-card pubsub-instance${presence.instance === self ? ' is-self' : ''}`,
-      );
-      card.dataset.instance = presence.instance;
-      card.append(
-        element(
-          'h3',
-          '',
-          `${presence.instance}${presence.instance === self ? ' (this page)' : ''}: ${presence.sockets} sockets`,
-        ),
-      );
-      for (const client of presence.clients) {
-        const row = element('div', 'pubsub-client');
-        row.dataset.client = client.socketId;
-        row.dataset.user = client.userId;
-        const bar = element('div', `pubsub-queue${client.queueDepth >= capacity ? ' is-full' : ''}`);
-        const fill = element('span');
-        fill.style.width = `${Math.min(100, (100 * client.queueDepth) / capacity)}%`;
-        bar.append(fill);
-        row.append(
-          element('strong', '', client.userId),
-          element('span', '', client.topics.join(', ') || '(no topics)'),
-          element('span', '', `queue ${client.queueDepth}`),
-          bar,
-          element('span', '', `in flight ${client.inFlight ?? 'n/a'}`),
-          element('span', 'pubsub-dropped', `dropped ${client.dropped ?? 'n/a'}`),
-        );
-        card.append(row);
-      }
+const socketsPanel = element('section', 'pubsub-panel');
+socketsPanel.id = 'pubsub-sockets';
+const legend = element(
+  'p',
+  'pubsub-caption',
+  'Each socket: the window (a cell per push sent and not yet acknowledged), the bounded queue behind it, ' +
+    'what the policy dropped, and its historyId cursor against the mailbox’s latest (amber: behind; violet: the last catch-up).',
+);
+const instancesBox = element('div', 'pubsub-grid');
+socketsPanel.append(element('h2', '', 'Sockets: outbox and cursor, per instance'), legend, instancesBox);
+
+const lower = element('div', 'pubsub-lower');
+const fanoutPanel = element('section', 'pubsub-panel');
+const fanoutBox = element('ol', 'pubsub-fanout');
+fanoutPanel.append(element('h2', '', 'Fan-out at this instance (at most 20/s)'), fanoutBox);
+const mailboxBox = element('section', 'pubsub-panel pubsub-mailbox');
+lower.append(mailboxBox, fanoutPanel);
+view.append(socketsPanel, lower);
+
+// ---- 1. sockets ---------------------------------------------------------------------------
+
+const rowHeight = 50;
+const labelWidth = 150;
+
+function drawInstances() {
+  const ownSocket = socket?.connected ? socket.id : '';
+  d3.select(instancesBox)
+    .selectAll('article.pubsub-instance')
+    .data(instances, (p) => p.instance)
+    .join((enter) => {
+      const card = enter.append('article').attr('class', 'pubsub-instance');
+      card.append('h3');
+      card.append('p').attr('class', 'pubsub-caption');
+      card.append('svg').attr('role', 'img');
       return card;
-    }),
-  );
+    })
+    .attr('data-instance', (p) => p.instance)
+    .classed('is-self', (p) => p.instance === self)
+    .each(function (presence) {
+      drawInstance(d3.select(this), presence, ownSocket);
+    });
 }
+
+function drawInstance(card, presence, ownSocket) {
+  const outbox = presence.outbox;
+  const { rows, caption } = clientRows(presence.clients, rowsPerInstance);
+  card
+    .select('h3')
+    .text(
+      `${presence.instance}${presence.instance === self ? ' (this page)' : ''}: ${presence.sockets} sockets`,
+    );
+  card
+    .select('p')
+    .text(
+      outbox
+        ? `${caption} · policy ${outbox.policy}, window ${outbox.window}, queue ${outbox.capacity}`
+        : `${caption} · no outbox on this engine: socket.io buffers without bound, nothing acknowledged`,
+    );
+  const width = Math.max(380, card.node().clientWidth - 24);
+  const svg = card
+    .select('svg')
+    .attr('width', width)
+    .attr('height', Math.max(1, rows.length) * rowHeight + 4)
+    .attr('aria-label', `${presence.instance}: ${caption}`);
+  const row = svg
+    .selectAll('g.pubsub-client')
+    .data(rows, (c) => c.socketId)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'pubsub-client');
+      g.append('rect').attr('class', 'pubsub-client__bg').attr('rx', 4);
+      g.append('text').attr('class', 'pubsub-client__name').attr('x', 6).attr('y', 16);
+      g.append('text').attr('class', 'pubsub-client__topics').attr('x', 6).attr('y', 38);
+      g.append('g').attr('class', 'pubsub-window');
+      g.append('rect').attr('class', 'pubsub-queue__track').attr('rx', 2);
+      g.append('rect').attr('class', 'pubsub-queue__fill').attr('rx', 2);
+      g.append('text').attr('class', 'pubsub-queue__text');
+      g.append('g').attr('class', 'pubsub-cursor');
+      return g;
+    })
+    .attr('transform', (_c, i) => `translate(0,${i * rowHeight})`)
+    .attr('data-client', (c) => c.socketId)
+    .attr('data-node', (c) => c.node)
+    .attr('data-user', (c) => c.userId)
+    .attr('data-self', (c) => String(c.socketId === ownSocket))
+    .attr('data-in-flight', (c) => (c.inFlight === null ? 'n/a' : String(c.inFlight)))
+    .attr('data-queue', (c) => String(c.queueDepth))
+    .attr('data-dropped', (c) => (c.dropped === null ? 'n/a' : String(c.dropped)))
+    .attr('data-cursor', (c) => (c.position.cursor === null ? 'unknown' : String(c.position.cursor)))
+    .attr('data-latest', (c) => (c.position.latest === null ? 'unknown' : String(c.position.latest)))
+    .attr('data-cursor-state', (c) => cursorState(c.position).state)
+    .attr('data-catch-up', (c) =>
+      c.position.lastCatchUp
+        ? `${c.position.lastCatchUp.kind}:${c.position.lastCatchUp.fromHistoryId}-${c.position.lastCatchUp.toHistoryId}`
+        : '',
+    );
+  row
+    .select('rect.pubsub-client__bg')
+    .attr('width', width)
+    .attr('height', rowHeight - 4)
+    .classed('is-own', (c) => c.socketId === ownSocket);
+  row
+    .select('text.pubsub-client__name')
+    .text((c) => `${c.node}${c.socketId === ownSocket ? ' (this page)' : ''}`);
+  row.select('text.pubsub-client__topics').text((c) => c.topics.join(', ') || '(no topics)');
+
+  // The window: one cell per push it may have in flight; filled cells wait for an acknowledgement.
+  const right = width - labelWidth - 8;
+  const windowSize = outbox?.window ?? 0;
+  const cell = windowSize > 0 ? Math.min(8, Math.floor((right * 0.35) / windowSize)) : 0;
+  const windowWidth = cell * windowSize;
+  row
+    .select('g.pubsub-window')
+    .attr('transform', `translate(${labelWidth},5)`)
+    .each(function (c) {
+      const cells = d3.range(windowSize).map((i) => ({ i, isBusy: c.inFlight !== null && i < c.inFlight }));
+      d3.select(this)
+        .selectAll('rect')
+        .data(cells)
+        .join('rect')
+        .attr('class', (d) => `pubsub-window__cell${d.isBusy ? ' is-busy' : ''}`)
+        .attr('x', (d) => d.i * cell)
+        .attr('width', Math.max(1, cell - 1))
+        .attr('height', 14);
+    });
+  const queueX = labelWidth + windowWidth + (windowWidth > 0 ? 8 : 0);
+  const queueWidth = Math.max(60, right * 0.3);
+  const capacity = outbox?.capacity ?? 64;
+  row
+    .select('rect.pubsub-queue__track')
+    .attr('x', queueX)
+    .attr('y', 5)
+    .attr('width', queueWidth)
+    .attr('height', 14);
+  row
+    .select('rect.pubsub-queue__fill')
+    .attr('x', queueX)
+    .attr('y', 5)
+    .attr('height', 14)
+    .attr('width', (c) => (queueWidth * Math.min(c.queueDepth, capacity)) / capacity)
+    .classed('is-full', (c) => c.queueDepth >= capacity);
+  row
+    .select('text.pubsub-queue__text')
+    .attr('x', queueX + queueWidth + 6)
+    .attr('y', 16)
+    .attr('class', (c) => `pubsub-queue__text${(c.dropped ?? 0) > 0 ? ' has-drops' : ''}`)
+    .text((c) =>
+      c.inFlight === null
+        ? `buffered ${c.queueDepth}`
+        : `${c.inFlight} in flight · queue ${c.queueDepth}${c.dropped ? ` · ${c.dropped} dropped` : ''}`,
+    );
+
+  // The cursor: a track from 0 to the mailbox's latest historyId, the cursor on it, the gap behind it.
+  row
+    .select('g.pubsub-cursor')
+    .attr('transform', `translate(${labelWidth},26)`)
+    .each(function (c) {
+      drawCursor(d3.select(this), c.position, right);
+    });
+}
+
+function drawCursor(g, position, width) {
+  const trackWidth = Math.max(80, width * 0.45);
+  const latest = Math.max(
+    position.latest ?? 0,
+    position.cursor ?? 0,
+    position.lastCatchUp?.toHistoryId ?? 0,
+    1,
+  );
+  const x = d3.scaleLinear().domain([0, latest]).range([0, trackWidth]);
+  const cursor = position.cursor;
+  const spans = [
+    { kind: 'track', from: 0, to: latest },
+    ...(position.lastCatchUp
+      ? [{ kind: 'catch-up', from: position.lastCatchUp.fromHistoryId, to: position.lastCatchUp.toHistoryId }]
+      : []),
+    ...(cursor !== null && cursor < latest ? [{ kind: 'behind', from: cursor, to: latest }] : []),
+  ];
+  g.selectAll('rect.pubsub-span')
+    .data(spans, (s) => s.kind)
+    .join('rect')
+    .attr('class', (s) => `pubsub-span pubsub-span--${s.kind}`)
+    .attr('x', (s) => x(s.from))
+    .attr('y', (s) => (s.kind === 'track' ? 6 : s.kind === 'catch-up' ? 1 : 5))
+    .attr('height', (s) => (s.kind === 'track' ? 4 : s.kind === 'catch-up' ? 3 : 6))
+    .attr('width', (s) => Math.max(2, x(s.to) - x(s.from)));
+  g.selectAll('rect.pubsub-cursor__mark')
+    .data(cursor === null ? [] : [cursor])
+    .join('rect')
+    .attr('class', 'pubsub-cursor__mark')
+    .attr('x', (h) => x(h) - 2)
+    .attr('y', 0)
+    .attr('width', 4)
+    .attr('height', 16);
+  const words = [cursorState(position).text, catchUpText(position.lastCatchUp)].filter(Boolean).join(' · ');
+  g.selectAll('text')
+    .data([words])
+    .join('text')
+    .attr('class', 'pubsub-cursor__text')
+    .attr('x', trackWidth + 8)
+    .attr('y', 12)
+    .text((t) => t);
+}
+
+// ---- 2. fan-out -----------------------------------------------------------------------------
 
 function drawFanout() {
-  fanoutBox.replaceChildren(
-    ...fanout.map((e) =>
-      element('li', '', `${e.instance} ${e.topic} ${e.source}#${e.position} -> ${e.accepted} sockets`),
-    ),
-  );
+  d3.select(fanoutBox)
+    .selectAll('li')
+    .data(fanout.slice(0, fanoutsShown))
+    .join('li')
+    .text(
+      (e) =>
+        `${e.topic} #${e.position} → ${e.accepted === null ? '?' : e.accepted} socket${e.accepted === 1 ? '' : 's'} at ${e.instance}`,
+    );
+  if (fanout.length === 0)
+    fanoutBox.replaceChildren(element('li', 'pubsub-caption', 'nothing published yet'));
 }
 
-// A mailbox client in the page: the same rules as src/domain/history-cursor.ts.
+// ---- 3. the page's own mailbox client ------------------------------------------------------
+
 const userInput = element('input');
 userInput.value = params.get('user') ?? 'alice';
 userInput.id = 'mailbox-user';
-const connectButton = element('button', '', 'connect');
-connectButton.id = 'mailbox-connect';
-const disconnectButton = element('button', '', 'disconnect');
-disconnectButton.id = 'mailbox-disconnect';
-const sendButton = element('button', '', 'send a test mail');
-sendButton.id = 'mailbox-send';
+userInput.size = 12;
+const userLabel = element('label', 'pubsub-user-label', 'user ');
+userLabel.htmlFor = 'mailbox-user';
+const button = (id, text) => {
+  const b = element('button', '', text);
+  b.id = id;
+  b.type = 'button';
+  return b;
+};
+const connectButton = button('mailbox-connect', 'connect');
+const disconnectButton = button('mailbox-disconnect', 'disconnect');
+const sendButton = button('mailbox-send', 'send a test mail');
 const cursorLine = element('p', '', 'historyId: none yet');
 cursorLine.id = 'mailbox-cursor';
+const mailsCaption = element('p', 'pubsub-caption', '');
 const mails = element('ol', 'pubsub-mail');
 mails.id = 'mailbox-mails';
+mails.setAttribute('aria-label', 'mails handed to the app, newest first');
+const mailsShown = 30;
+let mailsHanded = 0;
 const controls = element('div', 'pubsub-controls');
-controls.append(userInput, connectButton, disconnectButton, sendButton);
-mailboxBox.append(element('h3', '', 'A mailbox client on this instance'), controls, cursorLine, mails);
+controls.append(userLabel, userInput, connectButton, disconnectButton, sendButton);
+mailboxBox.append(
+  element('h2', '', 'A mailbox client on this instance'),
+  controls,
+  cursorLine,
+  mailsCaption,
+  mails,
+);
 
 let socket;
 let cursor;
@@ -130,6 +330,7 @@ const seen = new Set();
 function hand(mail, via) {
   cursor = mail.historyId;
   seen.add(mail.messageId);
+  mailsHanded += 1;
   cursorLine.textContent = `historyId: ${cursor}`;
   const line = element(
     'li',
@@ -141,6 +342,9 @@ function hand(mail, via) {
   line.dataset.messageId = mail.messageId;
   line.dataset.via = via;
   mails.prepend(line);
+  while (mails.children.length > mailsShown) mails.lastChild.remove();
+  mailsCaption.textContent =
+    mailsHanded > mailsShown ? `newest ${mailsShown} of ${mailsHanded} mails` : `${mailsHanded} mails`;
 }
 
 // History no longer reaches the cursor: page through every retained message (oldest first), hand over the unseen.
@@ -216,4 +420,10 @@ sendButton.addEventListener('click', () =>
     body: JSON.stringify({ from: 'page@example.com', subject: `sent from ${self}`, labels: [] }),
   }),
 );
+// A region that scrolls must take keyboard focus (axe: scrollable-region-focusable): the kit's events pane too.
+for (const scrolling of [mails, document.querySelector('aside.lab-log')]) {
+  if (scrolling) scrolling.tabIndex = 0;
+}
+window.addEventListener('resize', drawInstances);
+drawFanout();
 if (params.get('connect') === '1') connect();

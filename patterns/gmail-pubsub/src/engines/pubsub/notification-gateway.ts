@@ -1,6 +1,13 @@
 import type { History } from '@kvs-lab/shared/history';
 import type { Server } from 'socket.io';
 import type { PubsubInput, PubsubOutput } from '../../domain/delivery-check.ts';
+import {
+  historyExpired,
+  historySynced,
+  mailAnnounced,
+  pushAcknowledged,
+  unknownPosition,
+} from '../../domain/client-position.ts';
 import { matchesFilter } from '../../domain/filter.ts';
 import { mailboxTopic } from '../../domain/names.ts';
 import type { Notification } from '../../domain/notification.ts';
@@ -12,6 +19,8 @@ import type { MailboxStore } from '../../store/mailbox-store.ts';
 import type { NotificationBus } from './notification-bus.ts';
 import type { ClientSession, NotificationSocket } from '../../realtime/client-session.ts';
 import { answerHistorySync, syncRequest } from '../../realtime/history-sync.ts';
+import type { TraceMessages } from '../../realtime/protocol-trace.ts';
+import { TraceBatch, clientNode } from '../../realtime/protocol-trace.ts';
 import {
   admitSubscription,
   notificationsOf,
@@ -35,6 +44,9 @@ export interface GatewayDeps {
   readonly store: MailboxStore;
   readonly history: History<PubsubInput, PubsubOutput>;
   readonly counters: DeliveryCounters;
+  /** The Redis node's name, as the trace calls it. */
+  readonly redisName: string;
+  readonly trace: TraceMessages;
   settings(): GatewaySettings;
   live<K extends keyof FanoutLiveEvents>(event: K, payload: FanoutLiveEvents[K]): void;
 }
@@ -48,17 +60,36 @@ export class NotificationGateway {
   private readonly sessions = new Map<string, ClientSession>();
   private readonly mailboxRoutes = new Map<string, Set<ClientSession>>();
   private readonly topicRoutes = new Map<string, Set<ClientSession>>();
+  private readonly batch: TraceBatch;
 
   private readonly deps: GatewayDeps;
 
   constructor(deps: GatewayDeps) {
     this.deps = deps;
+    this.batch = new TraceBatch(deps.trace);
     const namespace = notificationsOf(deps.io);
     namespace.on('connection', (socket) => this.onConnection(socket));
   }
 
   /** Routes one notification from Redis; returns how many sockets took it (sent or queued). */
   dispatch(target: ChannelTarget, note: Notification): number {
+    const { instance, redisName } = this.deps;
+    const receipt = {
+      from: redisName,
+      to: instance,
+      kind: 'notification',
+      detail: {
+        channel: target.kind === 'mailbox' ? `mailbox:${target.userId}` : `topic:${target.topic}`,
+        ...(note.kind === 'mail'
+          ? { historyId: note.historyId }
+          : { seq: note.seq, publisher: note.publisher }),
+      },
+    };
+    // The receipt and what every socket's outbox did with it: one step of the trace.
+    return this.batch.step([receipt], () => this.routeNotification(target, note));
+  }
+
+  private routeNotification(target: ChannelTarget, note: Notification): number {
     this.deps.counters.received += 1;
     const topic = target.kind === 'mailbox' ? mailboxTopic : target.topic;
     const sessions =
@@ -102,17 +133,50 @@ export class NotificationGateway {
         this.deps.counters.filteredOut += 1;
         continue;
       }
+      const isOwnMailbox = note.kind === 'mail' && topic === mailboxTopic;
+      if (isOwnMailbox) session.position = mailAnnounced(session.position, note.historyId);
+      const droppedBefore = session.outbox.dropped;
       const outcome = session.outbox.push(push, key);
       if (outcome === 'sent' || outcome === 'queued') accepted += 1;
+      // A push sent now is traced by the outbox's port; here, what waits in the queue or was dropped for it.
+      const to = clientNode(session.userId, session.socket.id);
+      const position = note.kind === 'mail' ? { historyId: note.historyId } : { seq: note.seq };
+      if (outcome === 'queued') {
+        this.batch.add({
+          from: this.deps.instance,
+          to,
+          kind: 'queue',
+          detail: { ...position, queueDepth: session.outbox.queueDepth },
+        });
+      }
+      const dropped = session.outbox.dropped - droppedBefore;
+      if (dropped > 0) {
+        this.batch.add({
+          from: this.deps.instance,
+          to,
+          kind: 'drop',
+          detail: { dropped, policy: this.deps.settings().outbox.policy, total: session.outbox.dropped },
+        });
+      }
     }
     return accepted;
   }
 
   /** Tells every socket to sync: notifications may have been lost while Redis was out of reach. */
   broadcastGap(reason: 'resubscribed' | 'link-recovered'): void {
+    this.batch.step([], () => this.announceGap(reason));
+  }
+
+  private announceGap(reason: 'resubscribed' | 'link-recovered'): void {
     for (const session of this.sessions.values()) {
       if (!session.subscriptions.has(mailboxTopic)) continue;
       session.socket.emit('history:gap', { reason });
+      this.batch.add({
+        from: this.deps.instance,
+        to: clientNode(session.userId, session.socket.id),
+        kind: 'history:gap',
+        detail: { reason },
+      });
       this.deps.counters.gapsReported += 1;
       this.deps.history
         .invoke(session.socket.id, 'report', {
@@ -134,11 +198,13 @@ export class NotificationGateway {
     return [...this.sessions.values()].map((session) => ({
       socketId: session.socket.id,
       userId: session.userId,
+      node: clientNode(session.userId, session.socket.id),
       topics: [...session.subscriptions.keys()],
       queueDepth: session.outbox.queueDepth,
       inFlight: session.outbox.inFlight,
       dropped: session.outbox.dropped,
       isSlow: session.outbox.isSlow,
+      position: session.position,
     }));
   }
 
@@ -158,9 +224,28 @@ export class NotificationGateway {
   private onConnection(socket: NotificationSocket): void {
     const userId = socket.data.userId;
     const settings = this.deps.settings();
+    const { instance } = this.deps;
+    const node = clientNode(userId, socket.id);
+    const positionOf = (push: Push) =>
+      push.note.kind === 'mail' ? { historyId: push.note.historyId } : { seq: push.note.seq };
     const outbox = new SocketOutbox(
       {
         send: (push, acknowledged) => {
+          const at = positionOf(push);
+          this.batch.add({
+            from: instance,
+            to: node,
+            kind: 'push',
+            detail: { topic: push.payload.topic, ...at },
+          });
+          // The ack and the pushes it lets out of the queue (and any drop report) are one step of the trace.
+          const onAck = () =>
+            this.batch.step([{ from: node, to: instance, kind: 'ack', detail: at }], () => {
+              if (push.event === 'mail:received' && push.payload.topic === mailboxTopic) {
+                session.position = pushAcknowledged(session.position, push.payload.historyId);
+              }
+              acknowledged();
+            });
           this.deps.counters.delivered += 1;
           this.deps.history
             .invoke(socket.id, 'deliver', {
@@ -171,11 +256,18 @@ export class NotificationGateway {
               note: push.note,
             })
             .ok({});
-          if (push.event === 'mail:received') socket.emit('mail:received', push.payload, acknowledged);
-          else socket.emit('topic:message', push.payload, acknowledged);
+          if (push.event === 'mail:received') socket.emit('mail:received', push.payload, onAck);
+          else socket.emit('topic:message', push.payload, onAck);
         },
         reportDropped: (count, total) => {
-          socket.emit('backpressure:dropped', { count, total, policy: this.deps.settings().outbox.policy });
+          const policy = this.deps.settings().outbox.policy;
+          socket.emit('backpressure:dropped', { count, total, policy });
+          this.batch.add({
+            from: instance,
+            to: node,
+            kind: 'backpressure:dropped',
+            detail: { count, total, policy },
+          });
           this.deps.history
             .invoke(socket.id, 'report', { kind: 'report', socketId: socket.id, reason: 'dropped', count })
             .ok({});
@@ -183,6 +275,7 @@ export class NotificationGateway {
         },
         disconnect: () => {
           this.deps.counters.disconnectedSlow += 1;
+          this.batch.add({ from: instance, to: node, kind: 'disconnect', detail: { policy: 'disconnect' } });
           this.deps.history
             .invoke(socket.id, 'report', {
               kind: 'report',
@@ -199,7 +292,13 @@ export class NotificationGateway {
         this.deps.counters.dropped += count;
       },
     );
-    const session: ClientSession = { socket, userId, subscriptions: new Map(), outbox };
+    const session: ClientSession = {
+      socket,
+      userId,
+      subscriptions: new Map(),
+      outbox,
+      position: unknownPosition,
+    };
     this.sessions.set(socket.id, session);
     this.deps.live('client:connected', { socketId: socket.id, userId });
     socket.emit('session:ready', {
@@ -250,7 +349,26 @@ export class NotificationGateway {
         filter: admission.filter,
       })
       .ok({});
-    if (admission.isNewTopic) await this.route(session, topic);
+    const client = clientNode(session.userId, session.socket.id);
+    const isNewChannel = admission.isNewTopic && (await this.routeTopic(session, topic));
+    this.deps.trace([
+      {
+        from: client,
+        to: this.deps.instance,
+        kind: 'topics:subscribe',
+        detail: { topic, filter: admission.filter },
+      },
+      ...(isNewChannel
+        ? [
+            {
+              from: this.deps.instance,
+              to: this.deps.redisName,
+              kind: 'subscribe',
+              detail: { channel: this.routeOf(session, topic)[2] },
+            },
+          ]
+        : []),
+    ]);
     reply(ack, { ok: true, topic, subscriptions: session.subscriptions.size });
   }
 
@@ -282,8 +400,17 @@ export class NotificationGateway {
         history: this.deps.history,
         counters: this.deps.counters,
         syncPageMax: this.deps.settings().syncPageMax,
-        onSynced: (event) => this.deps.live('history:synced', { socketId: socket.id, userId, ...event }),
-        onExpired: (event) => this.deps.live('history:expired', { socketId: socket.id, userId, ...event }),
+        instance: this.deps.instance,
+        redisName: this.deps.redisName,
+        trace: this.deps.trace,
+        onSynced: (event) => {
+          session.position = historySynced(session.position, { ...event, resumeFrom: event.historyId });
+          this.deps.live('history:synced', { socketId: socket.id, userId, ...event });
+        },
+        onExpired: (event) => {
+          session.position = historyExpired(session.position, event);
+          this.deps.live('history:expired', { socketId: socket.id, userId, ...event });
+        },
       },
       session,
       parsed.data,
@@ -298,13 +425,15 @@ export class NotificationGateway {
       : [this.topicRoutes, topic, channels.topic(topic)];
   }
 
-  private async route(session: ClientSession, topic: string): Promise<void> {
+  private async routeTopic(session: ClientSession, topic: string): Promise<boolean> {
     const [routes, key, channel] = this.routeOf(session, topic);
     const set = routes.get(key) ?? new Set<ClientSession>();
     set.add(session);
     routes.set(key, set);
     // One Redis subscription per channel per instance, however many sockets share it.
-    if (set.size === 1) await this.deps.bus.add(channel);
+    if (set.size !== 1) return false;
+    await this.deps.bus.add(channel);
+    return true;
   }
 
   private async unroute(session: ClientSession, topic: string): Promise<void> {

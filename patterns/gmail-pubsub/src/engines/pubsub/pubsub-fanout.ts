@@ -53,6 +53,8 @@ function createPubsubFanout(deps: FanoutDeps, bus: NotificationBus): Fanout {
     store: deps.store,
     history: deps.history,
     counters: deps.counters,
+    redisName: deps.redis.name,
+    trace: deps.trace,
     settings: deps.settings,
     live: deps.live,
   });

@@ -2,6 +2,8 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { blockingOptions } from '@kvs-lab/shared/redis';
 import { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
+import type { ClientPosition } from '../../domain/client-position.ts';
+import { historyExpired, historySynced, unknownPosition } from '../../domain/client-position.ts';
 import { isEmptyFilter } from '../../domain/filter.ts';
 import { mailboxTopic } from '../../domain/names.ts';
 import type { MailNote, TopicPost } from '../../domain/notification.ts';
@@ -9,6 +11,7 @@ import { unsubscribe } from '../../domain/subscriptions.ts';
 import type { SubscriptionSet } from '../../domain/subscriptions.ts';
 import { answerHistorySync, syncRequest } from '../../realtime/history-sync.ts';
 import { liveBudget } from '../../realtime/live-budget.ts';
+import { clientNode } from '../../realtime/protocol-trace.ts';
 import type { MailReceived, SocketData } from '../../realtime/notification-events.ts';
 import {
   admitSubscription,
@@ -72,6 +75,9 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
     onlyPlaintext: true,
   })(namespace);
   const budget = liveBudget();
+  // Broadcasts carry no acknowledgement here, so only syncs tell where a client's cursor is.
+  const positions = new Map<string, ClientPosition>();
+  const positionOf = (socketId: string) => positions.get(socketId) ?? unknownPosition;
 
   const subscriptionsOf = (data: SocketData): SubscriptionSet =>
     new Map((data.subscriptions ?? []).map((s) => [s.topic, s]));
@@ -115,6 +121,14 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
       }
       socket.data.subscriptions = [...admission.subscriptions.values()];
       void socket.join(roomOf(userId, admission.topic));
+      deps.trace([
+        {
+          from: clientNode(userId, socket.id),
+          to: instance,
+          kind: 'topics:subscribe',
+          detail: { topic: admission.topic, room: roomOf(userId, admission.topic) },
+        },
+      ]);
       deps.history
         .invoke(socket.id, 'subscribe', {
           kind: 'subscribe',
@@ -148,8 +162,20 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
           history: deps.history,
           counters,
           syncPageMax: deps.settings().syncPageMax,
-          onSynced: (event) => deps.live('history:synced', { socketId: socket.id, userId, ...event }),
-          onExpired: (event) => deps.live('history:expired', { socketId: socket.id, userId, ...event }),
+          instance,
+          redisName: deps.redis.name,
+          trace: deps.trace,
+          onSynced: (event) => {
+            positions.set(
+              socket.id,
+              historySynced(positionOf(socket.id), { ...event, resumeFrom: event.historyId }),
+            );
+            deps.live('history:synced', { socketId: socket.id, userId, ...event });
+          },
+          onExpired: (event) => {
+            positions.set(socket.id, historyExpired(positionOf(socket.id), event));
+            deps.live('history:expired', { socketId: socket.id, userId, ...event });
+          },
         },
         { socket, userId },
         parsed.data,
@@ -157,6 +183,7 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
     });
 
     socket.on('disconnect', (reason) => {
+      positions.delete(socket.id);
       deps.live('client:disconnected', { socketId: socket.id, userId, reason });
     });
   });
@@ -213,11 +240,19 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
       };
     },
     broadcastGap: (reason) => {
-      for (const socket of localSockets()) {
-        if (!subscriptionsOf(socket.data).has(mailboxTopic)) continue;
+      const told = localSockets().filter((socket) => subscriptionsOf(socket.data).has(mailboxTopic));
+      for (const socket of told) {
         socket.emit('history:gap', { reason });
         counters.gapsReported += 1;
       }
+      deps.trace(
+        told.map((socket) => ({
+          from: instance,
+          to: clientNode(socket.data.userId, socket.id),
+          kind: 'history:gap',
+          detail: { reason },
+        })),
+      );
     },
     // No outbox here: the policy and bounds have nothing to act on (the README says so).
     reconfigure: () => undefined,
@@ -228,11 +263,13 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
         return {
           socketId: socket.id,
           userId: socket.data.userId,
+          node: clientNode(socket.data.userId, socket.id),
           topics: [...subscriptionsOf(socket.data).keys()],
           queueDepth,
           inFlight: null,
           dropped: null,
           isSlow: queueDepth >= deps.settings().outbox.capacity,
+          position: positionOf(socket.id),
         };
       }),
     topicCounts: () => {
