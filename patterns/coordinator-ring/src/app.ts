@@ -16,6 +16,7 @@ import type { EngineSetup, RingEngine } from './engines/ring-engine.ts';
 import './errors.ts';
 import { kvRoutes } from './http/kv-routes.ts';
 import { ringRoutes } from './http/ring-routes.ts';
+import { LiveMemory } from './realtime/live-memory.ts';
 import type { RingLiveEvents } from './realtime/ring-events.ts';
 import { RingService } from './ring-service.ts';
 
@@ -87,7 +88,7 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
   kvRoutes(service, ring);
   ringRoutes(service, ring);
   setup.mountRoutes(service);
-  mountCheck(service, {
+  const { trace } = mountCheck(service, {
     history,
     check: async (operations) => {
       const acknowledged = operations.flatMap((op) => {
@@ -100,11 +101,26 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
       return checkRingHistory(operations, await node.checkFacts(acknowledged));
     },
   });
+  const memory = new LiveMemory();
   const live = mountLiveView<RingLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
-    snapshot: () => ({ ring: node.ring(), status: node.status() }),
+    snapshot: () => ({
+      engine: config.engine,
+      ring: node.ring(),
+      status: node.status(),
+      ...memory.snapshot(),
+    }),
   });
-  node.onEvent((event, payload) => live.emit(event, payload));
+  node.onEvent((event, payload) => {
+    if (event === 'entry:committed') memory.noteCommitted(payload as RingLiveEvents['entry:committed']);
+    live.emit(event, payload);
+  });
+  node.onMessages((messages) => {
+    // Elections are rare and are the lesson: the page keeps them even when a flood skips the trace.
+    memory.noteMessages(messages);
+    // The live picture draws what the trace keeps: a benchmark's flood is sampled for both.
+    if (trace.recordMessages(messages)) live.emit('protocol:messages', messages);
+  });
 
   await node.start();
   service.onClose(async () => {

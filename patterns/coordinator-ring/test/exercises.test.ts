@@ -134,6 +134,47 @@ describe('README exercises', () => {
     expect(read.body.clock).toEqual(late?.body.clock);
   }, 30_000);
 
+  it('exercise 7: the trace holds the votes that elected the new leader, in its term', async () => {
+    const old = await cluster.waitForLeader({ everyone: true });
+    await cluster.node(old.id).kill();
+    const next = await cluster.waitForLeader({ excluding: old.id, minTerm: old.term + 1 });
+    // What the README's jq filter keeps: the vote messages of the winning term.
+    interface TraceMessage {
+      type: string;
+      from: string;
+      to: string;
+      kind: string;
+      detail?: { term?: number };
+    }
+    const votesIn = async (url: string) => {
+      const trace = await call(`${url}/trace?limit=10000`);
+      expect(trace?.body.format).toBe('kvs-lab-trace/1');
+      return (trace?.body.events as TraceMessage[]).filter(
+        (e) => e.type === 'message' && /vote/.test(e.kind) && e.detail?.term === next.term,
+      );
+    };
+    const winner = cluster.node(next.id);
+    const seen = await votesIn(winner.url);
+    const others = cluster.nodes.filter((n) => n.name !== next.id).map((n) => n.name);
+    const asked = seen.filter((e) => e.kind === 'request-vote' && e.from === next.id).map((e) => e.to);
+    expect(asked.sort()).toEqual(others.sort());
+    const grants = seen.filter((e) => e.kind === 'vote-granted' && e.to === next.id).map((e) => e.from);
+    // Its own vote plus the grants make a majority of 3; the killed node never answered.
+    expect(new Set(grants).size + 1).toBeGreaterThanOrEqual(2);
+    expect(grants).not.toContain(old.id);
+    // The voter's own trace tells the same vote from its side.
+    const voter = cluster.node(grants[0] ?? '');
+    const voterSide = await votesIn(voter.url);
+    expect(voterSide.map((e) => `${e.kind} ${e.from}->${e.to}`)).toEqual(
+      expect.arrayContaining([
+        `request-vote ${next.id}->${voter.name}`,
+        `vote-granted ${voter.name}->${next.id}`,
+      ]),
+    );
+    await cluster.node(old.id).start();
+    await cluster.waitForLeader({ everyone: true });
+  }, 60_000);
+
   it('through every exercise above, no term ever had two leaders', () => {
     const claims = cluster.leadersByTerm();
     expect(claims.size).toBeGreaterThan(1);

@@ -1,3 +1,4 @@
+import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import type { LinkControl, ReadinessCheck, Service } from '@kvs-lab/shared/service';
 import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
 import type { PeerLink } from '../cluster/peer-link.ts';
@@ -49,6 +50,14 @@ export interface EngineStatus {
   readonly suspects: readonly string[];
 }
 
+/** Where a node stands; Raft nodes carry it on their gossip so every live view can draw each node. */
+export interface NodeProgress {
+  readonly term: number;
+  readonly role: Role;
+  readonly commitIndex: number;
+  readonly lastLogIndex: number;
+}
+
 /** GET /ring: the members in ring order as this instance sees them. */
 export interface RingView {
   readonly self: string;
@@ -61,6 +70,8 @@ export interface RingView {
     readonly heartbeatAgeMs: number | null;
     readonly isLeader: boolean;
     readonly isSelf: boolean;
+    /** Its term, role and indexes as last heard; null when never heard (or on etcd, for the others). */
+    readonly progress: NodeProgress | null;
   }[];
 }
 
@@ -99,6 +110,8 @@ export interface RingEngine {
     acknowledged: readonly { readonly key: string; readonly index: number; readonly term: number }[],
   ): Promise<RingFacts>;
   onEvent(listener: (event: RingEventName, payload: unknown) => void): void;
+  /** Each protocol step's messages (one fan-out per call) that this instance sends or receives, for the trace. */
+  onMessages(listener: (messages: readonly ProtocolMessage[]) => void): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

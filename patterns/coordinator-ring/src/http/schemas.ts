@@ -67,6 +67,13 @@ export const readResult = z
 
 export const roleSchema = z.enum(['leader', 'follower', 'candidate']);
 export const memberStateSchema = z.enum(['alive', 'suspect', 'dead']);
+const term = z.number().int().min(0);
+const index = z.number().int().min(0);
+const nodeProgress = z
+  .strictObject({ term, role: roleSchema, commitIndex: index, lastLogIndex: index })
+  .openapi('NodeProgress', {
+    description: 'Where the node stands, as it last said in its gossip (the live view draws it)',
+  });
 
 export const ringView = z
   .object({
@@ -81,6 +88,10 @@ export const ringView = z
         heartbeatAgeMs: z.number().nullable(),
         isLeader: z.boolean(),
         isSelf: z.boolean(),
+        progress: nodeProgress.nullable().openapi({
+          description:
+            'Its term, role, commit index and last log index as last heard (null: not heard yet, or etcd)',
+        }),
       }),
     ),
   })
@@ -103,9 +114,6 @@ export const statusView = z
     suspects: z.array(z.string()),
   })
   .openapi('NodeStatus');
-
-const term = z.number().int().min(0);
-const index = z.number().int().min(0);
 
 export const voteRequest = z
   .strictObject({ term, candidateId: nodeId, lastLogIndex: index, lastLogTerm: term })
@@ -145,7 +153,11 @@ export const appendReply = z
   .openapi('AppendEntriesReply');
 
 export const heartbeat = z
-  .strictObject({ from: nodeId, gossip: z.record(nodeId, z.number().int().min(0)) })
+  .strictObject({
+    from: nodeId,
+    gossip: z.record(nodeId, z.number().int().min(0)),
+    progress: nodeProgress.optional(),
+  })
   .openapi('Heartbeat');
 
 export const leaderView = z

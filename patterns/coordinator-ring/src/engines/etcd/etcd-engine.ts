@@ -241,6 +241,11 @@ export class EtcdEngine implements RingEngine {
         heartbeatAgeMs: null,
         isLeader: id === this.leaderId,
         isSelf: id === this.id,
+        // The instances do not gossip: only this one's position is known (the revision it has seen).
+        progress:
+          id === this.id
+            ? { term: this.term, role: this.role, commitIndex: this.revision, lastLogIndex: this.revision }
+            : null,
       })),
     };
   }
@@ -256,6 +261,9 @@ export class EtcdEngine implements RingEngine {
   onEvent(listener: (event: RingEventName, payload: unknown) => void): void {
     this.listeners.push(listener);
   }
+
+  /** Votes and heartbeats happen inside etcd, out of this instance's sight: it has no messages to trace. */
+  onMessages(): void {}
 
   // ---------------------------------------------------------------- reads and writes
 

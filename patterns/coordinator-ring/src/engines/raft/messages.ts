@@ -1,5 +1,6 @@
 import type { Gossip } from '../../domain/failure-detector.ts';
 import type { VoteRequest } from '../../domain/election.ts';
+import type { NodeProgress } from '../ring-engine.ts';
 import type { LogEntry } from '../../domain/replicated-log.ts';
 
 /** The internal messages between ring nodes (bodies of the /internal routes). */
@@ -32,4 +33,5 @@ export interface AppendReply {
 export interface HeartbeatMessage {
   readonly from: string;
   readonly gossip: Gossip;
+  readonly progress?: NodeProgress;
 }

@@ -1,3 +1,4 @@
+import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import { AppError } from '@kvs-lab/shared/service';
 import { fromJSON, toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock, VectorClockJson } from '@kvs-lab/shared/vector-clock';
@@ -33,6 +34,7 @@ import type { RingConfig } from '../../config.ts';
 import type { RingEventName, RingLiveEvents } from '../../realtime/ring-events.ts';
 import type {
   EngineStatus,
+  NodeProgress,
   Proposed,
   Replaced,
   RingEngine,
@@ -43,6 +45,7 @@ import type { NodeStore } from './node-store.ts';
 import type { AppendReply, AppendRequest, HeartbeatMessage, VoteReply } from './messages.ts';
 import type { PeerLink } from '../../cluster/peer-link.ts';
 import { SerialQueue } from './serial-queue.ts';
+import { appendAck, appendEntries, gossip, requestVote, voteAnswer } from './trace-messages.ts';
 
 interface CommitWaiter {
   readonly term: number;
@@ -131,6 +134,9 @@ export class RingNode implements RingEngine {
   private ticker: NodeJS.Timeout | undefined;
   private beater: NodeJS.Timeout | undefined;
   private listeners: ((event: RingEventName, payload: unknown) => void)[] = [];
+  private messageListeners: ((messages: readonly ProtocolMessage[]) => void)[] = [];
+  /** What each peer last gossiped about itself. */
+  private progressHeard = new Map<string, NodeProgress>();
   private isStopped = false;
   private proposals: {
     key: string;
@@ -211,6 +217,25 @@ export class RingNode implements RingEngine {
     for (const listener of this.listeners) listener(event, payload);
   }
 
+  onMessages(listener: (messages: readonly ProtocolMessage[]) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  /** One protocol step's messages, sent or received here: the trace and the live view hear of them. */
+  private traceMessages(messages: readonly ProtocolMessage[]): void {
+    if (messages.length === 0) return;
+    for (const listener of this.messageListeners) listener(messages);
+  }
+
+  private progress(): NodeProgress {
+    return {
+      term: this.election.currentTerm,
+      role: this.role,
+      commitIndex: this.commitIndex,
+      lastLogIndex: this.log.length,
+    };
+  }
+
   // ---------------------------------------------------------------- views
 
   status(): EngineStatus {
@@ -245,6 +270,7 @@ export class RingNode implements RingEngine {
           heartbeatAgeMs: view ? Math.round(heartbeatAgeMs(view, now)) : null,
           isLeader: id === this.leaderId,
           isSelf: id === this.id,
+          progress: id === this.id ? this.progress() : (this.progressHeard.get(id) ?? null),
         };
       }),
     };
@@ -346,13 +372,19 @@ export class RingNode implements RingEngine {
     for (const to of successorsOf(this.order, this.id, this.config.monitorSuccessors)) {
       const peer = this.peer(to);
       if (!peer) continue;
-      this.emit('heartbeat:sent', { from: this.id, to });
-      const message: HeartbeatMessage = { from: this.id, gossip: gossipOf(this.table) };
+      const message: HeartbeatMessage = {
+        from: this.id,
+        gossip: gossipOf(this.table),
+        progress: this.progress(),
+      };
+      this.traceMessages([gossip(this.id, to, false, message.gossip[this.id])]);
       void peer
         .send<HeartbeatMessage>('POST', '/internal/heartbeats', message, this.config.rpcTimeoutMs)
         .then((reply) => {
           if (reply.kind === 'ok' && reply.status === 200 && reply.body?.gossip) {
             this.table = mergeGossip(this.table, reply.body.gossip, this.now());
+            if (reply.body.progress) this.progressHeard.set(to, reply.body.progress);
+            this.traceMessages([gossip(to, this.id, true, reply.body.gossip[to])]);
           } else this.tally.heartbeatsFailed += 1;
         });
     }
@@ -376,7 +408,17 @@ export class RingNode implements RingEngine {
 
   handleHeartbeat(message: HeartbeatMessage): HeartbeatMessage {
     this.table = mergeGossip(this.table, message.gossip, this.now());
-    return { from: this.id, gossip: gossipOf(this.table) };
+    if (message.progress) this.progressHeard.set(message.from, message.progress);
+    const reply: HeartbeatMessage = {
+      from: this.id,
+      gossip: gossipOf(this.table),
+      progress: this.progress(),
+    };
+    this.traceMessages([
+      gossip(message.from, this.id, false, message.gossip[message.from]),
+      gossip(this.id, message.from, true, reply.gossip[this.id]),
+    ]);
+    return reply;
   }
 
   // ---------------------------------------------------------------- election
@@ -397,6 +439,7 @@ export class RingNode implements RingEngine {
     if (term === null) return;
     this.emit('vote:requested', { candidateId: this.id, term });
     const request: VoteRequest = { term, candidateId: this.id, ...lastPosition(this.log) };
+    this.traceMessages(this.peers.map((peer) => requestVote(peer.name, request)));
     let votes = 1;
     await Promise.all(
       this.peers.map(async (peer) => {
@@ -407,6 +450,7 @@ export class RingNode implements RingEngine {
           this.config.rpcTimeoutMs,
         );
         if (reply.kind !== 'ok' || reply.status !== 200 || !reply.body) return;
+        this.traceMessages([voteAnswer(peer.name, this.id, term, reply.body)]);
         if (reply.body.term > this.election.currentTerm) {
           await this.adoptTerm(reply.body.term);
           return;
@@ -442,7 +486,7 @@ export class RingNode implements RingEngine {
 
   /** RequestVote, voter's side: the decision is persisted before the answer leaves. */
   async handleVote(request: VoteRequest): Promise<VoteReply> {
-    return this.queue.run(async () => {
+    const reply = await this.queue.run(async (): Promise<VoteReply> => {
       const decision = decideVote(this.election, lastPosition(this.log), request);
       if (decision.next !== this.election) {
         await this.store.saveElection(decision.next);
@@ -464,6 +508,11 @@ export class RingNode implements RingEngine {
       this.tally.votesRefused += 1;
       return { term: this.election.currentTerm, granted: false, reason: decision.reason };
     });
+    this.traceMessages([
+      requestVote(this.id, request),
+      voteAnswer(this.id, request.candidateId, request.term, reply),
+    ]);
+    return reply;
   }
 
   /** A higher term seen in any reply: adopt it (durably) and follow. */
@@ -644,6 +693,7 @@ export class RingNode implements RingEngine {
       leaderCommit: this.commitIndex,
     };
     const seq = ++this.sendSeq;
+    this.traceMessages([appendEntries(peer.name, request)]);
     void peer
       .send<AppendReply>('POST', '/internal/append-entries', request, this.config.rpcTimeoutMs)
       .then(async (reply) => {
@@ -651,6 +701,7 @@ export class RingNode implements RingEngine {
         if (this.role !== 'leader' || this.election.currentTerm !== term) return;
         if (reply.kind !== 'ok' || reply.status !== 200 || !reply.body) return;
         const body = reply.body;
+        this.traceMessages([appendAck(peer.name, request, body)]);
         if (body.term > term) {
           await this.adoptTerm(body.term);
           return;
@@ -725,6 +776,10 @@ export class RingNode implements RingEngine {
       }
       return { term: this.election.currentTerm, success: true, matchIndex: plan.lastNewIndex };
     });
+    this.traceMessages([
+      appendEntries(this.id, request),
+      appendAck(this.id, request, reply, this.commitIndex),
+    ]);
     return reply;
   }
 
