@@ -8,7 +8,7 @@
 const rowHeight = 50;
 const boxHeight = 36;
 const top = 30;
-const coordinatorWidth = 150;
+const coordinatorWidth = 190;
 const replicaWidth = 150;
 
 const verb = { write: 'PUT', delete: 'DELETE', read: 'GET' };

@@ -111,9 +111,15 @@ export function drawMerkle(container, last) {
     .data(compared ? [null] : [])
     .join('text')
     .attr('class', 'qc-merkle__legend')
-    .attr('x', gridX - 104)
+    .attr('x', pairs.length === 0 ? levelsWidth : gridX - 104)
     .attr('y', pairs.length * pairRow + 14)
-    .text(report ? 'marked: ranges that differed, repaired' : 'marked: ranges that differ (repair running)');
+    .text(
+      pairs.length === 0
+        ? 'no range differed'
+        : report
+          ? 'marked: ranges that differed, repaired'
+          : 'marked: ranges that differ (repair running)',
+    );
 }
 
 /** The round in one sentence, under the picture. */

@@ -51,6 +51,9 @@ const fanOut = panel(
 );
 const siblings = panel('qc-siblings', 'Versions as branches, with their vector clocks');
 const merkle = panel('qc-merkle', 'Merkle anti-entropy: the last round');
+const siblingsNote = el('p', 'qc-note');
+siblingsNote.id = 'qc-siblings-note';
+siblings.section.insertBefore(siblingsNote, siblings.figure);
 const merkleNote = el('p', 'qc-note');
 merkleNote.id = 'qc-merkle-note';
 merkle.section.append(merkleNote);
@@ -213,6 +216,7 @@ function drawSiblingsPicture() {
     key,
     held: state.held?.key === key ? state.held : undefined,
     policy: state.settings?.conflictPolicy,
+    note: siblingsNote,
   });
 }
 

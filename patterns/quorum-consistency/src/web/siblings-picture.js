@@ -7,20 +7,20 @@
 import { clockText, siblingBranches } from './sibling-branches.js';
 
 const branchHeight = 46;
-const top = 26;
+const top = 4;
 
 const valueText = (v) => (v.isTombstone ? '(deleted)' : JSON.stringify(v.value));
 const short = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-/** `held`: GET /kv/{key}/replicas's answer, or undefined before any key was chosen. */
-export function drawSiblings(container, { key, held, policy }) {
+/** `held`: GET /kv/{key}/replicas's answer, or undefined before any key was chosen; `note`: the caption's element. */
+export function drawSiblings(container, { key, held, policy, note }) {
   const picture = held
     ? siblingBranches(held.replicas, policy)
     : { base: {}, branches: [], downReplicas: [] };
   const { branches } = picture;
   const survivors = branches.filter((b) => b.state !== 'lost').length;
   const width = Math.max(300, container.clientWidth);
-  const height = top + Math.max(1, branches.length) * branchHeight + 6;
+  const height = branches.length === 0 ? 4 : top + branches.length * branchHeight + 6;
   const baseX = 14;
   const endX = 150;
   const chars = Math.floor((width - endX - 12) / 7.3);
@@ -29,8 +29,9 @@ export function drawSiblings(container, { key, held, policy }) {
     : branches.length === 0
       ? `${key}: no replica holds it.`
       : survivors > 1
-        ? `${key}: ${survivors} siblings, concurrent writes neither saw; a write with the read's context merges them.`
+        ? `${key}: ${survivors} siblings, concurrent writes that did not see each other. A write carrying the read's context merges them.`
         : `${key}: one version${branches.some((b) => b.state === 'lost') ? '; last-write-wins dropped the other' : ''}.`;
+  if (note) note.textContent = caption;
 
   const svg = d3
     .select(container)
@@ -43,14 +44,6 @@ export function drawSiblings(container, { key, held, policy }) {
     .attr('aria-label', caption)
     .attr('data-key', key ?? '')
     .attr('data-siblings', survivors);
-  svg
-    .selectAll('text.qc-siblings__caption')
-    .data([null])
-    .join('text')
-    .attr('class', 'qc-siblings__caption')
-    .attr('x', 0)
-    .attr('y', 14)
-    .text(short(caption, Math.floor(width / 7.3)));
   const middle = top + (Math.max(1, branches.length) * branchHeight) / 2 - 8;
   svg
     .selectAll('g.qc-base')
@@ -58,12 +51,16 @@ export function drawSiblings(container, { key, held, policy }) {
     .join((enter) => {
       const g = enter.append('g').attr('class', 'qc-base');
       g.append('circle').attr('r', 6);
-      g.append('text').attr('x', -6).attr('y', 22);
+      g.append('text').attr('x', -14);
       return g;
     })
     .attr('transform', `translate(${baseX},${middle})`)
     .select('text')
-    .text((base) => `shared past ${clockText(base)}`);
+    // Under every branch, clear of the lines leaving the dot.
+    .attr('y', height - 4 - middle)
+    .text((base) =>
+      Object.keys(base).length === 0 ? 'no write in common' : `shared past ${clockText(base)}`,
+    );
 
   const groups = svg
     .selectAll('g.qc-branch')
