@@ -28,7 +28,7 @@ export function cursorState(position) {
   const behind = Math.max(0, (latest ?? cursor) - cursor);
   return behind > 0
     ? { state: 'behind', behind, text: `cursor #${cursor}, latest #${latest}: ${behind} behind` }
-    : { state: 'caught-up', behind: 0, text: `cursor #${cursor} = latest: caught up` };
+    : { state: 'caught-up', behind: 0, text: `cursor #${cursor} = latest` };
 }
 
 /** The last catch-up in words: "sync #1 → #4 (3 from history)". */

@@ -15,7 +15,7 @@ import { startLab } from '/lab-kit/lab-client.js';
 import { catchUpText, clientRows, cursorState } from './client-rows.js';
 
 const params = new URLSearchParams(location.search);
-const rowsPerInstance = 6;
+const rowsPerInstance = 5;
 const fanoutsShown = 8;
 let self = '';
 let instances = [];
@@ -85,8 +85,8 @@ view.append(socketsPanel, lower);
 
 // ---- 1. sockets ---------------------------------------------------------------------------
 
-const rowHeight = 50;
-const labelWidth = 150;
+const rowHeight = 44;
+const labelWidth = 170;
 
 function drawInstances() {
   const ownSocket = socket?.connected ? socket.id : '';
@@ -135,7 +135,7 @@ function drawInstance(card, presence, ownSocket) {
       const g = enter.append('g').attr('class', 'pubsub-client');
       g.append('rect').attr('class', 'pubsub-client__bg').attr('rx', 4);
       g.append('text').attr('class', 'pubsub-client__name').attr('x', 6).attr('y', 16);
-      g.append('text').attr('class', 'pubsub-client__topics').attr('x', 6).attr('y', 38);
+      g.append('text').attr('class', 'pubsub-client__topics').attr('x', 6).attr('y', 34);
       g.append('g').attr('class', 'pubsub-window');
       g.append('rect').attr('class', 'pubsub-queue__track').attr('rx', 2);
       g.append('rect').attr('class', 'pubsub-queue__fill').attr('rx', 2);
@@ -172,7 +172,7 @@ function drawInstance(card, presence, ownSocket) {
   // The window: one cell per push it may have in flight; filled cells wait for an acknowledgement.
   const right = width - labelWidth - 8;
   const windowSize = outbox?.window ?? 0;
-  const cell = windowSize > 0 ? Math.min(8, Math.floor((right * 0.35) / windowSize)) : 0;
+  const cell = windowSize > 0 ? Math.max(2, Math.min(8, Math.floor((right * 0.2) / windowSize))) : 0;
   const windowWidth = cell * windowSize;
   row
     .select('g.pubsub-window')
@@ -189,7 +189,7 @@ function drawInstance(card, presence, ownSocket) {
         .attr('height', 14);
     });
   const queueX = labelWidth + windowWidth + (windowWidth > 0 ? 8 : 0);
-  const queueWidth = Math.max(60, right * 0.3);
+  const queueWidth = Math.max(60, Math.min(220, right * 0.3));
   const capacity = outbox?.capacity ?? 64;
   row
     .select('rect.pubsub-queue__track')
@@ -225,7 +225,7 @@ function drawInstance(card, presence, ownSocket) {
 }
 
 function drawCursor(g, position, width) {
-  const trackWidth = Math.max(80, width * 0.45);
+  const trackWidth = Math.max(80, Math.min(240, width * 0.35));
   const latest = Math.max(
     position.latest ?? 0,
     position.cursor ?? 0,
@@ -240,6 +240,8 @@ function drawCursor(g, position, width) {
       ? [{ kind: 'catch-up', from: position.lastCatchUp.fromHistoryId, to: position.lastCatchUp.toHistoryId }]
       : []),
     ...(cursor !== null && cursor < latest ? [{ kind: 'behind', from: cursor, to: latest }] : []),
+    // Nothing acknowledged yet: the client may hold anything up to the latest historyId, or nothing.
+    ...(cursor === null && position.latest !== null ? [{ kind: 'unknown', from: 0, to: latest }] : []),
   ];
   g.selectAll('rect.pubsub-span')
     .data(spans, (s) => s.kind)
@@ -274,6 +276,7 @@ function drawFanout() {
     .selectAll('li')
     .data(fanout.slice(0, fanoutsShown))
     .join('li')
+    .attr('class', null)
     .text(
       (e) =>
         `${e.topic} #${e.position} → ${e.accepted === null ? '?' : e.accepted} socket${e.accepted === 1 ? '' : 's'} at ${e.instance}`,
