@@ -1,7 +1,9 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { History, mountCheck } from '@kvs-lab/shared/history';
+import { History, MessageBudget, mountCheck } from '@kvs-lab/shared/history';
+import type { ProtocolMessage, TraceLog } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
@@ -11,8 +13,8 @@ import type { StreamSettings } from './config.ts';
 import { mountRoutes } from './http/routes.ts';
 import { LineStreamsService } from './line-streams-service.ts';
 import type { LineInput, LineOutput } from './line-streams-service.ts';
-import { parseRelayedEvent } from './realtime/events.ts';
-import type { LineStreamsEvent, LineStreamsLiveEvents } from './realtime/events.ts';
+import { parseRelayedEvent, protocolMessagesIn } from './realtime/events.ts';
+import type { ClaimEvent, LineStreamsEvent, LineStreamsLiveEvents } from './realtime/events.ts';
 import { readLiveState } from './realtime/live-state.ts';
 import { keys } from './store/keys.ts';
 import { StreamStore } from './store/stream-store.ts';
@@ -28,6 +30,11 @@ export interface AppDeps {
   readonly onCrash?: () => void;
 }
 
+/** Protocol messages a worker relays to every instance's trace per second; a benchmark's flood is sampled. */
+const relayedMessagesPerSecond = 300;
+/** Claims a freshly opened page is given. */
+const claimsKept = 10;
+
 export interface LineStreamsApp {
   readonly service: Service;
   readonly worker: DeliveryWorker | undefined;
@@ -38,6 +45,12 @@ export interface LineStreamsApp {
 export function createApp(deps: AppDeps): LineStreamsApp {
   const { node, settings } = deps;
   const store = new StreamStore(node);
+  // The trace log comes with /check (mounted last); until then there is nothing to record.
+  const traceRef: { log?: TraceLog } = {};
+  const recordMessages = (messages: ProtocolMessage[]): void => {
+    traceRef.log?.recordMessages(messages);
+  };
+  const claims: (ClaimEvent & { at: number })[] = [];
   const faultState: { poison?: string; crash?: number } = {};
   let worker: DeliveryWorker | undefined;
 
@@ -79,9 +92,15 @@ export function createApp(deps: AppDeps): LineStreamsApp {
     links: [node],
     faults,
   });
+  const liveSettings = {
+    group: settings.DELIVERY_GROUP,
+    claimMinIdleMs: settings.CLAIM_MIN_IDLE_MS,
+    maxDeliveries: settings.MAX_DELIVERIES,
+    claims,
+  };
   const live = mountLiveView<LineStreamsLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
-    snapshot: () => readLiveState(store, settings.DELIVERY_GROUP),
+    snapshot: () => readLiveState(store, liveSettings),
   });
 
   // Rare events go through Redis so every instance's page sees every worker's claims and dead letters.
@@ -89,6 +108,31 @@ export function createApp(deps: AppDeps): LineStreamsApp {
     if (scope === 'local') live.emit(event.event, event.payload);
     else
       store.publish(event).catch((error: unknown) => service.logger.warn({ err: error }, 'publish failed'));
+  };
+  // What every instance does with a relayed event: workers' protocol steps go to the trace, the rest to the page.
+  const relayed = (event: LineStreamsEvent): void => {
+    if (event.event === 'trace:messages') {
+      recordMessages(protocolMessagesIn(event.payload));
+      return;
+    }
+    if (event.event === 'worker:crashed') {
+      traceRef.log?.record({
+        type: 'fault',
+        node: event.payload.consumer,
+        kind: 'crash',
+        detail: event.payload,
+      });
+    }
+    if (event.event === 'entry:claimed') {
+      claims.push({ ...event.payload, at: Date.now() });
+      claims.splice(0, Math.max(0, claims.length - claimsKept));
+    }
+    live.emit(event.event, event.payload);
+  };
+  const relayBudget = new MessageBudget(relayedMessagesPerSecond);
+  const relayTrace = (messages: ProtocolMessage[]): void => {
+    if (messages.length === 0 || !relayBudget.allow(Date.now(), messages.length)) return;
+    announce({ event: 'trace:messages', payload: { messages } }, 'everywhere');
   };
   let subscriber: Redis | undefined;
   let isClosed = false;
@@ -98,7 +142,7 @@ export function createApp(deps: AppDeps): LineStreamsApp {
         const client = await node.blockingClient();
         client.on('message', (_channel: string, text: string) => {
           const event = parseRelayedEvent(text);
-          if (event) live.emit(event.event, event.payload);
+          if (event) relayed(event);
           else
             service.logger.warn(
               { text: text.slice(0, 200) },
@@ -116,7 +160,7 @@ export function createApp(deps: AppDeps): LineStreamsApp {
   void subscribe();
   const poll = setInterval(() => {
     if (live.namespace.sockets.size === 0) return;
-    readLiveState(store, settings.DELIVERY_GROUP).then(
+    readLiveState(store, liveSettings).then(
       (state) => live.emit('streams:state', state),
       () => undefined,
     );
@@ -124,8 +168,8 @@ export function createApp(deps: AppDeps): LineStreamsApp {
   poll.unref();
 
   const history = new History<LineInput, LineOutput>();
-  const streams = new LineStreamsService(store, settings, history, announce);
-  mountCheck(service, { history, check: (operations) => streams.check(operations) });
+  const streams = new LineStreamsService(store, settings, history, announce, recordMessages);
+  traceRef.log = mountCheck(service, { history, check: (operations) => streams.check(operations) }).trace;
 
   if (settings.ROLE === 'worker') {
     worker = new DeliveryWorker({
@@ -143,7 +187,15 @@ export function createApp(deps: AppDeps): LineStreamsApp {
       logger: service.logger,
       isPoison: (entry) => faultState.poison !== undefined && entry.text.includes(faultState.poison),
       publish: (event) => announce(event, 'everywhere'),
-      onCrash: deps.onCrash ?? (() => process.exit(1)),
+      trace: relayTrace,
+      onCrash: () => {
+        // Said before exiting, so the other instances' traces show the crash as a fault.
+        const told = store
+          .publish({ event: 'worker:crashed', payload: { consumer: settings.SERVICE_NAME } })
+          .catch(() => undefined);
+        if (deps.onCrash) deps.onCrash();
+        else void Promise.race([told, sleep(500)]).finally(() => process.exit(1));
+      },
     });
     worker.start();
   }

@@ -9,6 +9,8 @@ import { recipientsOf } from './domain/room-order.ts';
 import { isTextTooLarge, retryAfterSeconds, textSizeBytes } from './domain/send-rules.ts';
 import type { StreamSettings } from './config.ts';
 import type { LineStreamsEvent } from './realtime/events.ts';
+import { claimEvents, claimMessages, replayMessages, sendMessages } from './realtime/protocol-messages.ts';
+import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import type { SendLimits, StreamStore } from './store/stream-store.ts';
 import './line-streams-errors.ts';
 
@@ -38,17 +40,20 @@ export class LineStreamsService {
   private readonly settings: StreamSettings;
   private readonly history: History<LineInput, LineOutput>;
   private readonly announce: (event: LineStreamsEvent, scope: 'local' | 'everywhere') => void;
+  private readonly trace: (messages: ProtocolMessage[]) => void;
 
   constructor(
     store: StreamStore,
     settings: StreamSettings,
     history: History<LineInput, LineOutput>,
     announce: (event: LineStreamsEvent, scope: 'local' | 'everywhere') => void,
+    trace: (messages: ProtocolMessage[]) => void = () => undefined,
   ) {
     this.store = store;
     this.settings = settings;
     this.history = history;
     this.announce = announce;
+    this.trace = trace;
     this.limits = {
       maxLen: settings.ROOM_MAX_LEN,
       maxAgeMs: settings.ROOM_MAX_AGE_MS,
@@ -112,6 +117,16 @@ export class LineStreamsService {
       }
     });
     if (!output) throw new Error('send recorded no output');
+    const clientMsgId = body.clientMsgId ? { clientMsgId: body.clientMsgId } : {};
+    this.trace(
+      sendMessages(
+        this.settings.SERVICE_NAME,
+        room,
+        output.duplicate
+          ? { kind: 'duplicate', id: output.id, ...clientMsgId }
+          : { kind: 'added', id: output.id, evictedUndelivered, ...clientMsgId },
+      ),
+    );
     this.announce(
       {
         event: 'message:sent',
@@ -233,13 +248,20 @@ export class LineStreamsService {
 
   async claim(group: string, consumer: string, minIdleMs: number, count: number) {
     await this.requireGroup(group);
-    const result = await this.store.claim(group, consumer, minIdleMs, await this.store.rooms(), count);
-    const byRoom = new Map<string, string[]>();
-    for (const m of result.claimed) byRoom.set(m.room, [...(byRoom.get(m.room) ?? []), m.id]);
-    for (const [room, ids] of byRoom) {
-      this.announce({ event: 'entry:claimed', payload: { consumer, room, ids } }, 'everywhere');
+    const { claimed, deleted, records } = await this.store.claimIdle(
+      group,
+      consumer,
+      minIdleMs,
+      await this.store.rooms(),
+      count,
+    );
+    const claims = claimEvents(consumer, records);
+    // The page and the trace draw the workers' group; a learner's own group is theirs to read.
+    if (group === this.settings.DELIVERY_GROUP) {
+      for (const payload of claims) this.announce({ event: 'entry:claimed', payload }, 'everywhere');
+      this.trace(claimMessages(claims));
     }
-    return { consumer, ...result };
+    return { consumer, claimed, deleted };
   }
 
   async deadLetters(limit: number) {
@@ -263,6 +285,7 @@ export class LineStreamsService {
       return { id: result.id, duplicate: false, senderId: letter.senderId };
     });
     if (!output) throw new Error('replay recorded no output');
+    this.trace(replayMessages(letter.room, deadLetterId, output.id));
     this.announce(
       { event: 'entry:replayed', payload: { deadLetterId, room: letter.room, id: output.id } },
       'everywhere',

@@ -246,4 +246,61 @@ describe('README lab exercises', () => {
     expect(inbox.map((m) => m.id).reverse()).toEqual([...firstIds, ...streamOrder]);
     expect((await request(api).get('/check')).body).toMatchObject({ valid: true });
   });
+
+  it("exercise 7: the trace shows the claim that moved the crashed worker's entries to the live one", async () => {
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    await request(api)
+      .put('/rooms/crash/members')
+      .send({ members: ['alice', 'bob'] });
+    let crashed = false;
+    const w1 = await worker('worker-1', { CLAIM_MIN_IDLE_MS: 1000 }, () => (crashed = true));
+    await post(w1.service.server, '/chaos/faults/crash-before-ack', { afterEffects: 5 }).expect(200);
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        post(api, '/rooms/crash/messages', { senderId: 'alice', text: `b${i}` }),
+      ),
+    );
+    await waitFor(
+      'worker-1 to crash',
+      () => crashed,
+      (c) => c,
+    );
+    const stranded = (await pendingOf(api)).map((p) => p.id).sort(compareStreamIds);
+    expect(stranded.length).toBeGreaterThan(0);
+    await worker('worker-2', { CLAIM_MIN_IDLE_MS: 1000 });
+    await waitFor(
+      'the PEL to drain',
+      () => pendingOf(api),
+      (p) => p.length === 0,
+    );
+    type Event = {
+      type: string;
+      seq: number;
+      kind: string;
+      node?: string;
+      from?: string;
+      to?: string;
+      detail?: { previousOwner?: string; ids?: string[]; deliveries?: number };
+    };
+    const events = await waitFor(
+      'the claim in the trace',
+      async () => ((await request(api).get('/trace')).body as { events: Event[] }).events,
+      (list) => list.some((e) => e.kind === 'claim'),
+    );
+    // jq '.events[] | select(.type == "fault" or .kind == "claim")'
+    const crash = events.find((e) => e.type === 'fault' && e.kind === 'crash');
+    const claims = events.filter((e) => e.kind === 'claim');
+    expect(crash).toMatchObject({ node: 'worker-1' });
+    for (const claim of claims) {
+      expect(claim).toMatchObject({ from: 'stream:crash', to: 'worker-2' });
+      expect(claim.detail).toMatchObject({ previousOwner: 'worker-1', deliveries: 2 });
+      expect(claim.seq).toBeGreaterThan(crash?.seq ?? Infinity);
+    }
+    // diff <(... .detail.ids[] | sort) <(sort stranded.txt)
+    expect(claims.flatMap((c) => c.detail?.ids ?? []).sort(compareStreamIds)).toEqual(stranded);
+    // Before the claim, worker-1 had applied five of them and acked none: the trace shows those effects.
+    const applied = events.filter((e) => e.kind === 'apply' && e.from === 'worker-1');
+    expect(applied.length).toBeGreaterThan(0);
+    expect(events.some((e) => e.kind === 'ack' && e.from === 'worker-2')).toBe(true);
+  });
 });

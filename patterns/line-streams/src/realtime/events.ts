@@ -4,9 +4,28 @@
  * `message:sent` and `streams:state` are emitted by the instance that has them.
  */
 
+import type { ProtocolMessage } from '@kvs-lab/shared/history';
+
+/** A claim as the page draws it: `consumer` took `ids` of `room` from `from` (XAUTOCLAIM). */
+export interface ClaimEvent {
+  readonly consumer: string;
+  readonly from: string;
+  readonly room: string;
+  readonly ids: string[];
+  readonly deliveries: number;
+  readonly idleMs: number;
+  /** When the claim was heard of (ms since the epoch), so a fresh page draws the recent ones. */
+  readonly at?: number;
+}
+
 export interface LiveState {
   readonly at: number;
   readonly group: string;
+  /** Entries idle this long are claimed by a live worker; and how many deliveries before the dead letters. */
+  readonly claimMinIdleMs: number;
+  readonly maxDeliveries: number;
+  /** All rooms; `rooms` holds the first few. */
+  readonly roomCount: number;
   readonly rooms: readonly {
     room: string;
     length: number;
@@ -28,16 +47,22 @@ export interface LiveState {
   readonly deadLetterCount: number;
   readonly unread: Readonly<Record<string, number>>;
   readonly counters: Readonly<Record<string, number>>;
+  /** The last claims this instance heard of, oldest first. */
+  readonly claims: readonly ClaimEvent[];
 }
 
 export interface LineStreamsEventMap {
   'message:sent': { room: string; id: string; senderId: string; duplicate: boolean; evicted: number };
   'message:evicted': { room: string; evicted: number; undelivered: number };
-  'entry:claimed': { consumer: string; room: string; ids: string[] };
+  'entry:claimed': ClaimEvent;
   'entry:failed': { consumer: string; room: string; id: string; deliveries: number };
   'entry:dead-lettered': { room: string; id: string; reason: string; deliveries: number };
   'entry:replayed': { deadLetterId: string; room: string; id: string };
   'streams:state': LiveState;
+  /** A deliberate crash (the crash-before-ack fault); a SIGKILL says nothing, the PEL shows it. */
+  'worker:crashed': { consumer: string };
+  /** A worker's protocol steps, relayed so every instance's trace holds them (not sent to pages). */
+  'trace:messages': { messages: ProtocolMessage[] };
 }
 
 /** The map the live-view kit is typed with. */
@@ -66,4 +91,17 @@ export function parseRelayedEvent(text: string): LineStreamsEvent | undefined {
   if (typeof event !== 'string' || !/^[a-z-]+:[a-z-]+$/.test(event)) return undefined;
   if (typeof payload !== 'object' || payload === null) return undefined;
   return value as LineStreamsEvent;
+}
+
+/** The well-formed protocol messages of a relayed `trace:messages` (anyone can PUBLISH on the channel). */
+export function protocolMessagesIn(payload: { messages?: unknown }): ProtocolMessage[] {
+  if (!Array.isArray(payload.messages)) return [];
+  return payload.messages.filter(
+    (m: unknown): m is ProtocolMessage =>
+      typeof m === 'object' &&
+      m !== null &&
+      typeof (m as Record<string, unknown>).from === 'string' &&
+      typeof (m as Record<string, unknown>).to === 'string' &&
+      typeof (m as Record<string, unknown>).kind === 'string',
+  );
 }

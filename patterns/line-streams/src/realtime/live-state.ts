@@ -1,12 +1,21 @@
 import { summariseConsumers } from '../domain/consumer-summary.ts';
 import type { StreamStore } from '../store/stream-store.ts';
-import type { LiveState } from './events.ts';
+import type { ClaimEvent, LiveState } from './events.ts';
 
 const maxRooms = 12;
 const tailLength = 12;
 
+/** What the page needs besides Redis: the settings it draws against and the claims this instance heard of. */
+export interface LiveSettings {
+  readonly group: string;
+  readonly claimMinIdleMs: number;
+  readonly maxDeliveries: number;
+  readonly claims: readonly ClaimEvent[];
+}
+
 /** What the live view draws, read from Redis: any instance can serve it. */
-export async function readLiveState(store: StreamStore, group: string): Promise<LiveState> {
+export async function readLiveState(store: StreamStore, settings: LiveSettings): Promise<LiveState> {
+  const { group } = settings;
   const [roomNames, marks, counters, deadLetters, deadLetterCount, onRooms] = await Promise.all([
     store.rooms(),
     store.appliedMarks(),
@@ -36,6 +45,9 @@ export async function readLiveState(store: StreamStore, group: string): Promise<
   return {
     at: Date.now(),
     group,
+    claimMinIdleMs: settings.claimMinIdleMs,
+    maxDeliveries: settings.maxDeliveries,
+    roomCount: roomNames.length,
     rooms,
     consumers: summariseConsumers(onRooms),
     pending: (await store.pending(group, 20)).slice(0, 50),
@@ -48,5 +60,6 @@ export async function readLiveState(store: StreamStore, group: string): Promise<
     deadLetterCount,
     unread: await store.unreadCounts(members),
     counters,
+    claims: [...settings.claims],
   };
 }

@@ -1,63 +1,106 @@
-// line-streams live view: each room's stream as a tape (green: effect applied,
-// amber: delivered to the group but not yet applied), the group's cursor and
-// lag, the PEL per consumer with idle times, dead letters and unread counts.
+// line-streams live view, drawn with d3:
+//   1. The consumer group's pending entries list (PEL), one column per consumer: each entry a bar
+//      that grows with its idle time, past the dashed CLAIM_MIN_IDLE_MS line a live worker may
+//      claim it; a claim moves the entries to the claimer's column and is drawn as an arrow; the
+//      dead letters sit in the last column.
+//   2. Each room's stream as a tape (green: effect applied; amber: delivered to the group, not yet
+//      applied; grey: not yet delivered), with the group's cursor and lag.
+//   3. Unread counts and the last recovery events.
+// Everything comes from `streams:state` (Redis, read by this instance) and its snapshot on connect,
+// so a page opened now draws what one open all along draws.
+
+/* global d3 */
+
 import { startLab } from '/lab-kit/lab-client.js';
+import { claimLabel, compareIds, pelColumns, recentClaims } from './pel-model.js';
+
+const entriesPerColumn = 8;
+const claimsShown = 3;
+const rowHeight = 20;
+const headHeight = 40;
+const claimRowHeight = 18;
 
 let state;
+let receivedAt = 0;
 const fresh = new Set();
+const happenings = [];
 
 const { view, socket } = startLab({
   title: 'line-streams: Redis Streams, consumer groups, PEL, dead letters',
-  onSnapshot: (s) => {
-    state = s;
-    draw();
-  },
+  onSnapshot: (s) => accept(s),
   on: {
     'message:sent': ({ room, id }) => {
       fresh.add(`${room}/${id}`);
       addToTape(room, id);
     },
     'message:evicted': () => undefined,
-    'entry:claimed': ({ consumer, room, ids }) =>
-      recent(`${consumer} claimed ${ids.length} of ${room}`, 'claim'),
+    'entry:claimed': (claim) => recent(claimLabel(claim), 'claim'),
     'entry:failed': ({ consumer, room, id, deliveries }) =>
       recent(`${consumer} failed ${room}/${id} (delivery ${deliveries})`, 'failed'),
     'entry:dead-lettered': ({ room, id, reason }) =>
       recent(`${room}/${id} dead-lettered (${reason})`, 'dead'),
     'entry:replayed': ({ room, id }) => recent(`replayed into ${room} as ${id}`, 'replay'),
+    'worker:crashed': ({ consumer }) => recent(`${consumer} crashed before acking`, 'crash'),
   },
 });
 
 // The periodic state refresh redraws without filling the event log (startLab logs its `on` events).
-socket.on('streams:state', (s) => {
-  state = s;
-  draw();
-});
+socket.on('streams:state', (s) => accept(s));
 
-// The last recovery events, newest first: claims, failures, dead letters, replays.
-const happenings = [];
-function recent(text, kind) {
-  happenings.unshift({ text, kind });
-  happenings.length = Math.min(happenings.length, 10);
+function accept(s) {
+  state = s;
+  receivedAt = Date.now();
   draw();
 }
 
-function el(tag, attrs = {}, ...children) {
+function recent(text, kind) {
+  happenings.unshift({ text, kind });
+  happenings.length = Math.min(happenings.length, 8);
+  drawLists();
+}
+
+// ---- layout ---------------------------------------------------------------------------------
+
+function element(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') node.className = v;
-    else if (k.startsWith('data-')) node.setAttribute(k, v);
+    else if (k.startsWith('data-') || k.startsWith('aria-')) node.setAttribute(k, v);
     else node[k] = v;
   }
   for (const child of children) node.append(child);
   return node;
 }
 
-function compareIds(a, b) {
-  const [am, as] = a.split('-').map(Number);
-  const [bm, bs] = b.split('-').map(Number);
-  return am === bm ? as - bs : am - bm;
-}
+const pelCaption = element('p', { class: 'streams-caption', id: 'pel-caption' });
+const pelFigure = element('div', { class: 'pel-figure', id: 'pel-picture' });
+const pelPanel = element(
+  'section',
+  { class: 'streams-panel', id: 'pel-panel', 'aria-label': 'pending entries per consumer' },
+  element('h2', {}, 'Pending entries (PEL) per consumer, claims and dead letters'),
+  pelCaption,
+  pelFigure,
+);
+const tapesHeading = element('h2', { id: 'tapes-heading' }, 'Rooms');
+const tapes = element('div', { class: 'tapes' });
+const tapesPanel = element(
+  'section',
+  { class: 'streams-panel', 'aria-label': 'room streams' },
+  tapesHeading,
+  tapes,
+);
+const unread = element('ul', { class: 'plain-list', id: 'unread' });
+const recovery = element('ul', { class: 'plain-list', id: 'recovery' });
+view.append(
+  pelPanel,
+  tapesPanel,
+  element(
+    'div',
+    { class: 'grid' },
+    element('section', { class: 'streams-panel' }, element('h2', {}, 'Inboxes (the effect)'), unread),
+    element('section', { class: 'streams-panel' }, element('h2', {}, 'Recovery, as it happens'), recovery),
+  ),
+);
 
 function addToTape(room, id) {
   if (!state) return;
@@ -70,110 +113,317 @@ function addToTape(room, id) {
     r.tail = [...r.tail, { id, senderId: '', text: '' }].slice(-12);
     r.length += 1;
   }
-  draw();
+  drawTapes();
+}
+
+// ---- 1. the PEL, claims, dead letters --------------------------------------------------------
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const statusText = { active: 'active', silent: 'SILENT', quiet: 'quiet' };
+
+function drawPel() {
+  if (!globalThis.d3 || !state) return;
+  const columns = pelColumns(state, Date.now() - receivedAt, entriesPerColumn);
+  const names = [...columns.map((c) => c.consumer), 'dead letters'];
+  const claims = recentClaims(state.claims ?? [], claimsShown);
+  const width = Math.max(480, pelFigure.clientWidth);
+  const x = d3.scaleBand().domain(names).range([0, width]).paddingInner(0.06);
+  const colWidth = x.bandwidth();
+  const labelWidth = Math.min(170, colWidth * 0.55);
+  const barLeft = labelWidth + 4;
+  const barRight = colWidth - 46;
+  const longest = Math.max(0, ...columns.flatMap((c) => c.entries.map((e) => e.idleMs)));
+  const idle = d3
+    .scaleLinear()
+    .domain([0, Math.max(2 * state.claimMinIdleMs, longest)])
+    .range([barLeft, Math.max(barLeft + 10, barRight)])
+    .clamp(true);
+  const claimsTop = headHeight + 6;
+  const rowsTop = claimsTop + Math.max(1, claims.length) * claimRowHeight + 10;
+  const deadShown = state.deadLetters.slice(0, entriesPerColumn);
+  const rows = Math.max(
+    2,
+    ...columns.map((c) => c.entries.length + (c.hidden > 0 ? 1 : 0)),
+    deadShown.length + 1,
+  );
+  const height = rowsTop + rows * rowHeight + 4;
+  const svg = d3
+    .select(pelFigure)
+    .selectAll('svg')
+    .data([null])
+    .join('svg')
+    .attr('width', width)
+    .attr('height', height)
+    .attr('role', 'img')
+    .attr(
+      'aria-label',
+      `pending entries of group ${state.group}: ` +
+        columns.map((c) => `${c.consumer} ${c.status}, ${c.pending} pending`).join('; ') +
+        `; ${state.deadLetterCount} dead letters`,
+    );
+
+  // Column heads: the consumer, its state and what it holds.
+  const heads = svg
+    .selectAll('g.pel-head')
+    .data(names, (d) => d)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'pel-head');
+      g.append('rect')
+        .attr('rx', 4)
+        .attr('height', headHeight - 4);
+      g.append('text').attr('class', 'pel-head__name').attr('x', 8).attr('y', 15);
+      g.append('text').attr('class', 'pel-head__figures').attr('x', 8).attr('y', 30);
+      return g;
+    })
+    .attr('transform', (d) => `translate(${x(d)},0)`);
+  const columnOf = (d) => columns.find((c) => c.consumer === d);
+  heads
+    .attr('data-consumer', (d) => (columnOf(d) ? d : null))
+    .attr('data-status', (d) => columnOf(d)?.status ?? 'dead-letters');
+  heads.select('rect').attr('width', colWidth);
+  heads
+    .select('text.pel-head__name')
+    .text((d) => (columnOf(d) ? `consumer ${d}` : `dead letters: ${state.deadLetterCount}`));
+  heads.select('text.pel-head__figures').text((d) => {
+    const c = columnOf(d);
+    if (!c) return `given up after ${state.maxDeliveries} deliveries, or evicted`;
+    return `${statusText[c.status]} · last seen ${seconds(c.idleMs)} ago · ${c.pending} pending`;
+  });
+
+  // Claims: an arrow from the owner's column to the claimer's, newest on top.
+  const centre = (name) => (x(name) ?? 0) + colWidth / 2;
+  const arrows = svg
+    .selectAll('g.pel-claim')
+    .data(claims, (c) => `${c.at}|${c.consumer}|${c.from}|${c.room}|${c.ids[0]}`)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'pel-claim');
+      g.append('path').attr('marker-end', 'url(#pel-arrow)');
+      g.append('text');
+      return g;
+    })
+    .attr('data-claim-from', (c) => c.from)
+    .attr('data-claim-to', (c) => c.consumer)
+    .attr('data-claim-room', (c) => c.room)
+    .attr('data-claim-count', (c) => c.ids.length)
+    .attr('transform', (_c, i) => `translate(0,${claimsTop + i * claimRowHeight})`);
+  arrows.select('path').attr('d', (c) => {
+    const a = x(c.from) === undefined ? centre(c.consumer) - 40 : centre(c.from);
+    const b = centre(c.consumer);
+    return `M${a},9 L${b + (b > a ? -4 : 4)},9`;
+  });
+  arrows
+    .select('text')
+    .attr('x', (c) => Math.min(centre(c.from) || centre(c.consumer), centre(c.consumer)) + 8)
+    .attr('y', 5)
+    .text((c) => claimLabel(c));
+  svg
+    .selectAll('defs')
+    .data([null])
+    .join('defs')
+    .selectAll('marker')
+    .data([null])
+    .join('marker')
+    .attr('id', 'pel-arrow')
+    .attr('viewBox', '0 0 10 10')
+    .attr('refX', 8)
+    .attr('refY', 5)
+    .attr('markerWidth', 7)
+    .attr('markerHeight', 7)
+    .attr('orient', 'auto-start-reverse')
+    .selectAll('path')
+    .data([null])
+    .join('path')
+    .attr('class', 'pel-claim__head')
+    .attr('d', 'M0,0 L10,5 L0,10 z');
+  svg
+    .selectAll('text.pel-no-claim')
+    .data(claims.length === 0 ? [null] : [])
+    .join('text')
+    .attr('class', 'pel-no-claim')
+    .attr('x', 4)
+    .attr('y', claimsTop + 12)
+    .text('No claim yet: a live worker claims entries idle past the dashed line.');
+
+  // The claim threshold in every consumer column.
+  svg
+    .selectAll('g.pel-threshold')
+    .data(columns, (c) => c.consumer)
+    .join((enter) => {
+      const g = enter.append('g').attr('class', 'pel-threshold');
+      g.append('line');
+      g.append('text').attr('text-anchor', 'middle');
+      return g;
+    })
+    .attr('transform', (c) => `translate(${x(c.consumer)},0)`)
+    .call((g) =>
+      g
+        .select('line')
+        .attr('x1', idle(state.claimMinIdleMs))
+        .attr('x2', idle(state.claimMinIdleMs))
+        .attr('y1', rowsTop - 10)
+        .attr('y2', height),
+    )
+    .call((g) =>
+      g
+        .select('text')
+        .attr('x', idle(state.claimMinIdleMs))
+        .attr('y', rowsTop - 1)
+        .text(`claim at ${seconds(state.claimMinIdleMs)}`),
+    );
+
+  // Entries: pending ones in their owner's column, dead letters in the last. Keyed by room/id, so a
+  // claimed entry slides from the dead owner's column to the claimer's.
+  const items = [
+    ...columns.flatMap((c) =>
+      c.entries.map((e, i) => ({ ...e, kind: 'pending', consumer: c.consumer, column: c.consumer, row: i })),
+    ),
+    ...deadShown.map((d, i) => ({
+      key: `${d.room}/${d.originalId}`,
+      room: d.room,
+      id: d.originalId,
+      reason: d.reason,
+      kind: 'dead',
+      column: 'dead letters',
+      row: i,
+    })),
+  ];
+  const entries = svg
+    .selectAll('g.pel-entry')
+    .data(items, (e) => e.key)
+    .join((enter) => {
+      const g = enter
+        .append('g')
+        .attr('class', 'pel-entry')
+        .attr('transform', (e) => `translate(${x(e.column)},${rowsTop + e.row * rowHeight})`);
+      g.append('text').attr('class', 'pel-entry__label').attr('x', 4).attr('y', 13);
+      g.append('rect')
+        .attr('class', 'pel-entry__bar')
+        .attr('y', 3)
+        .attr('height', rowHeight - 8)
+        .attr('rx', 2);
+      g.append('text').attr('class', 'pel-entry__idle').attr('y', 13);
+      g.append('title');
+      return g;
+    })
+    .attr('data-pel-entry', (e) => e.key)
+    .attr('data-kind', (e) => e.kind)
+    .attr('data-consumer', (e) => e.consumer ?? null)
+    .attr('data-claimable', (e) => (e.kind === 'pending' ? String(e.isClaimable) : null))
+    .attr('data-deliveries', (e) => e.deliveries ?? null);
+  entries
+    .transition()
+    .duration(600)
+    .attr('transform', (e) => `translate(${x(e.column)},${rowsTop + e.row * rowHeight})`);
+  const clip = (text, room) => (room.length > 10 ? `${room.slice(0, 9)}…` : room) + text;
+  entries
+    .select('text.pel-entry__label')
+    .text((e) =>
+      e.kind === 'dead' ? clip(`/${e.id} ${e.reason}`, e.room) : clip(`/${e.id} ×${e.deliveries}`, e.room),
+    );
+  entries
+    .select('rect.pel-entry__bar')
+    .attr(
+      'class',
+      (e) =>
+        `pel-entry__bar pel-entry__bar--${e.kind === 'dead' ? 'dead' : e.isClaimable ? 'claimable' : 'held'}`,
+    )
+    .attr('x', barLeft)
+    .attr('width', (e) => (e.kind === 'dead' ? 0 : Math.max(2, idle(e.idleMs) - barLeft)));
+  entries
+    .select('text.pel-entry__idle')
+    .attr('x', colWidth - 42)
+    .text((e) => (e.kind === 'dead' ? '' : seconds(e.idleMs)));
+  entries
+    .select('title')
+    .text((e) =>
+      e.kind === 'dead'
+        ? `${e.room}/${e.id}: dead letter (${e.reason})`
+        : `${e.room}/${e.id}: owned by ${e.consumer}, idle ${seconds(e.idleMs)}, delivered ${e.deliveries} times`,
+    );
+  svg
+    .selectAll('text.pel-more')
+    .data(
+      columns.filter((c) => c.hidden > 0),
+      (c) => c.consumer,
+    )
+    .join('text')
+    .attr('class', 'pel-more')
+    .attr('x', (c) => (x(c.consumer) ?? 0) + 4)
+    .attr('y', (c) => rowsTop + c.entries.length * rowHeight + 13)
+    .text((c) => `${c.entries.length} of ${c.pending} shown`);
+
+  const silent = columns.filter((c) => c.status === 'silent').map((c) => c.consumer);
+  pelCaption.textContent =
+    `Group ${state.group}. A bar is a pending entry (room/id ×deliveries), its length the time since its owner touched it; ` +
+    `live workers heartbeat theirs. Past ${seconds(state.claimMinIdleMs)} (dashed line) another worker's XAUTOCLAIM takes it, ` +
+    `delivery +1; after ${state.maxDeliveries} deliveries it goes to the dead letters.` +
+    (silent.length > 0 ? ` Silent now: ${silent.join(', ')}.` : '');
+}
+
+// ---- 2. the room tapes -----------------------------------------------------------------------
+
+function drawTapes() {
+  if (!state) return;
+  tapesHeading.textContent =
+    state.roomCount > state.rooms.length
+      ? `Rooms: ${state.rooms.length} of ${state.roomCount} streams, newest entries`
+      : 'Rooms: each stream, newest entries';
+  tapes.replaceChildren(
+    ...state.rooms.map((r) => {
+      const cells = r.tail.map((m) => {
+        const applied = r.appliedId && compareIds(m.id, r.appliedId) <= 0;
+        const delivered = r.lastDeliveredId && compareIds(m.id, r.lastDeliveredId) <= 0;
+        const kind = applied ? 'applied' : delivered ? 'delivered' : 'waiting';
+        const key = `${r.room}/${m.id}`;
+        return element(
+          'div',
+          {
+            class: `tape__cell tape__cell--${kind}${fresh.has(key) ? ' tape__cell--new' : ''}`,
+            'data-entry': key,
+          },
+          element('div', {}, m.id),
+          element('div', { class: 'tape__text' }, `${m.senderId} ${m.text}`),
+        );
+      });
+      return element(
+        'div',
+        { class: 'room', 'data-room': r.room },
+        element(
+          'div',
+          { class: 'room-meta', 'data-room-meta': r.room },
+          element('strong', {}, `stream:${r.room}`),
+          ` length ${r.length} · last-delivered ${r.lastDeliveredId ?? '-'} · applied ${r.appliedId ?? '-'} · lag ${r.lag ?? '?'} · pending ${r.pending}`,
+        ),
+        // Focusable, so a keyboard can scroll a tape wider than its panel.
+        element(
+          'div',
+          { class: 'tape', tabIndex: 0, 'aria-label': `room ${r.room}: newest entries` },
+          ...cells,
+        ),
+      );
+    }),
+  );
+}
+
+// ---- 3. inboxes and recovery -----------------------------------------------------------------
+
+function drawLists() {
+  if (state) {
+    unread.replaceChildren(
+      ...Object.entries(state.unread).map(([user, n]) =>
+        element('li', { 'data-unread': user }, `${user}: ${n} unread`),
+      ),
+    );
+  }
+  recovery.replaceChildren(...happenings.map((h) => element('li', { 'data-kind': h.kind }, h.text)));
 }
 
 function draw() {
-  if (!state) return;
-  const rooms = state.rooms.map((r) => {
-    const cells = r.tail.map((m) => {
-      const applied = r.appliedId && compareIds(m.id, r.appliedId) <= 0;
-      const delivered = r.lastDeliveredId && compareIds(m.id, r.lastDeliveredId) <= 0;
-      const kind = applied ? 'applied' : delivered ? 'delivered' : 'waiting';
-      const key = `${r.room}/${m.id}`;
-      return el(
-        'div',
-        {
-          class: `tape__cell tape__cell--${kind}${fresh.has(key) ? ' tape__cell--new' : ''}`,
-          'data-entry': key,
-        },
-        el('div', {}, m.id),
-        el('div', { class: 'muted' }, `${m.senderId} ${m.text}`),
-      );
-    });
-    return el(
-      'div',
-      { class: 'lab-card', 'data-room': r.room },
-      el('strong', {}, `room ${r.room}`),
-      el(
-        'div',
-        { class: 'room-meta', 'data-room-meta': r.room },
-        `length ${r.length} · last-delivered ${r.lastDeliveredId ?? '-'} · applied ${r.appliedId ?? '-'} · lag ${r.lag ?? '?'} · pending ${r.pending}`,
-      ),
-      // Focusable, so a keyboard can scroll a tape wider than its card.
-      el('div', { class: 'tape', tabIndex: 0, ariaLabel: `room ${r.room}: newest entries` }, ...cells),
-    );
-  });
-  const consumers = el(
-    'table',
-    { class: 'lab-table' },
-    el('tr', {}, el('th', {}, 'consumer'), el('th', {}, 'pending'), el('th', {}, 'idle ms')),
-    ...state.consumers.map((c) =>
-      el(
-        'tr',
-        { 'data-consumer': c.name },
-        el('td', {}, c.name),
-        el('td', {}, String(c.pending)),
-        el('td', { class: c.idleMs > 3000 && c.pending > 0 ? 'idle--long' : '' }, String(c.idleMs)),
-      ),
-    ),
-  );
-  const pel = el(
-    'table',
-    { class: 'lab-table' },
-    el(
-      'tr',
-      {},
-      el('th', {}, 'entry'),
-      el('th', {}, 'owner'),
-      el('th', {}, 'idle'),
-      el('th', {}, 'deliveries'),
-    ),
-    ...state.pending.map((p) =>
-      el(
-        'tr',
-        { 'data-pending': `${p.room}/${p.id}` },
-        el('td', {}, `${p.room}/${p.id}`),
-        el('td', {}, p.consumer),
-        el('td', {}, String(p.idleMs)),
-        el('td', {}, String(p.deliveries)),
-      ),
-    ),
-  );
-  const dead = el(
-    'ul',
-    { id: 'dead-letters' },
-    ...state.deadLetters.map((d) =>
-      el('li', { 'data-dead-letter': d.deadLetterId }, `${d.room}/${d.originalId} (${d.reason})`),
-    ),
-  );
-  const unread = el(
-    'ul',
-    {},
-    ...Object.entries(state.unread).map(([user, n]) =>
-      el('li', { 'data-unread': user }, `${user}: ${n} unread`),
-    ),
-  );
-  view.replaceChildren(
-    ...rooms,
-    el(
-      'div',
-      { class: 'grid' },
-      el('div', { class: 'lab-card' }, el('strong', {}, `group ${state.group}: consumers`), consumers),
-      el('div', { class: 'lab-card' }, el('strong', {}, 'pending entries (PEL)'), pel),
-      el(
-        'div',
-        { class: 'lab-card' },
-        el('strong', { id: 'dead-letter-count' }, `dead letters: ${state.deadLetterCount}`),
-        dead,
-      ),
-      el('div', { class: 'lab-card' }, el('strong', {}, 'inboxes'), unread),
-      el(
-        'div',
-        { class: 'lab-card' },
-        el('strong', {}, 'recovery, as it happens'),
-        el('ul', { id: 'recovery' }, ...happenings.map((h) => el('li', { 'data-kind': h.kind }, h.text))),
-      ),
-    ),
-  );
+  drawPel();
+  drawTapes();
+  drawLists();
 }
+
+// The bars grow between snapshots, as idle times do in Redis.
+setInterval(drawPel, 250);
+window.addEventListener('resize', drawPel);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import type { Logger } from '@kvs-lab/shared/service';
 import { stepAfter } from '../domain/delivery-outcome.ts';
 import type { DeliveryOutcome } from '../domain/delivery-outcome.ts';
@@ -7,6 +8,12 @@ import { orderByRoom } from '../domain/room-order.ts';
 import type { HeldEntry } from '../domain/room-order.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { LineStreamsEvent } from '../realtime/events.ts';
+import {
+  claimEvents,
+  claimMessages,
+  deliveredMessages,
+  settledMessages,
+} from '../realtime/protocol-messages.ts';
 
 export interface DeliveryWorkerOptions {
   readonly store: StreamStore;
@@ -26,6 +33,8 @@ export interface DeliveryWorkerOptions {
   readonly isPoison: (entry: HeldEntry) => boolean;
   /** Rare events for every live view (claims, dead letters, crashes). */
   readonly publish: (event: LineStreamsEvent) => void;
+  /** This worker's protocol steps (deliveries, effects, acks, claims) for the trace. */
+  readonly trace: (messages: ProtocolMessage[]) => void;
   /** What a crash is: process.exit in a real worker, abandoning the loop in an in-process test. */
   readonly onCrash: () => void;
 }
@@ -46,6 +55,8 @@ export interface WorkerStats {
 class CrashSignal extends Error {}
 
 const roomsCacheMs = 500;
+/** Entries one claim takes per room. */
+const claimCount = 100;
 /** How long a room that answered NOT_YET rests before this worker asks again. */
 const orderRetryMs = 20;
 
@@ -154,6 +165,7 @@ export class DeliveryWorker {
       );
       this.stats.read += fresh.length;
       for (const m of fresh) this.hold(m);
+      if (fresh.length > 0) this.options.trace(deliveredMessages(consumer, fresh));
       if (!this.isRunning) return;
       await this.processHeld();
       // A trickle would make every step a batch of one: let entries gather (Kafka's fetch.max.wait.ms idea),
@@ -187,19 +199,19 @@ export class DeliveryWorker {
     return this.blocking;
   }
 
-  /** XAUTOCLAIM: entries idle past claimMinIdleMs (a dead consumer's, or a released poison one). */
+  /**
+   * XAUTOCLAIM: entries idle past claimMinIdleMs (a dead consumer's, or a released poison one),
+   * with the owner each was taken from, for the page and the trace.
+   */
   private async recover(rooms: readonly string[]): Promise<void> {
     const { store, group, consumer, claimMinIdleMs } = this.options;
-    const { claimed } = await store.claim(group, consumer, claimMinIdleMs, rooms, 100);
+    const { claimed, records } = await store.claimIdle(group, consumer, claimMinIdleMs, rooms, claimCount);
     if (claimed.length === 0) return;
     this.stats.claimed += claimed.length;
     for (const m of claimed) this.hold(m);
-    for (const [room, entries] of orderByRoom(claimed)) {
-      this.options.publish({
-        event: 'entry:claimed',
-        payload: { consumer, room, ids: entries.map((e) => e.id) },
-      });
-    }
+    const claims = claimEvents(consumer, records);
+    for (const payload of claims) this.options.publish({ event: 'entry:claimed', payload });
+    this.options.trace(claimMessages(claims));
   }
 
   /**
@@ -243,11 +255,13 @@ export class DeliveryWorker {
         now: Date.now(),
       });
       const toAck: string[] = [];
+      const results: { id: string; outcome: DeliveryOutcome; deliveries: number }[] = [];
       let appliedNow = 0;
       for (const [index, result] of outcomes.entries()) {
         const entry = entries[index];
         if (!entry) break;
         this.count(entry, result);
+        results.push({ id: entry.id, ...result });
         if (result.outcome === 'APPLIED') appliedNow += 1;
         if (result.outcome === 'NOT_YET') this.orderWaitUntil.set(room, Date.now() + orderRetryMs);
         else this.orderWaitUntil.delete(room);
@@ -256,8 +270,12 @@ export class DeliveryWorker {
         if (next.release) this.held.delete(`${room}/${entry.id}`);
       }
       // Entries past the outcomes were not attempted: they stay held, in order, for the next round.
-      this.maybeCrash(appliedNow);
+      if (this.isCrashDue(appliedNow)) {
+        this.options.trace(settledMessages(consumer, room, results, []));
+        this.crash();
+      }
       if (toAck.length > 0) this.stats.acked += await store.ack(group, room, toAck);
+      this.options.trace(settledMessages(consumer, room, results, toAck));
     }
   }
 
@@ -298,11 +316,15 @@ export class DeliveryWorker {
     }
   }
 
-  /** The crash-before-ack fault: the effects are in Redis, their ack never comes. */
-  private maybeCrash(appliedNow: number): void {
-    if (this.crashAfterEffects === undefined || appliedNow === 0) return;
+  /** The crash-before-ack fault counts effects down; true when this run's effects reached it. */
+  private isCrashDue(appliedNow: number): boolean {
+    if (this.crashAfterEffects === undefined || appliedNow === 0) return false;
     this.crashAfterEffects -= appliedNow;
-    if (this.crashAfterEffects > 0) return;
+    return this.crashAfterEffects <= 0;
+  }
+
+  /** The crash-before-ack fault: the effects are in Redis, their ack never comes. */
+  private crash(): never {
     this.crashAfterEffects = undefined;
     this.isRunning = false;
     this.options.logger.warn({ consumer: this.options.consumer }, 'crash-before-ack fault: crashing now');
