@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareFilters, comparePolicies, compareRecovery } from '../src/client/experiments.ts';
+import { compareFilters, comparePolicies, compareRecovery, stallClient } from '../src/client/experiments.ts';
 import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails } from './support/mail.ts';
 import { startInstance, startPubsubLab, waitFor } from './support/pubsub-lab.ts';
@@ -106,6 +106,20 @@ describe('README lab exercises', () => {
     // The experiment leaves the lab's policy as it found it.
     expect((await request(lab.b.service.server).get('/backpressure')).body.policy).toBe('drop-oldest');
   }, 90_000); // three bursts and catch-ups: seconds alone, much longer beside six other suites on 2 cores
+
+  it('exercise 4, the picture: a stalled client fills its window and queue, drops, then drains and catches up from its cursor', async () => {
+    const [stalled, after] = await stallClient({ a: lab.a.url, b: lab.b.url, total: 100 });
+    // Window 16 and capacity 64 by default: 16 in flight, 64 queued, 20 dropped; nothing acknowledged yet.
+    expect(stalled).toMatchObject({ inFlight: 16, queueDepth: 64, dropped: 20, cursor: null, latest: 100 });
+    // It acknowledges #1..#16, hears of the drops and syncs from #16: the catch-up the row draws in violet.
+    expect(after).toMatchObject({
+      inFlight: 0,
+      queueDepth: 0,
+      cursor: 100,
+      latest: 100,
+      lastCatchUp: 'sync #16 → #100',
+    });
+  });
 
   it('exercise 5: filtering on the server sends a tenth of the bytes when a tenth of the mail is wanted', async () => {
     const [server, client] = await compareFilters({

@@ -1,13 +1,15 @@
-import { compareFilters, comparePolicies, compareRecovery } from './experiments.ts';
+import { compareFilters, comparePolicies, compareRecovery, stallClient } from './experiments.ts';
 
-const usage = `usage: pnpm exec tsx patterns/gmail-pubsub/src/client/experiment-cli.ts policies|filters|recovery [urlA] [urlB]
+const usage = `usage: pnpm exec tsx patterns/gmail-pubsub/src/client/experiment-cli.ts policies|filters|recovery|stall [urlA] [urlB]
 
 Runs exercise 4 (policies), 5 (filters) or 7 (recovery) of the README against a running lab
 (pnpm lab up gmail-pubsub [--engine socketio-adapter]) and prints what it saw.
   urlA, urlB  the two instances; default http://127.0.0.1:7201 and :7202, moved by LAB_PORT_OFFSET
               as \`pnpm lab up\` moves them.
   recovery    waits RECOVERY_WAIT_MS (default 6000) before the second reconnection: start the lab with
-              RECOVERY_MAX_DISCONNECTION_MS below it.`;
+              RECOVERY_MAX_DISCONNECTION_MS below it.
+  stall       a client on urlB stops reading while 100 mails arrive, for STALL_SECONDS (default 30) so the
+              live view can be watched, then reads again and catches up.`;
 
 const offset = Number(process.env.LAB_PORT_OFFSET ?? 0);
 if (!Number.isInteger(offset)) {
@@ -21,6 +23,18 @@ else if (experiment === 'filters') console.table(await compareFilters({ a, b }))
 else if (experiment === 'recovery')
   console.table(
     await compareRecovery({ a, b, beyondWindowMs: Number(process.env.RECOVERY_WAIT_MS ?? 6_000) }),
+  );
+else if (experiment === 'stall')
+  console.table(
+    await stallClient({
+      a,
+      b,
+      holdMs: Number(process.env.STALL_SECONDS ?? 30) * 1_000,
+      onStalled: (userId) =>
+        console.log(
+          `${userId} is stalled on ${b}: watch its row in ${a}/ or ${b}/ (it reads again in a while)`,
+        ),
+    }),
   );
 else {
   console.error(usage);

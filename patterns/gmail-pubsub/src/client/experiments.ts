@@ -283,3 +283,91 @@ export async function compareRecovery(options: {
   }
   return outcomes;
 }
+
+export interface StallMoment {
+  readonly moment: 'stalled' | 'reading again';
+  readonly inFlight: number | null;
+  readonly queueDepth: number;
+  readonly dropped: number | null;
+  readonly cursor: number | null;
+  readonly latest: number | null;
+  readonly lastCatchUp: string;
+}
+
+interface PresenceClient {
+  socketId: string;
+  inFlight: number | null;
+  queueDepth: number;
+  dropped: number | null;
+  position: {
+    cursor: number | null;
+    latest: number | null;
+    lastCatchUp: { kind: string; fromHistoryId: number; toHistoryId: number } | null;
+  };
+}
+
+/** Reads /subscribers until `isDone` holds (or 10 s pass) and answers the last reading. */
+async function settle(
+  seen: (moment: StallMoment['moment']) => Promise<StallMoment>,
+  moment: StallMoment['moment'],
+  isDone: (m: StallMoment) => boolean,
+): Promise<StallMoment> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const reading = await seen(moment);
+    if (isDone(reading) || Date.now() > deadline) return reading;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * For the live view: one client on pubsub-b stops reading while `total` mails arrive through
+ * pubsub-a, stays stalled `holdMs` (look at the page meanwhile), then reads again and catches up.
+ * Answers what /subscribers said of it at both moments.
+ */
+export async function stallClient(options: {
+  a: string;
+  b: string;
+  total?: number;
+  holdMs?: number;
+  onStalled?: (userId: string) => void;
+}): Promise<StallMoment[]> {
+  const total = options.total ?? 100;
+  const userId = `slowpoke-${Date.now().toString(36)}`;
+  const slow = new MailboxClient({ url: options.b, userId });
+  const seen = async (moment: StallMoment['moment']): Promise<StallMoment> => {
+    const presence = (await api(options.b, 'GET', '/subscribers')) as {
+      instance: { clients: PresenceClient[] };
+    };
+    const client = presence.instance.clients.find((c) => c.socketId === slow.socket.id);
+    const catchUp = client?.position.lastCatchUp;
+    return {
+      moment,
+      inFlight: client?.inFlight ?? null,
+      queueDepth: client?.queueDepth ?? 0,
+      dropped: client?.dropped ?? null,
+      cursor: client?.position.cursor ?? null,
+      latest: client?.position.latest ?? null,
+      lastCatchUp: catchUp ? `${catchUp.kind} #${catchUp.fromHistoryId} → #${catchUp.toHistoryId}` : '',
+    };
+  };
+  try {
+    await slow.connect();
+    slow.pause();
+    await publishBurst(options.a, userId, total, 200);
+    // Every mail has reached pubsub-b's outbox once the window, the queue and the drops account for all of them.
+    const stalled = await settle(
+      seen,
+      'stalled',
+      (m) => (m.inFlight ?? 0) + m.queueDepth + (m.dropped ?? 0) >= total,
+    );
+    options.onStalled?.(userId);
+    await new Promise((resolve) => setTimeout(resolve, options.holdMs ?? 0));
+    slow.resume();
+    await until(() => slow.handed.length === total, 20_000);
+    await slow.settled();
+    return [stalled, await settle(seen, 'reading again', (m) => m.queueDepth === 0 && m.inFlight === 0)];
+  } finally {
+    slow.disconnect();
+  }
+}

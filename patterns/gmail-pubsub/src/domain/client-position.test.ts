@@ -45,4 +45,15 @@ describe("the server's view of a client's cursor", () => {
     expect(position.lastCatchUp).toEqual({ kind: 'sync', fromHistoryId: 1, toHistoryId: 4, count: 3 });
     expect(position.cursor).toBe(4);
   });
+
+  it('when a later sync finds nothing missing, then the last catch-up stays the one that brought mail', () => {
+    const caughtUp = historySynced(unknownPosition, {
+      sinceHistoryId: 1,
+      resumeFrom: 4,
+      count: 3,
+      latest: 4,
+    });
+    const again = historySynced(caughtUp, { sinceHistoryId: 4, resumeFrom: 4, count: 0, latest: 4 });
+    expect(again).toEqual(caughtUp);
+  });
 });

@@ -48,9 +48,12 @@ export function historySynced(
   answer: { sinceHistoryId: number; resumeFrom: number; count: number; latest: number },
 ): ClientPosition {
   const cursor = Math.max(position.cursor ?? 0, answer.resumeFrom);
+  const latest = higher(position.latest, answer.latest);
+  // A sync that found nothing missing caught nothing up: the last real catch-up stays on the picture.
+  if (answer.count === 0) return { ...position, cursor, latest };
   return {
     cursor,
-    latest: higher(position.latest, answer.latest),
+    latest,
     lastCatchUp: {
       kind: 'sync',
       fromHistoryId: answer.sinceHistoryId,
