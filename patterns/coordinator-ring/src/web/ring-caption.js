@@ -20,13 +20,13 @@ export function captionFor(snapshot) {
     );
   }
   return (
-    `${self}'s view. Colours: its failure detector's verdict (gossip). Under each node: the term, commit ` +
+    `${self}'s view. Colours: its failure detector's verdict (gossip). Beside each node: the term, commit ` +
     'index and last log index that node last gossiped. Arrows: the messages ' +
     `${self} sends and receives, as GET /trace records them.`
   );
 }
 
-/** "term 4 · commit 12 / log 13", or what is unknown. */
+/** "term 4 · commit 12 / log 13", or what is unknown; the page splits it at the dot into two lines. */
 export function progressText(progress) {
   if (!progress) return 'not heard yet';
   return `term ${progress.term} · commit ${progress.commitIndex} / log ${progress.lastLogIndex}`;

@@ -15,8 +15,8 @@ import { electionsFrom } from './election-summary.js';
 import { captionFor, neutralTitle, progressText, titleFor } from './ring-caption.js';
 import { arrowBetween, nodePositions } from './ring-geometry.js';
 
-const size = { width: 480, height: 430 };
-const circle = { cx: 240, cy: 205, radius: 150 };
+const size = { width: 520, height: 390 };
+const circle = { cx: 260, cy: 215, radius: 135 };
 const nodeRadius = 40;
 const votesKept = 80;
 const electionsShown = 6;
@@ -200,7 +200,8 @@ function drawRing() {
       g.append('circle').attr('r', nodeRadius);
       g.append('text').attr('class', 'ring-node__name').attr('y', -6);
       g.append('text').attr('class', 'ring-node__role').attr('y', 12);
-      g.append('text').attr('class', 'ring-node__progress');
+      g.append('text').attr('class', 'ring-node__progress ring-node__progress--term');
+      g.append('text').attr('class', 'ring-node__progress ring-node__progress--log');
       return g;
     })
     .attr('data-node', (m) => m.id)
@@ -217,10 +218,22 @@ function drawRing() {
     });
   groups.select('.ring-node__name').text((m) => `${m.id === leader ? '★ ' : ''}${m.id}`);
   groups.select('.ring-node__role').text((m) => (m.state === 'alive' ? roleOf(m) : m.state.toUpperCase()));
+  // Two short lines outside the ring: above a node in the top half, below one in the bottom half.
+  const isTop = (m) => (at.get(m.id)?.y ?? 0) < circle.cy - 1;
+  const lines = (m) => {
+    // etcd instances do not gossip: only this one's own position is known.
+    if (!m.progress && state.engine === 'etcd') return ['', ''];
+    const [term, log] = progressText(m.progress).split(' · ');
+    return [`${m.isSelf || m.state === 'alive' ? '' : 'last heard: '}${term}`, log ?? ''];
+  };
   groups
-    .select('.ring-node__progress')
-    .attr('y', (m) => ((at.get(m.id)?.y ?? 0) < circle.cy - 1 ? -nodeRadius - 8 : nodeRadius + 16))
-    .text((m) => `${m.isSelf || m.state === 'alive' ? '' : 'last heard: '}${progressText(m.progress)}`);
+    .select('.ring-node__progress--term')
+    .attr('y', (m) => (isTop(m) ? -nodeRadius - 24 : nodeRadius + 16))
+    .text((m) => lines(m)[0]);
+  groups
+    .select('.ring-node__progress--log')
+    .attr('y', (m) => (isTop(m) ? -nodeRadius - 9 : nodeRadius + 31))
+    .text((m) => lines(m)[1]);
 }
 
 // ---- 2. messages ----------------------------------------------------------------------------
