@@ -113,7 +113,7 @@ function drawInstance(card, presence, ownSocket) {
   card
     .select('h3')
     .text(
-      `${presence.instance}${presence.instance === self ? ' (this page)' : ''}: ${presence.sockets} sockets`,
+      `${presence.instance}${presence.instance === self ? ' (this page)' : ''}: ${presence.sockets} socket${presence.sockets === 1 ? '' : 's'}`,
     );
   card
     .select('p')
@@ -126,7 +126,7 @@ function drawInstance(card, presence, ownSocket) {
   const svg = card
     .select('svg')
     .attr('width', width)
-    .attr('height', Math.max(1, rows.length) * rowHeight + 4)
+    .attr('height', rows.length * rowHeight + 4)
     .attr('aria-label', `${presence.instance}: ${caption}`);
   const row = svg
     .selectAll('g.pubsub-client')
@@ -164,9 +164,12 @@ function drawInstance(card, presence, ownSocket) {
     .attr('width', width)
     .attr('height', rowHeight - 4)
     .classed('is-own', (c) => c.socketId === ownSocket);
+  // A long user name is cut to fit its column; the full name is in the tooltip and in data-node.
   row
     .select('text.pubsub-client__name')
-    .text((c) => `${c.node}${c.socketId === ownSocket ? ' (this page)' : ''}`);
+    .text((c) => shortName(`${c.node}${c.socketId === ownSocket ? ' (this page)' : ''}`))
+    .append('title')
+    .text((c) => c.node);
   row.select('text.pubsub-client__topics').text((c) => c.topics.join(', ') || '(no topics)');
 
   // The window: one cell per push it may have in flight; filled cells wait for an acknowledgement.
@@ -223,6 +226,9 @@ function drawInstance(card, presence, ownSocket) {
       drawCursor(d3.select(this), c.position, right);
     });
 }
+
+const nameChars = 24;
+const shortName = (text) => (text.length <= nameChars ? text : `${text.slice(0, nameChars - 1)}…`);
 
 function drawCursor(g, position, width) {
   const trackWidth = Math.max(80, Math.min(240, width * 0.35));
@@ -282,7 +288,7 @@ function drawFanout() {
         `${e.topic} #${e.position} → ${e.accepted === null ? '?' : e.accepted} socket${e.accepted === 1 ? '' : 's'} at ${e.instance}`,
     );
   if (fanout.length === 0)
-    fanoutBox.replaceChildren(element('li', 'pubsub-caption', 'nothing published yet'));
+    fanoutBox.replaceChildren(element('li', 'pubsub-caption pubsub-empty', 'nothing routed here yet'));
 }
 
 // ---- 3. the page's own mailbox client ------------------------------------------------------
