@@ -302,5 +302,7 @@ describe('README lab exercises', () => {
     const applied = events.filter((e) => e.kind === 'apply' && e.from === 'worker-1');
     expect(applied.length).toBeGreaterThan(0);
     expect(events.some((e) => e.kind === 'ack' && e.from === 'worker-2')).toBe(true);
+    // The effects worker-1 applied before crashing come back to worker-2 as duplicates, skipped.
+    expect(events.some((e) => e.kind === 'duplicate' && e.from === 'worker-2')).toBe(true);
   });
 });

@@ -53,14 +53,32 @@ export function pelColumns(state, elapsedMs, perColumn) {
   });
 }
 
-/** The last `count` claims, newest first: "worker-2 took 5 of crash from worker-1". */
+/**
+ * The last `count` claims, newest first, with at most one retry (a consumer claiming back its own
+ * entry): a poison message retried every few seconds must not push the claim from a dead worker
+ * out of the picture.
+ */
 export function recentClaims(claims, count) {
-  return [...claims].slice(-count).reverse();
+  const shown = [];
+  let hasRetry = false;
+  for (const claim of [...claims].reverse()) {
+    const isRetry = claim.from === claim.consumer;
+    if (isRetry && hasRetry) continue;
+    hasRetry ||= isRetry;
+    shown.push(claim);
+    if (shown.length === count) break;
+  }
+  return shown;
 }
 
-/** "worker-2 claimed 5 of crash from worker-1, delivery 2" */
+/**
+ * "worker-2 claimed 5 of crash from worker-1, delivery 2"; a consumer taking back its own idle entry
+ * (a handler that failed and released it) is a retry, and says so.
+ */
 export function claimLabel(claim) {
   const what =
     claim.ids.length === 1 ? `${claim.room}/${claim.ids[0]}` : `${claim.ids.length} of ${claim.room}`;
-  return `${claim.consumer} claimed ${what} from ${claim.from}, delivery ${claim.deliveries}`;
+  return claim.from === claim.consumer
+    ? `${claim.consumer} retried ${what} (claimed back), delivery ${claim.deliveries}`
+    : `${claim.consumer} claimed ${what} from ${claim.from}, delivery ${claim.deliveries}`;
 }

@@ -49,10 +49,27 @@ describe('the PEL picture model', () => {
     const claims = [
       { consumer: 'worker-2', from: 'worker-1', room: 'crash', ids: ['9-0', '10-0'], deliveries: 2 },
       { consumer: 'worker-1', from: 'worker-2', room: 'pills', ids: ['3-0'], deliveries: 3 },
+      { consumer: 'worker-1', from: 'worker-1', room: 'pills', ids: ['3-0'], deliveries: 4 },
     ];
     expect(recentClaims(claims, 5).map(claimLabel)).toEqual([
+      'worker-1 retried pills/3-0 (claimed back), delivery 4',
       'worker-1 claimed pills/3-0 from worker-2, delivery 3',
       'worker-2 claimed 2 of crash from worker-1, delivery 2',
     ]);
+  });
+});
+
+describe('the claims the picture keeps', () => {
+  it('when a poison entry is retried again and again, then only its newest retry is shown and the claim from a dead worker stays', () => {
+    const crash = { consumer: 'worker-2', from: 'worker-1', room: 'crash', ids: ['1-0'], deliveries: 2 };
+    const retry = (deliveries: number) => ({
+      consumer: 'worker-2',
+      from: 'worker-2',
+      room: 'pills',
+      ids: ['2-0'],
+      deliveries,
+    });
+    const shown = recentClaims([crash, retry(2), retry(3), retry(4)], 3);
+    expect(shown).toEqual([retry(4), crash]);
   });
 });

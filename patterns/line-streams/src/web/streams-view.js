@@ -98,7 +98,12 @@ view.append(
     'div',
     { class: 'grid' },
     element('section', { class: 'streams-panel' }, element('h2', {}, 'Inboxes (the effect)'), unread),
-    element('section', { class: 'streams-panel' }, element('h2', {}, 'Recovery, as it happens'), recovery),
+    element(
+      'section',
+      { class: 'streams-panel' },
+      element('h2', {}, 'Recovery since this page opened'),
+      recovery,
+    ),
   ),
 );
 
@@ -206,15 +211,20 @@ function drawPel() {
     .attr('data-claim-room', (c) => c.room)
     .attr('data-claim-count', (c) => c.ids.length)
     .attr('transform', (_c, i) => `translate(0,${claimsTop + i * claimRowHeight})`);
+  arrows.attr('data-retry', (c) => String(c.from === c.consumer));
   arrows.select('path').attr('d', (c) => {
-    const a = x(c.from) === undefined ? centre(c.consumer) - 40 : centre(c.from);
     const b = centre(c.consumer);
+    // A retry (the owner claiming back its own released entry) loops back into its column.
+    if (c.from === c.consumer || x(c.from) === undefined)
+      return `M${b - 40},3 C${b - 10},-2 ${b - 10},16 ${b - 4},9`;
+    const a = centre(c.from);
     return `M${a},9 L${b + (b > a ? -4 : 4)},9`;
   });
+  // The label starts where the arrow ends (right of both columns), so the line never crosses it.
   arrows
     .select('text')
-    .attr('x', (c) => Math.min(centre(c.from) || centre(c.consumer), centre(c.consumer)) + 8)
-    .attr('y', 5)
+    .attr('x', (c) => Math.max(x(c.from) === undefined ? 0 : centre(c.from), centre(c.consumer)) + 8)
+    .attr('y', 13)
     .text((c) => claimLabel(c));
   svg
     .selectAll('defs')
