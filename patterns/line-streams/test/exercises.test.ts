@@ -285,7 +285,10 @@ describe('README lab exercises', () => {
     const events = await waitFor(
       'the claim in the trace',
       async () => ((await request(api).get('/trace')).body as { events: Event[] }).events,
-      (list) => list.some((e) => e.kind === 'claim'),
+      // The relay follows each step (the ack's message after the XACK): wait for it, as the README's sleep does.
+      (list) =>
+        list.filter((e) => e.kind === 'claim').flatMap((e) => e.detail?.ids ?? []).length >=
+          stranded.length && list.some((e) => e.kind === 'ack' && e.from === 'worker-2'),
     );
     // jq '.events[] | select(.type == "fault" or .kind == "claim")'
     const crash = events.find((e) => e.type === 'fault' && e.kind === 'crash');
