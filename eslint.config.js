@@ -23,6 +23,8 @@ export default tseslint.config(
   {
     // domain/ is the algorithm as a text: pure, no I/O, no clocks, no randomness.
     files: ['**/src/domain/**/*.ts'],
+    // A domain test may use the kit's given/when/then helpers; what it tests is still pure.
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -35,7 +37,19 @@ export default tseslint.config(
                 'socket.io',
                 'socket.io-client',
                 'redlock',
+                'etcd3',
+                'classic-level',
                 'node:*',
+                'fs',
+                'fs/*',
+                'crypto',
+                'net',
+                'http',
+                'child_process',
+                '@kvs-lab/shared/service',
+                '@kvs-lab/shared/redis',
+                '@kvs-lab/shared/lab',
+                '@kvs-lab/shared/testing',
                 '**/store/**',
                 '**/http/**',
                 '**/realtime/**',
@@ -49,6 +63,14 @@ export default tseslint.config(
         'error',
         { object: 'Date', property: 'now', message: 'Pass time in as an argument.' },
         { object: 'Math', property: 'random', message: 'Pass randomness in as an argument.' },
+        { object: 'performance', property: 'now', message: 'Pass time in as an argument.' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask'].map((name) => ({
+          name,
+          message: 'domain/ does not schedule: the service around it owns timers.',
+        })),
       ],
       'no-restricted-syntax': [
         'error',

@@ -65,6 +65,8 @@ describe('live view on the etcd engine (headless Chromium, 1400x900)', () => {
     await page
       .locator(`g.ring-node[data-node="${leader.leaderId}"][data-role="leader"]`)
       .waitFor({ timeout: 5_000 });
+    // Gossip marks the peers alive a beat after the election; a loaded machine can lag it.
+    await page.locator('g.ring-node[data-state="alive"]').nth(2).waitFor({ timeout: 15_000 });
     expect(await page.locator('g.ring-node[data-state="alive"]').count()).toBe(3);
     expect(await page.title()).toMatch(/on etcd/);
     expect(await page.locator('#ring-caption').textContent()).toMatch(/Raft runs inside etcd/);

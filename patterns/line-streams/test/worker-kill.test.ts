@@ -79,12 +79,30 @@ describe('no acknowledged message is lost while workers are killed (real process
         if (i % 25 === 0) await sleep(20);
       }
     };
+    const holdingEntries = async (consumer: string, withinMs: number) => {
+      const until = Date.now() + withinMs;
+      while (Date.now() < until) {
+        for (const room of rooms) {
+          const summary = (await raw.xpending(keys.stream(room), 'delivery')) as [
+            number,
+            string | null,
+            string | null,
+            [string, string][] | null,
+          ];
+          if ((summary[3] ?? []).some(([name, count]) => name === consumer && Number(count) > 0)) return;
+        }
+      }
+    };
     const senders = Promise.all([send(), send(), send(), send()]).finally(() => (isSending = false));
     let kills = 0;
     while (isSending || kills < 3) {
       await sleep(1_500);
+      const victimName = ['worker-1', 'worker-2'][kills % workers.length] ?? 'worker-1';
       const victim = workers[kills % workers.length];
       if (!victim) break;
+      // A worker acks in batches within milliseconds: kill it at a moment it holds entries, so the
+      // kill strands some in its PEL and the other worker has to claim them.
+      await holdingEntries(victimName, isSending ? 1_500 : 0);
       await victim.kill();
       kills += 1;
       await victim.start();

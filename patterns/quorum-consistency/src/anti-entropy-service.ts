@@ -14,47 +14,15 @@ import { resolve } from './domain/versioned-value.ts';
 import type { StoredVersion } from './domain/versioned-value.ts';
 import type { TraceMessages } from './protocol-trace.ts';
 import type { LiveEmit, QuorumEventPayloads } from './realtime/events.ts';
+import type { AntiEntropyReport, WireBytes } from './anti-entropy-report.ts';
 import type { QuorumSettings } from './settings.ts';
 import type { ReplicaStore, WireCounters } from './store/replica-store.ts';
 import { encodeVersion } from './store/version-codec.ts';
 
 /** Where the replicas' trees differed in one round, pair by pair (the live view's Merkle panel). */
+export type { AntiEntropyReport, WireBytes } from './anti-entropy-report.ts';
+
 export type MerkleComparison = QuorumEventPayloads['merkle:compared'];
-
-/** Bytes each replica's Redis read and wrote during one round, from its own INFO counters. */
-export interface WireBytes {
-  /** Every byte in and out of every compared replica: what the round cost on the wire. */
-  readonly bytes: number;
-  readonly replicas: readonly { node: string; inputBytes: number; outputBytes: number }[];
-}
-
-/** What one anti-entropy round found, repaired and cost. */
-export interface AntiEntropyReport {
-  readonly replicasCompared: string[];
-  readonly replicasSkipped: string[];
-  /** Depth of the replicas' stored trees: 2^depth leaf ranges. */
-  readonly depth: number;
-  /** Tree nodes read per replica on the way down (each one hash and a key count). */
-  readonly rangesCompared: number;
-  /** Leaf ranges whose hashes differed between some replicas: the only keys listed. */
-  readonly rangesDiffering: number;
-  /** (key, digest) pairs read from the differing leaves, over every replica. */
-  readonly keysListed: number;
-  readonly keysRepaired: number;
-  readonly tombstonesCollected: number;
-  /** Measured: bytes in and out of every compared replica during the round (wire.bytes). */
-  readonly bytesMoved: number;
-  /** Payload of the versions shipped to replicas that lacked them. */
-  readonly versionBytes: number;
-  /**
-   * What a full copy of the fullest replica to every other must move at the
-   * least: its sibling sets out of it and into each other replica, so twice
-   * their bytes per copy (RESP framing left out: a real copy moves more).
-   */
-  readonly fullCopyBytes: number;
-  readonly wire: WireBytes;
-  readonly durationMs: number;
-}
 
 export interface AntiEntropyOptions {
   readonly settings: () => QuorumSettings;

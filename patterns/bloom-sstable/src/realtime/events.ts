@@ -1,24 +1,9 @@
 import type { CompactionReport, FlushReport } from '../engines/engine-types.ts';
 import type { WriteStall } from '../domain/compaction-picker.ts';
+import type { LevelView } from './level-view.ts';
 import type { MovedFile, ReadOutcome } from './protocol-messages.ts';
 
-export interface LevelView {
-  readonly level: number;
-  /** What makes the level due for compaction (absent where the engine does not say): */
-  /** L0 is bounded by its file count, */
-  readonly compactAtFiles?: number | null;
-  /** deeper levels by bytes, each `LEVEL_SIZE_RATIO` times the one above; */
-  readonly maxBytes?: number | null;
-  /** and >= 1 means due. */
-  readonly score?: number;
-  readonly files: readonly {
-    readonly file: number;
-    readonly sizeBytes: number;
-    readonly smallestKey: string | null;
-    readonly largestKey: string | null;
-    readonly entries: number | null;
-  }[];
-}
+export type { LevelView } from './level-view.ts';
 
 /** What the live view needs to redraw the LSM shape. */
 export interface ShapeView {

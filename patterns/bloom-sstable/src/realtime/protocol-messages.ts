@@ -1,5 +1,5 @@
 import type { CompactionReport, FlushReport, ReadTrace } from '../engines/engine-types.ts';
-import type { LevelView } from './events.ts';
+import type { LevelView } from './level-view.ts';
 
 /**
  * The store's protocol as messages between its parts, for the trace's space-time diagram. The
