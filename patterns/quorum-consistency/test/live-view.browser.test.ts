@@ -122,6 +122,11 @@ describe('live view (headless Chromium, 1400x900)', () => {
         expect(await belowFoldPx(fresh, '#qc-fanout svg')).toBe(0);
         expect(await belowFoldPx(fresh, '#qc-siblings svg')).toBe(0);
         expect(await belowFoldPx(fresh, '#qc-merkle svg')).toBe(0);
+        // The trace panel draws the fan-out's messages; clicking one shows what it carried.
+        const message = fresh.locator('line.lab-trace__message').last();
+        await message.waitFor({ state: 'attached', timeout: 10_000 });
+        await message.dispatchEvent('click');
+        expect(await fresh.locator('#lab-trace-details').textContent()).toContain('"type": "message"');
         expect(await sidewaysOverflowPx(fresh)).toBe(0);
         expect(await accessibilityViolations(fresh)).toEqual([]);
       } finally {

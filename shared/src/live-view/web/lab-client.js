@@ -36,6 +36,9 @@ export function startLab({ title, onSnapshot, on = {} }) {
   const view = element('section', 'lab-view');
   view.id = 'lab-view';
   const aside = element('aside', 'lab-log');
+  // Scrollable regions must be reachable from the keyboard (axe: scrollable-region-focusable).
+  aside.tabIndex = 0;
+  aside.setAttribute('aria-label', 'event log');
   aside.append(element('h2', '', 'Events'));
   const logList = element('ol', '');
   logList.id = 'lab-log';

@@ -91,9 +91,11 @@ export function startTrace(container) {
   const details = element(
     'pre',
     'lab-trace__details',
-    'Click an operation to see its input, output and outcome.',
+    'Click an operation, a message or a fault to see what it carried.',
   );
   details.id = 'lab-trace-details';
+  details.tabIndex = 0;
+  details.setAttribute('aria-label', 'selected trace entry');
   section.append(heading, verdict, controls, figure, details);
   container.append(section);
 
@@ -197,7 +199,10 @@ export function startTrace(container) {
       .attr('x2', (e) => x(e.at) + 6)
       .attr('y1', (e) => (y(e.from) ?? 0) + y.bandwidth() / 2)
       .attr('y2', (e) => (y(e.to) ?? 0) + y.bandwidth() / 2)
-      .attr('opacity', (e) => (e.at <= until ? 1 : 0.12));
+      .attr('opacity', (e) => (e.at <= until ? 1 : 0.12))
+      .on('click', (_event, e) => {
+        details.textContent = JSON.stringify(e, null, 2);
+      });
     svg
       .selectAll('rect.lab-trace__fault')
       .data(
