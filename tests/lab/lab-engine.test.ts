@@ -200,7 +200,7 @@ describe('lab up --engine', () => {
       return value === undefined ? undefined : Buffer.from(value, 'base64').toString();
     };
     await expect.poll(read, { timeout: 15_000 }).toBe('yes');
-  });
+  }, 90_000);
 
   it('when asked for another engine or environment while running, then it prints the exact command', async () => {
     const other = await lab(['up', 'engine-demo']);
@@ -220,5 +220,5 @@ describe('lab up --engine', () => {
     const pattern = await engineDemo();
     expect(pattern.engine).toBe('router');
     expect(pattern.processes.map((p) => p.name).sort()).toEqual(['engine-demo', 'engine-demo-redis']);
-  });
+  }, 90_000);
 });

@@ -39,3 +39,4 @@ export { RedisServerNotFoundError } from '../process/redis-binary.ts';
 export { chromiumChoice, findChromium, launchBrowser, type ChromiumChoice } from './browser.ts';
 export { accessibilityViolations, sidewaysOverflowPx, type AccessibilityViolation } from './page-checks.ts';
 export { seededRandom } from './seeded-random.ts';
+export { readmeRunner, type ReadmeRunner, type ReadmeRunnerOptions, type ShellRun } from './readme-runner.ts';

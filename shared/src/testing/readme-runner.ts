@@ -1,0 +1,120 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isPortFree } from '../process/free-port.ts';
+import type { PatternTopology } from '../topology/index.ts';
+
+export interface ShellRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ReadmeRunner {
+  /** Whether the machine has the tools the READMEs' snippets use (bash, curl, jq). */
+  readonly usable: boolean;
+  /** The fenced shell blocks (```bash or ```sh) of the README section whose heading starts with `heading`. */
+  shellBlocks(heading: string): string[];
+  /** Runs a script in bash from the repository root, against this runner's state dir and port offset. */
+  bash(script: string, timeoutMs?: number): Promise<ShellRun>;
+  /** Picks a port offset at which the pattern's ports are free (for READMEs that run `lab up` themselves). */
+  choosePortOffset(): Promise<number>;
+  /** Picks a free port offset, then `pnpm lab up <pattern> --detach --fresh` through the real runner. */
+  up(extraArgs?: string): Promise<ShellRun>;
+  /** `pnpm lab down <pattern>`, then removes the state dir. */
+  down(): Promise<void>;
+}
+
+export interface ReadmeRunnerOptions {
+  /** The pattern's topology: its name, and the ports that must be free at the offset chosen. */
+  readonly topology: PatternTopology;
+  /** The pattern's README (`new URL('../README.md', import.meta.url)` from its test folder). */
+  readonly readme: URL;
+}
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+function hasTool(name: string): boolean {
+  return spawnSync(name, ['--version']).status === 0;
+}
+
+/**
+ * A README's commands pasted as written into bash, against a lab the real runner started
+ * (`pnpm lab up <pattern> --detach --fresh`) at a port offset, in a state dir of its own:
+ * a README that drifts from the runner or the API fails the test that uses it.
+ */
+export function readmeRunner(options: ReadmeRunnerOptions): ReadmeRunner {
+  const { topology } = options;
+  const pattern = topology.name;
+  const ports = [
+    ...topology.redis.map((node) => node.port),
+    ...topology.services.flatMap((service) => [service.port, ...Object.values(service.extraPorts ?? {})]),
+  ];
+  const readme = readFileSync(options.readme, 'utf8');
+  const stateDir = mkdtempSync(path.join(tmpdir(), `kvs-lab-${pattern}-readme-`));
+  let portOffset = 0;
+
+  const shellBlocks = (heading: string): string[] => {
+    const start = readme.indexOf(`\n${heading}`);
+    if (start < 0) throw new Error(`no README section ${heading}`);
+    const rest = readme.slice(start + heading.length + 1);
+    // The next heading ends the section (a `#` comment inside a shell block does not).
+    const end = rest.search(/\n#{2,4} /);
+    const section = end < 0 ? rest : rest.slice(0, end);
+    return [...section.matchAll(/```(?:bash|sh)\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  };
+
+  const bash = (script: string, timeoutMs = 90_000): Promise<ShellRun> =>
+    new Promise((resolve, reject) => {
+      // The runner must not believe it runs inside vitest (it would pick test defaults).
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_ENV'),
+      );
+      const child = spawn('bash', ['-c', script], {
+        cwd: repoRoot,
+        env: {
+          ...env,
+          LAB_STATE_DIR: stateDir,
+          LAB_PORT_OFFSET: String(portOffset),
+          NO_COLOR: '1',
+          LOG_LEVEL: 'warn',
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`timed out after ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+      }, timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  const choosePortOffset = async (): Promise<number> => {
+    // Steps of 1,000: the patterns' port blocks are 100 apart, so two patterns never meet, and the
+    // highest (cluster bus ports are port + 10,000) stays under 65,536.
+    for (let attempt = 0; ; attempt += 1) {
+      portOffset = 10_000 + 1_000 * Math.floor(Math.random() * 25);
+      const free = await Promise.all(ports.map((p) => isPortFree(p + portOffset)));
+      if (free.every(Boolean) || attempt > 20) return portOffset;
+    }
+  };
+
+  const up = async (extraArgs = ''): Promise<ShellRun> => {
+    await choosePortOffset();
+    return bash(`pnpm --silent lab up ${pattern} --detach --fresh ${extraArgs}`.trim(), 120_000);
+  };
+
+  const down = async (): Promise<void> => {
+    await bash(`pnpm --silent lab down ${pattern}`).catch(() => undefined);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+
+  return { usable: hasTool('jq') && hasTool('curl'), shellBlocks, bash, choosePortOffset, up, down };
+}
