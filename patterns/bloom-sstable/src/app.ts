@@ -12,6 +12,7 @@ import { LsmService } from './lsm-service.ts';
 import type { LsmLiveEvents } from './realtime/events.ts';
 import type { KvEngine } from './engines/kv-engine.ts';
 import { L2Cache } from './store/l2-cache.ts';
+import { lsmErrors } from './errors.ts';
 
 export interface AppDeps {
   /** The storage engine, chosen once in main.ts from `ENGINE` (the hand-made LSM by default). */
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } 
   const lsm = new LsmService({ engine: deps.engine, ...(l2 ? { l2 } : {}), l1Entries: deps.l1Entries });
   const service = createService({
     name: 'bloom-sstable',
+    errors: lsmErrors,
     ...(deps.instance ? { instance: deps.instance } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),

@@ -1,5 +1,5 @@
 import { History, MessageBudget } from '@kvs-lab/shared/history';
-import { AppError, defineErrorCodes, toAppError } from '@kvs-lab/shared/service';
+import { toAppError } from '@kvs-lab/shared/service';
 import type { ByteString } from './domain/byte-string.ts';
 import { displayText, fromText, toBytes } from './domain/byte-string.ts';
 import { crc32 } from './domain/crc32.ts';
@@ -26,15 +26,7 @@ import { AsOfUnavailableError, EngineUnsupportedError } from './engines/kv-engin
 import type { CompactionReport, FlushReport, ReadTrace } from './engines/engine-types.ts';
 import { SnapshotTooOldError } from './engines/engine-types.ts';
 import type { CachedVersion, L2Cache } from './store/l2-cache.ts';
-
-export const lsmErrors = defineErrorCodes({
-  KEY_NOT_FOUND: { status: 404, title: 'Key not found', outcome: 'not_applied' },
-  SNAPSHOT_NOT_FOUND: { status: 404, title: 'Snapshot not found', outcome: 'not_applied' },
-  SNAPSHOT_TOO_OLD: { status: 410, title: 'Snapshot too old', outcome: 'not_applied' },
-  STORAGE_FAILED: { status: 500, title: 'Storage failed', outcome: 'indeterminate' },
-  AS_OF_UNAVAILABLE: { status: 501, title: 'asOf not available on this engine', outcome: 'not_applied' },
-  ENGINE_UNSUPPORTED: { status: 501, title: 'Not supported by this engine', outcome: 'not_applied' },
-});
+import { AppError } from './errors.ts';
 
 export type ServedFrom = 'l1' | 'l2' | 'memtable' | 'sstable';
 

@@ -13,12 +13,12 @@ import type { RingInput, RingOutput } from './domain/ring-check.ts';
 import { etcdEngineSetup } from './engines/etcd/etcd-engine-setup.ts';
 import { raftEngineSetup } from './engines/raft/raft-engine.ts';
 import type { EngineSetup, RingEngine } from './engines/ring-engine.ts';
-import './errors.ts';
 import { kvRoutes } from './http/kv-routes.ts';
 import { ringRoutes } from './http/ring-routes.ts';
 import { LiveMemory } from './realtime/live-memory.ts';
 import type { RingLiveEvents } from './realtime/ring-events.ts';
 import { RingService } from './ring-service.ts';
+import { ringErrors } from './errors.ts';
 
 export interface RingAppDeps {
   readonly config: RingConfig;
@@ -67,6 +67,7 @@ export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
   const node = setup.engine;
   const service = createService({
     name: 'coordinator-ring',
+    errors: ringErrors,
     instance: config.nodeId,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),

@@ -1,10 +1,12 @@
 import type { History } from '@kvs-lab/shared/history';
 import { recorded } from '@kvs-lab/shared/history';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { compare, fromJSON } from '@kvs-lab/shared/vector-clock';
 import type { ClockOrder, VectorClockJson } from '@kvs-lab/shared/vector-clock';
 import type { RingInput, RingOutput } from './domain/ring-check.ts';
 import type { RingEngine, StoredVersion } from './engines/ring-engine.ts';
+import { AppError } from './errors.ts';
+import type { ErrorCode } from './errors.ts';
 
 export interface WriteResult {
   readonly key: string;
@@ -211,10 +213,15 @@ export class RingService {
       return { status: 404, body: reply.body as T, leaderId };
     }
     const { code, detail, outcome } = problem;
-    throw new AppError(code ?? 'INTERNAL', `via leader ${leaderId}: ${detail ?? 'no detail'}`, {
-      extras: { ...extras, forwarded: true },
-      ...(outcome ? { outcome } : {}),
-    });
+    // The leader runs this same code, so its codes are ours; one we do not know becomes INTERNAL.
+    throw new AppError(
+      (code ?? 'INTERNAL') as ErrorCode,
+      `via leader ${leaderId}: ${detail ?? 'no detail'}`,
+      {
+        extras: { ...extras, forwarded: true },
+        ...(outcome ? { outcome } : {}),
+      },
+    );
   }
 }
 

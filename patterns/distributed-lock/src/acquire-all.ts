@@ -1,7 +1,8 @@
-import { AppError } from '@kvs-lab/shared/service';
+import { isAppError } from '@kvs-lab/shared/service';
 import { firstDuplicate, lockOrder } from './domain/lock-order.ts';
 import type { AcquireInput, AcquireManyInput, Clock, Lease } from './lock-backend.ts';
-import './lock-errors.ts';
+import { AppError } from './errors.ts';
+import type { ErrorCode } from './errors.ts';
 
 /**
  * POST /locks for any engine: all or nothing. Taken one by one in `order`; on
@@ -57,11 +58,16 @@ export async function acquireAll(
   } catch (error) {
     for (const lease of [...held].reverse())
       await engine.release(lease.resource, lease.token).catch(() => undefined);
-    if (error instanceof AppError) {
-      throw new AppError(error.code, `${error.message} Released the ${held.length} locks already taken.`, {
-        extras: { ...error.extras, releasedAgain: held.map((l) => l.resource) },
-        outcome: error.outcome,
-      });
+    if (isAppError(error)) {
+      // The engines throw this pattern's codes or the kit's: the same code, with what was undone.
+      throw new AppError(
+        error.code as ErrorCode,
+        `${error.message} Released the ${held.length} locks already taken.`,
+        {
+          extras: { ...error.extras, releasedAgain: held.map((l) => l.resource) },
+          outcome: error.outcome,
+        },
+      );
     }
     throw error;
   }

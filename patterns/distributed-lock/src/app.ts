@@ -21,6 +21,7 @@ import type { AttemptSummary } from './domain/attempt-view.ts';
 import type { Clock, LockEngine, TraceMessages } from './lock-backend.ts';
 import type { LockLiveEvents, LiveEmit } from './realtime/live-events.ts';
 import { ResourceStore } from './store/resource-store.ts';
+import { lockErrors } from './errors.ts';
 
 export interface LockAppDeps {
   readonly config: LockConfig;
@@ -92,6 +93,7 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
 
   const service = createService({
     name: 'distributed-lock',
+    errors: lockErrors,
     instance: config.instance,
     description:
       `${engine.description}, and a protected resource that checks the tokens (engine: ${config.engine}). ` +

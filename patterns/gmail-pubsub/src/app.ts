@@ -9,13 +9,13 @@ import type { Logger, Service } from '@kvs-lab/shared/service';
 import type { TraceLog } from '@kvs-lab/shared/history';
 import type { PubsubConfig } from './config.ts';
 import { checkDeliveries } from './domain/delivery-check.ts';
-import './errors.ts';
 import { mountRoutes } from './http/routes.ts';
 import type { PubsubLiveEvents } from './pubsub-service.ts';
 import { PubsubService } from './pubsub-service.ts';
 import type { EngineName, FanoutEngine } from './engines/fanout.ts';
 import { pubsubEngine } from './engines/pubsub/pubsub-fanout.ts';
 import { adapterEngine } from './engines/socketio-adapter/adapter-fanout.ts';
+import { gmailErrors } from './errors.ts';
 
 export interface PubsubApp {
   readonly service: Service;
@@ -44,6 +44,7 @@ export async function createApp(deps: {
   const traceRef: { log?: TraceLog } = {};
   const service = createService({
     name: 'gmail-pubsub',
+    errors: gmailErrors,
     instance: config.SERVICE_NAME,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),

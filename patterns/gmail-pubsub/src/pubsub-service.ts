@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { History, recorded } from '@kvs-lab/shared/history';
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import { AppError } from '@kvs-lab/shared/service';
+
 import type { Service } from '@kvs-lab/shared/service';
 import type { PubsubConfig } from './config.ts';
 import type { PubsubInput, PubsubOutput } from './domain/delivery-check.ts';
@@ -21,6 +21,7 @@ import type { HistoryEntry, HistoryPage } from './store/mailbox-store.ts';
 import { MailboxStore } from './store/mailbox-store.ts';
 import type { InstancePresence } from './store/presence-store.ts';
 import { PresenceStore } from './store/presence-store.ts';
+import { AppError } from './errors.ts';
 
 /** Everything the live view hears, `entity:action`. */
 export interface PubsubLiveEvents extends FanoutLiveEvents {

@@ -19,6 +19,7 @@ import { readLiveState } from './realtime/live-state.ts';
 import { keys } from './store/keys.ts';
 import { StreamStore } from './store/stream-store.ts';
 import { DeliveryWorker } from './worker/delivery-worker.ts';
+import { lineStreamsErrors } from './errors.ts';
 
 export interface AppDeps {
   readonly node: RedisNode;
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): LineStreamsApp {
 
   const service = createService({
     name: 'line-streams',
+    errors: lineStreamsErrors,
     instance: settings.SERVICE_NAME,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),

@@ -1,4 +1,3 @@
-import { AppError } from '@kvs-lab/shared/service';
 import type { History, Operation } from '@kvs-lab/shared/history';
 import { recorded } from '@kvs-lab/shared/history';
 import type { CheckVerdict } from '@kvs-lab/shared/history';
@@ -12,7 +11,7 @@ import type { LineStreamsEvent } from './realtime/events.ts';
 import { claimEvents, claimMessages, replayMessages, sendMessages } from './realtime/protocol-messages.ts';
 import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import type { SendLimits, StreamStore } from './store/stream-store.ts';
-import './line-streams-errors.ts';
+import { AppError } from './errors.ts';
 
 export interface SendInput {
   readonly room: string;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.ts';
-import { lineStreamsErrors } from '../src/line-streams-errors.ts';
+import { lineStreamsErrors } from '../src/errors.ts';
 import { packageDir } from './helpers.ts';
 
 const readme = readFileSync(path.join(packageDir, 'README.md'), 'utf8');

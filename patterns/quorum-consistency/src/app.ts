@@ -10,7 +10,6 @@ import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from './anti-entropy-service.ts';
 import { checkDurability, checkKvHistory } from './domain/history-check.ts';
-import './errors.ts';
 import type { PeerAddress } from './config.ts';
 import { HintedHandoff } from './hinted-handoff.ts';
 import { fetchPeerOperations } from './peer-history.ts';
@@ -27,6 +26,7 @@ import type { HintBoard } from './realtime/hint-board.ts';
 import { RecentRequests } from './realtime/recent-requests.ts';
 import type { QuorumSettings } from './settings.ts';
 import { ReplicaStore } from './store/replica-store.ts';
+import { quorumErrors } from './errors.ts';
 
 export interface QuorumAppDeps {
   /** The N replicas, in ring order. */
@@ -98,6 +98,7 @@ export function createApp(deps: QuorumAppDeps): Service {
 
   const service = createService({
     name: 'quorum-consistency',
+    errors: quorumErrors,
     instance: deps.instance,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),

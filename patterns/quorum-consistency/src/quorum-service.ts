@@ -1,4 +1,4 @@
-import { AppError } from '@kvs-lab/shared/service';
+import { isAppError } from '@kvs-lab/shared/service';
 import { toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { checkQuorumSizes, tallyWrite } from './domain/quorum.ts';
@@ -14,6 +14,7 @@ import type { RecentRequests } from './realtime/recent-requests.ts';
 import type { LiveEmit } from './realtime/events.ts';
 import type { QuorumSettings } from './settings.ts';
 import type { ReplicaStore } from './store/replica-store.ts';
+import { AppError } from './errors.ts';
 
 /** A replica's answer to the write itself: never `pending`, since it has answered. */
 type SendResult = Exclude<ReplicaWriteResult, { status: 'pending' }>;
@@ -400,7 +401,7 @@ function firstAcks(
 
 /** True when the command was certainly never executed (link cut, node down), false when it may have been. */
 function neverSent(error: unknown): boolean {
-  return error instanceof AppError && error.outcome === 'not_applied';
+  return isAppError(error) && error.outcome === 'not_applied';
 }
 
 /** Fisher-Yates with injected randomness, so tests can replay a read's choice of replicas. */

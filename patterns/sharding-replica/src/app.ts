@@ -8,7 +8,6 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { Config } from './config.ts';
-import './errors.ts';
 import { mountRoutes } from './http/routes.ts';
 import type { ShardingLiveEvents } from './realtime/live-events.ts';
 import { ClusterEngine } from './engines/cluster/cluster-engine.ts';
@@ -19,6 +18,7 @@ import type { EngineDeps } from './engine-deps.ts';
 import type { TraceMessages } from './protocol-trace.ts';
 import type { ShardStore } from './shard-store.ts';
 import { ShardingService } from './sharding-service.ts';
+import { shardingErrors } from './errors.ts';
 
 export interface ShardingApp {
   readonly service: Service;
@@ -75,6 +75,7 @@ export function createApp(deps: {
   const sharding = new ShardingService(deps.config, store, { now, emit });
   const service: Service = createService({
     name: 'sharding-replica',
+    errors: shardingErrors,
     ...(deps.instance ? { instance: deps.instance } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.adminToken ? { adminToken: deps.adminToken } : {}),

@@ -1,6 +1,6 @@
 import { History, recorded } from '@kvs-lab/shared/history';
 import type { CheckVerdict } from '@kvs-lab/shared/history';
-import { AppError } from '@kvs-lab/shared/service';
+
 import type { Config } from './config.ts';
 import { decideAutoscale } from './domain/autoscale-policy.ts';
 import type { AutoscaleDecision, AutoscaleSettings } from './domain/autoscale-policy.ts';
@@ -12,6 +12,7 @@ import { HotKeys } from './hot-keys.ts';
 import type { Mitigation } from './hot-keys.ts';
 import type { Emit, RebalanceView } from './realtime/live-events.ts';
 import type { Consistency, DeleteResult, GetResult, PutResult, ShardStore } from './shard-store.ts';
+import { AppError } from './errors.ts';
 
 export type { GetResult, PutResult } from './shard-store.ts';
 

@@ -1,4 +1,4 @@
-import { AppError, toAppError } from '../service/index.ts';
+import { toAppError } from '../service/index.ts';
 import type { History } from './history.ts';
 
 /**
@@ -19,7 +19,7 @@ export async function recorded<I, O>(
     pending.ok(output);
     return output;
   } catch (error) {
-    const appError = error instanceof AppError ? error : toAppError(error);
+    const appError = toAppError(error);
     if (appError.outcome === 'not_applied') pending.fail(appError.code);
     else pending.indeterminate(appError.code);
     throw error;

@@ -13,7 +13,10 @@ export interface ErrorKind {
   readonly outcome: Outcome;
 }
 
-/** Codes every service shares. Patterns add their own with `defineErrorCodes`. */
+/** A table of error codes: each code's status, title and outcome. */
+export type ErrorTable = Readonly<Record<string, ErrorKind>>;
+
+/** Codes every service shares. A pattern declares its own in `src/errors.ts` with `defineErrorCodes`. */
 export const kitErrorCodes = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed', outcome: 'not_applied' },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON body', outcome: 'not_applied' },
@@ -22,6 +25,8 @@ export const kitErrorCodes = {
   HOST_NOT_ALLOWED: { status: 403, title: 'Host not allowed', outcome: 'not_applied' },
   CROSS_ORIGIN_REFUSED: { status: 403, title: 'Cross-origin request refused', outcome: 'not_applied' },
   NOT_FOUND: { status: 404, title: 'Not found', outcome: 'not_applied' },
+  // Several patterns store keys: one code for "no such key" wherever it is asked.
+  KEY_NOT_FOUND: { status: 404, title: 'Key not found', outcome: 'not_applied' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', outcome: 'not_applied' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', outcome: 'not_applied' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', outcome: 'not_applied' },
@@ -32,38 +37,53 @@ export const kitErrorCodes = {
   REDIS_TIMEOUT: { status: 504, title: 'Redis command timed out', outcome: 'indeterminate' },
   TIMEOUT: { status: 504, title: 'Request timed out', outcome: 'indeterminate' },
   INTERNAL: { status: 500, title: 'Internal error', outcome: 'indeterminate' },
-} as const satisfies Record<string, ErrorKind>;
+} as const satisfies ErrorTable;
 
-const registry = new Map<string, ErrorKind>(Object.entries(kitErrorCodes));
+export type KitErrorCode = keyof typeof kitErrorCodes;
+
+/** A pattern's codes beside the kit's: the union its `AppError` and its routes' `errors` are typed by. */
+export type ErrorCodeOf<T extends ErrorTable> = KitErrorCode | (keyof T & string);
+
+const kitTable: ErrorTable = kitErrorCodes;
 
 /**
- * Registers a pattern's own error codes beside the kit's, once at module load,
- * and returns them typed so `new AppError(code)` is checked at compile time.
+ * Checks a pattern's table (UPPER_SNAKE codes, none redefining a kit code) and returns it typed,
+ * for `ErrorCodeOf<typeof table>` and the pattern's `AppError` subclass. Nothing is registered:
+ * the table travels with the classes and the service that use it.
  */
 export function defineErrorCodes<const T extends Record<string, ErrorKind>>(codes: T): T {
-  for (const [code, kind] of Object.entries(codes)) {
-    const existing = registry.get(code);
-    if (existing && existing.status !== kind.status) {
-      throw new Error(`error code ${code} is already defined with status ${existing.status}`);
-    }
+  for (const code of Object.keys(codes)) {
+    if (Object.hasOwn(kitTable, code))
+      throw new Error(`error code ${code} is the kit's: use it, do not redefine it`);
     if (!/^[A-Z][A-Z0-9_]*$/.test(code)) throw new Error(`error code ${code} must be UPPER_SNAKE`);
-    registry.set(code, kind);
   }
   return codes;
 }
 
-/** The table entry for a code; unknown codes are a programming error, reported as INTERNAL. */
-export function errorKind(code: string): ErrorKind {
-  return registry.get(code) ?? kitErrorCodes.INTERNAL;
+/** The kit's and `table`'s codes in one table (what a service documents and answers). */
+export function withKitCodes(table: ErrorTable = {}): ErrorTable {
+  return { ...kitTable, ...table };
 }
 
-/** Every registered code, for the OpenAPI document and the README errors table. */
-export function registeredErrorCodes(): ReadonlyMap<string, ErrorKind> {
-  return registry;
+/** The table entry for a code; an unknown code is a programming error, reported as INTERNAL. */
+export function errorKind(code: string, table: ErrorTable = kitTable): ErrorKind {
+  return (Object.hasOwn(table, code) ? table[code] : kitTable[code]) ?? kitErrorCodes.INTERNAL;
 }
 
-export class AppError extends Error {
-  readonly code: string;
+function isKnown(code: string, table: ErrorTable): boolean {
+  return Object.hasOwn(table, code) || Object.hasOwn(kitTable, code);
+}
+
+/**
+ * The one error class. `Code` is the union of codes it may carry: a pattern's subclass
+ * (`class AppError extends KitAppError<ErrorCode>` in its `src/errors.ts`) sets its table
+ * in `codes`, so a misspelt code fails the typecheck instead of becoming a 500 at run time.
+ */
+export class AppError<Code extends string = KitErrorCode> extends Error {
+  /** The codes this class answers beyond the kit's: a pattern's subclass sets its own table. */
+  static readonly codes: ErrorTable = {};
+
+  readonly code: Code | 'INTERNAL';
   readonly status: number;
   readonly title: string;
   readonly outcome: Outcome;
@@ -72,7 +92,7 @@ export class AppError extends Error {
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(
-    code: string,
+    code: NoInfer<Code>,
     detail?: string,
     options: {
       extras?: Record<string, unknown>;
@@ -81,10 +101,11 @@ export class AppError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    const kind = errorKind(code);
+    const table = (new.target as unknown as { codes: ErrorTable }).codes;
+    const kind = errorKind(code, table);
     super(detail ?? kind.title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
-    this.code = registry.has(code) ? code : 'INTERNAL';
+    this.code = isKnown(code, table) ? code : 'INTERNAL';
     this.status = kind.status;
     this.title = kind.title;
     // Some 503s may have partly happened (a quorum write that reached a minority): let the thrower say so.
@@ -92,4 +113,9 @@ export class AppError extends Error {
     this.extras = options.extras ?? {};
     this.headers = options.headers ?? {};
   }
+}
+
+/** True for every AppError, whichever pattern's subclass threw it (the kit's included). */
+export function isAppError(value: unknown): value is AppError<string> {
+  return value instanceof AppError;
 }

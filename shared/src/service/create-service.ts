@@ -10,6 +10,7 @@ import { pinoHttp } from 'pino-http';
 import { Server as SocketServer } from 'socket.io';
 import swaggerUi from 'swagger-ui-express';
 import { AppError } from './app-error.ts';
+import type { ErrorTable } from './app-error.ts';
 import type { ChaosEvent, ChaosFault, LinkControl } from './chaos.ts';
 import { kitRoutes } from './kit-routes.ts';
 import { createMetrics } from './metrics.ts';
@@ -33,6 +34,8 @@ import type { AnyRouteSpec, HttpMethod } from './route-spec.ts';
 export interface ServiceOptions {
   /** Pattern name, e.g. `distributed-lock`: the OpenAPI title and the metrics `service` label. */
   readonly name: string;
+  /** The pattern's own error codes (its `src/errors.ts` table), documented beside the kit's. */
+  readonly errors?: ErrorTable;
   /** Instance name from the topology, e.g. `lock-a` (defaults to SERVICE_NAME or `name`). */
   readonly instance?: string;
   readonly version?: string;
@@ -108,11 +111,14 @@ export function createService(options: ServiceOptions): Service {
   const readiness: ReadinessCheck[] = [...(options.readiness ?? [])];
   const closeHooks: (() => unknown)[] = [];
   const events = new EventEmitter<{ chaos: [ChaosEvent] }>();
-  const document = new OpenApiDocument({
-    title: options.name,
-    version: options.version ?? '0.1.0',
-    description: options.description ?? `KVS Pattern Lab: ${options.name} (instance ${instance}).`,
-  });
+  const document = new OpenApiDocument(
+    {
+      title: options.name,
+      version: options.version ?? '0.1.0',
+      description: options.description ?? `KVS Pattern Lab: ${options.name} (instance ${instance}).`,
+    },
+    options.errors,
+  );
   const metrics = createMetrics(options.name, instance);
   const registered: { method: HttpMethod; matcher: RegExp }[] = [];
 

@@ -1,5 +1,12 @@
-export { AppError, defineErrorCodes, errorKind, kitErrorCodes, registeredErrorCodes } from './app-error.ts';
-export type { ErrorKind, Outcome } from './app-error.ts';
+export {
+  AppError,
+  defineErrorCodes,
+  errorKind,
+  isAppError,
+  kitErrorCodes,
+  withKitCodes,
+} from './app-error.ts';
+export type { ErrorCodeOf, ErrorKind, ErrorTable, KitErrorCode, Outcome } from './app-error.ts';
 export { freezeProcess } from './chaos.ts';
 export type { ChaosEvent, ChaosFault, LinkControl, LinkState } from './chaos.ts';
 export { createService } from './create-service.ts';
@@ -10,7 +17,7 @@ export { classifyInfrastructureError } from './infrastructure-errors.ts';
 export { problemContentType, problemType, toAppError, toProblem } from './problem.ts';
 export type { Problem } from './problem.ts';
 export type { CheckResult, ReadinessCheck } from './readiness.ts';
-export { defineRoute } from './route-spec.ts';
+export { defineRoute, routeDefiner } from './route-spec.ts';
 export type { HandlerInput, HttpMethod, Reply, ResponseSpec, RouteSpec } from './route-spec.ts';
 export { runService } from './run-service.ts';
 export { z } from './zod.ts';

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { ZodObject } from 'zod';
-import { errorKind } from './app-error.ts';
+import { errorKind, withKitCodes } from './app-error.ts';
+import type { ErrorTable } from './app-error.ts';
 import { problemContentType, problemType } from './problem.ts';
 import type { AnyRouteSpec } from './route-spec.ts';
 import { z } from './zod.ts';
@@ -39,15 +40,22 @@ export class OpenApiDocument {
   private readonly registry = new OpenAPIRegistry();
   private cached: unknown;
   private readonly info: { title: string; version: string; description: string };
+  private readonly errors: ErrorTable;
 
-  constructor(info: { title: string; version: string; description: string }) {
+  /** `errors`: the service's own codes; the kit's are always there. */
+  constructor(info: { title: string; version: string; description: string }, errors?: ErrorTable) {
     this.info = info;
+    this.errors = withKitCodes(errors);
     this.registry.register('Problem', problemSchema);
     this.registry.registerComponent('securitySchemes', 'adminToken', {
       type: 'http',
       scheme: 'bearer',
       description: 'Only enforced when the service runs with LAB_ADMIN_TOKEN set.',
     });
+  }
+
+  private kind(code: string) {
+    return errorKind(code, this.errors);
   }
 
   add(spec: AnyRouteSpec): void {
@@ -74,7 +82,13 @@ export class OpenApiDocument {
     // Group error codes by status: one documented response per status, naming every code it can carry.
     const byStatus = new Map<number, string[]>();
     for (const code of [...kitCodesFor(spec), ...(spec.errors ?? [])]) {
-      const status = errorKind(code).status;
+      // A route naming a code its service does not declare would document a 500: refuse it at start.
+      if (!Object.hasOwn(this.errors, code)) {
+        throw new Error(
+          `${spec.method.toUpperCase()} ${spec.path} lists error code ${code}, not in the service's table`,
+        );
+      }
+      const status = this.kind(code).status;
       const list = byStatus.get(status) ?? [];
       if (!list.includes(code)) list.push(code);
       byStatus.set(status, list);
@@ -82,9 +96,9 @@ export class OpenApiDocument {
     for (const [status, codes] of byStatus) {
       if (responses[String(status)]) continue;
       const first = codes[0] ?? 'INTERNAL';
-      const kind = errorKind(first);
+      const kind = this.kind(first);
       responses[String(status)] = {
-        description: codes.map((c) => `\`${c}\`: ${errorKind(c).title} (${errorKind(c).outcome})`).join('; '),
+        description: codes.map((c) => `\`${c}\`: ${this.kind(c).title} (${this.kind(c).outcome})`).join('; '),
         content: {
           [problemContentType]: {
             schema: problemSchema,

@@ -1,4 +1,4 @@
-import { AppError } from './app-error.ts';
+import { AppError, isAppError } from './app-error.ts';
 import { classifyInfrastructureError } from './infrastructure-errors.ts';
 
 /** RFC 9457 problem details, as every error response of the lab is shaped. */
@@ -25,8 +25,8 @@ export function problemType(code: string): string {
 const reserved = new Set(['type', 'title', 'status', 'code', 'outcome', 'detail', 'requestId']);
 
 /** Any thrown value as an AppError: known infrastructure errors keep their meaning, the rest is INTERNAL. */
-export function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
+export function toAppError(error: unknown): AppError<string> {
+  if (isAppError(error)) return error;
   // Express's router cannot percent-decode a parameter like `%ZZ`: bad input, never a bug.
   if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) {
     const detail = 'the URL path has a malformed percent-encoding';
@@ -38,7 +38,7 @@ export function toAppError(error: unknown): AppError {
 }
 
 /** The problem document for an AppError; never includes a stack trace. */
-export function toProblem(error: AppError, requestId?: string): Problem {
+export function toProblem(error: AppError<string>, requestId?: string): Problem {
   const problem: Problem = {
     type: problemType(error.code),
     title: error.title,

@@ -26,7 +26,7 @@ export const requestId: RequestHandler = (req, res, next) => {
 };
 
 /** Writes an error as problem+json; the single place error responses are made. */
-export function sendProblem(res: Response, error: AppError, requestIdValue?: string): void {
+export function sendProblem(res: Response, error: AppError<string>, requestIdValue?: string): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res
     .status(error.status)

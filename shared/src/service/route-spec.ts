@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { KitErrorCode } from './app-error.ts';
 import type { z } from './zod.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -40,6 +41,7 @@ export interface RouteSpec<
   P extends z.ZodType | undefined = undefined,
   Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
+  Code extends string = string,
 > {
   readonly method: HttpMethod;
   readonly path: string;
@@ -53,7 +55,7 @@ export interface RouteSpec<
   readonly bodyExample?: unknown;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** Error codes this route can answer beyond the ones the kit adds (validation, media type, size, internal). */
-  readonly errors?: readonly string[];
+  readonly errors?: readonly Code[];
   /** Requires the admin token when one is configured (chaos endpoints). */
   readonly admin?: boolean;
   readonly handler: (input: HandlerInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<Reply> | Reply;
@@ -62,14 +64,22 @@ export interface RouteSpec<
 /** A route spec with its schema types erased, as the kit stores it. */
 export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
 
-/** Keeps the generic parameters inferred at the call site. */
-export function defineRoute<
-  P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
->(spec: RouteSpec<P, Q, B>): RouteSpec<P, Q, B> {
-  return spec;
+/**
+ * A `defineRoute` whose `errors` must be codes of `Code` (a pattern's `ErrorCode`): a misspelt
+ * code fails the typecheck. Each pattern makes its own in `src/errors.ts`.
+ */
+export function routeDefiner<Code extends string>() {
+  return <
+    P extends z.ZodType | undefined = undefined,
+    Q extends z.ZodType | undefined = undefined,
+    B extends z.ZodType | undefined = undefined,
+  >(
+    spec: RouteSpec<P, Q, B, Code>,
+  ): RouteSpec<P, Q, B, Code> => spec;
 }
+
+/** A route that answers only the kit's codes (patterns use their own definer from `src/errors.ts`). */
+export const defineRoute = routeDefiner<KitErrorCode>();
 
 /** `/locks/{resource}` -> `/locks/:resource` (Express 5 syntax). */
 export function expressPath(openApiPath: string): string {

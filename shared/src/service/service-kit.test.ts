@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { AppError, defineErrorCodes } from './app-error.ts';
+import type { ErrorCodeOf } from './app-error.ts';
 import { createService } from './create-service.ts';
 import type { Service } from './create-service.ts';
 import { z } from './zod.ts';
@@ -11,8 +12,13 @@ const codes = defineErrorCodes({
   WIDGET_JAMMED: { status: 409, title: 'Widget jammed', outcome: 'not_applied' },
 });
 
+/** What a pattern's `src/errors.ts` declares: its AppError, typed by its codes and the kit's. */
+class WidgetError extends AppError<ErrorCodeOf<typeof codes>> {
+  static override readonly codes = codes;
+}
+
 function testService(options: { adminToken?: string; requestTimeoutMs?: number } = {}): Service {
-  const service = createService({ name: 'kit-test', bodyLimitBytes: 1024, ...options });
+  const service = createService({ name: 'kit-test', errors: codes, bodyLimitBytes: 1024, ...options });
   service.route({
     method: 'put',
     path: '/widgets/{id}',
@@ -20,10 +26,11 @@ function testService(options: { adminToken?: string; requestTimeoutMs?: number }
     params: z.object({ id: z.string().regex(/^[a-z]+$/) }),
     query: z.object({ dryRun: z.enum(['true', 'false']).optional() }),
     body: z.strictObject({ size: z.number().int().min(1).max(10), label: z.string().max(20) }),
-    errors: [Object.keys(codes)[0] ?? ''],
+    errors: ['WIDGET_JAMMED'],
     responses: { 200: { description: 'Stored', schema: z.object({ id: z.string(), size: z.number() }) } },
     handler: ({ params, body }) => {
-      if (body.label === 'jam') throw new AppError('WIDGET_JAMMED', 'jammed', { extras: { id: params.id } });
+      if (body.label === 'jam')
+        throw new WidgetError('WIDGET_JAMMED', 'jammed', { extras: { id: params.id } });
       return { status: 200, body: { id: params.id, size: body.size } };
     },
   });
@@ -163,6 +170,28 @@ describe('service kit: one error shape', () => {
     const res = await request(app).put('/widgets/abc').send({ size: 3, label: 'jam' });
     expectProblem(res, 409, 'WIDGET_JAMMED');
     expect(res.body.id).toBe('abc');
+  });
+
+  it('typed codes: a misspelt code fails the typecheck, is INTERNAL at run time, and a route may not list it', () => {
+    // @ts-expect-error WIDGET_JAMED is not a code of this table or the kit's.
+    const misspelt = new WidgetError('WIDGET_JAMED');
+    expect(misspelt.code).toBe('INTERNAL');
+    expect(misspelt.status).toBe(500);
+    expect(new WidgetError('KEY_NOT_FOUND').status).toBe(404);
+    expect(() =>
+      defineErrorCodes({ NOT_FOUND: { status: 404, title: 'again', outcome: 'not_applied' } }),
+    ).toThrow(/kit's/);
+    const service = createService({ name: 'kit-typo', errors: codes });
+    expect(() =>
+      service.route({
+        method: 'get',
+        path: '/typo',
+        summary: 'Lists a code nobody declared',
+        errors: ['WIDGET_JAMED'],
+        responses: { 200: { description: 'never' } },
+        handler: () => ({ status: 200 }),
+      }),
+    ).toThrow(/WIDGET_JAMED, not in the service's table/);
   });
 
   it('when a handler throws something unexpected, then 500 INTERNAL without its message or stack', async () => {

@@ -1,4 +1,4 @@
-import { AppError, z } from '@kvs-lab/shared/service';
+import { z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { ByteString } from '../domain/byte-string.ts';
 import { displayOf, fromBase64, fromText } from '../domain/byte-string.ts';
@@ -26,6 +26,7 @@ import {
   valueSchema,
   writeResultSchema,
 } from './schemas.ts';
+import { AppError } from '../errors.ts';
 
 /** Thin routes: validate (zod), call the service, answer. */
 export function registerRoutes(

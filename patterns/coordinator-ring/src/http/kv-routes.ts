@@ -1,9 +1,10 @@
 import type { Request } from 'express';
-import { AppError } from '@kvs-lab/shared/service';
+
 import type { Service } from '@kvs-lab/shared/service';
 import { forwardedHeader } from '../ring-service.ts';
 import type { RingService } from '../ring-service.ts';
 import { keyParams, putBody, readQuery, readResult, writeResult } from './schemas.ts';
+import { AppError } from '../errors.ts';
 
 const tags = ['kv'];
 const writeErrors = ['NO_QUORUM', 'COMMIT_UNKNOWN', 'REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'];

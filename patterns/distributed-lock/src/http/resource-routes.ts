@@ -1,12 +1,13 @@
 import type { History } from '@kvs-lab/shared/history';
 import { recorded } from '@kvs-lab/shared/history';
-import { AppError, z } from '@kvs-lab/shared/service';
+import { z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { LockConfig } from '../config.ts';
 import type { TraceMessages } from '../lock-backend.ts';
 import type { LiveEmit } from '../realtime/live-events.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { nameParams, requestSchemas, resourceStateSchema, writeResultSchema } from './schemas.ts';
+import { AppError } from '../errors.ts';
 
 /** The protected resource: a store that checks fencing tokens (or not, to show why it must). */
 export function mountResourceRoutes(

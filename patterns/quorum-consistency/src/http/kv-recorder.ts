@@ -1,5 +1,5 @@
 import { History } from '@kvs-lab/shared/history';
-import { AppError, toAppError } from '@kvs-lab/shared/service';
+import { isAppError, toAppError } from '@kvs-lab/shared/service';
 import type { KvOperationInput, KvOperationOutput } from '../domain/history-check.ts';
 import type { QuorumService, ReadOutcome, WriteOutcome } from '../quorum-service.ts';
 
@@ -55,7 +55,7 @@ export class KvRecorder {
       pending.ok(output(result));
       return result;
     } catch (error) {
-      const appError = error instanceof AppError ? error : toAppError(error);
+      const appError = isAppError(error) ? error : toAppError(error);
       if (appError.outcome === 'not_applied') pending.fail(appError.code);
       else pending.indeterminate(appError.code);
       throw error;

@@ -1,4 +1,3 @@
-import { AppError } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import { toJSON } from '@kvs-lab/shared/vector-clock';
 import type { AntiEntropyService } from '../anti-entropy-service.ts';
@@ -31,6 +30,7 @@ import {
   writeQuery,
   writeResponse,
 } from './schemas.ts';
+import { AppError } from '../errors.ts';
 
 const writeErrors = ['QUORUM_NOT_REACHED', 'INVALID_CONTEXT', 'INVALID_QUORUM'];
 

@@ -1,6 +1,6 @@
 import { ClientClosedError, Etcd3 } from 'etcd3';
 import type { Campaign, Election, ElectionObserver, Lease, Namespace } from 'etcd3';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { fromJSON, toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
 import type { PeerLink } from '../../cluster/peer-link.ts';
@@ -12,6 +12,7 @@ import { stampWrite } from '../../domain/write-clock.ts';
 import type { RingEventName, RingLiveEvents } from '../../realtime/ring-events.ts';
 import type { EngineStatus, Proposed, RingEngine, RingView, StoredVersion } from '../ring-engine.ts';
 import { etcdKeys } from './etcd-keys.ts';
+import { AppError } from '../../errors.ts';
 
 /** What a value looks like in etcd: the clock travels with it, as in the Raft engine's log entries. */
 interface EtcdValue {

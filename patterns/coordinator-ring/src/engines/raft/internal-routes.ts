@@ -1,10 +1,10 @@
-import { AppError } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { Request } from 'express';
 import { signatureHeader, verifyMessage } from '../../cluster/peer-auth.ts';
 import type { PeerAuth } from '../../cluster/peer-auth.ts';
 import type { RingNode } from './ring-node.ts';
 import { appendReply, appendRequest, heartbeat, voteReply, voteRequest } from '../../http/schemas.ts';
+import { AppError } from '../../errors.ts';
 
 const tags = ['internal'];
 const errors = [

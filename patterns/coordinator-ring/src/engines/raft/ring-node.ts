@@ -1,5 +1,5 @@
 import type { ProtocolMessage } from '@kvs-lab/shared/history';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { fromJSON, toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock, VectorClockJson } from '@kvs-lab/shared/vector-clock';
 import {
@@ -46,6 +46,7 @@ import type { AppendReply, AppendRequest, HeartbeatMessage, VoteReply } from './
 import type { PeerLink } from '../../cluster/peer-link.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { appendAck, appendEntries, gossip, requestVote, voteAnswer } from './trace-messages.ts';
+import { AppError } from '../../errors.ts';
 
 interface CommitWaiter {
   readonly term: number;

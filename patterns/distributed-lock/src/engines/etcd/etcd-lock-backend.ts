@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue } from 'etcd3';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { acquireAll } from '../../acquire-all.ts';
 import type { LockConfig } from '../../config.ts';
 import { RecentSamples } from '../../domain/percentiles.ts';
@@ -17,10 +17,10 @@ import type {
   TraceMessages,
 } from '../../lock-backend.ts';
 import type { AttemptOutcome } from '../../domain/attempt-view.ts';
-import '../../lock-errors.ts';
 import type { LiveEmit } from '../../realtime/live-events.ts';
 import { etcdKeys, parseContender, prefixEnd } from './etcd-keys.ts';
 import type { ContenderValue } from './etcd-keys.ts';
+import { AppError } from '../../errors.ts';
 
 /** A call that failed: before anything was written (not applied) or while a write may have landed. */
 class EtcdCallError extends Error {

@@ -1,4 +1,3 @@
-import { AppError } from '@kvs-lab/shared/service';
 import { tallyAcquireVotes } from '../../domain/acquire-votes.ts';
 import {
   acquireMessages,
@@ -28,7 +27,6 @@ import type {
   NodeFigures,
   TraceMessages,
 } from '../../lock-backend.ts';
-import '../../lock-errors.ts';
 import type { LiveEmit } from '../../realtime/live-events.ts';
 import { keys } from '../../store/keys.ts';
 import { QueueSleepers } from './queue-sleepers.ts';
@@ -36,6 +34,7 @@ import { refusalError, refusalExtras } from './refusal-errors.ts';
 import type { Refusal } from './refusal-errors.ts';
 import type { LeaseAnnouncement, LockNodes } from './lock-nodes.ts';
 import type { HeardLeaseEvent } from './release-subscriber.ts';
+import { AppError } from '../../errors.ts';
 
 type AttemptResult =
   | {

@@ -1,7 +1,7 @@
 import type { History } from '@kvs-lab/shared/history';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
-import { AppError, z } from '@kvs-lab/shared/service';
+import { z } from '@kvs-lab/shared/service';
 import type { LockConfig } from '../../config.ts';
 import { quorumSize } from '../../domain/quorum.ts';
 import type { Clock, LockEngine, TraceMessages } from '../../lock-backend.ts';
@@ -9,6 +9,7 @@ import type { LiveEmit } from '../../realtime/live-events.ts';
 import { LockNodes } from './lock-nodes.ts';
 import { RedlockBackend } from './redlock-backend.ts';
 import { ReleaseSubscriber } from './release-subscriber.ts';
+import { AppError } from '../../errors.ts';
 
 /** Redlock over independent Redis masters: the hand-made engine, and the lesson. */
 export async function createRedlockEngine(deps: {

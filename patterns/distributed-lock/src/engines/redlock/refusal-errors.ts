@@ -1,6 +1,5 @@
-import { AppError } from '@kvs-lab/shared/service';
 import type { AcquireDecision } from '../../domain/acquire-votes.ts';
-import '../../lock-errors.ts';
+import { AppError } from '../../errors.ts';
 
 /** Why an attempt (or the queue ticket before it) did not end in a lease. */
 export type Refusal =

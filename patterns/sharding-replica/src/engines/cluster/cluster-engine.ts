@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import { AppError } from '@kvs-lab/shared/service';
+
 import type { ReadinessCheck } from '@kvs-lab/shared/service';
 import type { Config } from '../../config.ts';
 import { hashSlot, hashTagOf, slotCount } from '../../domain/hash-slot.ts';
@@ -32,6 +32,7 @@ import type {
 import { keys } from '../../store/keys.ts';
 import { SlotMigrator } from './slot-migrator.ts';
 import { SlotRouter, addressOf } from './slot-router.ts';
+import { AppError } from '../../errors.ts';
 
 const queryItemsSource = readFileSync(new URL('../../store/lua/query-items.lua', import.meta.url), 'utf8');
 // Both keys of a partition carry the hash tag {pk}: one slot, so one script may touch both.

@@ -1,9 +1,9 @@
-import { AppError } from '@kvs-lab/shared/service';
 import { planScaleOut } from '../../domain/slot-map.ts';
 import type { EngineDeps } from '../../engine-deps.ts';
 import { routerNode } from '../../protocol-trace.ts';
 import type { RebalanceView } from '../../realtime/live-events.ts';
 import type { SlotRouter } from './slot-router.ts';
+import { AppError } from '../../errors.ts';
 
 const keysPerMigrate = 100;
 const migrateTimeoutMs = 2_000;

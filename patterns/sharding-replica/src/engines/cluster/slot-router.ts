@@ -1,10 +1,12 @@
+import { isAppError } from '@kvs-lab/shared/service';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChainableCommander } from 'ioredis';
 import { RedisNode } from '@kvs-lab/shared/redis';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { hashSlot } from '../../domain/hash-slot.ts';
 import { parseClusterSlots, parseRedirection, rangeOfSlot } from '../../domain/slot-map.ts';
 import type { SlotRange } from '../../domain/slot-map.ts';
+import { AppError } from '../../errors.ts';
 
 const maxRedirections = 5;
 const tryAgainDelayMs = 20;
@@ -136,7 +138,7 @@ export class SlotRouter {
         }
         const redirection = parseRedirection(message);
         if (!redirection) {
-          if (error instanceof AppError && error.code === 'REDIS_UNAVAILABLE') void this.refresh();
+          if (isAppError(error) && error.code === 'REDIS_UNAVAILABLE') void this.refresh();
           throw error;
         }
         this.onRedirect({

@@ -1,11 +1,12 @@
 import { RedisNode } from '@kvs-lab/shared/redis';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { initialHealth } from '../../domain/failure-detector.ts';
 import type { NodeHealth } from '../../domain/failure-detector.ts';
 import { shardById } from '../../domain/shard-map.ts';
 import type { Shard, ShardMap } from '../../domain/shard-map.ts';
 import type { ReplicationInfo } from './node-store.ts';
 import type { FailoverEvent } from '../../realtime/live-events.ts';
+import { AppError } from '../../errors.ts';
 
 const waitersPerNode = 4;
 

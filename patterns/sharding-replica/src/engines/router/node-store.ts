@@ -1,11 +1,12 @@
 import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { parseInfo, parseRole } from '../../domain/replication-lag.ts';
 import type { RoleReport } from '../../domain/failover-rule.ts';
 import type { LexBounds, SortOrder } from '../../domain/item-page.ts';
 import { keys, redisKeysOf } from '../../store/keys.ts';
 import type { RoutingKey } from '../../store/keys.ts';
+import { AppError } from '../../errors.ts';
 
 const queryItemsScript = new LuaScript(new URL('../../store/lua/query-items.lua', import.meta.url));
 

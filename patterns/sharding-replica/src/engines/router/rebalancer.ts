@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
 import type { HashRing } from '@kvs-lab/shared/hashing';
-import { AppError } from '@kvs-lab/shared/service';
+
 import { isMoving, planMoves } from '../../domain/rebalance-plan.ts';
 import { nextStandby, withShardActive } from '../../domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
@@ -11,6 +11,7 @@ import type { RebalanceView, ShardingEvents } from '../../realtime/live-events.t
 import { routingId } from '../../store/keys.ts';
 import type { RoutingKey } from '../../store/keys.ts';
 import { nodeStore } from './node-store.ts';
+import { AppError } from '../../errors.ts';
 
 interface RebalanceRun {
   id: number;

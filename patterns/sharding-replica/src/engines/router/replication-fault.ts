@@ -1,7 +1,8 @@
-import { AppError, z } from '@kvs-lab/shared/service';
+import { z } from '@kvs-lab/shared/service';
 import type { ChaosFault } from '@kvs-lab/shared/service';
 import type { ClusterState } from './cluster-state.ts';
 import { nodeStore } from './node-store.ts';
+import { AppError } from '../../errors.ts';
 
 // Nothing listens on port 1 of the replica's own loopback: its replication link stays down.
 const deadMaster = { host: '127.0.0.1', port: 1 };

@@ -1,7 +1,7 @@
 import { locate, ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import { AppError } from '@kvs-lab/shared/service';
+
 import type { ReadinessCheck } from '@kvs-lab/shared/service';
 import type { Config } from '../../config.ts';
 import { isServingReplica } from '../../domain/failover-rule.ts';
@@ -28,6 +28,7 @@ import { nodeStore } from './node-store.ts';
 import { Rebalancer, ringEvent } from './rebalancer.ts';
 import { replicationPauseFault } from './replication-fault.ts';
 import { RouterItems } from './router-items.ts';
+import { AppError } from '../../errors.ts';
 
 /**
  * The hand-made engine: a consistent-hash ring routes each key to a shard, the shard's master takes

@@ -1,10 +1,11 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import { AppError } from '@kvs-lab/shared/service';
+
 import type { ClusterState } from './cluster-state.ts';
 import { lexBounds, pageOf } from '../../domain/item-page.ts';
 import type { PageQuery } from '../../domain/item-page.ts';
 import type { Rebalancer } from './rebalancer.ts';
 import { nodeStore } from './node-store.ts';
+import { AppError } from '../../errors.ts';
 
 /**
  * PK/SK items (DynamoDB-style): the partition key is what the ring routes, so

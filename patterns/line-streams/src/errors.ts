@@ -1,4 +1,5 @@
-import { defineErrorCodes } from '@kvs-lab/shared/service';
+import { AppError as KitAppError, defineErrorCodes, routeDefiner } from '@kvs-lab/shared/service';
+import type { ErrorCodeOf } from '@kvs-lab/shared/service';
 
 /** This pattern's own error codes, beside the kit's (validation, 503/504 Redis, 413 body...). */
 export const lineStreamsErrors = defineErrorCodes({
@@ -12,3 +13,13 @@ export const lineStreamsErrors = defineErrorCodes({
   },
   GROUP_NOT_FOUND: { status: 404, title: 'No such consumer group', outcome: 'not_applied' },
 });
+
+export type ErrorCode = ErrorCodeOf<typeof lineStreamsErrors>;
+
+/** This pattern's AppError: its code must be one of lineStreamsErrors or the kit's, checked by the compiler. */
+export class AppError extends KitAppError<ErrorCode> {
+  static override readonly codes = lineStreamsErrors;
+}
+
+/** `defineRoute` whose `errors` must be codes of this pattern or the kit. */
+export const defineRoute = routeDefiner<ErrorCode>();

@@ -1,4 +1,5 @@
-import { defineErrorCodes } from '@kvs-lab/shared/service';
+import { AppError as KitAppError, defineErrorCodes, routeDefiner } from '@kvs-lab/shared/service';
+import type { ErrorCodeOf } from '@kvs-lab/shared/service';
 
 /** This pattern's error codes beside the kit's; statuses and outcomes live here only. */
 export const lockErrors = defineErrorCodes({
@@ -18,3 +19,13 @@ export const lockErrors = defineErrorCodes({
 });
 
 export type LockErrorCode = keyof typeof lockErrors;
+
+export type ErrorCode = ErrorCodeOf<typeof lockErrors>;
+
+/** This pattern's AppError: its code must be one of lockErrors or the kit's, checked by the compiler. */
+export class AppError extends KitAppError<ErrorCode> {
+  static override readonly codes = lockErrors;
+}
+
+/** `defineRoute` whose `errors` must be codes of this pattern or the kit. */
+export const defineRoute = routeDefiner<ErrorCode>();
