@@ -6,7 +6,7 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
 import type { Service, ServiceOptions } from '@kvs-lab/shared/service';
-import { checkLsmHistory } from './domain/lsm-check.ts';
+import { checkLsmHistory } from './check/lsm-check.ts';
 import { registerRoutes } from './http/routes.ts';
 import { LsmService } from './lsm-service.ts';
 import type { LsmLiveEvents } from './realtime/events.ts';

@@ -3,7 +3,7 @@ import { toAppError } from '@kvs-lab/shared/service';
 import type { ByteString } from './domain/byte-string.ts';
 import { displayText, fromText, toBytes } from './domain/byte-string.ts';
 import { crc32 } from './domain/crc32.ts';
-import type { LsmInput, LsmOutput } from './domain/lsm-check.ts';
+import type { LsmInput, LsmOutput } from './check/lsm-check.ts';
 import { LruCache } from './domain/lru-cache.ts';
 import type {
   CompactionView,

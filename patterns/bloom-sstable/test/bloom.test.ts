@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
-import { engineOptions, removeTempDirs, tempDataDir } from './harness.ts';
+import { engineOptions, removeTempDirs, tempDataDir } from './support/bloom-sstable-lab.ts';
 
 describe('Bloom filters in the read path', () => {
   let engine: LsmEngine;

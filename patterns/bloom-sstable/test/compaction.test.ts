@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
-import { engineOptions, removeTempDirs, tempDataDir, waitFor } from './harness.ts';
+import { engineOptions, removeTempDirs, tempDataDir, waitFor } from './support/bloom-sstable-lab.ts';
 
 afterAll(() => removeTempDirs());
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { removeTempDirs, tempDataDir } from './harness.ts';
-import type { NodeProcess } from './node-process.ts';
-import { startNodeProcess } from './node-process.ts';
+import { removeTempDirs, tempDataDir } from './support/bloom-sstable-lab.ts';
+import type { NodeProcess } from './support/node-process.ts';
+import { startNodeProcess } from './support/node-process.ts';
 
 type Op = { kind: 'put'; value: string } | { kind: 'delete' };
 interface Acked {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RespServer } from '../src/resp/resp-server.ts';
 import { startRespServer } from '../src/resp/resp-server.ts';
-import { removeTempDirs, startEngineApp } from './harness.ts';
+import { removeTempDirs, startEngineApp } from './support/bloom-sstable-lab.ts';
 import { RawRespClient } from './support/raw-resp.ts';
 
 afterAll(() => removeTempDirs());

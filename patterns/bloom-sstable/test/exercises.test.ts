@@ -6,9 +6,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import type { TestApp } from './harness.ts';
-import { removeTempDirs, startTestApp, tempDataDir } from './harness.ts';
-import { startNodeProcess } from './node-process.ts';
+import type { TestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp, tempDataDir } from './support/bloom-sstable-lab.ts';
+import { startNodeProcess } from './support/node-process.ts';
 
 const exec = promisify(execFile);
 

@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
-import type { TestApp } from './harness.ts';
-import { removeTempDirs, startTestApp } from './harness.ts';
+import type { TestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp } from './support/bloom-sstable-lab.ts';
 
 describe('KV API over the LSM store', () => {
   let app: TestApp;

@@ -2,8 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import type { TestApp } from './harness.ts';
-import { removeTempDirs, startTestApp, waitFor } from './harness.ts';
+import type { TestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp, waitFor } from './support/bloom-sstable-lab.ts';
 
 describe('L1 / L2 cache', () => {
   let redis: RedisHandle;

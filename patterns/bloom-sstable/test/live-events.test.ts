@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceLog } from '@kvs-lab/shared/history';
-import type { TestApp } from './harness.ts';
-import { removeTempDirs, startTestApp } from './harness.ts';
+import type { TestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp } from './support/bloom-sstable-lab.ts';
 
 // What a get costs the live view and the trace: nothing is built for a page nobody opened, and the
 // trace takes whole read paths only, however many gets a second arrive.

@@ -8,8 +8,8 @@ import {
   startRedis,
   stopAllRedis,
 } from '@kvs-lab/shared/testing';
-import type { TestApp } from './harness.ts';
-import { removeTempDirs, startEngineApp, startTestApp } from './harness.ts';
+import type { TestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startEngineApp, startTestApp } from './support/bloom-sstable-lab.ts';
 
 /** An SVG element as seen from the test: only its data-* attributes are read (no DOM lib here). */
 type Tagged = { getAttribute(name: string): string | null };

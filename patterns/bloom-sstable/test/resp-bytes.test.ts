@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RespServer } from '../src/resp/resp-server.ts';
 import { startRespServer } from '../src/resp/resp-server.ts';
 import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
-import type { TestApp } from './harness.ts';
-import { engineOptions, removeTempDirs, startTestApp, tempDataDir } from './harness.ts';
+import type { TestApp } from './support/bloom-sstable-lab.ts';
+import { engineOptions, removeTempDirs, startTestApp, tempDataDir } from './support/bloom-sstable-lab.ts';
 import { encodeCommand, RawReplyError, RawRespClient } from './support/raw-resp.ts';
 
 const limits = { maxKeyBytes: 256, maxValueBytes: 16 * 1024 };

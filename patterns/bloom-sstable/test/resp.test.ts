@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand } from '@kvs-lab/shared/testing';
 import type { RespServer } from '../src/resp/resp-server.ts';
 import { startRespServer } from '../src/resp/resp-server.ts';
-import type { TestApp } from './harness.ts';
-import { removeTempDirs, startTestApp } from './harness.ts';
+import type { TestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp } from './support/bloom-sstable-lab.ts';
 
 const exec = promisify(execFile);
 

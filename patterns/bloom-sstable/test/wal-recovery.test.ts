@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeWalRecord } from '../src/domain/wal-record.ts';
 import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
-import { engineOptions, removeTempDirs, tempDataDir } from './harness.ts';
+import { engineOptions, removeTempDirs, tempDataDir } from './support/bloom-sstable-lab.ts';
 
 afterAll(() => removeTempDirs());
 

@@ -2,8 +2,8 @@ import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench'
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
 import { startEtcdCluster, startRedis, stopAllEtcd, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { EtcdClusterHandle } from '@kvs-lab/shared/testing';
-import { call, startRingCluster } from '../test/support/ring-cluster.ts';
-import type { RingCluster } from '../test/support/ring-cluster.ts';
+import { call, startRingCluster } from '../test/support/coordinator-ring-lab.ts';
+import type { RingCluster } from '../test/support/coordinator-ring-lab.ts';
 
 const electionTrials = 5;
 

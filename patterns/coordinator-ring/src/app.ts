@@ -8,15 +8,15 @@ import type { Service, ServiceOptions } from '@kvs-lab/shared/service';
 import { PeerLink } from './cluster/peer-link.ts';
 import type { PeerAddress } from './cluster/peer-link.ts';
 import type { RingConfig } from './config.ts';
-import { checkRingHistory } from './domain/ring-check.ts';
-import type { RingInput, RingOutput } from './domain/ring-check.ts';
+import { checkRingHistory } from './check/ring-check.ts';
+import type { RingInput, RingOutput } from './check/ring-check.ts';
 import { etcdEngineSetup } from './engines/etcd/etcd-engine-setup.ts';
 import { raftEngineSetup } from './engines/raft/raft-engine.ts';
 import type { EngineSetup, RingEngine } from './engines/ring-engine.ts';
 import { kvRoutes } from './http/kv-routes.ts';
 import { ringRoutes } from './http/ring-routes.ts';
 import { LiveMemory } from './realtime/live-memory.ts';
-import type { RingLiveEvents } from './realtime/ring-events.ts';
+import type { RingLiveEvents } from './realtime/events.ts';
 import { RingService } from './ring-service.ts';
 import { ringErrors } from './errors.ts';
 
@@ -60,7 +60,7 @@ function setUpEngine(deps: RingAppDeps, peerLinks: readonly PeerLink[]): Promise
  * engine's own routes, /check and the live view. It does not listen; main.ts
  * and the tests do.
  */
-export async function createRingApp(deps: RingAppDeps): Promise<RingApp> {
+export async function createApp(deps: RingAppDeps): Promise<RingApp> {
   const { config } = deps;
   const peerLinks = deps.peers.map((address) => new PeerLink(address, config.peerAuth));
   const setup = await setUpEngine(deps, peerLinks);

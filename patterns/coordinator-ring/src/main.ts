@@ -1,5 +1,5 @@
 import { runService } from '@kvs-lab/shared/service';
-import { createRingApp } from './app.ts';
+import { createApp } from './app.ts';
 import { parsePeers } from './cluster/peer-link.ts';
 import { loadConfig } from './config.ts';
 
@@ -7,5 +7,5 @@ import { loadConfig } from './config.ts';
 const config = loadConfig(process.env);
 // The kit's logger reads LOG_LEVEL when the service is created: hand it the validated value.
 process.env.LOG_LEVEL = config.logLevel;
-const { service } = await createRingApp({ config, peers: parsePeers(config.peers) });
+const { service } = await createApp({ config, peers: parsePeers(config.peers) });
 await runService(service, config.port);

@@ -3,7 +3,7 @@ import { recorded } from '@kvs-lab/shared/history';
 
 import { compare, fromJSON } from '@kvs-lab/shared/vector-clock';
 import type { ClockOrder, VectorClockJson } from '@kvs-lab/shared/vector-clock';
-import type { RingInput, RingOutput } from './domain/ring-check.ts';
+import type { RingInput, RingOutput } from './check/ring-check.ts';
 import type { RingEngine, StoredVersion } from './engines/ring-engine.ts';
 import { AppError } from './errors.ts';
 import type { ErrorCode } from './errors.ts';

@@ -2,11 +2,11 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, stopAllEtcd } from '@kvs-lab/shared/testing';
 import type { EtcdClusterHandle } from '@kvs-lab/shared/testing';
-import { createRingApp } from '../src/app.ts';
+import { createApp } from '../src/app.ts';
 import type { RingApp } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
-import { checkRingHistory } from '../src/domain/ring-check.ts';
-import { eventually, uniqueFreePorts } from './support/ring-cluster.ts';
+import { checkRingHistory } from '../src/check/ring-check.ts';
+import { eventually, uniqueFreePorts } from './support/coordinator-ring-lab.ts';
 
 // The same API on ENGINE=etcd: three service instances in this process over a real 3-member etcd cluster.
 const names = ['ring-e1', 'ring-e2', 'ring-e3'];
@@ -18,7 +18,7 @@ beforeAll(async () => {
   const ports = await uniqueFreePorts(names.length);
   apps = await Promise.all(
     names.map((name) =>
-      createRingApp({
+      createApp({
         config: defaultConfig({
           nodeId: name,
           engine: 'etcd',

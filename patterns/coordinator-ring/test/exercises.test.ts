@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import { compare, fromJSON } from '@kvs-lab/shared/vector-clock';
-import { call, eventually, startRingCluster } from './support/ring-cluster.ts';
-import type { RingCluster } from './support/ring-cluster.ts';
+import { call, eventually, startRingCluster } from './support/coordinator-ring-lab.ts';
+import type { RingCluster } from './support/coordinator-ring-lab.ts';
 
 // Each test follows one README exercise step by step against real node processes and real Redis.
 let cluster: RingCluster;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { call, eventually, startRingCluster } from './support/ring-cluster.ts';
-import type { RingCluster, RingProcess } from './support/ring-cluster.ts';
+import { call, eventually, startRingCluster } from './support/coordinator-ring-lab.ts';
+import type { RingCluster, RingProcess } from './support/coordinator-ring-lab.ts';
 
 let cluster: RingCluster;
 

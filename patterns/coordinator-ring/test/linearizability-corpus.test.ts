@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkRegister } from '../src/domain/register-check.ts';
-import type { RegisterOp, TimedOp } from '../src/domain/register-check.ts';
+import { checkRegister } from '../src/check/register-check.ts';
+import type { RegisterOp, TimedOp } from '../src/check/register-check.ts';
 
 // The regression corpus is not in the repository: it sits beside the checkout, at
 // ../shared/data/linearizability relative to the repository root.

@@ -8,10 +8,10 @@ import {
   startEtcdCluster,
   stopAllEtcd,
 } from '@kvs-lab/shared/testing';
-import { createRingApp } from '../src/app.ts';
+import { createApp } from '../src/app.ts';
 import type { RingApp } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
-import { eventually, uniqueFreePorts } from './support/ring-cluster.ts';
+import { eventually, uniqueFreePorts } from './support/coordinator-ring-lab.ts';
 
 // On ENGINE=etcd, Raft runs inside etcd: the page must still draw the instances, the elected one
 // and its term, say where the votes went, and not pretend to draw messages it cannot see.
@@ -25,7 +25,7 @@ describe('live view on the etcd engine (headless Chromium, 1400x900)', () => {
     ports = await uniqueFreePorts(names.length);
     apps = await Promise.all(
       names.map((name) =>
-        createRingApp({
+        createApp({
           config: defaultConfig({
             nodeId: name,
             engine: 'etcd',

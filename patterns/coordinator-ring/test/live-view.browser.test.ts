@@ -6,8 +6,8 @@ import {
   sidewaysOverflowPx,
   stopAllRedis,
 } from '@kvs-lab/shared/testing';
-import { call, startRingCluster } from './support/ring-cluster.ts';
-import type { RingCluster } from './support/ring-cluster.ts';
+import { call, startRingCluster } from './support/coordinator-ring-lab.ts';
+import type { RingCluster } from './support/coordinator-ring-lab.ts';
 
 // The live view draws the ring from one node's side: states, the leader and its term, the
 // progress each node gossips, and the messages it sends and receives. The test kills the leader

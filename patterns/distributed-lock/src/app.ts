@@ -9,7 +9,7 @@ import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
 import type { ChaosFault, Service } from '@kvs-lab/shared/service';
 import type { LockConfig } from './config.ts';
-import { checkLockHistory, resourcesInHistory } from './domain/lock-check.ts';
+import { checkLockHistory, resourcesInHistory } from './check/lock-check.ts';
 import { createEtcdEngine } from './engines/etcd/etcd-engine.ts';
 import { createRedlockEngine } from './engines/redlock/redlock-engine.ts';
 import { registerLockMetrics } from './http/lock-metrics.ts';
@@ -19,7 +19,7 @@ import { mountStatsRoute } from './http/stats-route.ts';
 import type { AttemptSummary } from './domain/attempt-view.ts';
 
 import type { Clock, LockEngine, TraceMessages } from './lock-backend.ts';
-import type { LockLiveEvents, LiveEmit } from './realtime/live-events.ts';
+import type { LockLiveEvents, LiveEmit } from './realtime/events.ts';
 import { ResourceStore } from './store/resource-store.ts';
 import { lockErrors } from './errors.ts';
 

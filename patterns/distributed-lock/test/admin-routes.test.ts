@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { startInstance, startLockCluster } from './lock-cluster.ts';
-import type { LockCluster, LockInstance } from './lock-cluster.ts';
+import { startInstance, startLockCluster } from './support/distributed-lock-lab.ts';
+import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 // With LAB_ADMIN_TOKEN set, every route that changes the lab's settings or erases its evidence
 // (fault toggles such as fencing-check-off, node-amnesia, DELETE /history) needs it; the data plane does not.

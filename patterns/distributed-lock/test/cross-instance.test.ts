@@ -1,8 +1,8 @@
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { get, post, startLockCluster, waitFor } from './lock-cluster.ts';
-import type { LockCluster, LockInstance } from './lock-cluster.ts';
+import { get, post, startLockCluster, waitFor } from './support/distributed-lock-lab.ts';
+import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 // Leases used through both instances, as the README encourages: what one
 // instance does to a lease the other granted must not fool /check, /stats or the live view.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, startRedis, stopAllEtcd, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { EtcdClusterHandle, RedisHandle } from '@kvs-lab/shared/testing';
-import { get, post, startInstance, waitFor } from './lock-cluster.ts';
-import type { LockInstance } from './lock-cluster.ts';
+import { get, post, startInstance, waitFor } from './support/distributed-lock-lab.ts';
+import type { LockInstance } from './support/distributed-lock-lab.ts';
 
 // The same routes and promises on ENGINE=etcd: 3 real etcd members, the protected resource on a real Redis.
 afterAll(async () => {

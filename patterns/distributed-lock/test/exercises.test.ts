@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedis, startRedisCluster, stopAllRedis } from '@kvs-lab/shared/testing';
-import { get, post, startInstance, startLockCluster, waitFor } from './lock-cluster.ts';
-import type { LockCluster, LockInstance } from './lock-cluster.ts';
+import { get, post, startInstance, startLockCluster, waitFor } from './support/distributed-lock-lab.ts';
+import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 // Each test follows the steps of one README exercise, against real redis-servers.
 afterAll(stopAllRedis);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { post, startLockCluster, waitFor, waitForNodesUp } from './lock-cluster.ts';
-import type { LockCluster } from './lock-cluster.ts';
+import { post, startLockCluster, waitFor, waitForNodesUp } from './support/distributed-lock-lab.ts';
+import type { LockCluster } from './support/distributed-lock-lab.ts';
 
 describe('fencing tokens under node faults', () => {
   let cluster: LockCluster;

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
-import { get, post, startLockCluster } from './lock-cluster.ts';
-import type { LockCluster, LockInstance } from './lock-cluster.ts';
+import { get, post, startLockCluster } from './support/distributed-lock-lab.ts';
+import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 describe('HTTP API: bad input, OpenAPI, /stats, /check, /chaos', () => {
   let cluster: LockCluster;

@@ -1,10 +1,10 @@
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
-import { startHolderProcess } from './child-process.ts';
-import type { Child } from './child-process.ts';
-import { get, post, startLockCluster, waitFor } from './lock-cluster.ts';
-import type { LockCluster, LockInstance } from './lock-cluster.ts';
+import { startHolderProcess } from './support/child-process.ts';
+import type { Child } from './support/child-process.ts';
+import { get, post, startLockCluster, waitFor } from './support/distributed-lock-lab.ts';
+import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 describe('leases: expiry, extend, release', () => {
   let cluster: LockCluster;

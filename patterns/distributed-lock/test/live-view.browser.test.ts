@@ -6,8 +6,8 @@ import {
   sidewaysOverflowPx,
   stopAllRedis,
 } from '@kvs-lab/shared/testing';
-import { post, startLockCluster } from './lock-cluster.ts';
-import type { LockCluster, LockInstance } from './lock-cluster.ts';
+import { post, startLockCluster } from './support/distributed-lock-lab.ts';
+import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 // The live view draws the mechanism: votes per node, the lease and queue, fencing tokens at the
 // resource. Each step below changes the system and checks that the picture changed as promised.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { get, post, startLockCluster } from './lock-cluster.ts';
-import type { LockCluster } from './lock-cluster.ts';
+import { get, post, startLockCluster } from './support/distributed-lock-lab.ts';
+import type { LockCluster } from './support/distributed-lock-lab.ts';
 
 const clients = 10;
 const acquisitionsPerClient = 100;

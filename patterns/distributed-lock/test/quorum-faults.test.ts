@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
-import { get, post, startLockCluster, waitForNodesUp } from './lock-cluster.ts';
-import type { LockCluster } from './lock-cluster.ts';
+import { get, post, startLockCluster, waitForNodesUp } from './support/distributed-lock-lab.ts';
+import type { LockCluster } from './support/distributed-lock-lab.ts';
 
 describe('quorum: a majority of the five lock nodes decides', () => {
   let cluster: LockCluster;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { get, post, startLockCluster, waitFor } from './lock-cluster.ts';
-import type { LockCluster, LockInstance } from './lock-cluster.ts';
+import { get, post, startLockCluster, waitFor } from './support/distributed-lock-lab.ts';
+import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 type Reply = { status: number; body: Record<string, unknown> };
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { startServiceProcess } from './child-process.ts';
-import { get, lockNodeNames, post, startInstance } from './lock-cluster.ts';
-import type { LockInstance } from './lock-cluster.ts';
+import { startServiceProcess } from './support/child-process.ts';
+import { get, lockNodeNames, post, startInstance } from './support/distributed-lock-lab.ts';
+import type { LockInstance } from './support/distributed-lock-lab.ts';
 
 const ttlMs = 1_000;
 // B must acquire and write within pauseMs - ttlMs of the pause: 4 s of slack for a loaded CI machine.

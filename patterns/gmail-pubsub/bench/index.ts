@@ -13,7 +13,7 @@ import type { PubsubApp } from '../src/app.ts';
 import { createApp } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
 import type { EngineName } from '../src/engines/fanout.ts';
-import type { MailReceived } from '../src/realtime/notification-events.ts';
+import type { MailReceived } from '../src/realtime/events.ts';
 import { connectClients, DeliveryMeter, paced, percentile } from './fanout-clients.ts';
 
 const clientCount = 100;

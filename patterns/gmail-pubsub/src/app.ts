@@ -8,7 +8,7 @@ import { createService } from '@kvs-lab/shared/service';
 import type { Logger, Service } from '@kvs-lab/shared/service';
 import type { TraceLog } from '@kvs-lab/shared/history';
 import type { PubsubConfig } from './config.ts';
-import { checkDeliveries } from './domain/delivery-check.ts';
+import { checkDeliveries } from './check/delivery-check.ts';
 import { mountRoutes } from './http/routes.ts';
 import type { PubsubLiveEvents } from './pubsub-service.ts';
 import { PubsubService } from './pubsub-service.ts';

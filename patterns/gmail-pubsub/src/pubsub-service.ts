@@ -4,7 +4,7 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 
 import type { Service } from '@kvs-lab/shared/service';
 import type { PubsubConfig } from './config.ts';
-import type { PubsubInput, PubsubOutput } from './domain/delivery-check.ts';
+import type { PubsubInput, PubsubOutput } from './check/delivery-check.ts';
 import type { MailboxPage } from './domain/history-window.ts';
 import { pageMailbox, reachHistory } from './domain/history-window.ts';
 import type { TopicPost } from './domain/notification.ts';

@@ -4,8 +4,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channels } from '../src/store/keys.ts';
 import { publishMails } from './support/mail.ts';
-import type { RecordingClient } from './support/pubsub-lab.ts';
-import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/pubsub-lab.ts';
+import type { RecordingClient } from './support/gmail-pubsub-lab.ts';
+import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/gmail-pubsub-lab.ts';
 
 describe('abuse over the socket is refused with an error event, not a slow server', () => {
   let lab: Awaited<ReturnType<typeof startPubsubLab>>;

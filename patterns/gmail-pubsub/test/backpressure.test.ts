@@ -1,14 +1,14 @@
-import { acknowledge } from '../src/realtime/notification-events.ts';
+import { acknowledge } from '../src/realtime/events.ts';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import { io } from 'socket.io-client';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishBurst } from '../src/client/experiments.ts';
 import { MailboxClient } from '../src/client/mailbox-client.ts';
-import type { MailReceived } from '../src/realtime/notification-events.ts';
+import type { MailReceived } from '../src/realtime/events.ts';
 import { range } from './support/mail.ts';
-import type { RecordingClient, TestSocket } from './support/pubsub-lab.ts';
-import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/pubsub-lab.ts';
+import type { RecordingClient, TestSocket } from './support/gmail-pubsub-lab.ts';
+import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/gmail-pubsub-lab.ts';
 
 const window = 8;
 // Roomy enough that a fast client never fills it during a stall of a loaded test machine (~250 ms at 500/s).

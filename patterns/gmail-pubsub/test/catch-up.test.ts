@@ -3,8 +3,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails, range } from './support/mail.ts';
-import type { RunningInstance } from './support/pubsub-lab.ts';
-import { startInstance, startPubsubLab, waitFor } from './support/pubsub-lab.ts';
+import type { RunningInstance } from './support/gmail-pubsub-lab.ts';
+import { startInstance, startPubsubLab, waitFor } from './support/gmail-pubsub-lab.ts';
 
 const historyIds = (events: unknown): number[] => (events as { historyId: number }[]).map((e) => e.historyId);
 

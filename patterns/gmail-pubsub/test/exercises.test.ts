@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFilters, comparePolicies, compareRecovery, stallClient } from '../src/client/experiments.ts';
 import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails } from './support/mail.ts';
-import { startInstance, startPubsubLab, waitFor } from './support/pubsub-lab.ts';
+import { startInstance, startPubsubLab, waitFor } from './support/gmail-pubsub-lab.ts';
 
 const execFileAsync = promisify(execFile);
 

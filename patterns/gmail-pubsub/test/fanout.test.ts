@@ -1,8 +1,8 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordingClient } from './support/pubsub-lab.ts';
-import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/pubsub-lab.ts';
+import type { RecordingClient } from './support/gmail-pubsub-lab.ts';
+import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/gmail-pubsub-lab.ts';
 
 describe('fan-out through Redis to sockets on both instances', () => {
   let lab: Awaited<ReturnType<typeof startPubsubLab>>;

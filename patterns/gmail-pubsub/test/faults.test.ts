@@ -3,8 +3,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails, range } from './support/mail.ts';
-import type { RunningInstance } from './support/pubsub-lab.ts';
-import { startPubsubLab, waitFor } from './support/pubsub-lab.ts';
+import type { RunningInstance } from './support/gmail-pubsub-lab.ts';
+import { startPubsubLab, waitFor } from './support/gmail-pubsub-lab.ts';
 
 describe('faults: the subscriber connection and Redis itself', () => {
   let lab: Awaited<ReturnType<typeof startPubsubLab>>;

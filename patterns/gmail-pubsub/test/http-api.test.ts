@@ -1,8 +1,8 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningInstance } from './support/pubsub-lab.ts';
-import { startInstance } from './support/pubsub-lab.ts';
+import type { RunningInstance } from './support/gmail-pubsub-lab.ts';
+import { startInstance } from './support/gmail-pubsub-lab.ts';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { startRedis } from '@kvs-lab/shared/testing';
 import { publishMails } from './support/mail.ts';

@@ -9,8 +9,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineNames } from '../src/engines/fanout.ts';
 import { publishMails } from './support/mail.ts';
-import { connectRecorder, startPubsubLab, subscribeTo } from './support/pubsub-lab.ts';
-import type { TestSocket } from './support/pubsub-lab.ts';
+import { connectRecorder, startPubsubLab, subscribeTo } from './support/gmail-pubsub-lab.ts';
+import type { TestSocket } from './support/gmail-pubsub-lab.ts';
 
 const row = (instance: string, attributes: string) =>
   `[data-instance="${instance}"] g.pubsub-client${attributes}`;

@@ -3,8 +3,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRecovery } from '../src/client/experiments.ts';
 import { publishMails, range } from './support/mail.ts';
-import type { RecordingClient } from './support/pubsub-lab.ts';
-import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/pubsub-lab.ts';
+import type { RecordingClient } from './support/gmail-pubsub-lab.ts';
+import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/gmail-pubsub-lab.ts';
 
 // The same promises on socket.io's Redis streams adapter; recovery kept short so "beyond the window" is quick.
 const recoveryWindowMs = 1_000;

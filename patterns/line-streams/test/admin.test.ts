@@ -6,7 +6,7 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import type { LineStreamsApp } from '../src/app.ts';
 import { keys } from '../src/store/keys.ts';
-import { nodeFor, testSettings } from './helpers.ts';
+import { nodeFor, testSettings } from './support/line-streams-lab.ts';
 
 interface OpenApi {
   paths: Record<string, Record<string, { security?: unknown[] }>>;

@@ -7,7 +7,7 @@ import type { LineStreamsApp } from '../src/app.ts';
 import type { StreamSettings } from '../src/config.ts';
 import { compareStreamIds } from '../src/domain/stream-id.ts';
 import { keys } from '../src/store/keys.ts';
-import { startInstance, waitFor } from './helpers.ts';
+import { startInstance, waitFor } from './support/line-streams-lab.ts';
 
 type Server = LineStreamsApp['service']['server'];
 

@@ -5,7 +5,7 @@ import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import { keys } from '../src/store/keys.ts';
-import { startInstance, waitFor } from './helpers.ts';
+import { startInstance, waitFor } from './support/line-streams-lab.ts';
 
 describe('faults: link cut, Redis killed and restarted (AOF), Redis paused', () => {
   let redis: RedisHandle;

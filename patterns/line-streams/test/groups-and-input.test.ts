@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
-import { startInstance, waitFor } from './helpers.ts';
+import { startInstance, waitFor } from './support/line-streams-lab.ts';
 
 describe('manual consumer API, OpenAPI and bad input', () => {
   let redis: RedisHandle;

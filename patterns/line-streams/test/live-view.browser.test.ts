@@ -11,7 +11,7 @@ import {
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import type { StreamSettings } from '../src/config.ts';
-import { startInstance, waitFor } from './helpers.ts';
+import { startInstance, waitFor } from './support/line-streams-lab.ts';
 
 // The live view draws the consumer group: each consumer's pending entries as bars growing with
 // their idle time, claims as arrows from the dead owner to the claimer, dead letters in their

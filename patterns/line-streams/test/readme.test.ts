@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.ts';
 import { lineStreamsErrors } from '../src/errors.ts';
-import { packageDir } from './helpers.ts';
+import { packageDir } from './support/line-streams-lab.ts';
 
 const readme = readFileSync(path.join(packageDir, 'README.md'), 'utf8');
 

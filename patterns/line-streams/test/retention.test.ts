@@ -6,7 +6,7 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import type { StreamSettings } from '../src/config.ts';
 import { keys } from '../src/store/keys.ts';
-import { startInstance, waitFor } from './helpers.ts';
+import { startInstance, waitFor } from './support/line-streams-lab.ts';
 
 type Server = LineStreamsApp['service']['server'];
 

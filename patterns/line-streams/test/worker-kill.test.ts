@@ -7,7 +7,7 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import { compareStreamIds } from '../src/domain/stream-id.ts';
 import { keys } from '../src/store/keys.ts';
-import { startInstance, waitFor, workerProcess } from './helpers.ts';
+import { startInstance, waitFor, workerProcess } from './support/line-streams-lab.ts';
 
 const total = 5_000;
 const rooms = ['kitchen', 'garden', 'office', 'attic'];

@@ -9,7 +9,7 @@ import { createService, z } from '@kvs-lab/shared/service';
 import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from './anti-entropy-service.ts';
-import { checkDurability, checkKvHistory } from './domain/history-check.ts';
+import { checkDurability, checkKvHistory } from './check/history-check.ts';
 import type { PeerAddress } from './config.ts';
 import { HintedHandoff } from './hinted-handoff.ts';
 import { fetchPeerOperations } from './peer-history.ts';

@@ -1,4 +1,4 @@
-import type { KvOperation } from './domain/history-check.ts';
+import type { KvOperation } from './check/history-check.ts';
 import type { PeerAddress } from './config.ts';
 
 /** What the other coordinators recorded, and which of them did not answer. */

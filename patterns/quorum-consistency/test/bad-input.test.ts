@@ -3,8 +3,8 @@ import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
-import { defaultSettings, startLab, valuesOn } from './lab.ts';
-import type { Lab } from './lab.ts';
+import { defaultSettings, startLab, valuesOn } from './support/quorum-consistency-lab.ts';
+import type { Lab } from './support/quorum-consistency-lab.ts';
 
 let lab: Lab;
 

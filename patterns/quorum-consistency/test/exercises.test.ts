@@ -9,8 +9,8 @@ import {
   valuesOn,
   waitFor,
   waitForReplica,
-} from './lab.ts';
-import type { Lab } from './lab.ts';
+} from './support/quorum-consistency-lab.ts';
+import type { Lab } from './support/quorum-consistency-lab.ts';
 
 // Each test follows one exercise of the README step by step, so the README cannot rot.
 let lab: Lab;

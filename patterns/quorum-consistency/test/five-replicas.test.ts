@@ -2,8 +2,8 @@ import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topologyOfSize } from '../src/topology.ts';
-import { startLab, valuesIn } from './lab.ts';
-import type { Lab } from './lab.ts';
+import { startLab, valuesIn } from './support/quorum-consistency-lab.ts';
+import type { Lab } from './support/quorum-consistency-lab.ts';
 
 let lab: Lab;
 

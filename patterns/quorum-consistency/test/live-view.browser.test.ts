@@ -7,8 +7,8 @@ import {
 import type { Browser, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, waitForReplica } from './lab.ts';
-import type { Lab } from './lab.ts';
+import { startLab, waitForReplica } from './support/quorum-consistency-lab.ts';
+import type { Lab } from './support/quorum-consistency-lab.ts';
 
 let lab: Lab;
 let browser: Browser;

@@ -1,8 +1,8 @@
 import type { ReadinessCheck } from '@kvs-lab/shared/service';
 import type { ChaosFault, LinkControl } from '@kvs-lab/shared/service';
 import type { PageQuery } from './domain/item-page.ts';
-import type { Durability, Placement } from './domain/sharding-check.ts';
-import type { FailoverEvent, RebalanceView, ShardStatus, ShardingEvents } from './realtime/live-events.ts';
+import type { Durability, Placement } from './check/sharding-check.ts';
+import type { FailoverEvent, RebalanceView, ShardStatus, ShardingEvents } from './realtime/events.ts';
 
 /**
  * The one port of this pattern: what the sharding service needs from whatever spreads keys over

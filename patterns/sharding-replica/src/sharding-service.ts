@@ -6,11 +6,11 @@ import { decideAutoscale } from './domain/autoscale-policy.ts';
 import type { AutoscaleDecision, AutoscaleSettings } from './domain/autoscale-policy.ts';
 import type { PageQuery } from './domain/item-page.ts';
 import { whatIfReport } from './domain/rebalance-plan.ts';
-import { checkSharding, expectedValues } from './domain/sharding-check.ts';
-import type { Durability, KvInput, KvOutput } from './domain/sharding-check.ts';
+import { checkSharding, expectedValues } from './check/sharding-check.ts';
+import type { Durability, KvInput, KvOutput } from './check/sharding-check.ts';
 import { HotKeys } from './hot-keys.ts';
 import type { Mitigation } from './hot-keys.ts';
-import type { Emit, RebalanceView } from './realtime/live-events.ts';
+import type { Emit, RebalanceView } from './realtime/events.ts';
 import type { Consistency, DeleteResult, GetResult, PutResult, ShardStore } from './shard-store.ts';
 import { AppError } from './errors.ts';
 

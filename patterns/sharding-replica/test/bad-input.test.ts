@@ -1,8 +1,8 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster } from './cluster.ts';
-import type { TestCluster } from './cluster.ts';
+import { startCluster } from './support/sharding-replica-lab.ts';
+import type { TestCluster } from './support/sharding-replica-lab.ts';
 
 function expectProblem(res: request.Response, status: number, code?: string): void {
   expect(res.status, JSON.stringify(res.body)).toBe(status);

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.ts';
 import { hashSlot } from '../src/domain/hash-slot.ts';
 import { ClusterEngine } from '../src/engines/cluster/cluster-engine.ts';
 import { keys } from '../src/store/keys.ts';
-import { readStrong, waitFor } from './cluster.ts';
+import { readStrong, waitFor } from './support/sharding-replica-lab.ts';
 
 // One real Redis Cluster for the whole file: 3 masters with a replica each, plus a spare master
 // (no slots) with its replica, cluster-node-timeout 2000 ms.

@@ -1,8 +1,8 @@
 import { seededRandom, sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyOn, readStrong, replicasInSync, startCluster, waitFor } from './cluster.ts';
-import type { TestCluster } from './cluster.ts';
+import { keyOn, readStrong, replicasInSync, startCluster, waitFor } from './support/sharding-replica-lab.ts';
+import type { TestCluster } from './support/sharding-replica-lab.ts';
 
 // Each test follows one README exercise step by step (curl -> supertest, `pnpm lab kill` -> the harness's kill).
 describe('README lab exercises', () => {

@@ -1,8 +1,8 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyOn, replicasInSync, startCluster, waitFor } from './cluster.ts';
-import type { TestCluster } from './cluster.ts';
+import { keyOn, replicasInSync, startCluster, waitFor } from './support/sharding-replica-lab.ts';
+import type { TestCluster } from './support/sharding-replica-lab.ts';
 import { statsResult } from '../src/http/schemas.ts';
 
 describe('shard router API (real Redis: 4 shards of master + replica)', () => {

@@ -7,8 +7,8 @@ import {
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster } from './cluster.ts';
-import type { TestCluster } from './cluster.ts';
+import { startCluster } from './support/sharding-replica-lab.ts';
+import type { TestCluster } from './support/sharding-replica-lab.ts';
 
 // The live view draws the mechanism: the ring by shard, master/replica pairs with their health, keys
 // flowing during a rebalance, hot keys and failovers. The test drives exercises 2 and 3 (add a shard,

@@ -2,8 +2,8 @@ import { addNode, ownerOf } from '@kvs-lab/shared/hashing';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStrong, startCluster, waitFor } from './cluster.ts';
-import type { TestCluster } from './cluster.ts';
+import { readStrong, startCluster, waitFor } from './support/sharding-replica-lab.ts';
+import type { TestCluster } from './support/sharding-replica-lab.ts';
 
 const seeded = Array.from({ length: 10_000 }, (_, i) => `seed-${i}`);
 const partitions = Array.from({ length: 40 }, (_, i) => `tenant-${i}`);

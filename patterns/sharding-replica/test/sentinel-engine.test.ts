@@ -7,7 +7,7 @@ import { createApp } from '../src/app.ts';
 import type { ShardingApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { SentinelEngine } from '../src/engines/sentinel/sentinel-engine.ts';
-import { readStrong, waitFor } from './cluster.ts';
+import { readStrong, waitFor } from './support/sharding-replica-lab.ts';
 
 // Three shards of real master/replica pairs, watched by three sentinels (quorum 2, down-after 1000 ms).
 describe('sentinel engine (real Redis Sentinel decides failover; the router follows)', () => {

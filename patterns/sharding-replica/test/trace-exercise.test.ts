@@ -1,8 +1,8 @@
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, waitFor } from './cluster.ts';
-import type { TestCluster } from './cluster.ts';
+import { startCluster, waitFor } from './support/sharding-replica-lab.ts';
+import type { TestCluster } from './support/sharding-replica-lab.ts';
 
 interface TraceMessage {
   type: 'message';

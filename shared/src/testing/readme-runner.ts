@@ -97,10 +97,12 @@ export function readmeRunner(options: ReadmeRunnerOptions): ReadmeRunner {
     });
 
   const choosePortOffset = async (): Promise<number> => {
-    // Steps of 1,000: the patterns' port blocks are 100 apart, so two patterns never meet, and the
-    // highest (cluster bus ports are port + 10,000) stays under 65,536.
+    // Steps of 1,000: the patterns' port blocks are 100 apart, so two patterns never meet. Below
+    // 20,000: every port stays under 32,768, where Linux hands out ephemeral ports (a port free now
+    // could be an outgoing connection's by the time a README's `lab down; lab up` starts again),
+    // and clear of the whole-lab suite's offsets (20,000 to 29,000).
     for (let attempt = 0; ; attempt += 1) {
-      portOffset = 10_000 + 1_000 * Math.floor(Math.random() * 25);
+      portOffset = 10_000 + 1_000 * Math.floor(Math.random() * 10);
       const free = await Promise.all(ports.map((p) => isPortFree(p + portOffset)));
       if (free.every(Boolean) || attempt > 20) return portOffset;
     }

@@ -4,8 +4,8 @@ import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
 import type { PeerLink } from '../cluster/peer-link.ts';
 import type { Role } from '../domain/election.ts';
 import type { MemberState } from '../domain/failure-detector.ts';
-import type { LeaderSighting, RingFacts } from '../domain/ring-check.ts';
-import type { RingEventName } from '../realtime/ring-events.ts';
+import type { LeaderSighting, RingFacts } from '../check/ring-check.ts';
+import type { RingEventName } from '../realtime/events.ts';
 
 /** One key's applied version; `value` null is a tombstone, kept so the clock chain goes on. */
 export interface StoredVersion {

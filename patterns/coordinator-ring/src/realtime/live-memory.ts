@@ -1,5 +1,5 @@
 import type { ProtocolMessage } from '@kvs-lab/shared/history';
-import type { RingLiveEvents } from './ring-events.ts';
+import type { RingLiveEvents } from './events.ts';
 
 type Committed = RingLiveEvents['entry:committed'];
 

@@ -1,10 +1,10 @@
 import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createRingApp } from '../../src/app.ts';
+import { createApp } from '../../src/app.ts';
 import type { RingApp } from '../../src/app.ts';
 import { defaultConfig } from '../../src/config.ts';
-import { uniqueFreePorts } from './ring-cluster.ts';
+import { uniqueFreePorts } from './coordinator-ring-lab.ts';
 
 /**
  * A ring of `names.length` nodes inside the test process (supertest can reach
@@ -26,7 +26,7 @@ export async function startInProcessRing(
       const peers = names
         .map((other, j) => ({ name: other, url: `http://127.0.0.1:${ports[j]}` }))
         .filter((p) => p.name !== name);
-      return createRingApp({ config: defaultConfig({ nodeId: name, port: ports[i] ?? 0 }), redis, peers });
+      return createApp({ config: defaultConfig({ nodeId: name, port: ports[i] ?? 0 }), redis, peers });
     }),
   );
   await Promise.all(apps.map((app, i) => app.service.listen(ports[i] ?? 0, '127.0.0.1')));

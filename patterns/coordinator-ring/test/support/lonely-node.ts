@@ -1,9 +1,9 @@
 import { connectRedisNodes, parseRedisNodes } from '@kvs-lab/shared/redis';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createRingApp } from '../../src/app.ts';
+import { createApp } from '../../src/app.ts';
 import type { RingApp } from '../../src/app.ts';
 import { defaultConfig } from '../../src/config.ts';
-import { uniqueFreePorts } from './ring-cluster.ts';
+import { uniqueFreePorts } from './coordinator-ring-lab.ts';
 
 /**
  * ring-1 of a 3-node ring whose peers never answer, with a one-minute election
@@ -13,7 +13,7 @@ export async function startLonelyNode(handle: RedisHandle, adminToken?: string):
   const [redis] = await connectRedisNodes(parseRedisNodes(`ring-1-redis=${handle.url}`));
   if (!redis) throw new Error('no redis');
   const [p2, p3] = await uniqueFreePorts(2);
-  return createRingApp({
+  return createApp({
     config: defaultConfig({ nodeId: 'ring-1', electionTimeoutMinMs: 60_000, electionTimeoutMaxMs: 60_000 }),
     redis,
     peers: [

@@ -4,7 +4,7 @@ import { z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { LockConfig } from '../config.ts';
 import type { TraceMessages } from '../lock-backend.ts';
-import type { LiveEmit } from '../realtime/live-events.ts';
+import type { LiveEmit } from '../realtime/events.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { nameParams, requestSchemas, resourceStateSchema, writeResultSchema } from './schemas.ts';
 import { AppError } from '../errors.ts';

@@ -1,5 +1,5 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import type { ResourceLog } from '../domain/lock-check.ts';
+import type { ResourceLog } from '../check/lock-check.ts';
 import { keys } from './keys.ts';
 import { LuaScript } from '@kvs-lab/shared/redis';
 

@@ -1,8 +1,8 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { BackpressurePolicy } from '../domain/outbox.ts';
-import type { ClientToServerEvents, ServerToClientEvents } from '../realtime/notification-events.ts';
-import { acknowledge } from '../realtime/notification-events.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../realtime/events.ts';
+import { acknowledge } from '../realtime/events.ts';
 import { MailboxClient } from './mailbox-client.ts';
 
 type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -10,8 +10,8 @@ import type {
   ServerToClientEvents,
   SyncEvent,
   SyncReply,
-} from '../realtime/notification-events.ts';
-import { acknowledge, notificationsNamespace } from '../realtime/notification-events.ts';
+} from '../realtime/events.ts';
+import { acknowledge, notificationsNamespace } from '../realtime/events.ts';
 
 /** What the client hands the app: each historyId once, in order, whether it came pushed or synced. */
 export interface HandedMail {

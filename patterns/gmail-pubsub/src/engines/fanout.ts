@@ -1,7 +1,7 @@
 import type { History } from '@kvs-lab/shared/history';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { ChaosFault, Service } from '@kvs-lab/shared/service';
-import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
+import type { PubsubInput, PubsubOutput } from '../check/delivery-check.ts';
 import type { MailNote, TopicPost } from '../domain/notification.ts';
 import type {
   ClientView,

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { ClientPosition } from '../domain/client-position.ts';
 import type { SubscriptionSet } from '../domain/subscriptions.ts';
-import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './notification-events.ts';
+import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './events.ts';
 import type { SocketOutbox } from './socket-outbox.ts';
 
 export type NotificationSocket = Socket<

@@ -1,9 +1,9 @@
 import type { History } from '@kvs-lab/shared/history';
 import { z } from 'zod';
-import type { PubsubInput, PubsubOutput } from '../domain/delivery-check.ts';
+import type { PubsubInput, PubsubOutput } from '../check/delivery-check.ts';
 import { reachHistory } from '../domain/history-window.ts';
 import type { MailboxStore } from '../store/mailbox-store.ts';
-import type { SocketError, SyncReply } from './notification-events.ts';
+import type { SocketError, SyncReply } from './events.ts';
 import type { TraceMessages } from './protocol-trace.ts';
 import { clientNode } from './protocol-trace.ts';
 

@@ -5,8 +5,8 @@ import { parseFilter } from '../domain/filter.ts';
 import { topicPattern, userIdPattern } from '../domain/names.ts';
 import type { SubscriptionSet } from '../domain/subscriptions.ts';
 import { subscribe } from '../domain/subscriptions.ts';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from './notification-events.ts';
-import { notificationsNamespace } from './notification-events.ts';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from './events.ts';
+import { notificationsNamespace } from './events.ts';
 
 /** The rules every engine's `/notifications` applies the same way: who connects, what a subscription may be. */
 

@@ -1,7 +1,7 @@
 import type { BackpressurePolicy, OutboxItem } from '../domain/outbox.ts';
 import { offer, take } from '../domain/outbox.ts';
 import type { Notification } from '../domain/notification.ts';
-import type { MailReceived, TopicMessage } from './notification-events.ts';
+import type { MailReceived, TopicMessage } from './events.ts';
 
 /** One push, with the notification it came from (for the delivery record) beside what the socket is sent. */
 export type Push =

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { RunningInstance } from './pubsub-lab.ts';
+import type { RunningInstance } from './gmail-pubsub-lab.ts';
 
 /** Publishes `count` mails for `userId` through `instance`, one after another; returns their historyIds. */
 export async function publishMails(

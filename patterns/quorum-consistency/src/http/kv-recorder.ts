@@ -1,6 +1,6 @@
 import { History } from '@kvs-lab/shared/history';
 import { isAppError, toAppError } from '@kvs-lab/shared/service';
-import type { KvOperationInput, KvOperationOutput } from '../domain/history-check.ts';
+import type { KvOperationInput, KvOperationOutput } from '../check/history-check.ts';
 import type { QuorumService, ReadOutcome, WriteOutcome } from '../quorum-service.ts';
 
 /**

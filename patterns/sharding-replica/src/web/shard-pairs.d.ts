@@ -1,4 +1,4 @@
-import type { FailoverEvent, ShardStatus } from '../realtime/live-events.ts';
+import type { FailoverEvent, ShardStatus } from '../realtime/events.ts';
 
 export function nodeHealth(node: ShardStatus['master'] | undefined): 'up' | 'suspect' | 'dead' | 'none';
 export function applyFailover(shards: readonly ShardStatus[], event: FailoverEvent): ShardStatus[];

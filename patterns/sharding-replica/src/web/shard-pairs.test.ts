@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ShardStatus } from '../realtime/live-events.ts';
+import type { ShardStatus } from '../realtime/events.ts';
 import { applyFailover, nodeHealth, promotedNodes } from './shard-pairs.js';
 
 const node = (name: string, role: 'master' | 'replica', missedPings = 0, isAlive = true) => ({

@@ -27,11 +27,11 @@ import {
   termAt,
 } from '../../domain/replicated-log.ts';
 import type { Command, LogEntry } from '../../domain/replicated-log.ts';
-import type { LeaderSighting, RingFacts } from '../../domain/ring-check.ts';
+import type { LeaderSighting, RingFacts } from '../../check/ring-check.ts';
 import { ringOrder, successorsOf } from '../../domain/ring-order.ts';
 import { stampWrite } from '../../domain/write-clock.ts';
 import type { RingConfig } from '../../config.ts';
-import type { RingEventName, RingLiveEvents } from '../../realtime/ring-events.ts';
+import type { RingEventName, RingLiveEvents } from '../../realtime/events.ts';
 import type {
   EngineStatus,
   NodeProgress,

@@ -3,7 +3,7 @@ import type { Watcher } from 'etcd3';
 import type { History } from '@kvs-lab/shared/history';
 import type { LockConfig } from '../../config.ts';
 import type { Clock, LockEngine, TraceMessages } from '../../lock-backend.ts';
-import type { LiveEmit } from '../../realtime/live-events.ts';
+import type { LiveEmit } from '../../realtime/events.ts';
 import { EtcdLockBackend } from './etcd-lock-backend.ts';
 import { etcdKeys, parseContender } from './etcd-keys.ts';
 

@@ -17,7 +17,7 @@ import type {
   TraceMessages,
 } from '../../lock-backend.ts';
 import type { AttemptOutcome } from '../../domain/attempt-view.ts';
-import type { LiveEmit } from '../../realtime/live-events.ts';
+import type { LiveEmit } from '../../realtime/events.ts';
 import { etcdKeys, parseContender, prefixEnd } from './etcd-keys.ts';
 import type { ContenderValue } from './etcd-keys.ts';
 import { AppError } from '../../errors.ts';

@@ -27,7 +27,7 @@ import type {
   NodeFigures,
   TraceMessages,
 } from '../../lock-backend.ts';
-import type { LiveEmit } from '../../realtime/live-events.ts';
+import type { LiveEmit } from '../../realtime/events.ts';
 import { keys } from '../../store/keys.ts';
 import { QueueSleepers } from './queue-sleepers.ts';
 import { refusalError, refusalExtras } from './refusal-errors.ts';

@@ -5,7 +5,7 @@ import { z } from '@kvs-lab/shared/service';
 import type { LockConfig } from '../../config.ts';
 import { quorumSize } from '../../domain/quorum.ts';
 import type { Clock, LockEngine, TraceMessages } from '../../lock-backend.ts';
-import type { LiveEmit } from '../../realtime/live-events.ts';
+import type { LiveEmit } from '../../realtime/events.ts';
 import { LockNodes } from './lock-nodes.ts';
 import { RedlockBackend } from './redlock-backend.ts';
 import { ReleaseSubscriber } from './release-subscriber.ts';

@@ -1,6 +1,6 @@
 import type { History } from '@kvs-lab/shared/history';
 import type { Server } from 'socket.io';
-import type { PubsubInput, PubsubOutput } from '../../domain/delivery-check.ts';
+import type { PubsubInput, PubsubOutput } from '../../check/delivery-check.ts';
 import {
   historyExpired,
   historySynced,

@@ -12,7 +12,7 @@ import type { SubscriptionSet } from '../../domain/subscriptions.ts';
 import { answerHistorySync, syncRequest } from '../../realtime/history-sync.ts';
 import { liveBudget } from '../../realtime/live-budget.ts';
 import { clientNode } from '../../realtime/protocol-trace.ts';
-import type { MailReceived, SocketData } from '../../realtime/notification-events.ts';
+import type { MailReceived, SocketData } from '../../realtime/events.ts';
 import {
   admitSubscription,
   notificationsOf,

@@ -8,7 +8,7 @@ import { hashSlot, hashTagOf, slotCount } from '../../domain/hash-slot.ts';
 import { lexBounds, pageOf } from '../../domain/item-page.ts';
 import type { PageQuery } from '../../domain/item-page.ts';
 import { parseInfo, replicationLag } from '../../domain/replication-lag.ts';
-import type { Durability, Placement } from '../../domain/sharding-check.ts';
+import type { Durability, Placement } from '../../check/sharding-check.ts';
 import { shardsFromNodeNames } from '../../domain/shard-map.ts';
 import { rangeOfSlot, slotsPerMaster } from '../../domain/slot-map.ts';
 import type {
@@ -17,7 +17,7 @@ import type {
   RebalanceView,
   ShardStatus,
   ShardingEvents,
-} from '../../realtime/live-events.ts';
+} from '../../realtime/events.ts';
 import type { EngineDeps } from '../../engine-deps.ts';
 import { routerNode } from '../../protocol-trace.ts';
 import type {

@@ -1,7 +1,7 @@
 import { planScaleOut } from '../../domain/slot-map.ts';
 import type { EngineDeps } from '../../engine-deps.ts';
 import { routerNode } from '../../protocol-trace.ts';
-import type { RebalanceView } from '../../realtime/live-events.ts';
+import type { RebalanceView } from '../../realtime/events.ts';
 import type { SlotRouter } from './slot-router.ts';
 import { AppError } from '../../errors.ts';
 

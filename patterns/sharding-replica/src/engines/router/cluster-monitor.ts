@@ -5,7 +5,7 @@ import { promoteReplica, shardOfNode } from '../../domain/shard-map.ts';
 import type { Shard } from '../../domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { RouterLog } from '../../router-log.ts';
-import type { Emit, FailoverEvent } from '../../realtime/live-events.ts';
+import type { Emit, FailoverEvent } from '../../realtime/events.ts';
 import { routerNode } from '../../protocol-trace.ts';
 import type { TraceMessages } from '../../protocol-trace.ts';
 import { nodeStore } from './node-store.ts';

@@ -5,7 +5,7 @@ import type { NodeHealth } from '../../domain/failure-detector.ts';
 import { shardById } from '../../domain/shard-map.ts';
 import type { Shard, ShardMap } from '../../domain/shard-map.ts';
 import type { ReplicationInfo } from './node-store.ts';
-import type { FailoverEvent } from '../../realtime/live-events.ts';
+import type { FailoverEvent } from '../../realtime/events.ts';
 import { AppError } from '../../errors.ts';
 
 const waitersPerNode = 4;

@@ -7,7 +7,7 @@ import { nextStandby, withShardActive } from '../../domain/shard-map.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { EngineDeps } from '../../engine-deps.ts';
 import { KeyLocks } from './key-locks.ts';
-import type { RebalanceView, ShardingEvents } from '../../realtime/live-events.ts';
+import type { RebalanceView, ShardingEvents } from '../../realtime/events.ts';
 import { routingId } from '../../store/keys.ts';
 import type { RoutingKey } from '../../store/keys.ts';
 import { nodeStore } from './node-store.ts';

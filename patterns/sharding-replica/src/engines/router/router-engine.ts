@@ -7,16 +7,10 @@ import type { Config } from '../../config.ts';
 import { isServingReplica } from '../../domain/failover-rule.ts';
 import type { PageQuery } from '../../domain/item-page.ts';
 import { replicationLag } from '../../domain/replication-lag.ts';
-import type { Durability, Placement } from '../../domain/sharding-check.ts';
+import type { Durability, Placement } from '../../check/sharding-check.ts';
 import { initialShardMap, nextStandby, shardsFromNodeNames } from '../../domain/shard-map.ts';
 import type { Shard } from '../../domain/shard-map.ts';
-import type {
-  Emit,
-  NodeStatus,
-  RebalanceView,
-  ShardStatus,
-  ShardingEvents,
-} from '../../realtime/live-events.ts';
+import type { Emit, NodeStatus, RebalanceView, ShardStatus, ShardingEvents } from '../../realtime/events.ts';
 import type { EngineDeps } from '../../engine-deps.ts';
 import { routerNode } from '../../protocol-trace.ts';
 import type { TraceMessages } from '../../protocol-trace.ts';

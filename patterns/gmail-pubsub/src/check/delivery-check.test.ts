@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PubsubInput, PubsubOperation, PubsubOutput } from './delivery-check.ts';
 import { checkDeliveries } from './delivery-check.ts';
-import type { MailNote } from './notification.ts';
+import type { MailNote } from '../domain/notification.ts';
 
 const mail = (historyId: number, extra: Partial<MailNote> = {}): MailNote => ({
   kind: 'mail',

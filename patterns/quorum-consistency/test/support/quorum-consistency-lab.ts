@@ -3,10 +3,10 @@ import type { Service } from '@kvs-lab/shared/service';
 import { seededRandom, startRedisCluster } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import request from 'supertest';
-import { createApp } from '../src/app.ts';
-import type { QuorumAppDeps } from '../src/app.ts';
-import { defaultSettingsFor } from '../src/settings.ts';
-import type { QuorumSettings } from '../src/settings.ts';
+import { createApp } from '../../src/app.ts';
+import type { QuorumAppDeps } from '../../src/app.ts';
+import { defaultSettingsFor } from '../../src/settings.ts';
+import type { QuorumSettings } from '../../src/settings.ts';
 
 /** A running lab for one test file: N real redis-servers and the two coordinators, quorum-a and quorum-b. */
 export interface Lab {

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { lockNodeNames } from './lock-cluster.ts';
+import { lockNodeNames } from './distributed-lock-lab.ts';
 
-const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** A real child process; `kill` sends SIGKILL by pid (a crash). */
 export interface Child {

@@ -1,8 +1,8 @@
-import type { Filter } from './filter.ts';
-import { isEmptyFilter, matchesFilter } from './filter.ts';
-import { mailboxTopic } from './names.ts';
-import type { Notification } from './notification.ts';
-import { filterSubjectOf, sourceOf } from './notification.ts';
+import type { Filter } from '../domain/filter.ts';
+import { isEmptyFilter, matchesFilter } from '../domain/filter.ts';
+import { mailboxTopic } from '../domain/names.ts';
+import type { Notification } from '../domain/notification.ts';
+import { filterSubjectOf, sourceOf } from '../domain/notification.ts';
 
 /**
  * The checker behind GET /check. It replays what the service recorded about

@@ -13,8 +13,8 @@ import type {
   MailReceived,
   ServerToClientEvents,
   TopicMessage,
-} from '../../src/realtime/notification-events.ts';
-import { acknowledge } from '../../src/realtime/notification-events.ts';
+} from '../../src/realtime/events.ts';
+import { acknowledge } from '../../src/realtime/events.ts';
 
 export interface RunningInstance extends PubsubApp {
   readonly url: string;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort } from '@kvs-lab/shared/testing';
 
-const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface NodeProcess {
   readonly url: string;

@@ -2,9 +2,9 @@ import { RedisNode } from '@kvs-lab/shared/redis';
 import type { Service } from '@kvs-lab/shared/service';
 import { startRedisCluster } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createApp } from '../src/app.ts';
-import { configWith } from '../src/config.ts';
-import type { LockConfig } from '../src/config.ts';
+import { createApp } from '../../src/app.ts';
+import { configWith } from '../../src/config.ts';
+import type { LockConfig } from '../../src/config.ts';
 
 export const lockNodeNames = ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'] as const;
 

@@ -5,12 +5,12 @@ import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { RedisNode } from '@kvs-lab/shared/redis';
 import { findFreePort } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createApp } from '../src/app.ts';
-import type { LineStreamsApp } from '../src/app.ts';
-import { configSchema } from '../src/config.ts';
-import type { StreamSettings } from '../src/config.ts';
+import { createApp } from '../../src/app.ts';
+import type { LineStreamsApp } from '../../src/app.ts';
+import { configSchema } from '../../src/config.ts';
+import type { StreamSettings } from '../../src/config.ts';
 
-export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The defaults, with test-sized timings: claims after 300 ms instead of 3 s. */
 export function testSettings(overrides: Partial<StreamSettings> = {}): StreamSettings {

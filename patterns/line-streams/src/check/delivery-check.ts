@@ -1,5 +1,5 @@
-import { compareStreamIds } from './stream-id.ts';
-import { recipientsOf } from './room-order.ts';
+import { compareStreamIds } from '../domain/stream-id.ts';
+import { recipientsOf } from '../domain/room-order.ts';
 
 /**
  * The /check rule of this pattern. Delivery is at least once and the effect

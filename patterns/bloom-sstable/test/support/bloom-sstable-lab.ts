@@ -4,13 +4,13 @@ import path from 'node:path';
 import { RedisNode } from '@kvs-lab/shared/redis';
 import type { Service } from '@kvs-lab/shared/service';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createApp } from '../src/app.ts';
-import type { LsmService } from '../src/lsm-service.ts';
-import type { EngineOptions } from '../src/engines/engine-types.ts';
-import type { KvEngine } from '../src/engines/kv-engine.ts';
-import { LevelDbKvEngine } from '../src/engines/leveldb/leveldb-kv-engine.ts';
-import { LsmKvEngine } from '../src/engines/lsm/lsm-kv-engine.ts';
-import { LsmEngine } from '../src/engines/lsm/lsm-engine.ts';
+import { createApp } from '../../src/app.ts';
+import type { LsmService } from '../../src/lsm-service.ts';
+import type { EngineOptions } from '../../src/engines/engine-types.ts';
+import type { KvEngine } from '../../src/engines/kv-engine.ts';
+import { LevelDbKvEngine } from '../../src/engines/leveldb/leveldb-kv-engine.ts';
+import { LsmKvEngine } from '../../src/engines/lsm/lsm-kv-engine.ts';
+import { LsmEngine } from '../../src/engines/lsm/lsm-engine.ts';
 
 const dirs: string[] = [];
 

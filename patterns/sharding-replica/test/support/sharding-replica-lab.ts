@@ -2,10 +2,10 @@ import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis } from '@kvs-lab/shared/testing';
 import type request from 'supertest';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createApp } from '../src/app.ts';
-import type { ShardingApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { RouterEngine } from '../src/engines/router/router-engine.ts';
+import { createApp } from '../../src/app.ts';
+import type { ShardingApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { RouterEngine } from '../../src/engines/router/router-engine.ts';
 
 export interface TestCluster extends ShardingApp {
   /** The hand-made engine these tests exercise, with its state, monitor and rebalancer. */
