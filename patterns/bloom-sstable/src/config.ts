@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { badConfiguration, parseEnv } from '@kvs-lab/shared/service';
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -35,15 +36,11 @@ const envSchema = z.object({
 export type LsmConfig = ReturnType<typeof parseConfig>;
 
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()) {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`bloom-sstable: bad configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv('bloom-sstable', envSchema, env);
   if (!(e.L0_COMPACTION_TRIGGER < e.L0_SLOWDOWN_TRIGGER && e.L0_SLOWDOWN_TRIGGER < e.L0_STOP_TRIGGER)) {
-    throw new Error(
-      'bloom-sstable: bad configuration: need L0_COMPACTION_TRIGGER < L0_SLOWDOWN_TRIGGER < L0_STOP_TRIGGER',
+    throw badConfiguration(
+      'bloom-sstable',
+      'need L0_COMPACTION_TRIGGER < L0_SLOWDOWN_TRIGGER < L0_STOP_TRIGGER',
     );
   }
   return {

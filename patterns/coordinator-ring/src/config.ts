@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PeerAuth } from './cluster/peer-auth.ts';
+import { parseEnv } from '@kvs-lab/shared/service';
 
 const ms = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -89,12 +90,7 @@ export interface RingConfig {
 
 /** Parses the environment; throws one message naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): RingConfig {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
-    throw new Error(`coordinator-ring: bad configuration: ${problems.join('; ')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv('coordinator-ring', configSchema, env);
   return {
     engine: c.ENGINE,
     etcdEndpoints: c.ETCD_ENDPOINTS,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseRedisNodes } from '@kvs-lab/shared/redis';
 import type { RedisNodeAddress } from '@kvs-lab/shared/redis';
 import { topology } from './topology.ts';
+import { badConfiguration, parseEnv } from '@kvs-lab/shared/service';
 
 const defaultRedisNodes = topology.redis.map((n) => `${n.name}=redis://127.0.0.1:${n.port}`).join(',');
 
@@ -65,25 +66,21 @@ export function splitNodes(config: LockConfig): {
   const all = parseRedisNodes(config.redisNodes);
   const resourceNode = all.find((n) => n.name === config.resourceNode);
   if (!resourceNode) {
-    throw new Error(
+    throw badConfiguration(
+      'distributed-lock',
       `RESOURCE_NODE=${config.resourceNode} is not among REDIS_NODES (${all.map((n) => n.name).join(', ')})`,
     );
   }
   const lockNodes = all.filter((n) => n !== resourceNode);
   // etcd grants the leases there; Redis holds only the protected resource.
   if (lockNodes.length < 1 && config.engine === 'redlock')
-    throw new Error('REDIS_NODES names no lock node besides RESOURCE_NODE');
+    throw badConfiguration('distributed-lock', 'REDIS_NODES names no lock node besides RESOURCE_NODE');
   return { lockNodes, resourceNode };
 }
 
 /** Parses the environment, or throws one message naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LockConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${problems}`);
-  }
-  return parsed.data;
+  return parseEnv('distributed-lock', envSchema, env);
 }
 
 /** The defaults, with overrides: for tests and the benchmark. */

@@ -73,7 +73,7 @@ export async function createApp(deps: {
     snapshot: async () => {
       const current = late.pubsub;
       if (!current) return { instance: service.instance, instances: [], fanouts: [] };
-      const instances = await current.clusterPresence().catch(() => [current.localPresence(Date.now())]);
+      const instances = await current.clusterPresence().catch(() => [current.localPresence(current.now())]);
       return {
         instance: service.instance,
         instances,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backpressurePolicies } from './domain/outbox.ts';
 import { engineNames } from './engines/fanout.ts';
+import { parseEnv } from '@kvs-lab/shared/service';
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -35,14 +36,7 @@ export type PubsubConfig = z.output<typeof configSchema>;
 
 /** Parses the environment, failing fast with every bad variable named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PubsubConfig {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-      .join('\n  ');
-    throw new Error(`gmail-pubsub: bad configuration\n  ${problems}`);
-  }
-  return parsed.data;
+  return parseEnv('gmail-pubsub', configSchema, env);
 }
 
 /** The defaults, for tests and the bench: override what the experiment changes. */

@@ -79,6 +79,7 @@ export class PubsubService {
   private readonly config: PubsubConfig;
   private readonly live: LiveEmit;
   private readonly trace: TraceMessages;
+  readonly now: () => number;
 
   constructor(
     service: Service,
@@ -87,7 +88,10 @@ export class PubsubService {
     live: LiveEmit,
     createFanout: (deps: FanoutDeps) => Fanout,
     trace: TraceMessages,
+    // The clock (ms) presence and notification times read, passed in so a test can drive time.
+    now: () => number = Date.now,
   ) {
+    this.now = now;
     this.service = service;
     this.redis = redis;
     this.config = config;
@@ -204,7 +208,7 @@ export class PubsubService {
       topic,
       publisher: this.instance,
       seq: this.seq,
-      at: Date.now(),
+      at: this.now(),
       payload,
     };
     const output = await this.record(
@@ -303,7 +307,7 @@ export class PubsubService {
 
   /** Every instance that reported in the last three intervals (this one included, fresh). */
   async clusterPresence(): Promise<InstancePresence[]> {
-    const now = Date.now();
+    const now = this.now();
     const others = await this.presence.readAll(now, this.config.PRESENCE_INTERVAL_MS * 3);
     return [this.localPresence(now), ...others.filter((p) => p.instance !== this.instance)].sort((a, b) =>
       a.instance.localeCompare(b.instance),
@@ -393,7 +397,7 @@ export class PubsubService {
   }
 
   private async reportPresence(): Promise<void> {
-    const local = this.localPresence(Date.now());
+    const local = this.localPresence(this.now());
     try {
       await this.presence.write(local);
       this.live('instances:updated', { instances: await this.clusterPresence() });

@@ -1,4 +1,4 @@
-import { z } from '@kvs-lab/shared/service';
+import { parseEnv, z } from '@kvs-lab/shared/service';
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -43,12 +43,7 @@ export type Config = z.infer<typeof configSchema>;
 
 /** Parses the environment; a bad value stops the process with every problem named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`line-streams: invalid configuration: ${problems}`);
-  }
-  return parsed.data;
+  return parseEnv('line-streams', configSchema, env);
 }
 
 /** The settings a service needs, as plain values (tests build them without an environment). */

@@ -3,6 +3,7 @@ import type { RedisNodeAddress } from '@kvs-lab/shared/redis';
 import { z } from 'zod';
 import { majority } from './domain/quorum.ts';
 import type { QuorumSettings } from './settings.ts';
+import { badConfiguration, parseEnv } from '@kvs-lab/shared/service';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const ms = z.coerce.number().int().min(0).max(3_600_000);
@@ -47,7 +48,7 @@ export function parsePeers(value: string): PeerAddress[] {
     const name = entry.slice(0, at).trim();
     const url = entry.slice(at + 1).trim();
     if (at <= 0 || !/^https?:\/\/[^/\s]+$/.test(url)) {
-      throw new Error(`invalid configuration: PEERS entry "${entry}" must be name=http://host:port`);
+      throw badConfiguration('quorum-consistency', `PEERS entry "${entry}" must be name=http://host:port`);
     }
     return { name, url };
   });
@@ -70,12 +71,7 @@ export interface QuorumConfig {
 
 /** Parses the environment once at start-up; throws a message naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): QuorumConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv('quorum-consistency', envSchema, env);
   const replicas = parseRedisNodes(e.REDIS_NODES);
   const n = replicas.length;
   const settings: QuorumSettings = {
@@ -88,7 +84,7 @@ export function parseConfig(env: Record<string, string | undefined>): QuorumConf
     answerAtQuorum: e.ANSWER_AT_QUORUM,
   };
   if (settings.w > n || settings.r > n) {
-    throw new Error(`invalid configuration: WRITE_QUORUM and READ_QUORUM must be at most N=${n}`);
+    throw badConfiguration('quorum-consistency', `WRITE_QUORUM and READ_QUORUM must be at most N=${n}`);
   }
   return {
     port: e.PORT,

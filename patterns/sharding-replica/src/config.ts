@@ -3,6 +3,7 @@ import type { RedisNodeAddress } from '@kvs-lab/shared/redis';
 import { z } from 'zod';
 import { mitigations } from './hot-keys.ts';
 import type { Mitigation } from './hot-keys.ts';
+import { parseEnv } from '@kvs-lab/shared/service';
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -92,12 +93,7 @@ export interface Config {
 
 /** Parses the environment; throws one message listing every bad variable, so start-up fails fast. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`sharding-replica: bad configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv('sharding-replica', envSchema, env);
   return {
     port: e.PORT,
     engine: e.ENGINE,

@@ -42,4 +42,13 @@ describe('LuaScript', () => {
     await client.script('FLUSH');
     expect(await script.run(client, ['counter-2'], [1])).toBe(2);
   });
+
+  it('when given several files, then they run as one script in order (shared functions first), named after the last', async () => {
+    writeFileSync(path.join(dir, 'twice.lua'), 'local function twice(n) return 2 * tonumber(n) end\n');
+    writeFileSync(path.join(dir, 'set-twice.lua'), "return redis.call('INCRBY', KEYS[1], twice(ARGV[1]))\n");
+    const script = new LuaScript([path.join(dir, 'twice.lua'), path.join(dir, 'set-twice.lua')]);
+    expect(script.name).toBe('set-twice');
+    expect(await script.run(client, [Buffer.from([0xff, 0x01])], [3])).toBe(6);
+    expect(await client.get(Buffer.from([0xff, 0x01]))).toBe('6');
+  });
 });

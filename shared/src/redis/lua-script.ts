@@ -14,15 +14,26 @@ export class LuaScript {
   private readonly source: string;
   private readonly sha: string;
 
-  /** `file`: a path or a `file:` URL, e.g. `new URL('./lua/acquire.lua', import.meta.url)`. */
-  constructor(file: string | URL) {
-    const filePath = file instanceof URL ? fileURLToPath(file) : file;
-    this.name = path.basename(filePath, '.lua');
-    this.source = readFileSync(filePath, 'utf8');
+  /**
+   * `file`: a path or a `file:` URL, e.g. `new URL('./lua/acquire.lua', import.meta.url)`; or several,
+   * joined in order into one script (shared Lua functions first), named after the last.
+   */
+  constructor(file: string | URL | readonly (string | URL)[]) {
+    const files = (Array.isArray(file) ? file : [file]) as readonly (string | URL)[];
+    const paths = files.map((f) => (f instanceof URL ? fileURLToPath(f) : f));
+    const last = paths.at(-1);
+    if (last === undefined) throw new Error('LuaScript needs at least one file');
+    this.name = path.basename(last, '.lua');
+    this.source = paths.map((p) => readFileSync(p, 'utf8')).join('\n');
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(
+    client: Redis,
+    // Buffers for binary-safe keys and values (bloom-sstable's byte strings).
+    keys: readonly (string | Buffer)[],
+    args: readonly (string | number | Buffer)[],
+  ): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {

@@ -21,3 +21,4 @@ export { defineRoute, routeDefiner } from './route-spec.ts';
 export type { HandlerInput, HttpMethod, Reply, ResponseSpec, RouteSpec } from './route-spec.ts';
 export { runService } from './run-service.ts';
 export { z } from './zod.ts';
+export { badConfiguration, parseEnv } from './env-config.ts';

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { keys } from './keys.ts';
 
-const setIfNewer = readFileSync(new URL('./lua/set-if-newer.lua', import.meta.url), 'utf8');
+// Sent by SHA: the body crosses the wire once per Redis start, not with every cached write.
+const setIfNewer = new LuaScript(new URL('./lua/set-if-newer.lua', import.meta.url));
 
 /** One cached version: a tombstone is cached too, so a cached read can say "deleted". */
 export interface CachedVersion {
@@ -83,14 +84,15 @@ export class L2Cache {
   private async store(key: string, version: CachedVersion): Promise<void> {
     const entry = keys.cacheEntry(this.epoch, key);
     await this.node.run((c) =>
-      c.eval(
-        setIfNewer,
-        1,
-        entry,
-        String(version.seq),
-        version.isDeleted ? '1' : '0',
-        Buffer.from(version.value, 'latin1'),
-        String(this.ttlSeconds),
+      setIfNewer.run(
+        c,
+        [entry],
+        [
+          String(version.seq),
+          version.isDeleted ? '1' : '0',
+          Buffer.from(version.value, 'latin1'),
+          String(this.ttlSeconds),
+        ],
       ),
     );
   }

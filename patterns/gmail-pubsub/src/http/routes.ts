@@ -166,7 +166,7 @@ export function mountRoutes(service: Service, pubsub: PubsubService): void {
       return {
         status: 200,
         body: {
-          instance: pubsub.localPresence(Date.now()),
+          instance: pubsub.localPresence(pubsub.now()),
           cluster: { sockets: instances.reduce((sum, p) => sum + p.sockets, 0), instances },
         },
       };

@@ -37,6 +37,8 @@ export interface DeliveryWorkerOptions {
   readonly trace: (messages: ProtocolMessage[]) => void;
   /** What a crash is: process.exit in a real worker, abandoning the loop in an in-process test. */
   readonly onCrash: () => void;
+  /** The clock (ms): idle times, heartbeats and order waits read it, so a test can drive time. */
+  readonly now?: () => number;
 }
 
 export interface WorkerStats {
@@ -92,8 +94,11 @@ export class DeliveryWorker {
 
   private readonly options: DeliveryWorkerOptions;
 
+  private readonly now: () => number;
+
   constructor(options: DeliveryWorkerOptions) {
     this.options = options;
+    this.now = options.now ?? Date.now;
   }
 
   get heldCount(): number {
@@ -145,7 +150,7 @@ export class DeliveryWorker {
       await sleep(this.options.readBlockMs);
       return;
     }
-    const now = Date.now();
+    const now = this.now();
     if (now - this.lastClaimAt >= this.options.claimIntervalMs) {
       this.lastClaimAt = now;
       await this.recover(rooms);
@@ -188,8 +193,8 @@ export class DeliveryWorker {
   }
 
   private async currentRooms(): Promise<string[]> {
-    if (Date.now() - this.rooms.at > roomsCacheMs) {
-      this.rooms = { names: await this.options.store.rooms(), at: Date.now() };
+    if (this.now() - this.rooms.at > roomsCacheMs) {
+      this.rooms = { names: await this.options.store.rooms(), at: this.now() };
     }
     return this.rooms.names;
   }
@@ -221,8 +226,8 @@ export class DeliveryWorker {
    * and every such claim counts a delivery towards the dead letters.
    */
   private async heartbeatIfDue(): Promise<void> {
-    if (this.held.size === 0 || Date.now() - this.lastHeartbeatAt < this.options.claimMinIdleMs / 3) return;
-    this.lastHeartbeatAt = Date.now();
+    if (this.held.size === 0 || this.now() - this.lastHeartbeatAt < this.options.claimMinIdleMs / 3) return;
+    this.lastHeartbeatAt = this.now();
     for (const [room, entries] of orderByRoom(this.held.values())) {
       await this.options.store.heartbeat(
         this.options.group,
@@ -241,7 +246,7 @@ export class DeliveryWorker {
     const { store, group, consumer } = this.options;
     for (const [room, entries] of orderByRoom(this.held.values())) {
       // A room that just had to wait for the other worker is not asked again at once: each ask costs a script.
-      if ((this.orderWaitUntil.get(room) ?? 0) > Date.now()) continue;
+      if ((this.orderWaitUntil.get(room) ?? 0) > this.now()) continue;
       await this.heartbeatIfDue();
       const { outcomes } = await store.deliverRun({
         group,
@@ -252,7 +257,7 @@ export class DeliveryWorker {
         deadLetterMaxLen: this.options.deadLetterMaxLen,
         maxApplied: this.crashAfterEffects ?? 0,
         consumer,
-        now: Date.now(),
+        now: this.now(),
       });
       const toAck: string[] = [];
       const results: { id: string; outcome: DeliveryOutcome; deliveries: number }[] = [];
@@ -263,7 +268,7 @@ export class DeliveryWorker {
         this.count(entry, result);
         results.push({ id: entry.id, ...result });
         if (result.outcome === 'APPLIED') appliedNow += 1;
-        if (result.outcome === 'NOT_YET') this.orderWaitUntil.set(room, Date.now() + orderRetryMs);
+        if (result.outcome === 'NOT_YET') this.orderWaitUntil.set(room, this.now() + orderRetryMs);
         else this.orderWaitUntil.delete(room);
         const next = stepAfter(result.outcome);
         if (next.ack) toAck.push(entry.id);

@@ -1,40 +1,13 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import type { Redis } from 'ioredis';
 import { leafOf, treeDepth } from '../domain/incremental-merkle.ts';
 import type { ConflictPolicy, StoredVersion } from '../domain/versioned-value.ts';
 import { keys } from './keys.ts';
 import { decodeVersion, encodeVersion } from './version-codec.ts';
 
-/** A Lua script sent by SHA, and in full once after a replica restart forgets it. */
-class Script {
-  private readonly sha: string;
-  private readonly source: string;
-  constructor(source: string) {
-    this.source = source;
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(
-    client: Redis,
-    keyNames: readonly string[],
-    args: readonly (string | number)[],
-  ): Promise<unknown> {
-    try {
-      return await client.evalsha(this.sha, keyNames.length, ...keyNames, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(this.source, keyNames.length, ...keyNames, ...args);
-    }
-  }
-}
-
 /** A script made of one or more files, in order: the write scripts share merkle-update.lua's functions. */
-const lua = (...names: string[]): Script =>
-  new Script(
-    names.map((name) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')).join('\n'),
-  );
+const lua = (...names: string[]): LuaScript =>
+  new LuaScript(names.map((name) => new URL(`./lua/${name}.lua`, import.meta.url)));
 const putVersionScript = lua('merkle-update', 'put-version-rule', 'put-version');
 const putVersionsScript = lua('merkle-update', 'put-version-rule', 'put-versions');
 const readVersionsScript = lua('read-versions');
