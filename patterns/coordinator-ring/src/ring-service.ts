@@ -122,13 +122,7 @@ export class RingService {
     input: RingInput,
     operation: () => Promise<T>,
   ): Promise<T> {
-    const box: { result?: T } = {};
-    await recorded<RingInput, RingOutput>(this.history, requestId, kind, input, async () => {
-      box.result = await operation();
-      return box.result;
-    });
-    if (box.result === undefined) throw new Error('recorded() resolved without a result');
-    return box.result;
+    return recorded(this.history, requestId, kind, input, operation, (result): RingOutput => result);
   }
 
   private async write(key: string, value: string | null, forwardedBy?: string): Promise<WriteResult> {

@@ -386,14 +386,14 @@ export class PubsubService {
     };
   }
 
-  /** `recorded` keeps the output's own type: the history stores the union, the caller gets what it returned. */
+  /** The history stores the union of outputs; the caller gets the type its operation returned. */
   private record<T extends PubsubOutput>(
     requestId: string,
     kind: string,
     input: PubsubInput,
     operation: () => Promise<T>,
   ): Promise<T> {
-    return recorded(this.history, requestId, kind, input, operation) as Promise<T>;
+    return recorded(this.history, requestId, kind, input, operation, (result): PubsubOutput => result);
   }
 
   private async reportPresence(): Promise<void> {

@@ -57,22 +57,26 @@ export class ShardingService {
   async put(key: string, value: string, durability: Durability, process: string): Promise<PutResult> {
     this.hotKeys.record(key);
     this.hotKeys.forget(key);
-    let result: PutResult | undefined;
-    await recorded(this.history, process, 'write', { key, value, durability }, async () => {
-      result = await this.store.put(key, value, durability);
-      return { shard: result.shard, isReplicated: result.isReplicated };
-    });
-    return result as PutResult;
+    return recorded(
+      this.history,
+      process,
+      'write',
+      { key, value, durability },
+      () => this.store.put(key, value, durability),
+      (result) => ({ shard: result.shard, isReplicated: result.isReplicated }),
+    );
   }
 
   /** Eventual reads go to a replica (stale by the replication lag), strong reads to the master. */
   async get(key: string, consistency: Consistency, process: string): Promise<GetResult> {
-    let result: GetResult | undefined;
-    await recorded(this.history, process, 'read', { key, consistency }, async () => {
-      result = await this.getWithMitigation(key, consistency);
-      return { shard: result.shard, value: result.value };
-    });
-    return result as GetResult;
+    return recorded(
+      this.history,
+      process,
+      'read',
+      { key, consistency },
+      () => this.getWithMitigation(key, consistency),
+      (result) => ({ shard: result.shard, value: result.value }),
+    );
   }
 
   private async getWithMitigation(key: string, consistency: Consistency): Promise<GetResult> {
@@ -107,12 +111,14 @@ export class ShardingService {
 
   async delete(key: string, process: string): Promise<DeleteResult> {
     this.hotKeys.forget(key);
-    let result: DeleteResult | undefined;
-    await recorded(this.history, process, 'delete', { key }, async () => {
-      result = await this.store.delete(key);
-      return { shard: result.shard };
-    });
-    return result as DeleteResult;
+    return recorded(
+      this.history,
+      process,
+      'delete',
+      { key },
+      () => this.store.delete(key),
+      (result) => ({ shard: result.shard }),
+    );
   }
 
   putItem(pk: string, sk: string, value: string) {

@@ -44,18 +44,15 @@ export function mountLockRoutes(
     errors: ['LOCK_HELD', 'LOCK_WAIT_TIMEOUT', 'ACQUIRE_TOO_SLOW', ...lockFaults],
     responses: { 201: { description: 'Granted', schema: leaseSchema } },
     handler: async ({ params, body, requestId }) => {
-      let lease: Lease | undefined;
-      await recorded(
+      const lease = await recorded(
         history,
         requestId,
         'acquire',
         { resource: params.resource, owner: body.owner },
-        async () => {
-          lease = await locks.acquire({ resource: params.resource, ...body });
-          return { fencingToken: lease.fencingToken, expiresAtMs: lease.expiresAtMs };
-        },
+        () => locks.acquire({ resource: params.resource, ...body }),
+        (granted) => ({ fencingToken: granted.fencingToken, expiresAtMs: granted.expiresAtMs }),
       );
-      return { status: 201, body: lease ? leaseBody(lease) : undefined };
+      return { status: 201, body: leaseBody(lease) };
     },
   });
 
@@ -71,11 +68,14 @@ export function mountLockRoutes(
     responses: { 200: { description: 'Extended: the new expiry', schema: extendedSchema } },
     handler: async ({ params, body, requestId }) => {
       const input = { resource: params.resource, fencingToken: locks.fencingTokenOf(body.token) };
-      let result = { validityMs: 0, expiresAtMs: 0 };
-      await recorded(history, requestId, 'extend', input, async () => {
-        result = await locks.extend(params.resource, body.token, body.ttlMs);
-        return { expiresAtMs: result.expiresAtMs };
-      });
+      const result = await recorded(
+        history,
+        requestId,
+        'extend',
+        input,
+        () => locks.extend(params.resource, body.token, body.ttlMs),
+        (extended) => ({ expiresAtMs: extended.expiresAtMs }),
+      );
       return {
         status: 200,
         body: {
@@ -127,16 +127,13 @@ export function mountLockRoutes(
       },
     },
     handler: async ({ body, requestId }) => {
-      let leases: Lease[] = [];
-      await recorded(
+      const leases = await recorded(
         history,
         requestId,
         'acquire-many',
         { resources: body.resources, owner: body.owner },
-        async () => {
-          leases = await locks.acquireMany(body);
-          return {};
-        },
+        () => locks.acquireMany(body),
+        () => ({}),
       );
       // Each lease also goes into the history as its own acquire, so /check sees it.
       for (const lease of leases) {

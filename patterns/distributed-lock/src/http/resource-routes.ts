@@ -45,59 +45,64 @@ export function mountResourceRoutes(
       const writer = body.writer ?? 'anonymous';
       const isCheckOn = settings.isFencingCheckOn;
       const input = { resource: params.name, fencingToken: body.fencingToken, writeId };
-      let result = { writeId, highestToken: 0 };
-      await recorded(history, requestId, 'write', input, async () => {
-        // The fencing check as two messages in the trace: the write with its token, and the
-        // resource's answer (accepted, or stale: refused because a higher token was accepted).
-        const me = deps.config.instance;
-        const store = resources.node.name;
-        const asked = { resource: params.name, fencingToken: body.fencingToken, writer, isCheckOn };
-        deps.trace([{ from: me, to: store, kind: 'fenced-write', detail: asked }]);
-        const outcome = await resources
-          .write({
+      const result = await recorded(
+        history,
+        requestId,
+        'write',
+        input,
+        async () => {
+          // The fencing check as two messages in the trace: the write with its token, and the
+          // resource's answer (accepted, or stale: refused because a higher token was accepted).
+          const me = deps.config.instance;
+          const store = resources.node.name;
+          const asked = { resource: params.name, fencingToken: body.fencingToken, writer, isCheckOn };
+          deps.trace([{ from: me, to: store, kind: 'fenced-write', detail: asked }]);
+          const outcome = await resources
+            .write({
+              name: params.name,
+              fencingToken: body.fencingToken,
+              data: body.data,
+              writeId,
+              writer,
+              isCheckOn,
+            })
+            .catch((error: unknown) => {
+              deps.trace([{ from: store, to: me, kind: 'unreachable', detail: { resource: params.name } }]);
+              throw error;
+            });
+          deps.trace([
+            {
+              from: store,
+              to: me,
+              kind: outcome.accepted ? 'write-accepted' : 'write-stale',
+              detail: { ...asked, highestToken: outcome.highestToken },
+            },
+          ]);
+          deps.emit('resource:written', {
             name: params.name,
             fencingToken: body.fencingToken,
+            accepted: outcome.accepted,
             data: body.data,
-            writeId,
             writer,
-            isCheckOn,
-          })
-          .catch((error: unknown) => {
-            deps.trace([{ from: store, to: me, kind: 'unreachable', detail: { resource: params.name } }]);
-            throw error;
+            highestToken: outcome.highestToken,
           });
-        deps.trace([
-          {
-            from: store,
-            to: me,
-            kind: outcome.accepted ? 'write-accepted' : 'write-stale',
-            detail: { ...asked, highestToken: outcome.highestToken },
-          },
-        ]);
-        deps.emit('resource:written', {
-          name: params.name,
-          fencingToken: body.fencingToken,
-          accepted: outcome.accepted,
-          data: body.data,
-          writer,
-          highestToken: outcome.highestToken,
-        });
-        if (!outcome.accepted) {
-          throw new AppError(
-            'STALE_FENCING_TOKEN',
-            `Token ${body.fencingToken} is not higher than ${outcome.highestToken}, already accepted: a newer holder wrote since. Nothing changed.`,
-            {
-              extras: {
-                name: params.name,
-                fencingToken: body.fencingToken,
-                highestToken: outcome.highestToken,
+          if (!outcome.accepted) {
+            throw new AppError(
+              'STALE_FENCING_TOKEN',
+              `Token ${body.fencingToken} is not higher than ${outcome.highestToken}, already accepted: a newer holder wrote since. Nothing changed.`,
+              {
+                extras: {
+                  name: params.name,
+                  fencingToken: body.fencingToken,
+                  highestToken: outcome.highestToken,
+                },
               },
-            },
-          );
-        }
-        result = { writeId, highestToken: outcome.highestToken };
-        return { accepted: true, writeId };
-      });
+            );
+          }
+          return { writeId, highestToken: outcome.highestToken };
+        },
+        (written) => ({ accepted: true, writeId: written.writeId }),
+      );
       return {
         status: 200,
         body: {

@@ -1,5 +1,4 @@
-import { History } from '@kvs-lab/shared/history';
-import { isAppError, toAppError } from '@kvs-lab/shared/service';
+import { History, recorded } from '@kvs-lab/shared/history';
 import type { KvOperationInput, KvOperationOutput } from '../check/history-check.ts';
 import type { QuorumService, ReadOutcome, WriteOutcome } from '../quorum-service.ts';
 
@@ -34,7 +33,7 @@ export class KvRecorder {
     }));
   }
 
-  private async track<T>(
+  private track<T>(
     process: string,
     kind: string,
     request: { key: string; isDelete?: boolean; w?: number | undefined; r?: number | undefined },
@@ -42,23 +41,14 @@ export class KvRecorder {
     output: (result: T) => KvOperationOutput,
   ): Promise<T> {
     const settings = this.quorum.settings;
-    const pending = this.history.invoke(process, kind, {
+    const input = {
       key: request.key,
       ...(request.isDelete === undefined ? {} : { isDelete: request.isDelete }),
       n: this.quorum.n,
       w: request.w ?? settings.w,
       r: request.r ?? settings.r,
       policy: settings.conflictPolicy,
-    });
-    try {
-      const result = await run();
-      pending.ok(output(result));
-      return result;
-    } catch (error) {
-      const appError = isAppError(error) ? error : toAppError(error);
-      if (appError.outcome === 'not_applied') pending.fail(appError.code);
-      else pending.indeterminate(appError.code);
-      throw error;
-    }
+    };
+    return recorded(this.history, process, kind, input, run, output);
   }
 }
