@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } 
   });
   const live = mountLiveView<LsmLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    page: { title: 'bloom-sstable', stylesheet: './lsm-view.css', script: './lsm-view.js' },
     snapshot: () => lsm.liveSnapshot(),
   });
   lsm.setEmitter(

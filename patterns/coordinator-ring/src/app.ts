@@ -105,6 +105,7 @@ export async function createApp(deps: RingAppDeps): Promise<RingApp> {
   const memory = new LiveMemory();
   const live = mountLiveView<RingLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    page: { title: 'coordinator ring', stylesheet: './ring-view.css', script: './ring-view.js' },
     snapshot: () => ({
       engine: config.engine,
       ring: node.ring(),

@@ -118,6 +118,7 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
   ];
   const live = mountLiveView<LockLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    page: { title: 'distributed lock', stylesheet: './lock-view.css', script: './lock-view.js' },
     snapshot: async () => ({
       instance: config.instance,
       engine: config.engine,

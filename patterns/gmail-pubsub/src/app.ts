@@ -70,6 +70,7 @@ export async function createApp(deps: {
   });
   const live = mountLiveView<PubsubLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    page: { title: 'gmail-pubsub', stylesheet: './pubsub-view.css', script: './pubsub-view.js' },
     snapshot: async () => {
       const current = late.pubsub;
       if (!current) return { instance: service.instance, instances: [], fanouts: [] };

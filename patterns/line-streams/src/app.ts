@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps): LineStreamsApp {
   };
   const live = mountLiveView<LineStreamsLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    page: { title: 'line-streams', stylesheet: './streams-view.css', script: './streams-view.js' },
     snapshot: () => readLiveState(store, liveSettings),
   });
 

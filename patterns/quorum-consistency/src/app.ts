@@ -111,6 +111,7 @@ export function createApp(deps: QuorumAppDeps): Service {
   });
   const live = mountLiveView<QuorumLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    page: { title: 'quorum-consistency', stylesheet: './quorum-view.css', script: './quorum-view.js' },
     snapshot: () => snapshot(),
   });
   // Each named payload is one of the map's values; the kit types emit by the wider map.

@@ -86,6 +86,7 @@ export function createApp(deps: {
   });
   channel.live = mountLiveView<ShardingLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
+    page: { title: 'sharding-replica', stylesheet: './sharding-view.css', script: './sharding-view.js' },
     snapshot: () => ({
       engine: store.engine,
       missedPingsToFail: deps.config.missedPingsToFail,

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Namespace } from 'socket.io';
 import type { ChaosEvent, Service } from '../service/index.ts';
+import { pageShellHtml } from './page-shell.ts';
+import type { PageShell } from './page-shell.ts';
 
 /** Live-view events are named `entity:action`, as in `lock:acquired` or `replica:repaired`. */
 export type LiveEventName = `${string}:${string}`;
@@ -36,10 +38,25 @@ const d3Dir = path.join(path.dirname(createRequire(import.meta.url).resolve('d3'
  */
 export function mountLiveView<E extends LiveEventMap>(
   service: Service,
-  options: { pageDir: string; snapshot?: () => unknown },
+  options: {
+    /** The pattern's `web/` folder: its drawing script, stylesheet and assets. */
+    pageDir: string;
+    /** The page at `/`, built on the kit's shell (without it, `pageDir/index.html` is served). */
+    page?: PageShell;
+    snapshot?: () => unknown;
+  },
 ): LiveChannel<E> {
   service.use('/lab-kit/vendor', express.static(d3Dir, { index: false, maxAge: '1h' }));
   service.use('/lab-kit', express.static(kitWebDir, { index: false, maxAge: 0 }));
+  if (options.page) {
+    const html = pageShellHtml(options.page);
+    const servePage: express.RequestHandler = (req, res, next) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+      if (req.path !== '/' && req.path !== '/index.html') return next();
+      res.type('html').set('cache-control', 'no-cache').send(html);
+    };
+    service.use('/', servePage);
+  }
   service.use('/', express.static(options.pageDir, { index: 'index.html', maxAge: 0 }));
   const namespace = service.io.of(liveNamespace);
   namespace.on('connection', (socket) => {
