@@ -69,7 +69,8 @@ export async function renderRatioChart(bars: readonly RatioBar[], title: string)
           .append('g')
           .attr('transform', `translate(${margin.left},0)`)
           .call(d3.axisLeft(y).tickSizeOuter(0));
-        const met = (d: (typeof data)[number]) => d.goal === undefined || d.ratio >= d.goal;
+        // No named function in here: under tsx (esbuild keepNames) it would be wrapped in a __name
+        // helper that exists in Node, not in the page.
         svg
           .append('g')
           .selectAll('rect')
@@ -79,7 +80,7 @@ export async function renderRatioChart(bars: readonly RatioBar[], title: string)
           .attr('y', (d) => y(d.label) ?? 0)
           .attr('width', (d) => x(d.ratio) - x(0))
           .attr('height', y.bandwidth())
-          .attr('fill', (d) => (met(d) ? '#2f8f46' : '#c0392b'));
+          .attr('fill', (d) => (d.goal === undefined || d.ratio >= d.goal ? '#2f8f46' : '#c0392b'));
         svg
           .append('g')
           .selectAll('line')
