@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ratioBars, renderBenchMarkdown } from './bench-all.ts';
 import { renderRatioChart } from './ratio-chart.ts';
@@ -47,4 +49,17 @@ describe('the lab-wide bench report', () => {
     // a background rect plus two bars
     expect(svg.match(/<rect /g)?.length).toBe(3);
   });
+
+  it('draws the chart under tsx too, as `pnpm bench all` runs it (esbuild keeps function names there)', async () => {
+    const script =
+      "import('./shared/src/bench/ratio-chart.ts').then((m) => m.renderRatioChart(" +
+      "[{ label: 'a', ratio: 0.5, goal: 0.9 }], 'under tsx')).then((svg) => " +
+      "console.log(svg.startsWith('<svg') ? 'chart drawn' : 'empty'));";
+    const repoRoot = new URL('../../..', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)('npx', ['tsx', '--eval', script], {
+      cwd: repoRoot,
+      timeout: 60_000,
+    });
+    expect(stdout).toContain('chart drawn');
+  }, 70_000);
 });
