@@ -63,8 +63,8 @@ const sentinelTopology = (): PatternTopology => {
     entry: 'src/main.ts',
     portBlock: 7500,
     redis: shardNumbers.flatMap((n) => [
-      { name: master(n), port: 7539 + 2 * n },
-      { name: replica(n), port: 7540 + 2 * n, replicaOf: master(n) },
+      { name: master(n), port: 7539 + 2 * n, appendOnly: true },
+      { name: replica(n), port: 7540 + 2 * n, replicaOf: master(n), appendOnly: true },
     ]),
     sentinels: {
       nodes: sentinels,
@@ -92,41 +92,52 @@ export const topology = defineTopology({
   dir: 'patterns/sharding-replica',
   entry: 'src/main.ts',
   portBlock: 7500,
+  // AOF on every node: a master killed and restarted before the router notices must come back with
+  // its data. Without it, it comes back empty, stays master, and its replica copies the emptiness:
+  // acknowledged writes gone (the seeded fault runs found exactly that).
   redis: [
     {
       name: 'shard-1-master',
       port: 7511,
+      appendOnly: true,
     },
     {
       name: 'shard-1-replica',
       port: 7512,
+      appendOnly: true,
       replicaOf: 'shard-1-master',
     },
     {
       name: 'shard-2-master',
       port: 7513,
+      appendOnly: true,
     },
     {
       name: 'shard-2-replica',
       port: 7514,
+      appendOnly: true,
       replicaOf: 'shard-2-master',
     },
     {
       name: 'shard-3-master',
       port: 7515,
+      appendOnly: true,
     },
     {
       name: 'shard-3-replica',
       port: 7516,
+      appendOnly: true,
       replicaOf: 'shard-3-master',
     },
     {
       name: 'shard-4-master',
       port: 7517,
+      appendOnly: true,
     },
     {
       name: 'shard-4-replica',
       port: 7518,
+      appendOnly: true,
       replicaOf: 'shard-4-master',
     },
   ],
