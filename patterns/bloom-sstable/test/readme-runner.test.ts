@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readmeRunner } from '@kvs-lab/shared/testing';
+import { jsonValues, readmeRunner } from '@kvs-lab/shared/testing';
 import { topology } from '../src/topology.ts';
 
 // The README's exercise blocks pasted as written into bash (each starts with `fresh env`: `pnpm lab down`, then
@@ -7,34 +7,11 @@ import { topology } from '../src/topology.ts';
 // state dir of its own: a README that drifts from the runner or the API fails here.
 const lab = readmeRunner({ topology, readme: new URL('../README.md', import.meta.url) });
 
-/** Every top-level JSON object in `text`, in order: curl prints bodies with no newline, so they share lines. */
-function jsonObjects(text: string): Record<string, unknown>[] {
-  const found: Record<string, unknown>[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"' && depth > 0) inString = true;
-    else if (c === '{') {
-      if (depth === 0) start = i;
-      depth++;
-    } else if (c === '}' && depth > 0) {
-      depth--;
-      if (depth === 0) {
-        try {
-          found.push(JSON.parse(text.slice(start, i + 1)) as Record<string, unknown>);
-        } catch {
-          // Not JSON (a brace in the runner's own output): skipped.
-        }
-      }
-    }
-  }
-  return found;
-}
+/** Every JSON object the script printed, in order: curl prints bodies with no newline, so they share lines. */
+const jsonObjects = (text: string): Record<string, unknown>[] =>
+  jsonValues(text).filter(
+    (v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v),
+  );
 
 interface BloomCheck {
   to: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readmeRunner } from '@kvs-lab/shared/testing';
+import { jsonValues, readmeRunner } from '@kvs-lab/shared/testing';
 import { topology } from '../src/topology.ts';
 
 // README exercises pasted as written into bash, against the lab the real runner started
@@ -8,45 +8,6 @@ import { topology } from '../src/topology.ts';
 // README's own setup block, which restarts the lab afresh (`lab down; lab up --fresh --detach`),
 // as the README asks.
 const lab = readmeRunner({ topology, readme: new URL('../README.md', import.meta.url) });
-
-/** Every JSON value the script printed, in order: `curl -s` answers run together, `jq` spreads them over lines. */
-function jsonValues(text: string): unknown[] {
-  const values: unknown[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const open = text[i];
-    if (open !== '{' && open !== '[') {
-      i += 1;
-      continue;
-    }
-    let depth = 0;
-    let inString = false;
-    let end = -1;
-    for (let j = i; j < text.length; j += 1) {
-      const c = text[j];
-      if (inString) {
-        if (c === '\\') j += 1;
-        else if (c === '"') inString = false;
-      } else if (c === '"') inString = true;
-      else if (c === '{' || c === '[') depth += 1;
-      else if (c === '}' || c === ']') {
-        depth -= 1;
-        if (depth === 0) {
-          end = j;
-          break;
-        }
-      }
-    }
-    if (end < 0) break;
-    try {
-      values.push(JSON.parse(text.slice(i, end + 1)));
-      i = end + 1;
-    } catch {
-      i += 1; // a bracket in the runner's own output, not an answer
-    }
-  }
-  return values;
-}
 
 type Answer = Record<string, unknown>;
 const isObject = (value: unknown): value is Answer =>

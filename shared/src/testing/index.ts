@@ -40,3 +40,4 @@ export { chromiumChoice, findChromium, launchBrowser, type ChromiumChoice } from
 export { accessibilityViolations, sidewaysOverflowPx, type AccessibilityViolation } from './page-checks.ts';
 export { seededRandom } from './seeded-random.ts';
 export { readmeRunner, type ReadmeRunner, type ReadmeRunnerOptions, type ShellRun } from './readme-runner.ts';
+export { jsonValues } from './json-values.ts';
