@@ -34,3 +34,12 @@ export interface Service {
   listen(port: number, host?: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
+
+/**
+ * What every pattern's `createApp(deps)` resolves to: the service, plus the parts its tests and `main.ts`
+ * reach for (`PatternApp<{ ring: RingService }>`). One shape in seven patterns, so a reader who knows one
+ * `app.ts` knows them all.
+ */
+export type PatternApp<Parts extends object = Record<never, never>> = {
+  readonly service: Service;
+} & Readonly<Parts>;
