@@ -1,15 +1,20 @@
--- fenced-write.lua: the protected resource accepts a write only with a token higher than
--- every token it accepted before (Kleppmann's fencing check), unless the check is off.
--- KEYS[1] resource hash   lab:distributed-lock:resource:<name>  (value, highestToken, acceptedCount, rejectedCount)
--- KEYS[2] accepted list   lab:distributed-lock:resource-accepted:<name>, newest first
--- KEYS[3] rejected list   lab:distributed-lock:resource-rejected:<name>, newest first
--- KEYS[4] resource index  lab:distributed-lock:resources
--- ARGV[1] fencingToken (integer)
--- ARGV[2] data: the new value
--- ARGV[3] '1' = check tokens, '0' = accept everything (the lab's "fencing off" switch)
--- ARGV[4] writeId, ARGV[5] writer (owner), ARGV[6] resource name
--- ARGV[7] logCap: entries kept per list
--- Returns {1, highestToken} accepted, {0, highestToken} rejected as stale.
+-- fenced-write: the protected resource accepts a write only with a token higher than every token it
+-- accepted before (Kleppmann's fencing check), unless the check is off.
+--
+-- KEYS[1]  resource hash: lab:distributed-lock:resource:<name> (value, highestToken, acceptedCount, rejectedCount)
+-- KEYS[2]  accepted list: lab:distributed-lock:resource-accepted:<name>, newest first
+-- KEYS[3]  rejected list: lab:distributed-lock:resource-rejected:<name>, newest first
+-- KEYS[4]  resource index: lab:distributed-lock:resources
+-- ARGV[1]  fencingToken (integer)
+-- ARGV[2]  data: the new value
+-- ARGV[3]  '1' = check tokens, '0' = accept everything (the lab's "fencing off" switch)
+-- ARGV[4]  writeId
+-- ARGV[5]  writer (owner)
+-- ARGV[6]  resource name
+-- ARGV[7]  logCap: entries kept per list
+--
+-- Returns  {1, highestToken}  accepted
+--          {0, highestToken}  rejected as stale
 local token = tonumber(ARGV[1])
 local highest = tonumber(redis.call('HGET', KEYS[1], 'highestToken') or '-1')
 local time = redis.call('TIME')

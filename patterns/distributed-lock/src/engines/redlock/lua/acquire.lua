@@ -1,25 +1,26 @@
--- acquire.lua: one lock node's vote on a lease (Redlock step 2), honouring the FIFO wait queue
--- and the delayed-restart rule.
--- KEYS[1] lock hash         lab:distributed-lock:lock:<resource>  (token, owner, instance)
--- KEYS[2] queue zset        lab:distributed-lock:queue:<resource>  member -> ticket
--- KEYS[3] queue lease zset  lab:distributed-lock:queue-lease:<resource>  member -> deadline (node clock, ms)
--- KEYS[4] fencing counter   lab:distributed-lock:fencing:<resource>
--- KEYS[5] node marker       lab:distributed-lock:node:incarnation
--- KEYS[6] quarantine        lab:distributed-lock:node:quarantine
--- ARGV[1] token: the lease's random secret
--- ARGV[2] ttlMs: lease time to live, ms
--- ARGV[3] owner, ARGV[4] instance: shown to others while held
--- ARGV[5] waiter member ('' for a caller that does not queue)
--- ARGV[6] ticket: the waiter's place (integer; unused without a member)
--- ARGV[7] queueLeaseMs: a waiter entry not refreshed within this many ms drops out
--- ARGV[8] restartDelayMs: how long a node that lost its memory sits out (0 = rule off)
--- Returns
---   {1, counter}                    granted: the lease is set with PX ttlMs
---   {2, counter, owner, pttlMs}     held by a lease
---   {3, counter, headMember}        free, but a waiter with an earlier ticket goes first
---   {4, remainingMs}                this node restarted empty and sits out the restart delay
--- counter is this node's fencing counter (0 if never set).
-
+-- acquire: one lock node's vote on a lease (Redlock step 2), honouring the FIFO wait queue and the
+-- delayed-restart rule.
+--
+-- KEYS[1]  lock hash: lab:distributed-lock:lock:<resource> (token, owner, instance)
+-- KEYS[2]  queue zset: lab:distributed-lock:queue:<resource>, member -> ticket
+-- KEYS[3]  queue lease zset: lab:distributed-lock:queue-lease:<resource>, member -> deadline (node clock, ms)
+-- KEYS[4]  fencing counter: lab:distributed-lock:fencing:<resource>
+-- KEYS[5]  node marker: lab:distributed-lock:node:incarnation
+-- KEYS[6]  quarantine: lab:distributed-lock:node:quarantine
+-- ARGV[1]  token: the lease's random secret
+-- ARGV[2]  ttlMs: lease time to live, ms
+-- ARGV[3]  owner: shown to others while held
+-- ARGV[4]  instance: shown to others while held
+-- ARGV[5]  waiter member ('' for a caller that does not queue)
+-- ARGV[6]  ticket: the waiter's place (integer; unused without a member)
+-- ARGV[7]  queueLeaseMs: a waiter entry not refreshed within this many ms drops out
+-- ARGV[8]  restartDelayMs: how long a node that lost its memory sits out (0 = rule off)
+--
+-- Returns  {1, counter}                 granted: the lease is set with PX ttlMs
+--          {2, counter, owner, pttlMs}  held by a lease
+--          {3, counter, headMember}     free, but a waiter with an earlier ticket goes first
+--          {4, remainingMs}             this node restarted empty and sits out the restart delay
+--          (counter is this node's fencing counter, 0 if never set)
 if redis.call('EXISTS', KEYS[5]) == 0 then
   -- The marker is written when a node is first used; without it the node lost its data.
   redis.call('SET', KEYS[5], '1')

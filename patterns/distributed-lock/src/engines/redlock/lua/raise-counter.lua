@@ -1,11 +1,13 @@
--- raise-counter.lua: the write-back half of a quorum counter (fencing tokens, queue tickets).
--- KEYS[1] counter    lab:distributed-lock:fencing:<resource> or lab:distributed-lock:ticket:<resource>
--- KEYS[2] lock hash  lab:distributed-lock:lock:<resource> (records the fencing token on our lease)
--- ARGV[1] proposed value (integer)
--- ARGV[2] lease token, or '' when raising a ticket counter
--- Returns {1, proposed} if the counter was lower and now equals proposed,
---         {0, current}  if it already was >= proposed (changed nothing).
--- A node raises to a given value at most once, so two callers never both win a majority for it.
+-- raise-counter: the write-back half of a quorum counter (fencing tokens, queue tickets). A node
+-- raises to a given value at most once, so two callers never both win a majority for it.
+--
+-- KEYS[1]  counter: lab:distributed-lock:fencing:<resource> or lab:distributed-lock:ticket:<resource>
+-- KEYS[2]  lock hash: lab:distributed-lock:lock:<resource> (records the fencing token on our lease)
+-- ARGV[1]  proposed value (integer)
+-- ARGV[2]  lease token, or '' when raising a ticket counter
+--
+-- Returns  {1, proposed}  the counter was lower and now equals proposed
+--          {0, current}   it already was >= proposed (changed nothing)
 local proposed = tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current >= proposed then return {0, current} end

@@ -1,13 +1,16 @@
--- release.lua: delete the lease on this node only if it is still ours.
--- KEYS[1] lock hash  lab:distributed-lock:lock:<resource>
--- ARGV[1] token: the lease's secret
--- ARGV[2] channel: where lease events are announced (lab:distributed-lock:released)
--- ARGV[3] resource name
--- ARGV[4] instance that releases
--- ARGV[5] atMs: the releasing instance's clock when it sent the release (the end of the lease's window)
--- Publishes {event="released", resource, fencingToken, owner, instance, atMs} as JSON, so every
--- instance hears it: waiters retry at once, and the instance that granted the lease closes it.
--- Returns {1, fencingToken, owner} if our lease was deleted, {0} if this node holds no lease of ours.
+-- release: delete the lease on this node only if it is still ours, and announce it so every instance
+-- hears it: waiters retry at once, and the instance that granted the lease closes it.
+--
+-- KEYS[1]  lock hash: lab:distributed-lock:lock:<resource>
+-- ARGV[1]  token: the lease's secret
+-- ARGV[2]  channel: where lease events are announced (lab:distributed-lock:released); publishes
+--          {event="released", resource, fencingToken, owner, instance, atMs} as JSON
+-- ARGV[3]  resource name
+-- ARGV[4]  instance that releases
+-- ARGV[5]  atMs: the releasing instance's clock when it sent the release (the end of the lease's window)
+--
+-- Returns  {1, fencingToken, owner}  our lease was deleted (fencingToken '' if none was recorded)
+--          {0}                       this node holds no lease of ours
 if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
   local fencingToken = redis.call('HGET', KEYS[1], 'fencingToken') or ''
   local owner = redis.call('HGET', KEYS[1], 'owner') or ''

@@ -1,8 +1,13 @@
--- view.lua: what this lock node holds for one resource (read-only apart from purging dead waiters).
--- KEYS[1] lock hash, KEYS[2] queue zset, KEYS[3] queue lease zset, KEYS[4] fencing counter,
--- KEYS[5] quarantine
--- Returns {token, owner, instance, fencingToken, pttlMs, counter, quarantinePttlMs, queue}
--- where missing strings are '' and queue is a flat {member, ticket, member, ticket, ...}.
+-- view: what this lock node holds for one resource (read-only apart from purging dead waiters).
+--
+-- KEYS[1]  lock hash: lab:distributed-lock:lock:<resource>
+-- KEYS[2]  queue zset: lab:distributed-lock:queue:<resource>
+-- KEYS[3]  queue lease zset: lab:distributed-lock:queue-lease:<resource>
+-- KEYS[4]  fencing counter: lab:distributed-lock:fencing:<resource>
+-- KEYS[5]  quarantine: lab:distributed-lock:node:quarantine
+--
+-- Returns  {token, owner, instance, fencingToken, pttlMs, counter, quarantinePttlMs, queue}
+--          where missing strings are '' and queue is a flat {member, ticket, member, ticket, ...}
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs)
