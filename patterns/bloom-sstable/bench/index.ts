@@ -52,7 +52,7 @@ export const bench: BenchDefinition = {
     const [cache] = await connectRedisNodes([
       { name: 'lsm-cache', url: redis.url, host: redis.host, port: redis.port },
     ]);
-    const { service } = createApp({
+    const { service } = await createApp({
       engine: new LsmKvEngine(served),
       ...(cache ? { cache } : {}),
       cacheEpoch: 'bench',
@@ -84,7 +84,7 @@ export const bench: BenchDefinition = {
     const [levelCache] = await connectRedisNodes([
       { name: 'lsm-leveldb-cache', url: redis.url, host: redis.host, port: redis.port },
     ]);
-    const { service: levelService } = createApp({
+    const { service: levelService } = await createApp({
       engine: levelEngine,
       ...(levelCache ? { cache: levelCache } : {}),
       cacheEpoch: 'bench-leveldb',

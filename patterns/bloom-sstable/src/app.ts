@@ -5,7 +5,7 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
-import type { Service, ServiceOptions } from '@kvs-lab/shared/service';
+import type { PatternApp, ServiceOptions } from '@kvs-lab/shared/service';
 import { checkLsmHistory } from './check/lsm-check.ts';
 import { registerRoutes } from './http/routes.ts';
 import { LsmService } from './lsm-service.ts';
@@ -14,7 +14,7 @@ import type { KvEngine } from './engines/kv-engine.ts';
 import { L2Cache } from './store/l2-cache.ts';
 import { lsmErrors } from './errors.ts';
 
-export interface AppDeps {
+export interface LsmAppDeps {
   /** The storage engine, chosen once in main.ts from `ENGINE` (the hand-made LSM by default). */
   readonly engine: KvEngine;
   /** The L2 cache node (`lsm-cache`); without it the store runs with L1 only. */
@@ -32,7 +32,9 @@ export interface AppDeps {
 }
 
 /** Builds the HTTP service around an open engine; does not listen. */
-export function createApp(deps: AppDeps): { service: Service; lsm: LsmService } {
+// Async as every pattern's createApp is (one shape in seven); this one is handed an open engine, so it waits on nothing.
+// eslint-disable-next-line @typescript-eslint/require-await
+export async function createApp(deps: LsmAppDeps): Promise<PatternApp<{ lsm: LsmService }>> {
   const l2 = deps.cache
     ? new L2Cache(deps.cache, { ttlSeconds: deps.l2TtlSeconds, epoch: deps.cacheEpoch })
     : undefined;

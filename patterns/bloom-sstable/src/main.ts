@@ -12,7 +12,7 @@ const engine = await openEngine(config.engineName, { dir: config.dataDir, ...con
 const addresses = parseRedisNodes(config.redisNodes);
 // The one Redis node is the L2 cache (`lsm-cache`, or `lsm-leveldb-cache` on the leveldb engine).
 const [cache] = await connectRedisNodes(addresses.slice(0, 1));
-const { service, lsm } = createApp({
+const { service, lsm } = await createApp({
   engine,
   ...(cache ? { cache } : {}),
   cacheEpoch: randomUUID().slice(0, 8),

@@ -10,6 +10,7 @@ const op = (
   extra: Partial<LsmOperation> = {},
 ): LsmOperation => ({
   id: ++id,
+  process: 'test',
   kind,
   input: { key },
   invokedAt: at[0],

@@ -1,3 +1,5 @@
+import type { CheckVerdict, Operation } from '@kvs-lab/shared/history';
+
 /**
  * The store's checker over its recorded history. Every write gets a seq, so
  * the promise can be stated exactly: a read that starts after a write was
@@ -9,19 +11,8 @@
 export type LsmInput = { readonly key: string; readonly value?: string; readonly asOf?: number };
 export type LsmOutput = { readonly seq?: number; readonly found?: boolean; readonly value?: string };
 
-export interface LsmOperation {
-  readonly id: number;
-  readonly kind: string;
-  readonly input: LsmInput;
-  readonly invokedAt: number;
-  readonly completedAt?: number;
-  readonly outcome?: 'ok' | 'fail' | 'indeterminate';
-  readonly output?: LsmOutput;
-}
-
-export type LsmVerdict =
-  | { readonly valid: true; readonly summary: string }
-  | { readonly valid: false; readonly summary: string; readonly firstViolation: unknown };
+/** One recorded operation of this store, in the kit's history shape. */
+export type LsmOperation = Operation<LsmInput, LsmOutput>;
 
 interface Write {
   readonly id: number;
@@ -34,7 +25,7 @@ interface Write {
 const isWriteKind = (kind: string): kind is 'put' | 'delete' => kind === 'put' || kind === 'delete';
 
 /** Checks every completed read against the acknowledged writes of its key; names the first violation. */
-export function checkLsmHistory(operations: readonly LsmOperation[]): LsmVerdict {
+export function checkLsmHistory(operations: readonly LsmOperation[]): CheckVerdict {
   const writesByKey = new Map<string, Write[]>();
   const writeBySeq = new Map<number, Write>();
   for (const op of operations) {
@@ -63,7 +54,7 @@ export function checkLsmHistory(operations: readonly LsmOperation[]): LsmVerdict
     );
     const newest = acknowledged.reduce<Write | undefined>((a, w) => (!a || w.seq > a.seq ? w : a), undefined);
     const seen = read.output.found ? read.output.seq : undefined;
-    const fail = (rule: string, summary: string): LsmVerdict => ({
+    const fail = (rule: string, summary: string): CheckVerdict => ({
       valid: false,
       summary,
       firstViolation: {

@@ -1,9 +1,14 @@
-import { LuaScript } from '@kvs-lab/shared/redis';
+import { LuaScript, replyCodes } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { keys } from './keys.ts';
 
 // Sent by SHA: the body crosses the wire once per Redis start, not with every cached write.
-const setIfNewer = new LuaScript(new URL('./lua/set-if-newer.lua', import.meta.url));
+// Its two answers, as in the script's header: a refill that lost to a newer version is not an error.
+const setIfNewer = new LuaScript(
+  new URL('./lua/set-if-newer.lua', import.meta.url),
+  replyCodes('set-if-newer', { 1: 'stored', 0: 'newer-cached' }),
+);
+type SetIfNewerReply = 'stored' | 'newer-cached';
 
 /** One cached version: a tombstone is cached too, so a cached read can say "deleted". */
 export interface CachedVersion {
@@ -81,9 +86,9 @@ export class L2Cache {
     }
   }
 
-  private async store(key: string, version: CachedVersion): Promise<void> {
+  private store(key: string, version: CachedVersion): Promise<SetIfNewerReply> {
     const entry = keys.cacheEntry(this.epoch, key);
-    await this.node.run((c) =>
+    return this.node.run((c) =>
       setIfNewer.run(
         c,
         [entry],

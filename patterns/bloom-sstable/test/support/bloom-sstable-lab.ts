@@ -79,7 +79,7 @@ export async function startTestApp(
     });
     await cache.ready();
   }
-  const { service, lsm } = createApp({
+  const { service, lsm } = await createApp({
     engine: new LsmKvEngine(engine),
     ...(cache ? { cache } : {}),
     cacheEpoch: options.epoch ?? name,
@@ -116,7 +116,7 @@ export async function startEngineApp(
   const engineOpts = engineOptions(dir, options.engine);
   const engine: KvEngine =
     engineName === 'lsm' ? await LsmKvEngine.open(engineOpts) : await LevelDbKvEngine.open(engineOpts);
-  const { service, lsm } = createApp({
+  const { service, lsm } = await createApp({
     engine,
     cacheEpoch: name,
     l1Entries: 1000,

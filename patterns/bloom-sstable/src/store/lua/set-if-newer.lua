@@ -1,6 +1,5 @@
--- set-if-newer: store one version of a key in the L2 cache unless the cache
--- already holds the same or a newer one. A reader that loaded an old version
--- before a write must not put it back over the write's version.
+-- set-if-newer: stores one version of a key in the L2 cache unless the cache already holds the same or a
+-- newer one. A reader that loaded an old version before a write must not put it back over the write's version.
 --
 -- KEYS[1]  the cache entry (a hash: seq, deleted, value)
 -- ARGV[1]  seq of this version (integer)
@@ -8,7 +7,7 @@
 -- ARGV[3]  the value ("" for a tombstone)
 -- ARGV[4]  time to live, in seconds
 --
--- Returns 1 when stored, 0 when the cache already had seq >= ARGV[1].
+-- Returns  1 when stored; 0 when the cache already had a seq >= ARGV[1] (nothing changed)
 local current = redis.call('HGET', KEYS[1], 'seq')
 if current and tonumber(current) >= tonumber(ARGV[1]) then
   return 0
