@@ -5,7 +5,7 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
-import type { Logger, Service } from '@kvs-lab/shared/service';
+import type { Logger, PatternApp } from '@kvs-lab/shared/service';
 import type { TraceLog } from '@kvs-lab/shared/history';
 import type { PubsubConfig } from './config.ts';
 import { checkDeliveries } from './check/delivery-check.ts';
@@ -17,10 +17,16 @@ import { pubsubEngine } from './engines/pubsub/pubsub-fanout.ts';
 import { adapterEngine } from './engines/socketio-adapter/adapter-fanout.ts';
 import { gmailErrors } from './errors.ts';
 
-export interface PubsubApp {
-  readonly service: Service;
-  readonly pubsub: PubsubService;
+/** What createApp needs: the one Redis node, the config, and what tests override. */
+export interface PubsubDeps {
+  readonly redis: RedisNode;
+  readonly config: PubsubConfig;
+  readonly logger?: Logger;
+  /** Overrides LAB_ADMIN_TOKEN (tests). */
+  readonly adminToken?: string;
 }
+
+export type PubsubApp = PatternApp<{ pubsub: PubsubService }>;
 
 /** The fan-out engines, by the name ENGINE selects: the service and the domain never ask which one runs. */
 const engines: Record<EngineName, FanoutEngine> = {
@@ -29,13 +35,7 @@ const engines: Record<EngineName, FanoutEngine> = {
 };
 
 /** Builds the service (routes, /notifications, live view, /check); does not listen. */
-export async function createApp(deps: {
-  redis: RedisNode;
-  config: PubsubConfig;
-  logger?: Logger;
-  /** Overrides LAB_ADMIN_TOKEN (tests). */
-  adminToken?: string;
-}): Promise<PubsubApp> {
+export async function createApp(deps: PubsubDeps): Promise<PatternApp<{ pubsub: PubsubService }>> {
   const { redis, config } = deps;
   const engine = engines[config.ENGINE](redis, config.SERVICE_NAME);
   // The live view's snapshot and readiness need the service, and the service needs them: tie the knot late.

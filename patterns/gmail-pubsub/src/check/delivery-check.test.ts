@@ -18,7 +18,15 @@ const mail = (historyId: number, extra: Partial<MailNote> = {}): MailNote => ({
 function history(inputs: readonly (PubsubInput | [PubsubInput, PubsubOutput])[]): PubsubOperation[] {
   return inputs.map((entry, index) => {
     const [input, output] = Array.isArray(entry) ? entry : [entry, {}];
-    return { id: index + 1, kind: input.kind, input, outcome: 'ok', output };
+    return {
+      id: index + 1,
+      process: 'test',
+      kind: input.kind,
+      input,
+      invokedAt: index,
+      outcome: 'ok',
+      output,
+    };
   });
 }
 

@@ -1,3 +1,4 @@
+import type { CheckVerdict, Operation } from '@kvs-lab/shared/history';
 import type { Filter } from '../domain/filter.ts';
 import { isEmptyFilter, matchesFilter } from '../domain/filter.ts';
 import { mailboxTopic } from '../domain/names.ts';
@@ -51,22 +52,11 @@ export type PubsubOutput =
   | { readonly seq: number; readonly localSockets: number | null; readonly instancesReached: number }
   | Record<string, never>;
 
-export interface PubsubOperation {
-  readonly id: number;
-  readonly kind: string;
-  readonly input: PubsubInput;
-  readonly outcome?: 'ok' | 'fail' | 'indeterminate';
-  readonly output?: PubsubOutput;
-}
+/** One recorded operation, as the kit's history keeps it. */
+export type PubsubOperation = Operation<PubsubInput, PubsubOutput>;
 
-export type DeliveryVerdict =
-  | { readonly valid: true; readonly summary: string; readonly details: DeliveryStats }
-  | {
-      readonly valid: false;
-      readonly summary: string;
-      readonly firstViolation: unknown;
-      readonly details: DeliveryStats;
-    };
+/** The kit's verdict, with this checker's counts as its details. */
+export type DeliveryVerdict = CheckVerdict & { readonly details: DeliveryStats };
 
 export interface DeliveryStats {
   readonly sockets: number;

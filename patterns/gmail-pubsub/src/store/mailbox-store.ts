@@ -1,11 +1,41 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
+import { LuaScript, arrayReply } from '@kvs-lab/shared/redis';
 import type { MailNote } from '../domain/notification.ts';
 import { keys } from './keys.ts';
-import { LuaScript } from '@kvs-lab/shared/redis';
 
-const appendMailScript = new LuaScript(new URL('./lua/append-mail.lua', import.meta.url));
-const readHistoryScript = new LuaScript(new URL('./lua/read-history.lua', import.meta.url));
-const trimHistoryScript = new LuaScript(new URL('./lua/trim-history.lua', import.meta.url));
+function toNumber(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`expected a number from Redis, got ${String(value)}`);
+  return n;
+}
+
+/** A reply of exactly three numbers, in the order the script's header lists them. */
+function threeNumbers(script: string, reply: unknown): readonly [number, number, number] {
+  const [a, b, c, ...rest] = arrayReply(script, toNumber)(reply);
+  if (a === undefined || b === undefined || c === undefined || rest.length > 0)
+    throw new Error(`${script}.lua answered ${JSON.stringify(reply)}, not three numbers`);
+  return [a, b, c];
+}
+
+const appendMailScript = new LuaScript(new URL('./lua/append-mail.lua', import.meta.url), (reply) => {
+  const [historyId, at, trimmedThrough] = threeNumbers('append-mail', reply);
+  return { historyId, at, trimmedThrough };
+});
+const readHistoryScript = new LuaScript(
+  new URL('./lua/read-history.lua', import.meta.url),
+  (reply): HistoryPage => {
+    const [historyId, trimmedThrough, ...entries] = arrayReply('read-history', String)(reply);
+    return {
+      historyId: toNumber(historyId),
+      trimmedThrough: toNumber(trimmedThrough),
+      entries: entries.map((raw) => JSON.parse(raw) as HistoryEntry),
+    };
+  },
+);
+const trimHistoryScript = new LuaScript(new URL('./lua/trim-history.lua', import.meta.url), (reply) => {
+  const [historyId, trimmedThrough, removed] = threeNumbers('trim-history', reply);
+  return { historyId, trimmedThrough, removed };
+});
 
 /** One history entry: the notification plus the body, which only history carries. */
 export interface HistoryEntry extends MailNote {
@@ -34,12 +64,6 @@ export interface HistoryPage {
   readonly entries: readonly HistoryEntry[];
 }
 
-function toNumber(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`expected a number from Redis, got ${String(value)}`);
-  return n;
-}
-
 /** The durable side of the pattern: per-user history and historyId, in Redis. */
 export class MailboxStore {
   private readonly node: RedisNode;
@@ -64,7 +88,7 @@ export class MailboxStore {
       labels: mail.labels,
     };
     const entry = mail.body === undefined ? note : { ...note, body: mail.body };
-    const reply = (await this.node.run((client) =>
+    return this.node.run((client) =>
       appendMailScript.run(
         client,
         [keys.mailbox(mail.userId), keys.history(mail.userId)],
@@ -77,25 +101,18 @@ export class MailboxStore {
           ...publishOn,
         ],
       ),
-    )) as unknown[];
-    return { historyId: toNumber(reply[0]), at: toNumber(reply[1]), trimmedThrough: toNumber(reply[2]) };
+    );
   }
 
   /** At most `limit` entries after `startHistoryId`, oldest first, with the mailbox's bounds at that moment. */
   async read(userId: string, options: { startHistoryId: number; limit: number }): Promise<HistoryPage> {
-    const reply = (await this.node.run((client) =>
+    return this.node.run((client) =>
       readHistoryScript.run(
         client,
         [keys.mailbox(userId), keys.history(userId)],
         [options.startHistoryId, options.limit],
       ),
-    )) as unknown[];
-    const [historyId, trimmedThrough, ...entries] = reply;
-    return {
-      historyId: toNumber(historyId),
-      trimmedThrough: toNumber(trimmedThrough),
-      entries: entries.map((raw) => JSON.parse(String(raw)) as HistoryEntry),
-    };
+    );
   }
 
   /** Keeps only the newest `keepLast` entries. */
@@ -103,9 +120,8 @@ export class MailboxStore {
     userId: string,
     keepLast: number,
   ): Promise<{ historyId: number; trimmedThrough: number; removed: number }> {
-    const reply = (await this.node.run((client) =>
+    return this.node.run((client) =>
       trimHistoryScript.run(client, [keys.mailbox(userId), keys.history(userId)], [keepLast]),
-    )) as unknown[];
-    return { historyId: toNumber(reply[0]), trimmedThrough: toNumber(reply[1]), removed: toNumber(reply[2]) };
+    );
   }
 }

@@ -1,19 +1,17 @@
---[[
-append-mail: appends one mail to a user's history, bumps the user's historyId,
-trims the history by count and age, and publishes the notification, all in one
-atomic step: nothing is half-written, and notifications leave in historyId order.
-
-KEYS[1]  mailbox hash: historyId (last assigned), trimmedThrough (highest historyId trimmed away)
-KEYS[2]  history sorted set: score historyId, member entry JSON
-ARGV[1]  entry JSON object without historyId and at, e.g. {"kind":"mail",...,"body":"..."}
-ARGV[2]  notification JSON object without historyId and at (the entry minus the body)
-ARGV[3]  maxCount: entries kept at most
-ARGV[4]  maxAgeMs: entries older than this (by Redis server time) are trimmed
-ARGV[5]  ageTrimBatch: at most this many entries trimmed by age per call (bounded work)
-ARGV[6..] channels to publish the notification on (none when the engine broadcasts it itself)
-
-Returns  { historyId, at (ms, Redis server time), trimmedThrough }
-]]
+-- append-mail: appends one mail to a user's history, bumps the user's historyId,
+-- trims the history by count and age, and publishes the notification, all in one
+-- atomic step: nothing is half-written, and notifications leave in historyId order.
+--
+-- KEYS[1]  mailbox hash: historyId (last assigned), trimmedThrough (highest historyId trimmed away)
+-- KEYS[2]  history sorted set: score historyId, member entry JSON
+-- ARGV[1]  entry JSON object without historyId and at, e.g. {"kind":"mail",...,"body":"..."}
+-- ARGV[2]  notification JSON object without historyId and at (the entry minus the body)
+-- ARGV[3]  maxCount: entries kept at most
+-- ARGV[4]  maxAgeMs: entries older than this (by Redis server time) are trimmed
+-- ARGV[5]  ageTrimBatch: at most this many entries trimmed by age per call (bounded work)
+-- ARGV[6..] channels to publish the notification on (none when the engine broadcasts it itself)
+--
+-- Returns  { historyId, at (ms, Redis server time), trimmedThrough }
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local historyId = redis.call('HINCRBY', KEYS[1], 'historyId', 1)

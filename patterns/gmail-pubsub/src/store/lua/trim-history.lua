@@ -1,14 +1,12 @@
---[[
-trim-history: drops all but the newest entries of a user's history, as the
-count cap would, and remembers how far it trimmed (clients behind that point
-get HISTORY_EXPIRED and must do a full sync).
-
-KEYS[1]  mailbox hash: historyId, trimmedThrough
-KEYS[2]  history sorted set: score historyId, member entry JSON
-ARGV[1]  keepLast: entries to keep
-
-Returns  { historyId, trimmedThrough, removed }
-]]
+-- trim-history: drops all but the newest entries of a user's history, as the
+-- count cap would, and remembers how far it trimmed (clients behind that point
+-- get HISTORY_EXPIRED and must do a full sync).
+--
+-- KEYS[1]  mailbox hash: historyId, trimmedThrough
+-- KEYS[2]  history sorted set: score historyId, member entry JSON
+-- ARGV[1]  keepLast: entries to keep
+--
+-- Returns  { historyId, trimmedThrough, removed }
 local trimmedThrough = tonumber(redis.call('HGET', KEYS[1], 'trimmedThrough') or '0')
 local size = redis.call('ZCARD', KEYS[2])
 local keep = tonumber(ARGV[1])
