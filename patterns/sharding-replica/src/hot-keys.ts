@@ -20,10 +20,17 @@ export interface HotKeyOptions {
  * key's eventual reads to the master and the replica in turn; `router-cache`
  * answers them from the router's memory for `cacheMs`, invalidated by this
  * router's own writes (a write through another path could be missed for that long).
+ *
+ * A read fills the cache only if no write to its key started or finished while it was in flight:
+ * each fill holds a ticket that `forget` revokes, so a read that raced a write never caches the value
+ * the write replaced.
  */
 export class HotKeys {
   private sketch: HotKeySketch;
   private readonly cache = new Map<string, { value: string | null; expiresAt: number }>();
+  /** The reads in flight that may fill the cache, by key: the ticket of the latest one. */
+  private readonly fills = new Map<string, number>();
+  private tickets = 0;
   private turn = 0;
   mitigation: Mitigation;
   cacheHits = 0;
@@ -67,7 +74,24 @@ export class HotKeys {
     return { value: entry.value };
   }
 
-  remember(key: string, value: string | null): void {
+  /** Called before the read that may fill the cache for `key`; its answer goes to `completeFill`. */
+  beginFill(key: string): number {
+    this.tickets += 1;
+    this.fills.set(key, this.tickets);
+    return this.tickets;
+  }
+
+  /**
+   * The read's answer (null: the key is absent) is cached unless a write to the key revoked the ticket,
+   * or a later read took it over. Called with `undefined` when the read failed: the ticket is dropped.
+   */
+  completeFill(key: string, ticket: number, answer: { value: string | null } | undefined): void {
+    if (this.fills.get(key) !== ticket) return;
+    this.fills.delete(key);
+    if (answer && this.mitigation === 'router-cache') this.remember(key, answer.value);
+  }
+
+  private remember(key: string, value: string | null): void {
     // Bounded: only hot keys are cached, and at most topK of them.
     if (this.cache.size >= this.options.topK && !this.cache.has(key)) {
       const oldest = this.cache.keys().next();
@@ -76,13 +100,18 @@ export class HotKeys {
     this.cache.set(key, { value, expiresAt: this.options.now() + this.options.cacheMs });
   }
 
+  /** A write to `key` starts or ends: its cached value goes, and reads in flight may not fill it back. */
   forget(key: string): void {
     this.cache.delete(key);
+    this.fills.delete(key);
   }
 
   setMitigation(mitigation: Mitigation): void {
     this.mitigation = mitigation;
-    if (mitigation !== 'router-cache') this.cache.clear();
+    if (mitigation !== 'router-cache') {
+      this.cache.clear();
+      this.fills.clear();
+    }
   }
 
   report(): {

@@ -13,6 +13,7 @@ import type { Mitigation } from './hot-keys.ts';
 import type { Emit, RebalanceView } from './realtime/events.ts';
 import type { Consistency, DeleteResult, GetResult, PutResult, ShardStore } from './shard-store.ts';
 import { AppError } from './errors.ts';
+import { isAppError } from '@kvs-lab/shared/service';
 
 export type { GetResult, PutResult } from './shard-store.ts';
 
@@ -56,15 +57,27 @@ export class ShardingService {
   /** Writes to the owner shard's master; with `replica` durability, WAIT says whether the replica has it. */
   async put(key: string, value: string, durability: Durability, process: string): Promise<PutResult> {
     this.hotKeys.record(key);
-    this.hotKeys.forget(key);
     return recorded(
       this.history,
       process,
       'write',
       { key, value, durability },
-      () => this.store.put(key, value, durability),
+      () => this.invalidating(key, () => this.store.put(key, value, durability)),
       (result) => ({ shard: result.shard, isReplicated: result.isReplicated }),
     );
+  }
+
+  /**
+   * A write invalidates the router cache when it starts and again when it ends (acknowledged, failed or
+   * unknown): a read that was in flight meanwhile may have read the old value, and must not cache it.
+   */
+  private async invalidating<T>(key: string, write: () => Promise<T>): Promise<T> {
+    this.hotKeys.forget(key);
+    try {
+      return await write();
+    } finally {
+      this.hotKeys.forget(key);
+    }
   }
 
   /** Eventual reads go to a replica (stale by the replication lag), strong reads to the master. */
@@ -104,19 +117,28 @@ export class ShardingService {
       }
     }
     const preferMaster = isHot && mitigation === 'spread-reads' && this.hotKeys.nextReadOnMaster();
-    const read = await this.store.get(key, consistency, { preferMaster });
-    if (isHot && mitigation === 'router-cache') this.hotKeys.remember(key, read.value);
-    return read;
+    if (!(isHot && mitigation === 'router-cache')) return this.store.get(key, consistency, { preferMaster });
+    // The read that fills the cache: its answer is cached whether the key has a value or is absent, so the
+    // next read of a hot key is served from memory even when this one answered 404.
+    const ticket = this.hotKeys.beginFill(key);
+    try {
+      const read = await this.store.get(key, consistency, { preferMaster });
+      this.hotKeys.completeFill(key, ticket, { value: read.value });
+      return read;
+    } catch (error) {
+      const isAbsent = isAppError(error) && error.code === 'KEY_NOT_FOUND';
+      this.hotKeys.completeFill(key, ticket, isAbsent ? { value: null } : undefined);
+      throw error;
+    }
   }
 
   async delete(key: string, process: string): Promise<DeleteResult> {
-    this.hotKeys.forget(key);
     return recorded(
       this.history,
       process,
       'delete',
       { key },
-      () => this.store.delete(key),
+      () => this.invalidating(key, () => this.store.delete(key)),
       (result) => ({ shard: result.shard }),
     );
   }

@@ -158,14 +158,18 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
 
   it('the hot-key sketch names the most read key, and router-cache answers its eventual reads from memory', async () => {
     const hot = keyOn(cluster, 'shard-2', 'hot');
-    await api.put(`/kv/${hot}`).send({ value: 'v' });
+    // WAIT 1: the replica holds the value before the eventual reads below. With an async write a loaded
+    // machine can leave the replica behind, so the read that fills the cache would find (and cache) nothing.
+    const put = await api.put(`/kv/${hot}?durability=replica`).send({ value: 'v' });
+    expect(put.body.isReplicated).toBe(true);
     for (let i = 0; i < 80; i++) await api.get(`/kv/${hot}`);
     const report = await api.get('/hotkeys');
     expect(report.body.top[0]).toMatchObject({ key: hot, isHot: true });
     await api.put('/hotkeys/mitigation').send({ mode: 'router-cache' });
-    await api.get(`/kv/${hot}`);
+    const filling = await api.get(`/kv/${hot}`);
+    expect(filling.body).toMatchObject({ value: 'v', servedBy: 'shard-2-replica' });
     const cached = await api.get(`/kv/${hot}`);
-    expect(cached.body.servedBy).toBe('router-cache');
+    expect(cached.body).toMatchObject({ value: 'v', servedBy: 'router-cache' });
     expect((await api.get(`/kv/${hot}?consistency=strong`)).body.servedBy).toMatch(/master/);
 
     // spread-reads: the hot key's eventual reads alternate between the master and the replica.
