@@ -69,7 +69,7 @@ async function pairs(prefix: string): Promise<Map<string, RedisHandle>> {
 
 async function appOn(env: Record<string, string>): Promise<ShardingApp> {
   const config = loadConfig(env);
-  const app = createApp({ config, nodes: await connectRedisNodes(config.redisNodes) });
+  const app = await createApp({ config, nodes: await connectRedisNodes(config.redisNodes) });
   await app.sharding.start();
   return app;
 }

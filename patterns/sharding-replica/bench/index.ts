@@ -50,7 +50,7 @@ export const bench: BenchDefinition = {
       ENGINE: 'cluster',
       REDIS_NODES: redisCluster.nodes.map((n) => `${clusterNames.get(n.name)}=${n.url}`).join(','),
     });
-    const clusterApp = createApp({
+    const clusterApp = await createApp({
       config: clusterConfig,
       nodes: await connectRedisNodes(clusterConfig.redisNodes),
     });
@@ -63,7 +63,7 @@ export const bench: BenchDefinition = {
       REDIS_NODES: handles.map((h) => `${h.name}=${h.url}`).join(','),
     });
     const nodes = await connectRedisNodes(config.redisNodes);
-    const { service, sharding } = createApp({ config, nodes });
+    const { service, sharding } = await createApp({ config, nodes });
     await sharding.start();
     const address = await service.listen(0, '127.0.0.1');
     const routerUrl = `http://127.0.0.1:${address.port}`;

@@ -6,7 +6,7 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { LiveChannel } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
-import type { Service } from '@kvs-lab/shared/service';
+import type { PatternApp, Service } from '@kvs-lab/shared/service';
 import type { Config } from './config.ts';
 import { mountRoutes } from './http/routes.ts';
 import type { ShardingLiveEvents } from './realtime/events.ts';
@@ -18,14 +18,27 @@ import type { EngineDeps } from './engine-deps.ts';
 import type { TraceMessages } from './protocol-trace.ts';
 import type { ShardStore } from './shard-store.ts';
 import { ShardingService } from './sharding-service.ts';
+import { liveSnapshot } from './sharding-views.ts';
+import { Autoscaler } from './autoscaler.ts';
+import { HotKeys } from './hot-keys.ts';
 import { shardingErrors } from './errors.ts';
 
-export interface ShardingApp {
-  readonly service: Service;
-  readonly sharding: ShardingService;
-  /** The engine behind the port; tests of one engine reach into it. */
-  readonly store: ShardStore;
+export interface ShardingDeps {
+  readonly config: Config;
+  readonly nodes: readonly RedisNode[];
+  readonly instance?: string;
+  readonly logger?: Service['logger'];
+  readonly now?: () => number;
+  /** Overrides LAB_ADMIN_TOKEN (tests). */
+  readonly adminToken?: string;
 }
+
+export type ShardingApp = PatternApp<{
+  sharding: ShardingService;
+  autoscaler: Autoscaler;
+  /** The engine behind the port; tests of one engine reach into it. */
+  store: ShardStore;
+}>;
 
 /** The one place that knows the engines: `ENGINE` picks the adapter behind the `ShardStore` port. */
 function createStore(config: Config, nodes: readonly RedisNode[], deps: EngineDeps): ShardStore {
@@ -44,15 +57,7 @@ function createStore(config: Config, nodes: readonly RedisNode[], deps: EngineDe
  * and the replication fault. Does not listen; call `sharding.start()` to adopt
  * the roles Redis reports and start the monitor.
  */
-export function createApp(deps: {
-  config: Config;
-  nodes: readonly RedisNode[];
-  instance?: string;
-  logger?: Service['logger'];
-  now?: () => number;
-  /** Overrides LAB_ADMIN_TOKEN (tests). */
-  adminToken?: string;
-}): ShardingApp {
+export async function createApp(deps: ShardingDeps): Promise<ShardingApp> {
   const now = deps.now ?? Date.now;
   // The live channel needs the service, and the service needs the engine: tie the knot here.
   const channel: { live?: LiveChannel<ShardingLiveEvents> } = {};
@@ -72,7 +77,17 @@ export function createApp(deps: {
       error: (fields, message) => service.logger.error(fields, message),
     },
   });
-  const sharding = new ShardingService(deps.config, store, { now, emit });
+  const hotKeys = new HotKeys({ ...deps.config.hotKeys, now });
+  const autoscaler = new Autoscaler(deps.config.autoscale, store, emit);
+  // After each monitor sample: decay the hot-key counts, evaluate autoscaling, refresh the live view.
+  const afterSample = () => {
+    hotKeys.decayIfDue();
+    autoscaler.tick();
+    emit('shards:status', { shards: store.shards() });
+    const report = hotKeys.report();
+    emit('hotkeys:updated', { top: report.top, mitigation: report.mitigation });
+  };
+  const sharding = new ShardingService(store, hotKeys, afterSample);
   const service: Service = createService({
     name: 'sharding-replica',
     errors: shardingErrors,
@@ -87,18 +102,10 @@ export function createApp(deps: {
   channel.live = mountLiveView<ShardingLiveEvents>(service, {
     pageDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
     page: { title: 'sharding-replica', stylesheet: './sharding-view.css', script: './sharding-view.js' },
-    snapshot: () => ({
-      engine: store.engine,
-      missedPingsToFail: deps.config.missedPingsToFail,
-      ring: store.ringEvent(),
-      shards: store.shards(),
-      failovers: store.failovers(),
-      rebalance: store.rebalance() ?? null,
-      hotKeys: sharding.hotKeys.report(),
-    }),
+    snapshot: () => liveSnapshot(sharding, deps.config.missedPingsToFail),
   });
-  mountRoutes(service, sharding, { maxValueBytes: deps.config.maxValueBytes });
+  mountRoutes(service, { sharding, autoscaler }, { maxValueBytes: deps.config.maxValueBytes });
   traceRef.log = mountCheck(service, { history: sharding.history, check: () => sharding.check() }).trace;
   service.onClose(() => sharding.close());
-  return { service, sharding, store };
+  return Promise.resolve({ service, sharding, autoscaler, store });
 }

@@ -7,6 +7,7 @@ function routerCache(): HotKeys {
     minShare: 0.05,
     minCount: 1,
     cacheMs: 60_000,
+    decayMs: 10_000,
     mitigation: 'router-cache',
     now: () => 0,
   });

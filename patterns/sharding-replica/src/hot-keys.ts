@@ -10,6 +10,8 @@ export interface HotKeyOptions {
   readonly minShare: number;
   readonly minCount: number;
   readonly cacheMs: number;
+  /** How often the counts are halved, so old heat fades. */
+  readonly decayMs: number;
   readonly mitigation: Mitigation;
   readonly now: () => number;
 }
@@ -32,6 +34,7 @@ export class HotKeys {
   private readonly fills = new Map<string, number>();
   private tickets = 0;
   private turn = 0;
+  private lastDecayAt: number;
   mitigation: Mitigation;
   cacheHits = 0;
   spreadReads = 0;
@@ -42,6 +45,7 @@ export class HotKeys {
     this.options = options;
     this.sketch = createSketch({ width: 1024, depth: 4, topK: options.topK });
     this.mitigation = options.mitigation;
+    this.lastDecayAt = options.now();
   }
 
   record(key: string): void {
@@ -52,8 +56,12 @@ export class HotKeys {
     return isHot(this.sketch, estimate(this.sketch, key), this.options);
   }
 
-  decay(): void {
+  /** Called after each monitor sample: halves the counts once `decayMs` has passed since the last time. */
+  decayIfDue(): void {
+    const now = this.options.now();
+    if (now - this.lastDecayAt < this.options.decayMs) return;
     this.sketch = decay(this.sketch);
+    this.lastDecayAt = now;
   }
 
   /** For an eventual read of a hot key under spread-reads: true when this read goes to the master. */

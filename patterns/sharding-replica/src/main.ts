@@ -6,6 +6,6 @@ import { loadConfig } from './config.ts';
 // config -> redis -> app -> monitor -> listen.
 const config = loadConfig();
 const nodes = await connectRedisNodes(config.redisNodes, { commandTimeoutMs: config.redisCommandTimeoutMs });
-const { service, sharding } = createApp({ config, nodes });
+const { service, sharding } = await createApp({ config, nodes });
 await sharding.start();
 await runService(service, config.port);

@@ -42,7 +42,7 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
     const nodes = await connectRedisNodes(config.redisNodes, {
       commandTimeoutMs: config.redisCommandTimeoutMs,
     });
-    app = createApp({ config, nodes });
+    app = await createApp({ config, nodes });
     if (!(app.store instanceof ClusterEngine))
       throw new Error('ENGINE=cluster must build the cluster engine');
     engine = app.store;
@@ -131,7 +131,7 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
       ITEM_HASH_TAGS: 'false',
       REDIS_NODES: redis.nodes.map((n) => `${names.get(n.name)}=${n.url}`).join(','),
     });
-    const untagged = createApp({ config, nodes: await connectRedisNodes(config.redisNodes) });
+    const untagged = await createApp({ config, nodes: await connectRedisNodes(config.redisNodes) });
     try {
       await untagged.sharding.start();
       // This partition's two keys hash to different slots (checked, not assumed).

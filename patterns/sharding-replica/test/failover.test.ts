@@ -143,7 +143,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
       const nodes = await connectRedisNodes(
         parseRedisNodes([...cluster.redis.values()].map((r) => `${r.name}=${r.url}`).join(',')),
       );
-      const fresh = createApp({
+      const fresh = await createApp({
         config: loadConfig({
           REDIS_NODES: nodes.map((n) => `${n.name}=redis://${n.address.host}:${n.address.port}`).join(','),
           PING_INTERVAL_MS: '100',

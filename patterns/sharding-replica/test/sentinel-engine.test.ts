@@ -49,7 +49,7 @@ describe('sentinel engine (real Redis Sentinel decides failover; the router foll
     const nodes = await connectRedisNodes(config.redisNodes, {
       commandTimeoutMs: config.redisCommandTimeoutMs,
     });
-    app = createApp({ config, nodes });
+    app = await createApp({ config, nodes });
     if (!(app.store instanceof SentinelEngine))
       throw new Error('ENGINE=sentinel must build the sentinel engine');
     engine = app.store;

@@ -1,4 +1,4 @@
-import type { Operation } from '@kvs-lab/shared/history';
+import type { CheckVerdict, Operation } from '@kvs-lab/shared/history';
 
 /**
  * The checker behind GET /check. It judges the promises this pattern makes:
@@ -37,10 +37,7 @@ export interface Placement {
   readonly foundOn: readonly string[];
 }
 
-export interface ShardingVerdict {
-  readonly valid: boolean;
-  readonly summary: string;
-  readonly firstViolation?: unknown;
+export interface ShardingVerdict extends CheckVerdict {
   readonly details: {
     readonly replicaWritesChecked: number;
     readonly replicaWritesLost: number;

@@ -1,6 +1,8 @@
 import { z } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
+import type { Autoscaler } from '../autoscaler.ts';
 import type { ShardingService } from '../sharding-service.ts';
+import { balanceView, statsView } from '../sharding-views.ts';
 import {
   autoscaleBody,
   autoscaleResult,
@@ -36,7 +38,7 @@ const redisErrors = ['REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'] as const;
 /** The HTTP surface: parse (the schemas), call the service, answer. */
 export function mountRoutes(
   service: Service,
-  sharding: ShardingService,
+  { sharding, autoscaler }: { sharding: ShardingService; autoscaler: Autoscaler },
   options: { maxValueBytes: number },
 ): void {
   const body = valueBody(options.maxValueBytes);
@@ -115,7 +117,7 @@ export function mountRoutes(
     responses: { 200: { description: 'Balance figures', schema: balanceResult } },
     handler: ({ query }) => ({
       status: 200,
-      body: sharding.balanceReport(query.virtualNodes, query.sampleKeys),
+      body: balanceView(sharding.store, query.virtualNodes, query.sampleKeys),
     }),
   });
 
@@ -143,7 +145,7 @@ export function mountRoutes(
       body: {
         shards: sharding.store.shards(),
         failovers: sharding.store.failovers(),
-        autoscale: sharding.autoscaleView(),
+        autoscale: autoscaler.view(),
         authority: await sharding.store.authority(),
       },
     }),
@@ -221,7 +223,7 @@ export function mountRoutes(
     summary: 'The autoscaling policy and its last decision',
     tags: ['shards'],
     responses: { 200: { description: 'Policy', schema: autoscaleResult } },
-    handler: () => ({ status: 200, body: sharding.autoscaleView() }),
+    handler: () => ({ status: 200, body: autoscaler.view() }),
   });
 
   service.route({
@@ -234,8 +236,8 @@ export function mountRoutes(
     bodyExample: { isEnabled: true, maxKeysPerShard: 500 },
     responses: { 200: { description: 'Policy', schema: autoscaleResult } },
     handler: ({ body: settings }) => {
-      sharding.setAutoscale(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)));
-      return { status: 200, body: sharding.autoscaleView() };
+      autoscaler.set(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)));
+      return { status: 200, body: autoscaler.view() };
     },
   });
 
@@ -310,6 +312,6 @@ export function mountRoutes(
     summary: "This pattern's figures: shards, failovers, rejoins, rebalance, hot keys, autoscaling",
     tags: ['stats'],
     responses: { 200: { description: 'Figures', schema: statsResult } },
-    handler: () => ({ status: 200, body: sharding.stats() }),
+    handler: () => ({ status: 200, body: statsView(sharding, autoscaler) }),
   });
 }

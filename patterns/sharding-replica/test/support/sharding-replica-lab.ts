@@ -54,7 +54,7 @@ export async function startCluster(
   const nodes = await connectRedisNodes(config.redisNodes, {
     commandTimeoutMs: config.redisCommandTimeoutMs,
   });
-  const app = createApp({ config, nodes, ...options });
+  const app = await createApp({ config, nodes, ...options });
   if (!(app.store instanceof RouterEngine)) throw new Error('these tests run the router engine');
   const router = app.store;
   await app.sharding.start();
