@@ -66,14 +66,14 @@ export const bench: BenchDefinition = {
             name: 'kit GET /counters/{name}',
             result: result('kit GET /counters/{name}'),
             baseline: 'Express + 1 Redis GET',
-            goalRatio: 0.6,
+            // Issue #16's goal for the kit: it costs almost nothing.
+            goalRatio: 0.9,
           },
           { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
           {
             name: 'kit POST .../increments',
             result: result('kit POST .../increments'),
             baseline: 'Express + 1 Redis SET',
-            goalRatio: 0.5,
           },
         ],
         notes: [

@@ -30,6 +30,43 @@ export interface PendingOperation<O> {
   indeterminate(reason: string): void;
 }
 
+// Completed in place: every request of every pattern records one operation, so no copy per completion.
+type MutableOperation<I, O> = { -readonly [K in keyof Operation<I, O>]: Operation<I, O>[K] };
+
+/** The handle of one invoked operation; the first completion wins (a late second one is ignored). */
+class Pending<I, O> implements PendingOperation<O> {
+  private readonly operation: MutableOperation<I, O>;
+  private readonly now: () => number;
+
+  constructor(operation: MutableOperation<I, O>, now: () => number) {
+    this.operation = operation;
+    this.now = now;
+  }
+
+  get id(): number {
+    return this.operation.id;
+  }
+
+  ok(output: O): void {
+    if (this.complete('ok')) this.operation.output = output;
+  }
+
+  fail(reason: string): void {
+    if (this.complete('fail')) this.operation.reason = reason;
+  }
+
+  indeterminate(reason: string): void {
+    if (this.complete('indeterminate')) this.operation.reason = reason;
+  }
+
+  private complete(outcome: OperationOutcome): boolean {
+    if (this.operation.outcome !== undefined) return false;
+    this.operation.outcome = outcome;
+    this.operation.completedAt = this.now();
+    return true;
+  }
+}
+
 /**
  * A bounded, append-only history. When full, the oldest completed operations
  * are evicted and counted, so a checker can say "over the last N operations"
@@ -37,7 +74,7 @@ export interface PendingOperation<O> {
  */
 export class History<I = unknown, O = unknown> {
   // A Map keeps insertion (invocation) order, and replacing a completed entry keeps its place.
-  private readonly operations = new Map<number, Operation<I, O>>();
+  private readonly operations = new Map<number, MutableOperation<I, O>>();
   private nextId = 1;
   private evictedCount = 0;
   private readonly capacity: number;
@@ -51,26 +88,16 @@ export class History<I = unknown, O = unknown> {
   /** Records the invocation now; the returned handle records the completion exactly once. */
   invoke(process: string, kind: string, input: I): PendingOperation<O> {
     const id = this.nextId++;
-    this.operations.set(id, { id, process, kind, input, invokedAt: this.now() });
+    const operation: MutableOperation<I, O> = { id, process, kind, input, invokedAt: this.now() };
+    this.operations.set(id, operation);
     this.evictIfFull();
-    let isDone = false;
-    const complete = (outcome: OperationOutcome, fields: { output?: O; reason?: string }) => {
-      if (isDone) return;
-      isDone = true;
-      const invoked = this.operations.get(id);
-      if (invoked) this.operations.set(id, { ...invoked, completedAt: this.now(), outcome, ...fields });
-    };
-    return {
-      id,
-      ok: (output) => complete('ok', { output }),
-      fail: (reason) => complete('fail', { reason }),
-      indeterminate: (reason) => complete('indeterminate', { reason }),
-    };
+    return new Pending(operation, this.now);
   }
 
   /** Every retained operation in invocation order (completed or still pending). */
   entries(): readonly Operation<I, O>[] {
-    return [...this.operations.values()];
+    // Copies: an operation still pending completes in place, and a checker must judge one moment.
+    return Array.from(this.operations.values(), (operation) => ({ ...operation }));
   }
 
   /** How many old operations were dropped to stay within capacity. */

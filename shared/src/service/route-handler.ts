@@ -60,7 +60,8 @@ export function routeHandler(spec: AnyRouteSpec, checkAdmin: (req: Request) => v
     if (spec.admin) checkAdmin(req);
     const errors: FieldError[] = [];
     const params = parsePart(spec.params, req.params, 'params', errors);
-    const query = parsePart(spec.query, req.query, 'query', errors);
+    // req.query is a getter that parses the URL: only routes that declare a query pay for it.
+    const query = spec.query ? parsePart(spec.query, req.query, 'query', errors) : undefined;
     // A route with a body schema gets `undefined` when nothing was sent, so the schema decides if that is fine.
     const body = parsePart(spec.body, req.body, 'body', errors);
     if (errors.length > 0) {

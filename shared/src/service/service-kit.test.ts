@@ -104,6 +104,19 @@ describe('service kit: one error shape', () => {
     expect(res.headers['x-request-id']).toBeTruthy();
   });
 
+  it('when requests carry no id, then each gets its own; a well-formed incoming id is echoed, a malformed one replaced', async () => {
+    const ids = await Promise.all(
+      [1, 2, 3].map(
+        async () => (await request(app).put('/widgets/abc').send({ size: 3 })).headers['x-request-id'],
+      ),
+    );
+    expect(new Set(ids).size).toBe(3);
+    const given = await request(app).put('/widgets/abc').set('X-Request-Id', 'trace-42').send({ size: 3 });
+    expect(given.headers['x-request-id']).toBe('trace-42');
+    const bad = await request(app).put('/widgets/abc').set('X-Request-Id', 'no spaces<>').send({ size: 3 });
+    expect(bad.headers['x-request-id']).not.toBe('no spaces<>');
+  });
+
   it('when fields are invalid, then 400 VALIDATION_FAILED lists every offending field', async () => {
     const res = await request(app).put('/widgets/ABC?dryRun=maybe').send({ size: 99, extra: 1 });
     expectProblem(res, 400, 'VALIDATION_FAILED');
