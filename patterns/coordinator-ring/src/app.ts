@@ -4,7 +4,7 @@ import { History, mountCheck } from '@kvs-lab/shared/history';
 import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
-import type { Service, ServiceOptions } from '@kvs-lab/shared/service';
+import type { PatternApp, ServiceOptions } from '@kvs-lab/shared/service';
 import { PeerLink } from './cluster/peer-link.ts';
 import type { PeerAddress } from './cluster/peer-link.ts';
 import type { RingConfig } from './config.ts';
@@ -32,11 +32,8 @@ export interface RingAppDeps {
   readonly adminToken?: string;
 }
 
-export interface RingApp {
-  readonly service: Service;
-  readonly node: RingEngine;
-  readonly ring: RingService;
-}
+/** The service plus the parts tests and the bench reach for: the engine and the ring service. */
+export type RingApp = PatternApp<{ readonly node: RingEngine; readonly ring: RingService }>;
 
 /** The one place that picks the engine (ENGINE): the rest of the app sees only the RingEngine port. */
 function setUpEngine(deps: RingAppDeps, peerLinks: readonly PeerLink[]): Promise<EngineSetup> {

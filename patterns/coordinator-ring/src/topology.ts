@@ -3,6 +3,17 @@ import type { PatternTopology, RedisNodeSpec, ServiceSpec } from '@kvs-lab/share
 
 const portBlock = 7100;
 
+/** What both engines' topologies share: the pattern, its entry point and its port block. */
+const pattern = {
+  name: 'coordinator-ring',
+  cap: 'CP',
+  implemented: true,
+  issue: 8,
+  dir: 'patterns/coordinator-ring',
+  entry: 'src/main.ts',
+  portBlock,
+} as const;
+
 /** The node names of a ring of `size` nodes: ring-1 .. ring-N. */
 export function ringNodeNames(size: number): string[] {
   return Array.from({ length: size }, (_, i) => `ring-${i + 1}`);
@@ -31,15 +42,9 @@ export function topologyOfSize(size: number): PatternTopology {
     peers: names.filter((other) => other !== name),
   }));
   return defineTopology({
-    name: 'coordinator-ring',
+    ...pattern,
     title: 'Coordinator ring',
     summary: 'ring membership, failure detection, leader election with terms, vector-clock versions',
-    cap: 'CP',
-    implemented: true,
-    issue: 8,
-    dir: 'patterns/coordinator-ring',
-    entry: 'src/main.ts',
-    portBlock,
     redis,
     services,
     // `pnpm lab up coordinator-ring --size 5`, and docker-compose.size-5.yml beside this file.
@@ -64,15 +69,9 @@ export function etcdTopology(): PatternTopology {
   const members = ['ring-etcd-1', 'ring-etcd-2', 'ring-etcd-3'];
   const names = ['ring-e1', 'ring-e2', 'ring-e3'];
   return defineTopology({
-    name: 'coordinator-ring',
+    ...pattern,
     title: 'Coordinator ring (etcd)',
     summary: 'the same key-value API on a 3-member etcd cluster; instance leadership from etcd elections',
-    cap: 'CP',
-    implemented: true,
-    issue: 8,
-    dir: 'patterns/coordinator-ring',
-    entry: 'src/main.ts',
-    portBlock,
     redis: [],
     etcd: members.map((name, i) => ({ name, clientPort: portBlock + 21 + i, peerPort: portBlock + 31 + i })),
     services: names.map((name, i) => ({

@@ -16,6 +16,7 @@ const write = (
   at: [number, number],
 ): RingOperation => ({
   id,
+  process: `client-${id}`,
   kind: 'write',
   input: { key, value },
   invokedAt: t[0],
@@ -25,6 +26,7 @@ const write = (
 });
 const read = (id: number, key: string, value: string | null, t: [number, number]): RingOperation => ({
   id,
+  process: `client-${id}`,
   kind: 'read',
   input: { key },
   invokedAt: t[0],

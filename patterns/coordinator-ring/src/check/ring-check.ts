@@ -7,6 +7,7 @@
  * 3. per key, the reads and writes it served are linearizable (register model,
  *    unknown starting value; stale reads are left out, they promise nothing).
  */
+import type { CheckVerdict, Operation } from '@kvs-lab/shared/history';
 import { checkRegister } from './register-check.ts';
 import type { TimedOp } from './register-check.ts';
 
@@ -23,15 +24,8 @@ export interface RingOutput {
   readonly index?: number;
 }
 
-export interface RingOperation {
-  readonly id: number;
-  readonly kind: string;
-  readonly input: RingInput;
-  readonly invokedAt: number;
-  readonly completedAt?: number;
-  readonly outcome?: 'ok' | 'fail' | 'indeterminate';
-  readonly output?: RingOutput;
-}
+/** One operation this node served, as the kit's history records it. */
+export type RingOperation = Operation<RingInput, RingOutput>;
 
 export interface LeaderSighting {
   readonly term: number;
@@ -45,10 +39,7 @@ export interface RingFacts {
   readonly entryTermAt: (index: number) => number | undefined;
 }
 
-export interface RingVerdict {
-  readonly valid: boolean;
-  readonly summary: string;
-  readonly firstViolation?: unknown;
+export interface RingVerdict extends CheckVerdict {
   readonly details: {
     readonly termsSeen: number;
     readonly acknowledgedWrites: number;

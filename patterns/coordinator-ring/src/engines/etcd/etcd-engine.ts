@@ -1,5 +1,5 @@
 import { ClientClosedError, Etcd3 } from 'etcd3';
-import type { Campaign, Election, ElectionObserver, Lease, Namespace } from 'etcd3';
+import type { Namespace } from 'etcd3';
 
 import { fromJSON, toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
@@ -12,6 +12,8 @@ import { stampWrite } from '../../domain/write-clock.ts';
 import type { RingEventName, RingLiveEvents } from '../../realtime/events.ts';
 import type { EngineStatus, Proposed, RingEngine, RingView, StoredVersion } from '../ring-engine.ts';
 import { etcdKeys } from './etcd-keys.ts';
+import { EtcdLeadership } from './etcd-leadership.ts';
+import type { EtcdCounters } from './etcd-leadership.ts';
 import { AppError } from '../../errors.ts';
 
 /** What a value looks like in etcd: the clock travels with it, as in the Raft engine's log entries. */
@@ -20,7 +22,6 @@ interface EtcdValue {
   readonly clock: VectorClockJson;
 }
 
-const maxSightings = 1000;
 /** A write races other writers of the same key with compare-and-swap; past this many lost races it gives up. */
 const maxCasAttempts = 20;
 
@@ -44,18 +45,10 @@ export class EtcdEngine implements RingEngine {
 
   private readonly client: Etcd3;
   private readonly ns: Namespace;
-  private readonly election: Election;
-  private readonly config: RingConfig;
-  private campaign: Campaign | undefined;
-  private observer: ElectionObserver | undefined;
-  private memberLease: Lease | undefined;
-  private leaderId: string | null = null;
-  private term = 0;
+  private readonly leadership: EtcdLeadership;
   private revision = 0;
-  private alive = new Set<string>();
   private lastWrite: EngineStatus['lastWrite'] = null;
-  private readonly sightings: LeaderSighting[] = [];
-  private readonly tally = {
+  private readonly tally: EtcdCounters = {
     campaignsStarted: 0,
     electionsWon: 0,
     leaderChanges: 0,
@@ -64,12 +57,9 @@ export class EtcdEngine implements RingEngine {
     etcdErrors: 0,
   };
   private listeners: ((event: RingEventName, payload: unknown) => void)[] = [];
-  private poller: NodeJS.Timeout | undefined;
-  private isStopped = false;
   private readonly keyQueues = new Map<string, Promise<unknown>>();
 
   constructor(config: RingConfig, endpoints: readonly string[], peers: readonly PeerLink[]) {
-    this.config = config;
     this.id = config.nodeId;
     this.peers = peers;
     this.members = ringOrder([this.id, ...peers.map((p) => p.name)]);
@@ -80,107 +70,22 @@ export class EtcdEngine implements RingEngine {
         context.isStream ? {} : { deadline: Date.now() + config.writeTimeoutMs },
     });
     this.ns = this.client.namespace(etcdKeys.prefix);
-    this.election = this.ns.election(etcdKeys.election, leaseTtlSeconds(config));
+    this.leadership = new EtcdLeadership(this.ns, config, this.members, {
+      tally: this.tally,
+      noteRevision: (revision) => this.noteRevision(revision),
+      emit: (event, payload) => this.emit(event, payload),
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   async start(): Promise<void> {
-    await this.announce();
-    this.runCampaign();
-    await this.observe();
-    this.poller = setInterval(
-      () => void this.pollMembers(),
-      Math.max(100, this.config.heartbeatIntervalMs * 5),
-    );
+    await this.leadership.start();
   }
 
   async stop(): Promise<void> {
-    this.isStopped = true;
-    clearInterval(this.poller);
-    await this.observer?.cancel().catch(() => undefined);
-    await this.campaign?.resign().catch(() => undefined);
-    await this.memberLease?.revoke().catch(() => undefined);
+    await this.leadership.stop();
     this.client.close();
-  }
-
-  /** The member key lives as long as this instance's lease: a crashed instance disappears after the TTL. */
-  private async announce(): Promise<void> {
-    const lease = this.ns.lease(leaseTtlSeconds(this.config));
-    lease.on('lost', () => {
-      if (!this.isStopped) setTimeout(() => void this.announce().catch(() => undefined), 500);
-    });
-    this.memberLease = lease;
-    await lease.put(etcdKeys.member(this.id)).value(this.id).exec();
-  }
-
-  /** Campaigns until elected; a campaign whose lease is lost (etcd unreachable) starts over. */
-  private runCampaign(): void {
-    if (this.isStopped) return;
-    this.tally.campaignsStarted += 1;
-    const campaign = this.election.campaign(this.id);
-    this.campaign = campaign;
-    campaign.on('elected', () => {
-      this.tally.electionsWon += 1;
-      void this.refreshLeader();
-    });
-    campaign.on('error', () => {
-      this.tally.etcdErrors += 1;
-      if (this.campaign === campaign) setTimeout(() => this.runCampaign(), 500);
-    });
-  }
-
-  private async observe(): Promise<void> {
-    const observer = await this.election.observe();
-    this.observer = observer;
-    observer.on('change', () => void this.refreshLeader());
-    observer.on('error', () => {
-      this.tally.etcdErrors += 1;
-      if (!this.isStopped) setTimeout(() => void this.observe().catch(() => undefined), 500);
-    });
-    await this.refreshLeader();
-  }
-
-  /** The leader is the campaign key with the lowest create revision: that revision is its term. */
-  private async refreshLeader(): Promise<void> {
-    try {
-      const result = await this.ns
-        .getAll()
-        .prefix(`${etcdKeys.electionPrefix}`)
-        .sort('Create', 'Ascend')
-        .limit(1)
-        .exec();
-      this.noteRevision(result.header.revision);
-      const kv = result.kvs[0];
-      const leaderId = kv ? kv.value.toString() : null;
-      const term = kv ? Number(kv.create_revision) : this.term;
-      if (leaderId === this.leaderId && term === this.term) return;
-      this.leaderId = leaderId;
-      this.term = term;
-      this.tally.leaderChanges += 1;
-      if (leaderId !== null) this.recordSighting(term, leaderId);
-      this.emit('node:role', { id: this.id, role: this.role, term, leaderId });
-    } catch {
-      this.tally.etcdErrors += 1;
-    }
-  }
-
-  private async pollMembers(): Promise<void> {
-    try {
-      const result = await this.ns.getAll().prefix(etcdKeys.memberPrefix).exec();
-      this.noteRevision(result.header.revision);
-      const alive = new Set(result.kvs.map((kv) => kv.value.toString()));
-      for (const id of this.members) {
-        const was = this.alive.has(id);
-        const is = alive.has(id);
-        if (was !== is) this.emit('member:state', { id, state: is ? 'alive' : 'dead', heartbeatAgeMs: 0 });
-      }
-      this.alive = alive;
-      // A leader change can be missed while the observer reconnects; the poll catches it.
-      await this.refreshLeader();
-    } catch {
-      this.tally.etcdErrors += 1;
-    }
   }
 
   /** /readyz: a linearizable read needs a majority of etcd members. */
@@ -192,7 +97,19 @@ export class EtcdEngine implements RingEngine {
   // ---------------------------------------------------------------- views
 
   get role(): Role {
-    return this.leaderId === this.id ? 'leader' : 'follower';
+    return this.leadership.role;
+  }
+
+  private get leaderId(): string | null {
+    return this.leadership.leaderId;
+  }
+
+  private get term(): number {
+    return this.leadership.term;
+  }
+
+  private get alive(): ReadonlySet<string> {
+    return this.leadership.alive;
   }
 
   get isLeader(): boolean {
@@ -256,7 +173,7 @@ export class EtcdEngine implements RingEngine {
   }
 
   leaderSightings(): readonly LeaderSighting[] {
-    return this.sightings;
+    return this.leadership.sightings;
   }
 
   onEvent(listener: (event: RingEventName, payload: unknown) => void): void {
@@ -400,7 +317,7 @@ export class EtcdEngine implements RingEngine {
     const head = await this.ns.get(etcdKeys.member(this.id)).exec();
     this.noteRevision(head.header.revision);
     return {
-      leaderSightings: this.sightings,
+      leaderSightings: this.leadership.sightings,
       commitIndex: this.revision,
       entryTermAt: (index) => found.get(index),
     };
@@ -412,11 +329,6 @@ export class EtcdEngine implements RingEngine {
     this.revision = Math.max(this.revision, Number(revision));
   }
 
-  private recordSighting(term: number, leaderId: string): void {
-    this.sightings.push({ term, leaderId });
-    if (this.sightings.length > maxSightings) this.sightings.shift();
-  }
-
   private emit<K extends RingEventName>(event: K, payload: RingLiveEvents[K]): void {
     for (const listener of this.listeners) listener(event, payload);
   }
@@ -426,11 +338,6 @@ export class EtcdEngine implements RingEngine {
       extras: { node: this.id, leaderId: this.leaderId, term: this.term },
     });
   }
-}
-
-/** etcd leases count in whole seconds: the failure timeout, rounded up, at least 2 s. */
-function leaseTtlSeconds(config: RingConfig): number {
-  return Math.max(2, Math.ceil(config.failureTimeoutMs / 1000));
 }
 
 function describe(error: unknown): string {
