@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ensureSystemPrograms,
-  findOnPath,
-  installCommand,
-  MissingSystemProgramError,
-} from './system-binaries.ts';
+import { findOnPath } from '../process/program-binary.ts';
+import { ensureSystemPrograms, installCommand, MissingSystemProgramError } from './system-binaries.ts';
 
 describe('system programs the lab needs', () => {
   it('when every program is on PATH, then nothing is installed or logged', () => {

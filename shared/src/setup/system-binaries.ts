@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { findOnPath } from '../process/program-binary.ts';
 
 /**
  * The only system programs the lab needs: everything else comes from npm. When one is
@@ -36,23 +36,6 @@ export type SystemProgramName = keyof typeof systemPrograms;
 /** A program is missing and could not be installed here: the message is the next step. */
 export class MissingSystemProgramError extends Error {
   override readonly name = 'MissingSystemProgramError';
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The first `command` on PATH, or undefined. */
-export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, command))) return path.join(dir, command);
-  }
-  return undefined;
 }
 
 function missingPrograms(names: readonly SystemProgramName[], env: NodeJS.ProcessEnv): SystemProgramName[] {

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { etcdMemberStatus, EtcdServerProcess } from '../process/etcd-server.ts';
 import { findFreePort } from '../process/free-port.ts';
 import { ProcessStartError } from '../process/managed-process.ts';
-import { startReaper, writePidFile } from '../process/reaper.ts';
+import { ProcessBook } from './process-book.ts';
 
 export interface StartEtcdClusterOptions {
   /** Members; 3 by default (1 is allowed, for a quick single-node store). */
@@ -51,47 +50,10 @@ export class EtcdNoLeaderError extends Error {
   override readonly name = 'EtcdNoLeaderError';
 }
 
-interface Harness {
-  readonly rootDir: string;
-  readonly pidFile: string;
-  readonly members: Set<EtcdServerProcess>;
-}
-
-let harness: Harness | undefined;
+// The same three layers as the Redis harness: stop()/stopAllEtcd(), an 'exit' hook, and a reaper.
+const book = new ProcessBook<EtcdServerProcess>('kvs-lab-etcd-');
 let clusterCounter = 0;
 const maxStartAttempts = 4;
-
-const livePids = (members: Iterable<EtcdServerProcess>): number[] =>
-  [...members].flatMap((m) => (m.pid === undefined ? [] : [m.pid]));
-
-function syncPidFile(): void {
-  if (harness) writePidFile(harness.pidFile, livePids(harness.members));
-}
-
-/** Synchronous on purpose: it runs from process 'exit'. */
-function killAllNow(): void {
-  if (!harness) return;
-  for (const pid of livePids(harness.members)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  rmSync(harness.rootDir, { recursive: true, force: true });
-}
-
-/** The same three layers as the Redis harness: stop()/stopAllEtcd(), an 'exit' hook, and a reaper. */
-function ensureHarness(): Harness {
-  if (harness) return harness;
-  const rootDir = mkdtempSync(path.join(tmpdir(), 'kvs-lab-etcd-'));
-  const pidFile = path.join(rootDir, 'pids');
-  harness = { rootDir, pidFile, members: new Set() };
-  writePidFile(pidFile, []);
-  startReaper({ watchPid: process.pid, pidFile, removePaths: [rootDir] });
-  process.once('exit', killAllNow);
-  return harness;
-}
 
 /** Two distinct free ports per member (client, peer). */
 async function pickPorts(size: number): Promise<{ client: number; peer: number }[]> {
@@ -163,7 +125,8 @@ async function findLeader(
 }
 
 async function launch(size: number, readyTimeoutMs: number, attempt: number): Promise<EtcdClusterHandle> {
-  const { rootDir, members } = ensureHarness();
+  const { rootDir } = book;
+  const members = book.members;
   clusterCounter += 1;
   const clusterDir = path.join(rootDir, `cluster-${clusterCounter}`);
   const ports = await pickPorts(size);
@@ -183,15 +146,15 @@ async function launch(size: number, readyTimeoutMs: number, attempt: number): Pr
         initialCluster,
         clusterToken,
         readyTimeoutMs,
-        onSpawn: syncPidFile,
-        onExit: syncPidFile,
+        onSpawn: book.syncPidFile,
+        onExit: book.syncPidFile,
       }),
   );
   for (const p of processes) members.add(p);
   const stopAll = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.stop()));
     for (const p of processes) members.delete(p);
-    syncPidFile();
+    book.syncPidFile();
     rmSync(clusterDir, { recursive: true, force: true });
   };
   // All at once: a member of a new cluster waits for its peers before it serves.
@@ -235,10 +198,10 @@ export function startEtcdCluster(options: StartEtcdClusterOptions = {}): Promise
 
 /** SIGKILLs every etcd member this process started and removes their dirs: call it in afterAll. */
 export async function stopAllEtcd(): Promise<void> {
-  if (!harness) return;
-  const { members } = harness;
+  if (!book.isStarted) return;
+  const members = book.members;
   await Promise.all([...members].map((m) => m.kill()));
   for (const m of members) rmSync(m.options.dataDir, { recursive: true, force: true });
   members.clear();
-  syncPidFile();
+  book.syncPidFile();
 }

@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findFreePort } from '../process/free-port.ts';
-import { startReaper, writePidFile } from '../process/reaper.ts';
 import { isAddressInUseError, RedisServerProcess } from '../process/redis-server.ts';
+import { ProcessBook } from './process-book.ts';
 
 export interface StartRedisOptions {
   /** Shows up in errors and the temp dir name; defaults to `redis-<n>`. */
@@ -46,51 +45,8 @@ export interface RedisHandle {
 
 const maxStartAttempts = 5;
 
-interface Harness {
-  readonly rootDir: string;
-  readonly pidFile: string;
-  readonly servers: Set<RedisServerProcess>;
-}
-
-let harness: Harness | undefined;
+const book = new ProcessBook<RedisServerProcess>('kvs-lab-redis-');
 let nameCounter = 0;
-
-function livePids(servers: Iterable<RedisServerProcess>): number[] {
-  return [...servers].flatMap((server) => (server.pid === undefined ? [] : [server.pid]));
-}
-
-function syncPidFile(): void {
-  if (harness) writePidFile(harness.pidFile, livePids(harness.servers));
-}
-
-/** Synchronous on purpose: it runs from process 'exit', where nothing async completes. */
-function killAllNow(): void {
-  if (!harness) return;
-  for (const pid of livePids(harness.servers)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  rmSync(harness.rootDir, { recursive: true, force: true });
-}
-
-/**
- * Three layers make sure no redis-server outlives the test process: the handle's
- * stop() and stopAllRedis() in afterAll, a process 'exit' hook for a normal end,
- * and a reaper for a worker that is killed outright (vitest's forks can be).
- */
-function ensureHarness(): Harness {
-  if (harness) return harness;
-  const rootDir = mkdtempSync(path.join(tmpdir(), 'kvs-lab-redis-'));
-  const pidFile = path.join(rootDir, 'pids');
-  harness = { rootDir, pidFile, servers: new Set() };
-  writePidFile(pidFile, []);
-  startReaper({ watchPid: process.pid, pidFile, removePaths: [rootDir] });
-  process.once('exit', killAllNow);
-  return harness;
-}
 
 function toHandle(
   name: string,
@@ -127,7 +83,8 @@ function toHandle(
 
 /** Starts a redis-server on a free loopback port in its own temp dir and waits until it answers PING. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisHandle> {
-  const { rootDir, servers } = ensureHarness();
+  const { rootDir } = book;
+  const servers = book.members;
   nameCounter += 1;
   const name = options.name ?? `redis-${nameCounter}`;
   const dir = path.join(rootDir, `${nameCounter}-${name.replace(/[^\w.-]/g, '_')}`);
@@ -145,8 +102,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       ...(configFile === undefined ? {} : { configFile }),
       ...(options.sentinel ? { sentinel: true } : {}),
       readyTimeoutMs: options.readyTimeoutMs,
-      onSpawn: syncPidFile,
-      onExit: syncPidFile,
+      onSpawn: book.syncPidFile,
+      onExit: book.syncPidFile,
     });
     servers.add(server);
     try {
@@ -174,10 +131,10 @@ export function startRedisCluster(
 
 /** SIGKILLs every node this process started and removes their dirs: call it in afterAll. */
 export async function stopAllRedis(): Promise<void> {
-  if (!harness) return;
-  const { servers } = harness;
+  if (!book.isStarted) return;
+  const servers = book.members;
   await Promise.all([...servers].map((server) => server.kill()));
   for (const server of servers) rmSync(server.options.dir, { recursive: true, force: true });
   servers.clear();
-  syncPidFile();
+  book.syncPidFile();
 }
