@@ -16,6 +16,21 @@ function element(tag, className, text) {
 }
 
 /**
+ * One picture of a pattern's page: a titled section with a caption line under the heading, which the
+ * pattern fills with words for what the picture shows now. `prefix` names the CSS classes
+ * (`<prefix>-panel`, `<prefix>-caption`) so each pattern styles its own.
+ * Returns { section, heading, caption }.
+ */
+export function picturePanel(id, headingText, prefix) {
+  const section = element('section', `${prefix}-panel`);
+  section.id = id;
+  const heading = element('h2', '', headingText);
+  const caption = element('p', `${prefix}-caption`);
+  section.append(heading, caption);
+  return { section, heading, caption };
+}
+
+/**
  * Builds the layout and connects to the service's /live namespace.
  * handlers: { onSnapshot(state), on: { 'entity:action': (payload) => void } }
  * Returns { view, socket, log(text) }: `view` is the element the pattern draws into.
