@@ -1,7 +1,7 @@
 import { History, MessageBudget } from '@kvs-lab/shared/history';
 import { toAppError } from '@kvs-lab/shared/service';
 import type { ByteString } from './domain/byte-string.ts';
-import { displayText, fromText, toBytes } from './domain/byte-string.ts';
+import { displayText, toBytes } from './domain/byte-string.ts';
 import { crc32 } from './domain/crc32.ts';
 import type { LsmInput, LsmOutput } from './check/lsm-check.ts';
 import { LruCache } from './domain/lru-cache.ts';
@@ -22,9 +22,11 @@ import {
   writeMessages,
 } from './realtime/protocol-messages.ts';
 import type { KvEngine, ScanOptions } from './engines/kv-engine.ts';
-import { AsOfUnavailableError, EngineUnsupportedError } from './engines/kv-engine.ts';
 import type { CompactionReport, FlushReport, ReadTrace } from './engines/engine-types.ts';
-import { SnapshotTooOldError } from './engines/engine-types.ts';
+import { newReadTrace } from './engines/engine-types.ts';
+import type { BloomProbeReport } from './bloom-probes.ts';
+import { probeAbsentKeys } from './bloom-probes.ts';
+import { atSnapshot, onDisk } from './engine-errors.ts';
 import type { CachedVersion, L2Cache } from './store/l2-cache.ts';
 import { AppError } from './errors.ts';
 
@@ -52,15 +54,6 @@ export interface TraceSink {
 // As the kit's own budget: a learner's requests are all recorded, a benchmark's flood is sampled.
 const traceMessagesPerSecond = 1_000;
 
-const cacheTrace = (servedFrom: 'l1' | 'l2'): ReadTrace => ({
-  bloomChecks: 0,
-  bloomNegatives: 0,
-  bloomFalsePositives: 0,
-  sstablesRead: 0,
-  levels: [],
-  noFilterReason: `served by the ${servedFrom === 'l1' ? 'L1 (in-process)' : 'L2 (Redis)'} cache: the LSM tree was not read`,
-});
-
 /** Values in the history are kept as length + crc32: the checker only compares them, and 100k full values would not fit. */
 export function valueDigest(value: ByteString): string {
   return `${value.length}:${crc32(toBytes(value)).toString(16)}`;
@@ -68,7 +61,7 @@ export function valueDigest(value: ByteString): string {
 
 /**
  * The use cases of the store. Keys and values are byte strings (see
- * domain/byte-string.ts) from here down; HTTP and RESP2 convert at their edge. each write goes to the engine, then to the
+ * domain/byte-string.ts) from here down; HTTP and RESP2 convert at their edge. Each write goes to the engine, then to the
  * caches with its seq; each read tries L1, L2, then the engine. Every
  * operation is recorded for /check, and the live view hears about it.
  */
@@ -240,32 +233,42 @@ export class LsmService {
     if (!current || current.seq < version.seq) this.l1.set(key, version);
   }
 
-  async get(key: ByteString, asOf: number | undefined, process: string): Promise<GetResult> {
+  /**
+   * A read through the caches. `isTraced` (HTTP answers with the trace) asks the engine to say how it read;
+   * a caller that does not (RESP2) gets a trace only when a live view or the protocol trace will use it, so a
+   * flood of gets builds none.
+   */
+  async get(key: ByteString, asOf: number | undefined, process: string, isTraced = true): Promise<GetResult> {
+    const isWatched = this.isWatched();
+    const isForTrace = this.hasTraceRoom();
+    const wantsTrace = isTraced || isWatched || isForTrace;
     const result = await this.record(
       process,
       'get',
       { key, ...(asOf === undefined ? {} : { asOf }) },
-      () => this.read(key, asOf),
+      () => this.read(key, asOf, wantsTrace),
       (r) =>
         r.found && r.value !== undefined
           ? { found: true, seq: r.seq, value: valueDigest(r.value) }
           : { found: false },
     );
+    // An untraced read leaves the last traced one for a page opened later: it has nothing to draw.
+    if (!wantsTrace) return result;
     const isSnapshotRead = asOf !== undefined;
     this.lastRead = result;
     this.lastReadIsSnapshot = isSnapshotRead;
-    if (this.hasTraceRoom()) this.traceStep(readMessages(this.readView(result, isSnapshotRead)));
-    if (this.isWatched()) this.emit('read:traced', this.readView(result, isSnapshotRead));
+    if (isForTrace) this.traceStep(readMessages(this.readView(result, isSnapshotRead)));
+    if (isWatched) this.emit('read:traced', this.readView(result, isSnapshotRead));
     return result;
   }
 
   /** L1 -> L2 -> memtable -> SSTables. Snapshot reads (`asOf`) go straight to the engine: caches hold only the newest version. */
-  private async read(key: ByteString, asOf: number | undefined): Promise<GetResult> {
+  private async read(key: ByteString, asOf: number | undefined, isTraced: boolean): Promise<GetResult> {
     if (asOf === undefined) {
       const l1 = this.l1.get(key);
       if (l1) {
         this.l1Counters.hits += 1;
-        return fromCache(key, l1, 'l1');
+        return fromCache(key, l1, 'l1', isTraced);
       }
       this.l1Counters.misses += 1;
       if (this.l2) {
@@ -273,12 +276,12 @@ export class LsmService {
         const l2 = await this.l2.get(key);
         if (l2) {
           if (generation === this.writeGeneration) this.fillL1(key, l2);
-          return fromCache(key, l2, 'l2');
+          return fromCache(key, l2, 'l2', isTraced);
         }
       }
     }
     const { entry, servedFrom, trace, traceUnavailable } = await atSnapshot(() =>
-      this.engine.read(key, asOf),
+      this.engine.read(key, asOf, isTraced),
     );
     const why = traceUnavailable === undefined ? {} : { traceUnavailable };
     if (asOf === undefined && entry) {
@@ -290,17 +293,9 @@ export class LsmService {
       this.fillL1(key, version);
       await this.l2?.fill(key, version);
     }
-    if (!entry || entry.kind === 'delete')
-      return { key, found: false, servedFrom: servedFrom ?? 'none', trace, ...why };
-    return {
-      key,
-      found: true,
-      value: entry.value,
-      seq: entry.seq,
-      servedFrom: servedFrom ?? 'none',
-      trace,
-      ...why,
-    };
+    const from = servedFrom ?? 'none';
+    if (!entry || entry.kind === 'delete') return { key, found: false, servedFrom: from, trace, ...why };
+    return { key, found: true, value: entry.value, seq: entry.seq, servedFrom: from, trace, ...why };
   }
 
   scan(options: ScanOptions) {
@@ -350,56 +345,8 @@ export class LsmService {
   }
 
   /** Reads `count` keys that were never written and reports what the filters saved. */
-  async probeAbsentKeys(count: number, prefix: string, seed: number) {
-    let traced = true;
-    let bloomChecks = 0;
-    let negatives = 0;
-    let falsePositives = 0;
-    let noData = 0;
-    let present = 0;
-    for (let i = 0; i < count; i++) {
-      const { entry, trace } = await this.engine.read(fromText(`${prefix}${seed}:${i}~`));
-      if (entry && entry.kind === 'put') {
-        present += 1;
-        continue;
-      }
-      if (!trace) {
-        traced = false;
-        continue;
-      }
-      bloomChecks += trace.bloomChecks;
-      negatives += trace.bloomNegatives;
-      falsePositives += trace.bloomFalsePositives;
-      if (trace.sstablesRead === 0) noData += 1;
-    }
-    const absent = count - present;
-    const bloom = this.engine.stats().bloom as { theoreticalFalsePositiveRate?: number } | null;
-    if (!traced) {
-      return {
-        probes: count,
-        presentSkipped: present,
-        bloomChecks: null,
-        bloomNegatives: null,
-        bloomFalsePositives: null,
-        observedFalsePositiveRate: null,
-        theoreticalFalsePositiveRate: bloom?.theoreticalFalsePositiveRate ?? null,
-        readsTouchingNoData: null,
-        fractionTouchingNoData: null,
-        unavailable:
-          'this engine does not report per-read Bloom filter checks: only the time of the reads is known',
-      };
-    }
-    return {
-      probes: count,
-      presentSkipped: present,
-      bloomChecks,
-      bloomNegatives: negatives,
-      bloomFalsePositives: falsePositives,
-      observedFalsePositiveRate: bloomChecks === 0 ? null : falsePositives / bloomChecks,
-      theoreticalFalsePositiveRate: bloom?.theoreticalFalsePositiveRate ?? null,
-      readsTouchingNoData: noData,
-      fractionTouchingNoData: absent === 0 ? null : noData / absent,
-    };
+  probeAbsentKeys(count: number, prefix: string, seed: number): Promise<BloomProbeReport> {
+    return probeAbsentKeys(this.engine, count, prefix, seed);
   }
 
   async close(): Promise<void> {
@@ -412,44 +359,19 @@ export class LsmService {
   }
 }
 
-/**
- * Runs an engine read; a snapshot below the compaction horizon becomes 410 SNAPSHOT_TOO_OLD, an `asOf` the
- * engine cannot answer exactly 501 AS_OF_UNAVAILABLE.
- */
-async function atSnapshot<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof SnapshotTooOldError) {
-      throw new AppError('SNAPSHOT_TOO_OLD', error.message, { extras: { horizonSeq: error.horizonSeq } });
-    }
-    if (error instanceof AsOfUnavailableError) throw new AppError('AS_OF_UNAVAILABLE', error.message);
-    if (error instanceof EngineUnsupportedError) throw new AppError('ENGINE_UNSUPPORTED', error.message);
-    throw error;
-  }
-}
-
-/** A flush or compaction that failed on disk is STORAGE_FAILED, as documented, not a bare 500. */
-async function onDisk<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new AppError('STORAGE_FAILED', `The ${what} failed on disk: ${String(error)}`, {
-      cause: error,
-    });
-  }
-}
-
 const seqOutput = (r: { seq: number }): LsmOutput => ({ seq: r.seq });
 
-function fromCache(key: ByteString, version: CachedVersion, servedFrom: 'l1' | 'l2'): GetResult {
-  if (version.isDeleted) return { key, found: false, servedFrom, trace: cacheTrace(servedFrom) };
-  return {
-    key,
-    found: true,
-    value: version.value,
-    seq: version.seq,
-    servedFrom,
-    trace: cacheTrace(servedFrom),
-  };
+function fromCache(
+  key: ByteString,
+  version: CachedVersion,
+  servedFrom: 'l1' | 'l2',
+  isTraced: boolean,
+): GetResult {
+  const trace = isTraced
+    ? newReadTrace(
+        `served by the ${servedFrom === 'l1' ? 'L1 (in-process)' : 'L2 (Redis)'} cache: the LSM tree was not read`,
+      )
+    : null;
+  if (version.isDeleted) return { key, found: false, servedFrom, trace };
+  return { key, found: true, value: version.value, seq: version.seq, servedFrom, trace };
 }

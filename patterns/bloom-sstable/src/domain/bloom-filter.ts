@@ -30,22 +30,23 @@ export function theoreticalFalsePositiveRate(bitCount: number, keyCount: number,
   return (1 - Math.exp((-hashCount * keyCount) / bitCount)) ** hashCount;
 }
 
+/** A key's two base hashes: computed once per read, then asked of every candidate table's filter. */
+export interface FilterHashes {
+  readonly h1: number;
+  readonly h2: number;
+}
+
+export function filterHashes(key: ByteString): FilterHashes {
+  const data = toBytes(key);
+  return { h1: murmur3_32(data, seedA), h2: murmur3_32(data, seedB) | 1 };
+}
+
 /**
  * Kirsch-Mitzenmacher double hashing: k bit positions from two hashes,
  * h1 + i·h2, as good as k independent hashes for a Bloom filter.
  */
-function forEachPosition(
-  key: ByteString,
-  filter: Pick<BloomFilter, 'bitCount' | 'hashCount'>,
-  visit: (bit: number) => boolean,
-): boolean {
-  const data = toBytes(key);
-  const h1 = murmur3_32(data, seedA);
-  const h2 = murmur3_32(data, seedB) | 1;
-  for (let i = 0; i < filter.hashCount; i++) {
-    if (!visit((h1 + i * (h2 >>> 0)) % filter.bitCount)) return false;
-  }
-  return true;
+function bitAt(hashes: FilterHashes, i: number, bitCount: number): number {
+  return (hashes.h1 + i * (hashes.h2 >>> 0)) % bitCount;
 }
 
 /** Builds the filter of a set of keys at `bitsPerKey` density (at least 64 bits). */
@@ -54,17 +55,27 @@ export function buildBloomFilter(keys: readonly string[], bitsPerKey: number): B
   const hashCount = optimalHashCount(bitsPerKey);
   const bits = new Uint8Array(Math.ceil(bitCount / 8));
   for (const key of keys) {
-    forEachPosition(key, { bitCount, hashCount }, (bit) => {
+    const hashes = filterHashes(key);
+    for (let i = 0; i < hashCount; i++) {
+      const bit = bitAt(hashes, i, bitCount);
       bits[bit >>> 3] = (bits[bit >>> 3] ?? 0) | (1 << (bit & 7));
-      return true;
-    });
+    }
   }
   return { bits, bitCount, hashCount, keyCount: keys.length };
 }
 
 /** False: the key is certainly not in the table. True: it may be. */
 export function mayContain(filter: BloomFilter, key: string): boolean {
-  return forEachPosition(key, filter, (bit) => ((filter.bits[bit >>> 3] ?? 0) & (1 << (bit & 7))) !== 0);
+  return mayContainHashes(filter, filterHashes(key));
+}
+
+/** `mayContain` for hashes already computed: a read over several tables hashes its key once. */
+export function mayContainHashes(filter: BloomFilter, hashes: FilterHashes): boolean {
+  for (let i = 0; i < filter.hashCount; i++) {
+    const bit = bitAt(hashes, i, filter.bitCount);
+    if (((filter.bits[bit >>> 3] ?? 0) & (1 << (bit & 7))) === 0) return false;
+  }
+  return true;
 }
 
 /** [u32 bitCount][u8 hashCount][u32 keyCount][bits]: the filter section of an SSTable. */

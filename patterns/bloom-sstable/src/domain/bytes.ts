@@ -4,7 +4,7 @@
  */
 
 import type { ByteString } from './byte-string.ts';
-import { fromBytes, toBytes } from './byte-string.ts';
+import { fromBytes } from './byte-string.ts';
 
 const encoder = new TextEncoder();
 
@@ -72,16 +72,38 @@ export class ByteWriter {
 
   /** A u16 length then the bytes (keys). */
   shortString(text: ByteString): void {
-    const data = toBytes(text);
-    this.u16(data.length);
-    this.bytes(data);
+    this.u16(text.length);
+    this.byteString(text);
   }
 
   /** A u32 length then the bytes (values). */
   longString(text: ByteString): void {
-    const data = toBytes(text);
-    this.u32(data.length);
-    this.bytes(data);
+    this.u32(text.length);
+    this.byteString(text);
+  }
+
+  /** A byte string's chars are its bytes: copied straight in, without an intermediate Buffer per string. */
+  private byteString(text: ByteString): void {
+    this.reserve(text.length);
+    const buffer = this.buffer;
+    const at = this.length;
+    for (let i = 0; i < text.length; i++) buffer[at + i] = text.charCodeAt(i);
+    this.length += text.length;
+  }
+
+  /** Overwrites 4 bytes written earlier (a record's length and CRC, known once its payload is written). */
+  patchU32(at: number, value: number): void {
+    this.view.setUint32(at, value >>> 0, true);
+  }
+
+  /** What was written so far, as a view (no copy): valid until the next write or `reset`. */
+  written(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** Empties the writer and keeps its buffer, so a writer reused per batch allocates once. */
+  reset(): void {
+    this.length = 0;
   }
 
   /** Appends the CRC-32 of everything written since `from`. */

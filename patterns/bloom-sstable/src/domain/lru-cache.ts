@@ -3,15 +3,15 @@
  * keeps insertion order, so re-inserting on each hit moves a key to the
  * young end and the oldest key is always the first one.
  */
-export class LruCache<V> {
-  private readonly map = new Map<string, V>();
+export class LruCache<V, K = string> {
+  private readonly map = new Map<K, V>();
   private readonly capacity: number;
 
   constructor(capacity: number) {
     this.capacity = capacity;
   }
 
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     const v = this.map.get(key);
     if (v === undefined) return undefined;
     this.map.delete(key);
@@ -19,7 +19,7 @@ export class LruCache<V> {
     return v;
   }
 
-  set(key: string, value: V): void {
+  set(key: K, value: V): void {
     if (this.capacity <= 0) return;
     this.map.delete(key);
     this.map.set(key, value);
@@ -29,7 +29,7 @@ export class LruCache<V> {
     }
   }
 
-  delete(key: string): void {
+  delete(key: K): void {
     this.map.delete(key);
   }
 

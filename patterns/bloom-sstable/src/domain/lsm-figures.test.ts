@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineCounters } from './lsm-figures.ts';
-import { amplification, bloomFigures } from './lsm-figures.ts';
+import { amplification, bloomFigures, emptyCounters } from './lsm-figures.ts';
 import type { TableMeta } from './manifest.ts';
 
 const counters = (overrides: Partial<EngineCounters>): EngineCounters => ({
-  userBytes: 0,
-  walBytes: 0,
-  flushBytes: 0,
-  compactionBytesRead: 0,
-  compactionBytesWritten: 0,
-  flushes: 0,
-  compactions: 0,
-  gets: 0,
-  tablesProbed: 0,
-  blocksRead: 0,
-  bloomChecks: 0,
-  bloomNegatives: 0,
-  bloomFalsePositives: 0,
-  slowedWrites: 0,
-  stoppedWrites: 0,
+  ...emptyCounters(),
   ...overrides,
 });
 

@@ -22,6 +22,27 @@ export interface EngineCounters {
   stoppedWrites: number;
 }
 
+/** Every counter at zero: what an engine starts with (they restart with the process). */
+export function emptyCounters(): EngineCounters {
+  return {
+    userBytes: 0,
+    walBytes: 0,
+    flushBytes: 0,
+    compactionBytesRead: 0,
+    compactionBytesWritten: 0,
+    flushes: 0,
+    compactions: 0,
+    gets: 0,
+    tablesProbed: 0,
+    blocksRead: 0,
+    bloomChecks: 0,
+    bloomNegatives: 0,
+    bloomFalsePositives: 0,
+    slowedWrites: 0,
+    stoppedWrites: 0,
+  };
+}
+
 export interface LevelFigure {
   readonly level: number;
   readonly files: number;

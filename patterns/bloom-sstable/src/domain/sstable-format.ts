@@ -198,6 +198,18 @@ export function decodeBlock(section: Uint8Array): Entry[] {
  * the key (many versions of one key can span blocks).
  */
 export function blocksFor(index: readonly BlockHandle[], key: string): BlockHandle[] {
+  const out: BlockHandle[] = [];
+  for (let i = firstBlockFor(index, key); i < index.length; i++) {
+    const h = index[i];
+    if (!h || h.firstKey > key) break;
+    out.push(h);
+    if (h.lastKey > key) break;
+  }
+  return out;
+}
+
+/** Index of the first block whose last key is >= key (index.length when none): where `blocksFor` starts. */
+export function firstBlockFor(index: readonly BlockHandle[], key: string): number {
   let low = 0;
   let high = index.length;
   while (low < high) {
@@ -205,12 +217,5 @@ export function blocksFor(index: readonly BlockHandle[], key: string): BlockHand
     if ((index[mid]?.lastKey ?? '') < key) low = mid + 1;
     else high = mid;
   }
-  const out: BlockHandle[] = [];
-  for (let i = low; i < index.length; i++) {
-    const h = index[i];
-    if (!h || h.firstKey > key) break;
-    out.push(h);
-    if (h.lastKey > key) break;
-  }
-  return out;
+  return low;
 }

@@ -16,17 +16,26 @@ const headerBytes = 8;
 /** One WAL record: `[crc32][length][kind, seq, key, value]`, the CRC covering everything after it. */
 export function encodeWalRecord(entry: Entry): Uint8Array {
   const w = new ByteWriter();
+  appendWalRecord(w, entry);
+  return w.finish();
+}
+
+/**
+ * Appends one record to `w` and returns its size: the WAL writer encodes a whole group commit into one
+ * buffer this way, so a put costs one copy of its bytes (string to batch) before write(2).
+ */
+export function appendWalRecord(w: ByteWriter, entry: Entry): number {
+  const start = w.size;
   w.u32(0);
   w.u32(0);
   w.u8(entryKindCodes[entry.kind]);
   w.seq(entry.seq);
   w.shortString(entry.key);
   w.longString(entry.value);
-  const bytes = w.finish();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  view.setUint32(4, bytes.length - headerBytes, true);
-  view.setUint32(0, crc32(bytes, 4), true);
-  return bytes;
+  const end = w.size;
+  w.patchU32(start + 4, end - start - headerBytes);
+  w.patchU32(start, crc32(w.written(), start + 4, end));
+  return end - start;
 }
 
 export interface WalReplay {

@@ -12,6 +12,8 @@ export interface EngineOptions {
   readonly bitsPerKey: number;
   readonly targetFileBytes: number;
   readonly policy: CompactionPolicy;
+  /** Decoded data blocks kept in memory (2048 when unset); 0 makes every block read go to the file. */
+  readonly blockCacheBlocks?: number;
 }
 
 /** Null figures: an engine that does not report them (LevelDB), with `unavailable` saying why. */
@@ -67,11 +69,24 @@ export interface ReadTrace {
   noFilterReason: string | null;
 }
 
+/** The one place a read trace is started: the engine fills it as it reads; a cache hit leaves it with its reason. */
+export function newReadTrace(noFilterReason: string | null = null): ReadTrace {
+  return {
+    bloomChecks: 0,
+    bloomNegatives: 0,
+    bloomFalsePositives: 0,
+    sstablesRead: 0,
+    levels: [],
+    noFilterReason,
+  };
+}
+
 export interface ReadResult {
   /** The newest visible version (a tombstone means "deleted"), or undefined. */
   readonly entry: Entry | undefined;
   readonly servedFrom: 'memtable' | 'sstable' | undefined;
-  readonly trace: ReadTrace;
+  /** Null unless the caller asked for it: a read nobody traces builds no trace. */
+  readonly trace: ReadTrace | null;
 }
 
 /** An `asOf` older than what compaction kept: answering would be a guess. */

@@ -17,8 +17,11 @@ export interface KvEngine {
   /** Acknowledged once durable under the engine's fsync policy; seqs follow call order. */
   put(key: ByteString, value: ByteString): Promise<{ seq: number }>;
   delete(key: ByteString): Promise<{ seq: number }>;
-  /** The newest version with seq <= asOf (tombstones included where the engine keeps them). */
-  read(key: ByteString, asOf?: number): Promise<EngineRead>;
+  /**
+   * The newest version with seq <= asOf (tombstones included where the engine keeps them). With `isTraced`
+   * the engine says how it found it where it can; without, it builds no trace at all.
+   */
+  read(key: ByteString, asOf?: number, isTraced?: boolean): Promise<EngineRead>;
   /** Live keys with start <= key < end and the prefix, in byte order. */
   scan(options: ScanOptions): Promise<{ items: Entry[]; nextStart: ByteString | null }>;
   flush(): Promise<FlushReport>;

@@ -70,7 +70,7 @@ export async function runCommand(
       const key = rest[0] ?? '';
       const problem = arity(1) ?? badKey(key);
       if (problem) return { reply: problem };
-      const r = await lsm.get(key, undefined, context.client);
+      const r = await lsm.get(key, undefined, context.client, false);
       return { reply: wire.bulk(r.found ? (r.value ?? '') : null) };
     }
     case 'SET': {
@@ -94,7 +94,7 @@ export async function runCommand(
       }
       let count = 0;
       for (const key of rest) {
-        const r = await lsm.get(key, undefined, context.client);
+        const r = await lsm.get(key, undefined, context.client, false);
         if (!r.found) continue;
         count += 1;
         if (name === 'DEL') await lsm.delete(key, context.client);

@@ -1,7 +1,7 @@
 import type { ChaosFault } from '@kvs-lab/shared/service';
 import { z } from '@kvs-lab/shared/service';
 import type { ByteString } from '../../domain/byte-string.ts';
-import { shapeView, sstablesView } from '../../lsm-views.ts';
+import { lsmStats, memtableFigures, shapeView, sstablesView } from '../../lsm-views.ts';
 import type { ShapeView } from '../../realtime/events.ts';
 import type { EngineEvent, EngineOptions } from '../engine-types.ts';
 import { LsmEngine } from './lsm-engine.ts';
@@ -32,8 +32,8 @@ export class LsmKvEngine implements KvEngine {
     return this.lsm.delete(key);
   }
 
-  read(key: ByteString, asOf?: number): Promise<EngineRead> {
-    return Promise.resolve().then(() => this.lsm.get(key, asOf));
+  read(key: ByteString, asOf?: number, isTraced = false): Promise<EngineRead> {
+    return Promise.resolve().then(() => this.lsm.get(key, asOf, isTraced));
   }
 
   scan(options: ScanOptions) {
@@ -62,25 +62,7 @@ export class LsmKvEngine implements KvEngine {
   }
 
   stats(): EngineStats {
-    const e = this.lsm;
-    return {
-      engine: 'lsm (hand-made)',
-      lastSeq: e.currentSeq,
-      horizonSeq: e.horizonSeq,
-      snapshots: e.snapshotSeqs(),
-      memtable: e.memtableFigures(),
-      levels: e.levelFigures(),
-      bloom: e.bloomFigures(),
-      wal: { ...e.walFigures(), recovery: e.recovery },
-      amplification: e.amplification(),
-      io: { ...e.counters },
-      compaction: { isPaused: e.compactionPaused, last: e.lastCompaction ?? null },
-      writeStall: {
-        state: e.writeStall,
-        slowedWrites: e.counters.slowedWrites,
-        stoppedWrites: e.counters.stoppedWrites,
-      },
-    };
+    return lsmStats(this.lsm);
   }
 
   shape(): ShapeView {
@@ -88,7 +70,7 @@ export class LsmKvEngine implements KvEngine {
   }
 
   memtable(): ShapeView['memtable'] {
-    return this.lsm.memtableFigures();
+    return memtableFigures(this.lsm);
   }
 
   sstables(): SstablesView {

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { BloomFilter } from '../../domain/bloom-filter.ts';
-import { mayContain } from '../../domain/bloom-filter.ts';
+import type { BloomFilter, FilterHashes } from '../../domain/bloom-filter.ts';
+import { mayContainHashes } from '../../domain/bloom-filter.ts';
 import { CorruptionError } from '../../domain/bytes.ts';
 import type { Entry } from '../../domain/entry.ts';
 import { compareEntries, findVersion } from '../../domain/entry.ts';
@@ -9,8 +9,8 @@ import type { LruCache } from '../../domain/lru-cache.ts';
 import type { TableMeta } from '../../domain/manifest.ts';
 import type { BlockHandle } from '../../domain/sstable-format.ts';
 import {
-  blocksFor,
   decodeBlock,
+  firstBlockFor,
   decodeFilter,
   decodeFooter,
   decodeIndex,
@@ -50,11 +50,14 @@ export async function writeSstable(
   };
 }
 
-/** What a point read did in one table: the lesson of the trace. */
-export type TableProbe =
-  | { readonly outcome: 'bloom-negative' }
-  | { readonly outcome: 'bloom-false-positive'; readonly blocksRead: number }
-  | { readonly outcome: 'found'; readonly entry: Entry; readonly blocksRead: number };
+/** Decoded data blocks of every open table, keyed by `blockCacheKey`. */
+export type BlockCache = LruCache<Entry[], number>;
+
+/** A number, not a `file:offset` string: a point read builds no key text per block. */
+const blockCacheKey = (fileNumber: number, offset: number): number => fileNumber * 0x1_0000_0000 + offset;
+
+/** What a point read found in one table: the filter said no, the blocks did not hold the key, or its version. */
+export type TableProbe = 'bloom-negative' | 'not-found' | Entry;
 
 /**
  * An open SSTable: footer, filter and index in memory, data blocks read from
@@ -68,8 +71,10 @@ export class SstableReader {
   readonly index: readonly BlockHandle[];
   private readonly fd: number;
   private readonly file: string;
-  private readonly blockCache: LruCache<Entry[]> | undefined;
+  private readonly blockCache: BlockCache | undefined;
   blocksRead = 0;
+  /** Blocks the last `probe` read: a read path reports them without an object per probe. */
+  lastProbeBlocks = 0;
 
   private constructor(
     meta: TableMeta,
@@ -77,7 +82,7 @@ export class SstableReader {
     fd: number,
     filter: BloomFilter,
     index: BlockHandle[],
-    blockCache: LruCache<Entry[]> | undefined,
+    blockCache: BlockCache | undefined,
   ) {
     this.meta = meta;
     this.blockCache = blockCache;
@@ -87,7 +92,7 @@ export class SstableReader {
     this.index = index;
   }
 
-  static open(dir: string, meta: TableMeta, blockCache?: LruCache<Entry[]>): SstableReader {
+  static open(dir: string, meta: TableMeta, blockCache?: BlockCache): SstableReader {
     const file = fileNames.sstable(dir, meta.fileNumber);
     const fd = openSync(file, 'r');
     try {
@@ -103,16 +108,24 @@ export class SstableReader {
     }
   }
 
-  /** Filter first; only a "maybe" costs block reads. Without the filter every probe reads a block. */
-  probe(key: string, asOf: number, useFilter = true): TableProbe {
-    if (useFilter && !mayContain(this.filter, key)) return { outcome: 'bloom-negative' };
-    let blocksRead = 0;
-    for (const handle of blocksFor(this.index, key)) {
-      blocksRead += 1;
+  /**
+   * Filter first; only a "maybe" costs block reads (counted in `lastProbeBlocks`). Without the filter every
+   * probe reads a block. Allocates nothing when the filter says no: that is most probes of an absent key.
+   */
+  probe(key: string, hashes: FilterHashes, asOf: number, useFilter: boolean): TableProbe {
+    this.lastProbeBlocks = 0;
+    if (useFilter && !mayContainHashes(this.filter, hashes)) return 'bloom-negative';
+    const index = this.index;
+    // As `blocksFor`, without building its array: the versions of a key may run over several blocks.
+    for (let i = firstBlockFor(index, key); i < index.length; i++) {
+      const handle = index[i];
+      if (!handle || handle.firstKey > key) break;
+      this.lastProbeBlocks += 1;
       const found = findVersion(this.readBlock(handle), key, asOf);
-      if (found) return { outcome: 'found', entry: found, blocksRead };
+      if (found) return found;
+      if (handle.lastKey > key) break;
     }
-    return { outcome: 'bloom-false-positive', blocksRead };
+    return 'not-found';
   }
 
   /** Lazily, every version with start <= key < end, in order: a block is read only when the scan reaches it. */
@@ -146,7 +159,7 @@ export class SstableReader {
   /** Through the shared block cache: hot blocks are decoded once, as LevelDB's block cache does. */
   private readBlock(handle: BlockHandle): Entry[] {
     this.blocksRead += 1;
-    const cacheKey = `${this.meta.fileNumber}:${handle.offset}`;
+    const cacheKey = blockCacheKey(this.meta.fileNumber, handle.offset);
     const cached = this.blockCache?.get(cacheKey);
     if (cached) return cached;
     const entries = decodeBlock(readAt(this.fd, handle.offset, handle.length));

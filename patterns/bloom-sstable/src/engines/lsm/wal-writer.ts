@@ -1,20 +1,31 @@
 import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ByteWriter } from '../../domain/bytes.ts';
+import type { Entry } from '../../domain/entry.ts';
+import { appendWalRecord } from '../../domain/wal-record.ts';
 
 /**
  * The write-ahead log of the current memtable, with group commit: records
- * appended during one turn of the event loop are written together and share
- * one fdatasync. What "durable" means is the fsync policy:
+ * appended during one turn of the event loop are encoded into one buffer,
+ * written with one write(2) and share one fdatasync. What "durable" means is
+ * the fsync policy:
  * - `always`: a write is acknowledged after its record is fsynced;
  * - `batch`: after write(2) (it survives a process crash), fsynced within `batchMs` (a power loss may lose that window);
  * - `off`: after write(2); the OS flushes when it likes.
  */
 export type FsyncPolicy = 'always' | 'batch' | 'off';
 
-interface Waiter {
-  readonly bytes: Uint8Array;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
+/** One group commit: every record appended while it was open is acknowledged (or failed) together. */
+class Batch {
+  readonly done: Promise<void>;
+  resolve: () => void = () => undefined;
+  reject: (error: Error) => void = () => undefined;
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
 
 export class WalWriter {
@@ -24,7 +35,10 @@ export class WalWriter {
   private readonly policy: FsyncPolicy;
   private readonly batchMs: number;
   private readonly extraFsyncDelayMs: () => number;
-  private queue: Waiter[] = [];
+  /** The open batch's records; swapped with `writing` when it is committed, so appends never wait for a write. */
+  private pending = new ByteWriter();
+  private writing = new ByteWriter();
+  private batch: Batch | undefined;
   private committing: Promise<void> | undefined;
   private batchTimer: NodeJS.Timeout | undefined;
   private isDirty = false;
@@ -52,32 +66,33 @@ export class WalWriter {
     return this.bytes;
   }
 
-  /** Resolves once the record is durable under the policy. */
-  append(record: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ bytes: record, resolve, reject });
-      if (!this.committing) this.committing = this.commitLoop();
-    });
+  /** Adds the entry's record to the open batch and returns its size; `durable()` says when it is safe. */
+  append(entry: Entry): number {
+    const size = appendWalRecord(this.pending, entry);
+    if (!this.batch) this.batch = new Batch();
+    if (!this.committing) this.committing = this.commitLoop();
+    return size;
+  }
+
+  /** Resolves once every record appended so far is durable under the policy (one promise per batch). */
+  durable(): Promise<void> {
+    return this.batch?.done ?? Promise.resolve();
   }
 
   private async commitLoop(): Promise<void> {
     // Let the rest of this event-loop turn join the batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+    while (this.batch) {
+      const batch = this.batch;
+      const records = this.pending;
+      this.batch = undefined;
+      this.pending = this.writing;
+      this.writing = records;
       try {
-        const total = batch.reduce((n, w) => n + w.bytes.length, 0);
-        const joined = new Uint8Array(total);
-        let at = 0;
-        for (const w of batch) {
-          joined.set(w.bytes, at);
-          at += w.bytes.length;
-        }
+        const data = records.written();
         let written = 0;
-        while (written < joined.length)
-          written += writeSync(this.fd, joined, written, joined.length - written);
-        this.bytes += total;
+        while (written < data.length) written += writeSync(this.fd, data, written, data.length - written);
+        this.bytes += data.length;
         if (this.policy === 'always') {
           await this.sync();
         } else if (this.policy === 'batch') {
@@ -87,11 +102,11 @@ export class WalWriter {
             if (this.isDirty) this.sync().catch(() => undefined);
           }, this.batchMs);
         }
-        for (const w of batch) w.resolve();
+        batch.resolve();
       } catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        for (const w of batch) w.reject(failure);
+        batch.reject(error instanceof Error ? error : new Error(String(error)));
       }
+      records.reset();
     }
     this.committing = undefined;
   }
