@@ -8,11 +8,11 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService, z } from '@kvs-lab/shared/service';
-import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
+import type { ChaosFault, Logger, PatternApp } from '@kvs-lab/shared/service';
 import type { StreamSettings } from './config.ts';
 import { mountRoutes } from './http/routes.ts';
 import { LineStreamsService } from './line-streams-service.ts';
-import type { LineInput, LineOutput } from './line-streams-service.ts';
+import type { LineInput, LineOutput } from './check/line-history.ts';
 import { parseRelayedEvent, protocolMessagesIn } from './realtime/events.ts';
 import type { ClaimEvent, LineStreamsEvent, LineStreamsLiveEvents } from './realtime/events.ts';
 import { readLiveState } from './realtime/live-state.ts';
@@ -21,7 +21,7 @@ import { StreamStore } from './store/stream-store.ts';
 import { DeliveryWorker } from './worker/delivery-worker.ts';
 import { lineStreamsErrors } from './errors.ts';
 
-export interface AppDeps {
+export interface LineStreamsDeps {
   readonly node: RedisNode;
   readonly settings: StreamSettings;
   readonly logger?: Logger;
@@ -36,14 +36,12 @@ const relayedMessagesPerSecond = 300;
 /** Claims a freshly opened page is given. */
 const claimsKept = 10;
 
-export interface LineStreamsApp {
-  readonly service: Service;
-  readonly worker: DeliveryWorker | undefined;
-  readonly store: StreamStore;
-}
+/** A worker instance has its delivery loop; tests read its stats and the store's parts. */
+export type LineStreamsApp = PatternApp<{ worker: DeliveryWorker | undefined; store: StreamStore }>;
 
 /** Builds one instance (API or worker: the same app, a worker also consumes); does not listen. */
-export function createApp(deps: AppDeps): LineStreamsApp {
+// eslint-disable-next-line @typescript-eslint/require-await -- async like every pattern's createApp
+export async function createApp(deps: LineStreamsDeps): Promise<LineStreamsApp> {
   const { node, settings } = deps;
   const store = new StreamStore(node);
   // The trace log comes with /check (mounted last); until then there is nothing to record.
@@ -206,9 +204,9 @@ export function createApp(deps: AppDeps): LineStreamsApp {
   const stats = async () => ({
     instance: settings.SERVICE_NAME,
     role: settings.ROLE,
-    rooms: (await store.rooms()).length,
-    deadLetters: await store.deadLetterCount(),
-    counters: await store.counters(),
+    rooms: (await store.rooms.names()).length,
+    deadLetters: await store.deadLetters.count(),
+    counters: await store.counters.all(),
     worker: worker ? { ...worker.stats, held: worker.heldCount } : null,
     settings: {
       group: settings.DELIVERY_GROUP,

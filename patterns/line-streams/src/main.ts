@@ -9,5 +9,5 @@ const [address] = parseRedisNodes(config.REDIS_NODES);
 if (!address) throw new Error('REDIS_NODES names no node');
 const [node] = await connectRedisNodes([address]);
 if (!node) throw new Error('no Redis node connected');
-const { service } = createApp({ node, settings: config });
+const { service } = await createApp({ node, settings: config });
 await runService(service, config.PORT);

@@ -25,7 +25,7 @@ describe('admin routes', () => {
     const node = nodeFor(redis);
     await node.ready();
     // A worker, so its own faults (poison, crash-before-ack) are listed too.
-    app = createApp({
+    app = await createApp({
       node,
       settings: testSettings({ ROLE: 'worker', SERVICE_NAME: 'worker-1' }),
       adminToken: token,

@@ -1,3 +1,4 @@
+import type { CheckVerdict } from '@kvs-lab/shared/history';
 import { compareStreamIds } from '../domain/stream-id.ts';
 import { recipientsOf } from '../domain/room-order.ts';
 
@@ -61,14 +62,16 @@ export interface DeliveryTally {
   readonly unverifiable: number;
 }
 
-export type DeliveryVerdict =
-  | { readonly valid: true; readonly summary: string; readonly details: DeliveryTally }
-  | {
-      readonly valid: false;
-      readonly summary: string;
-      readonly firstViolation: Record<string, unknown>;
-      readonly details: DeliveryTally;
-    };
+/** The kit's verdict, with this checker's tally and, when it fails, the rule it broke. */
+export type DeliveryVerdict = CheckVerdict &
+  (
+    | { readonly valid: true; readonly details: DeliveryTally }
+    | {
+        readonly valid: false;
+        readonly firstViolation: Record<string, unknown>;
+        readonly details: DeliveryTally;
+      }
+  );
 
 const keyOf = (room: string, id: string) => `${room}/${id}`;
 

@@ -17,18 +17,18 @@ export interface LiveSettings {
 export async function readLiveState(store: StreamStore, settings: LiveSettings): Promise<LiveState> {
   const { group } = settings;
   const [roomNames, marks, counters, deadLetters, deadLetterCount, onRooms] = await Promise.all([
-    store.rooms(),
-    store.appliedMarks(),
-    store.counters(),
-    store.deadLetters(10),
-    store.deadLetterCount(),
-    store.groupOnRooms(group),
+    store.rooms.names(),
+    store.rooms.appliedMarks(),
+    store.counters.all(),
+    store.deadLetters.list(10),
+    store.deadLetters.count(),
+    store.groups.onRooms(group),
   ]);
   const shown = roomNames.slice(0, maxRooms);
   const groupOf = new Map(onRooms.map((g) => [g.room, g]));
   const rooms = await Promise.all(
     shown.map(async (room) => {
-      const [info, tail] = await Promise.all([store.roomInfo(room), store.tail(room, tailLength)]);
+      const [info, tail] = await Promise.all([store.rooms.info(room), store.rooms.tail(room, tailLength)]);
       const g = groupOf.get(room);
       return {
         room,
@@ -41,7 +41,10 @@ export async function readLiveState(store: StreamStore, settings: LiveSettings):
       };
     }),
   );
-  const members = [...new Set((await Promise.all(shown.map((r) => store.members(r)))).flat())].slice(0, 40);
+  const members = [...new Set((await Promise.all(shown.map((r) => store.rooms.members(r)))).flat())].slice(
+    0,
+    40,
+  );
   return {
     at: Date.now(),
     group,
@@ -50,7 +53,7 @@ export async function readLiveState(store: StreamStore, settings: LiveSettings):
     roomCount: roomNames.length,
     rooms,
     consumers: summariseConsumers(onRooms),
-    pending: (await store.pending(group, 20)).slice(0, 50),
+    pending: (await store.groups.pending(group, 20)).slice(0, 50),
     deadLetters: deadLetters.map((d) => ({
       deadLetterId: d.deadLetterId,
       room: d.room,
@@ -58,7 +61,7 @@ export async function readLiveState(store: StreamStore, settings: LiveSettings):
       reason: d.reason,
     })),
     deadLetterCount,
-    unread: await store.unreadCounts(members),
+    unread: await store.inboxes.unreadCounts(members),
     counters,
     claims: [...settings.claims],
   };

@@ -1,6 +1,6 @@
 import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import type { DeliveryOutcome } from '../domain/delivery-outcome.ts';
-import type { ClaimRecord } from '../store/stream-store.ts';
+import type { ClaimRecord } from '../store/group-store.ts';
 import type { ClaimEvent } from './events.ts';
 
 /**

@@ -160,7 +160,7 @@ export class DeliveryWorker {
       // With entries waiting for an older one held elsewhere, poll instead of blocking long.
       const blockMs = this.held.size === 0 ? this.options.readBlockMs : 10;
       const client = await this.blockingClient();
-      const fresh = await store.readGroup(
+      const fresh = await store.groups.read(
         client,
         group,
         consumer,
@@ -194,7 +194,7 @@ export class DeliveryWorker {
 
   private async currentRooms(): Promise<string[]> {
     if (this.now() - this.rooms.at > roomsCacheMs) {
-      this.rooms = { names: await this.options.store.rooms(), at: this.now() };
+      this.rooms = { names: await this.options.store.rooms.names(), at: this.now() };
     }
     return this.rooms.names;
   }
@@ -210,7 +210,13 @@ export class DeliveryWorker {
    */
   private async recover(rooms: readonly string[]): Promise<void> {
     const { store, group, consumer, claimMinIdleMs } = this.options;
-    const { claimed, records } = await store.claimIdle(group, consumer, claimMinIdleMs, rooms, claimCount);
+    const { claimed, records } = await store.groups.claimIdle(
+      group,
+      consumer,
+      claimMinIdleMs,
+      rooms,
+      claimCount,
+    );
     if (claimed.length === 0) return;
     this.stats.claimed += claimed.length;
     for (const m of claimed) this.hold(m);
@@ -229,7 +235,7 @@ export class DeliveryWorker {
     if (this.held.size === 0 || this.now() - this.lastHeartbeatAt < this.options.claimMinIdleMs / 3) return;
     this.lastHeartbeatAt = this.now();
     for (const [room, entries] of orderByRoom(this.held.values())) {
-      await this.options.store.heartbeat(
+      await this.options.store.groups.heartbeat(
         this.options.group,
         this.options.consumer,
         room,
@@ -248,7 +254,7 @@ export class DeliveryWorker {
       // A room that just had to wait for the other worker is not asked again at once: each ask costs a script.
       if ((this.orderWaitUntil.get(room) ?? 0) > this.now()) continue;
       await this.heartbeatIfDue();
-      const { outcomes } = await store.deliverRun({
+      const { outcomes } = await store.delivery.applyRun({
         group,
         room,
         entries: entries.map((entry) => ({ id: entry.id, handlerFailed: this.options.isPoison(entry) })),
@@ -279,7 +285,7 @@ export class DeliveryWorker {
         this.options.trace(settledMessages(consumer, room, results, []));
         this.crash();
       }
-      if (toAck.length > 0) this.stats.acked += await store.ack(group, room, toAck);
+      if (toAck.length > 0) this.stats.acked += await store.groups.ack(group, room, toAck);
       this.options.trace(settledMessages(consumer, room, results, toAck));
     }
   }

@@ -1,37 +1,35 @@
---[[
-deliver.lua: apply the effects of a run of one room's messages (an inbox entry and an unread count per
-recipient), each at most once and in the room's stream order. A worker sends every entry of the room it
-holds in one call, oldest first, so the cost per message is a few commands inside Redis, not a round trip.
-The worker acks after this returns, so a crash in between means a redelivery: the applied mark makes that
-redelivery a no-op. Dead-lettering happens here too, so the decision and the move are one atomic step.
-
-KEYS[1] room stream          lab:line-streams:stream:<room>
-KEYS[2] applied marks hash   lab:line-streams:applied (room -> newest applied stream id)
-KEYS[3] dead-letter stream   lab:line-streams:dead-letters
-KEYS[4] counters hash        lab:line-streams:counters
-KEYS[5] room members set     lab:line-streams:members:<room> (read here, so the effect uses the members of now)
-  Each member's inbox list and unread counter are named from ARGV[9] and ARGV[10] plus the user name: the
-  lab runs one Redis node, where a script may touch keys it builds (a Redis Cluster would need hash tags).
-
-ARGV[1] group name
-ARGV[2] room name
-ARGV[3] maxDeliveries: more deliveries than this and the entry becomes a dead letter
-ARGV[4] inboxMaxLen: entries kept per inbox
-ARGV[5] consumer name (recorded on a dead letter)
-ARGV[6] now, milliseconds since the epoch (recorded on a dead letter and as the inbox entry's deliveredAt)
-ARGV[7] deadLetterMaxLen: dead letters kept (exact MAXLEN; the oldest are dropped and counted)
-ARGV[8] maxApplied: apply at most this many effects in this call, 0 = no limit (the crash-before-ack fault)
-ARGV[9] inbox key prefix     lab:line-streams:inbox:
-ARGV[10] unread key prefix   lab:line-streams:unread:
-ARGV[11..] pairs, oldest first: entry id, handlerFailed ('1' when the worker's handler failed on it: poison)
-
-Returns {outcomes, skipped}:
-  outcomes: one {outcome, deliveries} per entry attempted, in order. outcome is
-    APPLIED | DUPLICATE | GONE | NOT_YET | DEAD_LETTERED | FAILED; deliveries is the entry's delivery count in
-    the group's PEL (0 when not pending). The run stops after a NOT_YET or FAILED (the room's later entries must
-    wait) or once maxApplied effects are applied: entries past the end of outcomes were not attempted.
-  skipped: older entries found acked without their effect, dead-lettered on the way
-]]
+-- deliver: apply the effects of a run of one room's messages (an inbox entry and an unread count per
+-- recipient), each at most once and in the room's stream order. A worker sends every entry of the room it
+-- holds in one call, oldest first, so the cost per message is a few commands inside Redis, not a round trip.
+-- The worker acks after this returns, so a crash in between means a redelivery: the applied mark makes that
+-- redelivery a no-op. Dead-lettering happens here too, so the decision and the move are one atomic step.
+--
+-- KEYS[1] room stream          lab:line-streams:stream:<room>
+-- KEYS[2] applied marks hash   lab:line-streams:applied (room -> newest applied stream id)
+-- KEYS[3] dead-letter stream   lab:line-streams:dead-letters
+-- KEYS[4] counters hash        lab:line-streams:counters
+-- KEYS[5] room members set     lab:line-streams:members:<room> (read here, so the effect uses the members of now)
+--   Each member's inbox list and unread counter are named from ARGV[9] and ARGV[10] plus the user name: the
+--   lab runs one Redis node, where a script may touch keys it builds (a Redis Cluster would need hash tags).
+--
+-- ARGV[1] group name
+-- ARGV[2] room name
+-- ARGV[3] maxDeliveries: more deliveries than this and the entry becomes a dead letter
+-- ARGV[4] inboxMaxLen: entries kept per inbox
+-- ARGV[5] consumer name (recorded on a dead letter)
+-- ARGV[6] now, milliseconds since the epoch (recorded on a dead letter and as the inbox entry's deliveredAt)
+-- ARGV[7] deadLetterMaxLen: dead letters kept (exact MAXLEN; the oldest are dropped and counted)
+-- ARGV[8] maxApplied: apply at most this many effects in this call, 0 = no limit (the crash-before-ack fault)
+-- ARGV[9] inbox key prefix     lab:line-streams:inbox:
+-- ARGV[10] unread key prefix   lab:line-streams:unread:
+-- ARGV[11..] pairs, oldest first: entry id, handlerFailed ('1' when the worker's handler failed on it: poison)
+--
+-- Returns  {outcomes, skipped} (decoded in store/script-replies.ts):
+--   outcomes: one {outcome, deliveries} per entry attempted, in order. outcome is
+--     APPLIED | DUPLICATE | GONE | NOT_YET | DEAD_LETTERED | FAILED; deliveries is the entry's delivery count in
+--     the group's PEL (0 when not pending). The run stops after a NOT_YET or FAILED (the room's later entries must
+--     wait) or once maxApplied effects are applied: entries past the end of outcomes were not attempted.
+--   skipped: older entries found acked without their effect, dead-lettered on the way
 local stream, group, room = KEYS[1], ARGV[1], ARGV[2]
 local maxDeliveries = tonumber(ARGV[3])
 local maxApplied = tonumber(ARGV[8])
@@ -39,15 +37,7 @@ local members = redis.call('SMEMBERS', KEYS[5])
 local memberCount = #members
 local firstPair = 11
 
-local function parse(x)
-  local ms, seq = string.match(x, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local function idLessOrEqual(a, b)
-  local am, as = parse(a)
-  local bm, bs = parse(b)
-  return am < bm or (am == bm and as <= bs)
-end
+-- idLess comes from stream-ids.lua, sent in front of this script.
 local function deliveriesOf(entryId)
   local p = redis.call('XPENDING', stream, group, entryId, entryId, 1)
   if #p == 0 then return 0 end
@@ -83,7 +73,7 @@ for p = firstPair, #ARGV, 2 do
   local id, handlerFailed = ARGV[p], ARGV[p + 1] == '1'
 
   -- 1. Idempotency: the mark is at or past it, so its effect is already in place.
-  if applied and idLessOrEqual(id, applied) then
+  if applied and not idLess(applied, id) then
     counts.duplicatesSkipped = counts.duplicatesSkipped + 1
     outcomes[#outcomes + 1] = {'DUPLICATE', deliveriesOf(id)}
   else

@@ -1,38 +1,34 @@
---[[
-send.lua: append one chat message to its room's stream, or re-queue a dead letter.
-Atomic, so a send is either fully stored (entry, dedup record, eviction
-accounting) or not at all.
-
-KEYS[1] room stream          lab:line-streams:stream:<room>
-KEYS[2] rooms set            lab:line-streams:rooms
-KEYS[3] groups set           lab:line-streams:groups
-KEYS[4] dedup record         lab:line-streams:dedup:<room>:<clientMsgId> (hash: id, digest; unused when ARGV[7] = '0')
-KEYS[5] rate counter         lab:line-streams:rate:<room>
-KEYS[6] applied marks hash   lab:line-streams:applied (room -> newest applied stream id)
-KEYS[7] dead-letter stream   lab:line-streams:dead-letters
-KEYS[8] counters hash        lab:line-streams:counters
-KEYS[9] replays stream       lab:line-streams:replays (room, originalId, id of each replayed dead letter)
-
-ARGV[1] room name
-ARGV[2] maxLen: entries kept in the room stream (exact MAXLEN)
-ARGV[3] dedupTtlMs: lifetime of the dedup record, milliseconds
-ARGV[4] rateLimit: sends allowed per window (0 = no limit)
-ARGV[5] rateWindowMs: window length, milliseconds
-ARGV[6] replayOf: dead-letter entry id to re-queue, or '' for a new send
-ARGV[7] hasClientMsgId: '1' or '0'
-ARGV[8] delivery group name (created with the stream)
-ARGV[9] maxAgeMs: entries older than this (by their id, on Redis's clock) are trimmed (0 = no age limit)
-ARGV[10] deadLetterMaxLen: dead letters kept (exact MAXLEN; the oldest are dropped and counted)
-ARGV[11] replaysMaxLen: replay records kept (exact MAXLEN; the oldest are dropped and counted)
-ARGV[12..] field/value pairs of the entry (senderId, text, sentAt, clientMsgId)
-
-Returns one of:
-  {'DUPLICATE', firstId}                 the clientMsgId was seen within the TTL with the same payload: nothing written
-  {'KEY_REUSED', firstId}                the clientMsgId was seen within the TTL with another payload: nothing written
-  {'RATE_LIMITED', remainingWindowMs}    over the room's rate: nothing written
-  {'NO_DEAD_LETTER'}                     replay of an unknown dead-letter id: nothing written
-  {'ADDED', id, evicted, evictedUndelivered, evictedByAge}
-]]
+-- send: append one chat message to its room's stream, or re-queue a dead letter. Atomic, so a send is
+-- either fully stored (entry, dedup record, eviction accounting) or not at all.
+--
+-- KEYS[1]  room stream          lab:line-streams:stream:<room>
+-- KEYS[2]  rooms set            lab:line-streams:rooms
+-- KEYS[3]  groups set           lab:line-streams:groups
+-- KEYS[4]  dedup record         lab:line-streams:dedup:<room>:<clientMsgId> (hash: id, digest; unused when ARGV[7] = '0')
+-- KEYS[5]  rate counter         lab:line-streams:rate:<room>
+-- KEYS[6]  applied marks hash   lab:line-streams:applied (room -> newest applied stream id)
+-- KEYS[7]  dead-letter stream   lab:line-streams:dead-letters
+-- KEYS[8]  counters hash        lab:line-streams:counters
+-- KEYS[9]  replays stream       lab:line-streams:replays (room, originalId, id of each replayed dead letter)
+-- ARGV[1]  room name
+-- ARGV[2]  maxLen: entries kept in the room stream (exact MAXLEN)
+-- ARGV[3]  dedupTtlMs: lifetime of the dedup record, milliseconds
+-- ARGV[4]  rateLimit: sends allowed per window (0 = no limit)
+-- ARGV[5]  rateWindowMs: window length, milliseconds
+-- ARGV[6]  replayOf: dead-letter entry id to re-queue, or '' for a new send
+-- ARGV[7]  hasClientMsgId: '1' or '0'
+-- ARGV[8]  delivery group name (created with the stream)
+-- ARGV[9]  maxAgeMs: entries older than this (by their id, on Redis's clock) are trimmed (0 = no age limit)
+-- ARGV[10] deadLetterMaxLen: dead letters kept (exact MAXLEN; the oldest are dropped and counted)
+-- ARGV[11] replaysMaxLen: replay records kept (exact MAXLEN; the oldest are dropped and counted)
+-- ARGV[12..] field/value pairs of the entry (senderId, text, sentAt, clientMsgId)
+--
+-- Returns  one of (decoded in store/script-replies.ts):
+--   {'ADDED', id, evicted, evictedUndelivered, evictedByAge}
+--   {'DUPLICATE', firstId}               the clientMsgId was seen within the TTL with the same payload: nothing written
+--   {'KEY_REUSED', firstId}              the clientMsgId was seen within the TTL with another payload: nothing written
+--   {'RATE_LIMITED', remainingWindowMs}  over the room's rate: nothing written
+--   {'NO_DEAD_LETTER'}                   replay of an unknown dead-letter id: nothing written
 local stream, room = KEYS[1], ARGV[1]
 local maxLen = tonumber(ARGV[2])
 local replayOf = ARGV[6]
@@ -42,15 +38,7 @@ local replaysMaxLen = tonumber(ARGV[11])
 -- At most this many entries are aged out per send, so one send after a long quiet spell stays short.
 local ageBatch = 1000
 
-local function parse(x)
-  local ms, seq = string.match(x, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local function idLess(a, b)
-  local am, as = parse(a)
-  local bm, bs = parse(b)
-  return am < bm or (am == bm and as < bs)
-end
+-- parseId and idLess come from stream-ids.lua, sent in front of this script.
 
 -- A capped stream of records: the oldest are dropped, and counted, so the cap is never silent.
 local function addCapped(key, maxEntries, droppedCounter, fields)
@@ -161,7 +149,7 @@ if maxAgeMs > 0 then
     account(old, 'expired')
     byAge = #old
     -- MINID keeps ids >= the threshold: the one right after the last entry accounted for.
-    local lastMs, lastSeq = parse(old[#old][1])
+    local lastMs, lastSeq = parseId(old[#old][1])
     redis.call('XTRIM', stream, 'MINID', '=', lastMs .. '-' .. (lastSeq + 1))
   end
 end
