@@ -5,7 +5,7 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import { startRedisCluster } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { emptyClock, increment } from '@kvs-lab/shared/vector-clock';
-import { AntiEntropyService } from '../src/anti-entropy-service.ts';
+import { AntiEntropyService } from '../src/anti-entropy/anti-entropy-service.ts';
 import { createApp } from '../src/app.ts';
 import type { StoredVersion } from '../src/domain/versioned-value.ts';
 import { defaultSettingsFor } from '../src/settings.ts';
@@ -33,7 +33,11 @@ export const bench: BenchDefinition = {
       host: handle.host,
       port: handle.port,
     }));
-    const app = createApp({ nodes: await connectRedisNodes(addresses), instance: 'quorum-a', settings });
+    const { service: app } = await createApp({
+      nodes: await connectRedisNodes(addresses),
+      instance: 'quorum-a',
+      settings,
+    });
     const address = await app.listen(0, '127.0.0.1');
     const appUrl = `http://127.0.0.1:${address.port}`;
     const baseline = await startBaselineServer((redis[0] as RedisHandle).url);

@@ -6,19 +6,17 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService, z } from '@kvs-lab/shared/service';
-import type { ChaosFault, Logger, Service } from '@kvs-lab/shared/service';
-import type { VectorClock } from '@kvs-lab/shared/vector-clock';
-import { AntiEntropyService } from './anti-entropy-service.ts';
-import { checkDurability, checkKvHistory } from './check/history-check.ts';
+import type { ChaosFault, Logger, PatternApp, Service } from '@kvs-lab/shared/service';
+import { AntiEntropyService } from './anti-entropy/anti-entropy-service.ts';
+import { checkLab } from './check/lab-check.ts';
 import type { PeerAddress } from './config.ts';
-import { HintedHandoff } from './hinted-handoff.ts';
-import { fetchPeerOperations } from './peer-history.ts';
+import { HintedHandoff } from './coordinator/hinted-handoff.ts';
+import { QuorumService } from './coordinator/quorum-service.ts';
 import { KvRecorder } from './http/kv-recorder.ts';
-import { keyTable } from './key-table.ts';
-import type { KeyTable } from './key-table.ts';
+import { keyTable } from './http/key-table.ts';
+import type { KeyTable } from './http/key-table.ts';
 import { mountRoutes } from './http/routes.ts';
-import type { TraceMessages } from './protocol-trace.ts';
-import { QuorumService } from './quorum-service.ts';
+import type { TraceMessages } from './realtime/protocol-trace.ts';
 import type { LiveEmit, QuorumLiveEvents } from './realtime/events.ts';
 import type { FanOut } from './realtime/fan-out.ts';
 import { emptyHintBoard, forgetHolder, nextHintBoard } from './realtime/hint-board.ts';
@@ -70,8 +68,16 @@ interface LiveSnapshot {
 /** The key table shows this many keys per page. */
 export const keyTablePageSize = 40;
 
+/** The parts of a running coordinator that main.ts, the tests and the bench reach for. */
+export type QuorumApp = PatternApp<{
+  quorum: QuorumService;
+  handoff: HintedHandoff;
+  antiEntropy: AntiEntropyService;
+}>;
+
 /** Builds the coordinator app (routes, live view, /check, faults, background loops); does not listen. */
-export function createApp(deps: QuorumAppDeps): Service {
+// eslint-disable-next-line @typescript-eslint/require-await -- async like every pattern's createApp
+export async function createApp(deps: QuorumAppDeps): Promise<QuorumApp> {
   const replicas = deps.nodes.map((node) => new ReplicaStore(node));
   const now = deps.now ?? Date.now;
   const merkleDepth = deps.merkleDepth ?? 8;
@@ -176,79 +182,14 @@ export function createApp(deps: QuorumAppDeps): Service {
     history: record.history,
     // Two promises over the history (reads see acknowledged writes; nothing acknowledged is lost),
     // then whether the replicas hold the same data right now (equal Merkle roots).
-    check: async (local) => {
-      const peers = await fetchPeerOperations(deps.peers?.() ?? []);
-      const operations = [
-        ...local.map((op) => ({ ...op, coordinator: service.instance })),
-        ...peers.operations,
-      ];
-      const reads = checkKvHistory(operations);
-      const durability = checkDurability(operations, await currentClocks(operations));
-      const roots = await Promise.all(
-        replicas.map(async (replica) => {
-          try {
-            return { node: replica.name, root: (await antiEntropy.tree(replica, 0)).root };
-          } catch {
-            return { node: replica.name, root: null };
-          }
-        }),
-      );
-      const haveConverged = roots.every((entry) => entry.root !== null && entry.root === roots[0]?.root);
-      const convergence = haveConverged
-        ? 'The replicas have converged: their Merkle roots are equal.'
-        : 'The replicas differ right now (or one does not answer): anti-entropy will bring them together once healed.';
-      const failed = [reads, durability].find((verdict) => !verdict.valid);
-      // The kit's checkedOperations counts this coordinator's own record, so the summary leads with that count.
-      const peerCounts = new Map<string, number>();
-      for (const { coordinator = '' } of peers.operations)
-        peerCounts.set(coordinator, (peerCounts.get(coordinator) ?? 0) + 1);
-      const answeredPeers = (deps.peers?.() ?? [])
-        .map((peer) => peer.name)
-        .filter((name) => !peers.unreachable.includes(name));
-      const scope =
-        `Over ${local.length} operation${local.length === 1 ? '' : 's'} served here by ${service.instance}` +
-        answeredPeers.map((name) => ` and ${peerCounts.get(name) ?? 0} from ${name}`).join('') +
-        (answeredPeers.length > 0 ? ` (${operations.length} in all)` : '') +
-        (peers.unreachable.length > 0
-          ? ` (${peers.unreachable.join(', ')} did not answer: not checked).`
-          : '.');
-      return {
-        valid: failed === undefined,
-        summary: [scope, reads.summary, durability.summary, convergence].join(' '),
-        ...(failed && !failed.valid ? { firstViolation: failed.firstViolation } : {}),
-        details: {
-          reads: reads.valid,
-          durability: durability.valid,
-          haveConverged,
-          roots,
-          peersUnreachable: peers.unreachable,
-          operationsByCoordinator: Object.fromEntries<number>([
-            [service.instance, local.length],
-            ...answeredPeers.map((name): [string, number] => [name, peerCounts.get(name) ?? 0]),
-          ]),
-        },
-      };
-    },
+    check: (local) =>
+      checkLab(local, {
+        instance: service.instance,
+        peers: deps.peers?.() ?? [],
+        quorum,
+        rootOf: async (replica) => (await antiEntropy.tree(replica, 0)).root,
+      }),
   }).trace;
-
-  /** Every replica's clocks for each key the history wrote (up to 2,000 keys), undefined where a replica did not answer. */
-  async function currentClocks(operations: readonly { kind: string; input: { key: string } }[]) {
-    const keys = [...new Set(operations.filter((op) => op.kind === 'write').map((op) => op.input.key))].slice(
-      0,
-      2_000,
-    );
-    const current = new Map<string, VectorClock[] | undefined>();
-    for (const key of keys) {
-      const held = await quorum.rawReplicas(key);
-      current.set(
-        key,
-        held.every((replica) => replica.isUp)
-          ? held.flatMap((replica) => replica.versions.map((version) => version.clock))
-          : undefined,
-      );
-    }
-    return current;
-  }
 
   async function snapshot(): Promise<LiveSnapshot> {
     return {
@@ -285,7 +226,7 @@ export function createApp(deps: QuorumAppDeps): Service {
   repeat(service, deps.hintReplayIntervalMs ?? 0, () => handoff.replay());
   repeat(service, deps.antiEntropyIntervalMs ?? 0, () => antiEntropy.run());
   service.onClose(() => Promise.all(deps.nodes.map((node) => node.close())));
-  return service;
+  return { service, quorum, handoff, antiEntropy };
 }
 
 /** Runs `task` every `intervalMs` (never overlapping) until the service closes; 0 means never. */

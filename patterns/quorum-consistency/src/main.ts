@@ -7,7 +7,7 @@ import { parseConfig } from './config.ts';
 const config = parseConfig(process.env);
 // A replica that is down at start-up must not stop the coordinator: it is the lab's everyday fault.
 const nodes = await connectRedisNodes(config.replicas, { readyTimeoutMs: 1_000 });
-const service = createApp({
+const { service } = await createApp({
   nodes,
   instance: config.instance,
   settings: config.settings,

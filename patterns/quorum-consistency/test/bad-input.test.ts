@@ -213,7 +213,7 @@ describe('OpenAPI', () => {
 
 describe('admin routes', () => {
   it('with an admin token configured, every route OpenAPI marks as admin is 401 without it, PUT /config among them, and data routes stay open', async () => {
-    const guarded = createApp({
+    const { service: guarded } = await createApp({
       nodes: await connectRedisNodes(
         lab.redis.map((handle, i) => ({
           name: `replica-${i + 1}`,

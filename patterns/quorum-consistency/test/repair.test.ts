@@ -90,7 +90,7 @@ describe('hinted handoff', () => {
   });
 
   it('when the background loop runs, then hints are delivered as soon as the target answers again', async () => {
-    const replayer = createApp({
+    const { service: replayer } = await createApp({
       nodes: await connectRedisNodes(
         lab.redis.map((r, i) => ({ name: `replica-${i + 1}`, url: r.url, host: r.host, port: r.port })),
       ),
@@ -262,7 +262,7 @@ describe('Merkle anti-entropy', () => {
   it('when the background loop runs, then a flushed replica is restored without any request', async () => {
     await put('background-1', { value: 'b1' });
     await put('background-2', { value: 'b2' });
-    const repairer = createApp({
+    const { service: repairer } = await createApp({
       nodes: await connectRedisNodes(
         lab.redis.map((r, i) => ({ name: `replica-${i + 1}`, url: r.url, host: r.host, port: r.port })),
       ),

@@ -8,6 +8,7 @@ const settings = { n: 3, w: 2, r: 2, policy: 'vector-clock' };
 let nextId = 1;
 const write = (at: [number, number], clock: VectorClock, isDelete = false, key = 'k'): KvOperation => ({
   id: nextId++,
+  process: 'client',
   kind: 'write',
   input: { key, isDelete, ...settings },
   invokedAt: at[0],
@@ -17,6 +18,7 @@ const write = (at: [number, number], clock: VectorClock, isDelete = false, key =
 });
 const read = (at: [number, number], clocks: VectorClock[], overrides = {}): KvOperation => ({
   id: nextId++,
+  process: 'client',
   kind: 'read',
   input: { key: 'k', ...settings, ...overrides },
   invokedAt: at[0],

@@ -1,3 +1,4 @@
+import type { CheckVerdict, Operation } from '@kvs-lab/shared/history';
 import { descends } from '@kvs-lab/shared/vector-clock';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 
@@ -29,21 +30,11 @@ export interface KvOperationOutput {
   readonly clocks: readonly VectorClock[];
 }
 
-export interface KvOperation {
-  readonly id: number;
+/** One recorded read or write, as the kit's history holds it, named by the coordinator that served it. */
+export type KvOperation = Operation<KvOperationInput, KvOperationOutput> & {
   /** The coordinator that served it, when histories of several are checked together. */
   readonly coordinator?: string;
-  readonly kind: string;
-  readonly input: KvOperationInput;
-  readonly invokedAt: number;
-  readonly completedAt?: number;
-  readonly outcome?: 'ok' | 'fail' | 'indeterminate';
-  readonly output?: KvOperationOutput;
-}
-
-export type KvVerdict =
-  | { readonly valid: true; readonly summary: string }
-  | { readonly valid: false; readonly summary: string; readonly firstViolation: unknown };
+};
 
 interface AckedWrite {
   readonly op: KvOperation;
@@ -51,7 +42,7 @@ interface AckedWrite {
 }
 
 /** Checks the promise key by key; reads and writes are matched by real time (completion before invocation). */
-export function checkKvHistory(operations: readonly KvOperation[]): KvVerdict {
+export function checkKvHistory(operations: readonly KvOperation[]): CheckVerdict {
   const done = operations.filter((op) => op.outcome === 'ok' && op.output && op.completedAt !== undefined);
   const keys = new Set(done.map((op) => op.input.key));
   let writes = 0;
@@ -98,7 +89,7 @@ function addToFrontier(frontier: readonly AckedWrite[], write: AckedWrite): Acke
   return [...frontier.filter((kept) => !descends(write.clock, kept.clock)), write];
 }
 
-function violation(key: string, write: KvOperation, read: KvOperation): KvVerdict {
+function violation(key: string, write: KvOperation, read: KvOperation): CheckVerdict {
   const { n, w, r, policy } = read.input;
   const why =
     policy === 'lww'
@@ -127,7 +118,7 @@ export type CurrentClocks = ReadonlyMap<string, readonly VectorClock[] | undefin
  * acknowledged write; a delete also holds when the key is gone everywhere. A key whose replicas did not all answer is skipped:
  * its write may sit on the one that is down.
  */
-export function checkDurability(operations: readonly KvOperation[], current: CurrentClocks): KvVerdict {
+export function checkDurability(operations: readonly KvOperation[], current: CurrentClocks): CheckVerdict {
   const acked = operations.filter(
     (op) => op.kind === 'write' && op.outcome === 'ok' && op.output?.clocks[0] !== undefined,
   );

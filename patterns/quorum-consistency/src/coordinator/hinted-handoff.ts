@@ -1,9 +1,9 @@
-import { chooseHintHolder } from './domain/hint-holder.ts';
-import type { StoredVersion } from './domain/versioned-value.ts';
-import type { TraceMessages } from './protocol-trace.ts';
-import type { LiveEmit } from './realtime/events.ts';
-import type { QuorumSettings } from './settings.ts';
-import type { ReplicaStore } from './store/replica-store.ts';
+import { chooseHintHolder } from '../domain/hint-holder.ts';
+import type { StoredVersion } from '../domain/versioned-value.ts';
+import type { TraceMessages } from '../realtime/protocol-trace.ts';
+import type { LiveEmit } from '../realtime/events.ts';
+import type { QuorumSettings } from '../settings.ts';
+import type { ReplicaStore } from '../store/replica-store.ts';
 
 /** Hints waiting on one holder for one target replica. */
 export interface PendingHints {

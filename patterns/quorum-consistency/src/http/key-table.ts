@@ -1,8 +1,8 @@
 import { toJSON } from '@kvs-lab/shared/vector-clock';
 import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
-import { pageOfKeys } from './http/key-page.ts';
-import type { KeyPage } from './http/key-page.ts';
-import type { QuorumService } from './quorum-service.ts';
+import { pageOfKeys } from './key-page.ts';
+import type { KeyPage } from './key-page.ts';
+import type { QuorumService } from '../coordinator/quorum-service.ts';
 
 /** A page of the live view's key table, with what each replica holds for each key on it. */
 export interface KeyTable extends Omit<KeyPage, 'keys'> {

@@ -1,6 +1,6 @@
 import { History, recorded } from '@kvs-lab/shared/history';
 import type { KvOperationInput, KvOperationOutput } from '../check/history-check.ts';
-import type { QuorumService, ReadOutcome, WriteOutcome } from '../quorum-service.ts';
+import type { QuorumService, ReadOutcome, WriteOutcome } from '../coordinator/quorum-service.ts';
 
 /**
  * Records each served read and write for GET /check: only the clocks, so a

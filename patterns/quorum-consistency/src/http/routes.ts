@@ -1,13 +1,13 @@
 import type { Service } from '@kvs-lab/shared/service';
 import { toJSON } from '@kvs-lab/shared/vector-clock';
-import type { AntiEntropyService } from '../anti-entropy-service.ts';
+import type { AntiEntropyService } from '../anti-entropy/anti-entropy-service.ts';
 import { decodeContext, encodeContext } from '../domain/causal-context.ts';
 import { quorumsOverlap } from '../domain/quorum.ts';
 import type { StoredVersion } from '../domain/versioned-value.ts';
-import type { HintedHandoff } from '../hinted-handoff.ts';
-import type { QuorumService, WriteOutcome } from '../quorum-service.ts';
+import type { HintedHandoff } from '../coordinator/hinted-handoff.ts';
+import type { QuorumService, WriteOutcome } from '../coordinator/quorum-service.ts';
 import { defaultSettingsFor } from '../settings.ts';
-import { keyTable } from '../key-table.ts';
+import { keyTable } from './key-table.ts';
 import type { KvRecorder } from './kv-recorder.ts';
 import {
   antiEntropyResponse,

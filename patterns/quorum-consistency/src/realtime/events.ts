@@ -1,5 +1,5 @@
 import type { VectorClockJson } from '@kvs-lab/shared/vector-clock';
-import type { AntiEntropyReport } from '../anti-entropy-report.ts';
+import type { AntiEntropyReport } from '../anti-entropy/anti-entropy-report.ts';
 import type { QuorumSettings } from '../settings.ts';
 import type { FanOut } from './fan-out.ts';
 import type { HintBoard } from './hint-board.ts';

@@ -1,19 +1,16 @@
-import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { leafOf, treeDepth } from '../domain/incremental-merkle.ts';
 import type { ConflictPolicy, StoredVersion } from '../domain/versioned-value.ts';
 import { keys } from './keys.ts';
-import { decodeVersion, encodeVersion } from './version-codec.ts';
-
-/** A script made of one or more files, in order: the write scripts share merkle-update.lua's functions. */
-const lua = (...names: string[]): LuaScript =>
-  new LuaScript(names.map((name) => new URL(`./lua/${name}.lua`, import.meta.url)));
-const putVersionScript = lua('merkle-update', 'put-version-rule', 'put-version');
-const putVersionsScript = lua('merkle-update', 'put-version-rule', 'put-versions');
-const readVersionsScript = lua('read-versions');
-const dropTombstoneScript = lua('merkle-update', 'drop-tombstone');
-const merkleNodesScript = lua('merkle-nodes');
-const merkleKeysScript = lua('merkle-keys');
+import {
+  dropTombstoneScript,
+  merkleKeysScript,
+  merkleNodesScript,
+  putVersionScript,
+  putVersionsScript,
+  readVersionsScript,
+} from './scripts.ts';
+import { decodeHintField, decodeVersion, encodeHintField, encodeVersion } from './version-codec.ts';
 
 /**
  * Keys per script call when many are read or written: one command, so one
@@ -71,10 +68,9 @@ export class ReplicaStore {
       const { id, body } = encodeVersion(version);
       return [id, body];
     });
-    const added = await this.node.run((client) =>
+    return this.node.run((client) =>
       putVersionScript.run(client, writeKeys(key), [key, policy, leafOf(key), treeDepth, ...pairs]),
     );
-    return Number(added);
   }
 
   /** putVersions for many keys, a batch per script call: anti-entropy's repair and bulk copies. */
@@ -111,19 +107,18 @@ export class ReplicaStore {
   async readVersionsMany(keyNames: readonly string[]): Promise<Map<string, StoredVersion[]>> {
     const held = new Map<string, StoredVersion[]>();
     for (const batch of chunks(keyNames, readBatch)) {
-      const sets = (await this.node.run((client) =>
+      const sets = await this.node.run((client) =>
         readVersionsScript.run(
           client,
           batch.map((key) => keys.versions(key)),
           [],
         ),
-      )) as string[][];
+      );
       batch.forEach((key, i) => {
-        const flat = sets[i] ?? [];
-        const versions: StoredVersion[] = [];
-        for (let j = 0; j + 1 < flat.length; j += 2)
-          versions.push(decodeVersion(flat[j] as string, flat[j + 1] as string));
-        held.set(key, versions);
+        held.set(
+          key,
+          (sets[i] ?? []).map(([id, body]) => decodeVersion(id, body)),
+        );
       });
     }
     return held;
@@ -146,10 +141,11 @@ export class ReplicaStore {
   ): Promise<(string | null)[]> {
     const values: (string | null)[] = [];
     for (const batch of chunks(indices, batchSize)) {
-      const joined = await this.node.run((client) =>
-        merkleNodesScript.run(client, [keys.merkleTree], [mode, ...batch]),
+      values.push(
+        ...(await this.node.run((client) =>
+          merkleNodesScript.run(client, [keys.merkleTree], [mode, ...batch]),
+        )),
       );
-      for (const value of String(joined).split(' ')) values.push(value === '-' ? null : value);
     }
     return values;
   }
@@ -158,14 +154,14 @@ export class ReplicaStore {
   async readKeysIn(ranges: readonly { first: number; last: number }[]): Promise<Map<string, string>> {
     const digests = new Map<string, string>();
     for (const batch of chunks(ranges, readBatch)) {
-      const flat = (await this.node.run((client) =>
+      const pairs = await this.node.run((client) =>
         merkleKeysScript.run(
           client,
           [keys.merkleLeaves, keys.digestIndex],
           batch.flatMap((range) => [range.first, range.last]),
         ),
-      )) as string[];
-      for (let i = 0; i + 1 < flat.length; i += 2) digests.set(flat[i] as string, flat[i + 1] as string);
+      );
+      for (const [key, digest] of pairs) digests.set(key, digest);
     }
     return digests;
   }
@@ -213,15 +209,15 @@ export class ReplicaStore {
 
   /** Forgets a key whose only version is this tombstone; false when something else is there now. */
   async dropTombstone(key: string, versionIdOfTombstone: string): Promise<boolean> {
-    const dropped = await this.node.run((client) =>
+    const answer = await this.node.run((client) =>
       dropTombstoneScript.run(client, writeKeys(key), [key, versionIdOfTombstone, leafOf(key), treeDepth]),
     );
-    return Number(dropped) === 1;
+    return answer === 'dropped';
   }
 
   async storeHint(target: string, key: string, version: StoredVersion): Promise<void> {
     const { id, body } = encodeVersion(version);
-    await this.node.run((client) => client.hset(keys.hints(target), JSON.stringify([key, id]), body));
+    await this.node.run((client) => client.hset(keys.hints(target), encodeHintField(key, id), body));
   }
 
   /** Up to about `limit` hints held here for `target` (one HSCAN page). */
@@ -229,9 +225,9 @@ export class ReplicaStore {
     const [, flat] = await this.node.run((client) => client.hscan(keys.hints(target), '0', 'COUNT', limit));
     const hints: StoredHint[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
-      const field = flat[i] as string;
-      const [key, id] = JSON.parse(field) as [string, string];
-      hints.push({ field, key, version: decodeVersion(id, flat[i + 1] as string) });
+      const field = flat[i] ?? '';
+      const { key, id } = decodeHintField(field);
+      hints.push({ field, key, version: decodeVersion(id, flat[i + 1] ?? '') });
     }
     return hints;
   }

@@ -33,3 +33,16 @@ export function decodeVersion(id: string, body: string): StoredVersion {
   }
   return { value, isTombstone, writtenAt, writer, clock: clockOfVersionId(id) };
 }
+
+/** A hint's field in its holder's hash: the key and the version id, so one key can wait with several versions. */
+export function encodeHintField(key: string, id: string): string {
+  return JSON.stringify([key, id]);
+}
+
+/** A hint's field read back; one this code did not write is reported. */
+export function decodeHintField(field: string): { key: string; id: string } {
+  const parsed: unknown = JSON.parse(field);
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string')
+    throw new Error(`a stored hint field has an unexpected shape: ${field.slice(0, 80)}`);
+  return { key: parsed[0], id: parsed[1] };
+}

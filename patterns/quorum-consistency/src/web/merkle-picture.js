@@ -4,6 +4,7 @@
 // the missing versions.
 
 /* global d3 */
+import { pictureSvg } from './picture-svg.js';
 
 const cellsShown = 64;
 const levelRow = 13;
@@ -28,16 +29,7 @@ export function drawMerkle(container, last) {
     ? 'No anti-entropy round yet (POST /anti-entropy, or the background loop).'
     : `${pairs.reduce((n, p) => n + p.ranges.length, 0)} ranges differed between pairs of replicas`;
 
-  const svg = d3
-    .select(container)
-    .selectAll('svg')
-    .data([null])
-    .join('svg')
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', summary)
-    .attr('data-rounds', report ? 1 : 0);
+  const svg = pictureSvg(container, { width, height, label: summary }).attr('data-rounds', report ? 1 : 0);
   svg
     .selectAll('text.qc-merkle__none')
     .data(compared ? [] : [summary])

@@ -4,6 +4,7 @@
 
 /* global d3 */
 
+import { pictureSvg } from './picture-svg.js';
 import { clockText, siblingBranches } from './sibling-branches.js';
 
 const branchHeight = 46;
@@ -33,15 +34,7 @@ export function drawSiblings(container, { key, held, policy, note }) {
         : `${key}: one version${branches.some((b) => b.state === 'lost') ? '; last-write-wins dropped the other' : ''}.`;
   if (note) note.textContent = caption;
 
-  const svg = d3
-    .select(container)
-    .selectAll('svg')
-    .data([null])
-    .join('svg')
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', caption)
+  const svg = pictureSvg(container, { width, height, label: caption })
     .attr('data-key', key ?? '')
     .attr('data-siblings', survivors);
   const middle = top + (Math.max(1, branches.length) * branchHeight) / 2 - 8;

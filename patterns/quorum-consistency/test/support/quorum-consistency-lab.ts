@@ -39,8 +39,8 @@ export async function startLab(
   }));
   // Each coordinator's /check also reads the other's history, once both listen on their ports.
   const urls = new Map<string, string>();
-  const coordinator = async (instance: string, peer: string, seed: number): Promise<Service> =>
-    createApp({
+  const coordinator = async (instance: string, peer: string, seed: number): Promise<Service> => {
+    const { service } = await createApp({
       nodes: await connectRedisNodes(addresses),
       instance,
       settings: { ...defaultSettings, ...options.settings },
@@ -48,6 +48,8 @@ export async function startLab(
       peers: () => [{ name: peer, url: urls.get(peer) ?? 'http://127.0.0.1:9' }],
       ...options.app,
     });
+    return service;
+  };
   const a = await coordinator('quorum-a', 'quorum-b', 1);
   const b = await coordinator('quorum-b', 'quorum-a', 2);
   for (const app of [a, b]) {

@@ -1,16 +1,15 @@
---[[
-merkle-update: the part of the write scripts that keeps this replica's Merkle
-tree in step with its digest index. Not a script of its own: replica-store.ts
-puts it in front of put-version.lua and drop-tombstone.lua, so each stays one
-atomic script. The same rule as applyEntryChange in domain/incremental-merkle.ts.
-
-Tree hash: field = heap index (1 is the root, node i has children 2i and 2i+1,
-leaf r is 2^depth + r), value = "<16 hex digits>:<keys below>", the XOR of the
-64-bit digests of the keys below it. An empty subtree is not stored.
-Leaves sorted set: member = key, score = its leaf, so the keys under any node
-(a range of leaves) are listed without reading the whole digest index.
-Summary hash: "keys" and "bytes" this replica holds, for the full-copy figure.
-]]
+-- merkle-update: the part of the write scripts that keeps this replica's Merkle tree in step with its
+-- digest index. Not a script of its own: replica-store.ts puts it in front of put-version.lua,
+-- put-versions.lua and drop-tombstone.lua, so each stays one atomic script. The same rule as
+-- applyEntryChange in domain/incremental-merkle.ts.
+--
+-- Tree hash: field = heap index (1 is the root, node i has children 2i and 2i+1, leaf r is 2^depth + r),
+-- value = "<16 hex digits>:<keys below>", the XOR of the 64-bit digests of the keys below it. An empty
+-- subtree is not stored. Leaves sorted set: member = key, score = its leaf, so the keys under any node (a
+-- range of leaves) are listed without reading the whole digest index. Summary hash: "keys" and "bytes"
+-- this replica holds, for the full-copy figure. The key names come in as arguments of updateTree.
+--
+-- Returns  nothing: it defines updateTree and splitEntry for the script it is put in front of
 
 local ZERO = '0000000000000000'
 

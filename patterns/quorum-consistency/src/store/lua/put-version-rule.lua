@@ -1,21 +1,19 @@
---[[
-put-version rule: adds versions of one key to this replica's sibling set, which
-stays an antichain: a version already held, or one that a held version has
-seen, is ignored; a new version removes every held version it has seen.
-Under "lww" the set keeps only the newest by (writtenAt, writer, version id).
-The replica's Merkle tree follows in the same call (merkle-update.lua), so the
-tree never disagrees with the data. Not a script of its own: put-version.lua
-and put-versions.lua call it, one key or many per atomic script.
-
-K        the key names: versions hash of the key, digest index, tombstone
-         index, Merkle tree, leaves set, summary (see put-version.lua)
-key      the key; policy "vector-clock" or "lww"; leaf and depth: its place in the tree
-versions flat list of (version id, version JSON) pairs
-Returns: the number of versions added (0: the replica already held them or something newer)
-]]
-
-
+-- put-version-rule: adds versions of one key to this replica's sibling set, which stays an antichain: a
+-- version already held, or one that a held version has seen, is ignored; a new version removes every held
+-- version it has seen. Under "lww" the set keeps only the newest by (writtenAt, writer, version id). The
+-- replica's Merkle tree follows in the same call (merkle-update.lua), so the tree never disagrees with the
+-- data. Not a script of its own: it defines putVersion(K, key, policy, leaf, depth, versions), which
+-- put-version.lua and put-versions.lua call, one key or many per atomic script.
+--
+-- K        the key names, in put-version.lua's KEYS order: versions hash of the key, digest index,
+--          tombstone index, Merkle tree, leaves set, summary
+-- key      the key; policy "vector-clock" or "lww"; leaf and depth: its place in the tree
+-- versions flat list of (version id, version JSON) pairs
+--
+-- Returns  nothing itself; putVersion returns the number of versions added (0: the replica already held
+--          them or something newer)
 -- a has seen everything b has: every counter of b is matched in a.
+
 local function descends(a, b)
   for id, entry in pairs(b) do
     local mine = a[id]

@@ -1,15 +1,20 @@
---[[
-put-versions: put-version for many keys in one atomic script: anti-entropy's
-repair and bulk loads, one command (with its own timeout) instead of a
-pipeline of many (put-version-rule.lua and merkle-update.lua go in front).
+-- put-versions: put-version for many keys in one atomic script: anti-entropy's repair and bulk loads, one
+-- command (with its own timeout) instead of a pipeline of many (put-version-rule.lua and
+-- merkle-update.lua go in front).
+--
+-- KEYS[1]  digest index of this replica: key -> "<digest>:<bytes>"
+-- KEYS[2]  tombstone index of this replica
+-- KEYS[3]  Merkle tree of this replica
+-- KEYS[4]  leaves set of this replica
+-- KEYS[5]  summary of this replica
+-- KEYS[6]  the versions hash of the first key, then one per key, in the order of ARGV's groups
+-- ARGV[1]  conflict policy: "vector-clock" or "lww"
+-- ARGV[2]  the tree's depth
+-- ARGV[3]  the first group: the key, its leaf, n, then n strings (version id, version JSON pairs); more
+--          groups follow
+--
+-- Returns  the number of versions added over all keys
 
-KEYS[1]  digest index      KEYS[2]  tombstone index   KEYS[3]  Merkle tree
-KEYS[4]  leaves set        KEYS[5]  summary
-KEYS[6..] the versions hash of each key, in the order of ARGV's groups
-ARGV[1]  conflict policy   ARGV[2]  the tree's depth
-ARGV[3..] one group per key: the key, its leaf, n, then n strings (version id, version JSON pairs)
-Returns: the number of versions added over all keys
-]]
 local added, at = 0, 3
 for k = 6, #KEYS do
   local key, leaf, n = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
