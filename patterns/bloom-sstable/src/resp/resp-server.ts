@@ -1,16 +1,15 @@
 import net from 'node:net';
+import { defaultRespLimits } from '@kvs-lab/shared/resp';
 import type { AddressInfo } from 'node:net';
 import type { ByteString } from '../domain/byte-string.ts';
 import type { LsmService } from '../lsm-service.ts';
 import type { CommandReply } from './resp-commands.ts';
 import { runCommand } from './resp-commands.ts';
 import { parseFrame, wire } from './resp-wire.ts';
-import type { WireLimits } from './resp-wire.ts';
 import { ScanCursors } from './scan-cursors.ts';
 
 /** One command may not hold more than this in memory while it arrives (1024 args x 512 KiB would be 512 MiB). */
 export const maxCommandBytes = 2 * 1024 * 1024;
-const wireLimits: WireLimits = { maxArgs: 1024, maxBulkBytes: 512 * 1024, maxInlineBytes: 64 * 1024 };
 /** Parsed-but-not-run bytes a connection may queue before the server stops reading it (TCP then slows the client). */
 const readHighWaterBytes = 1024 * 1024;
 /** Consecutive SETs run together so one WAL fsync covers them (group commit), at most this many. */
@@ -87,7 +86,7 @@ export async function startRespServer(
           let problem: string | undefined;
           // Everything complete in the buffer now; what is left is one partial command.
           for (;;) {
-            const parsed = parseFrame(buffer, offset, wireLimits);
+            const parsed = parseFrame(buffer, offset, defaultRespLimits);
             if (parsed.kind === 'incomplete') break;
             if (parsed.kind === 'malformed') {
               problem = parsed.message;

@@ -1,23 +1,16 @@
+import type { ParsedCommand, RespLimits } from '@kvs-lab/shared/resp';
+import { resp } from '@kvs-lab/shared/resp';
 import type { ByteString } from '../domain/byte-string.ts';
 import { fromBytes, fromText } from '../domain/byte-string.ts';
 
 /**
- * RESP2 on bytes. The kit's parser decodes arguments as UTF-8, which would
- * merge `bin:\xff` and `bin:\xfe` into one key; a Redis-compatible store must
- * keep every byte, so this port parses into byte strings and replies with
- * byte strings written as `latin1` (one char, one byte).
+ * RESP2 on bytes. The kit's parser (`@kvs-lab/shared/resp`) decodes arguments
+ * as UTF-8, which would merge `bin:\xff` and `bin:\xfe` into one key; a
+ * Redis-compatible store must keep every byte, so this port parses into byte
+ * strings (the kit's `ParsedCommand` shape and limits) and replies with byte
+ * strings written as `latin1` (one char, one byte). Replies without user
+ * bytes are the kit's, re-encoded.
  */
-
-export interface WireLimits {
-  readonly maxArgs: number;
-  readonly maxBulkBytes: number;
-  readonly maxInlineBytes: number;
-}
-
-export type ParsedFrame =
-  | { readonly kind: 'command'; readonly args: ByteString[]; readonly next: number }
-  | { readonly kind: 'incomplete' }
-  | { readonly kind: 'malformed'; readonly message: string };
 
 const CR = 13;
 const LF = 10;
@@ -40,7 +33,7 @@ function parseLength(buffer: Uint8Array, start: number, end: number): number | u
 }
 
 /** Parses one command at `offset`: a multibulk array, or an inline line as typed in telnet. Never throws. */
-export function parseFrame(buffer: Uint8Array, offset: number, limits: WireLimits): ParsedFrame {
+export function parseFrame(buffer: Uint8Array, offset: number, limits: RespLimits): ParsedCommand {
   if (offset >= buffer.length) return { kind: 'incomplete' };
   if (buffer[offset] !== 42 /* '*' */) return parseInline(buffer, offset, limits);
   const headerEnd = lineEnd(buffer, offset);
@@ -84,7 +77,7 @@ export function parseFrame(buffer: Uint8Array, offset: number, limits: WireLimit
   return { kind: 'command', args, next: at };
 }
 
-function parseInline(buffer: Uint8Array, offset: number, limits: WireLimits): ParsedFrame {
+function parseInline(buffer: Uint8Array, offset: number, limits: RespLimits): ParsedCommand {
   const end = buffer.indexOf(LF, offset);
   if (end === -1) {
     return buffer.length - offset > limits.maxInlineBytes
@@ -102,12 +95,13 @@ function parseInline(buffer: Uint8Array, offset: number, limits: WireLimits): Pa
 
 /** Replies as byte strings; write them with `socket.write(reply, 'latin1')`. Texts (errors, status) go as UTF-8. */
 export const wire = {
-  simple: (text: string): ByteString => `+${fromText(text.replace(/[\r\n]/g, ' '))}\r\n`,
-  error: (message: string): ByteString => `-${fromText(message.replace(/[\r\n]/g, ' '))}\r\n`,
-  integer: (n: number): ByteString => `:${Math.trunc(n)}\r\n`,
+  simple: (text: string): ByteString => fromText(resp.simple(text)),
+  error: (message: string): ByteString => fromText(resp.error(message)),
+  integer: resp.integer,
+  // Not the kit's: its bulk counts UTF-8 bytes of text; a byte string's length is its byte count.
   bulk: (bytes: ByteString | null): ByteString =>
     bytes === null ? '$-1\r\n' : `$${bytes.length}\r\n${bytes}\r\n`,
-  array: (items: readonly ByteString[]): ByteString => `*${items.length}\r\n${items.join('')}`,
+  array: resp.array,
   bulkArray: (items: readonly ByteString[]): ByteString =>
     `*${items.length}\r\n${items.map((i) => wire.bulk(i)).join('')}`,
 } as const;

@@ -14,7 +14,8 @@
 import { startLab } from '/lab-kit/lab-client.js';
 import { eventLine } from './event-lines.js';
 import { chipsThatFit, compactedGhosts, formatBytes, freshFiles, keyRangeLabel } from './level-chips.js';
-import { readHeadline, readStations } from './read-path.js';
+import { panel, svgIn, widthOf } from './panels.js';
+import { drawReadPath } from './read-path-view.js';
 
 const state = {
   engine: 'lsm',
@@ -69,7 +70,7 @@ const handlers = {
   },
   'read:traced': (read) => {
     state.lastRead = read;
-    drawRead();
+    drawReadPath(readPanel, state.lastRead);
   },
 };
 for (const [event, handle] of Object.entries(handlers)) {
@@ -79,17 +80,6 @@ for (const [event, handle] of Object.entries(handlers)) {
   });
 }
 
-function panel(id, heading) {
-  const section = document.createElement('section');
-  section.className = 'lsm-panel';
-  section.id = id;
-  const h = document.createElement('h2');
-  h.textContent = heading;
-  const caption = document.createElement('p');
-  caption.className = 'lsm-caption';
-  section.append(h, caption);
-  return { section, caption };
-}
 const treePanel = panel('lsm-tree', 'The LSM tree: memtable, flushes, levels, compaction');
 const readPanel = panel('lsm-read', "The last read's path: caches, memtable, each SSTable's Bloom filter");
 // The kit's event log scrolls once it fills: a keyboard user must be able to focus it to scroll it
@@ -100,10 +90,6 @@ const figures = document.createElement('p');
 figures.className = 'lsm-figures';
 figures.id = 'lsm-figures';
 view.append(treePanel.section, readPanel.section, figures);
-
-const svgIn = (section, label) =>
-  d3.select(section).selectAll('svg').data([null]).join('svg').attr('role', 'img').attr('aria-label', label);
-const widthOf = (section) => Math.max(520, section.clientWidth - 32);
 
 // ---- 1. the tree ------------------------------------------------------------------------------
 
@@ -329,97 +315,6 @@ function treeCaption(ghosts) {
     : 'No flush yet: every write is in the WAL and the memtable (POST /flush writes an L0 SSTable).';
 }
 
-// ---- 2. the last read's path ------------------------------------------------------------------
-
-const stationWidth = 136;
-const stationHeight = 58;
-const stationGap = 26;
-
-function drawRead() {
-  if (!globalThis.d3) return;
-  const read = state.lastRead;
-  const stations = read ? readStations(read) : [];
-  const width = widthOf(readPanel.section);
-  const perRow = Math.max(1, Math.floor((width + stationGap) / (stationWidth + stationGap)));
-  const rowsNeeded = Math.max(1, Math.ceil(stations.length / perRow));
-  const top = 22;
-  const place = (i) => ({
-    x: (i % perRow) * (stationWidth + stationGap),
-    y: top + Math.floor(i / perRow) * (stationHeight + 12),
-  });
-  const svg = svgIn(readPanel.section, read ? readHeadline(read) : 'no read yet')
-    .attr('width', width)
-    .attr('height', top + rowsNeeded * (stationHeight + 12));
-  svg
-    .selectAll('text.lsm-read__headline')
-    .data([null])
-    .join('text')
-    .attr('class', 'lsm-read__headline')
-    .attr('id', 'lsm-read-headline')
-    .attr('x', 0)
-    .attr('y', 14)
-    .text(read ? readHeadline(read) : 'No read yet: GET /kv/{key} (or redis-cli GET) draws its path here.');
-  const path = svg
-    .selectAll('g.lsm-read-path')
-    .data([null])
-    .join('g')
-    .attr('class', 'lsm-read-path')
-    .attr('id', 'lsm-read-path')
-    .attr('data-key', read?.key ?? '');
-  const keyOf = (s, i) => `${i}-${s.node}-${s.file ?? ''}`;
-  path
-    .selectAll('path.lsm-station__hop')
-    .data(stations.slice(1), keyOf)
-    .join('path')
-    .attr('class', 'lsm-station__hop')
-    .attr('marker-end', 'url(#lsm-read-arrowhead)')
-    .attr('d', (_s, i) => {
-      const a = place(i);
-      const b = place(i + 1);
-      if (a.y === b.y) return `M${a.x + stationWidth},${a.y + stationHeight / 2} H${b.x - 2}`;
-      // Onto the next row: down, back to the row's first box, down into it.
-      const turnY = a.y + stationHeight + 6;
-      return `M${a.x + stationWidth / 2},${a.y + stationHeight} V${turnY} H${b.x + stationWidth / 2} V${b.y - 2}`;
-    });
-  const groups = path
-    .selectAll('g.lsm-station')
-    .data(stations, keyOf)
-    .join((enter) => {
-      const g = enter.append('g').attr('class', 'lsm-station');
-      g.append('rect').attr('rx', 4).attr('width', stationWidth).attr('height', stationHeight);
-      g.append('text').attr('class', 'lsm-station__title').attr('x', 8).attr('y', 17);
-      g.append('text').attr('class', 'lsm-station__line1').attr('x', 8).attr('y', 34);
-      g.append('text').attr('class', 'lsm-station__line2').attr('x', 8).attr('y', 50);
-      return g;
-    })
-    .attr('transform', (_s, i) => `translate(${place(i).x},${place(i).y})`)
-    .attr('data-node', (s) => s.node)
-    .attr('data-file', (s) => s.file ?? null)
-    .attr('data-state', (s) => s.state)
-    .attr('data-bloom', (s) => s.bloom ?? null);
-  groups.select('rect').attr('class', (s) => `lsm-station__box lsm-station__box--${s.state}`);
-  groups.select('text.lsm-station__title').text((s) => s.title);
-  groups.select('text.lsm-station__line1').text((s) => s.lines[0] ?? '');
-  groups.select('text.lsm-station__line2').text((s) => s.lines[1] ?? '');
-  // Its own arrowhead: a marker id is unique in the page, and the tree's may not exist yet.
-  svg
-    .selectAll('defs')
-    .data([null])
-    .join('defs')
-    .html(
-      '<marker id="lsm-read-arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path class="lsm-compaction__head" d="M0,0 L10,5 L0,10 z"></path></marker>',
-    );
-  readPanel.caption.textContent = readCaption(read);
-}
-
-function readCaption(read) {
-  if (!read) return 'Each part answers in turn; a Bloom filter that says "no" saves a block read.';
-  if (read.trace === null)
-    return `LevelDB does not report which filters it asked or which blocks it read: ${read.traceUnavailable ?? 'not reported'}.`;
-  if (read.trace.noFilterReason) return `No Bloom filter asked: ${read.trace.noFilterReason}.`;
-  return 'Blue: the filter said no, the table was skipped unread. Amber: it said maybe and the block did not hold the key (a false positive). Green: found.';
-}
-
 // ---- 3. figures ---------------------------------------------------------------------------------
 
 function drawFigures() {
@@ -456,7 +351,7 @@ async function refreshStats() {
 
 function drawAll() {
   drawTree();
-  drawRead();
+  drawReadPath(readPanel, state.lastRead);
   drawFigures();
 }
 

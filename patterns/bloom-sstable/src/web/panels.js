@@ -1,0 +1,21 @@
+// The live view's panels: a titled section with a caption, and the one SVG each one draws in.
+
+/** A section with its heading and a caption paragraph under the drawing. */
+export function panel(id, heading) {
+  const section = document.createElement('section');
+  section.className = 'lsm-panel';
+  section.id = id;
+  const h = document.createElement('h2');
+  h.textContent = heading;
+  const caption = document.createElement('p');
+  caption.className = 'lsm-caption';
+  section.append(h, caption);
+  return { section, caption };
+}
+
+/** The section's one SVG (created on first use), labelled for screen readers. */
+export const svgIn = (section, label) =>
+  d3.select(section).selectAll('svg').data([null]).join('svg').attr('role', 'img').attr('aria-label', label);
+
+/** The drawing width a section offers (never narrower than the smallest layout). */
+export const widthOf = (section) => Math.max(520, section.clientWidth - 32);
