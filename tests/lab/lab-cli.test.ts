@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPidAlive, isPortFree, pingRedis, sendRedisCommand } from '@kvs-lab/shared/testing';
+import {
+  isPidAlive,
+  isPortFree,
+  patternBlockPorts,
+  pingRedis,
+  reservePortOffset,
+  sendRedisCommand,
+} from '@kvs-lab/shared/testing';
 import { loadPatternTopologies } from '@kvs-lab/shared/lab';
 
 /**
@@ -97,10 +104,11 @@ async function healthz(port: number): Promise<number> {
 
 /** An offset that puts both kit-demo ports (7001, 7010) on free ports below the ephemeral range. */
 async function pickPortOffset(): Promise<number> {
-  for (;;) {
-    const offset = 10_000 + 100 * Math.floor(Math.random() * 150);
-    if ((await isPortFree(7001 + offset)) && (await isPortFree(7010 + offset))) return offset;
-  }
+  const reservation = await reservePortOffset(
+    patternBlockPorts(7000),
+    () => 10_000 + 100 * Math.floor(Math.random() * 150),
+  );
+  return reservation.offset;
 }
 
 const redisPort = () => 7010 + portOffset;

@@ -9,7 +9,7 @@ import {
   etcdMemberStatus,
   infoFields,
   isPidAlive,
-  isPortFree,
+  reservePortOffset,
   sendRedisCommand,
 } from '@kvs-lab/shared/testing';
 
@@ -90,14 +90,12 @@ const fixturePorts = (offset: number): number[] =>
   [7801, 7810, 7821, 7822, 17821, 17822, 7831, 7841, 7851].map((p) => p + offset);
 
 beforeAll(async () => {
-  for (;;) {
-    const offset = 10_000 + 100 * Math.floor(Math.random() * 120);
-    const free = await Promise.all(fixturePorts(offset).map((p) => isPortFree(p)));
-    if (free.every(Boolean)) {
-      portOffset = offset;
-      return;
-    }
-  }
+  // Claimed, so a README runner in another worker cannot start on these ports meanwhile.
+  const reservation = await reservePortOffset(
+    fixturePorts(0),
+    () => 10_000 + 100 * Math.floor(Math.random() * 120),
+  );
+  portOffset = reservation.offset;
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isPortFree } from '../process/free-port.ts';
+import { patternBlockPorts, reservePortOffset, type PortReservation } from './port-reservation.ts';
 import type { PatternTopology } from '../topology/index.ts';
 
 export interface ShellRun {
@@ -48,10 +48,7 @@ function hasTool(name: string): boolean {
 export function readmeRunner(options: ReadmeRunnerOptions): ReadmeRunner {
   const { topology } = options;
   const pattern = topology.name;
-  const ports = [
-    ...topology.redis.map((node) => node.port),
-    ...topology.services.flatMap((service) => [service.port, ...Object.values(service.extraPorts ?? {})]),
-  ];
+  const ports = patternBlockPorts(topology.portBlock);
   const readme = readFileSync(options.readme, 'utf8');
   const stateDir = mkdtempSync(path.join(tmpdir(), `kvs-lab-${pattern}-readme-`));
   let portOffset = 0;
@@ -96,16 +93,17 @@ export function readmeRunner(options: ReadmeRunnerOptions): ReadmeRunner {
       });
     });
 
+  let reservation: PortReservation | undefined;
   const choosePortOffset = async (): Promise<number> => {
     // Steps of 1,000: the patterns' port blocks are 100 apart, so two patterns never meet. Below
     // 20,000: every port stays under 32,768, where Linux hands out ephemeral ports (a port free now
     // could be an outgoing connection's by the time a README's `lab down; lab up` starts again),
-    // and clear of the whole-lab suite's offsets (20,000 to 29,000).
-    for (let attempt = 0; ; attempt += 1) {
-      portOffset = 10_000 + 1_000 * Math.floor(Math.random() * 10);
-      const free = await Promise.all(ports.map((p) => isPortFree(p + portOffset)));
-      if (free.every(Boolean) || attempt > 20) return portOffset;
-    }
+    // and clear of the whole-lab suite's offsets (20,000 to 29,000). Claimed, so a test file in
+    // another worker cannot choose the same ports before the runner binds them.
+    reservation?.release();
+    reservation = await reservePortOffset(ports, () => 10_000 + 1_000 * Math.floor(Math.random() * 10));
+    portOffset = reservation.offset;
+    return portOffset;
   };
 
   const up = async (extraArgs = ''): Promise<ShellRun> => {
@@ -116,6 +114,7 @@ export function readmeRunner(options: ReadmeRunnerOptions): ReadmeRunner {
   const down = async (): Promise<void> => {
     await bash(`pnpm --silent lab down ${pattern}`).catch(() => undefined);
     rmSync(stateDir, { recursive: true, force: true });
+    reservation?.release();
   };
 
   return { usable: hasTool('jq') && hasTool('curl'), shellBlocks, bash, choosePortOffset, up, down };
