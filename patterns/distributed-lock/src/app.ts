@@ -7,7 +7,7 @@ import { mountLiveView } from '@kvs-lab/shared/live-view';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import { createService } from '@kvs-lab/shared/service';
-import type { ChaosFault, Service } from '@kvs-lab/shared/service';
+import type { ChaosFault, PatternApp } from '@kvs-lab/shared/service';
 import type { LockConfig } from './config.ts';
 import { checkLockHistory, resourcesInHistory } from './check/lock-check.ts';
 import { createEtcdEngine } from './engines/etcd/etcd-engine.ts';
@@ -18,7 +18,7 @@ import { mountResourceRoutes } from './http/resource-routes.ts';
 import { mountStatsRoute } from './http/stats-route.ts';
 import type { AttemptSummary } from './domain/attempt-view.ts';
 
-import type { Clock, LockEngine, TraceMessages } from './lock-backend.ts';
+import type { Clock, LockBackend, LockEngine, TraceMessages } from './lock-backend.ts';
 import type { LockLiveEvents, LiveEmit } from './realtime/events.ts';
 import { ResourceStore } from './store/resource-store.ts';
 import { lockErrors } from './errors.ts';
@@ -50,8 +50,11 @@ const emptyWrites = (name: string) => ({
 
 const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() };
 
+/** What createApp resolves to: the service, the lock engine's port and the protected resource. */
+export type LockApp = PatternApp<{ locks: LockBackend; resources: ResourceStore }>;
+
 /** Builds one lock service instance (it does not listen): routes, live view, /check, /stats, /chaos. */
-export async function createApp(deps: LockAppDeps): Promise<Service> {
+export async function createApp(deps: LockAppDeps): Promise<LockApp> {
   const { config, resourceNode } = deps;
   const clock = deps.clock ?? systemClock;
   const newId = deps.newId ?? randomUUID;
@@ -191,5 +194,5 @@ export async function createApp(deps: LockAppDeps): Promise<Service> {
     await engine.close();
     await resourceNode.close();
   });
-  return service;
+  return { service, locks, resources };
 }

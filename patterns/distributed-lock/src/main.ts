@@ -8,4 +8,5 @@ const config = loadConfig();
 const { lockNodes, resourceNode } = splitNodes(config);
 const [store, ...locks] = await connectRedisNodes([resourceNode, ...lockNodes]);
 if (!store) throw new Error('no resource node connected');
-await runService(await createApp({ config, lockNodes: locks, resourceNode: store }), config.port);
+const { service } = await createApp({ config, lockNodes: locks, resourceNode: store });
+await runService(service, config.port);

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkLockHistory, resourcesInHistory } from './lock-check.ts';
-import type { RecordedOperation } from './lock-check.ts';
+import type { Operation } from '@kvs-lab/shared/history';
 
 let id = 0;
-const op = (fields: Omit<RecordedOperation, 'id'>): RecordedOperation => ({ id: ++id, ...fields });
+const op = (fields: Omit<Operation, 'id' | 'process'>): Operation => ({
+  id: ++id,
+  process: 'test',
+  ...fields,
+});
 const acquire = (resource: string, token: number, at: number, expiresAtMs: number) =>
   op({
     kind: 'acquire',

@@ -11,15 +11,7 @@
  * recorded here with the other instance's send time).
  */
 
-export interface RecordedOperation {
-  readonly id: number;
-  readonly kind: string;
-  readonly input: unknown;
-  readonly invokedAt: number;
-  readonly completedAt?: number;
-  readonly outcome?: 'ok' | 'fail' | 'indeterminate';
-  readonly output?: unknown;
-}
+import type { CheckVerdict, Operation } from '@kvs-lab/shared/history';
 
 /** One write the protected resource accepted, in acceptance order. */
 export interface AcceptedWrite {
@@ -37,10 +29,6 @@ export interface ResourceLog {
   readonly trimmed: number;
 }
 
-export type LockVerdict =
-  | { readonly valid: true; readonly summary: string }
-  | { readonly valid: false; readonly summary: string; readonly firstViolation: unknown };
-
 interface Lease {
   readonly operation: number;
   readonly resource: string;
@@ -56,7 +44,7 @@ const stringField = (v: unknown, key: string): string | undefined =>
   isObject(v) && typeof v[key] === 'string' ? v[key] : undefined;
 
 /** Leases this instance granted, with windows adjusted by their extensions and releases. */
-function leasesOf(operations: readonly RecordedOperation[]): Lease[] {
+function leasesOf(operations: readonly Operation[]): Lease[] {
   const byToken = new Map<string, Lease>();
   const key = (resource: string, token: number) => `${resource}#${token}`;
   for (const op of operations) {
@@ -95,7 +83,7 @@ function leasesOf(operations: readonly RecordedOperation[]): Lease[] {
  * The resources whose logs this history answers for: the ones it acquired or wrote,
  * newest last, at most `max` (the log read costs a round trip per resource).
  */
-export function resourcesInHistory(operations: readonly RecordedOperation[], max = 200): string[] {
+export function resourcesInHistory(operations: readonly Operation[], max = 200): string[] {
   const names = new Set<string>();
   for (const op of operations) {
     if (op.kind !== 'acquire' && op.kind !== 'write') continue;
@@ -109,9 +97,9 @@ export function resourcesInHistory(operations: readonly RecordedOperation[], max
 
 /** Checks the three promises and names the first counter-example. */
 export function checkLockHistory(
-  operations: readonly RecordedOperation[],
+  operations: readonly Operation[],
   logs: readonly ResourceLog[],
-): LockVerdict {
+): CheckVerdict {
   const leases = leasesOf(operations);
   const byResource = new Map<string, Lease[]>();
   for (const lease of leases)

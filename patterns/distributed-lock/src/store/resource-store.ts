@@ -2,8 +2,15 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { ResourceLog } from '../check/lock-check.ts';
 import { keys } from './keys.ts';
 import { LuaScript } from '@kvs-lab/shared/redis';
+import { integerAt, replyArray, replyCode } from './script-replies.ts';
 
-const fencedWrite = new LuaScript(new URL('./lua/fenced-write.lua', import.meta.url));
+const fencedWrite = new LuaScript(new URL('./lua/fenced-write.lua', import.meta.url), (reply) => {
+  const r = replyArray('fenced-write', reply);
+  return {
+    accepted: replyCode('fenced-write', r[0]) === 'accepted',
+    highestToken: integerAt('fenced-write', r, 1),
+  };
+});
 const logCap = 1_000;
 
 export interface WriteEntry {
@@ -58,7 +65,7 @@ export class ResourceStore {
     writer: string;
     isCheckOn: boolean;
   }): Promise<{ accepted: boolean; highestToken: number }> {
-    const reply = (await this.node.run((c) =>
+    return this.node.run((c) =>
       fencedWrite.run(
         c,
         [
@@ -77,8 +84,7 @@ export class ResourceStore {
           logCap,
         ],
       ),
-    )) as unknown[];
-    return { accepted: Number(reply[0]) === 1, highestToken: Number(reply[1]) };
+    );
   }
 
   async read(name: string, limit: number): Promise<ResourceState> {

@@ -40,7 +40,7 @@ export async function startInstance(
   const lockNodes = lockRedis.map((h, i) => toNode(lockNodeNames[i] ?? `lock-${i + 1}`, h, commandTimeoutMs));
   const resourceNode = toNode('fenced-store', storeRedis, commandTimeoutMs);
   await Promise.all([...lockNodes, resourceNode].map((n) => n.ready()));
-  const app = await createApp({
+  const { service: app } = await createApp({
     config: configWith({ instance: name, maxTtlMs: 30_000, maxWaitMs: 20_000, ...config }),
     lockNodes,
     resourceNode,

@@ -4,6 +4,7 @@ import type { History } from '@kvs-lab/shared/history';
 import type { LockConfig } from '../../config.ts';
 import type { Clock, LockEngine, TraceMessages } from '../../lock-backend.ts';
 import type { LiveEmit } from '../../realtime/events.ts';
+import { recordHeard } from '../../heard-elsewhere.ts';
 import { EtcdLockBackend } from './etcd-lock-backend.ts';
 import { etcdKeys, parseContender } from './etcd-keys.ts';
 
@@ -35,21 +36,7 @@ export async function createEtcdEngine(deps: {
     watcher.on('delete', (kv) => backend.deleted(kv.key.toString()));
     watcher.on('put', (kv) => {
       const heard = backend.heardMarker(kv.key.toString(), parseContender(kv.value));
-      if (!heard) return;
-      const { lease } = heard;
-      const op = history.invoke(
-        `heard-from-${heard.by}`,
-        heard.kind === 'released' ? 'release' : 'extend',
-        heard.kind === 'released'
-          ? {
-              resource: lease.resource,
-              fencingToken: lease.fencingToken,
-              releasedAtMs: heard.atMs,
-              via: heard.by,
-            }
-          : { resource: lease.resource, fencingToken: lease.fencingToken, via: heard.by },
-      );
-      op.ok(heard.kind === 'released' ? {} : { expiresAtMs: heard.atMs });
+      if (heard) recordHeard(history, heard);
     });
     watcher.on('error', () => undefined);
   };

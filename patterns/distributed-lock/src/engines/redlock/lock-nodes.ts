@@ -1,20 +1,11 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { AcquireVote } from '../../domain/acquire-votes.ts';
-import type { NodeLockState, QueueEntry } from '../../domain/lock-view.ts';
+import type { NodeLockState } from '../../domain/lock-view.ts';
 import { RecentSamples } from '../../domain/percentiles.ts';
 import type { RaiseReply } from '../../domain/quorum-counter.ts';
 import type { LeaseReply } from '../../domain/lease-replies.ts';
 import { keys } from '../../store/keys.ts';
-import { LuaScript } from '@kvs-lab/shared/redis';
-
-const scripts = {
-  acquire: new LuaScript(new URL('./lua/acquire.lua', import.meta.url)),
-  release: new LuaScript(new URL('./lua/release.lua', import.meta.url)),
-  extend: new LuaScript(new URL('./lua/extend.lua', import.meta.url)),
-  raiseCounter: new LuaScript(new URL('./lua/raise-counter.lua', import.meta.url)),
-  dequeue: new LuaScript(new URL('./lua/dequeue.lua', import.meta.url)),
-  view: new LuaScript(new URL('./lua/view.lua', import.meta.url)),
-};
+import { lockScripts as scripts } from './lock-scripts.ts';
 
 export interface AcquireRequest {
   readonly resource: string;
@@ -47,14 +38,6 @@ export interface NodeStats {
 /** A node call that failed, for the live view's fault log. */
 export type NodeFaultListener = (node: string, reason: string) => void;
 
-const asNumber = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-const asString = (v: unknown): string => (typeof v === 'string' ? v : String(v));
-const leaseReply = (node: string, reply: unknown): LeaseReply => {
-  const r = Array.isArray(reply) ? (reply as unknown[]) : [];
-  if (asNumber(r[0]) !== 1) return { node, kind: 'not-ours' };
-  const fencingToken = r[1] === undefined || r[1] === '' ? null : asNumber(r[1]);
-  return { node, kind: 'applied', lease: { fencingToken, owner: asString(r[2] ?? '') } };
-};
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -93,7 +76,7 @@ export class LockNodes {
     const { resource } = request;
     return this.fanOut(
       async (node) => {
-        const reply = (await node.run((c) =>
+        const vote = await node.run((c) =>
           scripts.acquire.run(
             c,
             [
@@ -115,29 +98,8 @@ export class LockNodes {
               request.restartDelayMs,
             ],
           ),
-        )) as unknown[];
-        const code = asNumber(reply[0]);
-        switch (code) {
-          case 1:
-            return { node: node.name, kind: 'granted', fencingCounter: asNumber(reply[1]) };
-          case 2:
-            return {
-              node: node.name,
-              kind: 'held',
-              fencingCounter: asNumber(reply[1]),
-              holderOwner: asString(reply[2]),
-              holderTtlMs: asNumber(reply[3]),
-            };
-          case 3:
-            return {
-              node: node.name,
-              kind: 'queued',
-              fencingCounter: asNumber(reply[1]),
-              headWaiter: asString(reply[2]),
-            };
-          default:
-            return { node: node.name, kind: 'recovering', remainingMs: asNumber(reply[1]) };
-        }
+        );
+        return { node: node.name, ...vote };
       },
       (node, reason): AcquireVote => ({ node, kind: 'unreachable', reason }),
       only,
@@ -160,7 +122,7 @@ export class LockNodes {
             [token, keys.releasedChannel, resource, announce.instance, announce.atMs],
           ),
         );
-        return leaseReply(node.name, reply);
+        return { node: node.name, ...reply };
       },
       (node): LeaseReply => ({ node, kind: 'unreachable' }),
       only,
@@ -182,7 +144,7 @@ export class LockNodes {
             [token, ttlMs, keys.releasedChannel, resource, announce.instance, announce.atMs],
           ),
         );
-        return leaseReply(node.name, reply);
+        return { node: node.name, ...reply };
       },
       (node): LeaseReply => ({ node, kind: 'unreachable' }),
     );
@@ -192,16 +154,14 @@ export class LockNodes {
   async raiseCounter(counterKey: string, proposed: number, lease?: { resource: string; token: string }) {
     return this.fanOut(
       async (node): Promise<RaiseReply> => {
-        const reply = (await node.run((c) =>
+        const reply = await node.run((c) =>
           scripts.raiseCounter.run(
             c,
             [counterKey, lease ? keys.lock(lease.resource) : counterKey],
             [proposed, lease?.token ?? ''],
           ),
-        )) as unknown[];
-        return asNumber(reply[0]) === 1
-          ? { node: node.name, kind: 'raised' }
-          : { node: node.name, kind: 'behind', current: asNumber(reply[1]) };
+        );
+        return { node: node.name, ...reply };
       },
       (node): RaiseReply => ({ node, kind: 'unreachable' }),
     );
@@ -230,7 +190,7 @@ export class LockNodes {
   async view(resource: string): Promise<NodeLockState[]> {
     return this.fanOut(
       async (node): Promise<NodeLockState> => {
-        const r = (await node.run((c) =>
+        const state = await node.run((c) =>
           scripts.view.run(
             c,
             [
@@ -242,27 +202,8 @@ export class LockNodes {
             ],
             [],
           ),
-        )) as unknown[];
-        const quarantineMs = asNumber(r[6]);
-        if (quarantineMs > 0) return { node: node.name, kind: 'recovering', remainingMs: quarantineMs };
-        const flat = Array.isArray(r[7]) ? (r[7] as unknown[]) : [];
-        const queue: QueueEntry[] = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) {
-          queue.push({ member: asString(flat[i]), ticket: asNumber(flat[i + 1]) });
-        }
-        const token = asString(r[0]);
-        const pttl = asNumber(r[4]);
-        return {
-          node: node.name,
-          kind: 'up',
-          token: token === '' ? null : token,
-          owner: token === '' ? null : asString(r[1]),
-          instance: token === '' ? null : asString(r[2]),
-          fencingToken: asString(r[3]) === '' ? null : asNumber(r[3]),
-          ttlMs: pttl > 0 ? pttl : null,
-          fencingCounter: asNumber(r[5]),
-          queue,
-        };
+        );
+        return { node: node.name, ...state };
       },
       (node, reason): NodeLockState => ({ node, kind: 'unreachable', reason }),
     );

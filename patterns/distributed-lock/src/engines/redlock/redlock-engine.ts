@@ -6,6 +6,7 @@ import type { LockConfig } from '../../config.ts';
 import { quorumSize } from '../../domain/quorum.ts';
 import type { Clock, LockEngine, TraceMessages } from '../../lock-backend.ts';
 import type { LiveEmit } from '../../realtime/events.ts';
+import { recordHeard } from '../../heard-elsewhere.ts';
 import { LockNodes } from './lock-nodes.ts';
 import { RedlockBackend } from './redlock-backend.ts';
 import { ReleaseSubscriber } from './release-subscriber.ts';
@@ -43,21 +44,7 @@ export async function createRedlockEngine(deps: {
   });
   const subscriber = new ReleaseSubscriber(deps.lockNodes, (event) => {
     const lease = backend.heard(event);
-    if (!lease) return;
-    // A lease granted here, released or extended through another instance: /check must see its window move.
-    const op = history.invoke(
-      `heard-from-${event.instance}`,
-      event.event === 'released' ? 'release' : 'extend',
-      event.event === 'released'
-        ? {
-            resource: lease.resource,
-            fencingToken: lease.fencingToken,
-            releasedAtMs: event.atMs,
-            via: event.instance,
-          }
-        : { resource: lease.resource, fencingToken: lease.fencingToken, via: event.instance },
-    );
-    op.ok(event.event === 'released' ? {} : { expiresAtMs: event.atMs });
+    if (lease) recordHeard(history, { lease, kind: event.event, atMs: event.atMs, by: event.instance });
   });
 
   return {

@@ -1,0 +1,85 @@
+import { LuaScript } from '@kvs-lab/shared/redis';
+import type { AcquireVote } from '../../domain/acquire-votes.ts';
+import type { LeaseReply } from '../../domain/lease-replies.ts';
+import type { NodeLockState, QueueEntry } from '../../domain/lock-view.ts';
+import type { RaiseReply } from '../../domain/quorum-counter.ts';
+import { integerAt, optionalIntegerAt, replyArray, replyCode, stringAt } from '../../store/script-replies.ts';
+
+/** A node's answer before LockNodes names the node that gave it. */
+export type Unnamed<T> = T extends unknown ? Omit<T, 'node'> : never;
+
+const file = (name: string) => new URL(`./lua/${name}.lua`, import.meta.url);
+
+function acquireVote(reply: unknown): Unnamed<AcquireVote> {
+  const r = replyArray('acquire', reply);
+  const at = (i: number) => integerAt('acquire', r, i);
+  switch (replyCode('acquire', r[0])) {
+    case 'granted':
+      return { kind: 'granted', fencingCounter: at(1) };
+    case 'held':
+      return {
+        kind: 'held',
+        fencingCounter: at(1),
+        holderOwner: stringAt('acquire', r, 2),
+        holderTtlMs: at(3),
+      };
+    case 'queued':
+      return { kind: 'queued', fencingCounter: at(1), headWaiter: stringAt('acquire', r, 2) };
+    case 'recovering':
+      return { kind: 'recovering', remainingMs: at(1) };
+  }
+}
+
+/** release.lua and extend.lua answer alike: done on our lease (and whose it was), or not ours. */
+function leaseReply(script: 'release' | 'extend') {
+  return (reply: unknown): Unnamed<LeaseReply> => {
+    const r = replyArray(script, reply);
+    if (replyCode(script, r[0]) === 'not-ours') return { kind: 'not-ours' };
+    return {
+      kind: 'applied',
+      lease: { fencingToken: optionalIntegerAt(script, r, 1), owner: stringAt(script, r, 2) },
+    };
+  };
+}
+
+function raiseReply(reply: unknown): Unnamed<RaiseReply> {
+  const r = replyArray('raise-counter', reply);
+  return replyCode('raise-counter', r[0]) === 'raised'
+    ? { kind: 'raised' }
+    : { kind: 'behind', current: integerAt('raise-counter', r, 1) };
+}
+
+function nodeState(reply: unknown): Unnamed<NodeLockState> {
+  const r = replyArray('view', reply);
+  const at = (i: number) => integerAt('view', r, i);
+  const text = (i: number) => stringAt('view', r, i);
+  const quarantineMs = at(6);
+  if (quarantineMs > 0) return { kind: 'recovering', remainingMs: quarantineMs };
+  const flat = replyArray('view', r[7]);
+  const queue: QueueEntry[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    queue.push({ member: stringAt('view', flat, i), ticket: integerAt('view', flat, i + 1) });
+  }
+  const token = text(0);
+  const pttl = at(4);
+  return {
+    kind: 'up',
+    token: token === '' ? null : token,
+    owner: token === '' ? null : text(1),
+    instance: token === '' ? null : text(2),
+    fencingToken: optionalIntegerAt('view', r, 3),
+    ttlMs: pttl > 0 ? pttl : null,
+    fencingCounter: at(5),
+    queue,
+  };
+}
+
+/** The lock nodes' scripts, each beside the decoder of its reply. */
+export const lockScripts = {
+  acquire: new LuaScript(file('acquire'), acquireVote),
+  release: new LuaScript(file('release'), leaseReply('release')),
+  extend: new LuaScript(file('extend'), leaseReply('extend')),
+  raiseCounter: new LuaScript(file('raise-counter'), raiseReply),
+  dequeue: new LuaScript(file('dequeue'), (reply) => replyCode('dequeue', reply)),
+  view: new LuaScript(file('view'), nodeState),
+};

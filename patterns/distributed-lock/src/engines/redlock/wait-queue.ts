@@ -1,0 +1,80 @@
+import { waiterMember } from '../../domain/lock-view.ts';
+import { AppError } from '../../errors.ts';
+import type { AcquireInput, Lease } from '../../lock-backend.ts';
+import { keys } from '../../store/keys.ts';
+import { issueCounter } from './fencing-counter.ts';
+import { attempt } from './redlock-attempt.ts';
+import type { Shown } from './redlock-attempt.ts';
+import { announcement } from './redlock-context.ts';
+import type { RedlockContext } from './redlock-context.ts';
+import { grantLease, refuse } from './redlock-outcomes.ts';
+import { refusalExtras } from './refusal-errors.ts';
+
+/**
+ * The FIFO wait queue: a ticket from the quorum counter, then attempts with
+ * that ticket until granted, refused outright, or `waitMs` runs out. Between
+ * attempts the waiter sleeps until a release is heard or the poll interval
+ * passes; whatever happens, it leaves the queue on every node.
+ */
+export async function acquireInQueue(
+  ctx: RedlockContext,
+  input: AcquireInput,
+  started: number,
+): Promise<Lease> {
+  const { resource, owner } = input;
+  const { config, nodes, clock, stats } = ctx;
+  const ticket = await issueCounter(ctx, keys.ticket(resource), null, resource);
+  if (ticket.kind !== 'issued') throw refuse(ctx, input, ticket);
+  const member = waiterMember({ id: ctx.newId().slice(0, 8), instance: config.instance, owner });
+  const waiter = { member, ticket: ticket.value };
+  const shown: Shown = {};
+  ctx.emit('queue:joined', { resource, waiter: member, owner, ticket: ticket.value });
+  const deadline = started + input.waitMs;
+  let hasWaited = false;
+  let reason: 'granted' | 'timeout' | 'unavailable' | 'error' = 'error';
+  try {
+    for (;;) {
+      const result = await attempt(ctx, input, shown, waiter);
+      if (result.kind === 'granted') {
+        // Nodes that did not grant still list us as waiting; clear them so the next waiter is the head.
+        const elsewhere = nodes.nodes.map((n) => n.name).filter((n) => !result.nodes.includes(n));
+        if (elsewhere.length > 0) await nodes.dequeue(resource, member, elsewhere);
+        // The lease ran down while a slow node was cleared: what is left counts, not what was left.
+        const left = Math.floor(result.validityMs - (clock.monotonicMs() - result.measuredAtMs));
+        if (left <= 0) {
+          reason = 'error';
+          await nodes.release(resource, result.token, announcement(ctx));
+          throw refuse(ctx, input, { kind: 'too-slow', elapsedMs: clock.monotonicMs() - started });
+        }
+        reason = 'granted';
+        const waitedMs = clock.monotonicMs() - started;
+        stats.waitMs.add(waitedMs);
+        ctx.waitHistogram.observe(waitedMs);
+        return grantLease(ctx, input, { ...result, validityMs: left }, waitedMs);
+      }
+      if (result.kind === 'quorum-unavailable') {
+        reason = 'unavailable';
+        throw refuse(ctx, input, result);
+      }
+      if (!hasWaited) {
+        hasWaited = true;
+        stats.contention += 1;
+      }
+      const remaining = deadline - clock.monotonicMs();
+      if (remaining <= 0) {
+        reason = 'timeout';
+        stats.timeouts += 1;
+        stats.outcomes.timeout += 1;
+        throw new AppError(
+          'LOCK_WAIT_TIMEOUT',
+          `"${resource}" was not granted within waitMs=${input.waitMs}; this waiter left the queue.`,
+          { extras: { resource, waitMs: input.waitMs, ...refusalExtras(result) } },
+        );
+      }
+      await ctx.sleepers.sleep(resource, waiter.ticket, Math.min(config.queuePollMs, remaining));
+    }
+  } finally {
+    if (reason !== 'granted') await nodes.dequeue(resource, member);
+    ctx.emit('queue:left', { resource, waiter: member, reason });
+  }
+}
