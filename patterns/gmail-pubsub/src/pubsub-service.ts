@@ -6,22 +6,18 @@ import type { Service } from '@kvs-lab/shared/service';
 import type { PubsubConfig } from './config.ts';
 import type { PubsubInput, PubsubOutput } from './check/delivery-check.ts';
 import type { MailboxPage } from './domain/history-window.ts';
-import { pageMailbox, reachHistory } from './domain/history-window.ts';
 import type { TopicPost } from './domain/notification.ts';
 import type { BackpressurePolicy } from './domain/outbox.ts';
-import type { Fanout, FanoutDeps, Unavailable } from './engines/fanout.ts';
-import type {
-  ClientView,
-  DeliveryCounters,
-  FanoutLiveEvents,
-  GatewaySettings,
-} from './realtime/gateway-types.ts';
+import type { Fanout, FanoutDeps } from './engines/fanout.ts';
+import { FleetPresence } from './fleet-presence.ts';
+import { listMessages, readHistory } from './mailbox-reads.ts';
+import type { PubsubCounters, PubsubStats } from './pubsub-stats.ts';
+import { newCounters, statsOf } from './pubsub-stats.ts';
+import type { ClientView, FanoutLiveEvents, GatewaySettings } from './realtime/gateway-types.ts';
 import type { TraceMessages } from './realtime/protocol-trace.ts';
 import type { HistoryEntry, HistoryPage } from './store/mailbox-store.ts';
 import { MailboxStore } from './store/mailbox-store.ts';
 import type { InstancePresence } from './store/presence-store.ts';
-import { PresenceStore } from './store/presence-store.ts';
-import { AppError } from './errors.ts';
 
 /** Everything the live view hears, `entity:action`. */
 export interface PubsubLiveEvents extends FanoutLiveEvents {
@@ -50,27 +46,13 @@ export interface NewMailRequest {
  */
 export class PubsubService {
   readonly history = new History<PubsubInput, PubsubOutput>();
-  readonly counters: DeliveryCounters & { mailPublished: number; postsPublished: number } = {
-    mailPublished: 0,
-    postsPublished: 0,
-    received: 0,
-    delivered: 0,
-    filteredOut: 0,
-    dropped: 0,
-    disconnectedSlow: 0,
-    gapsReported: 0,
-    syncs: 0,
-    historyExpired: 0,
-    refused: 0,
-    recovered: 0,
-  };
+  readonly counters: PubsubCounters = newCounters();
   readonly store: MailboxStore;
-  private readonly presence: PresenceStore;
+  private readonly presence: FleetPresence;
   /** The engine that carries notifications to the sockets of every instance. */
   readonly fanout: Fanout;
   private settings: GatewaySettings;
   private seq = 0;
-  private presenceTimer: NodeJS.Timeout | undefined;
   private linkWasCut = false;
   private readonly fanouts: FannedOut[] = [];
 
@@ -101,7 +83,6 @@ export class PubsubService {
       maxCount: config.HISTORY_MAX_COUNT,
       maxAgeMs: config.HISTORY_MAX_AGE_MS,
     });
-    this.presence = new PresenceStore(redis);
     this.settings = {
       maxSubscriptionsPerSocket: config.MAX_SUBSCRIPTIONS_PER_SOCKET,
       syncPageMax: config.SYNC_PAGE_MAX,
@@ -125,6 +106,14 @@ export class PubsubService {
       trace,
       maxDisconnectionMs: config.RECOVERY_MAX_DISCONNECTION_MS,
     });
+    this.presence = new FleetPresence(redis, {
+      instance: service.instance,
+      fanout: this.fanout,
+      intervalMs: config.PRESENCE_INTERVAL_MS,
+      outbox: () => this.settings.outbox,
+      now,
+      onUpdate: (instances) => live('instances:updated', { instances }),
+    });
   }
 
   get instance(): string {
@@ -140,14 +129,11 @@ export class PubsubService {
       this.linkWasCut = isCut;
     });
     await this.fanout.start();
-    this.presenceTimer = setInterval(() => void this.reportPresence(), this.config.PRESENCE_INTERVAL_MS);
-    this.presenceTimer.unref();
-    await this.reportPresence();
+    await this.presence.start();
   }
 
   async close(): Promise<void> {
-    if (this.presenceTimer) clearInterval(this.presenceTimer);
-    await this.presence.remove(this.instance).catch(() => undefined);
+    await this.presence.close();
     this.fanout.close();
   }
 
@@ -225,42 +211,23 @@ export class PubsubService {
   }
 
   /** The events after `startHistoryId`; HISTORY_EXPIRED when trimmed past it or when it is ahead (a reset). */
-  async readHistory(
+  readHistory(
     userId: string,
     startHistoryId: number,
     limit: number,
   ): Promise<HistoryPage & { hasMore: boolean }> {
-    const page = await this.store.read(userId, { startHistoryId, limit });
-    const reach = reachHistory(startHistoryId, page, limit);
-    if (!reach.ok) {
+    return readHistory(this.store, { userId, startHistoryId, limit }, () => {
       this.counters.historyExpired += 1;
-      throw new AppError(
-        'HISTORY_EXPIRED',
-        reach.reason === 'ahead'
-          ? `startHistoryId ${startHistoryId} is ahead of the mailbox (latest ${page.historyId}): the history was reset; do a full sync.`
-          : `History up to ${page.trimmedThrough} was trimmed; startHistoryId ${startHistoryId} is too old: do a full sync.`,
-        { extras: { historyId: page.historyId, trimmedThrough: page.trimmedThrough } },
-      );
-    }
-    return { ...page, hasMore: reach.hasMore };
+    });
   }
 
-  /**
-   * One page of a full sync: the retained messages after `afterHistoryId`, oldest
-   * first. Never HISTORY_EXPIRED: a full sync takes whatever history still holds.
-   */
-  async listMessages(
+  /** One page of a full sync, oldest first: never HISTORY_EXPIRED. */
+  listMessages(
     userId: string,
     afterHistoryId: number,
     limit: number,
   ): Promise<{ historyId: number; trimmedThrough: number; messages: readonly HistoryEntry[] } & MailboxPage> {
-    const page = await this.store.read(userId, { startHistoryId: afterHistoryId, limit });
-    return {
-      historyId: page.historyId,
-      trimmedThrough: page.trimmedThrough,
-      messages: page.entries,
-      ...pageMailbox(page, limit),
-    };
+    return listMessages(this.store, { userId, afterHistoryId, limit });
   }
 
   trimHistory(
@@ -293,25 +260,12 @@ export class PubsubService {
   }
 
   localPresence(now: number): InstancePresence {
-    const clients = this.fanout.clients();
-    return {
-      instance: this.instance,
-      at: now,
-      sockets: clients.length,
-      subscriptions: this.fanout.topicCounts(),
-      // An engine that cannot count drops has no outbox to draw.
-      outbox: this.fanout.unavailable.dropped === undefined ? this.settings.outbox : null,
-      clients: clients.map(({ isSlow: _isSlow, ...client }) => client),
-    };
+    return this.presence.local(now);
   }
 
   /** Every instance that reported in the last three intervals (this one included, fresh). */
-  async clusterPresence(): Promise<InstancePresence[]> {
-    const now = this.now();
-    const others = await this.presence.readAll(now, this.config.PRESENCE_INTERVAL_MS * 3);
-    return [this.localPresence(now), ...others.filter((p) => p.instance !== this.instance)].sort((a, b) =>
-      a.instance.localeCompare(b.instance),
-    );
+  clusterPresence(): Promise<InstancePresence[]> {
+    return this.presence.cluster();
   }
 
   /** The last fan-outs this instance drew, newest first. */
@@ -337,53 +291,12 @@ export class PubsubService {
   }
 
   /** This instance's figures; a figure the engine cannot count is null, with the reason in `unavailable`. */
-  stats(): {
-    instance: string;
-    engine: string;
-    published: { mail: number; posts: number };
-    receivedFromRedis: number;
-    delivered: number | null;
-    filteredOut: number | null;
-    dropped: number | null;
-    disconnectedSlow: number;
-    slowClients: number;
-    queued: number;
-    sockets: number;
-    gapsReported: number;
-    syncs: number;
-    historyExpired: number;
-    refused: number;
-    recovered: number;
-    subscriber: ReturnType<Fanout['health']>;
-    backpressure: GatewaySettings['outbox'];
-    unavailable: Unavailable;
-  } {
-    const clients = this.fanout.clients();
-    const c = this.counters;
-    const { unavailable } = this.fanout;
-    const counted = (name: keyof Unavailable, value: number) =>
-      unavailable[name] === undefined ? value : null;
-    return {
-      instance: this.instance,
-      engine: this.config.ENGINE,
-      published: { mail: c.mailPublished, posts: c.postsPublished },
-      receivedFromRedis: c.received,
-      delivered: counted('delivered', c.delivered),
-      filteredOut: counted('filteredOut', c.filteredOut),
-      dropped: counted('dropped', c.dropped),
-      disconnectedSlow: c.disconnectedSlow,
-      slowClients: clients.filter((client) => client.isSlow).length,
-      queued: clients.reduce((sum, client) => sum + client.queueDepth, 0),
-      sockets: clients.length,
-      gapsReported: c.gapsReported,
-      syncs: c.syncs,
-      historyExpired: c.historyExpired,
-      refused: c.refused,
-      recovered: c.recovered,
-      subscriber: this.fanout.health(),
-      backpressure: this.settings.outbox,
-      unavailable,
-    };
+  stats(): PubsubStats {
+    return statsOf(
+      { instance: this.instance, engine: this.config.ENGINE, backpressure: this.settings.outbox },
+      this.counters,
+      this.fanout,
+    );
   }
 
   /** The history stores the union of outputs; the caller gets the type its operation returned. */
@@ -394,16 +307,5 @@ export class PubsubService {
     operation: () => Promise<T>,
   ): Promise<T> {
     return recorded(this.history, requestId, kind, input, operation, (result): PubsubOutput => result);
-  }
-
-  private async reportPresence(): Promise<void> {
-    const local = this.localPresence(this.now());
-    try {
-      await this.presence.write(local);
-      this.live('instances:updated', { instances: await this.clusterPresence() });
-    } catch {
-      // Redis is out of reach: the live view still shows this instance.
-      this.live('instances:updated', { instances: [local] });
-    }
   }
 }

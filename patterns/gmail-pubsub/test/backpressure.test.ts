@@ -3,7 +3,7 @@ import { stopAllRedis } from '@kvs-lab/shared/testing';
 import { io } from 'socket.io-client';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishBurst } from '../src/client/experiments.ts';
+import { publishBurst } from '../src/client/lab-requests.ts';
 import { MailboxClient } from '../src/client/mailbox-client.ts';
 import type { MailReceived } from '../src/realtime/events.ts';
 import { range } from './support/mail.ts';

@@ -1,4 +1,5 @@
 import type { Filter } from '../domain/filter.ts';
+import type { MailNote } from '../domain/notification.ts';
 import type { BackpressurePolicy } from '../domain/outbox.ts';
 
 /** The socket.io namespace clients connect to, beside the kit's `/live`. */
@@ -16,6 +17,20 @@ export interface MailReceived {
   readonly labels: readonly string[];
   /** Redis server time of the append (ms); latency = receive time - at. */
   readonly at: number;
+}
+
+/** The push for one mail through one topic: the notification as the client sees it (no body: that stays in history). */
+export function mailReceivedOf(note: MailNote, topic: string): MailReceived {
+  return {
+    userId: note.userId,
+    historyId: note.historyId,
+    messageId: note.messageId,
+    topic,
+    from: note.from,
+    subject: note.subject,
+    labels: note.labels,
+    at: note.at,
+  };
 }
 
 /** `topic:message`: something published with POST /topics/{topic}/publish. */

@@ -5,7 +5,8 @@ import { parseFilter } from '../domain/filter.ts';
 import { topicPattern, userIdPattern } from '../domain/names.ts';
 import type { SubscriptionSet } from '../domain/subscriptions.ts';
 import { subscribe } from '../domain/subscriptions.ts';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from './events.ts';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionLimits, SocketData } from './events.ts';
+import type { GatewaySettings } from './gateway-types.ts';
 import { notificationsNamespace } from './events.ts';
 
 /** The rules every engine's `/notifications` applies the same way: who connects, what a subscription may be. */
@@ -86,3 +87,11 @@ export function admitSubscription(
     isNewTopic: outcome.isNewTopic,
   };
 }
+
+/** The limits `session:ready` tells a client, from this instance's settings. */
+export const sessionLimitsOf = (settings: GatewaySettings): SessionLimits => ({
+  maxSubscriptions: settings.maxSubscriptionsPerSocket,
+  outboxCapacity: settings.outbox.capacity,
+  outboxWindow: settings.outbox.window,
+  policy: settings.outbox.policy,
+});

@@ -12,10 +12,12 @@ import type { SubscriptionSet } from '../../domain/subscriptions.ts';
 import { answerHistorySync, syncRequest } from '../../realtime/history-sync.ts';
 import { liveBudget } from '../../realtime/live-budget.ts';
 import { clientNode } from '../../realtime/protocol-trace.ts';
-import type { MailReceived, SocketData } from '../../realtime/events.ts';
+import type { SocketData } from '../../realtime/events.ts';
+import { mailReceivedOf } from '../../realtime/events.ts';
 import {
   admitSubscription,
   notificationsOf,
+  sessionLimitsOf,
   reply,
   unsubscribeRequest,
   zodDetail,
@@ -93,12 +95,7 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
         socketId: socket.id,
         instance,
         userId,
-        limits: {
-          maxSubscriptions: settings.maxSubscriptionsPerSocket,
-          outboxCapacity: settings.outbox.capacity,
-          outboxWindow: settings.outbox.window,
-          policy: settings.outbox.policy,
-        },
+        limits: sessionLimitsOf(settings),
       });
     }
     const refuse = (ack: unknown, code: string, detail: string, topic?: string) => {
@@ -191,16 +188,7 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
   /** One broadcast per room; each carries the topic it came through, as the pubsub engine's pushes do. */
   const broadcastMail = (note: MailNote): void => {
     for (const topic of [mailboxTopic, ...note.labels]) {
-      const payload: MailReceived = {
-        userId: note.userId,
-        historyId: note.historyId,
-        messageId: note.messageId,
-        topic,
-        from: note.from,
-        subject: note.subject,
-        labels: note.labels,
-        at: note.at,
-      };
+      const payload = mailReceivedOf(note, topic);
       const room = roomOf(note.userId, topic);
       namespace.to(room).emit('mail:received', payload);
       counters.received += 1;
