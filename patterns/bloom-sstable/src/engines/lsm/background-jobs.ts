@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { CompactionPlan } from '../../domain/compaction-picker.ts';
 import { fullCompactionPlan, pickCompaction } from '../../domain/compaction-picker.ts';
 import type { Entry } from '../../domain/entry.ts';
@@ -50,8 +50,11 @@ export class BackgroundJobs {
     const started = performance.now();
     const tableNumber = s.allocateNumber();
     const flushing = (async (): Promise<FlushReport> => {
-      const meta = await writeSstable(s.options.dir, tableNumber, 0, frozen.entries(), s.tableOptions());
-      await oldWal.close();
+      // The table's fsync and the old WAL's last one run together: the manifest edit waits for both.
+      const [meta] = await Promise.all([
+        writeSstable(s.options.dir, tableNumber, 0, frozen.entries(), s.tableOptions()),
+        oldWal.close(),
+      ]);
       await this.editManifest((m) => ({
         ...m,
         logNumber: walNumber,
@@ -59,8 +62,8 @@ export class BackgroundJobs {
         tables: [...m.tables, meta],
       }));
       s.openReader(meta);
+      await unlink(oldWal.file);
       s.immutable = undefined;
-      unlinkSync(oldWal.file);
       s.counters.flushes += 1;
       s.counters.flushBytes += meta.sizeBytes;
       const report: FlushReport = {
@@ -174,10 +177,9 @@ export class BackgroundJobs {
       tables: [...m.tables.filter((t) => !removed.has(t.fileNumber)), ...outputs],
     }));
     for (const meta of outputs) s.openReader(meta);
-    for (const number of removed) {
-      s.closeReader(number);
-      unlinkSync(fileNames.sstable(s.options.dir, number));
-    }
+    // Closed at once (no read spans an await, so none holds them); deleted off the event loop.
+    for (const number of removed) s.closeReader(number);
+    await Promise.all([...removed].map((number) => unlink(fileNames.sstable(s.options.dir, number))));
     const bytesWritten = outputs.reduce((n, t) => n + t.sizeBytes, 0);
     s.counters.compactions += 1;
     s.counters.compactionBytesRead += bytesRead;

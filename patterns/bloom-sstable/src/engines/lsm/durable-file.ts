@@ -1,4 +1,3 @@
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -20,14 +19,30 @@ export async function writeFileDurably(
     await handle.close();
   }
   await rename(temporary, file);
-  syncDirectory(path.dirname(file));
+  await syncDirectory(path.dirname(file));
 }
 
-export function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** Off the event loop: a flush's or compaction's directory fsync must not stall the writes arriving meanwhile. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
+  }
+}
+
+/**
+ * Writes and fsyncs a file under its final name, without the rename: for an SSTable, which counts only once a
+ * manifest names it. Recovery deletes a file the manifest does not name (a torn one included), and the
+ * manifest's own directory fsync makes this file's directory entry durable before the manifest can name it.
+ */
+export async function writeFileSynced(file: string, data: Uint8Array): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -17,7 +17,7 @@ import {
   encodeSstable,
   footerBytes,
 } from '../../domain/sstable-format.ts';
-import { writeFileDurably } from './durable-file.ts';
+import { writeFileSynced } from './durable-file.ts';
 import { fileNames } from './file-names.ts';
 
 /** Writes a sorted run as SSTable `number` at `level`, durably, and returns its manifest entry. */
@@ -30,7 +30,7 @@ export async function writeSstable(
 ): Promise<TableMeta> {
   const encoded = encodeSstable(entries, options);
   const file = fileNames.sstable(dir, number);
-  await writeFileDurably(file, encoded.bytes, fileNames.temporary(file));
+  await writeFileSynced(file, encoded.bytes);
   const first = entries[0];
   const last = entries[entries.length - 1];
   return {
