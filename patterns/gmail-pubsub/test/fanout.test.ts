@@ -120,6 +120,41 @@ describe('fan-out through Redis to sockets on both instances', () => {
     });
   });
 
+  it("when one mail reaches several sockets of an instance, then it is encoded once: the same packet, one ack id, and each socket's ack frees its own window", async () => {
+    const readers = [
+      await client(lab.a.url, 'erin'),
+      await client(lab.a.url, 'erin'),
+      await client(lab.a.url, 'erin'),
+    ];
+    // What each socket's engine.io connection carried, as text: `2/notifications,<ack id>["mail:received",...]`.
+    const frames: string[][] = readers.map(() => []);
+    readers.forEach((reader, i) =>
+      reader.socket.io.engine.on('packet', (packet) => {
+        if (typeof packet.data === 'string' && packet.data.includes('"mail:received"'))
+          frames[i]?.push(packet.data);
+      }),
+    );
+    for (const reader of readers)
+      expect(await subscribeTo(reader.socket, 'mailbox')).toMatchObject({ ok: true });
+    await request(lab.a.service.server)
+      .post('/users/erin/messages')
+      .send({ from: 'bob@example.com', subject: 'one packet', labels: [] })
+      .expect(201);
+    await waitFor(() => readers.every((reader) => reader.mail.length === 1), 'the mail on all three sockets');
+    const [first, ...others] = frames.map((carried) => carried[0]);
+    expect(first).toMatch(/^2\/notifications,\d+\["mail:received",/);
+    for (const other of others) expect(other).toBe(first);
+    const ids = new Set(readers.map((reader) => reader.socket.id));
+    await waitFor(
+      () =>
+        lab.a.pubsub
+          .clients()
+          .filter((c) => ids.has(c.socketId))
+          .every((c) => c.inFlight === 0),
+      'every socket acknowledged its push',
+    );
+  });
+
   it('when sockets are connected to both instances, then /subscribers and /topics show them cluster-wide', async () => {
     await waitFor(async () => {
       const res = await request(lab.a.service.server).get('/subscribers');
