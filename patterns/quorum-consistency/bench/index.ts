@@ -131,7 +131,7 @@ export const bench: BenchDefinition = {
         ],
         notes: [
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon in a worker thread, 50 connections, on the same cores as the services and the three redis-servers: compare ratios, not absolutes.`,
-          'PUT sends the version to all three replicas (one Lua script each) and answers when all have answered (with answerAtQuorum, at the second acknowledgement); GET asks two replicas (one HGETALL each).',
+          "PUT sends the version to all three replicas (one Lua script each) and answers when all have answered (with answerAtQuorum, at the second acknowledgement); GET asks two replicas (one HGETALL each). The coordinator auto-pipelines each replica's commands (one socket write per replica per event-loop turn); the baseline sends one command per request.",
           ...repair.notes,
         ],
       };
@@ -282,7 +282,13 @@ async function measureAntiEntropy(
         );
       }
       results.set(name, timing(repairMs));
-      rows.push({ name, result: timing(repairMs), baseline: fullCopy, goalRatio: 10 });
+      // The issue's goal (10x a full copy) is for 1 % differing; at 10 % the ceiling is about 10x by arithmetic.
+      rows.push({
+        name,
+        result: timing(repairMs),
+        baseline: fullCopy,
+        ...(fraction === 0.01 ? { goalRatio: 10 } : {}),
+      });
       progress(
         `${name.replace(' (per s)', '')}: ${median(repaired)} keys repaired, ${median(repairMs).toFixed(1)} ms vs full copy ${median(copyMs).toFixed(1)} ms, ${median(repairBytes)} vs ${median(copyBytes)} wire bytes`,
       );

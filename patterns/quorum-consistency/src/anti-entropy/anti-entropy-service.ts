@@ -9,10 +9,10 @@ import type { MerkleComparison } from './merkle-comparison.ts';
 import { descendTrees, prefetchDepth } from './merkle-descent.ts';
 import { listRanges, repairListed } from './range-repair.ts';
 import { RoundReplicas } from './round-replicas.ts';
-import { collectTombstones } from './tombstone-collection.ts';
+import { collectTombstones, tombstoneCandidates } from './tombstone-collection.ts';
 import { readTreeView } from './tree-view.ts';
 import type { TreeView } from './tree-view.ts';
-import { readWireCounters, wireBytes } from './wire-bytes.ts';
+import { WireMeter, wireBytes } from './wire-bytes.ts';
 
 export type { AntiEntropyReport, WireBytes } from './anti-entropy-report.ts';
 export type { MerkleComparison } from './merkle-comparison.ts';
@@ -42,6 +42,9 @@ export class AntiEntropyService {
   /** The last round's report and comparison, for the live view's snapshot (null before the first). */
   last: { report: AntiEntropyReport; compared: MerkleComparison } | null = null;
   private running: Promise<AntiEntropyReport> | undefined;
+  private readonly wireMeter = new WireMeter();
+  /** The most keys a replica held at the last round's start: how deep the next round reads in its first request. */
+  private lastKeys: number | undefined;
 
   private readonly replicas: readonly ReplicaStore[];
   private readonly options: AntiEntropyOptions;
@@ -72,12 +75,23 @@ export class AntiEntropyService {
     const policy = this.options.settings().conflictPolicy;
     const round = new RoundReplicas(this.replicas);
 
-    const before = await readWireCounters(round);
-    const summaries = await Promise.all(
+    const before = await this.wireMeter.read(round);
+    // Each replica's summary sizes the first request (how many levels it reads at once): the last round's
+    // figure does, so the summary is read beside the descent instead of before it; the first round waits.
+    const summariesRead = Promise.all(
       round.live().map((replica) => round.ask(replica, () => replica.readSummary())),
     );
-    const prefetchLevels = prefetchDepth(Math.max(0, ...summaries.map((summary) => summary?.keys ?? 0)));
-    const { listed, levels, rangesCompared } = await descendTrees(round, { prefetchLevels, trace, from });
+    const mostKeys = (summaries: readonly ({ keys: number } | undefined)[]) =>
+      Math.max(0, ...summaries.map((summary) => summary?.keys ?? 0));
+    const prefetchLevels = prefetchDepth(this.lastKeys ?? mostKeys(await summariesRead));
+    // Tombstone candidates are read beside the descent too: most rounds have none, and one found now is
+    // checked on every replica after the repair anyway.
+    const [summaries, candidates, { listed, levels, rangesCompared }] = await Promise.all([
+      summariesRead,
+      tombstoneCandidates(this.replicas).catch(() => []),
+      descendTrees(round, { prefetchLevels, trace, from }),
+    ]);
+    this.lastKeys = mostKeys(summaries);
     const ranges = listed.map(({ node }) => leavesUnder(node, treeDepth));
     const comparison: MerkleComparison = { depth: treeDepth, pairs: pairsOf(listed, ranges), levels };
     emit('merkle:compared', comparison);
@@ -100,7 +114,7 @@ export class AntiEntropyService {
 
     const tombstonesCollected =
       round.skippedNames().length === 0
-        ? await collectTombstones(this.replicas, {
+        ? await collectTombstones(this.replicas, candidates, {
             hasPendingHints: this.options.hasPendingHints,
             now,
             graceMs: this.options.tombstoneGraceMs,
@@ -108,7 +122,7 @@ export class AntiEntropyService {
           })
         : 0;
     const fullest = Math.max(0, ...summaries.map((summary) => summary?.bytes ?? 0));
-    const after = await readWireCounters(round);
+    const after = await this.wireMeter.read(round);
     const wire = wireBytes(before, after, (name) => round.isLive(name));
 
     this.runs += 1;

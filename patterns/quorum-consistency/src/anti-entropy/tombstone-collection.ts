@@ -2,12 +2,19 @@ import { decideTombstoneCollection } from '../domain/tombstone-gc.ts';
 import type { LiveEmit } from '../realtime/events.ts';
 import type { ReplicaStore } from '../store/replica-store.ts';
 
+/** Keys whose set is a single tombstone on the first replica: the only ones that may be collected. */
+export async function tombstoneCandidates(replicas: readonly ReplicaStore[]): Promise<string[]> {
+  return (await replicas[0]?.tombstoneKeys(500)) ?? [];
+}
+
 /**
- * Forgets tombstones every replica holds alone, once no hint is pending and
- * the grace period has passed; returns how many keys were dropped everywhere.
+ * Forgets the `candidates` every replica holds as the same lone tombstone, once
+ * no hint is pending and the grace period has passed; returns how many keys
+ * were dropped everywhere.
  */
 export async function collectTombstones(
   replicas: readonly ReplicaStore[],
+  candidates: readonly string[],
   options: {
     readonly hasPendingHints: () => Promise<boolean>;
     readonly now: () => number;
@@ -15,10 +22,7 @@ export async function collectTombstones(
     readonly emit: LiveEmit;
   },
 ): Promise<number> {
-  const first = replicas[0];
-  if (!first) return 0;
-  // Candidates first: most rounds have none, and then the hint check (a read per replica pair) is skipped.
-  const candidates = await first.tombstoneKeys(500);
+  // Most rounds have no candidate, and then the hint check (a read per replica pair) is skipped.
   if (candidates.length === 0 || (await options.hasPendingHints())) return 0;
   let collected = 0;
   for (const key of candidates) {

@@ -6,6 +6,7 @@ import type { StoredVersion } from '../domain/versioned-value.ts';
 import { AppError } from '../errors.ts';
 import { settled, startFanOut, withAnswer } from '../realtime/fan-out.ts';
 import type { QuorumSettings } from '../settings.ts';
+import { encodePut } from '../store/replica-store.ts';
 import type { ReplicaStore } from '../store/replica-store.ts';
 import type { CoordinatorState, WriteOutcome } from './coordinator-state.ts';
 import { neverSent } from './replica-failure.ts';
@@ -58,6 +59,8 @@ export async function coordinateWrite(
       detail: { key, requestId, clock: toJSON(clock) },
     })),
   );
+  // Encoded once: every replica receives the same script call.
+  const put = encodePut(key, [version], settings.conflictPolicy);
   const acked = new Set<string>();
   const answered = (node: string, status: SendResult['status']) => {
     requests.update(requestId, (fanOut) => withAnswer(fanOut, node, status));
@@ -65,7 +68,7 @@ export async function coordinateWrite(
   };
   const sends = replicas.map(async (replica): Promise<SendResult> => {
     try {
-      await replica.putVersions(key, [version], settings.conflictPolicy);
+      await replica.putEncoded(put);
       acked.add(replica.name);
       answered(replica.name, 'ack');
       deps.emit('replica:acked', { requestId, key, node: replica.name, ok: true });

@@ -64,13 +64,12 @@ export class ReplicaStore {
     versions: readonly StoredVersion[],
     policy: ConflictPolicy,
   ): Promise<number> {
-    const pairs = versions.flatMap((version) => {
-      const { id, body } = encodeVersion(version);
-      return [id, body];
-    });
-    return this.node.run((client) =>
-      putVersionScript.run(client, writeKeys(key), [key, policy, leafOf(key), treeDepth, ...pairs]),
-    );
+    return this.putEncoded(encodePut(key, versions, policy));
+  }
+
+  /** putVersions with the script's keys and arguments built once, for a write sent to every replica alike. */
+  async putEncoded(put: EncodedPut): Promise<number> {
+    return this.node.run((client) => putVersionScript.run(client, put.keys, put.args));
   }
 
   /** putVersions for many keys, a batch per script call: anti-entropy's repair and bulk copies. */
@@ -244,6 +243,26 @@ export class ReplicaStore {
   async flush(): Promise<void> {
     await this.node.run((client) => client.flushdb('ASYNC'));
   }
+}
+
+/** One put-version call, encoded: what every replica of a write receives, byte for byte. */
+export interface EncodedPut {
+  readonly keys: readonly string[];
+  readonly args: readonly (string | number)[];
+}
+
+/** The KEYS and ARGV of put-version.lua for `versions` of `key`. */
+export function encodePut(
+  key: string,
+  versions: readonly StoredVersion[],
+  policy: ConflictPolicy,
+): EncodedPut {
+  const args: (string | number)[] = [key, policy, leafOf(key), treeDepth];
+  for (const version of versions) {
+    const { id, body } = encodeVersion(version);
+    args.push(id, body);
+  }
+  return { keys: writeKeys(key), args };
 }
 
 /** The KEYS of the write scripts (put-version, drop-tombstone), in their order. */

@@ -1,5 +1,6 @@
 import { clockOfVersionId, versionId } from '../domain/versioned-value.ts';
 import type { StoredVersion } from '../domain/versioned-value.ts';
+import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 
 /** A version as a replica stores it: the hash field (its id) and the JSON body. */
 export interface EncodedVersion {
@@ -31,7 +32,21 @@ export function decodeVersion(id: string, body: string): StoredVersion {
   ) {
     throw new Error(`a stored version has an unexpected shape: ${body.slice(0, 80)}`);
   }
-  return { value, isTombstone, writtenAt, writer, clock: clockOfVersionId(id) };
+  return { value, isTombstone, writtenAt, writer, clock: clockOf(id) };
+}
+
+/** Clocks parsed from version ids, by id: a read decodes the same few ids again and again, and clocks are frozen. */
+const clocks = new Map<string, VectorClock>();
+const clockCacheSize = 10_000;
+
+function clockOf(id: string): VectorClock {
+  let clock = clocks.get(id);
+  if (clock === undefined) {
+    clock = clockOfVersionId(id);
+    if (clocks.size >= clockCacheSize) clocks.clear();
+    clocks.set(id, clock);
+  }
+  return clock;
 }
 
 /** A hint's field in its holder's hash: the key and the version id, so one key can wait with several versions. */
