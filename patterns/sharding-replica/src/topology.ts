@@ -3,6 +3,17 @@ import type { PatternTopology } from '@kvs-lab/shared/topology';
 
 const shardNumbers = [1, 2, 3, 4];
 
+/** What the three engines' topologies have in common: one pattern, one port block, one entry. */
+const shared = {
+  name: 'sharding-replica',
+  cap: 'AP',
+  implemented: true,
+  issue: 5,
+  dir: 'patterns/sharding-replica',
+  entry: 'src/main.ts',
+  portBlock: 7500,
+} as const;
+
 /**
  * `--engine cluster`: the same service and API over a real Redis Cluster. Shards 1-3 are masters that
  * share the 16384 slots, shard 4 a spare master with no slots (the scale-out target); each has a
@@ -13,15 +24,9 @@ const clusterTopology = (): PatternTopology => {
   const master = (n: number) => `cluster-shard-${n}-master`;
   const replica = (n: number) => `cluster-shard-${n}-replica`;
   return defineTopology({
-    name: 'sharding-replica',
     title: 'Sharding with replicas (Redis Cluster)',
     summary: 'hash slots, cluster failover and live slot migration by Redis Cluster itself',
-    cap: 'AP',
-    implemented: true,
-    issue: 5,
-    dir: 'patterns/sharding-replica',
-    entry: 'src/main.ts',
-    portBlock: 7500,
+    ...shared,
     redis: shardNumbers.flatMap((n) => [
       { name: master(n), port: 7519 + 2 * n, clusterEnabled: true },
       { name: replica(n), port: 7520 + 2 * n, clusterEnabled: true },
@@ -53,15 +58,9 @@ const sentinelTopology = (): PatternTopology => {
   const replica = (n: number) => `sentinel-shard-${n}-replica`;
   const sentinels = [1, 2, 3].map((n) => ({ name: `shard-sentinel-${n}`, port: 7550 + n }));
   return defineTopology({
-    name: 'sharding-replica',
     title: 'Sharding with replicas (Redis Sentinel)',
     summary: 'the router routes and rebalances; Redis Sentinel detects dead masters and promotes replicas',
-    cap: 'AP',
-    implemented: true,
-    issue: 5,
-    dir: 'patterns/sharding-replica',
-    entry: 'src/main.ts',
-    portBlock: 7500,
+    ...shared,
     redis: shardNumbers.flatMap((n) => [
       { name: master(n), port: 7539 + 2 * n, appendOnly: true },
       { name: replica(n), port: 7540 + 2 * n, replicaOf: master(n), appendOnly: true },
@@ -82,16 +81,10 @@ const sentinelTopology = (): PatternTopology => {
 };
 
 export const topology = defineTopology({
-  name: 'sharding-replica',
   title: 'Sharding with replicas',
   summary:
     'consistent hashing with virtual nodes, master/replica, read/write split, failover, rebalancing, hot keys',
-  cap: 'AP',
-  implemented: true,
-  issue: 5,
-  dir: 'patterns/sharding-replica',
-  entry: 'src/main.ts',
-  portBlock: 7500,
+  ...shared,
   // AOF on every node: a master killed and restarted before the router notices must come back with
   // its data. Without it, it comes back empty, stays master, and its replica copies the emptiness:
   // acknowledged writes gone (the seeded fault runs found exactly that).

@@ -50,3 +50,15 @@ export function pageOf(
   const sortKeys = fetched.slice(0, limit);
   return { sortKeys, nextStartAfter: fetched.length > limit ? sortKeys.at(-1) : undefined };
 }
+
+/** `pageOf` over fetched items: the page's items (at most `limit`) and its cursor, null after the last page. */
+export function itemPage<Item extends { readonly sk: string }>(
+  fetched: readonly Item[],
+  limit: number,
+): { readonly items: Item[]; readonly nextStartAfter: string | null } {
+  const page = pageOf(
+    fetched.map((item) => item.sk),
+    limit,
+  );
+  return { items: fetched.slice(0, page.sortKeys.length), nextStartAfter: page.nextStartAfter ?? null };
+}

@@ -4,6 +4,7 @@ import type { ChainableCommander } from 'ioredis';
 import { RedisNode } from '@kvs-lab/shared/redis';
 
 import { hashSlot } from '../../domain/hash-slot.ts';
+import type { ItemScript } from '../../store/item-scripts.ts';
 import { parseClusterSlots, parseRedirection, rangeOfSlot } from '../../domain/slot-map.ts';
 import type { SlotRange } from '../../domain/slot-map.ts';
 import { AppError } from '../../errors.ts';
@@ -89,11 +90,55 @@ export class SlotRouter {
    * Sends one command (built on a pipeline) for `key` to the node that serves its slot, following
    * redirections. Returns the reply and the address that answered.
    */
-  async send<T>(
+  send<T>(
     key: string,
     role: 'master' | 'replica',
     build: (pipeline: ChainableCommander) => void,
     options: { isSlow?: boolean } = {},
+  ): Promise<{ reply: T; address: string }> {
+    return this.routed(key, role, async (node, address, isAsking) => {
+      // A slow command (WAIT) goes on the admin connection; its link state is the data connection's.
+      const connection = options.isSlow ? await this.adminAt(address) : node;
+      const replies = await node.run(() => {
+        const pipeline = connection.client.pipeline();
+        if (role === 'replica') pipeline.readonly();
+        if (isAsking) pipeline.asking();
+        build(pipeline);
+        return pipeline.exec();
+      });
+      const last = replies?.at(-1);
+      if (!last) throw new AppError('REDIS_UNAVAILABLE', `${node.name}: no reply.`);
+      if (last[0]) throw last[0];
+      return last[1] as T;
+    });
+  }
+
+  /** Runs a Lua script on the master of `key`'s slot (every key of it in that slot), following redirections. */
+  runScript<Result>(
+    script: ItemScript<Result>,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<{ reply: Result; address: string }> {
+    const [first] = keys;
+    if (first === undefined) throw new Error('a routed script needs a key');
+    return this.routed(first, 'master', (node, _address, isAsking) =>
+      node.run(async (c) => {
+        if (isAsking) {
+          // The importing node may never have run it: EVALSHA would fail, and LuaScript's EVAL fallback
+          // would go without ASKING. Loaded first, EVALSHA finds it; ASKING is written right before it.
+          await c.script('LOAD', script.source);
+          c.asking().catch(() => undefined);
+        }
+        return script.lua.run(c, keys, args);
+      }),
+    );
+  }
+
+  /** The redirection loop: MOVED refreshes the map, ASK retries once on the importing node, TRYAGAIN waits. */
+  private async routed<T>(
+    key: string,
+    role: 'master' | 'replica',
+    attempt: (node: RedisNode, address: string, isAsking: boolean) => Promise<T>,
   ): Promise<{ reply: T; address: string }> {
     const { slot, range } = this.rangeOf(key);
     if (!range) {
@@ -104,23 +149,9 @@ export class SlotRouter {
     }
     let address = role === 'replica' ? (range.replicas[0] ?? range.master) : range.master;
     let isAsking = false;
-    for (let attempt = 0; attempt <= maxRedirections; attempt++) {
-      // A slow command (WAIT) goes on the admin connection; its link state is the data connection's.
-      const node = this.nodeAt(address);
-      const connection = options.isSlow ? await this.adminAt(address) : node;
+    for (let count = 0; count <= maxRedirections; count++) {
       try {
-        const replies = await node.run(() => {
-          const c = connection.client;
-          const pipeline = c.pipeline();
-          if (role === 'replica') pipeline.readonly();
-          if (isAsking) pipeline.asking();
-          build(pipeline);
-          return pipeline.exec();
-        });
-        const last = replies?.at(-1);
-        if (!last) throw new AppError('REDIS_UNAVAILABLE', `${node.name}: no reply.`);
-        if (last[0]) throw last[0];
-        return { reply: last[1] as T, address };
+        return { reply: await attempt(this.nodeAt(address), address, isAsking), address };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (message.startsWith('TRYAGAIN')) {

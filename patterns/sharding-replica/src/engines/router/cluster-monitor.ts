@@ -167,23 +167,7 @@ export class ClusterMonitor {
       ]);
       await nodeStore.promote(this.state.node(shard.replica));
       await this.raiseEpoch(shard.replica);
-      const downSince = this.state.healthOf(shard.master).downSince;
-      const promotedAt = this.options.now();
-      this.state.map = promoteReplica(this.state.map, shard.id);
-      this.roleChanges += 1;
-      // The new master has no replica until the old one rejoins; the replication fault no longer applies.
-      this.state.pausedReplication.delete(shard.id);
-      const event: FailoverEvent = {
-        shard: shard.id,
-        from: shard.master,
-        to: shard.replica,
-        reason,
-        downSince,
-        promotedAt,
-        failoverMs: downSince === undefined ? undefined : promotedAt - downSince,
-      };
-      this.state.failovers.push(event);
-      if (this.state.failovers.length > 100) this.state.failovers.shift();
+      const event = this.adoptPromotion(shard, shard.replica, reason);
       this.options.logger.warn(event, 'failover: replica promoted');
       this.options.emit('shard:failover', event);
     } catch (error) {
@@ -192,6 +176,31 @@ export class ClusterMonitor {
     } finally {
       this.promoting.delete(shard.id);
     }
+  }
+
+  /**
+   * The shard map takes the promotion (by this router or the authority it follows): the replica is master
+   * from now on, INFO replies sampled before it are stale, and the failover is recorded.
+   */
+  private adoptPromotion(shard: Shard, to: string, reason: string): FailoverEvent {
+    const downSince = this.state.healthOf(shard.master).downSince;
+    const promotedAt = this.options.now();
+    this.state.map = promoteReplica(this.state.map, shard.id);
+    this.roleChanges += 1;
+    // The new master has no replica until the old one rejoins; the replication fault no longer applies.
+    this.state.pausedReplication.delete(shard.id);
+    const event: FailoverEvent = {
+      shard: shard.id,
+      from: shard.master,
+      to,
+      reason,
+      downSince,
+      promotedAt,
+      failoverMs: downSince === undefined ? undefined : promotedAt - downSince,
+    };
+    this.state.failovers.push(event);
+    if (this.state.failovers.length > 100) this.state.failovers.shift();
+    return event;
   }
 
   /** INFO replication of every node: lag, rejoins, key counts; then the caller's hook. */
@@ -237,22 +246,11 @@ export class ClusterMonitor {
     }
     const named = await external.masterOf(shard).catch(() => undefined);
     if (named === undefined || named === shard.master || named !== shard.replica) return;
-    const downSince = this.state.healthOf(shard.master).downSince;
-    const promotedAt = this.options.now();
-    this.state.map = promoteReplica(this.state.map, shard.id);
-    this.roleChanges += 1;
-    this.state.pausedReplication.delete(shard.id);
-    const event: FailoverEvent = {
-      shard: shard.id,
-      from: shard.master,
-      to: named,
-      reason: `${external.decidedBy} promoted ${named}; the router follows`,
-      downSince,
-      promotedAt,
-      failoverMs: downSince === undefined ? undefined : promotedAt - downSince,
-    };
-    this.state.failovers.push(event);
-    if (this.state.failovers.length > 100) this.state.failovers.shift();
+    const event = this.adoptPromotion(
+      shard,
+      named,
+      `${external.decidedBy} promoted ${named}; the router follows`,
+    );
     this.options.trace([
       {
         from: 'sentinels',

@@ -1,14 +1,12 @@
-import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 
 import { parseInfo, parseRole } from '../../domain/replication-lag.ts';
 import type { RoleReport } from '../../domain/failover-rule.ts';
 import type { LexBounds, SortOrder } from '../../domain/item-page.ts';
+import { queryItemsScript } from '../../store/item-scripts.ts';
 import { keys, redisKeysOf } from '../../store/keys.ts';
 import type { RoutingKey } from '../../store/keys.ts';
 import { AppError } from '../../errors.ts';
-
-const queryItemsScript = new LuaScript(new URL('../../store/lua/query-items.lua', import.meta.url));
 
 /** What INFO replication says about one node, as the monitor uses it. */
 export interface ReplicationInfo {
@@ -89,24 +87,20 @@ export const nodeStore = {
    * One page of sort keys (plus one to tell whether more follow) and their values, read by one script so
    * the page is a snapshot: an item deleted meanwhile is either wholly in it or wholly out.
    */
-  async queryItems(
+  queryItems(
     node: RedisNode,
     pk: string,
     bounds: LexBounds,
     order: SortOrder,
     count: number,
   ): Promise<{ sk: string; value: string }[]> {
-    const flat = (await node.run((c) =>
-      queryItemsScript.run(
+    return node.run((c) =>
+      queryItemsScript.lua.run(
         c,
         [keys.itemIndex(pk), keys.itemValues(pk)],
         [order, bounds.min, bounds.max, count],
       ),
-    )) as string[];
-    const items: { sk: string; value: string }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2)
-      items.push({ sk: flat[i] as string, value: flat[i + 1] as string });
-    return items;
+    );
   },
 
   /**

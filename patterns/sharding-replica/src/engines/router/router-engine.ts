@@ -1,4 +1,4 @@
-import { locate, ownerOf, ownershipShare } from '@kvs-lab/shared/hashing';
+import { locate, ownerOf } from '@kvs-lab/shared/hashing';
 import { redisReadinessChecks } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 
@@ -10,7 +10,7 @@ import { replicationLag } from '../../domain/replication-lag.ts';
 import type { Durability, Placement } from '../../check/sharding-check.ts';
 import { initialShardMap, nextStandby, shardsFromNodeNames } from '../../domain/shard-map.ts';
 import type { Shard } from '../../domain/shard-map.ts';
-import type { Emit, NodeStatus, RebalanceView, ShardStatus, ShardingEvents } from '../../realtime/events.ts';
+import type { Emit, RebalanceView, ShardStatus, ShardingEvents } from '../../realtime/events.ts';
 import type { EngineDeps } from '../../engine-deps.ts';
 import { routerNode } from '../../protocol-trace.ts';
 import type { TraceMessages } from '../../protocol-trace.ts';
@@ -22,6 +22,7 @@ import { nodeStore } from './node-store.ts';
 import { Rebalancer, ringEvent } from './rebalancer.ts';
 import { replicationPauseFault } from './replication-fault.ts';
 import { RouterItems } from './router-items.ts';
+import { ringView, sampledLag, shardStatuses } from './router-views.ts';
 import { AppError } from '../../errors.ts';
 
 /**
@@ -165,7 +166,7 @@ export class RouterEngine implements ShardStore {
         shard: shardId,
         servedBy: read.servedBy,
         consistency,
-        replicationLag: onReplica?.lag ?? this.sampledLag(shard),
+        replicationLag: onReplica?.lag ?? sampledLag(this.state, shard),
       };
     });
   }
@@ -205,19 +206,6 @@ export class RouterEngine implements ShardStore {
 
   private traceGet(node: string, key: string, shard: string, consistency: Consistency): void {
     this.trace([{ from: routerNode, to: node, kind: 'get', detail: { key, shard, consistency } }]);
-  }
-
-  private sampledLag(shard: Shard): ReadLag {
-    const lag = this.lagOf(shard);
-    const replicaLink =
-      shard.replica === undefined ? undefined : this.state.replication.get(shard.replica)?.linkStatus;
-    return {
-      bytes: lag.bytes ?? null,
-      masterOffset: lag.masterOffset ?? null,
-      replicaOffset: lag.replicaOffset ?? null,
-      measuredAt: 'sample',
-      replicaLink: replicaLink ?? null,
-    };
   }
 
   delete(key: string) {
@@ -267,18 +255,7 @@ export class RouterEngine implements ShardStore {
   }
 
   ring() {
-    const { ring } = this.state.map;
-    const shares = ownershipShare(ring);
-    return {
-      virtualNodes: ring.virtualNodes,
-      shards: ring.nodes.map((id) => ({
-        id,
-        share: shares[id] ?? 0,
-        virtualNodes: ring.points
-          .filter((p) => p.node === id)
-          .map((p) => ({ index: p.index, position: p.position })),
-      })),
-    };
+    return ringView(this.state.map.ring);
   }
 
   ringEvent(): ShardingEvents['ring:changed'] {
@@ -286,24 +263,7 @@ export class RouterEngine implements ShardStore {
   }
 
   shards(): ShardStatus[] {
-    const transition = this.rebalancer.transition();
-    return this.state.map.shards.map((shard) => {
-      const lag = this.lagOf(shard);
-      const stateOf = (): ShardStatus['state'] => {
-        if (transition?.shard === shard.id) return transition.kind === 'add' ? 'joining' : 'draining';
-        return shard.isActive ? 'active' : 'standby';
-      };
-      return {
-        id: shard.id,
-        state: stateOf(),
-        master: this.nodeStatus(shard.master, 'master'),
-        replica: shard.replica === undefined ? undefined : this.nodeStatus(shard.replica, 'replica'),
-        keys: this.state.keysPerShard.get(shard.id),
-        opsPerSecond: Math.round(this.state.opsPerSecond.get(shard.id) ?? 0),
-        lagBytes: lag.bytes,
-        isReplicationPaused: this.state.pausedReplication.has(shard.id),
-      };
-    });
+    return shardStatuses(this.state, this.rebalancer.transition());
   }
 
   failovers() {
@@ -329,25 +289,6 @@ export class RouterEngine implements ShardStore {
         keys: this.state.keysPerShard.get(s.id) ?? 0,
         opsPerSecond: this.state.opsPerSecond.get(s.id) ?? 0,
       }));
-  }
-
-  private nodeStatus(name: string, role: 'master' | 'replica'): NodeStatus {
-    const health = this.state.healthOf(name);
-    const info = this.state.replication.get(name);
-    return {
-      name,
-      role,
-      isAlive: health.isAlive,
-      missedPings: health.missedPings,
-      offset: info?.offset,
-      linkStatus: info?.linkStatus,
-    };
-  }
-
-  private lagOf(shard: Shard) {
-    const master = this.state.replication.get(shard.master);
-    const replica = shard.replica === undefined ? undefined : this.state.replication.get(shard.replica);
-    return replicationLag(master?.offset, replica?.offset);
   }
 
   private masterNode(shard: Shard): RedisNode {

@@ -1,7 +1,7 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 
 import type { ClusterState } from './cluster-state.ts';
-import { lexBounds, pageOf } from '../../domain/item-page.ts';
+import { lexBounds, itemPage } from '../../domain/item-page.ts';
 import type { PageQuery } from '../../domain/item-page.ts';
 import type { Rebalancer } from './rebalancer.ts';
 import { nodeStore } from './node-store.ts';
@@ -70,16 +70,7 @@ export class RouterItems {
         query.order,
         query.limit + 1,
       );
-      const page = pageOf(
-        fetched.map((item) => item.sk),
-        query.limit,
-      );
-      return {
-        pk,
-        shard: shardId,
-        items: fetched.slice(0, page.sortKeys.length),
-        nextStartAfter: page.nextStartAfter ?? null,
-      };
+      return { pk, shard: shardId, ...itemPage(fetched, query.limit) };
     });
   }
 
