@@ -36,6 +36,7 @@ export const bench: BenchDefinition = {
     const work = mkdtempSync(path.join(tmpdir(), 'lsm-bench-'));
     const lsmDir = path.join(work, 'lsm-off');
     const batchDir = path.join(work, 'lsm-batch');
+    const coldDir = path.join(work, 'lsm-cold');
     const levelDir = path.join(work, 'leveldb');
     const redis = await startRedis({ name: 'bench-lsm' });
     // Like with like for writes: LevelDB's default put (sync:false) is write(2) without fsync, so is FSYNC=off.
@@ -45,7 +46,11 @@ export const bench: BenchDefinition = {
     await loading.close();
     // The FSYNC=batch engine (the service's default, behind HTTP) starts from a copy of the same tables.
     cpSync(lsmDir, batchDir, { recursive: true });
+    // The cold-cache engine reads the same tables with no block cache: every block a read opens is read
+    // from its file (pread, from the OS page cache at best) and decoded again.
+    cpSync(lsmDir, coldDir, { recursive: true });
     const lsm = await LsmEngine.open(engineOptions(lsmDir, 'off'));
+    const cold = await LsmEngine.open({ ...engineOptions(coldDir, 'off'), blockCacheBlocks: 0 });
     const served = await LsmEngine.open(engineOptions(batchDir, 'batch'));
     progress(`loading ${keyCount} keys into LevelDB`);
     const db = await openLoadedLevelDb(levelDir);
@@ -122,6 +127,31 @@ export const bench: BenchDefinition = {
       const next = keyWalk(suffix);
       return runLoop(() => operation(next()), { durationMs, concurrency: inFlight });
     };
+    /** Blocks each absent-get row opened per get (from the cache or the file), summed over its rounds. */
+    const blockTally = new Map<string, { gets: number; blocks: number }>();
+    const tallied = async (name: string, engine: LsmEngine, measured: () => Promise<LoadResult>) => {
+      const gets = engine.counters.gets;
+      const blocks = engine.counters.blocksRead;
+      const result = await measured();
+      const tally = blockTally.get(name) ?? { gets: 0, blocks: 0 };
+      tally.gets += engine.counters.gets - gets;
+      tally.blocks += engine.counters.blocksRead - blocks;
+      blockTally.set(name, tally);
+      return result;
+    };
+    const blocksPerGet = (name: string): string => {
+      const tally = blockTally.get(name);
+      return tally && tally.gets > 0 ? (tally.blocks / tally.gets).toFixed(3) : 'n/a';
+    };
+    /** An absent-get row on `engine`, filters on or off, with its blocks per get tallied. */
+    const absentGets = (name: string, engine: LsmEngine, useFilters: boolean) => async () => {
+      engine.useFilters = useFilters;
+      try {
+        return await tallied(name, engine, () => syncLoop((key) => engine.get(key), '~'));
+      } finally {
+        engine.useFilters = true;
+      }
+    };
     /** A put run leaves flushes and compactions behind: let them finish before the next measurement starts. */
     const settled = async (engine: LsmEngine, measured: Promise<LoadResult>) => {
       const result = await measured;
@@ -175,23 +205,18 @@ export const bench: BenchDefinition = {
           { name: 'LSM get, present', run: () => syncLoop((key) => lsm.get(key)) },
           { name: 'LevelDB getSync, absent', run: () => syncLoop((key) => db.getSync(key), '~') },
           { name: 'LevelDB get, absent', run: () => asyncLoop(({ key }) => db.get(key), '~') },
-          {
-            name: 'LSM get, absent',
-            run: () => {
-              lsm.useFilters = true;
-              return syncLoop((key) => lsm.get(key), '~');
-            },
-          },
+          { name: 'LSM get, absent', run: absentGets('LSM get, absent', lsm, true) },
           {
             name: 'LSM get, absent, filters off',
-            run: async () => {
-              lsm.useFilters = false;
-              try {
-                return await syncLoop((key) => lsm.get(key), '~');
-              } finally {
-                lsm.useFilters = true;
-              }
-            },
+            run: absentGets('LSM get, absent, filters off', lsm, false),
+          },
+          {
+            name: 'LSM get, absent, cold cache',
+            run: absentGets('LSM get, absent, cold cache', cold, true),
+          },
+          {
+            name: 'LSM get, absent, cold cache, filters off',
+            run: absentGets('LSM get, absent, cold cache, filters off', cold, false),
           },
           {
             name: 'LevelDB range scan',
@@ -251,7 +276,7 @@ export const bench: BenchDefinition = {
             'LSM put, FSYNC=off',
             `LSM put (FSYNC=off, ${inFlight} in flight)`,
             `LevelDB put (sync:false, ${inFlight} in flight)`,
-            0.3,
+            0.4,
           ),
           row(
             'LSM put, FSYNC=batch',
@@ -260,23 +285,31 @@ export const bench: BenchDefinition = {
           ),
           row('LevelDB getSync, present'),
           row('LevelDB get, present', `LevelDB get, present (async, ${inFlight} in flight)`),
-          row('LSM get, present', 'LSM get, present', 'LevelDB getSync, present', 0.3),
+          row('LSM get, present', 'LSM get, present', 'LevelDB getSync, present', 0.5),
           row(
             'LSM get, present',
             'LSM get, present (same run, vs async)',
             `LevelDB get, present (async, ${inFlight} in flight)`,
-            0.3,
           ),
           row('LevelDB getSync, absent'),
           row('LevelDB get, absent', `LevelDB get, absent (async, ${inFlight} in flight)`),
-          row('LSM get, absent', 'LSM get, absent', 'LevelDB getSync, absent', 0.5),
+          row('LSM get, absent', 'LSM get, absent', 'LevelDB getSync, absent', 0.6),
           row(
             'LSM get, absent',
             'LSM get, absent (same run, vs async)',
             `LevelDB get, absent (async, ${inFlight} in flight)`,
-            0.5,
           ),
           row('LSM get, absent, filters off', undefined, 'LSM get, absent'),
+          row(
+            'LSM get, absent, cold cache, filters off',
+            'LSM get, absent, cold cache, filters off (baseline)',
+          ),
+          row(
+            'LSM get, absent, cold cache',
+            'LSM get, absent, cold cache, filters on',
+            'LSM get, absent, cold cache, filters off (baseline)',
+            3,
+          ),
           row(
             'LevelDB range scan',
             `LevelDB range scan, ${scanLength} keys (iterator, ${inFlight} in flight)`,
@@ -294,6 +327,8 @@ export const bench: BenchDefinition = {
           'writes: LevelDB sync:false and LSM FSYNC=off both acknowledge after write(2), no fsync; FSYNC=batch adds one fdatasync per 5 ms window. Time spent settling flushes/compaction after an LSM put run is not counted.',
           `LSM engine: 256 KiB memtable and files, 4 KiB blocks, 10 bits/key filters, ${lsmTables.length} tables at the end (${lsmTables.filter((t) => t.level === 0).length} in L0); LevelDB: its defaults (4 MiB write buffer, 8 MiB block cache, Snappy, 10 bits/key filters), fully compacted after loading.`,
           `absent keys (user:N~) sort inside the tables' key ranges, so only a filter can rule a table out; with filters off the LSM engine runs at ${percent(result('LSM get, absent, filters off'), result('LSM get, absent'))} of its filtered speed.`,
+          `blocks opened per absent get (from the block cache or the file): warm cache ${blocksPerGet('LSM get, absent')} with filters, ${blocksPerGet('LSM get, absent, filters off')} without; cold cache (no block cache: each one a pread and a decode) ${blocksPerGet('LSM get, absent, cold cache')} with filters, ${blocksPerGet('LSM get, absent, cold cache, filters off')} without.`,
+          'cold cache rows: the same tables opened by a second engine with no block cache, so every block a read opens is read from its file and decoded (the OS page cache still holds the files: a real disk would widen the gap).',
           'HTTP GETs rotate over 200 keys, so present ones are mostly L1 hits; absent ones (user:N~) miss L1 and L2 and reach the engine.',
           'absent HTTP reads answer 404, which autocannon counts in its errors column: expected, not failures.',
           'leveldb engine rows: the same service with ENGINE=leveldb (classic-level behind the KvEngine port), the same 50,000 keys, fully compacted.',
@@ -304,6 +339,7 @@ export const bench: BenchDefinition = {
       await service.close();
       await levelService.close();
       await lsm.close();
+      await cold.close();
       await db.close();
       await redis.stop();
       rmSync(work, { recursive: true, force: true });

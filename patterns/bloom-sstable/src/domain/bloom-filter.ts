@@ -43,10 +43,16 @@ export function filterHashes(key: ByteString): FilterHashes {
 
 /**
  * Kirsch-Mitzenmacher double hashing: k bit positions from two hashes,
- * h1 + i·h2, as good as k independent hashes for a Bloom filter.
+ * h1 + i·h2 (mod m), as good as k independent hashes for a Bloom filter.
+ * Stepped in integers: (h1 mod m) + i·(h2 mod m), wrapped, is the same
+ * position without a floating-point modulo per hash.
  */
-function bitAt(hashes: FilterHashes, i: number, bitCount: number): number {
-  return (hashes.h1 + i * (hashes.h2 >>> 0)) % bitCount;
+function firstBit(hashes: FilterHashes, bitCount: number): number {
+  return hashes.h1 % bitCount;
+}
+
+function bitStep(hashes: FilterHashes, bitCount: number): number {
+  return (hashes.h2 >>> 0) % bitCount;
 }
 
 /** Builds the filter of a set of keys at `bitsPerKey` density (at least 64 bits). */
@@ -56,9 +62,12 @@ export function buildBloomFilter(keys: readonly string[], bitsPerKey: number): B
   const bits = new Uint8Array(Math.ceil(bitCount / 8));
   for (const key of keys) {
     const hashes = filterHashes(key);
+    const step = bitStep(hashes, bitCount);
+    let bit = firstBit(hashes, bitCount);
     for (let i = 0; i < hashCount; i++) {
-      const bit = bitAt(hashes, i, bitCount);
       bits[bit >>> 3] = (bits[bit >>> 3] ?? 0) | (1 << (bit & 7));
+      bit += step;
+      if (bit >= bitCount) bit -= bitCount;
     }
   }
   return { bits, bitCount, hashCount, keyCount: keys.length };
@@ -71,9 +80,13 @@ export function mayContain(filter: BloomFilter, key: string): boolean {
 
 /** `mayContain` for hashes already computed: a read over several tables hashes its key once. */
 export function mayContainHashes(filter: BloomFilter, hashes: FilterHashes): boolean {
+  const { bits, bitCount } = filter;
+  const step = bitStep(hashes, bitCount);
+  let bit = firstBit(hashes, bitCount);
   for (let i = 0; i < filter.hashCount; i++) {
-    const bit = bitAt(hashes, i, filter.bitCount);
-    if (((filter.bits[bit >>> 3] ?? 0) & (1 << (bit & 7))) === 0) return false;
+    if (((bits[bit >>> 3] ?? 0) & (1 << (bit & 7))) === 0) return false;
+    bit += step;
+    if (bit >= bitCount) bit -= bitCount;
   }
   return true;
 }

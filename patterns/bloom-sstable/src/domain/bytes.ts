@@ -4,7 +4,6 @@
  */
 
 import type { ByteString } from './byte-string.ts';
-import { fromBytes } from './byte-string.ts';
 
 const encoder = new TextEncoder();
 
@@ -124,11 +123,14 @@ export class ByteWriter {
 export class ByteReader {
   private readonly data: Uint8Array;
   private readonly view: DataView;
+  /** The same bytes as a Buffer: a string is sliced out of it without a view object per string. */
+  private readonly nodeData: Buffer;
   offset: number;
 
   constructor(data: Uint8Array, offset = 0) {
     this.data = data;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.nodeData = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.offset = offset;
   }
 
@@ -174,10 +176,17 @@ export class ByteReader {
   }
 
   shortString(): ByteString {
-    return fromBytes(this.bytes(this.u16()));
+    return this.byteString(this.u16());
   }
 
   longString(): ByteString {
-    return fromBytes(this.bytes(this.u32()));
+    return this.byteString(this.u32());
+  }
+
+  private byteString(count: number): ByteString {
+    this.need(count);
+    const start = this.offset;
+    this.offset += count;
+    return this.nodeData.toString('latin1', start, start + count);
   }
 }
