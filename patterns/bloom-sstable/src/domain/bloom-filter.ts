@@ -1,6 +1,5 @@
 import { murmur3_32 } from '@kvs-lab/shared/hashing';
 import type { ByteString } from './byte-string.ts';
-import { toBytes } from './byte-string.ts';
 import { ByteReader, ByteWriter, CorruptionError } from './bytes.ts';
 
 /**
@@ -36,8 +35,21 @@ export interface FilterHashes {
   readonly h2: number;
 }
 
+/** One reused array per key length: hashing a key's bytes allocates nothing on the read path. */
+const scratchByLength = new Map<number, Uint8Array>();
+
+function bytesOf(key: ByteString): Uint8Array {
+  let scratch = scratchByLength.get(key.length);
+  if (!scratch) {
+    scratch = new Uint8Array(key.length);
+    scratchByLength.set(key.length, scratch);
+  }
+  for (let i = 0; i < key.length; i++) scratch[i] = key.charCodeAt(i);
+  return scratch;
+}
+
 export function filterHashes(key: ByteString): FilterHashes {
-  const data = toBytes(key);
+  const data = bytesOf(key);
   return { h1: murmur3_32(data, seedA), h2: murmur3_32(data, seedB) | 1 };
 }
 
