@@ -38,6 +38,10 @@ const configSchema = z
     MONITOR_SUCCESSORS: z.coerce.number().int().min(1).max(8).default(2),
     /** Most log entries in one AppendEntries. */
     MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(256),
+    /** Compact the log once this many applied entries sit after the last snapshot. */
+    SNAPSHOT_EVERY_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+    /** Applied entries a compaction leaves in the log, for followers a little behind. */
+    SNAPSHOT_KEEP_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
     /**
      * The secret every node of the ring shares: each internal message carries an HMAC of it, and a message
      * without a valid one is refused with 401. `pnpm lab up` generates one per run.
@@ -83,6 +87,8 @@ export interface RingConfig {
   readonly writeTimeoutMs: number;
   readonly monitorSuccessors: number;
   readonly maxBatchEntries: number;
+  readonly snapshotEveryEntries: number;
+  readonly snapshotKeepEntries: number;
   readonly logLevel: string;
   /** How internal messages are signed and checked (from CLUSTER_SECRET / LAB_INSECURE_PEERS). */
   readonly peerAuth: PeerAuth;
@@ -106,6 +112,8 @@ export function loadConfig(env: Record<string, string | undefined>): RingConfig 
     writeTimeoutMs: c.WRITE_TIMEOUT_MS,
     monitorSuccessors: c.MONITOR_SUCCESSORS,
     maxBatchEntries: c.MAX_BATCH_ENTRIES,
+    snapshotEveryEntries: c.SNAPSHOT_EVERY_ENTRIES,
+    snapshotKeepEntries: c.SNAPSHOT_KEEP_ENTRIES,
     logLevel: c.LOG_LEVEL,
     peerAuth: c.CLUSTER_SECRET === undefined ? { mode: 'off' } : { mode: 'hmac', secret: c.CLUSTER_SECRET },
   };

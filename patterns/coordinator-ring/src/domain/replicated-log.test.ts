@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { followerCommitIndex, leaderCommitIndex, planAppend } from './replicated-log.ts';
+import {
+  compactedTermAt,
+  compactionIndex,
+  followerCommitIndex,
+  leaderCommitIndex,
+  logOf,
+  planAppend,
+  termAt,
+  withTermsOf,
+} from './replicated-log.ts';
 import type { LogEntry } from './replicated-log.ts';
 
-const entries = (...terms: number[]): LogEntry[] =>
+const list = (...terms: number[]): LogEntry[] =>
   terms.map((term, i) => ({ index: i + 1, term, command: { type: 'noop' } }));
+const entries = (...terms: number[]) => logOf(list(...terms));
 
 describe('log replication', () => {
   it('when the follower lacks the previous entry, then it refuses and asks from its end', () => {
@@ -28,7 +38,7 @@ describe('log replication', () => {
 
   it('when the entries are already there (a retried request), then nothing changes', () => {
     const log = entries(1, 1, 2);
-    const plan = planAppend(log, 1, 1, log.slice(1));
+    const plan = planAppend(log, 1, 1, log.entries.slice(1));
     expect(plan).toEqual({ ok: true, truncateFrom: null, append: [], lastNewIndex: 3 });
   });
 
@@ -46,5 +56,42 @@ describe('log replication', () => {
   it('when the majority index is of an older term, then the leader does not commit it by counting (Raft 5.4.2)', () => {
     const log = entries(1, 2, 4);
     expect(leaderCommitIndex([3, 2, 1], log, 4, 1)).toBe(1);
+  });
+
+  it('when the log was compacted, then the snapshot answers for its index and the compacted terms for older ones', () => {
+    const all = list(1, 1, 2, 2, 3, 3);
+    const log = {
+      snapshotIndex: 4,
+      snapshotTerm: 2,
+      compactedTerms: withTermsOf([], all.slice(0, 4)),
+      entries: all.slice(4),
+    };
+    expect(termAt(log, 4)).toBe(2);
+    expect(termAt(log, 3)).toBeUndefined();
+    expect(termAt(log, 6)).toBe(3);
+    expect([1, 2, 3, 4, 5, 6, 7].map((i) => compactedTermAt(log, i))).toEqual([1, 1, 2, 2, 3, 3, undefined]);
+  });
+
+  it('when a request starts inside the snapshot, then the covered entries are skipped and the rest appended', () => {
+    const all = list(1, 1, 2, 2);
+    const log = { snapshotIndex: 3, snapshotTerm: 2, compactedTerms: [], entries: all.slice(3) };
+    const incoming = [...all.slice(1), { index: 5, term: 3, command: { type: 'noop' as const } }];
+    const plan = planAppend(log, 1, 1, incoming);
+    expect(plan).toMatchObject({ ok: true, truncateFrom: null, lastNewIndex: 5 });
+    if (plan.ok) expect(plan.append.map((e) => e.index)).toEqual([5]);
+    expect(planAppend(log, 1, 1, all.slice(1, 2))).toMatchObject({ ok: true, append: [], lastNewIndex: 2 });
+  });
+
+  it('when the follower lacks the previous entry after a snapshot, then it asks from its last index', () => {
+    const log = { snapshotIndex: 10, snapshotTerm: 2, compactedTerms: [], entries: [] };
+    expect(planAppend(log, 12, 2, [])).toMatchObject({ ok: false, retryFrom: 11 });
+  });
+
+  it('compaction waits for `every` applied entries past the snapshot and keeps the last `keep` in the log', () => {
+    const policy = { every: 100, keep: 10 };
+    expect(compactionIndex(109, 0, policy)).toBeNull();
+    expect(compactionIndex(110, 0, policy)).toBe(100);
+    expect(compactionIndex(205, 100, policy)).toBeNull();
+    expect(compactionIndex(210, 100, policy)).toBe(200);
   });
 });

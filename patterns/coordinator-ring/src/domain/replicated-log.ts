@@ -21,16 +21,91 @@ export interface LogEntry {
   readonly command: Command;
 }
 
-/** The term of the entry at `index`; 0 for index 0 (before the first entry), undefined past the end. */
-export function termAt(log: readonly LogEntry[], index: number): number | undefined {
-  if (index === 0) return 0;
-  return log[index - 1]?.term;
+/**
+ * A node's log after compaction (§7): the entries up to `snapshotIndex` are
+ * replaced by a snapshot of the state machine, so only the tail after it is
+ * kept. `compactedTerms` remembers where each term began among the compacted
+ * entries (one pair per term, not per entry), so the term of an old index can
+ * still be told.
+ */
+export interface RaftLog {
+  readonly snapshotIndex: number;
+  readonly snapshotTerm: number;
+  /** Ascending (first index, term) pairs of the compacted entries. */
+  readonly compactedTerms: readonly (readonly [number, number])[];
+  /** The entries after the snapshot: entries[i] holds index snapshotIndex + i + 1. */
+  readonly entries: readonly LogEntry[];
 }
 
-/** The last entry's (index, term), both 0 when empty. */
-export function lastPosition(log: readonly LogEntry[]): { lastLogIndex: number; lastLogTerm: number } {
-  const last = log[log.length - 1];
-  return { lastLogIndex: last?.index ?? 0, lastLogTerm: last?.term ?? 0 };
+/** A log that was never compacted (tests, a fresh node). */
+export function logOf(entries: readonly LogEntry[]): RaftLog {
+  return { snapshotIndex: 0, snapshotTerm: 0, compactedTerms: [], entries };
+}
+
+export function lastIndex(log: RaftLog): number {
+  return log.snapshotIndex + log.entries.length;
+}
+
+/**
+ * The term of the entry at `index`: 0 for index 0, the snapshot's term at its index, undefined past the
+ * end and, in the compacted part, undefined too (the log no longer holds it: see `compactedTermAt`).
+ */
+export function termAt(log: RaftLog, index: number): number | undefined {
+  if (index === log.snapshotIndex) return log.snapshotTerm;
+  if (index < log.snapshotIndex) return undefined;
+  return log.entries[index - log.snapshotIndex - 1]?.term;
+}
+
+/** The term of any index this log has held, compacted or not; undefined past its end. */
+export function compactedTermAt(log: RaftLog, index: number): number | undefined {
+  if (index === 0 || index >= log.snapshotIndex) return termAt(log, index);
+  let term: number | undefined;
+  for (const [first, t] of log.compactedTerms) {
+    if (first > index) break;
+    term = t;
+  }
+  return term;
+}
+
+/** The entries with indexes in (after, upTo], those the log still holds. */
+export function entriesAfter(log: RaftLog, after: number, upTo: number): LogEntry[] {
+  const offset = log.snapshotIndex;
+  return log.entries.slice(Math.max(0, after - offset), Math.max(0, upTo - offset));
+}
+
+/** The last entry's (index, term); the snapshot's when the tail is empty; both 0 for an empty log. */
+export function lastPosition(log: RaftLog): { lastLogIndex: number; lastLogTerm: number } {
+  const last = log.entries[log.entries.length - 1];
+  return last
+    ? { lastLogIndex: last.index, lastLogTerm: last.term }
+    : { lastLogIndex: log.snapshotIndex, lastLogTerm: log.snapshotTerm };
+}
+
+/** The (first index, term) pairs of `entries` appended to `terms`: one pair per change of term. */
+export function withTermsOf(
+  terms: readonly (readonly [number, number])[],
+  entries: readonly LogEntry[],
+): (readonly [number, number])[] {
+  const out = [...terms];
+  for (const entry of entries) {
+    if (out[out.length - 1]?.[1] !== entry.term) out.push([entry.index, entry.term]);
+  }
+  return out;
+}
+
+/**
+ * When to compact (§7): once `every` applied entries sit after the snapshot,
+ * snapshot at the applied index less `keep` entries, which stay in the log so
+ * that a follower a little behind still gets entries rather than a whole
+ * snapshot. Null: not yet.
+ */
+export function compactionIndex(
+  lastApplied: number,
+  snapshotIndex: number,
+  policy: { readonly every: number; readonly keep: number },
+): number | null {
+  const target = lastApplied - policy.keep;
+  return target - snapshotIndex >= policy.every ? target : null;
 }
 
 export type AppendPlan =
@@ -51,19 +126,26 @@ export type AppendPlan =
  * first one with another term and everything after it are replaced.
  */
 export function planAppend(
-  log: readonly LogEntry[],
+  log: RaftLog,
   prevLogIndex: number,
   prevLogTerm: number,
   entries: readonly LogEntry[],
 ): AppendPlan {
+  if (prevLogIndex < log.snapshotIndex) {
+    // The snapshot holds only committed entries, which every later leader has too: skip what it covers.
+    const lastNewIndex = prevLogIndex + entries.length;
+    const rest = entries.filter((e) => e.index > log.snapshotIndex);
+    if (rest.length === 0) return { ok: true, truncateFrom: null, append: [], lastNewIndex };
+    return planAppend(log, log.snapshotIndex, log.snapshotTerm, rest);
+  }
   const prevTerm = termAt(log, prevLogIndex);
   if (prevTerm === undefined) {
-    return { ok: false, reason: `no entry at ${prevLogIndex}`, retryFrom: log.length + 1 };
+    return { ok: false, reason: `no entry at ${prevLogIndex}`, retryFrom: lastIndex(log) + 1 };
   }
   if (prevTerm !== prevLogTerm) {
     // Skip back over the whole conflicting term at once rather than one entry per round trip.
     let first = prevLogIndex;
-    while (first > 1 && termAt(log, first - 1) === prevTerm) first -= 1;
+    while (first > log.snapshotIndex + 1 && termAt(log, first - 1) === prevTerm) first -= 1;
     return {
       ok: false,
       reason: `term ${prevTerm} at ${prevLogIndex}, leader has ${prevLogTerm}`,
@@ -106,7 +188,7 @@ export function followerCommitIndex(commitIndex: number, leaderCommit: number, l
  */
 export function leaderCommitIndex(
   matchIndexes: readonly number[],
-  log: readonly LogEntry[],
+  log: RaftLog,
   currentTerm: number,
   commitIndex: number,
 ): number {

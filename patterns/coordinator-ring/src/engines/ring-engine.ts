@@ -41,6 +41,8 @@ export interface EngineStatus {
   readonly commitIndex: number;
   readonly lastApplied: number;
   readonly lastLogIndex: number;
+  /** Raft: the last index the log was compacted up to (0: never); absent on etcd. */
+  readonly snapshotIndex?: number;
   readonly lastWrite: {
     readonly key: string;
     readonly index: number;

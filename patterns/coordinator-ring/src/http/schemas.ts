@@ -108,6 +108,9 @@ export const statusView = z
     commitIndex: z.number().int(),
     lastApplied: z.number().int(),
     lastLogIndex: z.number().int(),
+    snapshotIndex: z.number().int().optional().openapi({
+      description: 'Raft: the log holds only the entries after this index (compacted before it)',
+    }),
     lastWrite: z
       .object({ key: z.string(), index: z.number().int(), term: z.number().int(), clock: clockSchema })
       .nullable(),
@@ -151,6 +154,20 @@ export const appendReply = z
     retryFrom: index.optional(),
   })
   .openapi('AppendEntriesReply');
+
+export const snapshotChunk = z
+  .strictObject({
+    term,
+    leaderId: nodeId,
+    lastIncludedIndex: index,
+    lastIncludedTerm: term,
+    compactedTerms: z.array(z.tuple([z.number().int().min(1), term])).max(100_000),
+    offset: z.number().int().min(0),
+    pairs: z.array(z.tuple([kvKey, z.string().max(16_384)])).max(1_000),
+    done: z.boolean(),
+  })
+  .openapi('InstallSnapshotChunk');
+export const snapshotReply = z.object({ term, success: z.boolean() }).openapi('InstallSnapshotReply');
 
 export const heartbeat = z
   .strictObject({

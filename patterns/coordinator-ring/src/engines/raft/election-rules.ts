@@ -1,6 +1,6 @@
 import { decideVote, majority, startElection } from '../../domain/election.ts';
 import type { VoteRequest } from '../../domain/election.ts';
-import { lastPosition } from '../../domain/replicated-log.ts';
+import { lastIndex, lastPosition } from '../../domain/replicated-log.ts';
 import { appendLocal, replicateToAll } from './leader-replication.ts';
 import type { VoteReply } from './messages.ts';
 import { emit, emitRole, recordSighting, traceMessages } from './node-events.ts';
@@ -58,7 +58,7 @@ async function becomeLeader(node: RaftNode, term: number): Promise<void> {
     recordSighting(node, term, node.id);
     const now = node.now();
     for (const peer of node.peers) {
-      s.nextIndex.set(peer.name, s.log.length + 1);
+      s.nextIndex.set(peer.name, lastIndex(s.log) + 1);
       s.matchIndex.set(peer.name, 0);
       // A fresh leader gets one election timeout of grace before CheckQuorum may depose it.
       s.lastAckAt.set(peer.name, now);

@@ -16,29 +16,22 @@ import { appendAck, appendEntries } from './trace-messages.ts';
 export async function handleAppendEntries(node: RaftNode, request: AppendRequest): Promise<AppendReply> {
   const s = node.state;
   const reply = await node.queue.run(async (): Promise<AppendReply> => {
-    if (request.term < s.election.currentTerm) return { term: s.election.currentTerm, success: false };
-    const next = observeTerm(s.election, request.term);
-    if (next !== s.election) {
-      await node.store.saveElection(next);
-      s.election = next;
+    if (!(await heedLeader(node, request.term, request.leaderId))) {
+      return { term: s.election.currentTerm, success: false };
     }
-    if (s.role !== 'follower' || s.leaderId !== request.leaderId) {
-      if (s.role === 'leader') node.tally.stepDowns += 1;
-      becomeFollower(node, request.leaderId);
-    }
-    recordSighting(node, request.term, request.leaderId);
-    resetElectionDeadline(node);
     const plan = planAppend(s.log, request.prevLogIndex, request.prevLogTerm, request.entries);
     if (!plan.ok) return { term: s.election.currentTerm, success: false, retryFrom: plan.retryFrom };
     if (plan.truncateFrom !== null || plan.append.length > 0) {
+      // List positions count from the snapshot; a conflict never reaches into it (it holds committed entries).
+      const keep = plan.truncateFrom === null ? null : plan.truncateFrom - 1 - s.log.snapshotIndex;
       try {
-        await node.store.appendLog(plan.truncateFrom, plan.append);
+        await node.store.appendLog(keep, plan.append);
       } catch (error) {
         await repairLog(node);
         throw error;
       }
-      if (plan.truncateFrom !== null) s.log.length = plan.truncateFrom - 1;
-      s.log.push(...plan.append);
+      if (plan.truncateFrom !== null) s.log.entries.length = keep ?? 0;
+      s.log.entries.push(...plan.append);
       if (plan.truncateFrom !== null) rebuildTips(node);
       else for (const entry of plan.append) noteTip(node, entry);
       for (const entry of plan.append) emitAppended(node, entry);
@@ -52,4 +45,27 @@ export async function handleAppendEntries(node: RaftNode, request: AppendRequest
   });
   traceMessages(node, [appendEntries(node.id, request), appendAck(node.id, request, reply, s.commitIndex)]);
   return reply;
+}
+
+/**
+ * Rule, for every message from a leader (AppendEntries, InstallSnapshot): one
+ * from an older term is refused (false); otherwise its term is adopted
+ * durably, this node follows it, and its election timer starts over. Runs
+ * inside the serial queue.
+ */
+export async function heedLeader(node: RaftNode, term: number, leaderId: string): Promise<boolean> {
+  const s = node.state;
+  if (term < s.election.currentTerm) return false;
+  const next = observeTerm(s.election, term);
+  if (next !== s.election) {
+    await node.store.saveElection(next);
+    s.election = next;
+  }
+  if (s.role !== 'follower' || s.leaderId !== leaderId) {
+    if (s.role === 'leader') node.tally.stepDowns += 1;
+    becomeFollower(node, leaderId);
+  }
+  recordSighting(node, term, leaderId);
+  resetElectionDeadline(node);
+  return true;
 }

@@ -1,10 +1,11 @@
 import { toJSON } from '@kvs-lab/shared/vector-clock';
+import { lastIndex } from '../../domain/replicated-log.ts';
 import type { Command, LogEntry } from '../../domain/replicated-log.ts';
 import { stampWrite } from '../../domain/write-clock.ts';
 import { AppError } from '../../errors.ts';
 import type { Proposed, Replaced } from '../ring-engine.ts';
 import { advanceCommitIndex, replicateToAll } from './leader-replication.ts';
-import { noteTip, rebuildTips, repairLog } from './local-log.ts';
+import { compactedParents, noteTip, rebuildTips, repairLog } from './local-log.ts';
 import { noQuorum, withTimeout } from './node-errors.ts';
 import { emitAppended } from './node-events.ts';
 import type { Placed, RaftNode } from './node-state.ts';
@@ -76,11 +77,22 @@ async function appendBatch(node: RaftNode): Promise<void> {
     for (const p of batch) p.reject(noQuorum(node, 'leadership was lost before the write was ordered'));
     return;
   }
+  let parents: Awaited<ReturnType<typeof compactedParents>>;
+  try {
+    parents = await compactedParents(
+      node,
+      batch.map((p) => p.key),
+    );
+  } catch (error) {
+    // Nothing was appended: the writes are refused, and the loop goes on with the next batch.
+    for (const p of batch) p.reject(error);
+    return;
+  }
   const entries: LogEntry[] = [];
   const replaced: (Replaced | null)[] = [];
   for (const { key, value } of batch) {
-    const index = s.log.length + entries.length + 1;
-    const tip = s.tips.get(key);
+    const index = lastIndex(s.log) + entries.length + 1;
+    const tip = s.tips.get(key) ?? parents.get(key);
     replaced.push(tip ? { index: tip.index, clock: toJSON(tip.clock) } : null);
     const clock = toJSON(stampWrite(tip?.clock, node.id, index));
     const command: Command =
@@ -97,7 +109,7 @@ async function appendBatch(node: RaftNode): Promise<void> {
     for (const p of batch) p.reject(error);
     return;
   }
-  s.log.push(...entries);
+  s.log.entries.push(...entries);
   node.tally.entriesAppended += entries.length;
   entries.forEach((entry, i) => {
     emitAppended(node, entry);

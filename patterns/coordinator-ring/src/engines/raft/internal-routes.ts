@@ -3,7 +3,15 @@ import type { Request } from 'express';
 import { signatureHeader, verifyMessage } from '../../cluster/peer-auth.ts';
 import type { PeerAuth } from '../../cluster/peer-auth.ts';
 import type { RingNode } from './ring-node.ts';
-import { appendReply, appendRequest, heartbeat, voteReply, voteRequest } from '../../http/schemas.ts';
+import {
+  appendReply,
+  appendRequest,
+  heartbeat,
+  snapshotChunk,
+  snapshotReply,
+  voteReply,
+  voteRequest,
+} from '../../http/schemas.ts';
 import { AppError } from '../../errors.ts';
 
 const tags = ['internal'];
@@ -84,6 +92,35 @@ export function internalRoutes(service: Service, node: RingNode, auth: PeerAuth)
     handler: async ({ body, req }) => {
       admit(req, body.leaderId);
       return { status: 200, body: await node.handleAppend(body) };
+    },
+  });
+
+  service.route({
+    method: 'post',
+    path: '/internal/install-snapshot',
+    summary: 'InstallSnapshot: the leader sends its state machine, in chunks, to a follower behind its log',
+    description:
+      'Chunks are staged in order; the last one replaces the state machine and the log before the snapshot.',
+    tags,
+    body: snapshotChunk,
+    bodyExample: {
+      term: 3,
+      leaderId: 'ring-2',
+      lastIncludedIndex: 12000,
+      lastIncludedTerm: 3,
+      compactedTerms: [
+        [1, 1],
+        [40, 3],
+      ],
+      offset: 0,
+      pairs: [['cart', '{"value":"x","clock":{},"term":3,"index":11990}']],
+      done: true,
+    },
+    errors,
+    responses: { 200: { description: 'Stored or refused, with this node’s term', schema: snapshotReply } },
+    handler: async ({ body, req }) => {
+      admit(req, body.leaderId);
+      return { status: 200, body: await node.handleInstallSnapshot(body) };
     },
   });
 

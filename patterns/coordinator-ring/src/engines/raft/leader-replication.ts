@@ -1,20 +1,21 @@
 import type { PeerLink } from '../../cluster/peer-link.ts';
-import { leaderCommitIndex, termAt } from '../../domain/replicated-log.ts';
+import { entriesAfter, lastIndex, leaderCommitIndex, termAt } from '../../domain/replicated-log.ts';
 import type { Command, LogEntry } from '../../domain/replicated-log.ts';
 import { noteTip } from './local-log.ts';
 import type { AppendReply, AppendRequest } from './messages.ts';
 import { emit, emitAppended, traceMessages } from './node-events.ts';
 import type { RaftNode } from './node-state.ts';
 import { adoptTerm } from './role-changes.ts';
+import { sendSnapshot } from './snapshot-transfer.ts';
 import { applyCommitted, settleReads } from './state-machine.ts';
 import { appendAck, appendEntries } from './trace-messages.ts';
 
 /** Rule: the leader appends one entry of its own term to its log (durably first). */
 export async function appendLocal(node: RaftNode, command: Command): Promise<LogEntry> {
   const s = node.state;
-  const entry: LogEntry = { index: s.log.length + 1, term: s.election.currentTerm, command };
+  const entry: LogEntry = { index: lastIndex(s.log) + 1, term: s.election.currentTerm, command };
   await node.store.appendLog(null, [entry]);
-  s.log.push(entry);
+  s.log.entries.push(entry);
   node.tally.entriesAppended += 1;
   noteTip(node, entry);
   emitAppended(node, entry);
@@ -38,12 +39,17 @@ export function sendAppendEntries(node: RaftNode, peer: PeerLink): void {
     s.wantsResend.add(peer.name);
     return;
   }
+  const term = s.election.currentTerm;
+  const next = s.nextIndex.get(peer.name) ?? lastIndex(s.log) + 1;
+  const prevLogIndex = next - 1;
+  if (prevLogIndex < s.log.snapshotIndex) {
+    // The entries it needs were compacted away: it gets the state machine instead.
+    sendSnapshot(node, peer);
+    return;
+  }
   s.inFlight.add(peer.name);
   s.wantsResend.delete(peer.name);
-  const term = s.election.currentTerm;
-  const next = s.nextIndex.get(peer.name) ?? s.log.length + 1;
-  const prevLogIndex = next - 1;
-  const entries = s.log.slice(prevLogIndex, prevLogIndex + node.config.maxBatchEntries);
+  const entries = entriesAfter(s.log, prevLogIndex, prevLogIndex + node.config.maxBatchEntries);
   const request: AppendRequest = {
     term,
     leaderId: node.id,
@@ -94,7 +100,7 @@ function handleAppendReply(
   } else {
     s.nextIndex.set(peer.name, Math.max(1, Math.min(body.retryFrom ?? prevLogIndex, prevLogIndex)));
   }
-  const hasMore = (s.nextIndex.get(peer.name) ?? 0) <= s.log.length;
+  const hasMore = (s.nextIndex.get(peer.name) ?? 0) <= lastIndex(s.log);
   if (hasMore || s.wantsResend.has(peer.name)) sendAppendEntries(node, peer);
 }
 
@@ -102,7 +108,7 @@ function handleAppendReply(
 export function advanceCommitIndex(node: RaftNode): void {
   const s = node.state;
   if (s.role !== 'leader') return;
-  const matches = [s.log.length, ...node.peers.map((p) => s.matchIndex.get(p.name) ?? 0)];
+  const matches = [lastIndex(s.log), ...node.peers.map((p) => s.matchIndex.get(p.name) ?? 0)];
   const next = leaderCommitIndex(matches, s.log, s.election.currentTerm, s.commitIndex);
   if (next > s.commitIndex) {
     s.commitIndex = next;

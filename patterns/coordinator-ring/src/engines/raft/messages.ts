@@ -35,3 +35,23 @@ export interface HeartbeatMessage {
   readonly gossip: Gossip;
   readonly progress?: NodeProgress;
 }
+
+/** One chunk of InstallSnapshot (§7): the leader's state machine as of `lastIncludedIndex`, in pieces. */
+export interface SnapshotChunk {
+  readonly term: number;
+  readonly leaderId: string;
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  /** The terms of the entries the snapshot replaces, as (first index, term) pairs. */
+  readonly compactedTerms: readonly (readonly [number, number])[];
+  /** Chunks are numbered from 0 and sent one after another. */
+  readonly offset: number;
+  /** (key, stored version as JSON) pairs of the state machine. */
+  readonly pairs: readonly (readonly [string, string])[];
+  readonly done: boolean;
+}
+
+export interface SnapshotReply {
+  readonly term: number;
+  readonly success: boolean;
+}

@@ -1,4 +1,5 @@
 import type { ProtocolMessage } from '@kvs-lab/shared/history';
+import { lastIndex } from '../../domain/replicated-log.ts';
 import type { LogEntry } from '../../domain/replicated-log.ts';
 import type { RingEventName, RingLiveEvents } from '../../realtime/events.ts';
 import type { NodeProgress } from '../ring-engine.ts';
@@ -48,6 +49,6 @@ export function progressOf(node: RaftNode): NodeProgress {
     term: s.election.currentTerm,
     role: s.role,
     commitIndex: s.commitIndex,
-    lastLogIndex: s.log.length,
+    lastLogIndex: lastIndex(s.log),
   };
 }

@@ -3,7 +3,7 @@ import type { VectorClock, VectorClockJson } from '@kvs-lab/shared/vector-clock'
 import type { ElectionState, Role } from '../../domain/election.ts';
 import { initialTable } from '../../domain/failure-detector.ts';
 import type { MemberState, MembershipTable } from '../../domain/failure-detector.ts';
-import type { LogEntry } from '../../domain/replicated-log.ts';
+import type { LogEntry, RaftLog } from '../../domain/replicated-log.ts';
 import { ringOrder } from '../../domain/ring-order.ts';
 import type { LeaderSighting } from '../../check/ring-check.ts';
 import type { PeerLink } from '../../cluster/peer-link.ts';
@@ -12,6 +12,7 @@ import type { RingEventName } from '../../realtime/events.ts';
 import type { NodeProgress, Replaced } from '../ring-engine.ts';
 import type { AppError } from '../../errors.ts';
 import type { NodeStore } from './node-store.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
 import { SerialQueue } from './serial-queue.ts';
 
 /** Counters for /stats. */
@@ -23,6 +24,9 @@ export interface RingCounters {
   stepDowns: number;
   entriesAppended: number;
   entriesCommitted: number;
+  compactions: number;
+  snapshotsSent: number;
+  snapshotsInstalled: number;
   suspicions: number;
   deathsDetected: number;
   heartbeatsFailed: number;
@@ -53,6 +57,19 @@ export interface ReadWaiter {
   readonly resolve: () => void;
 }
 
+/** The log as a node holds it: a snapshot position, then the entries after it (appended in place). */
+export interface NodeLog extends RaftLog {
+  readonly entries: LogEntry[];
+}
+
+/** A snapshot arriving in chunks: whose it is, and which chunk comes next. */
+export interface IncomingSnapshot {
+  readonly leaderId: string;
+  readonly term: number;
+  readonly index: number;
+  nextOffset: number;
+}
+
 /**
  * Everything a ring node knows, in one object that every protocol rule reads and changes (as
  * raftscope's server record). `election` and `log` mirror what is durable in Redis; the rest is
@@ -62,7 +79,7 @@ export interface NodeState {
   role: Role;
   election: ElectionState;
   leaderId: string | null;
-  log: LogEntry[];
+  log: NodeLog;
   commitIndex: number;
   lastApplied: number;
   /** The newest clock of each key over the whole log, committed or not: what the next write builds on. */
@@ -71,6 +88,10 @@ export interface NodeState {
   isElecting: boolean;
   isApplying: boolean;
   isStopped: boolean;
+  isCompacting: boolean;
+  /** Set while a received snapshot replaces the state machine: applying waits. */
+  isInstalling: boolean;
+  incoming: IncomingSnapshot | null;
   lastWrite: { key: string; index: number; term: number; clock: VectorClockJson } | null;
 
   // Membership and failure detection.
@@ -87,6 +108,7 @@ export interface NodeState {
   /** Every AppendEntries gets a sequence number; per peer, the newest one it acknowledged (for ReadIndex). */
   sendSeq: number;
   ackedSeq: Map<string, number>;
+  /** Followers with a request (AppendEntries or a snapshot transfer) on its way. */
   inFlight: Set<string>;
   wantsResend: Set<string>;
   proposals: Proposal[];
@@ -108,6 +130,7 @@ export interface RaftNode {
   readonly order: readonly string[];
   readonly config: RingConfig;
   readonly store: NodeStore;
+  readonly snapshots: SnapshotStore;
   readonly peers: readonly PeerLink[];
   readonly now: () => number;
   readonly random: () => number;
@@ -121,6 +144,7 @@ export interface RaftNode {
 export function createRaftNode(
   config: RingConfig,
   store: NodeStore,
+  snapshots: SnapshotStore,
   peers: readonly PeerLink[],
   now: () => number,
   random: () => number,
@@ -133,6 +157,7 @@ export function createRaftNode(
     order: ringOrder(members),
     config,
     store,
+    snapshots,
     peers,
     now,
     random,
@@ -145,6 +170,9 @@ export function createRaftNode(
       stepDowns: 0,
       entriesAppended: 0,
       entriesCommitted: 0,
+      compactions: 0,
+      snapshotsSent: 0,
+      snapshotsInstalled: 0,
       suspicions: 0,
       deathsDetected: 0,
       heartbeatsFailed: 0,
@@ -155,7 +183,7 @@ export function createRaftNode(
       role: 'follower',
       election: { currentTerm: 0, votedFor: null },
       leaderId: null,
-      log: [],
+      log: { snapshotIndex: 0, snapshotTerm: 0, compactedTerms: [], entries: [] },
       commitIndex: 0,
       lastApplied: 0,
       tips: new Map(),
@@ -163,6 +191,9 @@ export function createRaftNode(
       isElecting: false,
       isApplying: false,
       isStopped: false,
+      isCompacting: false,
+      isInstalling: false,
+      incoming: null,
       lastWrite: null,
       table: initialTable(members, now()),
       memberStates: new Map(),

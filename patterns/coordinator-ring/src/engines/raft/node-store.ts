@@ -55,15 +55,18 @@ export class NodeStore {
     }
   }
 
-  /** Drops the suffix from `truncateFrom` (1-based, or null) and appends `entries`, atomically. */
-  async appendLog(truncateFrom: number | null, entries: readonly LogEntry[]): Promise<void> {
-    if (truncateFrom === null && entries.length === 0) return;
+  /**
+   * Keeps the first `keep` list entries (or all, when null: a conflicting suffix goes) and appends
+   * `entries`, atomically. Positions count from the snapshot, not from index 1.
+   */
+  async appendLog(keep: number | null, entries: readonly LogEntry[]): Promise<void> {
+    if (keep === null && entries.length === 0) return;
     const key = keys.log(this.nodeId);
     await this.redis.run(async (c) => {
       const tx = c.multi();
-      if (truncateFrom !== null) {
-        if (truncateFrom <= 1) tx.del(key);
-        else tx.ltrim(key, 0, truncateFrom - 2);
+      if (keep !== null) {
+        if (keep <= 0) tx.del(key);
+        else tx.ltrim(key, 0, keep - 1);
       }
       if (entries.length > 0) tx.rpush(key, ...entries.map((e) => JSON.stringify(e)));
       const results = await tx.exec();
@@ -108,9 +111,20 @@ export class NodeStore {
     });
   }
 
+  /** The applied versions of `names` (a write's parent when the log no longer holds the key's last entry). */
+  async readMany(names: readonly string[]): Promise<(StoredVersion | undefined)[]> {
+    if (names.length === 0) return [];
+    const raw = await this.redis.run((c) => c.hmget(keys.data(this.nodeId), ...names));
+    return raw.map((r) => (r === null ? undefined : (JSON.parse(r) as StoredVersion)));
+  }
+
   async read(key: string): Promise<StoredVersion | undefined> {
     const raw = await this.redis.run((c) => c.hget(keys.data(this.nodeId), key));
     return raw === null ? undefined : (JSON.parse(raw) as StoredVersion);
+  }
+
+  async logLength(): Promise<number> {
+    return this.redis.run((c) => c.llen(keys.log(this.nodeId)));
   }
 
   async keyCount(): Promise<number> {

@@ -6,6 +6,7 @@ import type { EngineSetup } from '../ring-engine.ts';
 import { internalRoutes } from './internal-routes.ts';
 import { NodeStore } from './node-store.ts';
 import { RingNode } from './ring-node.ts';
+import { SnapshotStore } from './snapshot-store.ts';
 
 export interface RaftEngineDeps {
   readonly config: RingConfig;
@@ -23,6 +24,7 @@ export async function raftEngineSetup(deps: RaftEngineDeps): Promise<EngineSetup
   const node = new RingNode(
     config,
     new NodeStore(redis, config.nodeId),
+    new SnapshotStore(redis, config.nodeId),
     deps.peerLinks,
     deps.now,
     deps.random,

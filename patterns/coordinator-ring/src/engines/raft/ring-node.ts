@@ -1,20 +1,30 @@
 import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import type { VoteRequest } from '../../domain/election.ts';
 import { heartbeatAgeMs } from '../../domain/failure-detector.ts';
-import { termAt } from '../../domain/replicated-log.ts';
+import { compactedTermAt, lastIndex } from '../../domain/replicated-log.ts';
 import type { LeaderSighting, RingFacts } from '../../check/ring-check.ts';
 import type { PeerLink } from '../../cluster/peer-link.ts';
 import type { RingConfig } from '../../config.ts';
 import type { RingEventName } from '../../realtime/events.ts';
 import type { EngineStatus, Proposed, RingEngine, RingView, StoredVersion } from '../ring-engine.ts';
+import { compactLog, isCompactionDue } from './compaction.ts';
 import { handleVote, runElection } from './election-rules.ts';
 import { handleAppendEntries } from './follower-log.ts';
 import { propose } from './group-commit.ts';
 import { replicateToAll } from './leader-replication.ts';
 import { rebuildTips } from './local-log.ts';
 import { detectFailures, gossipRound, handleHeartbeat, stateOf } from './membership.ts';
-import type { AppendReply, AppendRequest, HeartbeatMessage, VoteReply } from './messages.ts';
+import type {
+  AppendReply,
+  AppendRequest,
+  HeartbeatMessage,
+  SnapshotChunk,
+  SnapshotReply,
+  VoteReply,
+} from './messages.ts';
 import type { NodeStore } from './node-store.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+import { handleInstallSnapshot } from './snapshot-transfer.ts';
 import { progressOf } from './node-events.ts';
 import { createRaftNode } from './node-state.ts';
 import type { RaftNode } from './node-state.ts';
@@ -44,11 +54,12 @@ export class RingNode implements RingEngine {
   constructor(
     config: RingConfig,
     store: NodeStore,
+    snapshots: SnapshotStore,
     peers: readonly PeerLink[],
     now: () => number = Date.now,
     random: () => number = Math.random,
   ) {
-    this.node = createRaftNode(config, store, peers, now, random);
+    this.node = createRaftNode(config, store, snapshots, peers, now, random);
   }
 
   get id(): string {
@@ -71,7 +82,10 @@ export class RingNode implements RingEngine {
     return this.node.members.length;
   }
 
-  /** Loads the durable state, replays unapplied entries lazily, and starts the timers. */
+  /**
+   * Loads the durable state (promises, snapshot position, the log after it, the applied index), replays
+   * unapplied entries lazily, and starts the timers. The state machine stays in Redis: nothing to replay.
+   */
   async start(): Promise<void> {
     const { node } = this;
     const s = node.state;
@@ -79,8 +93,9 @@ export class RingNode implements RingEngine {
     for (let attempt = 1; ; attempt++) {
       try {
         s.election = await node.store.loadElection();
-        s.log = await node.store.loadLog();
-        s.lastApplied = Math.min(await node.store.loadApplied(), s.log.length);
+        const snapshot = await node.snapshots.load();
+        s.log = { ...snapshot, entries: await node.store.loadLog() };
+        s.lastApplied = Math.min(await node.store.loadApplied(), lastIndex(s.log));
         break;
       } catch (error) {
         if (attempt >= startAttempts) throw error;
@@ -121,6 +136,7 @@ export class RingNode implements RingEngine {
     const now = node.now();
     detectFailures(node, now);
     if (s.lastApplied < s.commitIndex) applyCommitted(node);
+    if (isCompactionDue(node)) compactLog(node);
     if (s.role === 'leader') {
       // CheckQuorum: a leader that cannot hear a majority steps down, so a minority side refuses writes.
       if (!hasQuorumContact(node, now)) {
@@ -152,6 +168,10 @@ export class RingNode implements RingEngine {
 
   handleAppend(request: AppendRequest): Promise<AppendReply> {
     return handleAppendEntries(this.node, request);
+  }
+
+  handleInstallSnapshot(chunk: SnapshotChunk): Promise<SnapshotReply> {
+    return handleInstallSnapshot(this.node, chunk);
   }
 
   handleHeartbeat(message: HeartbeatMessage): HeartbeatMessage {
@@ -188,7 +208,8 @@ export class RingNode implements RingEngine {
       leaderId: s.leaderId,
       commitIndex: s.commitIndex,
       lastApplied: s.lastApplied,
-      lastLogIndex: s.log.length,
+      lastLogIndex: lastIndex(s.log),
+      snapshotIndex: s.log.snapshotIndex,
       lastWrite: s.lastWrite,
       suspects: node.members.filter((m) => m !== node.id && stateOf(node, m, now) !== 'alive'),
     };
@@ -225,7 +246,7 @@ export class RingNode implements RingEngine {
     return { ...this.node.tally };
   }
 
-  /** Raft's facts are all in memory: the sightings, the commit index and this node's log. */
+  /** Raft's facts are all in memory: the sightings, the commit index and this node's log (compacted terms too). */
   checkFacts(): Promise<RingFacts> {
     const s = this.node.state;
     return Promise.resolve({
@@ -253,7 +274,7 @@ export class RingNode implements RingEngine {
   }
 
   entryTermAt(index: number): number | undefined {
-    return index === 0 ? undefined : termAt(this.node.state.log, index);
+    return index === 0 ? undefined : compactedTermAt(this.node.state.log, index);
   }
 
   peer(name: string): PeerLink | undefined {

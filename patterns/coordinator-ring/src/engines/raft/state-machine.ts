@@ -1,5 +1,5 @@
 import { majority } from '../../domain/election.ts';
-import { termAt } from '../../domain/replicated-log.ts';
+import { entriesAfter, termAt } from '../../domain/replicated-log.ts';
 import type { LogEntry } from '../../domain/replicated-log.ts';
 import type { StoredVersion } from '../ring-engine.ts';
 import { commitUnknown, noQuorum, withTimeout } from './node-errors.ts';
@@ -21,23 +21,35 @@ export function applyCommitted(node: RaftNode): void {
 
 async function applyLoop(node: RaftNode): Promise<void> {
   const s = node.state;
-  while (s.lastApplied < s.commitIndex && !s.isStopped) {
-    const batch = s.log.slice(s.lastApplied, Math.min(s.commitIndex, s.lastApplied + applyBatchEntries));
+  // A snapshot being installed replaces the state machine: nothing may be applied under it.
+  while (s.lastApplied < s.commitIndex && !s.isStopped && !s.isInstalling) {
+    const batch = entriesAfter(
+      s.log,
+      s.lastApplied,
+      Math.min(s.commitIndex, s.lastApplied + applyBatchEntries),
+    );
+    if (batch.length === 0) return;
     try {
       await node.store.apply(batch);
     } catch {
       // Redis down or slow: applying is idempotent, so the ticker simply tries again.
       return;
     }
-    s.lastApplied = batch[batch.length - 1]?.index ?? s.lastApplied;
+    // A snapshot installed meanwhile moved lastApplied past this batch: keep the newer position.
+    s.lastApplied = Math.max(s.lastApplied, batch[batch.length - 1]?.index ?? s.lastApplied);
     node.tally.entriesCommitted += batch.length;
     for (const entry of batch) afterApply(node, entry);
-    s.applyWaiters = s.applyWaiters.filter((w) => {
-      if (w.index > s.lastApplied) return true;
-      w.resolve();
-      return false;
-    });
+    wakeApplyWaiters(node);
   }
+}
+
+export function wakeApplyWaiters(node: RaftNode): void {
+  const s = node.state;
+  s.applyWaiters = s.applyWaiters.filter((w) => {
+    if (w.index > s.lastApplied) return true;
+    w.resolve();
+    return false;
+  });
 }
 
 function afterApply(node: RaftNode, entry: LogEntry): void {

@@ -1,6 +1,6 @@
 import type { ProtocolMessage } from '@kvs-lab/shared/history';
 import type { VoteRequest } from '../../domain/election.ts';
-import type { AppendReply, AppendRequest, VoteReply } from './messages.ts';
+import type { AppendReply, AppendRequest, SnapshotChunk, SnapshotReply, VoteReply } from './messages.ts';
 
 /**
  * The Raft and gossip messages as the trace records them: one entry per message a node sends
@@ -13,6 +13,8 @@ export type RingMessageKind =
   | 'vote-denied'
   | 'append-entries'
   | 'append-ack'
+  | 'install-snapshot'
+  | 'snapshot-ack'
   | 'gossip'
   | 'gossip-reply';
 
@@ -75,6 +77,32 @@ export const appendAck = (
     ...(reply.retryFrom !== undefined ? { retryFrom: reply.retryFrom } : {}),
     ...(followerCommit !== undefined ? { commitIndex: followerCommit } : {}),
   },
+});
+
+/** `pairs` is a count: a chunk carries up to 256 keys of the state machine. */
+export const installSnapshot = (to: string, chunk: SnapshotChunk): ProtocolMessage => ({
+  from: chunk.leaderId,
+  to,
+  kind: 'install-snapshot' satisfies RingMessageKind,
+  detail: {
+    term: chunk.term,
+    lastIncludedIndex: chunk.lastIncludedIndex,
+    lastIncludedTerm: chunk.lastIncludedTerm,
+    offset: chunk.offset,
+    pairs: chunk.pairs.length,
+    done: chunk.done,
+  },
+});
+
+export const snapshotAck = (
+  follower: string,
+  chunk: SnapshotChunk,
+  reply: SnapshotReply,
+): ProtocolMessage => ({
+  from: follower,
+  to: chunk.leaderId,
+  kind: 'snapshot-ack' satisfies RingMessageKind,
+  detail: { term: reply.term, success: reply.success, offset: chunk.offset, done: chunk.done },
 });
 
 /** Push-pull gossip: the heartbeat counter the sender has reached for itself. */
