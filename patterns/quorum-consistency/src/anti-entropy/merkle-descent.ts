@@ -1,11 +1,13 @@
 import {
   childrenOf,
   differingNodes,
+  parentValue,
   parseNode,
   planDescent,
   treeDepth,
 } from '../domain/incremental-merkle.ts';
 import type { TraceMessages } from '../realtime/protocol-trace.ts';
+import type { ReplicaStore } from '../store/replica-store.ts';
 import type { ListedNode, MerkleComparison } from './merkle-comparison.ts';
 import type { RoundReplicas } from './round-replicas.ts';
 
@@ -27,53 +29,81 @@ export function prefetchDepth(keys: number): number {
 /**
  * Top down: the root on every replica, then the children of every node whose
  * values differ, until a differing node is a leaf or small enough to list key
- * by key. The top levels differ almost everywhere once a few keys per node
- * differ, and each level is a round trip, so the first request reads every
- * node down to `prefetchLevels`.
+ * by key. Each request is a round trip, so a request reads two levels' worth:
+ * the first one the level `prefetchLevels` down (the top levels differ almost
+ * everywhere once a few keys per node differ), each later one the
+ * grandchildren of the nodes opened; the levels in between are computed from
+ * the level below (a node is the XOR of its children), so they cost no bytes.
  */
 export async function descendTrees(
   round: RoundReplicas,
   options: { readonly prefetchLevels: number; readonly trace: TraceMessages; readonly from: string },
 ): Promise<Descent> {
   const { prefetchLevels, trace, from } = options;
-  const cache = new Map<string, Map<number, string | null>>();
-  let nodes = [1];
-  // The nodes opened on the level above: asking for their children sends half as many indices.
-  let parents: number[] = [];
+  // Per replica, every node value read or computed so far.
+  const known = new Map<string, Map<number, string | null>>();
   let rangesCompared = 0;
+  const fetch = async (
+    level: number,
+    read: (replica: ReplicaStore) => Promise<(string | null)[]>,
+    nodes: number[],
+  ) => {
+    trace(
+      round.live().map((replica) => ({
+        from,
+        to: replica.name,
+        kind: 'merkle-read',
+        detail: { level, nodes: nodes.length },
+      })),
+    );
+    await Promise.all(
+      round.live().map(async (replica) => {
+        const fetched = await round.ask(replica, () => read(replica));
+        if (!fetched) return;
+        const values = known.get(replica.name) ?? new Map<number, string | null>();
+        nodes.forEach((node, j) => values.set(node, fetched[j] ?? null));
+        known.set(replica.name, values);
+      }),
+    );
+    rangesCompared += nodes.length;
+  };
+  // Fills in the ancestors of `nodes` up to `upTo` levels above them, for every replica that answered.
+  const computeAbove = (nodes: readonly number[], upTo: number) => {
+    for (const values of known.values()) {
+      let below = [...nodes];
+      for (let step = 0; step < upTo; step++) {
+        const parents = [...new Set(below.map((node) => Math.floor(node / 2)))];
+        for (const parent of parents)
+          values.set(parent, parentValue(values.get(2 * parent) ?? null, values.get(2 * parent + 1) ?? null));
+        below = parents;
+      }
+    }
+  };
+
+  const top = Array.from({ length: 2 ** prefetchLevels }, (_, i) => 2 ** prefetchLevels + i);
+  await fetch(0, (replica) => replica.readTreeNodes(top), top);
+  computeAbove(top, prefetchLevels);
+
+  let nodes = [1];
   const listed: ListedNode[] = [];
   const levels: MerkleComparison['levels'] = [];
   for (let level = 0; level <= treeDepth && nodes.length > 0; level++) {
     const asked = nodes;
-    const isCached = level > 0 && level <= prefetchLevels;
-    const toFetch =
-      level === 0 ? Array.from({ length: 2 ** (prefetchLevels + 1) - 1 }, (_, i) => i + 1) : asked;
-    if (!isCached)
-      trace(
-        round.live().map((replica) => ({
-          from,
-          to: replica.name,
-          kind: 'merkle-read',
-          detail: { level, nodes: level === 0 ? toFetch.length : 2 * parents.length },
-        })),
-      );
-    const answered = (
-      await Promise.all(
-        round.live().map(async (replica) => {
-          if (!isCached) {
-            const fetched = await round.ask(replica, () =>
-              level === 0 ? replica.readTreeNodes(toFetch) : replica.readTreeChildren(parents),
-            );
-            if (fetched)
-              cache.set(replica.name, new Map(toFetch.map((node, j) => [node, fetched[j] ?? null])));
-            else cache.delete(replica.name);
-          }
-          const held = cache.get(replica.name);
-          return held && { node: replica.name, values: asked.map((node) => held.get(node) ?? null) };
-        }),
-      )
-    ).filter((answer) => answer !== undefined);
-    if (!isCached) rangesCompared += toFetch.length;
+    const first = asked[0] ?? 1;
+    const isKnown = [...known.values()].some((values) => values.has(first));
+    if (!isKnown) {
+      // The opened nodes' grandchildren (two levels in one request), or their children at the bottom.
+      const parents = [...new Set(asked.map((node) => Math.floor(node / 2)))];
+      if (level < treeDepth) {
+        const grandchildren = childrenOf(asked);
+        await fetch(level + 1, (replica) => replica.readTreeChildren(asked), grandchildren);
+        computeAbove(grandchildren, 1);
+      } else await fetch(level, (replica) => replica.readTreeChildren(parents), asked);
+    }
+    const answered = round.live().flatMap((replica) => {
+      const values = known.get(replica.name);
+      return values ? [{ node: replica.name, values: asked.map((node) => values.get(node) ?? null) }] : [];
+    });
     const at = new Map(asked.map((node, j) => [node, j]));
     const valueOn = (answer: { values: (string | null)[] }, node: number) =>
       answer.values[at.get(node) ?? 0] ?? null;
@@ -97,7 +127,6 @@ export async function descendTrees(
     );
     for (const node of list)
       listed.push({ node, values: new Map(answered.map((answer) => [answer.node, valueOn(answer, node)])) });
-    parents = open;
     nodes = childrenOf(open);
   }
   return { listed, levels, rangesCompared };

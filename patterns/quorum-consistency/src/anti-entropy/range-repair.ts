@@ -60,8 +60,7 @@ export async function repairListed(
     readers: readersFor(key, listings),
   }));
   const reads = new Map<string, string[]>();
-  for (const { key, readers } of plans)
-    for (const { node } of readers) reads.set(node, [...(reads.get(node) ?? []), key]);
+  for (const { key, readers } of plans) for (const { node } of readers) listFor(reads, node).push(key);
   const held = new Map<string, Map<string, StoredVersion[]>>();
   await Promise.all(
     [...reads].map(async ([node, keyNames]) => {
@@ -85,7 +84,7 @@ export async function repairListed(
       options.policy,
     );
     for (const task of planReadRepair(answers, survivors))
-      writes.set(task.node, [...(writes.get(task.node) ?? []), { key, versions: [...task.missing] }]);
+      listFor(writes, task.node).push({ key, versions: [...task.missing] });
   }
   const repairedKeys = new Set<string>();
   let versionBytes = 0;
@@ -110,6 +109,16 @@ export async function repairListed(
     }),
   );
   return { keysRepaired: repairedKeys.size, versionBytes };
+}
+
+/** The list kept under `node`, made empty the first time. */
+function listFor<T>(lists: Map<string, T[]>, node: string): T[] {
+  let list = lists.get(node);
+  if (!list) {
+    list = [];
+    lists.set(node, list);
+  }
+  return list;
 }
 
 function bytesOf(key: string, versions: readonly StoredVersion[]): number {

@@ -8,6 +8,8 @@ import {
   keysToRepair,
   leafOf,
   leavesUnder,
+  formatNode,
+  parentValue,
   planDescent,
   pathOf,
   readersFor,
@@ -57,6 +59,21 @@ describe('incremental Merkle tree', () => {
       ),
     );
     expect(tree.get(1)?.keys ?? 0).toBe(current.size);
+  });
+
+  it('every stored node equals the value computed from its two children, so a descent may skip a level', () => {
+    const random = seededRandom(4);
+    const tree = buildTree(
+      Array.from({ length: 40 }, (_, i) => ({ key: `key-${i}`, digest: hex(random) })),
+      depth,
+    );
+    const stored = (node: number) => {
+      const value = tree.get(node);
+      return value ? formatNode(value) : null;
+    };
+    for (let node = 1; node < 2 ** depth; node++)
+      expect(parentValue(stored(2 * node), stored(2 * node + 1)), `node ${node}`).toBe(stored(node));
+    expect(parentValue(null, null)).toBeNull();
   });
 
   it('an empty key set stores no node at all', () => {

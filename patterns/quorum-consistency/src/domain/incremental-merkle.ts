@@ -97,6 +97,17 @@ export function formatNode(node: TreeNode): string | null {
 }
 
 /**
+ * A node's stored value from its two children's: the XOR of their hashes and
+ * the sum of their keys (null: an empty subtree). What lets a descent read only
+ * every other level and still compare the levels in between.
+ */
+export function parentValue(left: string | null, right: string | null): string | null {
+  const a = parseNode(left);
+  const b = parseNode(right);
+  return formatNode({ hash: xorHash(a.hash, b.hash), keys: a.keys + b.keys });
+}
+
+/**
  * The rule the write script applies: one key's digest goes from `before` to
  * `after` (null: absent), so every node on its path XORs in the difference and
  * counts the key in or out. Returns a new tree; the input is not changed.

@@ -1,6 +1,7 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { leafOf, treeDepth } from '../domain/incremental-merkle.ts';
 import type { ConflictPolicy, StoredVersion } from '../domain/versioned-value.ts';
+import { inBatches, readBatch, writeBatch } from './batches.ts';
 import { keys } from './keys.ts';
 import {
   dropTombstoneScript,
@@ -11,19 +12,6 @@ import {
   readVersionsScript,
 } from './scripts.ts';
 import { decodeHintField, decodeVersion, encodeHintField, encodeVersion } from './version-codec.ts';
-
-/**
- * Keys per script call when many are read or written: one command, so one
- * 200 ms command timeout, which a batch must finish within on a loaded machine.
- */
-const readBatch = 100;
-const writeBatch = 50;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** A hint waiting on its holder: a version addressed to a replica that was down. */
 export interface StoredHint {
@@ -77,7 +65,7 @@ export class ReplicaStore {
     items: readonly { key: string; versions: readonly StoredVersion[] }[],
     policy: ConflictPolicy,
   ): Promise<void> {
-    for (const batch of chunks(items, writeBatch)) {
+    await inBatches(items, writeBatch, async (batch) => {
       const args = batch.flatMap(({ key, versions }) => {
         const pairs = versions.flatMap((version) => {
           const { id, body } = encodeVersion(version);
@@ -99,13 +87,13 @@ export class ReplicaStore {
           [policy, treeDepth, ...args],
         ),
       );
-    }
+    });
   }
 
   /** The sibling sets of many keys, a batch per script call. */
   async readVersionsMany(keyNames: readonly string[]): Promise<Map<string, StoredVersion[]>> {
     const held = new Map<string, StoredVersion[]>();
-    for (const batch of chunks(keyNames, readBatch)) {
+    await inBatches(keyNames, readBatch, async (batch) => {
       const sets = await this.node.run((client) =>
         readVersionsScript.run(
           client,
@@ -119,7 +107,7 @@ export class ReplicaStore {
           (sets[i] ?? []).map(([id, body]) => decodeVersion(id, body)),
         );
       });
-    }
+    });
     return held;
   }
 
@@ -138,31 +126,24 @@ export class ReplicaStore {
     indices: readonly number[],
     batchSize: number,
   ): Promise<(string | null)[]> {
-    const values: (string | null)[] = [];
-    for (const batch of chunks(indices, batchSize)) {
-      values.push(
-        ...(await this.node.run((client) =>
-          merkleNodesScript.run(client, [keys.merkleTree], [mode, ...batch]),
-        )),
-      );
-    }
-    return values;
+    const answers = await inBatches(indices, batchSize, (batch) =>
+      this.node.run((client) => merkleNodesScript.run(client, [keys.merkleTree], [mode, ...batch])),
+    );
+    return answers.flat();
   }
 
   /** Every (key, digest) in the given ranges of leaves (first and last inclusive) of this replica's tree. */
   async readKeysIn(ranges: readonly { first: number; last: number }[]): Promise<Map<string, string>> {
-    const digests = new Map<string, string>();
-    for (const batch of chunks(ranges, readBatch)) {
-      const pairs = await this.node.run((client) =>
+    const answers = await inBatches(ranges, readBatch, (batch) =>
+      this.node.run((client) =>
         merkleKeysScript.run(
           client,
           [keys.merkleLeaves, keys.digestIndex],
           batch.flatMap((range) => [range.first, range.last]),
         ),
-      );
-      for (const [key, digest] of pairs) digests.set(key, digest);
-    }
-    return digests;
+      ),
+    );
+    return new Map(answers.flat());
   }
 
   /** How many keys and bytes of sibling sets this replica holds (kept by the write scripts). */
