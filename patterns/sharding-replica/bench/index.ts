@@ -166,20 +166,20 @@ export const bench: BenchDefinition = {
             name: 'router GET eventual',
             result: result('router GET eventual'),
             baseline: 'Express + 1 Redis GET',
-            goalRatio: 0.8,
+            goalRatio: 0.85,
           },
           {
             name: 'router GET strong',
             result: result('router GET strong'),
             baseline: 'Express + 1 Redis GET',
-            goalRatio: 0.8,
+            goalRatio: 0.85,
           },
           { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
           {
             name: 'router PUT async',
             result: result('router PUT async'),
             baseline: 'Express + 1 Redis SET',
-            goalRatio: 0.8,
+            goalRatio: 0.85,
           },
           {
             name: 'router PUT durability=replica',

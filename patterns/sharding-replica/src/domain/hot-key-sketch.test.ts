@@ -36,4 +36,15 @@ describe('count-min hot-key sketch', () => {
     expect(isHot(sketch, 10, { minShare: 0.1, minCount: 50 })).toBe(false);
     expect(isHot(sketch, 0, { minShare: 0.1, minCount: 0 })).toBe(false);
   });
+
+  it('the top list stays sorted by estimate, with each key once', () => {
+    const random = seededRandom(11);
+    let sketch = createSketch({ width: 128, depth: 4, topK: 4 });
+    for (let i = 0; i < 5_000; i++) {
+      sketch = recordAccess(sketch, `k${Math.floor(random() * random() * 40)}`);
+      const estimates = sketch.top.map((e) => e.estimate);
+      expect(estimates).toEqual([...estimates].sort((a, b) => b - a));
+    }
+    expect(new Set(sketch.top.map((e) => e.key)).size).toBe(4);
+  });
 });

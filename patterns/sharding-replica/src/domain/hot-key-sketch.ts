@@ -31,16 +31,26 @@ export function createSketch(options: { width: number; depth: number; topK: numb
   };
 }
 
-// Each row uses its own seed so that two keys colliding in one row rarely collide in all of them.
-function cell(sketch: HotKeySketch, row: number, key: string): number {
-  return row * sketch.width + (murmur3_32(key, row + 1) % sketch.width);
+/**
+ * The key's counter in each row. Two hashes make all `depth` of them (Kirsch and Mitzenmacher 2006:
+ * row i takes h1 + i * h2), as good as `depth` independent hashes for a count-min sketch, at two hashes
+ * of the key per access instead of one per row.
+ */
+function keyHashes(key: string): { readonly h1: number; readonly h2: number } {
+  // h2 odd, so no two rows share a column when the width is a power of two.
+  return { h1: murmur3_32(key, 1), h2: murmur3_32(key, 2) | 1 };
+}
+
+function cell(sketch: HotKeySketch, row: number, hashes: { h1: number; h2: number }): number {
+  return row * sketch.width + (((hashes.h1 + Math.imul(row, hashes.h2)) >>> 0) % sketch.width);
 }
 
 /** The estimated count of `key`: the smallest of its counters, the one least inflated by collisions. */
 export function estimate(sketch: HotKeySketch, key: string): number {
+  const hashes = keyHashes(key);
   let smallest = Number.POSITIVE_INFINITY;
   for (let row = 0; row < sketch.depth; row++) {
-    smallest = Math.min(smallest, sketch.counters[cell(sketch, row, key)] ?? 0);
+    smallest = Math.min(smallest, sketch.counters[cell(sketch, row, hashes)] ?? 0);
   }
   return smallest;
 }
@@ -54,9 +64,10 @@ export function estimate(sketch: HotKeySketch, key: string): number {
 export function recordAccess(sketch: HotKeySketch, key: string): HotKeySketch {
   const counters = sketch.counters as number[];
   // The estimate after counting is the smallest of the key's counters, read as they are incremented.
+  const hashes = keyHashes(key);
   let keyEstimate = Number.POSITIVE_INFINITY;
   for (let row = 0; row < sketch.depth; row++) {
-    const i = cell(sketch, row, key);
+    const i = cell(sketch, row, hashes);
     const count = (counters[i] ?? 0) + 1;
     counters[i] = count;
     keyEstimate = Math.min(keyEstimate, count);
@@ -75,18 +86,16 @@ function updateTop(
   keyEstimate: number,
   topK: number,
 ): HotKeySketch['top'] {
+  const at = top.findIndex((e) => e.key === key);
   const lowest = top.at(-1);
   // The common case under skew: a cold key that cannot enter a full list costs no allocation.
-  if (
-    top.length >= topK &&
-    lowest !== undefined &&
-    lowest.estimate >= keyEstimate &&
-    !top.some((e) => e.key === key)
-  ) {
-    return top;
-  }
-  const others = top.filter((entry) => entry.key !== key);
-  return [...others, { key, estimate: keyEstimate }].sort((a, b) => b.estimate - a.estimate).slice(0, topK);
+  if (at === -1 && top.length >= topK && lowest !== undefined && lowest.estimate >= keyEstimate) return top;
+  // The others in order (the last one dropped when the key enters a full list), the key put in its place:
+  // no sort per access.
+  const next = at === -1 ? top.slice(0, topK - 1) : top.filter((_, i) => i !== at);
+  const place = next.findIndex((e) => e.estimate < keyEstimate);
+  next.splice(place === -1 ? next.length : place, 0, { key, estimate: keyEstimate });
+  return next;
 }
 
 /** Halves every counter, so old heat fades and a key that cooled down leaves the top. */
