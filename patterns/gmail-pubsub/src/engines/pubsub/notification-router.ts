@@ -51,11 +51,10 @@ function routeNotification(ctx: GatewayContext, target: ChannelTarget, note: Not
       const outcome = session.outbox.push(push, key);
       if (outcome === 'sent' || outcome === 'queued') accepted += 1;
       // A push sent now is traced by the outbox's port; here, what waits in the queue or was dropped for it.
-      const to = clientNode(session.userId, session.socket.id);
       if (outcome === 'queued') {
         batch.add({
           from: deps.instance,
-          to,
+          to: clientNode(session.userId, session.socket.id),
           kind: 'queue',
           detail: { ...positionOf(note), queueDepth: session.outbox.queueDepth },
         });
@@ -64,7 +63,7 @@ function routeNotification(ctx: GatewayContext, target: ChannelTarget, note: Not
       if (dropped > 0) {
         batch.add({
           from: deps.instance,
-          to,
+          to: clientNode(session.userId, session.socket.id),
           kind: 'drop',
           detail: { dropped, policy: deps.settings().outbox.policy, total: session.outbox.dropped },
         });
@@ -77,6 +76,8 @@ function routeNotification(ctx: GatewayContext, target: ChannelTarget, note: Not
 /** Tells every mailbox socket to sync: notifications may have been lost while Redis was out of reach. */
 export function announceGap(ctx: GatewayContext, reason: 'resubscribed' | 'link-recovered'): void {
   const { deps, batch } = ctx;
+  // Pushes already sent go out before the gap notice.
+  ctx.sender.flush();
   batch.step([], () => {
     for (const session of ctx.sessions.values()) {
       if (!session.subscriptions.has(mailboxTopic)) continue;

@@ -5,52 +5,68 @@ import type { Push } from '../../realtime/socket-outbox.ts';
 /** socket.io-parser's EVENT packet type (socket.io does not re-export the enum). */
 const eventPacket = 2;
 
-interface Gathering {
-  readonly push: Push;
-  /** Each socket's acknowledgement callback, by socket id. */
-  readonly waiting: Map<string, () => void>;
-}
+/** Each socket's acknowledgement callback for one push, by socket id. */
+type Waiting = Map<string, () => void>;
 
 /**
- * Writes pushes to sockets. In one fan-out every socket with room in its window is sent the same push, so
- * those sends are gathered and written as one broadcast with acknowledgements: socket.io encodes the packet
- * (and builds its WebSocket frame) once per publish instead of once per socket, and all of them share one
- * packet id, which is unique per socket since ids come from the namespace's one counter. A push let out of
- * a queue by an acknowledgement goes to its socket alone.
+ * Writes pushes to sockets, each push encoded once for all the sockets it goes to at a time: sends are
+ * gathered (during a fan-out, and the pushes acknowledgements let out of queues in one turn of the event
+ * loop) and each push is written as one broadcast with acknowledgements, so socket.io encodes the packet and
+ * builds its WebSocket frame once, not once per socket. All its sockets share one packet id, unique per
+ * socket since ids come from the namespace's one counter, and each socket keeps its own acknowledgement.
+ *
+ * Order per socket holds: gathered pushes go out in the order they were fanned out (a socket's queue is in
+ * that order), and `flush()` runs before anything else is emitted to a socket (a drop report, a gap).
  */
 export class PushSender {
-  private gathering: Gathering | undefined;
+  private readonly pending = new Map<Push, Waiting>();
+  /** The order pushes were fanned out in. */
+  private readonly order = new WeakMap<Push, number>();
+  private fannedOut = 0;
+  private fanOutDepth = 0;
+  private isScheduled = false;
   private readonly namespace: NotificationsNamespace;
 
   constructor(namespace: NotificationsNamespace) {
     this.namespace = namespace;
   }
 
-  /** Runs one fan-out of `push`: its sends inside `action` are written together when it returns. */
+  /** Runs one fan-out of `push`; what it sent is written when it returns. */
   fanOut<T>(push: Push, action: () => T): T {
-    const outer = this.gathering;
-    const gathering: Gathering = { push, waiting: new Map() };
-    this.gathering = gathering;
+    this.fannedOut += 1;
+    this.order.set(push, this.fannedOut);
+    this.fanOutDepth += 1;
     try {
       return action();
     } finally {
-      this.gathering = outer;
-      this.write(gathering);
+      this.fanOutDepth -= 1;
+      if (this.fanOutDepth === 0) this.flush();
     }
   }
 
-  /**
-   * Sends `push` to one socket; `onAck` runs when the client acknowledges it. Within a fan-out of this push it
-   * waits for the fan-out's end, which keeps each socket's order: a socket gets one push per fan-out, the
-   * newest, and anything older let out of its queue on the way is written at once, before it.
-   */
+  /** Sends `push` to one socket (written at the end of the fan-out or of this turn); `onAck` runs when the client acknowledges it. */
   send(socket: NotificationSocket, push: Push, onAck: () => void): void {
-    if (this.gathering?.push === push) this.gathering.waiting.set(socket.id, onAck);
-    else emitTo(socket, push, onAck);
+    const waiting = this.pending.get(push) ?? new Map<string, () => void>();
+    waiting.set(socket.id, onAck);
+    this.pending.set(push, waiting);
+    if (this.fanOutDepth === 0 && !this.isScheduled) {
+      this.isScheduled = true;
+      setImmediate(() => {
+        this.isScheduled = false;
+        this.flush();
+      });
+    }
   }
 
-  private write({ push, waiting }: Gathering): void {
-    if (waiting.size === 0) return;
+  /** Writes everything gathered, oldest push first. */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    const groups = [...this.pending].sort(([a], [b]) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
+    this.pending.clear();
+    for (const [push, waiting] of groups) this.write(push, waiting);
+  }
+
+  private write(push: Push, waiting: Waiting): void {
     if (waiting.size === 1) {
       for (const [socketId, onAck] of waiting) {
         const socket = this.namespace.sockets.get(socketId);

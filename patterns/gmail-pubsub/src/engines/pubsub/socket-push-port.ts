@@ -47,6 +47,8 @@ export function socketPushPort(
       );
     },
     reportDropped: (count, total) => {
+      // The pushes already sent to it go out first: the report is about what comes after them.
+      ctx.sender.flush();
       const policy = deps.settings().outbox.policy;
       socket.emit('backpressure:dropped', { count, total, policy });
       batch.add({ from: instance, to: node, kind: 'backpressure:dropped', detail: { count, total, policy } });
@@ -54,6 +56,7 @@ export function socketPushPort(
       deps.live('backpressure:dropped', { socketId: socket.id, userId, count, total });
     },
     disconnect: () => {
+      ctx.sender.flush();
       deps.counters.disconnectedSlow += 1;
       batch.add({ from: instance, to: node, kind: 'disconnect', detail: { policy: 'disconnect' } });
       report('disconnect', 0);
