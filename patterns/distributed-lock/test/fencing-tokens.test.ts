@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopAllRedis } from '@kvs-lab/shared/testing';
+import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import { post, startLockCluster, waitFor, waitForNodesUp } from './support/distributed-lock-lab.ts';
 import type { LockCluster } from './support/distributed-lock-lab.ts';
 
@@ -78,5 +78,37 @@ describe('fencing tokens under node faults', () => {
     const after = await cycles('paused', 3);
     const all = [...before, ...after];
     expect(after[0]).toBeGreaterThan(Math.max(...all.slice(0, 3)));
+  });
+
+  it('when two nodes are paused, then an acquire answered by the other three leaves no lease behind once the paused ones cast their late votes', async () => {
+    const [a, b] = cluster.instances;
+    if (!a || !b) throw new Error('instances');
+    const before = await cycles('late-votes', 1);
+    cluster.redis('lock-4').pause();
+    cluster.redis('lock-5').pause();
+    let lease: Awaited<ReturnType<typeof post>>;
+    try {
+      // Answered on three votes with the token raised: lock-4 and lock-5 still have the vote queued.
+      lease = await post(`${a.url}/locks/late-votes`, { ttlMs: 20_000, owner: 'early' });
+      expect(lease.status, JSON.stringify(lease.body)).toBe(201);
+      expect(lease.body.fencingToken).toBeGreaterThan(before[0] ?? 0);
+      expect((await post(`${a.url}/locks/late-votes/release`, { token: lease.body.token })).status).toBe(204);
+    } finally {
+      cluster.redis('lock-4').resume();
+      cluster.redis('lock-5').resume();
+    }
+    // Each paused node now runs the late vote (a grant) and then the release sent after it.
+    for (const node of ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5']) {
+      const leftovers = await sendRedisCommand(cluster.redis(node).port, [
+        'KEYS',
+        'lab:distributed-lock:lock:late-votes',
+      ]);
+      expect(leftovers, node).toEqual([]);
+    }
+    const next = await post(`${b.url}/locks/late-votes`, { ttlMs: 5_000, owner: 'next' });
+    expect(next.status, JSON.stringify(next.body)).toBe(201);
+    expect(next.body.nodes).toEqual(['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5']);
+    expect(next.body.fencingToken).toBeGreaterThan(lease.body.fencingToken as number);
+    await post(`${b.url}/locks/late-votes/release`, { token: next.body.token });
   });
 });

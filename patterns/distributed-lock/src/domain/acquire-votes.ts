@@ -6,7 +6,14 @@ import { quorumSize } from './quorum.ts';
  * half of the token's quorum read cost one round trip.
  */
 export type AcquireVote =
-  | { readonly node: string; readonly kind: 'granted'; readonly fencingCounter: number }
+  | {
+      readonly node: string;
+      readonly kind: 'granted';
+      /** The node's fencing counter before this grant. */
+      readonly fencingCounter: number;
+      /** The node also raised its counter to the proposed token, in the same step (domain/fenced-grant.ts). */
+      readonly raised?: boolean;
+    }
   | {
       readonly node: string;
       readonly kind: 'held';

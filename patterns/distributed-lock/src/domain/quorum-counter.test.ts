@@ -100,3 +100,27 @@ describe('tallyRaiseAtLeast (queue tickets)', () => {
     expect(tallyRaiseAtLeast(6, replies.slice(2), 5).kind).toBe('quorum-unavailable');
   });
 });
+
+describe('a fencing raise for a lease the nodes no longer hold', () => {
+  it('when fewer than a majority still hold our lease, then the token is refused as lapsed, not retried', () => {
+    const replies: RaiseReply[] = [
+      { node: 'a', kind: 'raised' },
+      { node: 'b', kind: 'raised' },
+      { node: 'c', kind: 'lapsed' },
+      { node: 'd', kind: 'lapsed' },
+      { node: 'e', kind: 'lapsed' },
+    ];
+    expect(tallyRaise(7, replies, 5)).toEqual({ kind: 'lapsed' });
+  });
+
+  it('when a majority still holds it but one is behind, then it retries above what that node holds', () => {
+    const replies: RaiseReply[] = [
+      { node: 'a', kind: 'raised' },
+      { node: 'b', kind: 'raised' },
+      { node: 'c', kind: 'behind', current: 9 },
+      { node: 'd', kind: 'lapsed' },
+      { node: 'e', kind: 'unreachable' },
+    ];
+    expect(tallyRaise(7, replies, 5)).toEqual({ kind: 'retry', next: 10 });
+  });
+});

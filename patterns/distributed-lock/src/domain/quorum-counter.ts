@@ -13,18 +13,35 @@ import { quorumSize } from './quorum.ts';
  * A later read majority shares a node with that write majority, so it sees
  * the number or a higher one; and since a node raises to a value at most once,
  * two callers can never both get a majority for the same number.
+ *
+ * The read only picks a good first proposal: what makes the number safe is the
+ * write-back. Any two write majorities share a node, and on that node the later
+ * raise succeeds only above the earlier one. So a proposal may also come from a
+ * cache of values seen before (queue tickets do this): a stale one is refused
+ * as `behind` and retried above what the nodes hold.
+ *
+ * A fencing token must grow in the order the leases were held, not only in the
+ * order the raises happened. So a node raises a fencing counter only for the
+ * holder of its lease there (`lapsed` otherwise), inside the acquire itself
+ * when it can (domain/fenced-grant.ts). On the node two token majorities share,
+ * both raises then happened while the raiser held that node's lease, and a
+ * node's leases follow one another as their holders do.
  */
 
 /** What one node answered to "raise your counter to `proposed` if it is lower". */
 export type RaiseReply =
   | { readonly node: string; readonly kind: 'raised' }
   | { readonly node: string; readonly kind: 'behind'; readonly current: number }
+  /** Fencing counters only: this node no longer holds our lease, so it raises nothing for us. */
+  | { readonly node: string; readonly kind: 'lapsed' }
   | { readonly node: string; readonly kind: 'unreachable' };
 
 export type RaiseDecision =
   | { readonly kind: 'issued'; readonly value: number }
   /** Someone else raised past us on some nodes: propose again above what they hold. */
   | { readonly kind: 'retry'; readonly next: number }
+  /** Too few nodes still hold our lease to raise a majority for it: the lease ran out. */
+  | { readonly kind: 'lapsed' }
   | { readonly kind: 'quorum-unavailable'; readonly reachable: number; readonly needed: number };
 
 /** Step 1: the number to propose, from the values a majority of nodes reported. */
@@ -43,6 +60,8 @@ export function tallyRaise(
   if (raised >= needed) return { kind: 'issued', value: proposed };
   const reachable = replies.filter((r) => r.kind !== 'unreachable').length;
   if (reachable < needed) return { kind: 'quorum-unavailable', reachable, needed };
+  const holding = replies.filter((r) => r.kind === 'raised' || r.kind === 'behind').length;
+  if (holding < needed) return { kind: 'lapsed' };
   const currents = replies.flatMap((r) => (r.kind === 'behind' ? [r.current] : []));
   return { kind: 'retry', next: Math.max(proposed, ...currents) + 1 };
 }

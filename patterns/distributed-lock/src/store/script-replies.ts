@@ -9,7 +9,7 @@ const codes = {
   acquire: { 1: 'granted', 2: 'held', 3: 'queued', 4: 'recovering' },
   release: { 1: 'applied', 0: 'not-ours' },
   extend: { 1: 'applied', 0: 'not-ours' },
-  'raise-counter': { 1: 'raised', 0: 'behind' },
+  'raise-counter': { 1: 'raised', 0: 'behind', 2: 'lapsed' },
   dequeue: { 1: 'dequeued', 0: 'absent' },
   'fenced-write': { 1: 'accepted', 0: 'stale' },
 } as const;

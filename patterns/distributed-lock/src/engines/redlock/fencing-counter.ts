@@ -1,6 +1,8 @@
 import { proposeNext, tallyRaise, tallyRaiseAtLeast } from '../../domain/quorum-counter.ts';
+import type { RaiseDecision } from '../../domain/quorum-counter.ts';
 import { raiseMessages } from '../../domain/attempt-view.ts';
 import { quorumSize } from '../../domain/quorum.ts';
+import { keys } from '../../store/keys.ts';
 import type { RedlockContext } from './redlock-context.ts';
 
 export type CounterResult =
@@ -11,50 +13,79 @@ export type CounterResult =
 const maxCounterRounds = 10;
 
 /**
- * A strictly increasing number from the quorum counter (domain/quorum-counter.ts):
- * read a majority (or use `floor`, read with the votes), then write max + 1 back to a majority.
- * With `lease` it is a fencing token (unique, recorded on the lease); without, a queue ticket.
+ * The write-back rounds of the quorum counter (domain/quorum-counter.ts): raise
+ * `proposed` on every node until a majority took it, above what the nodes hold.
  */
-export async function issueCounter(
+async function raiseUntilIssued(
   ctx: RedlockContext,
   counterKey: string,
   lease: { resource: string; token: string } | null,
   resource: string,
-  floor?: number,
-): Promise<CounterResult> {
-  const { nodes, trace } = ctx;
-  const me = ctx.config.instance;
-  const quorum = quorumSize(nodes.size);
-  let proposed: number;
-  const counter = lease ? 'fencing' : 'ticket';
-  if (floor === undefined) {
-    const read = await nodes.readCounter(counterKey);
-    trace([
-      ...read.map((r) => ({ from: me, to: r.node, kind: 'ticket-read', detail: { resource } })),
-      ...read.map((r) => ({
-        from: r.node,
-        to: me,
-        kind: r.value === null ? 'unreachable' : 'counter',
-        detail: { resource, value: r.value },
-      })),
-    ]);
-    const values = read.flatMap((r) => (r.value === null ? [] : [r.value]));
-    if (values.length < quorum) {
-      return { kind: 'quorum-unavailable', reachable: values.length, needed: quorum, grantedBy: [] };
-    }
-    proposed = proposeNext(values);
-  } else {
-    proposed = proposeNext([floor]);
-  }
+  first: number,
+): Promise<Exclude<RaiseDecision, { kind: 'retry' }>> {
+  const { nodes } = ctx;
+  let proposed = first;
   for (let round = 0; round < maxCounterRounds; round++) {
     const replies = await nodes.raiseCounter(counterKey, proposed, lease ?? undefined);
-    trace(raiseMessages(me, { counter, resource, proposed }, replies));
+    ctx.trace(
+      raiseMessages(
+        ctx.config.instance,
+        { counter: lease ? 'fencing' : 'ticket', resource, proposed },
+        replies,
+      ),
+    );
     const decision = lease
       ? tallyRaise(proposed, replies, nodes.size)
       : tallyRaiseAtLeast(proposed, replies, nodes.size);
-    if (decision.kind === 'issued') return decision;
-    if (decision.kind === 'quorum-unavailable') return { ...decision, grantedBy: [] };
+    if (decision.kind !== 'retry') return decision;
     proposed = decision.next;
   }
-  return { kind: 'quorum-unavailable', reachable: nodes.size, needed: quorum, grantedBy: [] };
+  return { kind: 'quorum-unavailable', reachable: nodes.size, needed: quorumSize(nodes.size) };
+}
+
+/**
+ * The fencing token when the acquire round trip could not issue it (domain/fenced-grant.ts):
+ * one above `floor` (every counter the votes reported), raised on the nodes that hold our lease.
+ */
+export async function issueFencingToken(
+  ctx: RedlockContext,
+  lease: { resource: string; token: string },
+  floor: number,
+): Promise<CounterResult | { kind: 'lapsed' }> {
+  const decision = await raiseUntilIssued(
+    ctx,
+    keys.fencing(lease.resource),
+    lease,
+    lease.resource,
+    proposeNext([floor]),
+  );
+  if (decision.kind === 'issued') ctx.counters.saw(keys.fencing(lease.resource), decision.value);
+  return decision.kind === 'quorum-unavailable' ? { ...decision, grantedBy: [] } : decision;
+}
+
+/** A queue ticket: read a majority, then write max + 1 back to a majority. */
+export async function issueTicket(ctx: RedlockContext, resource: string): Promise<CounterResult> {
+  const { nodes } = ctx;
+  const me = ctx.config.instance;
+  const counterKey = keys.ticket(resource);
+  const quorum = quorumSize(nodes.size);
+  const read = await nodes.readCounter(counterKey);
+  ctx.trace([
+    ...read.map((r) => ({ from: me, to: r.node, kind: 'ticket-read', detail: { resource } })),
+    ...read.map((r) => ({
+      from: r.node,
+      to: me,
+      kind: r.value === null ? 'unreachable' : 'counter',
+      detail: { resource, value: r.value },
+    })),
+  ]);
+  const values = read.flatMap((r) => (r.value === null ? [] : [r.value]));
+  if (values.length < quorum) {
+    return { kind: 'quorum-unavailable', reachable: values.length, needed: quorum, grantedBy: [] };
+  }
+  const decision = await raiseUntilIssued(ctx, counterKey, null, resource, proposeNext(values));
+  if (decision.kind === 'issued') return decision;
+  // A ticket counter belongs to no lease: only a quorum lost can stop it.
+  const reachable = decision.kind === 'quorum-unavailable' ? decision.reachable : 0;
+  return { kind: 'quorum-unavailable', reachable, needed: quorum, grantedBy: [] };
 }

@@ -17,6 +17,14 @@ export interface AcquireRequest {
   readonly waiter?: { readonly member: string; readonly ticket: number };
   readonly queueLeaseMs: number;
   readonly restartDelayMs: number;
+  /** The fencing token a granting node raises its counter to in the same step (0: none). */
+  readonly proposedFencingToken: number;
+}
+
+/** A fan-out answered early: the answers when `isSettled` said enough, and every answer once all are in. */
+export interface SettledFanOut<T> {
+  readonly settled: Promise<T[]>;
+  readonly all: Promise<T[]>;
 }
 
 /** What a release or extend publishes besides the node's own record: who sent it, and the time it stands for. */
@@ -72,9 +80,16 @@ export class LockNodes {
     );
   }
 
-  async acquire(request: AcquireRequest, only?: readonly string[]): Promise<AcquireVote[]> {
+  /**
+   * Every node votes; `isSettled` says when the votes so far decide the attempt (a quorum that
+   * granted and raised the token), so the caller need not wait for a slow node.
+   */
+  acquire(
+    request: AcquireRequest,
+    isSettled: (votes: readonly AcquireVote[], pending: number) => boolean,
+  ): SettledFanOut<AcquireVote> {
     const { resource } = request;
-    return this.fanOut(
+    return this.fanOutSettling(
       async (node) => {
         const vote = await node.run((c) =>
           scripts.acquire.run(
@@ -96,13 +111,14 @@ export class LockNodes {
               request.waiter?.ticket ?? 0,
               request.queueLeaseMs,
               request.restartDelayMs,
+              request.proposedFencingToken,
             ],
           ),
         );
         return { node: node.name, ...vote };
       },
       (node, reason): AcquireVote => ({ node, kind: 'unreachable', reason }),
-      only,
+      isSettled,
     );
   }
 
@@ -215,29 +231,62 @@ export class LockNodes {
     onError: (node: string, reason: string) => T,
     only?: readonly string[],
   ): Promise<T[]> {
+    return this.fanOutSettling(call, onError, () => false, only).all;
+  }
+
+  /**
+   * The same, answered as soon as `isSettled` says the answers so far are enough; the rest keep
+   * coming in `all`. Answers are in node order, whichever came first.
+   */
+  private fanOutSettling<T>(
+    call: (node: RedisNode) => Promise<T>,
+    onError: (node: string, reason: string) => T,
+    isSettled: (answers: readonly T[], pending: number) => boolean,
+    only?: readonly string[],
+  ): SettledFanOut<T> {
     const targets = only ? this.nodes.filter((n) => only.includes(n.name)) : this.nodes;
-    return Promise.all(
-      targets.map(async (node) => {
-        const stats = this.stats.get(node.name);
-        const started = performance.now();
-        try {
-          const result = await call(node);
-          if (stats) {
-            stats.calls += 1;
-            stats.latencyMs.add(performance.now() - started);
-          }
-          return result;
-        } catch (error) {
-          const reason = reasonOf(error);
-          if (stats) {
-            stats.calls += 1;
-            stats.errors += 1;
-            stats.lastError = reason;
-          }
-          this.onFault(node.name, reason);
-          return onError(node.name, reason);
-        }
+    const slots: (T | undefined)[] = targets.map(() => undefined);
+    let pending = targets.length;
+    let settle: (answers: T[]) => void = () => undefined;
+    const settled = new Promise<T[]>((resolve) => (settle = resolve));
+    const known = () => slots.filter((a): a is T => a !== undefined);
+    const all = Promise.all(
+      targets.map(async (node, i) => {
+        const answer = await this.callOne(node, call, onError);
+        slots[i] = answer;
+        pending -= 1;
+        if (pending === 0 || isSettled(known(), pending)) settle(known());
+        return answer;
       }),
     );
+    if (targets.length === 0) settle([]);
+    return { settled, all };
+  }
+
+  /** One node's call, counted in its figures; a failure becomes its answer. */
+  private async callOne<T>(
+    node: RedisNode,
+    call: (node: RedisNode) => Promise<T>,
+    onError: (node: string, reason: string) => T,
+  ): Promise<T> {
+    const stats = this.stats.get(node.name);
+    const started = performance.now();
+    try {
+      const result = await call(node);
+      if (stats) {
+        stats.calls += 1;
+        stats.latencyMs.add(performance.now() - started);
+      }
+      return result;
+    } catch (error) {
+      const reason = reasonOf(error);
+      if (stats) {
+        stats.calls += 1;
+        stats.errors += 1;
+        stats.lastError = reason;
+      }
+      this.onFault(node.name, reason);
+      return onError(node.name, reason);
+    }
   }
 }

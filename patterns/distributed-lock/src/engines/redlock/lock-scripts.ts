@@ -15,7 +15,7 @@ function acquireVote(reply: unknown): Unnamed<AcquireVote> {
   const at = (i: number) => integerAt('acquire', r, i);
   switch (replyCode('acquire', r[0])) {
     case 'granted':
-      return { kind: 'granted', fencingCounter: at(1) };
+      return { kind: 'granted', fencingCounter: at(1), raised: at(2) === 1 };
     case 'held':
       return {
         kind: 'held',
@@ -44,9 +44,14 @@ function leaseReply(script: 'release' | 'extend') {
 
 function raiseReply(reply: unknown): Unnamed<RaiseReply> {
   const r = replyArray('raise-counter', reply);
-  return replyCode('raise-counter', r[0]) === 'raised'
-    ? { kind: 'raised' }
-    : { kind: 'behind', current: integerAt('raise-counter', r, 1) };
+  switch (replyCode('raise-counter', r[0])) {
+    case 'raised':
+      return { kind: 'raised' };
+    case 'lapsed':
+      return { kind: 'lapsed' };
+    case 'behind':
+      return { kind: 'behind', current: integerAt('raise-counter', r, 1) };
+  }
 }
 
 function nodeState(reply: unknown): Unnamed<NodeLockState> {

@@ -1,10 +1,11 @@
 import { tallyAcquireVotes } from '../../domain/acquire-votes.ts';
-import type { AcquireDecision } from '../../domain/acquire-votes.ts';
+import type { AcquireDecision, AcquireVote } from '../../domain/acquire-votes.ts';
+import { foldedToken, highestCounterSeen, isAcquireSettled } from '../../domain/fenced-grant.ts';
 import { acquireMessages, isNewPicture, leaseMessages, votesOf } from '../../domain/attempt-view.ts';
 import type { AttemptOutcome, AttemptSummary } from '../../domain/attempt-view.ts';
 import { quorumSize, validityMs } from '../../domain/quorum.ts';
 import { keys } from '../../store/keys.ts';
-import { issueCounter } from './fencing-counter.ts';
+import { issueFencingToken } from './fencing-counter.ts';
 import { announcement } from './redlock-context.ts';
 import type { RedlockContext } from './redlock-context.ts';
 
@@ -42,7 +43,10 @@ function show(
 /**
  * One Redlock round: every node votes, a majority grants, and the nodes that
  * said yes to a failed attempt are released at once (held minority locks
- * would block every other caller until their TTL).
+ * would block every other caller until their TTL). The fencing token rides on
+ * the votes (domain/fenced-grant.ts): when a majority granted and raised the
+ * proposal, the attempt is answered without waiting for the other nodes; else
+ * every vote is awaited and a write-back round issues the token.
  */
 export async function attempt(
   ctx: RedlockContext,
@@ -54,32 +58,54 @@ export async function attempt(
   const { config, nodes, clock } = ctx;
   const token = ctx.newId();
   const started = clock.monotonicMs();
-  const votes = await nodes.acquire({
-    resource,
-    token,
-    ttlMs,
-    owner,
-    instance: config.instance,
-    ...(waiter ? { waiter } : {}),
-    queueLeaseMs: config.queueLeaseMs,
-    restartDelayMs: config.restartDelayMs,
-  });
+  const fencingKey = keys.fencing(resource);
+  const proposed = ctx.counters.proposal(fencingKey);
+  const round = nodes.acquire(
+    {
+      resource,
+      token,
+      ttlMs,
+      owner,
+      instance: config.instance,
+      ...(waiter ? { waiter } : {}),
+      queueLeaseMs: config.queueLeaseMs,
+      restartDelayMs: config.restartDelayMs,
+      proposedFencingToken: proposed,
+    },
+    (votes, pending) => isAcquireSettled(votes, pending, proposed, nodes.size),
+  );
+  const votes = await round.settled;
+  ctx.counters.saw(fencingKey, highestCounterSeen(votes, proposed));
   const decision = tallyAcquireVotes(votes, nodes.size);
-  const summary = {
-    resource,
-    owner,
-    instance: config.instance,
-    votes: votesOf(votes),
-    needed: quorumSize(nodes.size),
-  };
-  const first: AttemptOutcome =
-    decision.kind === 'granted'
-      ? 'granted'
-      : decision.kind === 'quorum-unavailable'
-        ? 'unavailable'
-        : votes.some((v) => v.kind === 'queued') && !votes.some((v) => v.kind === 'held')
-          ? 'queued'
-          : 'held';
+  const folded = foldedToken(votes, proposed, nodes.size);
+  if (decision.kind === 'granted' && folded !== null) {
+    const elapsedMs = clock.monotonicMs() - started;
+    const validity = validityMs({ ttlMs, elapsedMs, driftFactor: config.driftFactor });
+    void round.all.then((all) =>
+      afterLateVotes(
+        ctx,
+        { resource, owner, token, waiter },
+        shown,
+        all,
+        decision.grantedBy,
+        validity > 0 ? folded : null,
+      ),
+    );
+    if (validity <= 0) {
+      await nodes.release(resource, token, announcement(ctx));
+      return { kind: 'too-slow', elapsedMs };
+    }
+    return {
+      kind: 'granted',
+      token,
+      fencingToken: folded,
+      validityMs: validity,
+      measuredAtMs: clock.monotonicMs(),
+      nodes: decision.grantedBy,
+    };
+  }
+  const summary = summaryOf(ctx, request, votes);
+  const first = firstOutcome(decision.kind, votes);
   const isShown = show(ctx, shown, summary, first);
   if (isShown) {
     ctx.trace(
@@ -102,13 +128,17 @@ export async function attempt(
     finish(first);
     return decision;
   }
-  const fencing = await issueCounter(
-    ctx,
-    keys.fencing(resource),
-    { resource, token },
-    resource,
+  // The proposal fell short of a majority: every counter the votes reported, and the proposal, are below the token.
+  const floor = Math.max(
     decision.fencingFloor,
+    votes.some((v) => v.kind === 'granted' && v.raised === true) ? proposed : 0,
   );
+  const fencing = await issueFencingToken(ctx, { resource, token }, floor);
+  if (fencing.kind === 'lapsed') {
+    await releaseAgain();
+    finish('too-slow');
+    return { kind: 'too-slow', elapsedMs: clock.monotonicMs() - started };
+  }
   if (fencing.kind !== 'issued') {
     await releaseAgain();
     finish('unavailable');
@@ -130,4 +160,57 @@ export async function attempt(
     measuredAtMs: clock.monotonicMs(),
     nodes: decision.grantedBy,
   };
+}
+
+function summaryOf(
+  ctx: RedlockContext,
+  request: { resource: string; owner: string },
+  votes: readonly AcquireVote[],
+): Omit<AttemptSummary, 'outcome' | 'fencingToken' | 'atMs'> {
+  return {
+    resource: request.resource,
+    owner: request.owner,
+    instance: ctx.config.instance,
+    votes: votesOf(votes),
+    needed: quorumSize(ctx.nodes.size),
+  };
+}
+
+function firstOutcome(kind: AcquireDecision['kind'], votes: readonly AcquireVote[]): AttemptOutcome {
+  if (kind === 'granted') return 'granted';
+  if (kind === 'quorum-unavailable') return 'unavailable';
+  return votes.some((v) => v.kind === 'queued') && !votes.some((v) => v.kind === 'held') ? 'queued' : 'held';
+}
+
+/**
+ * Once every node voted on an attempt answered early: the live view and the
+ * trace get the whole row, and a node that granted after the answer is
+ * released again if the lease is already gone here (released or expired
+ * before its vote landed), so no late copy outlives the lease.
+ */
+function afterLateVotes(
+  ctx: RedlockContext,
+  attempt: {
+    resource: string;
+    owner: string;
+    token: string;
+    waiter: { member: string; ticket: number } | undefined;
+  },
+  shown: Shown,
+  votes: readonly AcquireVote[],
+  grantedBy: readonly string[],
+  fencingToken: number | null,
+): void {
+  const { resource, owner, token, waiter } = attempt;
+  const me = ctx.config.instance;
+  const summary = summaryOf(ctx, attempt, votes);
+  const outcome: AttemptOutcome = fencingToken === null ? 'too-slow' : 'granted';
+  if (show(ctx, shown, summary, outcome)) {
+    ctx.trace(acquireMessages(me, { resource, owner, ...(waiter ? { ticket: waiter.ticket } : {}) }, votes));
+    ctx.emit('lock:attempt', { ...summary, outcome, fencingToken, atMs: ctx.clock.nowMs() });
+  }
+  const late = votes.filter((v) => v.kind === 'granted' && !grantedBy.includes(v.node)).map((v) => v.node);
+  if (late.length > 0 && ctx.leases.get(token) === undefined) {
+    void ctx.nodes.release(resource, token, announcement(ctx), late);
+  }
 }

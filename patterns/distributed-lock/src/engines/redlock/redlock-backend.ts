@@ -21,6 +21,7 @@ import type {
 } from '../../lock-backend.ts';
 import type { LiveEmit } from '../../realtime/events.ts';
 import type { LockNodes } from './lock-nodes.ts';
+import { CounterCache } from './counter-cache.ts';
 import { QueueSleepers } from './queue-sleepers.ts';
 import { attempt } from './redlock-attempt.ts';
 import { announcement } from './redlock-context.ts';
@@ -61,6 +62,7 @@ export class RedlockBackend implements LockBackend {
       stats: this.stats,
       waitHistogram: this.waitHistogram,
       sleepers: new QueueSleepers(),
+      counters: new CounterCache(),
       leases: new LeaseBook({
         stats: this.stats,
         emit,

@@ -3,6 +3,7 @@ import type { LeaseBook } from '../../lease-book.ts';
 import type { Clock, LockStats, TraceMessages } from '../../lock-backend.ts';
 import type { WaitHistogram } from '../../domain/wait-histogram.ts';
 import type { LiveEmit } from '../../realtime/events.ts';
+import type { CounterCache } from './counter-cache.ts';
 import type { LeaseAnnouncement, LockNodes } from './lock-nodes.ts';
 import type { QueueSleepers } from './queue-sleepers.ts';
 
@@ -25,6 +26,8 @@ export interface RedlockContext {
   readonly sleepers: QueueSleepers;
   /** Every wait, cumulative, for the Prometheus histogram (RecentSamples keeps only the last 1,000). */
   readonly waitHistogram: WaitHistogram;
+  /** The highest fencing counter seen per resource: the next token's proposal rides on the acquire. */
+  readonly counters: CounterCache;
 }
 
 /** Who sends a release or extend, and the time it stands for (now, unless given). */

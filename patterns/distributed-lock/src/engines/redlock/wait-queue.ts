@@ -1,8 +1,7 @@
 import { waiterMember } from '../../domain/lock-view.ts';
 import { AppError } from '../../errors.ts';
 import type { AcquireInput, Lease } from '../../lock-backend.ts';
-import { keys } from '../../store/keys.ts';
-import { issueCounter } from './fencing-counter.ts';
+import { issueTicket } from './fencing-counter.ts';
 import { attempt } from './redlock-attempt.ts';
 import type { Shown } from './redlock-attempt.ts';
 import { announcement } from './redlock-context.ts';
@@ -23,7 +22,7 @@ export async function acquireInQueue(
 ): Promise<Lease> {
   const { resource, owner } = input;
   const { config, nodes, clock, stats } = ctx;
-  const ticket = await issueCounter(ctx, keys.ticket(resource), null, resource);
+  const ticket = await issueTicket(ctx, resource);
   if (ticket.kind !== 'issued') throw refuse(ctx, input, ticket);
   const member = waiterMember({ id: ctx.newId().slice(0, 8), instance: config.instance, owner });
   const waiter = { member, ticket: ticket.value };
@@ -38,7 +37,8 @@ export async function acquireInQueue(
       if (result.kind === 'granted') {
         // Nodes that did not grant still list us as waiting; clear them so the next waiter is the head.
         const elsewhere = nodes.nodes.map((n) => n.name).filter((n) => !result.nodes.includes(n));
-        if (elsewhere.length > 0) await nodes.dequeue(resource, member, elsewhere);
+        // Not awaited: on each connection it follows our vote, and it delays nobody's answer.
+        if (elsewhere.length > 0) void nodes.dequeue(resource, member, elsewhere);
         // The lease ran down while a slow node was cleared: what is left counts, not what was left.
         const left = Math.floor(result.validityMs - (clock.monotonicMs() - result.measuredAtMs));
         if (left <= 0) {

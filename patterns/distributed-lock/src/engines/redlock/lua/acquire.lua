@@ -15,8 +15,11 @@
 -- ARGV[6]  ticket: the waiter's place (integer; unused without a member)
 -- ARGV[7]  queueLeaseMs: a waiter entry not refreshed within this many ms drops out
 -- ARGV[8]  restartDelayMs: how long a node that lost its memory sits out (0 = rule off)
+-- ARGV[9]  proposed fencing token: on a grant the counter is raised to it if lower, and the lease
+--          records it (0 = no proposal)
 --
--- Returns  {1, counter}                 granted: the lease is set with PX ttlMs
+-- Returns  {1, counter, raised}         granted: the lease is set with PX ttlMs; raised is 1 if the
+--                                       counter was raised to the proposal, else 0
 --          {2, counter, owner, pttlMs}  held by a lease
 --          {3, counter, headMember}     free, but a waiter with an earlier ticket goes first
 --          {4, remainingMs}             this node restarted empty and sits out the restart delay
@@ -55,10 +58,18 @@ if holder then return {2, counter, holder, redis.call('PTTL', KEYS[1])} end
 local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
 if head and head ~= member then return {3, counter, head} end
 
+local proposed = tonumber(ARGV[9])
+local raised = 0
 redis.call('HSET', KEYS[1], 'token', ARGV[1], 'owner', ARGV[3], 'instance', ARGV[4])
+-- The token's write-back rides on the grant: raised here, the node holds our lease while it raises.
+if proposed > counter then
+  redis.call('SET', KEYS[4], proposed)
+  redis.call('HSET', KEYS[1], 'fencingToken', proposed)
+  raised = 1
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if member ~= '' then
   redis.call('ZREM', KEYS[2], member)
   redis.call('ZREM', KEYS[3], member)
 end
-return {1, counter}
+return {1, counter, raised}
