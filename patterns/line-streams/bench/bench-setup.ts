@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort } from '@kvs-lab/shared/testing';
 
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const rooms = Array.from({ length: 20 }, (_, i) => `bench-${i}`);
 export const members = ['alice', 'bob', 'carol'];
 

@@ -262,4 +262,87 @@ describe('delivery: order, crash before ack, poison and dead letters', () => {
     );
     await stopAll();
   });
+  it('when a worker finds a backlog spread over several rooms, then one script call applies the whole batch, not one call per room', async () => {
+    await stopAll();
+    await raw.flushall();
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    const rooms = ['spread-1', 'spread-2', 'spread-3', 'spread-4', 'spread-5'];
+    for (const room of rooms) {
+      await request(api)
+        .put(`/rooms/${room}/members`)
+        .send({ members: ['alice', 'bob'] });
+    }
+    for (let i = 0; i < 50; i += 1) {
+      await request(api)
+        .post(`/rooms/${rooms[i % rooms.length] ?? 'spread-1'}/messages`)
+        .send({ senderId: 'alice', text: `m${i}` });
+    }
+    await raw.config('RESETSTAT');
+    await start({ ROLE: 'worker', SERVICE_NAME: 'worker-1', READ_COUNT: 100 });
+    await waitFor(
+      'the backlog delivered',
+      () => raw.llen(keys.inbox('bob')),
+      (n) => n === 50,
+    );
+    const stats = await raw.info('commandstats');
+    const scriptCalls = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    const evalCalls = Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    // One read of 50 entries over five rooms, one batch: a call or two (a NOSCRIPT reload adds an EVAL).
+    expect(scriptCalls + evalCalls).toBeGreaterThanOrEqual(1);
+    expect(scriptCalls + evalCalls).toBeLessThan(rooms.length);
+    const inbox = await inboxOf(raw, 'bob');
+    for (const room of rooms) {
+      const texts = inbox.filter((m) => m.room === room).map((m) => Number(m.text.slice(1)));
+      expect(texts).toEqual([...texts].sort((a, b) => a - b));
+      expect(texts).toHaveLength(10);
+    }
+    await stopAll();
+  });
+
+  it('when the delivery script fails half-way through a batch, then nothing of the batch is acked or applied, and the retry applies each message once', async () => {
+    await stopAll();
+    await raw.flushall();
+    const api = (await start({ RATE_LIMIT: 0 })).service.server;
+    for (const room of ['half-1', 'half-2']) {
+      await request(api)
+        .put(`/rooms/${room}/members`)
+        .send({ members: ['alice', 'bob'] });
+    }
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const room = i < 5 ? 'half-1' : 'half-2';
+      ids.push(
+        (
+          await request(api)
+            .post(`/rooms/${room}/messages`)
+            .send({ senderId: 'alice', text: `h${i}` })
+        ).body.id,
+      );
+    }
+    // half-2's members key of the wrong type: the script fails at that room, after it has gone through half-1.
+    await raw.del(keys.members('half-2'));
+    await raw.set(keys.members('half-2'), 'not a set');
+    const worker = await start({ ROLE: 'worker', SERVICE_NAME: 'worker-1', READ_COUNT: 100 });
+    await waitFor(
+      'the batch to fail twice',
+      () => worker.worker?.stats.errors ?? 0,
+      (n) => n >= 2,
+    );
+    expect(await raw.llen(keys.inbox('bob'))).toBe(0);
+    expect(await raw.hget(keys.applied, 'half-1')).toBeNull();
+    expect(await pendingCount(api)).toBe(10);
+
+    await raw.del(keys.members('half-2'));
+    await raw.sadd(keys.members('half-2'), 'alice', 'bob');
+    await waitFor(
+      'the PEL to drain',
+      () => pendingCount(api),
+      (n) => n === 0,
+    );
+    const inbox = await inboxOf(raw, 'bob');
+    expect(inbox.filter((m) => m.room === 'half-1').map((m) => m.id)).toEqual(ids.slice(0, 5));
+    expect(inbox.filter((m) => m.room === 'half-2').map((m) => m.id)).toEqual(ids.slice(5));
+    expect((await request(api).get('/check')).body.valid).toBe(true);
+    await stopAll();
+  });
 });

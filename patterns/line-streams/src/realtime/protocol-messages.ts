@@ -22,7 +22,11 @@ const listed = (ids: readonly string[], limit = idsListed) => ({
 
 function byRoom<T extends { readonly room: string }>(entries: readonly T[]): Map<string, T[]> {
   const rooms = new Map<string, T[]>();
-  for (const entry of entries) rooms.set(entry.room, [...(rooms.get(entry.room) ?? []), entry]);
+  for (const entry of entries) {
+    const list = rooms.get(entry.room);
+    if (list) list.push(entry);
+    else rooms.set(entry.room, [entry]);
+  }
   return rooms;
 }
 

@@ -2,29 +2,34 @@ import { LuaScript } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { keys } from './keys.ts';
 import { decodeDeliverReply } from './script-replies.ts';
-import type { DeliveryRunReply } from './script-replies.ts';
+import type { DeliveryBatchReply } from './script-replies.ts';
 
-/** Applies a run of one room's entries, in order and at most once each: see its header. */
+/** Applies a batch of room runs, each in order and each message at most once: see its header. */
 const deliverScript = new LuaScript(
   [new URL('./lua/stream-ids.lua', import.meta.url), new URL('./lua/deliver.lua', import.meta.url)],
   decodeDeliverReply,
 );
 
-export interface DeliveryRun {
-  readonly group: string;
+/** One room's held entries, oldest first. */
+export interface RoomRun {
   readonly room: string;
-  /** Oldest first. */
   readonly entries: readonly { id: string; handlerFailed: boolean }[];
+}
+
+export interface DeliveryBatch {
+  readonly group: string;
+  /** Runs with at least one entry each. */
+  readonly runs: readonly RoomRun[];
   readonly maxDeliveries: number;
   readonly inboxMaxLen: number;
   readonly deadLetterMaxLen: number;
-  /** Apply at most this many effects (0: no limit): the crash-before-ack fault. */
+  /** Apply at most this many effects in the whole batch (0: no limit): the crash-before-ack fault. */
   readonly maxApplied: number;
   readonly consumer: string;
   readonly now: number;
 }
 
-/** The workers' effect: inbox entries and unread counts, behind the room's applied mark. */
+/** The workers' effect: inbox entries and unread counts, behind each room's applied mark. */
 export class DeliveryStore {
   private readonly node: RedisNode;
 
@@ -33,26 +38,36 @@ export class DeliveryStore {
   }
 
   /**
-   * Applies a run of one room's entries (oldest first) in one script call. Answers one outcome per entry
-   * attempted; the run stops at the first NOT_YET or FAILED, or after `maxApplied` effects (0: no limit).
+   * Applies every run of the batch in one script call (one round trip, however many rooms). Answers, per
+   * run, one outcome per entry attempted; a run stops at its first NOT_YET or FAILED, and the whole batch
+   * after `maxApplied` effects.
    */
-  async applyRun(run: DeliveryRun): Promise<DeliveryRunReply> {
+  async applyBatch(batch: DeliveryBatch): Promise<DeliveryBatchReply> {
+    if (batch.runs.length === 0) return { runs: [], skipped: 0 };
     return this.node.run((c) =>
       deliverScript.run(
         c,
-        [keys.stream(run.room), keys.applied, keys.deadLetters, keys.counters, keys.members(run.room)],
         [
-          run.group,
-          run.room,
-          run.maxDeliveries,
-          run.inboxMaxLen,
-          run.consumer,
-          run.now,
-          run.deadLetterMaxLen,
-          run.maxApplied,
+          keys.applied,
+          keys.deadLetters,
+          keys.counters,
+          ...batch.runs.flatMap((run) => [keys.stream(run.room), keys.members(run.room)]),
+        ],
+        [
+          batch.group,
+          batch.maxDeliveries,
+          batch.inboxMaxLen,
+          batch.consumer,
+          batch.now,
+          batch.deadLetterMaxLen,
+          batch.maxApplied,
           keys.inbox(''),
           keys.unread(''),
-          ...run.entries.flatMap((e) => [e.id, e.handlerFailed ? '1' : '0']),
+          ...batch.runs.flatMap((run) => [
+            run.room,
+            run.entries.length,
+            ...run.entries.flatMap((e) => [e.id, e.handlerFailed ? '1' : '0']),
+          ]),
         ],
       ),
     );

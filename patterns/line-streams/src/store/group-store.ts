@@ -44,6 +44,13 @@ export interface ClaimResult {
 
 type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: number];
 
+/** The integer replies of a pipeline summed; its first error thrown once all are read. */
+function sumOrThrow(replies: readonly [Error | null, unknown][]): number {
+  const failed = replies.find(([error]) => error !== null);
+  if (failed?.[0]) throw failed[0];
+  return replies.reduce((sum, [, value]) => sum + num(value), 0);
+}
+
 /**
  * The consumer groups on every room's stream: reading (XREADGROUP), the pending entries list
  * (XPENDING), acks, heartbeats and claims (XAUTOCLAIM).
@@ -154,33 +161,74 @@ export class GroupStore {
     return this.node.run((c) => c.xack(keys.stream(room), group, ...ids));
   }
 
-  /** "Still working on it": resets idle time without counting a delivery (XCLAIM ... JUSTID). */
-  async heartbeat(group: string, consumer: string, room: string, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.node.run((c) => c.xclaim(keys.stream(room), group, consumer, 0, ...ids, 'JUSTID'));
+  /**
+   * XACK of several rooms' ids in one pipeline (one round trip). A room whose XACK failed keeps its
+   * entries in the PEL, where a claim finds them; its failure is thrown, the other rooms' acks stand.
+   */
+  async ackRuns(group: string, runs: readonly { room: string; ids: readonly string[] }[]): Promise<number> {
+    const nonEmpty = runs.filter((r) => r.ids.length > 0);
+    if (nonEmpty.length === 0) return 0;
+    return this.node.run(async (c) => {
+      const pipeline = c.pipeline();
+      for (const run of nonEmpty) pipeline.xack(keys.stream(run.room), group, ...run.ids);
+      return sumOrThrow((await pipeline.exec()) ?? []);
+    });
   }
 
   /**
-   * XPENDING ... IDLE: the room's entries idle at least minIdleMs, with their owners. A worker asks
-   * this before XAUTOCLAIM, whose reply does not say whose entries it took.
+   * "Still working on it": resets idle time without counting a delivery (XCLAIM ... JUSTID), for several
+   * rooms' ids in one pipeline.
    */
-  async idlePending(group: string, room: string, minIdleMs: number, count: number): Promise<PendingEntry[]> {
-    const rows = (await this.node.run((c) =>
-      c.xpending(keys.stream(room), group, 'IDLE', minIdleMs, '-', '+', count),
-    )) as PendingRow[];
-    return rows.map(([id, consumer, idleMs, deliveries]) => ({
-      room,
-      id,
-      consumer,
-      idleMs: num(idleMs),
-      deliveries: num(deliveries),
-    }));
+  async heartbeat(
+    group: string,
+    consumer: string,
+    runs: readonly { room: string; ids: readonly string[] }[],
+  ): Promise<void> {
+    const nonEmpty = runs.filter((r) => r.ids.length > 0);
+    if (nonEmpty.length === 0) return;
+    await this.node.run(async (c) => {
+      const pipeline = c.pipeline();
+      for (const run of nonEmpty)
+        pipeline.xclaim(keys.stream(run.room), group, consumer, 0, ...run.ids, 'JUSTID');
+      return sumOrThrow((await pipeline.exec()) ?? []);
+    });
+  }
+
+  /**
+   * XPENDING ... IDLE on every room, in one pipeline: the entries idle at least minIdleMs, with their
+   * owners. A worker asks this before XAUTOCLAIM, whose reply does not say whose entries it took.
+   */
+  async idlePending(
+    group: string,
+    rooms: readonly string[],
+    minIdleMs: number,
+    countPerRoom: number,
+  ): Promise<PendingEntry[]> {
+    if (rooms.length === 0) return [];
+    const replies = await this.node.run(async (c) => {
+      const pipeline = c.pipeline();
+      for (const room of rooms)
+        pipeline.xpending(keys.stream(room), group, 'IDLE', minIdleMs, '-', '+', countPerRoom);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error !== null);
+      if (failed?.[0]) throw failed[0];
+      return results.map(([, rows]) => rows as PendingRow[]);
+    });
+    return replies.flatMap((rows, index) =>
+      rows.map(([id, consumer, idleMs, deliveries]) => ({
+        room: rooms[index] ?? '',
+        id,
+        consumer,
+        idleMs: num(idleMs),
+        deliveries: num(deliveries),
+      })),
+    );
   }
 
   /**
    * XPENDING ... IDLE on every room, then XAUTOCLAIM on the rooms that have idle entries: the same
    * claim, plus the owner each entry was taken from. In the common case (nothing idle) it costs
-   * one command per room, as XAUTOCLAIM alone would.
+   * one pipelined round trip.
    */
   async claimIdle(
     group: string,
@@ -190,10 +238,8 @@ export class GroupStore {
     countPerRoom: number,
   ): Promise<ClaimResult & { readonly records: ClaimRecord[] }> {
     const idle = new Map<string, PendingEntry>();
-    for (const room of rooms) {
-      for (const p of await this.idlePending(group, room, minIdleMs, countPerRoom))
-        idle.set(`${room}/${p.id}`, p);
-    }
+    for (const p of await this.idlePending(group, rooms, minIdleMs, countPerRoom))
+      idle.set(`${p.room}/${p.id}`, p);
     if (idle.size === 0) return { claimed: [], deleted: [], records: [] };
     const idleRooms = [...new Set([...idle.values()].map((p) => p.room))];
     const result = await this.claim(group, consumer, minIdleMs, idleRooms, countPerRoom);

@@ -35,8 +35,9 @@ export interface DeliveryAttempt {
   readonly deliveries: number;
 }
 
-export interface DeliveryRunReply {
-  readonly outcomes: DeliveryAttempt[];
+export interface DeliveryBatchReply {
+  /** One list per room run sent, in order: the attempts made, oldest first. */
+  readonly runs: DeliveryAttempt[][];
   readonly skipped: number;
 }
 
@@ -80,15 +81,15 @@ export function decodeSendReply(reply: unknown): SendResult {
   }
 }
 
-/** deliver.lua's reply: `{outcomes, skipped}`, each outcome `{code, deliveries}`. */
-export function decodeDeliverReply(reply: unknown): DeliveryRunReply {
+/** deliver.lua's reply: `{runs, skipped}`, each run a list of `{code, deliveries}`. */
+export function decodeDeliverReply(reply: unknown): DeliveryBatchReply {
   if (!isList(reply) || !isList(reply[0])) return refuse('deliver', reply);
-  const outcomes = reply[0].map((attempt) => {
-    if (!isList(attempt)) return refuse('deliver', reply);
-    return {
-      outcome: parseDeliveryOutcome(attempt[0]),
-      deliveries: count('deliver', reply, attempt[1]),
-    };
+  const runs = reply[0].map((run) => {
+    if (!isList(run)) return refuse('deliver', reply);
+    return run.map((attempt) => {
+      if (!isList(attempt)) return refuse('deliver', reply);
+      return { outcome: parseDeliveryOutcome(attempt[0]), deliveries: count('deliver', reply, attempt[1]) };
+    });
   });
-  return { outcomes, skipped: count('deliver', reply, reply[1]) };
+  return { runs, skipped: count('deliver', reply, reply[1]) };
 }

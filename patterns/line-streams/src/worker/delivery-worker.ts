@@ -63,9 +63,10 @@ const claimCount = 100;
 const orderRetryMs = 20;
 
 /**
- * One consumer of the `delivery` group: reads new entries of every room,
- * recovers idle ones from the PEL (XAUTOCLAIM), applies each entry's effect
- * through deliver.lua in room order, and acks after the effect. A crash
+ * One consumer of the `delivery` group: reads new entries of every room in
+ * batches (XREADGROUP ... COUNT), recovers idle ones from the PEL (XAUTOCLAIM),
+ * applies a batch's effects through one deliver.lua call in room order, and
+ * acks after the effects. A crash
  * between effect and ack is allowed: the redelivery finds the applied mark.
  */
 export class DeliveryWorker {
@@ -227,67 +228,85 @@ export class DeliveryWorker {
 
   /**
    * Keeps held entries from looking idle, so nobody claims what this worker
-   * still works on. Checked between rooms too: a long batch under load must
-   * not let its tail idle past claimMinIdleMs, or the other worker claims it
-   * and every such claim counts a delivery towards the dead letters.
+   * still works on: one pipelined XCLAIM ... JUSTID over every room it holds.
+   * Entries waiting for order can be held for long under load: their idle
+   * time must not pass claimMinIdleMs, or the other worker claims them and
+   * every such claim counts a delivery towards the dead letters.
    */
   private async heartbeatIfDue(): Promise<void> {
     if (this.held.size === 0 || this.now() - this.lastHeartbeatAt < this.options.claimMinIdleMs / 3) return;
     this.lastHeartbeatAt = this.now();
-    for (const [room, entries] of orderByRoom(this.held.values())) {
-      await this.options.store.groups.heartbeat(
-        this.options.group,
-        this.options.consumer,
-        room,
-        entries.map((e) => e.id),
-      );
-    }
+    const runs = [...orderByRoom(this.held.values())].map(([room, entries]) => ({
+      room,
+      ids: entries.map((e) => e.id),
+    }));
+    await this.options.store.groups.heartbeat(this.options.group, this.options.consumer, runs);
   }
 
   /**
-   * One script call per room for every entry held of it (effects batched, oldest first), then one XACK
-   * for what it settled. The crash fault caps the run, so the crash comes after exactly that many effects.
+   * One script call for every room this worker holds entries of (each room's run oldest first), then one
+   * pipelined XACK for what it settled: a batch costs two round trips however many rooms it spans. The
+   * acks come after the effects, so a batch that fails before them acks nothing, and its entries come back
+   * as duplicates. The crash fault caps the batch, so the crash comes after exactly that many effects.
    */
   private async processHeld(): Promise<void> {
     const { store, group, consumer } = this.options;
-    for (const [room, entries] of orderByRoom(this.held.values())) {
-      // A room that just had to wait for the other worker is not asked again at once: each ask costs a script.
-      if ((this.orderWaitUntil.get(room) ?? 0) > this.now()) continue;
-      await this.heartbeatIfDue();
-      const { outcomes } = await store.delivery.applyRun({
-        group,
+    await this.heartbeatIfDue();
+    // A room that just had to wait for the other worker is not asked again at once: each ask costs a script.
+    const ready = [...orderByRoom(this.held.values())].filter(
+      ([room]) => (this.orderWaitUntil.get(room) ?? 0) <= this.now(),
+    );
+    if (ready.length === 0) return;
+    const { runs } = await store.delivery.applyBatch({
+      group,
+      runs: ready.map(([room, entries]) => ({
         room,
         entries: entries.map((entry) => ({ id: entry.id, handlerFailed: this.options.isPoison(entry) })),
-        maxDeliveries: this.options.maxDeliveries,
-        inboxMaxLen: this.options.inboxMaxLen,
-        deadLetterMaxLen: this.options.deadLetterMaxLen,
-        maxApplied: this.crashAfterEffects ?? 0,
-        consumer,
-        now: this.now(),
-      });
-      const toAck: string[] = [];
-      const results: { id: string; outcome: DeliveryOutcome; deliveries: number }[] = [];
-      let appliedNow = 0;
-      for (const [index, result] of outcomes.entries()) {
-        const entry = entries[index];
-        if (!entry) break;
-        this.count(entry, result);
-        results.push({ id: entry.id, ...result });
-        if (result.outcome === 'APPLIED') appliedNow += 1;
-        if (result.outcome === 'NOT_YET') this.orderWaitUntil.set(room, this.now() + orderRetryMs);
-        else this.orderWaitUntil.delete(room);
-        const next = stepAfter(result.outcome);
-        if (next.ack) toAck.push(entry.id);
-        if (next.release) this.held.delete(`${room}/${entry.id}`);
-      }
-      // Entries past the outcomes were not attempted: they stay held, in order, for the next round.
-      if (this.isCrashDue(appliedNow)) {
-        this.options.trace(settledMessages(consumer, room, results, []));
-        this.crash();
-      }
-      if (toAck.length > 0) this.stats.acked += await store.groups.ack(group, room, toAck);
-      this.options.trace(settledMessages(consumer, room, results, toAck));
+      })),
+      maxDeliveries: this.options.maxDeliveries,
+      inboxMaxLen: this.options.inboxMaxLen,
+      deadLetterMaxLen: this.options.deadLetterMaxLen,
+      maxApplied: this.crashAfterEffects ?? 0,
+      consumer,
+      now: this.now(),
+    });
+    const settled = ready.map(([room, entries], index) => this.settle(room, entries, runs[index] ?? []));
+    const appliedNow = settled.reduce((sum, s) => sum + s.appliedNow, 0);
+    if (this.isCrashDue(appliedNow)) {
+      this.options.trace(settled.flatMap((s) => settledMessages(consumer, s.room, s.results, [])));
+      this.crash();
     }
+    this.stats.acked += await store.groups.ackRuns(
+      group,
+      settled.map((s) => ({ room: s.room, ids: s.toAck })),
+    );
+    // One relay for the whole batch: each is a PUBLISH that every instance parses.
+    this.options.trace(settled.flatMap((s) => settledMessages(consumer, s.room, s.results, s.toAck)));
+  }
+
+  /** One room's outcomes: counted, released or kept held, and what to ack. Entries past them were not attempted. */
+  private settle(
+    room: string,
+    entries: readonly HeldEntry[],
+    outcomes: readonly { outcome: DeliveryOutcome; deliveries: number }[],
+  ) {
+    const toAck: string[] = [];
+    const results: { id: string; outcome: DeliveryOutcome; deliveries: number }[] = [];
+    let appliedNow = 0;
+    for (const [index, result] of outcomes.entries()) {
+      const entry = entries[index];
+      if (!entry) break;
+      this.count(entry, result);
+      results.push({ id: entry.id, ...result });
+      if (result.outcome === 'APPLIED') appliedNow += 1;
+      if (result.outcome === 'NOT_YET') this.orderWaitUntil.set(room, this.now() + orderRetryMs);
+      else this.orderWaitUntil.delete(room);
+      const next = stepAfter(result.outcome);
+      if (next.ack) toAck.push(entry.id);
+      if (next.release) this.held.delete(`${room}/${entry.id}`);
+    }
+    // Entries past the outcomes stay held, in order, for the next round.
+    return { room, results, toAck, appliedNow };
   }
 
   private count(entry: HeldEntry, result: { outcome: DeliveryOutcome; deliveries: number }): void {
