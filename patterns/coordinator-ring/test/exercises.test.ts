@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
 import { compare, fromJSON } from '@kvs-lab/shared/vector-clock';
 import { call, eventually, startRingCluster } from './support/coordinator-ring-lab.ts';
-import type { RingCluster } from './support/coordinator-ring-lab.ts';
+import type { NodeStatus, RingCluster } from './support/coordinator-ring-lab.ts';
 
 // Each test follows one README exercise step by step against real node processes and real Redis.
 let cluster: RingCluster;
@@ -174,6 +174,60 @@ describe('README exercises', () => {
     await cluster.node(old.id).start();
     await cluster.waitForLeader({ everyone: true });
   }, 60_000);
+
+  it('exercise 9: the log compacts under writes, and a restarted node serves a compacted write from its snapshot', async () => {
+    const every = 200;
+    const keep = 20;
+    // Its own ring: the exercise restarts the lab with small thresholds.
+    const small = await startRingCluster(3, {
+      SNAPSHOT_EVERY_ENTRIES: String(every),
+      SNAPSHOT_KEEP_ENTRIES: String(keep),
+    });
+    try {
+      await small.waitForLeader({ everyone: true });
+      const [r1, r2] = small.nodes;
+      if (!r1?.redis || !r2) throw new Error('need two nodes with Redis');
+      const status = (node: typeof r1): Promise<(NodeStatus & { snapshotIndex?: number }) | undefined> =>
+        node.status();
+      expect((await status(r1))?.snapshotIndex).toBe(0);
+      const acked: string[] = [];
+      let next = 1;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next <= 1_000) {
+            const key = `c-${next++}`;
+            if ((await put(r2.url, key, 'x'))?.status === 200) acked.push(key);
+          }
+        }),
+      );
+      expect(acked.length).toBeGreaterThan(900);
+      for (const node of small.nodes) {
+        const redis = node.redis;
+        if (!redis) throw new Error('no redis');
+        const settled = await eventually(async () => {
+          const s = await status(node);
+          const length = Number(
+            await sendRedisCommand(redis.port, ['LLEN', `lab:coordinator-ring:log:${node.name}`]),
+          );
+          const snapshotIndex = s?.snapshotIndex ?? 0;
+          const isSettled = s && snapshotIndex > 0 && s.lastLogIndex - snapshotIndex === length;
+          return isSettled && length < every + keep ? { s, length, snapshotIndex } : undefined;
+        }, `${node.name} compacted`);
+        // One entry per acknowledged write (and a no-op per leader): far more than the log now holds.
+        expect(settled.s.lastLogIndex).toBeGreaterThanOrEqual(acked.length);
+        expect(settled.s.lastLogIndex - settled.snapshotIndex).toBeLessThan(every + keep);
+      }
+      const early = acked.map((k) => Number(k.slice(2))).sort((a, b) => a - b)[0];
+      await r1.kill();
+      await r1.start();
+      const snapshotIndex = (await status(r1))?.snapshotIndex ?? 0;
+      const read = await call(`${r1.url}/kv/c-${early}?stale=true`);
+      expect(read?.body).toMatchObject({ value: 'x', stale: true });
+      expect(Number(read?.body.index)).toBeLessThan(snapshotIndex);
+    } finally {
+      await small.stop();
+    }
+  }, 180_000);
 
   it('through every exercise above, no term ever had two leaders', () => {
     const claims = cluster.leadersByTerm();

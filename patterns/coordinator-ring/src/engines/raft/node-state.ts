@@ -27,6 +27,8 @@ export interface RingCounters {
   compactions: number;
   snapshotsSent: number;
   snapshotsInstalled: number;
+  /** How long the last start took to read the durable state (election, snapshot position, log tail). */
+  startUpMs: number;
   suspicions: number;
   deathsDetected: number;
   heartbeatsFailed: number;
@@ -173,6 +175,7 @@ export function createRaftNode(
       compactions: 0,
       snapshotsSent: 0,
       snapshotsInstalled: 0,
+      startUpMs: 0,
       suspicions: 0,
       deathsDetected: 0,
       heartbeatsFailed: 0,

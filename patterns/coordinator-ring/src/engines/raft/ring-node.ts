@@ -89,6 +89,7 @@ export class RingNode implements RingEngine {
   async start(): Promise<void> {
     const { node } = this;
     const s = node.state;
+    const startedAt = performance.now();
     // Start-up reads are idempotent: a Redis slow for a moment (a busy machine) is retried, not fatal.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -104,6 +105,7 @@ export class RingNode implements RingEngine {
     }
     // Entries up to lastApplied were committed once; commit index is volatile in Raft and is relearned.
     s.commitIndex = s.lastApplied;
+    node.tally.startUpMs = Math.round(performance.now() - startedAt);
     rebuildTips(node);
     resetElectionDeadline(node);
     const { heartbeatIntervalMs } = node.config;
