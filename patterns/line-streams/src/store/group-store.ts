@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript, integerReply } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { CounterStore } from './counter-store.ts';
 import { keys } from './keys.ts';
@@ -41,6 +42,9 @@ export interface ClaimResult {
   /** Ids that were pending but are no longer in the stream (trimmed): XAUTOCLAIM dropped them from the PEL. */
   readonly deleted: { room: string; id: string }[];
 }
+
+/** XACK of a batch's rooms in one command: see its header. */
+const ackScript = new LuaScript(new URL('./lua/ack.lua', import.meta.url), integerReply('ack'));
 
 type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: number];
 
@@ -162,17 +166,19 @@ export class GroupStore {
   }
 
   /**
-   * XACK of several rooms' ids in one pipeline (one round trip). A room whose XACK failed keeps its
-   * entries in the PEL, where a claim finds them; its failure is thrown, the other rooms' acks stand.
+   * XACK of several rooms' ids in one script call (one command, one round trip), after their effects.
+   * Nothing of it is acked when it fails: those entries stay in the PEL, where a claim finds them.
    */
   async ackRuns(group: string, runs: readonly { room: string; ids: readonly string[] }[]): Promise<number> {
     const nonEmpty = runs.filter((r) => r.ids.length > 0);
     if (nonEmpty.length === 0) return 0;
-    return this.node.run(async (c) => {
-      const pipeline = c.pipeline();
-      for (const run of nonEmpty) pipeline.xack(keys.stream(run.room), group, ...run.ids);
-      return sumOrThrow((await pipeline.exec()) ?? []);
-    });
+    return this.node.run((c) =>
+      ackScript.run(
+        c,
+        nonEmpty.map((r) => keys.stream(r.room)),
+        [group, ...nonEmpty.flatMap((r) => [r.ids.length, ...r.ids])],
+      ),
+    );
   }
 
   /**

@@ -245,7 +245,7 @@ export class DeliveryWorker {
 
   /**
    * One script call for every room this worker holds entries of (each room's run oldest first), then one
-   * pipelined XACK for what it settled: a batch costs two round trips however many rooms it spans. The
+   * ack.lua call for what it settled: a batch costs two round trips however many rooms it spans. The
    * acks come after the effects, so a batch that fails before them acks nothing, and its entries come back
    * as duplicates. The crash fault caps the batch, so the crash comes after exactly that many effects.
    */
