@@ -13,7 +13,7 @@ import { defaultSettingsFor } from '../src/settings.ts';
  * loads PUT (or `get`) for the given seconds beside the baseline route, and prints both rates.
  * autocannon runs in a worker thread, which writes its own profile: read the main thread's.
  */
-const [kind = 'put', seconds = '5', pipelining = 'off', baselineSeconds = seconds] = process.argv.slice(2);
+const [kind = 'put', seconds = '5', pipelining = 'on', baselineSeconds = seconds] = process.argv.slice(2);
 const durationSeconds = Number(seconds);
 process.env.LOG_LEVEL ??= 'warn';
 const redis = await startRedisCluster(['replica-1', 'replica-2', 'replica-3']);
@@ -28,8 +28,9 @@ const { service, quorum } = await createApp({
   instance: 'quorum-a',
   settings: defaultSettingsFor(3),
 });
-if (pipelining === 'on')
-  for (const replica of quorum.replicas) replica.node.client.options.enableAutoPipelining = true;
+// `off` turns the coordinator's auto-pipelining off, to compare.
+for (const replica of quorum.replicas)
+  replica.node.client.options.enableAutoPipelining = pipelining !== 'off';
 const { port } = await service.listen(0, '127.0.0.1');
 const url = `http://127.0.0.1:${port}/kv/bench`;
 const baseline = await startBaselineServer((redis[0] as RedisHandle).url);

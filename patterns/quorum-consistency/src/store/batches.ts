@@ -6,15 +6,17 @@ export const readBatch = 100;
 export const writeBatch = 50;
 
 /**
- * Script calls in flight at once on one replica's connection. Sent together they share one round trip
- * (the replica runs them back to back); a few at a time keeps the last one well inside its timeout.
+ * Read calls in flight at once on one replica's connection. Sent together they share one round trip (the
+ * replica runs them back to back, and each is cheap); writes go one at a time, since a write batch keeps the
+ * Merkle tree of each key and several queued ones overran the timeout of the last on a loaded machine.
  */
-const inFlight = 4;
+export const readsInFlight = 4;
 
 /** Runs `run` on each slice of `size` items, up to `inFlight` slices at once; the answers in the slices' order. */
 export async function inBatches<T, R>(
   items: readonly T[],
   size: number,
+  inFlight: number,
   run: (batch: readonly T[]) => Promise<R>,
 ): Promise<R[]> {
   const batches: T[][] = [];

@@ -1,7 +1,7 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { leafOf, treeDepth } from '../domain/incremental-merkle.ts';
 import type { ConflictPolicy, StoredVersion } from '../domain/versioned-value.ts';
-import { inBatches, readBatch, writeBatch } from './batches.ts';
+import { inBatches, readBatch, readsInFlight, writeBatch } from './batches.ts';
 import { keys } from './keys.ts';
 import {
   dropTombstoneScript,
@@ -65,7 +65,7 @@ export class ReplicaStore {
     items: readonly { key: string; versions: readonly StoredVersion[] }[],
     policy: ConflictPolicy,
   ): Promise<void> {
-    await inBatches(items, writeBatch, async (batch) => {
+    await inBatches(items, writeBatch, 1, async (batch) => {
       const args = batch.flatMap(({ key, versions }) => {
         const pairs = versions.flatMap((version) => {
           const { id, body } = encodeVersion(version);
@@ -93,7 +93,7 @@ export class ReplicaStore {
   /** The sibling sets of many keys, a batch per script call. */
   async readVersionsMany(keyNames: readonly string[]): Promise<Map<string, StoredVersion[]>> {
     const held = new Map<string, StoredVersion[]>();
-    await inBatches(keyNames, readBatch, async (batch) => {
+    await inBatches(keyNames, readBatch, readsInFlight, async (batch) => {
       const sets = await this.node.run((client) =>
         readVersionsScript.run(
           client,
@@ -126,7 +126,7 @@ export class ReplicaStore {
     indices: readonly number[],
     batchSize: number,
   ): Promise<(string | null)[]> {
-    const answers = await inBatches(indices, batchSize, (batch) =>
+    const answers = await inBatches(indices, batchSize, readsInFlight, (batch) =>
       this.node.run((client) => merkleNodesScript.run(client, [keys.merkleTree], [mode, ...batch])),
     );
     return answers.flat();
@@ -134,7 +134,7 @@ export class ReplicaStore {
 
   /** Every (key, digest) in the given ranges of leaves (first and last inclusive) of this replica's tree. */
   async readKeysIn(ranges: readonly { first: number; last: number }[]): Promise<Map<string, string>> {
-    const answers = await inBatches(ranges, readBatch, (batch) =>
+    const answers = await inBatches(ranges, readBatch, readsInFlight, (batch) =>
       this.node.run((client) =>
         merkleKeysScript.run(
           client,
