@@ -2,26 +2,19 @@
 // one station per part the read asked (L1 cache, L2 cache, memtable, each SSTable), with that
 // part's answer. A Bloom filter's "no" is a station that read no block: the read it saved.
 
+/** A cache's station: it answered the read (hit) or passed it on (miss). */
+function cacheStation(node, title, isHit) {
+  const answer = isHit ? 'hit' : 'miss';
+  return { node, title, lines: [answer], state: answer };
+}
+
 /** The stations of one read, in the order the store asked them. */
 export function readStations(read) {
   const stations = [];
   if (!read.isSnapshotRead) {
     const l1Hit = read.servedFrom === 'l1';
-    stations.push({
-      node: 'l1-cache',
-      title: 'L1 cache',
-      lines: [l1Hit ? 'hit' : 'miss'],
-      state: l1Hit ? 'hit' : 'miss',
-    });
-    if (!l1Hit && read.hasL2) {
-      const l2Hit = read.servedFrom === 'l2';
-      stations.push({
-        node: 'l2-cache',
-        title: 'L2 (Redis)',
-        lines: [l2Hit ? 'hit' : 'miss'],
-        state: l2Hit ? 'hit' : 'miss',
-      });
-    }
+    stations.push(cacheStation('l1-cache', 'L1 cache', l1Hit));
+    if (!l1Hit && read.hasL2) stations.push(cacheStation('l2-cache', 'L2 (Redis)', read.servedFrom === 'l2'));
   }
   if (read.servedFrom === 'l1' || read.servedFrom === 'l2') return stations;
   if (read.trace === null) {

@@ -11,13 +11,7 @@ export async function writeFileDurably(
   data: Uint8Array | string,
   temporary: string,
 ): Promise<void> {
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFileSynced(temporary, data);
   await rename(temporary, file);
   await syncDirectory(path.dirname(file));
 }
@@ -37,7 +31,7 @@ export async function syncDirectory(dir: string): Promise<void> {
  * manifest names it. Recovery deletes a file the manifest does not name (a torn one included), and the
  * manifest's own directory fsync makes this file's directory entry durable before the manifest can name it.
  */
-export async function writeFileSynced(file: string, data: Uint8Array): Promise<void> {
+export async function writeFileSynced(file: string, data: Uint8Array | string): Promise<void> {
   const handle = await open(file, 'w');
   try {
     await handle.writeFile(data);
