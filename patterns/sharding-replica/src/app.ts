@@ -107,5 +107,6 @@ export async function createApp(deps: ShardingDeps): Promise<ShardingApp> {
   mountRoutes(service, { sharding, autoscaler }, { maxValueBytes: deps.config.maxValueBytes });
   traceRef.log = mountCheck(service, { history: sharding.history, check: () => sharding.check() }).trace;
   service.onClose(() => sharding.close());
+  // Async as every pattern's createApp is; this one has nothing to wait for before it answers.
   return Promise.resolve({ service, sharding, autoscaler, store });
 }
