@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRedisCommand, stopAllRedis } from '@kvs-lab/shared/testing';
-import { get, post, startLockCluster } from './support/distributed-lock-lab.ts';
+import { get, post, startLockCluster, waitFor } from './support/distributed-lock-lab.ts';
 import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
 describe('HTTP API: bad input, OpenAPI, /stats, /check, /chaos', () => {
@@ -171,7 +171,11 @@ describe('HTTP API: bad input, OpenAPI, /stats, /check, /chaos', () => {
     const lease = await post(`${a.url}/locks/traced`, { ttlMs: 5_000, owner: 'one' });
     expect(lease.status).toBe(201);
     const nodes = ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'];
-    const granted = await messages();
+    // The acquire is answered once a quorum granted with the token raised: the last votes may come after.
+    const granted = await waitFor('every vote in the trace', async () => {
+      const all = await messages();
+      return all.filter((m) => m.kind === 'vote-granted').length === nodes.length ? all : undefined;
+    });
     for (const node of nodes) {
       expect(granted).toContainEqual(expect.objectContaining({ from: 'lock-a', to: node, kind: 'acquire' }));
       expect(granted).toContainEqual(

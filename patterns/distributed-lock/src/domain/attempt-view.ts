@@ -53,13 +53,17 @@ export function isNewPicture(
   return next.votes.some((v) => before.get(v.node) !== v.vote) || before.size !== next.votes.length;
 }
 
-/** An acquire fan-out as messages: the request to each node, then each node's vote back. */
+/**
+ * An acquire fan-out as messages: the request to each node (`sentTo`, by default the nodes that
+ * voted), then each node's vote back. An attempt answered early records its late votes apart.
+ */
 export function acquireMessages(
   instance: string,
   request: { resource: string; owner: string; ticket?: number },
   votes: readonly AcquireVote[],
+  sentTo: readonly string[] = votes.map((v) => v.node),
 ): ProtocolMessage[] {
-  const requests = votes.map((v) => ({ from: instance, to: v.node, kind: 'acquire', detail: request }));
+  const requests = sentTo.map((node) => ({ from: instance, to: node, kind: 'acquire', detail: request }));
   const replies = votes.map((v) => ({
     from: v.node,
     to: instance,

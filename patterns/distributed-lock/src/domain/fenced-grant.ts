@@ -37,13 +37,17 @@ export function isAcquireSettled(
   return pending === 0 || foldedToken(votes, proposed, nodeCount) !== null;
 }
 
-/** The highest fencing counter the votes reported, the proposal included where a node raised to it. */
-export function highestCounterSeen(votes: readonly AcquireVote[], proposed: number): number {
+/**
+ * The highest fencing counter the votes reported, as it was before this
+ * attempt's own raises: a refused attempt's proposal was issued to nobody, and
+ * proposing it again keeps the tokens consecutive (a node raised to it already
+ * just does not count towards the majority).
+ */
+export function highestCounterSeen(votes: readonly AcquireVote[]): number {
   return Math.max(
     0,
-    ...votes.map((v) => {
-      if (v.kind === 'granted') return v.raised === true ? proposed : v.fencingCounter;
-      return v.kind === 'held' || v.kind === 'queued' ? v.fencingCounter : 0;
-    }),
+    ...votes.map((v) =>
+      v.kind === 'granted' || v.kind === 'held' || v.kind === 'queued' ? v.fencingCounter : 0,
+    ),
   );
 }

@@ -44,8 +44,11 @@ export function tallyExtend(replies: readonly LeaseReply[], nodeCount: number): 
   return { kind: 'lost', extendedOn: nodes.length, needed };
 }
 
-/** The lease as the nodes that had it recorded it (one token, so they agree); null if none said. */
+/**
+ * The lease as the nodes that had it recorded it (one token, so they agree), preferring a node that
+ * recorded its fencing token: one that granted without raising its counter holds none; null if none said.
+ */
 function identityOf(replies: readonly LeaseReply[]): LeaseIdentity | null {
-  for (const reply of replies) if (reply.kind === 'applied' && reply.lease) return reply.lease;
-  return null;
+  const leases = replies.flatMap((r) => (r.kind === 'applied' && r.lease ? [r.lease] : []));
+  return leases.find((l) => l.fencingToken !== null) ?? leases[0] ?? null;
 }

@@ -123,10 +123,34 @@ export class LockNodes {
   }
 
   /** Deletes our lease wherever it still is; `applied` marks the nodes that had it. */
-  async release(
+  release(
     resource: string,
     token: string,
     announce: LeaseAnnouncement,
+    only?: readonly string[],
+  ): Promise<LeaseReply[]> {
+    return this.deleteLease(resource, token, announce, true, only);
+  }
+
+  /**
+   * Takes back the grants of an attempt that handed out no lease (refused, too slow, or a
+   * late vote): deleted like a release, announced without a fencing token, which on these
+   * nodes may be a proposal that was issued to nobody.
+   */
+  withdraw(
+    resource: string,
+    token: string,
+    announce: LeaseAnnouncement,
+    only?: readonly string[],
+  ): Promise<LeaseReply[]> {
+    return this.deleteLease(resource, token, announce, false, only);
+  }
+
+  private deleteLease(
+    resource: string,
+    token: string,
+    announce: LeaseAnnouncement,
+    isHandedOut: boolean,
     only?: readonly string[],
   ): Promise<LeaseReply[]> {
     return this.fanOut(
@@ -135,7 +159,14 @@ export class LockNodes {
           scripts.release.run(
             c,
             [keys.lock(resource)],
-            [token, keys.releasedChannel, resource, announce.instance, announce.atMs],
+            [
+              token,
+              keys.releasedChannel,
+              resource,
+              announce.instance,
+              announce.atMs,
+              isHandedOut ? '1' : '0',
+            ],
           ),
         );
         return { node: node.name, ...reply };

@@ -75,10 +75,13 @@ export async function attempt(
     (votes, pending) => isAcquireSettled(votes, pending, proposed, nodes.size),
   );
   const votes = await round.settled;
-  ctx.counters.saw(fencingKey, highestCounterSeen(votes, proposed));
+  ctx.counters.saw(fencingKey, highestCounterSeen(votes));
   const decision = tallyAcquireVotes(votes, nodes.size);
   const folded = foldedToken(votes, proposed, nodes.size);
   if (decision.kind === 'granted' && folded !== null) {
+    ctx.counters.saw(fencingKey, folded);
+    const sentTo = nodes.nodes.map((n) => n.name);
+    ctx.trace(acquireMessages(config.instance, traced(request, waiter), votes, sentTo));
     const elapsedMs = clock.monotonicMs() - started;
     const validity = validityMs({ ttlMs, elapsedMs, driftFactor: config.driftFactor });
     void round.all.then((all) =>
@@ -87,12 +90,12 @@ export async function attempt(
         { resource, owner, token, waiter },
         shown,
         all,
-        decision.grantedBy,
+        votes.map((v) => v.node),
         validity > 0 ? folded : null,
       ),
     );
     if (validity <= 0) {
-      await nodes.release(resource, token, announcement(ctx));
+      await nodes.withdraw(resource, token, announcement(ctx));
       return { kind: 'too-slow', elapsedMs };
     }
     return {
@@ -120,7 +123,7 @@ export async function attempt(
     if (isShown) ctx.emit('lock:attempt', { ...summary, outcome, fencingToken, atMs: clock.nowMs() });
   };
   const releaseAgain = async (only?: readonly string[]) => {
-    const replies = await nodes.release(resource, token, announcement(ctx), only);
+    const replies = await nodes.withdraw(resource, token, announcement(ctx), only);
     if (isShown) ctx.trace(leaseMessages(config.instance, 'release', resource, replies));
   };
   if (decision.kind !== 'granted') {
@@ -182,10 +185,18 @@ function firstOutcome(kind: AcquireDecision['kind'], votes: readonly AcquireVote
   return votes.some((v) => v.kind === 'queued') && !votes.some((v) => v.kind === 'held') ? 'queued' : 'held';
 }
 
+/** What the trace says an acquire asked for. */
+function traced(
+  request: { resource: string; owner: string },
+  waiter: { member: string; ticket: number } | undefined,
+): { resource: string; owner: string; ticket?: number } {
+  return { resource: request.resource, owner: request.owner, ...(waiter ? { ticket: waiter.ticket } : {}) };
+}
+
 /**
- * Once every node voted on an attempt answered early: the live view and the
- * trace get the whole row, and a node that granted after the answer is
- * released again if the lease is already gone here (released or expired
+ * Once every node voted on an attempt answered early: the trace gets the late
+ * votes, the live view the whole row, and a node that granted after the answer
+ * is withdrawn again if the lease is already gone here (released or expired
  * before its vote landed), so no late copy outlives the lease.
  */
 function afterLateVotes(
@@ -198,19 +209,19 @@ function afterLateVotes(
   },
   shown: Shown,
   votes: readonly AcquireVote[],
-  grantedBy: readonly string[],
+  answered: readonly string[],
   fencingToken: number | null,
 ): void {
-  const { resource, owner, token, waiter } = attempt;
-  const me = ctx.config.instance;
+  const { resource, token, waiter } = attempt;
+  const lateVotes = votes.filter((v) => !answered.includes(v.node));
+  ctx.trace(acquireMessages(ctx.config.instance, traced(attempt, waiter), lateVotes, []));
   const summary = summaryOf(ctx, attempt, votes);
   const outcome: AttemptOutcome = fencingToken === null ? 'too-slow' : 'granted';
   if (show(ctx, shown, summary, outcome)) {
-    ctx.trace(acquireMessages(me, { resource, owner, ...(waiter ? { ticket: waiter.ticket } : {}) }, votes));
     ctx.emit('lock:attempt', { ...summary, outcome, fencingToken, atMs: ctx.clock.nowMs() });
   }
-  const late = votes.filter((v) => v.kind === 'granted' && !grantedBy.includes(v.node)).map((v) => v.node);
+  const late = lateVotes.filter((v) => v.kind === 'granted').map((v) => v.node);
   if (late.length > 0 && ctx.leases.get(token) === undefined) {
-    void ctx.nodes.release(resource, token, announcement(ctx), late);
+    void ctx.nodes.withdraw(resource, token, announcement(ctx), late);
   }
 }

@@ -206,7 +206,11 @@ export class RedlockBackend implements LockBackend {
   /** POST /locks/{resource}/release: deletes our lease wherever it is; a non-holder changes nothing. */
   async release(resource: string, token: string): Promise<void> {
     const { nodes, config, leases, stats } = this.ctx;
-    const replies = await nodes.release(resource, token, announcement(this.ctx));
+    const sent = nodes.release(resource, token, announcement(this.ctx));
+    // The next local waiter may try now: on every node its vote follows this release on the same
+    // connection, so it is counted after the lease is gone (at worst it finds it held and waits again).
+    this.ctx.sleepers.wakeHead(resource);
+    const replies = await sent;
     this.ctx.trace(leaseMessages(config.instance, 'release', resource, replies));
     const decision = tallyRelease(replies, nodes.size);
     if (decision.kind === 'not-holder') {

@@ -43,7 +43,7 @@ export async function acquireInQueue(
         const left = Math.floor(result.validityMs - (clock.monotonicMs() - result.measuredAtMs));
         if (left <= 0) {
           reason = 'error';
-          await nodes.release(resource, result.token, announcement(ctx));
+          await nodes.withdraw(resource, result.token, announcement(ctx));
           throw refuse(ctx, input, { kind: 'too-slow', elapsedMs: clock.monotonicMs() - started });
         }
         reason = 'granted';
