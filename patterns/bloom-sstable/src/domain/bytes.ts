@@ -22,11 +22,18 @@ export class CorruptionError extends Error {
 
 /** A growing little-endian buffer: the one writer of every on-disk format. */
 export class ByteWriter {
-  private buffer = new Uint8Array(256);
-  private view = new DataView(this.buffer.buffer);
+  private buffer: Uint8Array;
+  private view: DataView;
   /** The same memory as a Buffer, for its native latin1 copy of longer byte strings. */
-  private nodeBuffer = Buffer.from(this.buffer.buffer);
+  private nodeBuffer: Buffer;
   private length = 0;
+
+  /** `capacity`: the bytes expected, when known (an SSTable's), so the buffer need not grow. */
+  constructor(capacity = 256) {
+    this.buffer = new Uint8Array(Math.max(16, capacity));
+    this.view = new DataView(this.buffer.buffer);
+    this.nodeBuffer = Buffer.from(this.buffer.buffer);
+  }
 
   get size(): number {
     return this.length;

@@ -3,7 +3,7 @@ import { buildBloomFilter, decodeBloomFilter, encodeBloomFilter } from './bloom-
 import { ByteReader, ByteWriter, CorruptionError } from './bytes.ts';
 import { crc32 } from './crc32.ts';
 import type { Entry } from './entry.ts';
-import { entryKindCodes, entryKindOf } from './entry.ts';
+import { entryKindCodes, entryKindOf, entrySizeBytes } from './entry.ts';
 
 /**
  * The SSTable file format, as bytes (the storage layer does the file I/O):
@@ -55,7 +55,11 @@ export function encodeSstable(
   options: { readonly blockBytes: number; readonly bitsPerKey: number },
 ): EncodedSstable {
   if (entries.length === 0) throw new Error('an SSTable holds at least one entry');
-  const w = new ByteWriter();
+  // Sized for the entries up front: the table is written into one buffer, without growing it by doubling.
+  const dataBytes = entries.reduce((n, e) => n + entrySizeBytes(e), 0);
+  const w = new ByteWriter(
+    dataBytes + Math.ceil((entries.length * options.bitsPerKey) / 8) + dataBytes / 32 + 1024,
+  );
   const index: BlockHandle[] = [];
   const keys: string[] = [];
   let minSeq = Number.MAX_SAFE_INTEGER;
@@ -64,17 +68,19 @@ export function encodeSstable(
   let i = 0;
   while (i < entries.length) {
     const blockStart = w.size;
-    const block = new ByteWriter();
+    // The entry count goes first but is known last: written as 0, then patched (no buffer per block).
+    w.u32(0);
+    const bodyStart = w.size;
     let count = 0;
     const first = entries[i];
     let last = first;
-    while (i < entries.length && (count === 0 || block.size < options.blockBytes)) {
+    while (i < entries.length && (count === 0 || w.size - bodyStart < options.blockBytes)) {
       const e = entries[i++];
       if (!e) break;
-      block.u8(entryKindCodes[e.kind]);
-      block.seq(e.seq);
-      block.shortString(e.key);
-      block.longString(e.value);
+      w.u8(entryKindCodes[e.kind]);
+      w.seq(e.seq);
+      w.shortString(e.key);
+      w.longString(e.value);
       if (keys[keys.length - 1] !== e.key) keys.push(e.key);
       minSeq = Math.min(minSeq, e.seq);
       maxSeq = Math.max(maxSeq, e.seq);
@@ -82,8 +88,7 @@ export function encodeSstable(
       last = e;
       count += 1;
     }
-    w.u32(count);
-    w.bytes(block.finish());
+    w.patchU32(blockStart, count);
     w.checksumSince(blockStart, crc32);
     if (first && last) {
       index.push({ firstKey: first.key, lastKey: last.key, offset: blockStart, length: w.size - blockStart });
