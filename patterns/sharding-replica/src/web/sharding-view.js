@@ -6,7 +6,7 @@
 //   4. the hot keys as bars, and the failovers so far.
 // The snapshot on connect carries all of it, so a page opened now draws what one open all along does.
 
-import { startLab } from '/lab-kit/lab-client.js';
+import { picturePanel, startLab } from '/lab-kit/lab-client.js';
 import { drawHotKeys } from './hot-key-chart.js';
 import { drawPairs } from './pairs-picture.js';
 import { drawRebalance } from './rebalance-picture.js';
@@ -68,17 +68,7 @@ for (const [selector, label] of [
   region?.setAttribute('aria-label', label);
 }
 
-function panel(id, heading) {
-  const section = document.createElement('section');
-  section.className = 'sr-panel';
-  section.id = id;
-  const h = document.createElement('h2');
-  h.textContent = heading;
-  const caption = document.createElement('p');
-  caption.className = 'sr-caption';
-  section.append(h, caption);
-  return { section, caption, heading: h };
-}
+const panel = (id, heading) => picturePanel(id, heading, 'sr');
 
 const ringPanel = panel('sr-ring-panel', 'Hash ring');
 const shares = document.createElement('ul');
