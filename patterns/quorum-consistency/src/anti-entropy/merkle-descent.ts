@@ -92,9 +92,10 @@ export async function descendTrees(
     const first = asked[0] ?? 1;
     const isKnown = [...known.values()].some((values) => values.has(first));
     if (!isKnown) {
-      // The opened nodes' grandchildren (two levels in one request), or their children at the bottom.
+      // The opened nodes' grandchildren (two levels in one request), or, where nothing below can be opened
+      // (the level above the leaves and the leaves are always listed), their children.
       const parents = [...new Set(asked.map((node) => Math.floor(node / 2)))];
-      if (level < treeDepth) {
+      if (level < treeDepth - 1) {
         const grandchildren = childrenOf(asked);
         await fetch(level + 1, (replica) => replica.readTreeChildren(asked), grandchildren);
         computeAbove(grandchildren, 1);

@@ -164,7 +164,9 @@ export const listThreshold = 4;
 /**
  * Splits differing nodes into those to open (their children are compared
  * next) and those to list (their keys are read and compared): a leaf is
- * always listed, and so is a node that holds few keys on every replica.
+ * always listed, and so is a node that holds few keys on every replica. So is
+ * a node just above the leaves: opening it costs a round trip to save listing
+ * at most one leaf's keys.
  */
 export function planDescent(
   differing: readonly number[],
@@ -176,7 +178,7 @@ export function planDescent(
   const list: number[] = [];
   for (const node of differing) {
     const isSmall = Math.max(0, ...keysOn(node)) <= threshold;
-    if (levelOf(node) === depth || isSmall) list.push(node);
+    if (levelOf(node) >= depth - 1 || isSmall) list.push(node);
     else open.push(node);
   }
   return { open, list };
