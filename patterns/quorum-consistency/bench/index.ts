@@ -2,14 +2,12 @@ import { interleave, runLoad, startBaselineServer } from '@kvs-lab/shared/bench'
 import type { BenchDefinition, BenchRow, LoadResult } from '@kvs-lab/shared/bench';
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
-import { startRedisCluster } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { emptyClock, increment } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from '../src/anti-entropy/anti-entropy-service.ts';
 import { createApp } from '../src/app.ts';
-import type { StoredVersion } from '../src/domain/versioned-value.ts';
 import { defaultSettingsFor } from '../src/settings.ts';
 import { ReplicaStore } from '../src/store/replica-store.ts';
+import { benchVersion, startReplicas } from './bench-replicas.ts';
 
 const settings = defaultSettingsFor(3);
 
@@ -26,13 +24,7 @@ export const bench: BenchDefinition = {
   async run({ durationSeconds, rounds, progress }) {
     // Request logs would measure the terminal, not the coordinator.
     process.env.LOG_LEVEL ??= 'warn';
-    const redis = await startRedisCluster(['replica-1', 'replica-2', 'replica-3']);
-    const addresses = redis.map((handle, i) => ({
-      name: `replica-${i + 1}`,
-      url: handle.url,
-      host: handle.host,
-      port: handle.port,
-    }));
+    const { redis, addresses } = await startReplicas();
     const { service: app } = await createApp({
       nodes: await connectRedisNodes(addresses),
       instance: 'quorum-a',
@@ -144,18 +136,6 @@ export const bench: BenchDefinition = {
   },
 };
 
-const version = (i: number, counter: number): StoredVersion => {
-  let clock = emptyClock();
-  for (let c = 0; c < counter; c++) clock = increment(clock, 'quorum-a');
-  return {
-    value: `value of key ${i}, version ${counter}`,
-    isTombstone: false,
-    clock,
-    writtenAt: counter,
-    writer: 'quorum-a',
-  };
-};
-
 function timing(durationsMs: readonly number[]): LoadResult {
   const sorted = [...durationsMs].sort((a, b) => a - b);
   const mid = sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -231,7 +211,7 @@ async function measureAntiEntropy(
     progress(`anti-entropy: writing ${size} keys to 3 replicas`);
     await Promise.all(stores.map((store) => store.flush()));
     const keys = Array.from({ length: size }, (_, i) => i);
-    const items = keys.map((i) => ({ key: `key-${i}`, versions: [version(i, 1)] }));
+    const items = keys.map((i) => ({ key: `key-${i}`, versions: [benchVersion(i, 1)] }));
     // One replica at a time, in slices: a bulk load must not starve the replicas past their timeout.
     for (const store of stores)
       for (let at = 0; at < size; at += 1_000)
@@ -250,7 +230,7 @@ async function measureAntiEntropy(
         const every = Math.round(1 / fraction);
         const stale = keys
           .filter((i) => i % every === round % every)
-          .map((i) => ({ key: `key-${i}`, versions: [version(i, counter)] }));
+          .map((i) => ({ key: `key-${i}`, versions: [benchVersion(i, counter)] }));
         for (const store of [first, second])
           await retried(() => store.putVersionsMany(stale, 'vector-clock'));
         let report: Awaited<ReturnType<AntiEntropyService['run']>> | undefined;

@@ -1,10 +1,8 @@
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
-import { startRedisCluster } from '@kvs-lab/shared/testing';
-import { emptyClock, increment } from '@kvs-lab/shared/vector-clock';
 import { AntiEntropyService } from '../src/anti-entropy/anti-entropy-service.ts';
-import type { StoredVersion } from '../src/domain/versioned-value.ts';
 import { defaultSettingsFor } from '../src/settings.ts';
 import { ReplicaStore } from '../src/store/replica-store.ts';
+import { benchVersion, startReplicas } from './bench-replicas.ts';
 
 /**
  * Where an anti-entropy round's time goes, step by step (not a benchmark):
@@ -13,29 +11,13 @@ import { ReplicaStore } from '../src/store/replica-store.ts';
  * each round's protocol steps with the milliseconds since the round started (add --cpu-prof for a profile).
  */
 const [size = 10_000, fraction = 0.01, rounds = 5] = process.argv.slice(2).map(Number);
-const redis = await startRedisCluster(['replica-1', 'replica-2', 'replica-3']);
+const { redis, addresses } = await startReplicas();
 const nodes = await connectRedisNodes(
-  redis.map((handle, i) => ({
-    name: `replica-${i + 1}`,
-    url: handle.url,
-    host: handle.host,
-    port: handle.port,
-  })),
+  addresses,
   // A profile on a shared machine: the bulk load must not die of the 200 ms default.
   { commandTimeoutMs: 5_000 },
 );
 const stores = nodes.map((node) => new ReplicaStore(node));
-const version = (i: number, counter: number): StoredVersion => {
-  let clock = emptyClock();
-  for (let c = 0; c < counter; c++) clock = increment(clock, 'quorum-a');
-  return {
-    value: `value of key ${i}, version ${counter}`,
-    isTombstone: false,
-    clock,
-    writtenAt: counter,
-    writer: 'quorum-a',
-  };
-};
 let started = 0;
 const steps: string[] = [];
 const antiEntropy = new AntiEntropyService(stores, {
@@ -58,7 +40,7 @@ try {
       await store.putVersionsMany(
         Array.from({ length: Math.min(1_000, size - at) }, (_, j) => ({
           key: `key-${at + j}`,
-          versions: [version(at + j, 1)],
+          versions: [benchVersion(at + j, 1)],
         })),
         'vector-clock',
       );
@@ -66,7 +48,7 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const stale = Array.from({ length: size }, (_, i) => i)
       .filter((i) => i % every === round % every)
-      .map((i) => ({ key: `key-${i}`, versions: [version(i, round + 1)] }));
+      .map((i) => ({ key: `key-${i}`, versions: [benchVersion(i, round + 1)] }));
     for (const store of stores.slice(0, 2)) await store.putVersionsMany(stale, 'vector-clock');
     steps.length = 0;
     started = performance.now();

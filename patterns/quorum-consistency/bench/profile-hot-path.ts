@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { LoadResult } from '@kvs-lab/shared/bench';
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
-import { startRedisCluster } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../src/app.ts';
 import { defaultSettingsFor } from '../src/settings.ts';
+import { startReplicas } from './bench-replicas.ts';
 
 /**
  * The coordinator's hot path alone, for a CPU profile (not a benchmark: no rounds, no report):
@@ -16,13 +16,7 @@ import { defaultSettingsFor } from '../src/settings.ts';
 const [kind = 'put', seconds = '5', pipelining = 'on', baselineSeconds = seconds] = process.argv.slice(2);
 const durationSeconds = Number(seconds);
 process.env.LOG_LEVEL ??= 'warn';
-const redis = await startRedisCluster(['replica-1', 'replica-2', 'replica-3']);
-const addresses = redis.map((handle, i) => ({
-  name: `replica-${i + 1}`,
-  url: handle.url,
-  host: handle.host,
-  port: handle.port,
-}));
+const { redis, addresses } = await startReplicas();
 const { service, quorum } = await createApp({
   nodes: await connectRedisNodes(addresses),
   instance: 'quorum-a',
