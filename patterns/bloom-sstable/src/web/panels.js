@@ -1,17 +1,8 @@
 // The live view's panels: a titled section with a caption, and the one SVG each one draws in.
+import { picturePanel } from '/lab-kit/lab-client.js';
 
 /** A section with its heading and a caption paragraph under the drawing. */
-export function panel(id, heading) {
-  const section = document.createElement('section');
-  section.className = 'lsm-panel';
-  section.id = id;
-  const h = document.createElement('h2');
-  h.textContent = heading;
-  const caption = document.createElement('p');
-  caption.className = 'lsm-caption';
-  section.append(h, caption);
-  return { section, caption };
-}
+export const panel = (id, heading) => picturePanel(id, heading, 'lsm');
 
 /** The section's one SVG (created on first use), labelled for screen readers. */
 export const svgIn = (section, label) =>
