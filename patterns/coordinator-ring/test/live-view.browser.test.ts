@@ -40,6 +40,8 @@ describe('live view (headless Chromium, 1400x900)', () => {
     await call(`${observer.url}/kv/before-kill`, 'PUT', { value: 'x' }, 8_000);
 
     const page = await open(observer.url);
+    // The title is drawn from the snapshot, which may land after the status line says live.
+    await page.waitForFunction('/on Raft/.test(document.title)', undefined, { timeout: 10_000 });
     expect(await page.title()).toMatch(/on Raft/);
     await page
       .locator(`g.ring-node[data-node="${old.id}"][data-role="leader"][data-state="alive"]`)

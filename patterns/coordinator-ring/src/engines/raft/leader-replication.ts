@@ -5,7 +5,7 @@ import { noteTip } from './local-log.ts';
 import type { AppendReply, AppendRequest } from './messages.ts';
 import { emit, emitAppended, traceMessages } from './node-events.ts';
 import type { RaftNode } from './node-state.ts';
-import { adoptTerm } from './role-changes.ts';
+import { leaderHears } from './role-changes.ts';
 import { sendSnapshot } from './snapshot-transfer.ts';
 import { applyCommitted, settleReads } from './state-machine.ts';
 import { appendAck, appendEntries } from './trace-messages.ts';
@@ -64,14 +64,8 @@ export function sendAppendEntries(node: RaftNode, peer: PeerLink): void {
     .send<AppendReply>('POST', '/internal/append-entries', request, node.config.rpcTimeoutMs)
     .then(async (reply) => {
       s.inFlight.delete(peer.name);
-      if (s.role !== 'leader' || s.election.currentTerm !== term) return;
-      if (reply.kind !== 'ok' || reply.status !== 200 || !reply.body) return;
-      traceMessages(node, [appendAck(peer.name, request, reply.body)]);
-      if (reply.body.term > term) {
-        await adoptTerm(node, reply.body.term);
-        return;
-      }
-      handleAppendReply(node, peer, request, reply.body, seq);
+      const body = await leaderHears(node, term, reply, (b) => appendAck(peer.name, request, b));
+      if (body) handleAppendReply(node, peer, request, body, seq);
     })
     .catch(() => s.inFlight.delete(peer.name));
 }

@@ -1,6 +1,8 @@
 import { electionTimeoutMs, majority, observeTerm } from '../../domain/election.ts';
+import type { ProtocolMessage } from '@kvs-lab/shared/history';
+import type { PeerReply } from '../../cluster/peer-link.ts';
 import { commitUnknown } from './node-errors.ts';
-import { emitRole } from './node-events.ts';
+import { emitRole, traceMessages } from './node-events.ts';
 import type { RaftNode } from './node-state.ts';
 
 /** Rule: a follower that hears no leader for a fresh random timeout stands for election. */
@@ -43,6 +45,28 @@ export async function adoptTerm(node: RaftNode, term: number): Promise<void> {
     if (s.role === 'leader') node.tally.stepDowns += 1;
     becomeFollower(node, null);
   });
+}
+
+/**
+ * Rule (leader), for every follower's answer: a lost or failed reply, or one
+ * reaching a leader that has since stepped down or moved to another term, is
+ * ignored; a higher term is adopted. Otherwise the body, traced by `ack`.
+ */
+export async function leaderHears<T extends { readonly term: number }>(
+  node: RaftNode,
+  term: number,
+  reply: PeerReply<T>,
+  ack: (body: T) => ProtocolMessage,
+): Promise<T | undefined> {
+  const s = node.state;
+  if (s.role !== 'leader' || s.election.currentTerm !== term) return undefined;
+  if (reply.kind !== 'ok' || reply.status !== 200 || !reply.body) return undefined;
+  traceMessages(node, [ack(reply.body)]);
+  if (reply.body.term > term) {
+    await adoptTerm(node, reply.body.term);
+    return undefined;
+  }
+  return reply.body;
 }
 
 export function failWaiters(node: RaftNode, reason: string): void {

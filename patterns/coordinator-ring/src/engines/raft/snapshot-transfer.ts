@@ -5,7 +5,7 @@ import { rebuildTips } from './local-log.ts';
 import type { SnapshotChunk, SnapshotReply } from './messages.ts';
 import { emit, traceMessages } from './node-events.ts';
 import type { RaftNode } from './node-state.ts';
-import { adoptTerm } from './role-changes.ts';
+import { leaderHears } from './role-changes.ts';
 import type { SnapshotMeta } from './snapshot-store.ts';
 import { applyCommitted, wakeApplyWaiters } from './state-machine.ts';
 import { installSnapshot, snapshotAck } from './trace-messages.ts';
@@ -60,15 +60,10 @@ async function transfer(node: RaftNode, peer: PeerLink, term: number): Promise<v
       chunk,
       node.config.writeTimeoutMs,
     );
-    if (s.role !== 'leader' || s.election.currentTerm !== term) return;
-    if (reply.kind !== 'ok' || reply.status !== 200 || !reply.body) return;
-    traceMessages(node, [snapshotAck(peer.name, chunk, reply.body)]);
-    if (reply.body.term > term) {
-      await adoptTerm(node, reply.body.term);
-      return;
-    }
+    const body = await leaderHears(node, term, reply, (b) => snapshotAck(peer.name, chunk, b));
+    if (!body) return;
     s.lastAckAt.set(peer.name, node.now());
-    if (!reply.body.success) return;
+    if (!body.success) return;
     if (chunk.done) break;
     cursor = next;
   }
