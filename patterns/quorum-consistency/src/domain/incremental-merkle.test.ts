@@ -130,9 +130,12 @@ describe('incremental Merkle tree', () => {
       [9, [1, 1]],
     ]);
     expect(planDescent([2, 3, 9], (node) => keys.get(node) ?? [], 3, 4)).toEqual({ open: [2], list: [3, 9] });
-    // A leaf is listed whatever it holds, and so is a node just above the leaves.
+    // A leaf is listed whatever it holds; just above the leaves, up to twice the threshold is listed.
     expect(planDescent([8], () => [50], 3, 4)).toEqual({ open: [], list: [8] });
-    expect(planDescent([4, 2], () => [50], 3, 4)).toEqual({ open: [2], list: [4] });
+    expect(planDescent([4, 5, 2], (node) => (node === 4 ? [8] : [9]), 3, 4)).toEqual({
+      open: [5, 2],
+      list: [4],
+    });
   });
 
   it('keys to repair: missing on one replica or with another digest; readers: one replica per distinct digest', () => {

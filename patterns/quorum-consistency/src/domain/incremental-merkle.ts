@@ -164,9 +164,9 @@ export const listThreshold = 4;
 /**
  * Splits differing nodes into those to open (their children are compared
  * next) and those to list (their keys are read and compared): a leaf is
- * always listed, and so is a node that holds few keys on every replica. So is
- * a node just above the leaves: opening it costs a round trip to save listing
- * at most one leaf's keys.
+ * always listed, and so is a node that holds few keys on every replica. Just
+ * above the leaves "few" is twice as many: opening such a node costs a round
+ * trip to save listing one leaf's few keys.
  */
 export function planDescent(
   differing: readonly number[],
@@ -177,8 +177,9 @@ export function planDescent(
   const open: number[] = [];
   const list: number[] = [];
   for (const node of differing) {
-    const isSmall = Math.max(0, ...keysOn(node)) <= threshold;
-    if (levelOf(node) >= depth - 1 || isSmall) list.push(node);
+    const level = levelOf(node);
+    const isSmall = Math.max(0, ...keysOn(node)) <= (level === depth - 1 ? 2 * threshold : threshold);
+    if (level === depth || isSmall) list.push(node);
     else open.push(node);
   }
   return { open, list };
