@@ -48,6 +48,11 @@ const ackScript = new LuaScript(new URL('./lua/ack.lua', import.meta.url), integ
 
 type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: number];
 
+/** One XPENDING row (extended form) of `room`. */
+function toPendingEntry(room: string, [id, consumer, idleMs, deliveries]: PendingRow): PendingEntry {
+  return { room, id, consumer, idleMs: num(idleMs), deliveries: num(deliveries) };
+}
+
 /** The integer replies of a pipeline summed; its first error thrown once all are read. */
 function sumOrThrow(replies: readonly [Error | null, unknown][]): number {
   const failed = replies.find(([error]) => error !== null);
@@ -117,9 +122,7 @@ export class GroupStore {
       const rows = (await this.node.run((c) =>
         c.xpending(keys.stream(room), group, '-', '+', limitPerRoom),
       )) as PendingRow[];
-      for (const [id, consumer, idleMs, deliveries] of rows) {
-        all.push({ room, id, consumer, idleMs: num(idleMs), deliveries: num(deliveries) });
-      }
+      for (const row of rows) all.push(toPendingEntry(room, row));
     }
     return all;
   }
@@ -220,15 +223,7 @@ export class GroupStore {
       if (failed?.[0]) throw failed[0];
       return results.map(([, rows]) => rows as PendingRow[]);
     });
-    return replies.flatMap((rows, index) =>
-      rows.map(([id, consumer, idleMs, deliveries]) => ({
-        room: rooms[index] ?? '',
-        id,
-        consumer,
-        idleMs: num(idleMs),
-        deliveries: num(deliveries),
-      })),
-    );
+    return replies.flatMap((rows, index) => rows.map((row) => toPendingEntry(rooms[index] ?? '', row)));
   }
 
   /**
