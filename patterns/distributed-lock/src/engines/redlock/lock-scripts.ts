@@ -9,6 +9,8 @@ import { integerAt, optionalIntegerAt, replyArray, replyCode, stringAt } from '.
 export type Unnamed<T> = T extends unknown ? Omit<T, 'node'> : never;
 
 const file = (name: string) => new URL(`./lua/${name}.lua`, import.meta.url);
+/** A script that queues waiters, with the one rule for dropping the lapsed ones in front of it. */
+const withWaiters = (name: string) => [file('lapsed-waiters'), file(name)];
 
 function acquireVote(reply: unknown): Unnamed<AcquireVote> {
   const r = replyArray('acquire', reply);
@@ -81,10 +83,10 @@ function nodeState(reply: unknown): Unnamed<NodeLockState> {
 
 /** The lock nodes' scripts, each beside the decoder of its reply. */
 export const lockScripts = {
-  acquire: new LuaScript(file('acquire'), acquireVote),
+  acquire: new LuaScript(withWaiters('acquire'), acquireVote),
   release: new LuaScript(file('release'), leaseReply('release')),
   extend: new LuaScript(file('extend'), leaseReply('extend')),
   raiseCounter: new LuaScript(file('raise-counter'), raiseReply),
   dequeue: new LuaScript(file('dequeue'), (reply) => replyCode('dequeue', reply)),
-  view: new LuaScript(file('view'), nodeState),
+  view: new LuaScript(withWaiters('view'), nodeState),
 };

@@ -195,9 +195,8 @@ function traced(
 
 /**
  * Once every node voted on an attempt answered early: the trace gets the late
- * votes, the live view the whole row, and a node that granted after the answer
- * is withdrawn again if the lease is already gone here (released or expired
- * before its vote landed), so no late copy outlives the lease.
+ * votes, the live view the whole row, and late grants of an attempt that
+ * turned out too slow are withdrawn again.
  */
 function afterLateVotes(
   ctx: RedlockContext,
@@ -220,8 +219,10 @@ function afterLateVotes(
   if (show(ctx, shown, summary, outcome)) {
     ctx.emit('lock:attempt', { ...summary, outcome, fencingToken, atMs: ctx.clock.nowMs() });
   }
+  // A lease handed out is cleaned by its release, which every node runs after this vote (same connection),
+  // or by its TTL. Only an attempt that handed out nothing takes its late grants back here.
   const late = lateVotes.filter((v) => v.kind === 'granted').map((v) => v.node);
-  if (late.length > 0 && ctx.leases.get(token) === undefined) {
+  if (late.length > 0 && fencingToken === null) {
     void ctx.nodes.withdraw(resource, token, announcement(ctx), late);
   }
 }

@@ -33,13 +33,7 @@ end
 local quarantine = redis.call('PTTL', KEYS[6])
 if quarantine > 0 then return {4, quarantine} end
 
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs)
-if #expired > 0 then
-  redis.call('ZREM', KEYS[2], unpack(expired))
-  redis.call('ZREM', KEYS[3], unpack(expired))
-end
+local nowMs = dropLapsedWaiters(KEYS[2], KEYS[3])
 
 local member = ARGV[5]
 if member ~= '' then

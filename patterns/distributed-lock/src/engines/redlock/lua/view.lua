@@ -8,13 +8,7 @@
 --
 -- Returns  {token, owner, instance, fencingToken, pttlMs, counter, quarantinePttlMs, queue}
 --          where missing strings are '' and queue is a flat {member, ticket, member, ticket, ...}
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs)
-if #expired > 0 then
-  redis.call('ZREM', KEYS[2], unpack(expired))
-  redis.call('ZREM', KEYS[3], unpack(expired))
-end
+dropLapsedWaiters(KEYS[2], KEYS[3])
 local lease = redis.call('HMGET', KEYS[1], 'token', 'owner', 'instance', 'fencingToken')
 return {
   lease[1] or '', lease[2] or '', lease[3] or '', lease[4] or '',
