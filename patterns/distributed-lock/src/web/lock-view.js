@@ -11,7 +11,7 @@
 
 /* global d3 */
 
-import { startLab } from '/lab-kit/lab-client.js';
+import { picturePanel, startLab } from '/lab-kit/lab-client.js';
 import { neutralTitle, titleFor } from './lock-title.js';
 import { queueOrder } from './queue-cell.js';
 import { drawTokens } from './token-chart.js';
@@ -88,17 +88,7 @@ picker.addEventListener('change', () => {
   drawAll();
 });
 
-function panel(id, heading) {
-  const section = document.createElement('section');
-  section.className = 'lock-panel';
-  section.id = id;
-  const h = document.createElement('h2');
-  h.textContent = heading;
-  const caption = document.createElement('p');
-  caption.className = 'lock-caption';
-  section.append(h, caption);
-  return { section, caption };
-}
+const panel = (id, heading) => picturePanel(id, heading, 'lock');
 const votesPanel = panel('lock-votes', 'Votes: each attempt, each node');
 const leasePanel = panel('lock-lease', 'The lease and the FIFO queue');
 const tokensPanel = panel('lock-tokens', 'Fencing tokens at the protected resource');
