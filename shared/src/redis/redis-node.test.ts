@@ -146,3 +146,32 @@ describe('blocking commands', () => {
     }
   });
 });
+
+describe('RedisNode auto-pipelining', () => {
+  let redis: RedisHandle;
+
+  beforeAll(async () => {
+    redis = await startRedis({ name: 'kit-pipelining' });
+  });
+
+  afterAll(async () => {
+    await stopAllRedis();
+  });
+
+  const address = () => ({ name: 'pipelined', url: redis.url, host: redis.host, port: redis.port });
+
+  it('when it is on, then commands issued in one turn queue into one pipeline; off, none queue', async () => {
+    const on = new RedisNode(address(), { autoPipelining: true });
+    const off = new RedisNode(address());
+    expect(await on.ready()).toBe(true);
+    expect(await off.ready()).toBe(true);
+    const together = [on.run((c) => c.set('a', '1')), on.run((c) => c.get('a')), on.run((c) => c.get('b'))];
+    // run() calls the command synchronously while the link is healthy: all three sit in one queue now.
+    expect(on.client.autoPipelineQueueSize).toBe(3);
+    expect(await Promise.all(together)).toEqual(['OK', '1', null]);
+    const apart = [off.run((c) => c.get('a')), off.run((c) => c.get('b'))];
+    expect(off.client.autoPipelineQueueSize).toBe(0);
+    expect(await Promise.all(apart)).toEqual(['1', null]);
+    await Promise.all([on.close(), off.close()]);
+  });
+});

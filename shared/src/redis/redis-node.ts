@@ -5,6 +5,16 @@ import type { LinkControl, LinkState, ReadinessCheck } from '../service/index.ts
 import { blockingOptions, failFastOptions } from './fail-fast-options.ts';
 import type { RedisNodeAddress } from './node-list.ts';
 
+export interface RedisNodeOptions {
+  readonly commandTimeoutMs?: number;
+  /**
+   * Commands issued in the same turn of the event loop (by concurrent requests) leave in one socket
+   * write. Under load a write per command is a service's largest cost in the lab's profiles; off by
+   * default so a lesson that counts round trips sees one command per write.
+   */
+  readonly autoPipelining?: boolean;
+}
+
 /**
  * One Redis node seen from a service: a fail-fast client plus the app-level
  * link fault that /chaos drives. Every command goes through `run()` so a cut
@@ -17,11 +27,14 @@ export class RedisNode implements LinkControl {
   readonly client: Redis;
   private link: LinkState = { mode: 'ok' };
 
-  constructor(address: RedisNodeAddress, options: { commandTimeoutMs?: number } = {}) {
+  constructor(address: RedisNodeAddress, options: RedisNodeOptions = {}) {
     this.name = address.name;
     this.url = address.url;
     this.address = address;
-    this.client = new Redis(failFastOptions(address, options.commandTimeoutMs));
+    this.client = new Redis({
+      ...failFastOptions(address, options.commandTimeoutMs),
+      enableAutoPipelining: options.autoPipelining ?? false,
+    });
     // ioredis emits 'error' on every failed reconnect; unhandled, that would crash the process.
     this.client.on('error', () => undefined);
   }
@@ -113,7 +126,7 @@ function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
 /** Connects to every node, waiting briefly for each; returns them by name. */
 export async function connectRedisNodes(
   addresses: readonly RedisNodeAddress[],
-  options: { commandTimeoutMs?: number; readyTimeoutMs?: number } = {},
+  options: RedisNodeOptions & { readyTimeoutMs?: number } = {},
 ): Promise<RedisNode[]> {
   const nodes = addresses.map((a) => new RedisNode(a, options));
   await Promise.all(nodes.map((n) => n.ready(options.readyTimeoutMs)));
