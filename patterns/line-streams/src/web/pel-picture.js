@@ -4,6 +4,7 @@
 
 /* global d3 */
 
+import { pictureSvg } from '/lab-kit/picture-svg.js';
 import { claimLabel, pelColumns, recentClaims } from './pel-model.js';
 
 const entriesPerColumn = 8;
@@ -45,20 +46,14 @@ export function drawPelPicture(pelFigure, pelCaption, state, ageMs) {
     deadShown.length + 1,
   );
   const height = rowsTop + rows * rowHeight + 4;
-  const svg = d3
-    .select(pelFigure)
-    .selectAll('svg')
-    .data([null])
-    .join('svg')
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr(
-      'aria-label',
+  const svg = pictureSvg(pelFigure, {
+    width,
+    height,
+    label:
       `pending entries of group ${state.group}: ` +
-        columns.map((c) => `${c.consumer} ${c.status}, ${c.pending} pending`).join('; ') +
-        `; ${state.deadLetterCount} dead letters`,
-    );
+      columns.map((c) => `${c.consumer} ${c.status}, ${c.pending} pending`).join('; ') +
+      `; ${state.deadLetterCount} dead letters`,
+  });
 
   // Column heads: the consumer, its state and what it holds.
   const heads = svg

@@ -4,7 +4,7 @@
 // the missing versions.
 
 /* global d3 */
-import { pictureSvg } from './picture-svg.js';
+import { pictureSvg } from '/lab-kit/picture-svg.js';
 
 const cellsShown = 64;
 const levelRow = 13;

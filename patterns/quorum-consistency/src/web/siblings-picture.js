@@ -4,7 +4,7 @@
 
 /* global d3 */
 
-import { pictureSvg } from './picture-svg.js';
+import { pictureSvg } from '/lab-kit/picture-svg.js';
 import { clockText, siblingBranches } from './sibling-branches.js';
 
 const branchHeight = 46;

@@ -3,6 +3,7 @@
 
 /* global d3 */
 
+import { pictureSvg } from '/lab-kit/picture-svg.js';
 import { shardColor } from './shard-colors.js';
 
 const height = 120;
@@ -52,15 +53,11 @@ export function drawRebalance(section, caption, rebalance) {
     .scaleLinear()
     .domain([0, Math.max(1, ...bands.map((b) => b.keys))])
     .range([1, 18]);
-  const svg = d3
-    .select(section)
-    .selectAll('svg')
-    .data([null])
-    .join('svg')
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', `keys moved from ${sources.join(', ')} to ${targets.join(', ')}`);
+  const svg = pictureSvg(section, {
+    width,
+    height,
+    label: `keys moved from ${sources.join(', ')} to ${targets.join(', ')}`,
+  });
   const left = 130;
   const right = width - 130;
   const link = d3

@@ -5,6 +5,8 @@
 
 /* global d3 */
 
+import { pictureSvg } from './picture-svg.js';
+
 const pollMs = 2000;
 const laneHeight = 26;
 const margin = { top: 18, right: 16, bottom: 22, left: 150 };
@@ -139,18 +141,11 @@ export function startTrace(container) {
       .domain(lanes)
       .range([margin.top, height - margin.bottom])
       .padding(0.25);
-    const svg = d3
-      .select(figure)
-      .selectAll('svg')
-      .data([null])
-      .join('svg')
-      .attr('width', width)
-      .attr('height', height)
-      .attr('role', 'img')
-      .attr(
-        'aria-label',
-        `space-time diagram of ${trace.operations.length} operations and ${trace.events.length} events`,
-      );
+    const svg = pictureSvg(figure, {
+      width,
+      height,
+      label: `space-time diagram of ${trace.operations.length} operations and ${trace.events.length} events`,
+    });
     svg
       .selectAll('g.lab-trace__axis')
       .data([null])
