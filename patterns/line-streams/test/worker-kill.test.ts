@@ -79,18 +79,24 @@ describe('no acknowledged message is lost while workers are killed (real process
         if (i % 25 === 0) await sleep(20);
       }
     };
-    const holdingEntries = async (consumer: string, withinMs: number) => {
+    const holds = async (consumer: string): Promise<boolean> => {
+      const summaries = (await Promise.all(
+        rooms.map((room) => raw.xpending(keys.stream(room), 'delivery')),
+      )) as [number, string | null, string | null, [string, string][] | null][];
+      return summaries.some((summary) =>
+        (summary[3] ?? []).some(([name, count]) => name === consumer && Number(count) > 0),
+      );
+    };
+    // A worker applies and acks a batch within milliseconds, so a kill at a random moment often strands
+    // nothing. Freeze it first (SIGSTOP: it can neither apply nor ack) and look at its PEL: kill it only
+    // frozen with entries in hand, else let it run a moment and look again.
+    const freezeHoldingEntries = async (victim: ServiceProcess, consumer: string, withinMs: number) => {
       const until = Date.now() + withinMs;
       while (Date.now() < until) {
-        for (const room of rooms) {
-          const summary = (await raw.xpending(keys.stream(room), 'delivery')) as [
-            number,
-            string | null,
-            string | null,
-            [string, string][] | null,
-          ];
-          if ((summary[3] ?? []).some(([name, count]) => name === consumer && Number(count) > 0)) return;
-        }
+        victim.pause();
+        if (await holds(consumer)) return;
+        victim.resume();
+        await sleep(5);
       }
     };
     const senders = Promise.all([send(), send(), send(), send()]).finally(() => (isSending = false));
@@ -100,9 +106,8 @@ describe('no acknowledged message is lost while workers are killed (real process
       const victimName = ['worker-1', 'worker-2'][kills % workers.length] ?? 'worker-1';
       const victim = workers[kills % workers.length];
       if (!victim) break;
-      // A worker acks in batches within milliseconds: kill it at a moment it holds entries, so the
-      // kill strands some in its PEL and the other worker has to claim them.
-      await holdingEntries(victimName, isSending ? 1_500 : 0);
+      // Kill it holding entries, so the kill strands some in its PEL and the other worker has to claim them.
+      await freezeHoldingEntries(victim, victimName, isSending ? 1_500 : 0);
       await victim.kill();
       kills += 1;
       await victim.start();
