@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceProcess } from '@kvs-lab/shared/lab';
-import { findFreePort, startRedis } from '@kvs-lab/shared/testing';
+import { reservePortOffset, startRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -94,14 +94,15 @@ export interface RingCluster {
   stop(): Promise<void>;
 }
 
-/** `count` distinct free ports (findFreePort alone may hand out one port twice). */
+/**
+ * `count` distinct free ports, known before the nodes listen (each names its peers). Taken below the
+ * ephemeral range and claimed across test processes: an OS-assigned port, free when picked, was once
+ * taken by an outgoing connection before its node listened (EADDRINUSE in CI).
+ */
 export async function uniqueFreePorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  while (ports.length < count) {
-    const port = await findFreePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
-  return ports;
+  const block = Array.from({ length: count }, (_, i) => i);
+  const { offset } = await reservePortOffset(block, () => 30_000 + 10 * Math.floor(Math.random() * 270));
+  return block.map((i) => offset + i);
 }
 
 /** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
