@@ -41,7 +41,7 @@ async function drain(meter: DeliveryMeter, expected: number): Promise<void> {
 }
 
 /** The yardstick: two bare socket.io servers joined by @socket.io/redis-adapter, one room, io.to(room).emit. */
-async function startAdapterBaseline(redisUrl: string, meter: DeliveryMeter) {
+export async function startAdapterBaseline(redisUrl: string, meter: DeliveryMeter) {
   const redisClients: Redis[] = [];
   const servers = await Promise.all(
     [0, 1].map(async () => {
@@ -89,7 +89,7 @@ async function startAdapterBaseline(redisUrl: string, meter: DeliveryMeter) {
  * The pattern: two instances, 100 mailbox subscribers split between them, mail appended by the Lua script and
  * fanned out by `engine` (each engine with its own instance names and user, so the two never see each other's mail).
  */
-async function startPattern(
+export async function startPattern(
   redis: { url: string; host: string; port: number },
   meter: DeliveryMeter,
   engine: EngineName,

@@ -1,7 +1,8 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
+import { io } from 'socket.io-client';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordingClient } from './support/gmail-pubsub-lab.ts';
+import type { RecordingClient, TestSocket } from './support/gmail-pubsub-lab.ts';
 import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/gmail-pubsub-lab.ts';
 
 describe('fan-out through Redis to sockets on both instances', () => {
@@ -153,6 +154,56 @@ describe('fan-out through Redis to sockets on both instances', () => {
           .every((c) => c.inFlight === 0),
       'every socket acknowledged its push',
     );
+  });
+
+  // push-sender.ts tells which socket answered a shared push from socket.io calling the acknowledgement with that
+  // socket as `this` (Socket#onack, not documented): if socket.io changed it, acks would free no window, or another's.
+  it('when sockets share a push and only some acknowledge, then each acknowledgement frees the window of the socket that sent it, and only that one', async () => {
+    const readers = [await client(lab.a.url, 'fay'), await client(lab.a.url, 'fay')];
+    const holder: TestSocket = io(`${lab.a.url}/notifications`, {
+      auth: { userId: 'fay' },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const held: { historyId: number; ack: () => void }[] = [];
+    holder.on('mail:received', (mail, ack) => {
+      if (typeof ack === 'function') held.push({ historyId: mail.historyId, ack });
+    });
+    try {
+      await new Promise<void>((resolve) => holder.once('connect', () => resolve()));
+      // The holder first: a fan-out in subscription order puts it first among the sockets a push waits for.
+      for (const socket of [holder, ...readers.map((reader) => reader.socket)])
+        expect(await subscribeTo(socket, 'mailbox')).toMatchObject({ ok: true });
+      await publishFay(3);
+      await waitFor(
+        () => held.length === 3 && readers.every((reader) => reader.mail.length === 3),
+        '3 mails on the 3 sockets',
+      );
+      const inFlight = () => new Map(lab.a.pubsub.clients().map((view) => [view.socketId, view.inFlight]));
+      await waitFor(
+        () => readers.every((reader) => inFlight().get(reader.socket.id ?? '') === 0),
+        'the readers acknowledged',
+      );
+      expect(inFlight().get(holder.id ?? '')).toBe(3);
+      // Its acks, one at a time and out of order: each frees exactly one push of its own window.
+      held[1]?.ack();
+      await waitFor(() => inFlight().get(holder.id ?? '') === 2, 'one push acknowledged by the holder');
+      held[0]?.ack();
+      held[2]?.ack();
+      await waitFor(() => inFlight().get(holder.id ?? '') === 0, 'every push acknowledged by the holder');
+      expect(readers.map((reader) => inFlight().get(reader.socket.id ?? ''))).toEqual([0, 0]);
+    } finally {
+      holder.disconnect();
+    }
+
+    async function publishFay(count: number): Promise<void> {
+      for (let i = 0; i < count; i += 1) {
+        await request(lab.a.service.server)
+          .post('/users/fay/messages')
+          .send({ from: 'bob@example.com', subject: `shared ${i}`, labels: [] })
+          .expect(201);
+      }
+    }
   });
 
   it('when sockets are connected to both instances, then /subscribers and /topics show them cluster-wide', async () => {

@@ -79,7 +79,8 @@ export class PushSender {
       // Every socket is in a room named after its id.
       { rooms: new Set(waiting.keys()) },
       () => undefined,
-      // socket.io calls an acknowledgement with the socket that answered as `this` (Socket#onack).
+      // socket.io calls an acknowledgement with the socket that answered as `this` (Socket#onack, undocumented:
+      // test/fanout.test.ts "when sockets share a push and only some acknowledge" fails if that changes).
       function (this: { readonly id: string }) {
         const onAck = waiting.get(this.id);
         waiting.delete(this.id);
