@@ -48,6 +48,29 @@ describe('History', () => {
     expect(history.entries()[0]).toMatchObject({ input: 0, outcome: 'ok', output: 42 });
   });
 
+  it('over many evictions, then it keeps the newest completed ones in invocation order and every pending one', () => {
+    const history = new History<number, number>({ capacity: 1500, now: () => 0 });
+    const stillPending = [];
+    for (let i = 0; i < 10_000; i += 1) {
+      const operation = history.invoke('p', 'op', i);
+      if (i === 100 || i === 5000) stillPending.push(operation);
+      else operation.ok(i);
+    }
+    const inputs = history.entries().map((op) => op.input);
+    expect(inputs).toHaveLength(1500);
+    expect(inputs.slice(0, 2)).toEqual([100, 5000]);
+    expect(inputs.slice(2)).toEqual(Array.from({ length: 1498 }, (_, k) => 8502 + k));
+    expect(history.evicted).toBe(10_000 - 1500);
+    for (const operation of stillPending) operation.ok(-1);
+    history.invoke('p', 'op', 10_000).ok(10_000);
+    // Once completed, the two held operations are the oldest, so they go first.
+    expect(history.entries().map((op) => op.input)).toEqual([
+      ...Array.from({ length: 1498 }, (_, k) => 8502 + k),
+      10_000,
+    ]);
+    expect(history.evicted).toBe(10_000 - 1500 + 2);
+  });
+
   it('recorded(): ok on success, fail when nothing was applied, indeterminate otherwise; errors still propagate', async () => {
     const history = new History<string, string>({ now: () => 0 });
     await recorded(history, 'p', 'w', 'a', () => Promise.resolve('done'));

@@ -73,8 +73,12 @@ class Pending<I, O> implements PendingOperation<O> {
  * instead of silently judging a truncated record as complete.
  */
 export class History<I = unknown, O = unknown> {
-  // A Map keeps insertion (invocation) order, and replacing a completed entry keeps its place.
-  private readonly operations = new Map<number, MutableOperation<I, O>>();
+  // Invocation order is id order, so the record is a queue: append at the back, evict at the front.
+  // (A Map evicted from its front left a run of deleted slots that every eviction walked again.)
+  private queue: MutableOperation<I, O>[] = [];
+  private head = 0;
+  // Operations that reached the front still pending: older than everything queued, kept until they complete.
+  private heldPending: MutableOperation<I, O>[] = [];
   private nextId = 1;
   private evictedCount = 0;
   private readonly capacity: number;
@@ -89,7 +93,7 @@ export class History<I = unknown, O = unknown> {
   invoke(process: string, kind: string, input: I): PendingOperation<O> {
     const id = this.nextId++;
     const operation: MutableOperation<I, O> = { id, process, kind, input, invokedAt: this.now() };
-    this.operations.set(id, operation);
+    this.queue.push(operation);
     this.evictIfFull();
     return new Pending(operation, this.now);
   }
@@ -97,7 +101,8 @@ export class History<I = unknown, O = unknown> {
   /** Every retained operation in invocation order (completed or still pending). */
   entries(): readonly Operation<I, O>[] {
     // Copies: an operation still pending completes in place, and a checker must judge one moment.
-    return Array.from(this.operations.values(), (operation) => ({ ...operation }));
+    const copy = (operation: MutableOperation<I, O>): Operation<I, O> => ({ ...operation });
+    return [...this.heldPending.map(copy), ...this.queue.slice(this.head).map(copy)];
   }
 
   /** How many old operations were dropped to stay within capacity. */
@@ -106,18 +111,34 @@ export class History<I = unknown, O = unknown> {
   }
 
   clear(): void {
-    this.operations.clear();
+    this.queue = [];
+    this.head = 0;
+    this.heldPending = [];
     this.evictedCount = 0;
   }
 
+  private get size(): number {
+    return this.heldPending.length + this.queue.length - this.head;
+  }
+
   private evictIfFull(): void {
-    if (this.operations.size <= this.capacity) return;
+    if (this.size <= this.capacity) return;
     // Drop the oldest completed operations: a pending one may still complete and must keep its invocation.
-    for (const [id, operation] of this.operations) {
-      if (this.operations.size <= this.capacity) return;
-      if (operation.outcome === undefined) continue;
-      this.operations.delete(id);
-      this.evictedCount += 1;
+    if (this.heldPending.length > 0) {
+      const before = this.heldPending.length;
+      this.heldPending = this.heldPending.filter((operation) => operation.outcome === undefined);
+      this.evictedCount += before - this.heldPending.length;
+    }
+    while (this.size > this.capacity && this.head < this.queue.length) {
+      const oldest = this.queue[this.head] as MutableOperation<I, O>;
+      this.head += 1;
+      if (oldest.outcome === undefined) this.heldPending.push(oldest);
+      else this.evictedCount += 1;
+    }
+    // Drop the consumed front now and then, so the array does not grow without bound.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 }
