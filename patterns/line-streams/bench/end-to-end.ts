@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { runLoad } from '@kvs-lab/shared/bench';
 import type { LoadResult } from '@kvs-lab/shared/bench';
 import { keys } from '../src/store/keys.ts';
 import type { StoredMessage } from '../src/store/stream-entry.ts';
-import { percentile, rooms } from './bench-setup.ts';
+import { percentile, sendLoad } from './bench-setup.ts';
 
 /**
  * HTTP sends at full speed, then wait for every inbox effect; latency = deliveredAt - sentAt. The rate is
@@ -18,16 +17,7 @@ export async function endToEnd(
   progress: (message: string) => void,
 ): Promise<LoadResult> {
   await redis.hset(keys.counters, 'applied', 0);
-  const load = await runLoad({
-    url: apiUrl,
-    durationSeconds,
-    requests: rooms.map((room) => ({
-      method: 'POST',
-      path: `/rooms/${room}/messages`,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ senderId: 'alice', text: 'bench message' }),
-    })),
-  });
+  const load = await sendLoad(apiUrl, durationSeconds);
   const loadEnded = performance.now();
   const sent = load.total - load.non2xx - load.errors;
   for (let i = 0; i < 1200; i += 1) {

@@ -8,7 +8,7 @@ import { createApp } from '../src/app.ts';
 import { configSchema } from '../src/config.ts';
 import { keys } from '../src/store/keys.ts';
 import { StreamStore } from '../src/store/stream-store.ts';
-import { members, rooms, startWorkers } from './bench-setup.ts';
+import { members, rooms, sendLoad, startWorkers } from './bench-setup.ts';
 import { drainBacklog } from './drain-backlog.ts';
 import { endToEnd } from './end-to-end.ts';
 import { rawStreams } from './raw-streams.ts';
@@ -46,6 +46,9 @@ export const bench: BenchDefinition = {
         body: JSON.stringify({ members }),
       });
     }
+    const emptyStreams = async () => {
+      for (const room of rooms) await raw.xtrim(keys.stream(room), 'MAXLEN', 0);
+    };
     const baseline = await startBaselineServer(redis.url);
     let workers: ServiceProcess[] = [];
     let round = 0;
@@ -67,17 +70,8 @@ export const bench: BenchDefinition = {
             name: 'POST /rooms/{room}/messages (no workers)',
             run: async () => {
               // Start from empty streams: what the previous rows left would only slow XADD down.
-              for (const room of rooms) await raw.xtrim(keys.stream(room), 'MAXLEN', 0);
-              return runLoad({
-                url: apiUrl,
-                durationSeconds,
-                requests: rooms.map((room) => ({
-                  method: 'POST',
-                  path: `/rooms/${room}/messages`,
-                  headers: { 'content-type': 'application/json' },
-                  body: JSON.stringify({ senderId: 'alice', text: 'bench message' }),
-                })),
-              });
+              await emptyStreams();
+              return sendLoad(apiUrl, durationSeconds);
             },
           },
           {
@@ -92,7 +86,7 @@ export const bench: BenchDefinition = {
             name: 'end to end: HTTP send -> inbox (2 workers)',
             run: async () => {
               // Drop the backlog the send-only row left, so this row measures its own messages.
-              for (const room of rooms) await raw.xtrim(keys.stream(room), 'MAXLEN', 0);
+              await emptyStreams();
               await raw.del(keys.inbox('bob'), keys.inbox('carol'));
               workers = await startWorkers(redis.url);
               try {

@@ -7,7 +7,8 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { LineStreamsApp } from '../src/app.ts';
 import { compareStreamIds } from '../src/domain/stream-id.ts';
 import { keys } from '../src/store/keys.ts';
-import { startInstance, waitFor, workerProcess } from './support/line-streams-lab.ts';
+import { startInstance, waitFor } from './support/line-streams-lab.ts';
+import { workerProcess } from './support/worker-process.ts';
 
 const total = 5_000;
 const rooms = ['kitchen', 'garden', 'office', 'attic'];
@@ -33,7 +34,8 @@ describe('no acknowledged message is lost while workers are killed (real process
     api = await startInstance(redis, { RATE_LIMIT: 0, INBOX_MAX_LEN: 20_000 });
     const address = await api.service.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${address.port}`;
-    for (const name of ['worker-1', 'worker-2']) workers.push(await workerProcess(name, redis, workerEnv));
+    for (const name of ['worker-1', 'worker-2'])
+      workers.push(await workerProcess(name, redis.url, workerEnv));
     await Promise.all(workers.map((w) => w.start()));
   }, 60_000);
 

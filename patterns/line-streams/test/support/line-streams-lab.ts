@@ -1,16 +1,12 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { RedisNode } from '@kvs-lab/shared/redis';
-import { findFreePort } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../../src/app.ts';
 import type { LineStreamsApp } from '../../src/app.ts';
 import { configSchema } from '../../src/config.ts';
 import type { StreamSettings } from '../../src/config.ts';
 
-export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { packageDir } from './worker-process.ts';
 
 /** The defaults, with test-sized timings: claims after 300 ms instead of 3 s. */
 export function testSettings(overrides: Partial<StreamSettings> = {}): StreamSettings {
@@ -56,34 +52,4 @@ export async function waitFor<T>(
     last = await probe();
   }
   return last;
-}
-
-/**
- * A real worker process (`src/main.ts` with ROLE=worker), started as the lab runner starts one:
- * `kill()` is a SIGKILL (whatever it held stays in the PEL), `start()` brings it back on the same port.
- */
-export async function workerProcess(
-  name: string,
-  redis: RedisHandle,
-  env: Record<string, string> = {},
-): Promise<ServiceProcess> {
-  const port = await findFreePort();
-  return new ServiceProcess({
-    name,
-    port,
-    cwd: packageDir,
-    entry: path.join(packageDir, 'src/main.ts'),
-    env: {
-      SERVICE_NAME: name,
-      ROLE: 'worker',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_NODES: `streams-redis=${redis.url}`,
-      LOG_LEVEL: 'warn',
-      // A test runner that dies leaves no worker behind.
-      LAB_PARENT_PID: String(process.pid),
-      ...env,
-    },
-    readyTimeoutMs: 30_000,
-  });
 }
