@@ -11,7 +11,7 @@ export const deliveryOutcomes = [
   'GONE', // trimmed from the stream before delivery; the send already dead-lettered it
   'NOT_YET', // an older entry of the room is not applied yet: per-room order makes it wait
   'DEAD_LETTERED', // delivered more than maxDeliveries times; moved to the dead-letter stream
-  'FAILED', // the handler failed (poison); nothing applied, it stays in the PEL for a redelivery
+  'FAILED', // the handler failed (poison), or the room's members are unreadable; nothing applied, it stays in the PEL
 ] as const;
 
 export type DeliveryOutcome = (typeof deliveryOutcomes)[number];

@@ -6,6 +6,7 @@ import { stepAfter } from '../domain/delivery-outcome.ts';
 import type { DeliveryOutcome } from '../domain/delivery-outcome.ts';
 import { orderByRoom } from '../domain/room-order.ts';
 import type { HeldEntry } from '../domain/room-order.ts';
+import type { DeliveryAttempt } from '../store/script-replies.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { LineStreamsEvent } from '../realtime/events.ts';
 import {
@@ -14,6 +15,7 @@ import {
   deliveredMessages,
   settledMessages,
 } from '../realtime/protocol-messages.ts';
+import { applyIsolatingRooms } from './room-isolation.ts';
 
 export interface DeliveryWorkerOptions {
   readonly store: StreamStore;
@@ -52,6 +54,8 @@ export interface WorkerStats {
   waitsForOrder: number;
   acked: number;
   errors: number;
+  /** Rooms that failed the delivery script on their own (their entries released for a redelivery). */
+  roomErrors: number;
 }
 
 class CrashSignal extends Error {}
@@ -81,6 +85,7 @@ export class DeliveryWorker {
     waitsForOrder: 0,
     acked: 0,
     errors: 0,
+    roomErrors: 0,
   };
   private readonly held = new Map<string, HeldEntry>();
   private readonly orderWaitUntil = new Map<string, number>();
@@ -247,7 +252,8 @@ export class DeliveryWorker {
    * One script call for every room this worker holds entries of (each room's run oldest first), then one
    * ack.lua call for what it settled: a batch costs two round trips however many rooms it spans. The
    * acks come after the effects, so a batch that fails before them acks nothing, and its entries come back
-   * as duplicates. The crash fault caps the batch, so the crash comes after exactly that many effects.
+   * as duplicates. A script error is retried one room per call, so a broken room stalls only itself. The
+   * crash fault caps the batch, so the crash comes after exactly that many effects.
    */
   private async processHeld(): Promise<void> {
     const { store, group, consumer } = this.options;
@@ -257,20 +263,31 @@ export class DeliveryWorker {
       ([room]) => (this.orderWaitUntil.get(room) ?? 0) <= this.now(),
     );
     if (ready.length === 0) return;
-    const { runs } = await store.delivery.applyBatch({
-      group,
-      runs: ready.map(([room, entries]) => ({
+    const answers = await applyIsolatingRooms(
+      ready.map(([room, entries]) => ({
         room,
         entries: entries.map((entry) => ({ id: entry.id, handlerFailed: this.options.isPoison(entry) })),
       })),
-      maxDeliveries: this.options.maxDeliveries,
-      inboxMaxLen: this.options.inboxMaxLen,
-      deadLetterMaxLen: this.options.deadLetterMaxLen,
-      maxApplied: this.crashAfterEffects ?? 0,
-      consumer,
-      now: this.now(),
+      this.crashAfterEffects ?? 0,
+      async (runs, maxApplied) =>
+        (
+          await store.delivery.applyBatch({
+            group,
+            runs,
+            maxDeliveries: this.options.maxDeliveries,
+            inboxMaxLen: this.options.inboxMaxLen,
+            deadLetterMaxLen: this.options.deadLetterMaxLen,
+            maxApplied,
+            consumer,
+            now: this.now(),
+          })
+        ).runs,
+    );
+    const settled = ready.map(([room, entries], index) => {
+      const answer = answers[index];
+      if (answer && 'error' in answer) this.releaseBrokenRoom(room, entries, answer.error);
+      return this.settle(room, entries, answer?.attempts ?? []);
     });
-    const settled = ready.map(([room, entries], index) => this.settle(room, entries, runs[index] ?? []));
     const appliedNow = settled.reduce((sum, s) => sum + s.appliedNow, 0);
     if (this.isCrashDue(appliedNow)) {
       this.options.trace(settled.flatMap((s) => settledMessages(consumer, s.room, s.results, [])));
@@ -284,12 +301,22 @@ export class DeliveryWorker {
     this.options.trace(settled.flatMap((s) => settledMessages(consumer, s.room, s.results, s.toAck)));
   }
 
+  /**
+   * A room the script failed on by itself: its entries are let go unacked, like a handler failure, so they
+   * idle in the PEL and a claim redelivers them (counting a delivery) until the room is fixed or, when the
+   * script can still reach them, they pass maxDeliveries and become dead letters.
+   */
+  private releaseBrokenRoom(room: string, entries: readonly HeldEntry[], error: Error): void {
+    this.stats.roomErrors += 1;
+    this.options.logger.warn(
+      { err: error, room, entries: entries.length },
+      'the delivery script fails on this room alone; its entries wait in the PEL for a redelivery',
+    );
+    for (const entry of entries) this.held.delete(`${room}/${entry.id}`);
+  }
+
   /** One room's outcomes: counted, released or kept held, and what to ack. Entries past them were not attempted. */
-  private settle(
-    room: string,
-    entries: readonly HeldEntry[],
-    outcomes: readonly { outcome: DeliveryOutcome; deliveries: number }[],
-  ) {
+  private settle(room: string, entries: readonly HeldEntry[], outcomes: readonly DeliveryAttempt[]) {
     const toAck: string[] = [];
     const results: { id: string; outcome: DeliveryOutcome; deliveries: number }[] = [];
     let appliedNow = 0;

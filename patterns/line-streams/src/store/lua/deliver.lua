@@ -3,6 +3,10 @@
 -- first: a worker sends everything it holds in one call, so a batch costs one round trip, not one per room.
 -- The worker acks after this returns, so a crash in between means a redelivery: the applied mark makes that
 -- redelivery a no-op. Dead-lettering happens here too, so the decision and the move are one atomic step.
+-- Redis does not undo a script's writes when it fails half-way, so this one reads and checks first and writes
+-- last: every key it will write is checked (type, integer counter) before the first write, and a call answered
+-- with an error has written nothing. The worker relies on it: it then retries the batch one room per call, so
+-- a room whose keys are broken holds up only itself (worker/room-isolation.ts).
 --
 -- KEYS[1]  applied marks hash   lab:line-streams:applied (room -> newest applied stream id)
 -- KEYS[2]  dead-letter stream   lab:line-streams:dead-letters
@@ -26,11 +30,14 @@
 --
 -- Returns  {runs, skipped} (decoded in store/script-replies.ts):
 --   runs: one list per room run, in order, of {outcome, deliveries}, one per entry attempted. outcome is
---     APPLIED | DUPLICATE | GONE | NOT_YET | DEAD_LETTERED | FAILED; deliveries is the entry's delivery count in
+--     APPLIED | DUPLICATE | GONE | NOT_YET | DEAD_LETTERED | FAILED (the handler failed, or the room's members
+--     key is not a set, so there is no effect to apply); deliveries is the entry's delivery count in
 --     the group's PEL (0 when not pending). A run stops after a NOT_YET or FAILED (the room's later entries must
 --     wait); the whole batch stops once maxApplied effects are applied. Entries past the end of their run's
 --     list were not attempted (a later room's list may be empty).
 --   skipped: older entries found acked without their effect, dead-lettered on the way
+-- Errors (nothing written): an inbox, unread counter or the dead-letter stream of the wrong type (or an unread
+--   counter that is not an integer); any key the reads meet of the wrong type (a room stream, the marks hash).
 -- idLess comes from stream-ids.lua, sent in front of this script.
 local group = ARGV[1]
 local maxDeliveries = tonumber(ARGV[2])
@@ -39,12 +46,12 @@ local deadLetterMaxLen = tonumber(ARGV[6])
 
 -- Totals for the counters hash, written once at the end.
 local counts = {applied = 0, duplicatesSkipped = 0, redeliveriesApplied = 0, deadLettered = 0,
-  handlerFailures = 0, deadLettersDropped = 0}
+  handlerFailures = 0, brokenMembers = 0, deadLettersDropped = 0}
 -- Inbox pushes gathered per user over every room, written once at the end: one LPUSH per user keeps newest
 -- first, and each room's messages stay in their stream order within it.
 local pushes, users = {}, {}
--- Marks that moved, written once at the end with the effects.
-local marks = {}
+-- Marks that moved and dead letters to move, written once at the end with the effects.
+local marks, deadLetters = {}, {}
 local appliedNow, skipped = 0, 0
 
 local function deliveriesOf(stream, entryId)
@@ -53,15 +60,12 @@ local function deliveriesOf(stream, entryId)
   return tonumber(p[1][4])
 end
 
+-- Decided here, moved (XADD to the dead letters, XACK) in the write phase at the end.
 local function deadLetter(stream, room, entryId, fields, reason, deliveries)
   local dl = {'room', room, 'originalId', entryId, 'reason', reason, 'deliveries', tostring(deliveries),
     'consumer', ARGV[4], 'deadAt', ARGV[5]}
   for i = 1, #fields do dl[#dl + 1] = fields[i] end
-  -- Capped: the oldest dead letters are dropped, and counted, so the cap is never silent.
-  local dropped = redis.call('XLEN', KEYS[2]) + 1 - deadLetterMaxLen
-  if dropped > 0 then counts.deadLettersDropped = counts.deadLettersDropped + dropped end
-  redis.call('XADD', KEYS[2], 'MAXLEN', '=', deadLetterMaxLen, '*', unpack(dl))
-  redis.call('XACK', stream, group, entryId)
+  deadLetters[#deadLetters + 1] = {stream = stream, id = entryId, fields = dl}
   counts.deadLettered = counts.deadLettered + 1
 end
 
@@ -77,7 +81,8 @@ end
 
 -- One room's run; answers its outcomes and whether the batch must stop (maxApplied reached).
 local function deliverRun(stream, membersKey, room, firstPair, lastPair)
-  local members = redis.call('SMEMBERS', membersKey)
+  -- A members key of the wrong type fails this room's effects (FAILED), not the script: the other rooms go on.
+  local members = redis.pcall('SMEMBERS', membersKey)
   local applied = redis.call('HGET', KEYS[1], room)
   local outcomes = {}
   local runSkipped = 0
@@ -124,6 +129,10 @@ local function deliverRun(stream, membersKey, room, firstPair, lastPair)
           outcomes[#outcomes + 1] = {'DEAD_LETTERED', deliveries}
         elseif handlerFailed then
           counts.handlerFailures = counts.handlerFailures + 1
+          outcomes[#outcomes + 1] = {'FAILED', deliveries}
+          break
+        elseif members.err then
+          counts.brokenMembers = counts.brokenMembers + 1
           outcomes[#outcomes + 1] = {'FAILED', deliveries}
           break
         else
@@ -173,7 +182,32 @@ while a <= #ARGV do
   a, k = firstPair + 2 * n, k + 2
 end
 
--- The effects and the marks together: nothing half-applied, whatever the batch size.
+-- Every key the writes touch is checked first: an error after the first write would leave the effects of
+-- the rooms before it without their marks, and the retry would apply them a second time.
+local function refuse(key, wants)
+  return redis.error_reply('WRONGTYPE deliver: ' .. key .. ' is not ' .. wants .. '; nothing was written')
+end
+local function isType(key, wanted)
+  local t = redis.call('TYPE', key).ok
+  return t == 'none' or t == wanted
+end
+if #deadLetters > 0 and not isType(KEYS[2], 'stream') then return refuse(KEYS[2], 'a stream') end
+for _, user in ipairs(users) do
+  local inbox, unread = ARGV[8] .. user, ARGV[9] .. user
+  if not isType(inbox, 'list') then return refuse(inbox, 'a list') end
+  if not isType(unread, 'string') then return refuse(unread, 'a counter') end
+  local n = redis.call('GET', unread)
+  if n and not string.match(n, '^%-?%d+$') then return refuse(unread, 'an integer') end
+end
+
+-- The writes: dead letters, effects and marks together, nothing half-applied whatever the batch size.
+for _, d in ipairs(deadLetters) do
+  -- Capped: the oldest dead letters are dropped, and counted, so the cap is never silent.
+  local dropped = redis.call('XLEN', KEYS[2]) + 1 - deadLetterMaxLen
+  if dropped > 0 then counts.deadLettersDropped = counts.deadLettersDropped + dropped end
+  redis.call('XADD', KEYS[2], 'MAXLEN', '=', deadLetterMaxLen, '*', unpack(d.fields))
+  redis.call('XACK', d.stream, group, d.id)
+end
 local inboxMax = tonumber(ARGV[3])
 for _, user in ipairs(users) do
   local list = pushes[user]
