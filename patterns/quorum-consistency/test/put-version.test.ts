@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTree, formatNode, leafOf, treeDepth } from '../src/domain/incremental-merkle.ts';
 import { resolve, versionId } from '../src/domain/versioned-value.ts';
 import type { ConflictPolicy, StoredVersion } from '../src/domain/versioned-value.ts';
+import { pendingLeavesPerFlush } from '../src/store/batches.ts';
 import { keys } from '../src/store/keys.ts';
 import { ReplicaStore } from '../src/store/replica-store.ts';
 
@@ -93,6 +94,9 @@ describe('the write scripts keep the replica’s Merkle tree equal to one built 
       [...digests].map(([key, entry]) => ({ key, digest: entry.digest.slice(0, 16) })),
       treeDepth,
     );
+    // A read of any node flushes the changes the writes left pending at their leaves.
+    const root = (await store.readTreeNodes([1]))[0];
+    expect(await node.run((client) => client.hlen(keys.merklePending))).toBe(0);
     const stored = await node.run((client) => client.hgetall(keys.merkleTree));
     expect(stored).toEqual(
       Object.fromEntries([...expected].map(([index, treeNode]) => [String(index), formatNode(treeNode)])),
@@ -105,6 +109,35 @@ describe('the write scripts keep the replica’s Merkle tree equal to one built 
     expect(await store.readSummary()).toEqual({ keys: digests.size, bytes });
     // One range over every leaf lists every key; the root counts them all.
     expect((await store.readKeysIn([{ first: 0, last: 2 ** treeDepth - 1 }])).size).toBe(digests.size);
-    expect((await store.readTreeNodes([1]))[0]).toBe(formatNode(expected.get(1) ?? { hash: '', keys: 0 }));
+    expect(root).toBe(formatNode(expected.get(1) ?? { hash: '', keys: 0 }));
+  });
+
+  it('a single write records its change at its leaf only; more pending leaves than one flush takes are applied over several reads, and the tree then matches a rebuild', async () => {
+    await store.flush();
+    await store.putVersions('alone', [randomVersion(seededRandom(12), 1)], 'vector-clock');
+    expect(await node.run((client) => client.hlen(keys.merkleTree))).toBe(0);
+    expect(await node.run((client) => client.hkeys(keys.merklePending))).toEqual([String(leafOf('alone'))]);
+
+    // Single writes of distinct keys: more leaves wait than pendingLeavesPerFlush, so a read flushes in turns.
+    const keyNames = Array.from({ length: pendingLeavesPerFlush + 500 }, (_, i) => `many-${i}`);
+    const version = randomVersion(seededRandom(13), 2);
+    for (let at = 0; at < keyNames.length; at += 50)
+      await Promise.all(
+        keyNames.slice(at, at + 50).map((key) => store.putVersions(key, [version], 'vector-clock')),
+      );
+    expect(await node.run((client) => client.hlen(keys.merklePending))).toBeGreaterThan(
+      pendingLeavesPerFlush,
+    );
+    const root = (await store.readTreeNodes([1]))[0];
+
+    const digests = await store.readDigests();
+    const expected = buildTree(
+      [...digests].map(([key, entry]) => ({ key, digest: entry.digest.slice(0, 16) })),
+      treeDepth,
+    );
+    expect(root).toBe(formatNode(expected.get(1) ?? { hash: '', keys: 0 }));
+    expect(await node.run((client) => client.hgetall(keys.merkleTree))).toEqual(
+      Object.fromEntries([...expected].map(([index, treeNode]) => [String(index), formatNode(treeNode)])),
+    );
   });
 });

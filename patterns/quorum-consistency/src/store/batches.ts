@@ -33,3 +33,10 @@ export async function inBatches<T, R>(
   await Promise.all(Array.from({ length: Math.min(inFlight, batches.length) }, worker));
   return answers;
 }
+
+/**
+ * Pending leaves one flush applies to a replica's Merkle tree (about five tree nodes each at 16,384 leaves,
+ * with the top levels shared): enough that a flush before a read almost always takes them all, few enough
+ * that a flush after a burst of single writes stays well inside one command timeout.
+ */
+export const pendingLeavesPerFlush = 500;

@@ -1,7 +1,7 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { leafOf, treeDepth } from '../domain/incremental-merkle.ts';
 import type { ConflictPolicy, StoredVersion } from '../domain/versioned-value.ts';
-import { inBatches, readBatch, readsInFlight, writeBatch } from './batches.ts';
+import { inBatches, pendingLeavesPerFlush, readBatch, readsInFlight, writeBatch } from './batches.ts';
 import { keys } from './keys.ts';
 import {
   dropTombstoneScript,
@@ -79,12 +79,13 @@ export class ReplicaStore {
           [
             keys.digestIndex,
             keys.tombstoneIndex,
-            keys.merkleTree,
+            keys.merklePending,
             keys.merkleLeaves,
             keys.merkleSummary,
+            keys.merkleTree,
             ...batch.map(({ key }) => keys.versions(key)),
           ],
-          [policy, treeDepth, ...args],
+          [policy, treeDepth, pendingLeavesPerFlush, ...args],
         ),
       );
     });
@@ -126,9 +127,19 @@ export class ReplicaStore {
     indices: readonly number[],
     batchSize: number,
   ): Promise<(string | null)[]> {
-    const answers = await inBatches(indices, batchSize, readsInFlight, (batch) =>
-      this.node.run((client) => merkleNodesScript.run(client, [keys.merkleTree], [mode, ...batch])),
-    );
+    const answers = await inBatches(indices, batchSize, readsInFlight, async (batch) => {
+      // Each call flushes up to a limit of the writes since the last read; asked again until none wait.
+      for (;;) {
+        const read = await this.node.run((client) =>
+          merkleNodesScript.run(
+            client,
+            [keys.merkleTree, keys.merklePending],
+            [mode, treeDepth, pendingLeavesPerFlush, ...batch],
+          ),
+        );
+        if (read.isFlushed) return read.values;
+      }
+    });
     return answers.flat();
   }
 
@@ -190,7 +201,7 @@ export class ReplicaStore {
   /** Forgets a key whose only version is this tombstone; false when something else is there now. */
   async dropTombstone(key: string, versionIdOfTombstone: string): Promise<boolean> {
     const answer = await this.node.run((client) =>
-      dropTombstoneScript.run(client, writeKeys(key), [key, versionIdOfTombstone, leafOf(key), treeDepth]),
+      dropTombstoneScript.run(client, writeKeys(key), [key, versionIdOfTombstone, leafOf(key)]),
     );
     return answer === 'dropped';
   }
@@ -238,7 +249,7 @@ export function encodePut(
   versions: readonly StoredVersion[],
   policy: ConflictPolicy,
 ): EncodedPut {
-  const args: (string | number)[] = [key, policy, leafOf(key), treeDepth];
+  const args: (string | number)[] = [key, policy, leafOf(key)];
   for (const version of versions) {
     const { id, body } = encodeVersion(version);
     args.push(id, body);
@@ -252,7 +263,7 @@ function writeKeys(key: string): string[] {
     keys.versions(key),
     keys.digestIndex,
     keys.tombstoneIndex,
-    keys.merkleTree,
+    keys.merklePending,
     keys.merkleLeaves,
     keys.merkleSummary,
   ];

@@ -28,11 +28,18 @@ function stringPairs(script: string, reply: unknown): [string, string][] {
   return pairs;
 }
 
-/** merkle-nodes.lua's one string: values separated by spaces, "-" for an empty subtree. */
-const treeValues: LuaReplyDecoder<(string | null)[]> = (reply) => {
+/** What merkle-nodes.lua answers: the values asked, or how many pending leaves still wait for a flush. */
+export type TreeRead =
+  | { readonly isFlushed: true; readonly values: (string | null)[] }
+  | { readonly isFlushed: false; readonly pendingLeaves: number };
+
+/** merkle-nodes.lua's one string (values separated by spaces, "-" for an empty subtree) or its integer. */
+const treeValues: LuaReplyDecoder<TreeRead> = (reply) => {
+  if (typeof reply === 'number') return { isFlushed: false, pendingLeaves: reply };
   if (typeof reply !== 'string')
-    throw new Error(`merkle-nodes.lua answered ${JSON.stringify(reply)}, not a string`);
-  return reply === '' ? [] : reply.split(' ').map((value) => (value === '-' ? null : value));
+    throw new Error(`merkle-nodes.lua answered ${JSON.stringify(reply)}, not a string or an integer`);
+  const values = reply === '' ? [] : reply.split(' ').map((value) => (value === '-' ? null : value));
+  return { isFlushed: true, values };
 };
 
 export const putVersionScript = new LuaScript(
@@ -52,7 +59,7 @@ export const readVersionsScript = new LuaScript(
   file('read-versions'),
   arrayReply('read-versions', (set) => stringPairs('read-versions', set)),
 );
-export const merkleNodesScript = new LuaScript(file('merkle-nodes'), treeValues);
+export const merkleNodesScript = new LuaScript([file('merkle-update'), file('merkle-nodes')], treeValues);
 /** (key, digest) pairs under the ranges asked. */
 export const merkleKeysScript = new LuaScript(file('merkle-keys'), (reply) =>
   stringPairs('merkle-keys', reply),

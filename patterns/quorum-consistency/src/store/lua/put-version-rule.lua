@@ -1,13 +1,14 @@
 -- put-version-rule: adds versions of one key to this replica's sibling set, which stays an antichain: a
 -- version already held, or one that a held version has seen, is ignored; a new version removes every held
 -- version it has seen. Under "lww" the set keeps only the newest by (writtenAt, writer, version id). The
--- replica's Merkle tree follows in the same call (merkle-update.lua), so the tree never disagrees with the
--- data. Not a script of its own: it defines putVersion(K, key, policy, leaf, depth, versions), which
--- put-version.lua and put-versions.lua call, one key or many per atomic script.
+-- replica's Merkle tree records the change at the key's leaf in the same call (merkle-update.lua), so the
+-- tree, once flushed, never disagrees with the data. Not a script of its own: it defines
+-- putVersion(K, key, policy, leaf, versions), which put-version.lua and put-versions.lua call, one key or
+-- many per atomic script.
 --
 -- K        the key names, in put-version.lua's KEYS order: versions hash of the key, digest index,
---          tombstone index, Merkle tree, leaves set, summary
--- key      the key; policy "vector-clock" or "lww"; leaf and depth: its place in the tree
+--          tombstone index, pending changes of the Merkle tree, leaves set, summary
+-- key      the key; policy "vector-clock" or "lww"; leaf: the key's leaf in the tree
 -- versions flat list of (version id, version JSON) pairs
 --
 -- Returns  nothing itself; putVersion returns the number of versions added (0: the replica already held
@@ -29,6 +30,11 @@ local function contains(list, value)
   return false
 end
 
+-- The coordinator writes bodies with JSON.stringify in a fixed field order (version-codec.ts).
+local function isTombstoneBody(body)
+  return string.find(body, '"isTombstone":true', 1, true) ~= nil
+end
+
 -- The same order as isLwwNewer in domain/versioned-value.ts.
 local function lwwNewer(aId, a, bId, b)
   if a.writtenAt ~= b.writtenAt then return a.writtenAt > b.writtenAt end
@@ -36,7 +42,7 @@ local function lwwNewer(aId, a, bId, b)
   return aId > bId
 end
 
-local function putVersion(K, key, policy, leaf, depth, versions)
+local function putVersion(K, key, policy, leaf, versions)
 
   -- The set as it stands, read once: ids in order, id -> body.
   local flat = redis.call('HGETALL', K[1])
@@ -45,6 +51,7 @@ local function putVersion(K, key, policy, leaf, depth, versions)
     ids[#ids + 1] = flat[j]
     bodies[flat[j]] = flat[j + 1]
   end
+  local wasCandidate = #flat == 2 and isTombstoneBody(flat[2])
 
   local added = 0
   for i = 1, #versions, 2 do
@@ -95,19 +102,17 @@ local function putVersion(K, key, policy, leaf, depth, versions)
       local body = bodies[id]
       parts[#parts + 1] = id .. '\n' .. body
       bytes = bytes + #id + #body
-      -- The coordinator writes bodies with JSON.stringify in a fixed field order (version-codec.ts).
-      if string.find(body, '"isTombstone":true', 1, true) then hasTombstone = true end
+      if isTombstoneBody(body) then hasTombstone = true end
     end
     local digest = string.sub(redis.sha1hex(key .. '\n' .. table.concat(parts, '\n')), 1, 16)
     local before, bytesBefore = splitEntry(redis.call('HGET', K[2], key))
-    redis.call('HSET', K[2], key, digest .. ':' .. bytes)
-    updateTree(K[4], K[5], K[6], key, leaf, depth, before, digest, bytes - bytesBefore)
-    -- Only a set that is a single tombstone can ever be collected, so only those are candidates.
-    if hasTombstone and #ids == 1 then
-      redis.call('SADD', K[3], key)
-    else
-      redis.call('SREM', K[3], key)
-    end
+    redis.call('HSET', K[2], key, string.format('%s:%d', digest, bytes))
+    noteChange(K[4], K[5], K[6], key, leaf, before, digest, bytes - bytesBefore)
+    -- Only a set that is a single tombstone can ever be collected, so only those are candidates; the
+    -- index changes only when the key becomes one or stops being one.
+    local isCandidate = hasTombstone and #ids == 1
+    if isCandidate and not wasCandidate then redis.call('SADD', K[3], key) end
+    if wasCandidate and not isCandidate then redis.call('SREM', K[3], key) end
   end
   return added
 end
