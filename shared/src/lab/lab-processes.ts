@@ -39,35 +39,40 @@ export interface ProcessHooks {
 export const labHost = '127.0.0.1';
 const host = labHost;
 
-/**
- * Every process of one pattern's topology, declared but not started: Redis nodes (cluster-enabled where
- * the topology says), etcd members, sentinels with their first config, then the service instances with
- * the environment that tells each where its stores and peers are.
- */
-export function declareLabProcesses(
-  options: {
-    readonly topology: PatternTopology;
-    readonly settings: LabSettings;
-    readonly readyTimeoutMs: number;
-    readonly run: Pick<RunSettings, 'engine'>;
-  },
-  clusterSecret: string | null,
-  hooks: (name: string) => ProcessHooks,
-): LabProcess[] {
-  const { topology, settings, readyTimeoutMs } = options;
-  const portOf = (kind: 'redis' | 'services', name: string): number => {
-    const port = topology[kind].find((p) => p.name === name)?.port;
-    if (port === undefined) throw new LabError(`${topology.name}: no ${kind} entry named '${name}'`);
-    return port;
-  };
-  const patternDir = patternStateDir(settings.stateDir, topology.name);
+/** The parts of a declared process that differ by kind; the rest starts the same for every kind. */
+function labProcess(
+  name: string,
+  role: ProcessRole,
+  server: ManagedProcess,
+  where: Pick<LabProcess, 'port' | 'url'> & Partial<Pick<LabProcess, 'dir' | 'extraPorts' | 'configFile'>>,
+): LabProcess {
+  return { name, role, process: server, extraPorts: {}, ...where, isReady: false };
+}
+
+interface DeclareOptions {
+  readonly topology: PatternTopology;
+  readonly settings: LabSettings;
+  readonly readyTimeoutMs: number;
+  readonly run: Pick<RunSettings, 'engine'>;
+}
+
+/** What every kind of process declaration needs to know about the pattern. */
+interface DeclareContext {
+  readonly topology: PatternTopology;
+  readonly patternDir: string;
+  readonly readyTimeoutMs: number;
+  readonly hooks: (name: string) => ProcessHooks;
+  readonly portOf: (kind: 'redis' | 'services', name: string) => number;
+}
+
+function declareRedisNodes(c: DeclareContext): LabProcess[] {
   const clusterArgs = [
     ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
-    ...['--cluster-node-timeout', String(topology.redisCluster?.nodeTimeoutMs ?? 2_000)],
+    ...['--cluster-node-timeout', String(c.topology.redisCluster?.nodeTimeoutMs ?? 2_000)],
   ];
-  const redis = topology.redis.map((node): LabProcess => {
-    const dir = path.join(patternDir, node.name);
-    const replicaOf = node.replicaOf ? { host, port: portOf('redis', node.replicaOf) } : undefined;
+  return c.topology.redis.map((node) => {
+    const dir = path.join(c.patternDir, node.name);
+    const replicaOf = node.replicaOf ? { host, port: c.portOf('redis', node.replicaOf) } : undefined;
     const server = new RedisServerProcess({
       port: node.port,
       dir,
@@ -77,27 +82,18 @@ export function declareLabProcesses(
       // nodes.conf lives in the node's dir: a restart (or the next `up`) rejoins the same cluster.
       ...(node.clusterEnabled ? { extraArgs: clusterArgs } : {}),
       detached: true,
-      readyTimeoutMs,
-      ...hooks(node.name),
+      readyTimeoutMs: c.readyTimeoutMs,
+      ...c.hooks(node.name),
     });
-    return {
-      name: node.name,
-      role: 'redis',
-      port: node.port,
-      url: server.url,
-      extraPorts: {},
-      dir,
-      process: server,
-      isReady: false,
-    };
+    return labProcess(node.name, 'redis', server, { port: node.port, url: server.url, dir });
   });
-  const etcdMembers = topology.etcd ?? [];
-  const initialCluster = etcdMembers.map((m) => ({
-    name: m.name,
-    peerUrl: `http://${host}:${m.peerPort}`,
-  }));
-  const etcd = etcdMembers.map((member): LabProcess => {
-    const dir = path.join(patternDir, member.name);
+}
+
+function declareEtcdMembers(c: DeclareContext): LabProcess[] {
+  const members = c.topology.etcd ?? [];
+  const initialCluster = members.map((m) => ({ name: m.name, peerUrl: `http://${host}:${m.peerPort}` }));
+  return members.map((member) => {
+    const dir = path.join(c.patternDir, member.name);
     const server = new EtcdServerProcess({
       name: member.name,
       clientPort: member.clientPort,
@@ -106,31 +102,29 @@ export function declareLabProcesses(
       host,
       initialCluster,
       // Per pattern: two labs' members can never join one another's cluster.
-      clusterToken: `kvs-lab-${topology.name}`,
+      clusterToken: `kvs-lab-${c.topology.name}`,
       detached: true,
-      readyTimeoutMs,
-      ...hooks(member.name),
+      readyTimeoutMs: c.readyTimeoutMs,
+      ...c.hooks(member.name),
     });
-    return {
-      name: member.name,
-      role: 'etcd',
+    return labProcess(member.name, 'etcd', server, {
       port: member.clientPort,
       url: server.clientUrl,
       extraPorts: { peerPort: member.peerPort },
       dir,
-      process: server,
-      isReady: false,
-    };
+    });
   });
-  const sentinelSpec = topology.sentinels;
-  const sentinelText = sentinelSpec
-    ? sentinelConfigText(
-        sentinelSpec.settings.masters.map((name) => ({ name, host, port: portOf('redis', name) })),
-        sentinelSpec.settings,
-      )
-    : '';
-  const sentinels = (sentinelSpec?.nodes ?? []).map((node): LabProcess => {
-    const dir = path.join(patternDir, node.name);
+}
+
+function declareSentinels(c: DeclareContext): LabProcess[] {
+  const spec = c.topology.sentinels;
+  if (!spec) return [];
+  const text = sentinelConfigText(
+    spec.settings.masters.map((name) => ({ name, host, port: c.portOf('redis', name) })),
+    spec.settings,
+  );
+  return spec.nodes.map((node) => {
+    const dir = path.join(c.patternDir, node.name);
     const configFile = path.join(dir, 'sentinel.conf');
     const server = new RedisServerProcess({
       port: node.port,
@@ -139,21 +133,24 @@ export function declareLabProcesses(
       configFile,
       sentinel: true,
       detached: true,
-      readyTimeoutMs,
-      ...hooks(node.name),
+      readyTimeoutMs: c.readyTimeoutMs,
+      ...c.hooks(node.name),
     });
-    return {
-      name: node.name,
-      role: 'sentinel',
+    return labProcess(node.name, 'sentinel', server, {
       port: node.port,
       url: server.url,
-      extraPorts: {},
       dir,
-      configFile: { path: configFile, text: sentinelText },
-      process: server,
-      isReady: false,
-    };
+      configFile: { path: configFile, text },
+    });
   });
+}
+
+function declareServices(
+  c: DeclareContext,
+  engineName: string | null,
+  clusterSecret: string | null,
+): LabProcess[] {
+  const { topology } = c;
   const addressOf = (list: readonly { name: string; port: number }[], kind: string) => (name: string) => {
     const hit = list.find((p) => p.name === name);
     if (!hit) throw new LabError(`${topology.name}: no ${kind} named '${name}'`);
@@ -161,23 +158,20 @@ export function declareLabProcesses(
   };
   const engineBooks = {
     etcd: addressOf(
-      etcdMembers.map((m) => ({ name: m.name, port: m.clientPort })),
+      (topology.etcd ?? []).map((m) => ({ name: m.name, port: m.clientPort })),
       'etcd member',
     ),
-    sentinel: addressOf(sentinelSpec?.nodes ?? [], 'sentinel'),
+    sentinel: addressOf(topology.sentinels?.nodes ?? [], 'sentinel'),
   };
-  const engineName = options.run.engine;
   const packageDir = path.join(repoRoot, topology.dir);
-  const services = topology.services.map((service): LabProcess => {
+  return topology.services.map((service) => {
     // Beside the Redis data dirs, so `--fresh` empties it and `down` keeps it.
-    const dataDir = service.hasDataDir
-      ? path.join(patternStateDir(settings.stateDir, topology.name), `${service.name}-data`)
-      : undefined;
+    const dataDir = service.hasDataDir ? path.join(c.patternDir, `${service.name}-data`) : undefined;
     const env = {
       ...serviceEnv(
         service,
-        (name) => ({ host, port: portOf('redis', name) }),
-        (name) => ({ host, port: portOf('services', name) }),
+        (name) => ({ host, port: c.portOf('redis', name) }),
+        (name) => ({ host, port: c.portOf('services', name) }),
         engineBooks,
       ),
       ...(engineName === null ? {} : { ENGINE: engineName }),
@@ -195,21 +189,46 @@ export function declareLabProcesses(
       cwd: packageDir,
       entry: path.join(packageDir, topology.entry),
       env,
-      readyTimeoutMs,
-      ...hooks(service.name),
+      readyTimeoutMs: c.readyTimeoutMs,
+      ...c.hooks(service.name),
     });
-    return {
-      name: service.name,
-      role: 'service',
+    return labProcess(service.name, 'service', instance, {
       port: service.port,
       url: `http://${host}:${service.port}`,
       extraPorts: { ...service.extraPorts },
       ...(dataDir ? { dir: dataDir } : {}),
-      process: instance,
-      isReady: false,
-    };
+    });
   });
-  return [...redis, ...etcd, ...sentinels, ...services];
+}
+
+/**
+ * Every process of one pattern's topology, declared but not started: Redis nodes (cluster-enabled where
+ * the topology says), etcd members, sentinels with their first config, then the service instances with
+ * the environment that tells each where its stores and peers are.
+ */
+export function declareLabProcesses(
+  options: DeclareOptions,
+  clusterSecret: string | null,
+  hooks: (name: string) => ProcessHooks,
+): LabProcess[] {
+  const { topology, settings, readyTimeoutMs } = options;
+  const context: DeclareContext = {
+    topology,
+    patternDir: patternStateDir(settings.stateDir, topology.name),
+    readyTimeoutMs,
+    hooks,
+    portOf: (kind, name) => {
+      const port = topology[kind].find((p) => p.name === name)?.port;
+      if (port === undefined) throw new LabError(`${topology.name}: no ${kind} entry named '${name}'`);
+      return port;
+    },
+  };
+  return [
+    ...declareRedisNodes(context),
+    ...declareEtcdMembers(context),
+    ...declareSentinels(context),
+    ...declareServices(context, options.run.engine, clusterSecret),
+  ];
 }
 
 export function clusterFormNodes(topology: PatternTopology): ClusterFormNode[] {
