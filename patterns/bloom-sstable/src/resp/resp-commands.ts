@@ -1,9 +1,9 @@
 import type { ByteString } from '../domain/byte-string.ts';
-import { displayText } from '../domain/byte-string.ts';
 import { keyProblem } from '../domain/entry.ts';
 import { compileGlob, globMatches, literalPrefix } from '../domain/glob.ts';
 import type { LsmService } from '../lsm-service.ts';
 import type { ScanCursors } from './scan-cursors.ts';
+import { commandReply } from './command-table.ts';
 import { wire } from './resp-wire.ts';
 
 /** What a command asks of the connection besides its reply (a byte string). */
@@ -37,10 +37,9 @@ export async function runCommand(
   const [rawName, ...rest] = args;
   if (rawName === undefined) return { reply: '' };
   const name = rawName.toUpperCase();
-  const shownName = displayText(rawName).slice(0, 64).toLowerCase();
   const arity = (min: number, max = min): string | undefined =>
     rest.length < min || rest.length > max
-      ? wire.error(`ERR wrong number of arguments for '${shownName}' command`)
+      ? wire.error(`ERR wrong number of arguments for '${name.toLowerCase()}' command`)
       : undefined;
   const badKey = (key: ByteString): string | undefined =>
     keyProblem(key, context.limits.maxKeyBytes) === undefined
@@ -54,18 +53,24 @@ export async function runCommand(
       return { reply: arity(1) ?? wire.bulk(rest[0] ?? '') };
     case 'QUIT':
       return { reply: wire.simple('OK'), shouldClose: true };
-    case 'SELECT':
+    case 'SELECT': {
+      // One database, as a Redis started with `databases 1`.
+      const index = redisInteger(rest[0] ?? '');
       return {
-        reply: arity(1) ?? (rest[0] === '0' ? wire.simple('OK') : wire.error('ERR DB index is out of range')),
+        reply:
+          arity(1) ??
+          (index === undefined
+            ? notInteger
+            : index === 0
+              ? wire.simple('OK')
+              : wire.error('ERR DB index is out of range')),
       };
-    case 'COMMAND': {
-      // redis-cli asks for COMMAND DOCS at start-up to draw hints; an empty answer means "no hints".
-      const sub = rest[0]?.toUpperCase();
-      if (sub === 'COUNT') return { reply: wire.integer(supported.length) };
-      return { reply: wire.array([]) };
     }
+    case 'COMMAND':
+      // redis-cli asks for COMMAND DOCS at start-up and draws its hints from the answer.
+      return { reply: commandReply(rest) };
     case 'INFO':
-      return { reply: arity(0, 1) ?? wire.bulk(context.info()) };
+      return { reply: wire.bulk(infoSections(context.info(), rest)) };
     case 'GET': {
       const key = rest[0] ?? '';
       const problem = arity(1) ?? badKey(key);
@@ -84,6 +89,16 @@ export async function runCommand(
       }
       await lsm.put(key, value, context.client);
       return { reply: wire.simple('OK') };
+    }
+    case 'MGET': {
+      const problem = arity(1, Number.POSITIVE_INFINITY) ?? firstProblem(rest.map(badKey));
+      if (problem) return { reply: problem };
+      const values: (ByteString | null)[] = [];
+      for (const key of rest) {
+        const r = await lsm.get(key, undefined, context.client, false);
+        values.push(r.found ? (r.value ?? '') : null);
+      }
+      return { reply: `*${values.length}\r\n${values.map((v) => wire.bulk(v)).join('')}` };
     }
     case 'DEL':
     case 'EXISTS': {
@@ -117,15 +132,50 @@ export async function runCommand(
     case 'SCAN':
       return { reply: await scan(lsm, rest, context.cursors) };
     default:
-      return {
-        reply: wire.error(
-          `ERR unknown command '${displayText(rawName).slice(0, 64)}', with args beginning with: ${rest
-            .slice(0, 3)
-            .map((a) => `'${displayText(a).slice(0, 32)}'`)
-            .join(' ')}`,
-        ),
-      };
+      return { reply: unknownCommand(rawName, rest) };
   }
+}
+
+const notInteger = wire.error('ERR value is not an integer or out of range');
+
+/** A whole number as Redis parses one (string2ll: optional '-', no '+', no spaces, no leading zeros), or undefined. */
+export function redisInteger(text: ByteString): number | undefined {
+  if (!/^(0|-?[1-9]\d{0,18})$/.test(text)) return undefined;
+  const n = BigInt(text);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
+  return Number(n);
+}
+
+function firstProblem(problems: readonly (string | undefined)[]): string | undefined {
+  return problems.find((p) => p !== undefined);
+}
+
+/**
+ * Redis 7.0's words for a command it does not know: the name (128 bytes at most) and the
+ * arguments quoted, each followed by a space, until the list reaches 128 bytes; bytes as sent.
+ */
+function unknownCommand(name: ByteString, args: readonly ByteString[]): ByteString {
+  let shown = '';
+  for (const arg of args) {
+    if (shown.length >= 128) break;
+    shown += `'${arg.slice(0, 128 - shown.length)}' `;
+  }
+  return wire.errorBytes(`ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${shown}`);
+}
+
+/**
+ * INFO [section ...]: the named sections (any case) in the server's order; none named, `default`,
+ * `all` or `everything`: all of them. A name no section has adds nothing, as in Redis.
+ */
+function infoSections(text: string, names: readonly ByteString[]): string {
+  const sections = text
+    .split(/\r\n(?=# )/)
+    .map((s) => s.replace(/(\r\n)*$/, '\r\n'))
+    .filter((s) => s.startsWith('# '));
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const isAll = wanted.size === 0 || ['default', 'all', 'everything'].some((n) => wanted.has(n));
+  const chosen = sections.filter((s) => isAll || wanted.has(s.slice(2, s.indexOf('\r\n')).toLowerCase()));
+  return chosen.join('\r\n');
 }
 
 /**
@@ -134,6 +184,7 @@ export async function runCommand(
  * one call does bounded work even when few keys match (as in Redis).
  */
 async function scan(lsm: LsmService, rest: readonly ByteString[], cursors: ScanCursors): Promise<ByteString> {
+  if (rest.length === 0) return wire.error("ERR wrong number of arguments for 'scan' command");
   const [cursor = '', ...options] = rest;
   if (!/^\d+$/.test(cursor)) return wire.error('ERR invalid cursor');
   const start = cursors.resume(cursor);
@@ -147,8 +198,10 @@ async function scan(lsm: LsmService, rest: readonly ByteString[], cursors: ScanC
     if (value === undefined) return wire.error('ERR syntax error');
     if (option === 'MATCH') pattern = value;
     else if (option === 'COUNT') {
-      if (!/^\d+$/.test(value) || Number(value) < 1) return wire.error('ERR syntax error');
-      count = Math.min(Number(value), scanMaxCount);
+      const asked = redisInteger(value);
+      if (asked === undefined) return notInteger;
+      if (asked < 1) return wire.error('ERR syntax error');
+      count = Math.min(asked, scanMaxCount);
     } else if (option === 'TYPE') type = value.toLowerCase();
     else return wire.error('ERR syntax error');
   }
@@ -169,22 +222,6 @@ async function scan(lsm: LsmService, rest: readonly ByteString[], cursors: ScanC
   const next = walk.nextStart === null ? '0' : cursors.save(walk.nextStart);
   return wire.array([wire.bulk(next), wire.bulkArray(found)]);
 }
-
-export const supported = [
-  'PING',
-  'ECHO',
-  'QUIT',
-  'SELECT',
-  'COMMAND',
-  'INFO',
-  'GET',
-  'SET',
-  'DEL',
-  'EXISTS',
-  'DBSIZE',
-  'KEYS',
-  'SCAN',
-];
 
 /**
  * Walks live keys with `prefix`, from `start`, page by page; `visit` returns false to stop.

@@ -2,6 +2,7 @@ import type { ParsedCommand, RespLimits } from '@kvs-lab/shared/resp';
 import { resp } from '@kvs-lab/shared/resp';
 import type { ByteString } from '../domain/byte-string.ts';
 import { fromBytes, fromText } from '../domain/byte-string.ts';
+import { splitInline } from './inline-args.ts';
 
 /**
  * RESP2 on bytes. The kit's parser (`@kvs-lab/shared/resp`) decodes arguments
@@ -41,6 +42,10 @@ export function parseFrame(buffer: Uint8Array, offset: number, limits: RespLimit
     return buffer.length - offset > 32
       ? { kind: 'malformed', message: 'Protocol error: invalid multibulk length' }
       : { kind: 'incomplete' };
+  }
+  // Redis skips `*0` and `*-1` (a null array): no command, no reply.
+  if (buffer[offset + 1] === 45 /* '-' */ && parseLength(buffer, offset + 2, headerEnd) !== undefined) {
+    return { kind: 'command', args: [], next: headerEnd + 2 };
   }
   const count = parseLength(buffer, offset + 1, headerEnd);
   if (count === undefined || count > limits.maxArgs) {
@@ -85,9 +90,9 @@ function parseInline(buffer: Uint8Array, offset: number, limits: RespLimits): Pa
       : { kind: 'incomplete' };
   }
   const textEnd = end > offset && buffer[end - 1] === CR ? end - 1 : end;
-  const args = fromBytes(buffer.subarray(offset, textEnd))
-    .split(' ')
-    .filter((part) => part.length > 0);
+  const args = splitInline(fromBytes(buffer.subarray(offset, textEnd)));
+  if (args === undefined)
+    return { kind: 'malformed', message: 'Protocol error: unbalanced quotes in request' };
   if (args.length > limits.maxArgs)
     return { kind: 'malformed', message: 'Protocol error: too many arguments' };
   return { kind: 'command', args, next: end + 1 };
@@ -97,6 +102,8 @@ function parseInline(buffer: Uint8Array, offset: number, limits: RespLimits): Pa
 export const wire = {
   simple: (text: string): ByteString => fromText(resp.simple(text)),
   error: (message: string): ByteString => fromText(resp.error(message)),
+  /** An error that quotes the client's bytes as they came (Redis echoes them raw), CR and LF made spaces. */
+  errorBytes: (message: ByteString): ByteString => `-${message.replace(/[\r\n]/g, ' ')}\r\n`,
   integer: resp.integer,
   // Not the kit's: its bulk counts UTF-8 bytes of text; a byte string's length is its byte count.
   bulk: (bytes: ByteString | null): ByteString =>
