@@ -365,6 +365,50 @@ describe('delivery: order, crash before ack, poison and dead letters', () => {
     },
   );
 
+  it('when the crash-before-ack fault is armed and a broken room sends the batch room by room, then the worker still crashes after exactly that many effects', async () => {
+    await stopAll();
+    await raw.flushall();
+    let crashed = false;
+    const worker = await start(
+      { ROLE: 'worker', SERVICE_NAME: 'worker-1', READ_COUNT: 100 },
+      () => (crashed = true),
+    );
+    await request(worker.service.server)
+      .post('/chaos/faults/crash-before-ack')
+      .send({ afterEffects: 3 })
+      .expect(200);
+    // The whole backlog appears at once (one MULTI), so the worker's first read holds all three rooms in one batch.
+    const rooms = ['good-1', 'broken', 'good-2'];
+    const setUp = raw.multi();
+    for (const room of rooms) {
+      setUp.sadd(keys.rooms, room);
+      setUp.sadd(keys.members(room), 'alice', room === 'broken' ? 'erin' : 'bob');
+      setUp.xgroup('CREATE', keys.stream(room), 'delivery', '0', 'MKSTREAM');
+      for (let i = 0; i < 5; i += 1)
+        setUp.xadd(
+          keys.stream(room),
+          '*',
+          'senderId',
+          'alice',
+          'text',
+          `m${i}`,
+          'sentAt',
+          String(Date.now()),
+        );
+    }
+    setUp.set(keys.inbox('erin'), 'not a list');
+    await setUp.exec();
+    await waitFor(
+      'worker-1 to crash',
+      () => crashed,
+      (c) => c,
+    );
+    expect(worker.worker?.stats.roomErrors).toBeGreaterThanOrEqual(1);
+    expect(await raw.llen(keys.inbox('bob'))).toBe(3);
+    expect(await raw.hget(keys.counters, 'applied')).toBe('3');
+    await stopAll();
+  });
+
   it('when Redis refuses writes (out of memory: no room is at fault), then the worker keeps its batch, applies and acks nothing, and delivers it once when Redis accepts writes again', async () => {
     await stopAll();
     await raw.flushall();
