@@ -62,7 +62,11 @@ export const bench: BenchDefinition = {
     const config = loadConfig({
       REDIS_NODES: handles.map((h) => `${h.name}=${h.url}`).join(','),
     });
-    const nodes = await connectRedisNodes(config.redisNodes);
+    // As main.ts connects them: the router's own clients are part of what this bench measures.
+    const nodes = await connectRedisNodes(config.redisNodes, {
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      autoPipelining: true,
+    });
     const { service, sharding } = await createApp({ config, nodes });
     await sharding.start();
     const address = await service.listen(0, '127.0.0.1');

@@ -42,6 +42,8 @@ const envSchema = z.object({
   FAILOVER_MISSED_PINGS: int(1, 100, 3),
   MONITOR_INTERVAL_MS: int(100, 60_000, 1000),
   WAIT_TIMEOUT_MS: int(1, 10_000, 500),
+  REPLICA_PROBE_MS: int(10, 10_000, 100),
+  REPLICA_MAX_STALENESS_MS: int(0, 3_600_000, 1000),
   MAX_VALUE_BYTES: int(1, 32_768, 8192),
   HOT_KEY_TOP_K: int(1, 100, 10),
   HOT_KEY_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.05),
@@ -74,6 +76,10 @@ export interface Config {
   readonly missedPingsToFail: number;
   readonly monitorIntervalMs: number;
   readonly waitTimeoutMs: number;
+  /** How often the router probes each replica's offset against its master's (eventual reads use it). */
+  readonly replicaProbeMs: number;
+  /** An eventual read goes to the master unless the replica holds every write acknowledged this long before. */
+  readonly maxReplicaStalenessMs: number;
   readonly maxValueBytes: number;
   readonly hotKeys: {
     readonly topK: number;
@@ -113,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     missedPingsToFail: e.FAILOVER_MISSED_PINGS,
     monitorIntervalMs: e.MONITOR_INTERVAL_MS,
     waitTimeoutMs: e.WAIT_TIMEOUT_MS,
+    replicaProbeMs: e.REPLICA_PROBE_MS,
+    maxReplicaStalenessMs: e.REPLICA_MAX_STALENESS_MS,
     maxValueBytes: e.MAX_VALUE_BYTES,
     hotKeys: {
       topK: e.HOT_KEY_TOP_K,

@@ -5,7 +5,11 @@ import { loadConfig } from './config.ts';
 
 // config -> redis -> app -> monitor -> listen.
 const config = loadConfig();
-const nodes = await connectRedisNodes(config.redisNodes, { commandTimeoutMs: config.redisCommandTimeoutMs });
+// Auto-pipelining: the GETs and SETs of concurrent requests to one node leave in one socket write.
+const nodes = await connectRedisNodes(config.redisNodes, {
+  commandTimeoutMs: config.redisCommandTimeoutMs,
+  autoPipelining: true,
+});
 const { service, sharding } = await createApp({ config, nodes });
 await sharding.start();
 await runService(service, config.port);

@@ -74,10 +74,15 @@ export interface ReadLag {
   bytes: number | null;
   masterOffset: number | null;
   replicaOffset: number | null;
-  /** `read`: offsets taken with this read; `sample`: the monitor's last INFO round; `cache`: no node asked. */
-  measuredAt: 'read' | 'sample' | 'cache';
+  /** `probe`: the router's last probe of the replica; `sample`: the monitor's last INFO round; `cache`: no node asked. */
+  measuredAt: 'probe' | 'sample' | 'cache';
   /** The replica's `master_link_status` (`up`, `down`), null when unknown. */
   replicaLink: string | null;
+  /**
+   * The answer holds every write acknowledged more than this many milliseconds before the read: 0 from a
+   * master, at most REPLICA_MAX_STALENESS_MS from a replica, null when no bound is known.
+   */
+  stalenessMs: number | null;
 }
 
 export interface GetResult {

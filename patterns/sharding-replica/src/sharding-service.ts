@@ -121,7 +121,13 @@ export class ShardingService {
         extras: { key, shard, servedBy: 'router-cache' },
       });
     }
-    const lag = { bytes: null, masterOffset: null, replicaOffset: null, replicaLink: null };
+    const lag = {
+      bytes: null,
+      masterOffset: null,
+      replicaOffset: null,
+      replicaLink: null,
+      stalenessMs: null,
+    };
     return {
       key,
       value,

@@ -97,6 +97,8 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
         async () => (await sendRedisCommand(old.port, ['GET', `lab:sharding-replica:kv:${key}`])) === 'fresh',
       ),
     ).toBe(true);
+    // Once the router's probe has found it linked and caught up, it serves eventual reads again.
+    await cluster.router.probe.probeAll();
     const read = await api.get(`/kv/${key}`);
     expect(read.body).toMatchObject({ value: 'fresh', servedBy: 'shard-1-master' });
   });

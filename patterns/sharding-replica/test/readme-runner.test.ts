@@ -75,21 +75,23 @@ describe.skipIf(!lab.usable)('README exercises through the real runner, at a por
     expect(details.lostAsyncKeys).not.toContain('paid-0');
   }, 120_000);
 
-  it('exercise 4 as pasted: with replication cut, an eventual read returns the stale v1 from the replica, a strong read v2 from the master', async () => {
+  it('exercise 4 as pasted: with replication cut, an eventual read returns the stale v1 from the replica, a strong read v2 from the master, and past the staleness bound an eventual read v2 from the master', async () => {
     const [setup] = lab.shellBlocks('## Lab exercises');
     const [steps] = lab.shellBlocks('### 4. Read your own write');
     const run = await lab.bash(`set -e\n${setup}\n${steps}`, 110_000);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     const answers = jsonValues(run.stdout).filter(isObject);
     const reads = answers.filter((a) => a.key === 'profile' && 'consistency' in a);
-    const eventual = reads.find((a) => a.consistency === 'eventual');
+    const [eventual, pastBound] = reads.filter((a) => a.consistency === 'eventual');
     const strong = reads.find((a) => a.consistency === 'strong');
     const shard = answers.find((a) => a.key === 'profile' && 'durability' in a)?.shard;
     expect(shard, run.stdout).toMatch(/^shard-\d$/);
 
     expect(eventual, run.stdout).toMatchObject({ value: 'v1', servedBy: `${String(shard)}-replica` });
-    expect(eventual?.replicationLag, run.stdout).toMatchObject({ measuredAt: 'read', replicaLink: 'down' });
+    expect(eventual?.replicationLag, run.stdout).toMatchObject({ measuredAt: 'probe', replicaLink: 'down' });
     expect((eventual?.replicationLag as { bytes: number }).bytes).toBeGreaterThan(0);
+    expect((eventual?.replicationLag as { stalenessMs: number }).stalenessMs).toBeLessThanOrEqual(1000);
+    expect(pastBound, run.stdout).toMatchObject({ value: 'v2', servedBy: `${String(shard)}-master` });
     expect(strong, run.stdout).toMatchObject({ value: 'v2', servedBy: `${String(shard)}-master` });
     // The fault was set on the shard the key lives on, then healed.
     const faults = answers.filter((a) => a.name === 'replication-pause');

@@ -78,12 +78,16 @@ const lag = z.object({
   }),
   masterOffset: z.number().int().nullable(),
   replicaOffset: z.number().int().nullable(),
-  measuredAt: z.enum(['read', 'sample', 'cache']).openapi({
+  measuredAt: z.enum(['probe', 'sample', 'cache']).openapi({
     description:
-      "`read`: the replica's offset from the read's own transaction and the master's asked at the same time; `sample`: the monitor's last INFO round (master-served reads); `cache`: the router cache answered, no node was asked.",
+      "`probe`: the router's last probe of the replica (every REPLICA_PROBE_MS: the master's offset, then the replica's); `sample`: the monitor's last INFO round (master-served reads); `cache`: the router cache answered, no node was asked.",
   }),
   replicaLink: z.string().nullable().openapi({
     description: "The replica's `master_link_status`: `up`, or `down` while it receives nothing.",
+  }),
+  stalenessMs: z.number().int().nullable().openapi({
+    description:
+      'The answer holds every write acknowledged more than this many ms before the read: 0 from a master, at most REPLICA_MAX_STALENESS_MS from a replica (else the master answers), null when no bound is known (router cache, cluster replicas).',
   }),
 });
 

@@ -49,10 +49,14 @@ export async function startCluster(
     // would change what they read, so neither happens within a test run.
     HOT_KEY_DECAY_MS: '3600000',
     HOT_KEY_CACHE_MS: '60000',
+    // Tests of the read/write split expect a linked replica to answer eventual reads even when the loaded
+    // machine stalls the probes for a second; the bound itself is tested with a short one (staleness-bound).
+    REPLICA_MAX_STALENESS_MS: '600000',
     ...env,
   });
   const nodes = await connectRedisNodes(config.redisNodes, {
     commandTimeoutMs: config.redisCommandTimeoutMs,
+    autoPipelining: true,
   });
   const app = await createApp({ config, nodes, ...options });
   if (!(app.store instanceof RouterEngine)) throw new Error('these tests run the router engine');

@@ -179,6 +179,8 @@ export class ClusterEngine implements ShardStore {
         replicaOffset: lag.replicaOffset ?? null,
         measuredAt: 'sample',
         replicaLink: this.watch.replicaInfo(shard)?.master_link_status ?? null,
+        // A master has every acknowledged write; a cluster replica's staleness has no bound here.
+        stalenessMs: role === 'master' ? 0 : null,
       },
     };
   }

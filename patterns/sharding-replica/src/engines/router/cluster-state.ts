@@ -29,6 +29,7 @@ export class ClusterState {
   /** Shards whose replica was just made to resync: their master's failover epoch is raised once it is linked. */
   readonly epochBumpAfterSync = new Set<string>();
   private opsSinceTick = new Map<string, number>();
+  private readonly sessions = new Map<string, number>();
   private readonly waiters = new Map<string, RedisNode[]>();
   private waiterTurn = 0;
   private readonly pendingReady = new Map<RedisNode, Promise<boolean>>();
@@ -39,7 +40,16 @@ export class ClusterState {
     this.waitTimeoutMs = waitTimeoutMs;
     this.map = map;
     this.nodes = new Map(nodes.map((n) => [n.name, n]));
-    for (const node of nodes) this.health.set(node.name, initialHealth);
+    for (const node of nodes) {
+      this.health.set(node.name, initialHealth);
+      // A dropped connection may mean a restarted process: what was probed on the old one may no longer hold.
+      node.client.on('close', () => this.sessions.set(node.name, this.sessionOf(node.name) + 1));
+    }
+  }
+
+  /** Which connection to `name` is current: the count of its closes since start. */
+  sessionOf(name: string): number {
+    return this.sessions.get(name) ?? 0;
   }
 
   node(name: string): RedisNode {

@@ -49,24 +49,6 @@ export const nodeStore = {
     return waitReply[0] ? 0 : Number(waitReply[1]);
   },
 
-  /**
-   * An eventual read on a replica: INFO replication and GET in one MULTI, so the value is known to come
-   * from a node that was, at that instant, a replica (and of whom), with its offset at the same instant.
-   */
-  async readOnReplica(
-    node: RedisNode,
-    key: string,
-  ): Promise<{ value: string | null; info: ReplicationInfo }> {
-    const replies = await node.run((c) => c.multi().info('replication').get(keys.kv(key)).exec());
-    const [infoReply, getReply] = replies ?? [];
-    if (!infoReply || infoReply[0] || !getReply || getReply[0]) {
-      throw new AppError('REDIS_UNAVAILABLE', `${node.name}: the read was refused.`, {
-        extras: { node: node.name },
-      });
-    }
-    return { value: getReply[1] as string | null, info: toReplicationInfo(String(infoReply[1])) };
-  },
-
   /** The master's replication offset now (ROLE: cheaper than INFO); undefined if it is not a master. */
   async masterOffset(node: RedisNode): Promise<number | undefined> {
     const role = parseRole(await node.run((c) => c.call('ROLE')));

@@ -4,9 +4,8 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 
 import type { ReadinessCheck } from '@kvs-lab/shared/service';
 import type { Config } from '../../config.ts';
-import { isServingReplica } from '../../domain/failover-rule.ts';
 import type { PageQuery } from '../../domain/item-page.ts';
-import { replicationLag } from '../../domain/replication-lag.ts';
+import { lagBytes, replicaReadVerdict } from '../../domain/replica-freshness.ts';
 import type { Durability, Placement } from '../../check/sharding-check.ts';
 import { initialShardMap, nextStandby, shardsFromNodeNames } from '../../domain/shard-map.ts';
 import type { Shard } from '../../domain/shard-map.ts';
@@ -20,6 +19,7 @@ import type { ExternalPromotion } from './cluster-monitor.ts';
 import { ClusterState } from './cluster-state.ts';
 import { nodeStore } from './node-store.ts';
 import { Rebalancer, ringEvent } from './rebalancer.ts';
+import { ReplicaProbe } from './replica-probe.ts';
 import { replicationPauseFault } from './replication-fault.ts';
 import { RouterItems } from './router-items.ts';
 import { ringView, sampledLag, shardStatuses } from './router-views.ts';
@@ -34,6 +34,7 @@ export class RouterEngine implements ShardStore {
   readonly engine: string;
   readonly state: ClusterState;
   readonly monitor: ClusterMonitor;
+  readonly probe: ReplicaProbe;
   readonly rebalancer: Rebalancer;
   readonly items: RouterItems;
   readonly readiness: readonly ReadinessCheck[];
@@ -43,6 +44,8 @@ export class RouterEngine implements ShardStore {
   private readonly emit: Emit;
   private readonly trace: TraceMessages;
   private readonly waitTimeoutMs: number;
+  private readonly maxStalenessMs: number;
+  private readonly now: () => number;
 
   constructor(
     config: Config,
@@ -55,6 +58,8 @@ export class RouterEngine implements ShardStore {
     this.emit = deps.emit;
     this.trace = deps.trace;
     this.waitTimeoutMs = config.waitTimeoutMs;
+    this.maxStalenessMs = config.maxReplicaStalenessMs;
+    this.now = deps.now;
     const pairs = shardsFromNodeNames(nodes.map((n) => n.name));
     if (pairs.length === 0) throw new Error('REDIS_NODES names no shard-N-master node');
     const map = initialShardMap(pairs, {
@@ -79,6 +84,7 @@ export class RouterEngine implements ShardStore {
       },
       ...(options.externalPromotion ? { externalPromotion: options.externalPromotion } : {}),
     });
+    this.probe = new ReplicaProbe(this.state, { intervalMs: config.replicaProbeMs, now: deps.now });
     this.links = nodes;
     this.faults = [replicationPauseFault(this.state)];
     // Only masters are critical: a dead replica degrades eventual reads, a dead master stops its shard until failover.
@@ -94,13 +100,15 @@ export class RouterEngine implements ShardStore {
     this.readiness = [...masterChecks, ...redisReadinessChecks(nodes, { critical: false })];
   }
 
-  start(onSample: () => void): Promise<void> {
+  async start(onSample: () => void): Promise<void> {
     this.onSample = onSample;
-    return this.monitor.start();
+    await this.monitor.start();
+    await this.probe.start();
   }
 
   async close(): Promise<void> {
     this.monitor.stop();
+    this.probe.stop();
     await this.state.close();
   }
 
@@ -140,19 +148,20 @@ export class RouterEngine implements ShardStore {
     });
   }
 
-  /** Eventual reads go to the replica (stale by the replication lag), strong reads to the master. */
+  /**
+   * Eventual reads go to the replica while the router's last probe says it holds every write acknowledged
+   * up to `REPLICA_MAX_STALENESS_MS` ago (see `replica-freshness.ts`); otherwise, and for strong reads,
+   * to the master.
+   */
   get(key: string, consistency: Consistency, options: { preferMaster: boolean }): Promise<GetResult> {
     return this.rebalancer.routed({ kind: 'kv', name: key }, async (shardId) => {
       const shard = this.state.shard(shardId);
       this.state.countOp(shardId);
+      const onReplica =
+        consistency === 'eventual' && !options.preferMaster
+          ? await this.readOnReplica(shard, key)
+          : undefined;
       const master = this.masterNode(shard);
-      const replica = shard.replica;
-      const useReplica =
-        consistency === 'eventual' &&
-        !options.preferMaster &&
-        replica !== undefined &&
-        this.state.healthOf(replica).isAlive;
-      const onReplica = useReplica ? await this.readOnReplica(shard, replica, key) : undefined;
       if (!onReplica) this.traceGet(master.name, key, shardId, consistency);
       const read = onReplica ?? { value: await nodeStore.get(master, key), servedBy: master.name };
       if (read.value === null) {
@@ -172,34 +181,37 @@ export class RouterEngine implements ShardStore {
   }
 
   /**
-   * An eventual read on the replica, with its role and offset from the same transaction and the master's
-   * offset asked at the same time, so the lag reported is the lag of this read. Undefined when the node is
-   * not serving as this shard's replica (down, loading, or calling itself a master): the master answers.
+   * An eventual read on the replica, when it is alive and within the staleness bound; undefined otherwise
+   * (or when its GET fails), and the master answers.
    */
   private async readOnReplica(
     shard: Shard,
-    replica: string,
     key: string,
   ): Promise<{ value: string | null; servedBy: string; lag: ReadLag } | undefined> {
-    const master = this.masterNode(shard);
-    const [read, masterOffset] = await Promise.all([
-      nodeStore.readOnReplica(this.state.node(replica), key).catch(() => undefined),
-      nodeStore.masterOffset(master).catch(() => undefined),
-    ]);
+    const replica = shard.replica;
+    if (replica === undefined || !this.state.healthOf(replica).isAlive) return undefined;
+    const freshness = this.probe.of(shard);
+    const session = this.state.sessionOf(replica);
+    const verdict = replicaReadVerdict(
+      freshness,
+      { now: this.now(), replicaSession: session },
+      this.maxStalenessMs,
+    );
+    if (!freshness || !verdict.isServed) return undefined;
+    const value = await nodeStore.get(this.state.node(replica), key).catch(() => undefined);
+    // Answered on another connection than the probe's (the node may have restarted): the master answers.
+    if (value === undefined || this.state.sessionOf(replica) !== session) return undefined;
     this.traceGet(replica, key, shard.id, 'eventual');
-    const masterAddress = `${master.address.host}:${master.address.port}`;
-    const isPaused = this.state.pausedReplication.has(shard.id);
-    if (!read || !isServingReplica(read.info.report, masterAddress, isPaused)) return undefined;
-    const lag = replicationLag(masterOffset, read.info.offset);
     return {
-      value: read.value,
+      value,
       servedBy: replica,
       lag: {
-        bytes: lag.bytes ?? null,
-        masterOffset: masterOffset ?? null,
-        replicaOffset: read.info.offset ?? null,
-        measuredAt: 'read',
-        replicaLink: read.info.linkStatus ?? null,
+        bytes: lagBytes(freshness) ?? null,
+        masterOffset: freshness.marks.at(-1)?.offset ?? null,
+        replicaOffset: freshness.replicaOffset ?? null,
+        measuredAt: 'probe',
+        replicaLink: freshness.replicaLink ?? null,
+        stalenessMs: verdict.stalenessMs,
       },
     };
   }

@@ -43,6 +43,8 @@ export function sampledLag(state: ClusterState, shard: Shard): ReadLag {
     replicaOffset: lag.replicaOffset ?? null,
     measuredAt: 'sample',
     replicaLink: replicaLink ?? null,
+    // The master has every acknowledged write.
+    stalenessMs: 0,
   };
 }
 
