@@ -1,17 +1,15 @@
-import { Agent, request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import Redlock from 'redlock';
 import { interleave, runLoop, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
 import { ServiceProcess } from '@kvs-lab/shared/lab';
 import { findFreePort, startRedisCluster } from '@kvs-lab/shared/testing';
+import { concurrency, contenders, cycles } from './cycles.ts';
+import { jsonClient } from './http-client.ts';
 
 const patternDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lockNodeNames = ['lock-1', 'lock-2', 'lock-3', 'lock-4', 'lock-5'];
-const concurrency = 16;
-const contenders = 10;
 
 /** The real service (src/main.ts) in its own process, so the load generator does not share its event loop. */
 async function startService(redisNodes: string): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -51,34 +49,8 @@ export const bench: BenchDefinition = {
     const service = await startService(redisNodes);
     const baseline = await startBaselineServer(store.url);
     const clients = locks.map((h) => new Redis(h.url, { maxRetriesPerRequest: 0 }));
-    const redlock = new Redlock(clients, { retryCount: 0, driftFactor: 0.01 });
-    const contendedRedlock = new Redlock(clients, { retryCount: 1_000, retryDelay: 10, retryJitter: 5 });
-    // node:http with keep-alive: the load generator must cost less than the service it measures (fetch costs more).
-    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-    const call = (url: string, body?: unknown) =>
-      new Promise<{ token: string }>((resolve, reject) => {
-        const payload = body === undefined ? '' : JSON.stringify(body);
-        const req = request(
-          url,
-          {
-            method: body === undefined ? 'GET' : 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => (text += chunk));
-            res.on('end', () => {
-              if ((res.statusCode ?? 500) >= 300) reject(new Error(`${res.statusCode} ${text}`));
-              else resolve(text ? (JSON.parse(text) as { token: string }) : { token: '' });
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
-    let n = 0;
+    const http = jsonClient(64);
+    const cycle = cycles(clients, http.call, service.url);
     const durationMs = durationSeconds * 1_000;
     try {
       const results = await interleave(
@@ -86,55 +58,23 @@ export const bench: BenchDefinition = {
         [
           {
             name: 'redlock direct: acquire+release',
-            run: () =>
-              runLoop(
-                async () => {
-                  const lock = await redlock.acquire([`bench:direct:${n++ % 1_000}`], 5_000);
-                  await lock.release();
-                },
-                { concurrency, durationMs },
-              ),
+            run: () => runLoop(cycle.redlockDirect, { concurrency, durationMs }),
           },
           {
             name: 'Express + 1 Redis GET',
-            run: () => runLoop(() => call(`${baseline.url}/baseline/get`), { concurrency, durationMs }),
+            run: () => runLoop(() => http.call(`${baseline.url}/baseline/get`), { concurrency, durationMs }),
           },
           {
             name: 'HTTP: acquire+release',
-            run: () =>
-              runLoop(
-                async () => {
-                  const resource = `http-${n++ % 1_000}`;
-                  const lease = await call(`${service.url}/locks/${resource}`, { ttlMs: 5_000 });
-                  await call(`${service.url}/locks/${resource}/release`, { token: lease.token });
-                },
-                { concurrency, durationMs },
-              ),
+            run: () => runLoop(cycle.http, { concurrency, durationMs }),
           },
           {
             name: 'redlock direct, 10 contenders, built-in retries',
-            run: () =>
-              runLoop(
-                async () => {
-                  const lock = await contendedRedlock.acquire(['bench:contended'], 5_000);
-                  await lock.release();
-                },
-                { concurrency: contenders, durationMs },
-              ),
+            run: () => runLoop(cycle.redlockContended, { concurrency: contenders, durationMs }),
           },
           {
             name: 'HTTP, 10 contenders, FIFO queue',
-            run: () =>
-              runLoop(
-                async () => {
-                  const lease = await call(`${service.url}/locks/contended`, {
-                    ttlMs: 5_000,
-                    waitMs: 10_000,
-                  });
-                  await call(`${service.url}/locks/contended/release`, { token: lease.token });
-                },
-                { concurrency: contenders, durationMs },
-              ),
+            run: () => runLoop(cycle.httpContended, { concurrency: contenders, durationMs }),
           },
         ],
         progress,
@@ -176,7 +116,7 @@ export const bench: BenchDefinition = {
     } finally {
       await service.stop();
       await baseline.close();
-      agent.destroy();
+      http.close();
       for (const c of clients) c.disconnect();
       await Promise.all([store, ...locks].map((h) => h.stop()));
     }

@@ -25,6 +25,8 @@ const envSchema = z
     QUEUE_LEASE_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
     RESTART_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     FENCING_CHECK: onOff.default(true),
+    // One socket write per node for the commands of concurrent requests (ioredis auto-pipelining).
+    AUTO_PIPELINING: onOff.default(true),
     // Which engine grants leases: the hand-made Redlock (the lesson) or etcd (the answer key).
     ENGINE: z.enum(['redlock', 'etcd']).default('redlock'),
     ETCD_ENDPOINTS: z
@@ -51,6 +53,7 @@ const envSchema = z
     // The Redlock spec: a node that restarts without its data stays out for at least the longest TTL.
     restartDelayMs: env.RESTART_DELAY_MS ?? env.MAX_TTL_MS,
     isFencingCheckOn: env.FENCING_CHECK,
+    isAutoPipeliningOn: env.AUTO_PIPELINING,
     engine: env.ENGINE,
     etcdEndpoints: env.ETCD_ENDPOINTS,
     etcdCallTimeoutMs: env.ETCD_CALL_TIMEOUT_MS,

@@ -26,8 +26,11 @@ export interface LockCluster {
 
 // The kit's 200 ms command timeout, raised for tests: the machines are shared and at times heavily loaded,
 // and a timeout there is a scheduling hiccup, not the fault under test. Killed nodes still fail at once.
-const toNode = (name: string, handle: RedisHandle, commandTimeoutMs = 1_000) =>
-  new RedisNode({ name, url: handle.url, host: handle.host, port: handle.port }, { commandTimeoutMs });
+const toNode = (name: string, handle: RedisHandle, commandTimeoutMs = 1_000, autoPipelining = false) =>
+  new RedisNode(
+    { name, url: handle.url, host: handle.host, port: handle.port },
+    { commandTimeoutMs, autoPipelining },
+  );
 
 /** Starts one service instance against already running nodes, listening on a free loopback port. */
 export async function startInstance(
@@ -37,11 +40,15 @@ export async function startInstance(
   config: Partial<LockConfig> = {},
   commandTimeoutMs?: number,
 ): Promise<LockInstance> {
-  const lockNodes = lockRedis.map((h, i) => toNode(lockNodeNames[i] ?? `lock-${i + 1}`, h, commandTimeoutMs));
+  const settings = configWith({ instance: name, maxTtlMs: 30_000, maxWaitMs: 20_000, ...config });
+  // The lock nodes' clients as src/main.ts makes them.
+  const lockNodes = lockRedis.map((h, i) =>
+    toNode(lockNodeNames[i] ?? `lock-${i + 1}`, h, commandTimeoutMs, settings.isAutoPipeliningOn),
+  );
   const resourceNode = toNode('fenced-store', storeRedis, commandTimeoutMs);
   await Promise.all([...lockNodes, resourceNode].map((n) => n.ready()));
   const { service: app } = await createApp({
-    config: configWith({ instance: name, maxTtlMs: 30_000, maxWaitMs: 20_000, ...config }),
+    config: settings,
     lockNodes,
     resourceNode,
   });
