@@ -2,6 +2,11 @@ import type { ProcessRecord } from './state-file.ts';
 
 type Row = readonly [name: string, role: string, url: string, note: string];
 
+// A port that speaks RESP is one a user reaches with redis-cli: say how, not what the topology calls it.
+function extraPortNote(key: string, port: number): string {
+  return key === 'respPort' ? `RESP: redis-cli -p ${port}` : key;
+}
+
 function rowsOf(process: ProcessRecord): Row[] {
   if (process.role === 'redis') return [[process.name, 'redis', process.url, '']];
   if (process.role === 'sentinel') return [[process.name, 'sentinel', process.url, 'redis-cli -p']];
@@ -10,7 +15,12 @@ function rowsOf(process: ProcessRecord): Row[] {
   return [
     [process.name, 'service', `${base}/docs`, 'Swagger UI'],
     ['', '', `${base}/`, 'live view'],
-    ...Object.entries(process.extraPorts).map(([key, port]): Row => ['', '', `127.0.0.1:${port}`, key]),
+    ...Object.entries(process.extraPorts).map(([key, port]): Row => [
+      '',
+      '',
+      `127.0.0.1:${port}`,
+      extraPortNote(key, port),
+    ]),
   ];
 }
 
