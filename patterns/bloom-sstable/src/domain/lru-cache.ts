@@ -1,32 +1,22 @@
+import { BoundedMap } from '@kvs-lab/shared/collections';
+
 /**
- * The L1 cache: a bounded least-recently-used map in the process. A Map
- * keeps insertion order, so re-inserting on each hit moves a key to the
- * young end and the oldest key is always the first one.
+ * The L1 cache: a bounded least-recently-used map in the process. A hit
+ * makes its key the youngest; past capacity the oldest key goes first.
  */
 export class LruCache<V, K = string> {
-  private readonly map = new Map<K, V>();
-  private readonly capacity: number;
+  private readonly map: BoundedMap<K, V>;
 
   constructor(capacity: number) {
-    this.capacity = capacity;
+    this.map = new BoundedMap(Math.max(0, Math.floor(capacity)));
   }
 
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, v);
-    return v;
+    return this.map.touch(key);
   }
 
   set(key: K, value: V): void {
-    if (this.capacity <= 0) return;
-    this.map.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
   }
 
   delete(key: K): void {

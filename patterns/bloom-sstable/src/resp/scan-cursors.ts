@@ -1,3 +1,4 @@
+import { BoundedMap } from '@kvs-lab/shared/collections';
 import type { ByteString } from '../domain/byte-string.ts';
 
 /**
@@ -10,22 +11,19 @@ import type { ByteString } from '../domain/byte-string.ts';
  * every key present for the whole iteration is returned (exactly once here).
  */
 export class ScanCursors {
-  private readonly positions = new Map<string, ByteString>();
+  private readonly positions: BoundedMap<string, ByteString>;
   private next = 1;
   private readonly capacity: number;
 
   constructor(capacity = 4096) {
     this.capacity = capacity;
+    this.positions = new BoundedMap(capacity);
   }
 
   /** The cursor to hand out for a scan that continues at `key`. */
   save(key: ByteString): string {
     const cursor = String(this.next++);
     this.positions.set(cursor, key);
-    if (this.positions.size > this.capacity) {
-      const oldest = this.positions.keys().next().value;
-      if (oldest !== undefined) this.positions.delete(oldest);
-    }
     return cursor;
   }
 

@@ -12,9 +12,10 @@
 /* global d3 */
 
 import { startLab } from '/lab-kit/lab-client.js';
+import { arrowMarker, pictureSvg } from '/lab-kit/picture-svg.js';
 import { eventLine } from './event-lines.js';
 import { chipsThatFit, compactedGhosts, formatBytes, freshFiles, keyRangeLabel } from './level-chips.js';
-import { panel, svgIn, widthOf } from './panels.js';
+import { panel, widthOf } from './panels.js';
 import { drawReadPath } from './read-path-view.js';
 
 const state = {
@@ -109,13 +110,13 @@ function drawTree() {
   const fresh = freshFiles(state.lastFlush, state.lastCompaction);
   const rowY = (level) => memtableHeight + 8 + level * rowHeight;
   const height = rowY(shape.levels.length) + 4;
-  const svg = svgIn(
-    treePanel.section,
-    `memtable ${shape.memtable.entries ?? 'not reported'} entries; ` +
+  const svg = pictureSvg(treePanel.section, {
+    width,
+    height,
+    label:
+      `memtable ${shape.memtable.entries ?? 'not reported'} entries; ` +
       shape.levels.map((l) => `L${l.level}: ${l.files.length} files`).join(', '),
-  )
-    .attr('width', width)
-    .attr('height', height);
+  });
 
   drawMemtable(svg, width);
 
@@ -251,25 +252,7 @@ function drawCompactionArrow(svg, rowY) {
   const from = last ? Math.min(...last.inputs.map((f) => f.level), last.report.level) : 0;
   const to = last?.report.outputLevel ?? 0;
   const data = last && to !== from ? [{ from, to }] : [];
-  svg
-    .selectAll('defs')
-    .data([null])
-    .join('defs')
-    .selectAll('marker')
-    .data([null])
-    .join('marker')
-    .attr('id', 'lsm-arrowhead')
-    .attr('viewBox', '0 0 10 10')
-    .attr('refX', 9)
-    .attr('refY', 5)
-    .attr('markerWidth', 7)
-    .attr('markerHeight', 7)
-    .attr('orient', 'auto-start-reverse')
-    .selectAll('path')
-    .data([null])
-    .join('path')
-    .attr('class', 'lsm-compaction__head')
-    .attr('d', 'M0,0 L10,5 L0,10 z');
+  const arrowHead = arrowMarker(svg, { id: 'lsm-arrowhead', headClass: 'lsm-compaction__head' });
   svg
     .selectAll('path.lsm-compaction')
     .data(data)
@@ -278,7 +261,7 @@ function drawCompactionArrow(svg, rowY) {
     .attr('id', 'lsm-compaction-arrow')
     .attr('data-from-level', (d) => d.from)
     .attr('data-to-level', (d) => d.to)
-    .attr('marker-end', 'url(#lsm-arrowhead)')
+    .attr('marker-end', arrowHead)
     .attr('d', (d) => {
       const y1 = rowY(d.from) + rowHeight / 2 - 2;
       const y2 = rowY(d.to) + rowHeight / 2 - 2;

@@ -2,7 +2,8 @@
 // memtable, each SSTable) with its answer, and an arrow from each to the next; a Bloom filter's
 // "no" is a blue box that read no block. What the stations are comes from read-path.js.
 
-import { svgIn, widthOf } from './panels.js';
+import { pictureSvg } from '/lab-kit/picture-svg.js';
+import { widthOf } from './panels.js';
 import { readHeadline, readStations } from './read-path.js';
 
 const stationWidth = 136;
@@ -21,9 +22,11 @@ export function drawReadPath(readPanel, read) {
     x: (i % perRow) * (stationWidth + stationGap),
     y: top + Math.floor(i / perRow) * (stationHeight + 12),
   });
-  const svg = svgIn(readPanel.section, read ? readHeadline(read) : 'no read yet')
-    .attr('width', width)
-    .attr('height', top + rowsNeeded * (stationHeight + 12));
+  const svg = pictureSvg(readPanel.section, {
+    width,
+    height: top + rowsNeeded * (stationHeight + 12),
+    label: read ? readHeadline(read) : 'no read yet',
+  });
   svg
     .selectAll('text.lsm-read__headline')
     .data([null])

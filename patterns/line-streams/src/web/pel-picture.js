@@ -4,7 +4,7 @@
 
 /* global d3 */
 
-import { pictureSvg } from '/lab-kit/picture-svg.js';
+import { arrowMarker, pictureSvg } from '/lab-kit/picture-svg.js';
 import { claimLabel, pelColumns, recentClaims } from './pel-model.js';
 
 const entriesPerColumn = 8;
@@ -114,25 +114,7 @@ export function drawPelPicture(pelFigure, pelCaption, state, ageMs) {
     .attr('x', (c) => Math.max(x(c.from) === undefined ? 0 : centre(c.from), centre(c.consumer)) + 8)
     .attr('y', 13)
     .text((c) => claimLabel(c));
-  svg
-    .selectAll('defs')
-    .data([null])
-    .join('defs')
-    .selectAll('marker')
-    .data([null])
-    .join('marker')
-    .attr('id', 'pel-arrow')
-    .attr('viewBox', '0 0 10 10')
-    .attr('refX', 8)
-    .attr('refY', 5)
-    .attr('markerWidth', 7)
-    .attr('markerHeight', 7)
-    .attr('orient', 'auto-start-reverse')
-    .selectAll('path')
-    .data([null])
-    .join('path')
-    .attr('class', 'pel-claim__head')
-    .attr('d', 'M0,0 L10,5 L0,10 z');
+  arrowMarker(svg, { id: 'pel-arrow', headClass: 'pel-claim__head', refX: 8 });
   svg
     .selectAll('text.pel-no-claim')
     .data(claims.length === 0 ? [null] : [])
