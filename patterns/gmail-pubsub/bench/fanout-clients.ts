@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
+import { epochNow } from './client-fleet.ts';
 
 /** Delivery latencies (ms) recorded by the bench's clients, and how many arrived. */
 export class DeliveryMeter {
@@ -11,9 +12,9 @@ export class DeliveryMeter {
     this.isOn = true;
   }
 
-  /** `sentAt` is the publisher's performance.now(): clients and publisher share this process's clock. */
+  /** `sentAt` is the publisher's epochNow(): the publisher runs in another process on this machine. */
   record(sentAt: number): void {
-    if (this.isOn) this.latencies.push(performance.now() - sentAt);
+    if (this.isOn) this.latencies.push(epochNow() - sentAt);
   }
 
   stop(): number[] {

@@ -13,16 +13,15 @@ import type { PubsubApp } from '../src/app.ts';
 import { createApp } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
 import type { EngineName } from '../src/engines/fanout.ts';
-import type { MailReceived } from '../src/realtime/events.ts';
-import { connectClients, DeliveryMeter, paced, percentile } from './fanout-clients.ts';
+import { ClientFleet, epochNow } from './client-fleet.ts';
+import { paced, percentile } from './fanout-clients.ts';
 
 const clientCount = 100;
 // Two offered loads: 50 and 200 publishes/s to 100 clients, i.e. 5,000 (sustainable) and 20,000 (saturating) deliveries/s.
 const lowRate = 50;
 const highRate = 200;
 
-function result(meter: DeliveryMeter, expected: number, elapsedMs: number): LoadResult {
-  const latencies = meter.stop();
+function result(latencies: readonly number[], expected: number, elapsedMs: number): LoadResult {
   return {
     requestsPerSecond: latencies.length / (elapsedMs / 1000),
     latencyP50Ms: percentile(latencies, 0.5),
@@ -34,14 +33,14 @@ function result(meter: DeliveryMeter, expected: number, elapsedMs: number): Load
   };
 }
 
-async function drain(meter: DeliveryMeter, expected: number): Promise<void> {
+async function drain(fleet: ClientFleet, expected: number): Promise<void> {
   const deadline = performance.now() + 3_000;
-  while (meter.count < expected && performance.now() < deadline)
+  while ((await fleet.count()) < expected && performance.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** The yardstick: two bare socket.io servers joined by @socket.io/redis-adapter, one room, io.to(room).emit. */
-export async function startAdapterBaseline(redisUrl: string, meter: DeliveryMeter) {
+export async function startAdapterBaseline(redisUrl: string, fleet: ClientFleet) {
   const redisClients: Redis[] = [];
   const servers = await Promise.all(
     [0, 1].map(async () => {
@@ -55,30 +54,16 @@ export async function startAdapterBaseline(redisUrl: string, meter: DeliveryMete
       return { server, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
     }),
   );
-  const sockets: Socket[] = [];
-  for (const { url } of servers) {
-    sockets.push(
-      ...(await connectClients({
-        url,
-        namespace: '/',
-        count: clientCount / 2,
-        event: 'mail',
-        sentAtOf: (payload) => (payload as { sentAt: number }).sentAt,
-        meter,
-      })),
-    );
-  }
+  for (const { url } of servers)
+    await fleet.connect({ url, namespace: '/', count: clientCount / 2, event: 'mail', clock: 'sentAt' });
   const publisher = servers[0]?.server;
   if (!publisher) throw new Error('no baseline server');
   return {
     publish: () => {
-      publisher
-        .to('bench')
-        .emit('mail', { sentAt: performance.now(), subject: 'bench', from: 'bench@example.com' });
+      publisher.to('bench').emit('mail', { sentAt: epochNow(), subject: 'bench', from: 'bench@example.com' });
       return Promise.resolve();
     },
     close: async () => {
-      for (const socket of sockets) socket.disconnect();
       for (const { server } of servers) await server.close();
       for (const client of redisClients) client.disconnect();
     },
@@ -91,7 +76,7 @@ export async function startAdapterBaseline(redisUrl: string, meter: DeliveryMete
  */
 export async function startPattern(
   redis: { url: string; host: string; port: number },
-  meter: DeliveryMeter,
+  fleet: ClientFleet,
   engine: EngineName,
 ) {
   const apps: (PubsubApp & { url: string })[] = [];
@@ -110,21 +95,16 @@ export async function startPattern(
     const address = await app.service.listen(0, '127.0.0.1');
     apps.push({ ...app, url: `http://127.0.0.1:${address.port}` });
   }
-  const sockets: Socket[] = [];
   for (const app of apps) {
-    const connected = await connectClients({
+    await fleet.connect({
       url: app.url,
       namespace: '/notifications',
       count: clientCount / 2,
       auth: { userId },
       event: 'mail:received',
-      sentAtOf: (payload) => Number((payload as MailReceived).subject),
-      meter,
+      clock: 'subject',
+      subscribe: 'mailbox',
     });
-    await Promise.all(
-      connected.map((socket) => socket.emitWithAck('topics:subscribe', { topic: 'mailbox' })),
-    );
-    sockets.push(...connected);
   }
   const [publisher] = apps;
   if (!publisher) throw new Error('no pattern instance');
@@ -135,7 +115,7 @@ export async function startPattern(
       n += 1;
       return publisher.pubsub.publishMail(`bench-${n}`, userId, {
         from: 'bench@example.com',
-        subject: String(performance.now()),
+        subject: String(epochNow()),
         labels: [],
       });
     },
@@ -152,7 +132,6 @@ export async function startPattern(
       return socket;
     },
     close: async () => {
-      for (const socket of sockets) socket.disconnect();
       for (const app of apps) await app.service.close();
     },
   };
@@ -168,16 +147,16 @@ export const bench: BenchDefinition = {
     // Request logs would measure the terminal, not the fan-out.
     process.env.LOG_LEVEL ??= 'warn';
     const redis = await startRedis({ name: 'bench-pubsub' });
-    const meter = new DeliveryMeter();
-    const baseline = await startAdapterBaseline(redis.url, meter);
-    const pattern = await startPattern(redis, meter, 'pubsub');
-    const adapterEngine = await startPattern(redis, meter, 'socketio-adapter');
+    const fleet = await ClientFleet.start();
+    const baseline = await startAdapterBaseline(redis.url, fleet);
+    const pattern = await startPattern(redis, fleet, 'pubsub');
+    const adapterEngine = await startPattern(redis, fleet, 'socketio-adapter');
     const durationMs = durationSeconds * 1000;
     const measure = async (publish: () => Promise<unknown>, perSecond: number): Promise<LoadResult> => {
-      meter.start();
+      await fleet.start();
       const { sent, elapsedMs } = await paced(publish, perSecond, durationMs);
-      await drain(meter, sent * clientCount);
-      return result(meter, sent * clientCount, elapsedMs);
+      await drain(fleet, sent * clientCount);
+      return result(await fleet.stop(), sent * clientCount, elapsedMs);
     };
     // What the pattern's outboxes dropped during a row, summed over its rounds (the "errors" column counts
     // deliveries that never arrived, whoever lost them).
@@ -261,10 +240,12 @@ export const bench: BenchDefinition = {
           'Goals at 20k deliveries/s (issue #16): >= 95 % of the adapter baseline delivered, p99 <= 50 ms, no drops for clients that keep up.',
           'The stalled row adds a 101st client that never acknowledges; only the 100 fast clients are counted.',
           'The socketio-adapter rows run the same service on the other engine (room broadcasts through a Redis stream, no acks, no outbox), compared with the pubsub engine at the same rate.',
-          'Clients, servers and publisher share one process on the same cores: compare ratios, not absolutes.',
+          'The 100 clients run in a child process (bench/client-process.ts), for every row; servers and publisher share this one, all on the same cores: compare ratios, not absolutes. Latency is measured on the wall clock both processes share (performance.timeOrigin + now()).',
+          'The pattern records each push written for /check once, with every socket it reached (not once per socket).',
         ],
       };
     } finally {
+      await fleet.close();
       await pattern.close();
       await adapterEngine.close();
       await baseline.close();

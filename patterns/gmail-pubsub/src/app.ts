@@ -89,7 +89,7 @@ export async function createApp(deps: PubsubDeps): Promise<PatternApp<{ pubsub: 
     config,
     (event, payload) => live.emit(event, payload),
     engine.create,
-    (messages) => void traceRef.log?.recordMessages(messages),
+    (messages) => traceRef.log?.recordMessages(messages) ?? false,
   );
   late.pubsub = pubsub;
   mountRoutes(service, pubsub);

@@ -39,8 +39,7 @@ const sub = (topic = 'mailbox', filter = {}): PubsubInput => ({
 });
 const deliver = (historyId: number, topic = 'mailbox', extra: Partial<MailNote> = {}): PubsubInput => ({
   kind: 'deliver',
-  socketId: 's1',
-  userId: 'alice',
+  socketIds: ['s1'],
   topic,
   note: mail(historyId, extra),
 });
@@ -49,6 +48,27 @@ describe('delivery checker', () => {
   it('when deliveries are in order, in scope and once each, then the history is valid', () => {
     const verdict = checkDeliveries(history([sub(), deliver(1), deliver(2), deliver(3)]));
     expect(verdict).toMatchObject({ valid: true, details: { deliveries: 3, gaps: 0 } });
+  });
+
+  it('when one push is written to several sockets, then each socket is judged as a delivery of its own', () => {
+    const onS2: PubsubInput = {
+      kind: 'subscribe',
+      socketId: 's2',
+      userId: 'alice',
+      topic: 'mailbox',
+      filter: {},
+    };
+    const both: PubsubInput = { kind: 'deliver', socketIds: ['s1', 's2'], topic: 'mailbox', note: mail(1) };
+    expect(checkDeliveries(history([sub(), onS2, both]))).toMatchObject({
+      valid: true,
+      details: { sockets: 2, deliveries: 2 },
+    });
+    // s2 never subscribed: the same push is out of scope for it alone.
+    expect(checkDeliveries(history([sub(), both]))).toMatchObject({
+      valid: false,
+      firstViolation: { rule: 'scope' },
+      summary: expect.stringContaining('Socket s2') as unknown,
+    });
   });
 
   it('when a message reaches a socket that is not subscribed, then the scope rule fails', () => {

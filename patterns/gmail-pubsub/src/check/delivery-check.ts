@@ -26,9 +26,9 @@ export type PubsubInput =
     }
   | { readonly kind: 'unsubscribe'; readonly socketId: string; readonly topic: string }
   | {
+      /** One push written to these sockets at once (one broadcast): a delivery to each. */
       readonly kind: 'deliver';
-      readonly socketId: string;
-      readonly userId: string;
+      readonly socketIds: readonly string[];
       readonly topic: string;
       readonly note: Notification;
     }
@@ -75,6 +75,7 @@ interface LastDelivery {
 
 interface ActiveSubscription {
   readonly opId: number;
+  readonly userId: string;
   readonly filter: Filter;
 }
 
@@ -110,12 +111,81 @@ export function checkDeliveries(operations: readonly PubsubOperation[]): Deliver
     gapsReported,
   });
 
+  /** Rules 1 to 3 for one delivery, and rule 4's gap collected; answers the violation, if any. */
+  const deliverTo = (
+    socketId: string,
+    topic: string,
+    note: Notification,
+    opId: number,
+  ): DeliveryVerdict | undefined => {
+    sockets.add(socketId);
+    deliveries += 1;
+    const subscription = active.get(`${socketId}|${topic}`);
+    // Rule 1: a delivery needs a live subscription whose topic and filter admit the message.
+    const topicMatches =
+      topic === mailboxTopic
+        ? note.kind === 'mail' && note.userId === subscription?.userId
+        : note.kind === 'post'
+          ? note.topic === topic
+          : note.labels.includes(topic);
+    if (!subscription || !topicMatches || !matchesFilter(subscription.filter, filterSubjectOf(note))) {
+      return violation(
+        `Socket ${socketId} got a message on "${topic}" that its subscriptions and filters exclude.`,
+        { rule: 'scope', operation: opId, subscription: subscription ?? null },
+        stats(),
+      );
+    }
+    const { source, position } = sourceOf(note);
+    // Rule 2: each (socket, topic, source, position) at most once.
+    const key = `${socketId}|${topic}|${source}`;
+    if (seen.has(`${key}|${position}`)) {
+      return violation(
+        `Socket ${socketId} got ${source} #${position} on "${topic}" twice.`,
+        { rule: 'no-duplicates', operation: opId },
+        stats(),
+      );
+    }
+    seen.add(`${key}|${position}`);
+    // Rule 3: positions from one source only go up.
+    const previous = last.get(key);
+    if (previous && position < previous.position) {
+      return violation(
+        `Socket ${socketId} got ${source} #${position} after #${previous.position} on "${topic}": reordered.`,
+        { rule: 'per-publisher-order', operations: [previous.opId, opId] },
+        stats(),
+      );
+    }
+    // Rule 4 (collected here, judged at the end): a jump in an unfiltered mailbox within one subscription.
+    if (
+      previous &&
+      topic === mailboxTopic &&
+      previous.subscribedBy === subscription.opId &&
+      isEmptyFilter(subscription.filter) &&
+      position > previous.position + 1
+    ) {
+      openGaps.push({
+        socketId,
+        from: previous.position + 1,
+        to: position - 1,
+        afterOp: previous.opId,
+        beforeOp: opId,
+        deliverOp: opId,
+      });
+    }
+    last.set(key, { opId, position, subscribedBy: subscription.opId });
+    return undefined;
+  };
+
   for (const op of operations) {
     const input = op.input;
     switch (input.kind) {
       case 'subscribe':
         if (op.outcome === 'ok')
-          active.set(`${input.socketId}|${input.topic}`, { opId: op.id, filter: input.filter });
+          active.set(`${input.socketId}|${input.topic}`, {
+            opId: op.id,
+            userId: input.userId,
+            filter: input.filter,
+          });
         break;
       case 'unsubscribe':
         active.delete(`${input.socketId}|${input.topic}`);
@@ -128,65 +198,12 @@ export function checkDeliveries(operations: readonly PubsubOperation[]): Deliver
           syncs.push({ socketId: input.socketId, since: input.sinceHistoryId, through: op.output.historyId });
         }
         break;
-      case 'deliver': {
-        sockets.add(input.socketId);
-        deliveries += 1;
-        const subscription = active.get(`${input.socketId}|${input.topic}`);
-        const note = input.note;
-        // Rule 1: a delivery needs a live subscription whose topic and filter admit the message.
-        const topicMatches =
-          input.topic === mailboxTopic
-            ? note.kind === 'mail' && note.userId === input.userId
-            : note.kind === 'post'
-              ? note.topic === input.topic
-              : note.labels.includes(input.topic);
-        if (!subscription || !topicMatches || !matchesFilter(subscription.filter, filterSubjectOf(note))) {
-          return violation(
-            `Socket ${input.socketId} got a message on "${input.topic}" that its subscriptions and filters exclude.`,
-            { rule: 'scope', operation: op.id, subscription: subscription ?? null },
-            stats(),
-          );
+      case 'deliver':
+        for (const socketId of input.socketIds) {
+          const broken = deliverTo(socketId, input.topic, input.note, op.id);
+          if (broken) return broken;
         }
-        const { source, position } = sourceOf(note);
-        // Rule 2: each (socket, topic, source, position) at most once.
-        const key = `${input.socketId}|${input.topic}|${source}`;
-        if (seen.has(`${key}|${position}`)) {
-          return violation(
-            `Socket ${input.socketId} got ${source} #${position} on "${input.topic}" twice.`,
-            { rule: 'no-duplicates', operation: op.id },
-            stats(),
-          );
-        }
-        seen.add(`${key}|${position}`);
-        // Rule 3: positions from one source only go up.
-        const previous = last.get(key);
-        if (previous && position < previous.position) {
-          return violation(
-            `Socket ${input.socketId} got ${source} #${position} after #${previous.position} on "${input.topic}": reordered.`,
-            { rule: 'per-publisher-order', operations: [previous.opId, op.id] },
-            stats(),
-          );
-        }
-        // Rule 4 (collected here, judged at the end): a jump in an unfiltered mailbox within one subscription.
-        if (
-          previous &&
-          input.topic === mailboxTopic &&
-          previous.subscribedBy === subscription.opId &&
-          isEmptyFilter(subscription.filter) &&
-          position > previous.position + 1
-        ) {
-          openGaps.push({
-            socketId: input.socketId,
-            from: previous.position + 1,
-            to: position - 1,
-            afterOp: previous.opId,
-            beforeOp: op.id,
-            deliverOp: op.id,
-          });
-        }
-        last.set(key, { opId: op.id, position, subscribedBy: subscription.opId });
         break;
-      }
       case 'publish-mail':
       case 'publish-post':
         break;

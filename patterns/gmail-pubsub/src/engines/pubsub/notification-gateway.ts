@@ -12,6 +12,9 @@ import { SubscriptionRoutes } from './subscription-routes.ts';
 
 export type { GatewayDeps } from './gateway-context.ts';
 
+/** The one empty output every delivery record shares: at 20k deliveries/s an object each adds up. */
+const noOutput: Record<string, never> = {};
+
 /**
  * The `/notifications` namespace of the pubsub engine: authenticates each socket by the userId in its
  * handshake ([`session-lifecycle.ts`](session-lifecycle.ts)), keeps its subscriptions
@@ -29,7 +32,16 @@ export class NotificationGateway {
       sessions: new Map(),
       routes: new SubscriptionRoutes(deps.bus),
       batch: new TraceBatch(deps.trace),
-      sender: new PushSender(namespace),
+      sender: new PushSender(namespace, (push, socketIds) =>
+        deps.history
+          .invoke(deps.instance, 'deliver', {
+            kind: 'deliver',
+            socketIds,
+            topic: push.payload.topic,
+            note: push.note,
+          })
+          .ok(noOutput),
+      ),
     };
     namespace.on('connection', (socket) => openSession(this.ctx, socket));
   }

@@ -34,6 +34,8 @@ export async function onSubscribe(
   );
   if (!admission.ok) return refuse(ctx, session, ack, admission);
   const { topic } = admission;
+  // What was sent under the old subscriptions is written (and recorded) before they change.
+  ctx.sender.flush();
   session.subscriptions = admission.subscriptions;
   deps.history
     .invoke(session.socket.id, 'subscribe', {
@@ -77,6 +79,7 @@ export async function onUnsubscribe(
     return refuse(ctx, session, ack, { code: 'INVALID_REQUEST', detail: zodDetail(parsed.error) });
   const { topic } = parsed.data;
   const outcome = unsubscribe(session.subscriptions, topic);
+  ctx.sender.flush();
   session.subscriptions = outcome.subscriptions;
   if (outcome.wasSubscribed) {
     ctx.deps.history

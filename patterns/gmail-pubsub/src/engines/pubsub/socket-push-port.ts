@@ -23,27 +23,26 @@ export function socketPushPort(
     deps.history.invoke(socket.id, 'report', { kind: 'report', socketId: socket.id, reason, count }).ok({});
   return {
     send: (push, acknowledged) => {
-      const at = positionOf(push.note);
-      batch.add({ from: instance, to: node, kind: 'push', detail: { topic: push.payload.topic, ...at } });
+      if (batch.isGathering)
+        batch.add({
+          from: instance,
+          to: node,
+          kind: 'push',
+          detail: { topic: push.payload.topic, ...positionOf(push.note) },
+        });
       deps.counters.delivered += 1;
-      deps.history
-        .invoke(socket.id, 'deliver', {
-          kind: 'deliver',
-          socketId: socket.id,
-          userId,
-          topic: push.payload.topic,
-          note: push.note,
-        })
-        .ok({});
       // The ack and the pushes it lets out of the queue (and any drop report) are one step of the trace.
+      const onAck = () => {
+        if (push.event === 'mail:received' && push.payload.topic === mailboxTopic) {
+          const current = session();
+          current.position = pushAcknowledged(current.position, push.payload.historyId);
+        }
+        acknowledged();
+      };
       ctx.sender.send(socket, push, () =>
-        batch.step([{ from: node, to: instance, kind: 'ack', detail: at }], () => {
-          if (push.event === 'mail:received' && push.payload.topic === mailboxTopic) {
-            const current = session();
-            current.position = pushAcknowledged(current.position, push.payload.historyId);
-          }
-          acknowledged();
-        }),
+        batch.isGathering
+          ? batch.step([{ from: node, to: instance, kind: 'ack', detail: positionOf(push.note) }], onAck)
+          : onAck(),
       );
     },
     reportDropped: (count, total) => {
