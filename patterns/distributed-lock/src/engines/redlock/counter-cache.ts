@@ -1,7 +1,7 @@
 /**
  * The highest value this instance has seen of each quorum counter (a resource's
- * fencing counter), so the next proposal can ride on the acquire round trip
- * instead of needing a read round first. A stale entry costs only a retry:
+ * fencing counter or queue tickets), so the next proposal can ride on the acquire
+ * round trip, or go without a read round first. A stale entry costs only a retry:
  * the nodes refuse a proposal that is not above what they hold.
  */
 export class CounterCache {
@@ -15,6 +15,13 @@ export class CounterCache {
   /** One above the highest value seen (1 for a counter never seen). */
   proposal(key: string): number {
     return (this.seen.get(key) ?? 0) + 1;
+  }
+
+  /** The proposal, counted as seen at once: concurrent callers here propose distinct values. */
+  reserve(key: string): number {
+    const proposed = this.proposal(key);
+    this.saw(key, proposed);
+    return proposed;
   }
 
   saw(key: string, value: number): void {

@@ -63,29 +63,26 @@ export async function issueFencingToken(
   return decision.kind === 'quorum-unavailable' ? { ...decision, grantedBy: [] } : decision;
 }
 
-/** A queue ticket: read a majority, then write max + 1 back to a majority. */
+/**
+ * A queue ticket in one round when it can: the proposal comes from this instance's cache (reserved,
+ * so its concurrent waiters propose distinct numbers), and a majority raising to it issues it
+ * (domain/quorum-counter.ts, tallyRaise). When the cache is behind (another instance took tickets),
+ * those replies served as the read, and the write-back round proposes above them.
+ */
 export async function issueTicket(ctx: RedlockContext, resource: string): Promise<CounterResult> {
   const { nodes } = ctx;
-  const me = ctx.config.instance;
   const counterKey = keys.ticket(resource);
-  const quorum = quorumSize(nodes.size);
-  const read = await nodes.readCounter(counterKey);
-  ctx.trace([
-    ...read.map((r) => ({ from: me, to: r.node, kind: 'ticket-read', detail: { resource } })),
-    ...read.map((r) => ({
-      from: r.node,
-      to: me,
-      kind: r.value === null ? 'unreachable' : 'counter',
-      detail: { resource, value: r.value },
-    })),
-  ]);
-  const values = read.flatMap((r) => (r.value === null ? [] : [r.value]));
-  if (values.length < quorum) {
-    return { kind: 'quorum-unavailable', reachable: values.length, needed: quorum, grantedBy: [] };
+  const proposed = ctx.counters.reserve(counterKey);
+  const replies = await nodes.raiseCounter(counterKey, proposed);
+  ctx.trace(raiseMessages(ctx.config.instance, { counter: 'ticket', resource, proposed }, replies));
+  const first = tallyRaise(proposed, replies, nodes.size);
+  const decision =
+    first.kind === 'retry' ? await raiseUntilIssued(ctx, counterKey, null, resource, first.next) : first;
+  if (decision.kind === 'issued') {
+    ctx.counters.saw(counterKey, decision.value);
+    return decision;
   }
-  const decision = await raiseUntilIssued(ctx, counterKey, null, resource, proposeNext(values));
-  if (decision.kind === 'issued') return decision;
   // A ticket counter belongs to no lease: only a quorum lost can stop it.
   const reachable = decision.kind === 'quorum-unavailable' ? decision.reachable : 0;
-  return { kind: 'quorum-unavailable', reachable, needed: quorum, grantedBy: [] };
+  return { kind: 'quorum-unavailable', reachable, needed: quorumSize(nodes.size), grantedBy: [] };
 }

@@ -214,17 +214,6 @@ export class LockNodes {
     );
   }
 
-  /** The read round of a quorum counter on its own (queue tickets): the value on each answering node. */
-  async readCounter(counterKey: string): Promise<{ node: string; value: number | null }[]> {
-    return this.fanOut<{ node: string; value: number | null }>(
-      async (node) => ({
-        node: node.name,
-        value: Number((await node.run((c) => c.get(counterKey))) ?? 0),
-      }),
-      (node) => ({ node, value: null }),
-    );
-  }
-
   async dequeue(resource: string, member: string, only?: readonly string[]): Promise<void> {
     await this.fanOut(
       (node) =>
