@@ -18,6 +18,8 @@ export type AttemptResult =
       validityMs: number;
       measuredAtMs: number;
       nodes: readonly string[];
+      /** Nodes that answered without granting: a waiter may still be registered there. */
+      refusedBy: readonly string[];
     }
   | Exclude<AcquireDecision, { kind: 'granted' }>
   | { kind: 'too-slow'; elapsedMs: number };
@@ -105,6 +107,7 @@ export async function attempt(
       validityMs: validity,
       measuredAtMs: clock.monotonicMs(),
       nodes: decision.grantedBy,
+      refusedBy: refusedBy(votes),
     };
   }
   const summary = summaryOf(ctx, request, votes);
@@ -162,8 +165,12 @@ export async function attempt(
     validityMs: validity,
     measuredAtMs: clock.monotonicMs(),
     nodes: decision.grantedBy,
+    refusedBy: refusedBy(votes),
   };
 }
+
+const refusedBy = (votes: readonly AcquireVote[]): string[] =>
+  votes.filter((v) => v.kind !== 'granted').map((v) => v.node);
 
 function summaryOf(
   ctx: RedlockContext,
@@ -224,5 +231,10 @@ function afterLateVotes(
   const late = lateVotes.filter((v) => v.kind === 'granted').map((v) => v.node);
   if (late.length > 0 && fencingToken === null) {
     void ctx.nodes.withdraw(resource, token, announcement(ctx), late);
+  }
+  // A granted waiter leaves the queue where a late vote did not grant (a grant removed it already).
+  const stillQueued = refusedBy(lateVotes);
+  if (waiter && fencingToken !== null && stillQueued.length > 0) {
+    void ctx.nodes.dequeue(resource, waiter.member, stillQueued);
   }
 }

@@ -35,10 +35,10 @@ export async function acquireInQueue(
     for (;;) {
       const result = await attempt(ctx, input, shown, waiter);
       if (result.kind === 'granted') {
-        // Nodes that did not grant still list us as waiting; clear them so the next waiter is the head.
-        const elsewhere = nodes.nodes.map((n) => n.name).filter((n) => !result.nodes.includes(n));
+        // Nodes that answered without granting still list us as waiting; clear them so the next waiter is
+        // the head (nodes that vote late are cleared once their vote is in, by redlock-attempt.ts).
         // Not awaited: on each connection it follows our vote, and it delays nobody's answer.
-        if (elsewhere.length > 0) void nodes.dequeue(resource, member, elsewhere);
+        if (result.refusedBy.length > 0) void nodes.dequeue(resource, member, result.refusedBy);
         // The lease ran down while a slow node was cleared: what is left counts, not what was left.
         const left = Math.floor(result.validityMs - (clock.monotonicMs() - result.measuredAtMs));
         if (left <= 0) {
