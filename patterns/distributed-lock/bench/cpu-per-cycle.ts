@@ -6,8 +6,9 @@
  *   pnpm --filter @kvs-lab/distributed-lock exec tsx bench/cpu-per-cycle.ts [seconds] [rounds] [profile dir|-] [variant...]
  *
  * A variant is the service's environment as KEY=value pairs joined by commas (`AUTO_PIPELINING=off`;
- * `-` for the defaults): each runs its own service and five nodes, measured interleaved with the
- * others. With a profile dir each service runs under `node --cpu-prof`, summarised at the end.
+ * `-` for the defaults; `PATTERN_DIR=<dir>` runs another copy of this folder, e.g. an older commit's,
+ * with a link to this node_modules): each runs its own service and five nodes, measured interleaved
+ * with the others. With a profile dir each service runs under `node --cpu-prof`, summarised at the end.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -63,7 +64,11 @@ interface Variant {
 }
 
 /** One service with its own five lock nodes (so no variant's fencing counters go stale under another). */
-async function startVariant(label: string, env: Record<string, string>, call: JsonCall): Promise<Variant> {
+async function startVariant(
+  label: string,
+  { PATTERN_DIR: dir = patternDir, ...env }: Record<string, string>,
+  call: JsonCall,
+): Promise<Variant> {
   const [store, ...locks] = await startRedisCluster(['fenced-store', ...lockNodeNames]);
   if (!store) throw new Error('no store');
   const port = await findFreePort();
@@ -71,9 +76,9 @@ async function startVariant(label: string, env: Record<string, string>, call: Js
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, label)] : [];
   const service = spawn(
     process.execPath,
-    [...profile, '--import', import.meta.resolve('tsx'), path.join(patternDir, 'src', 'main.ts')],
+    [...profile, '--import', import.meta.resolve('tsx'), path.join(dir, 'src', 'main.ts')],
     {
-      cwd: patternDir,
+      cwd: dir,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
