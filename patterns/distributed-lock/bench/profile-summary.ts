@@ -1,15 +1,17 @@
 /** The parts of a V8 `.cpuprofile` the summary reads. */
 export interface CpuProfile {
-  readonly nodes: readonly {
-    readonly id: number;
-    readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
-    readonly hitCount?: number;
-    readonly children?: readonly number[];
-  }[];
+  readonly nodes: readonly ProfileNode[];
+}
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly hitCount?: number;
+  readonly children?: readonly number[];
 }
 
 /** A package, a Node module, a file of the lab, or V8's own bucket ((garbage collector), (program)). */
-function placeOf(url: string, functionName: string): string {
+function placeOf({ url, functionName }: ProfileNode['callFrame']): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   const pnpm = /node_modules\/\.pnpm\/(@?[^@/]+(?:\+[^@/]+)?)@/.exec(url);
   if (pnpm?.[1]) return pnpm[1].replace('+', '/');
@@ -17,49 +19,50 @@ function placeOf(url: string, functionName: string): string {
   return lab?.[2] ? `${lab[1] === 'shared' ? 'kit ' : ''}${lab[2]}` : url;
 }
 
-const percent = (part: number, total: number) => `${((100 * part) / total).toFixed(1).padStart(5)} %`;
+const frameOf = (node: ProfileNode) =>
+  `${node.callFrame.functionName || '(anonymous)'} ${placeOf(node.callFrame)}:${node.callFrame.lineNumber + 1}`;
 
 /**
- * Self time by place and by function, and the inclusive time under a few frames worth
- * watching (socket writes, the HTTP parser, ioredis's command path), in per cent of samples.
+ * Where a busy service spends its time, as shares of its busy samples (idle left out, since the
+ * load generator decides how idle it is): self time by place, and inclusive time by frame, where a
+ * frame counts each sample once however often it recurses on that sample's stack.
  */
-export function summariseProfile(profile: CpuProfile, top = 16): string {
+export function summariseProfile(profile: CpuProfile, top = 25): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0) || 1;
-  const byPlace = new Map<string, number>();
-  const byFunction = new Map<string, number>();
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const selfByPlace = new Map<string, number>();
+  const inclusiveByFrame = new Map<string, number>();
+  let busy = 0;
+  let idle = 0;
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    const { url, functionName, lineNumber } = node.callFrame;
-    const place = placeOf(url, functionName);
-    byPlace.set(place, (byPlace.get(place) ?? 0) + hits);
-    const name = `${functionName || '(anonymous)'} ${place}:${lineNumber + 1}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+    if (hits === 0) continue;
+    if (node.callFrame.functionName === '(idle)') {
+      idle += hits;
+      continue;
+    }
+    busy += hits;
+    const place = placeOf(node.callFrame);
+    selfByPlace.set(place, (selfByPlace.get(place) ?? 0) + hits);
+    const onStack = new Set<string>();
+    for (let id: number | undefined = node.id; id !== undefined; id = parentOf.get(id)) {
+      const frame = byId.get(id);
+      if (frame && frame.callFrame.functionName !== '(root)') onStack.add(frameOf(frame));
+    }
+    for (const frame of onStack) inclusiveByFrame.set(frame, (inclusiveByFrame.get(frame) ?? 0) + hits);
   }
-  const watched = ['writeGeneric', 'writev', 'writeUtf8String', 'sendCommand', 'parserOnHeadersComplete'];
-  const inclusive = new Map<string, number>();
-  // Each sample counted once per watched name, however deep it recurses.
-  const walk = (id: number, open: ReadonlySet<string>): void => {
-    const node = byId.get(id);
-    if (!node) return;
-    const name = node.callFrame.functionName;
-    const here = watched.includes(name) && !open.has(name) ? new Set([...open, name]) : open;
-    for (const w of here) inclusive.set(w, (inclusive.get(w) ?? 0) + (node.hitCount ?? 0));
-    for (const child of node.children ?? []) walk(child, here);
-  };
-  const root = profile.nodes[0];
-  if (root) walk(root.id, new Set());
-  const rows = (map: ReadonlyMap<string, number>) =>
+  const share = (hits: number) => `${((100 * hits) / Math.max(1, busy)).toFixed(1).padStart(5)} %`;
+  const largest = (map: ReadonlyMap<string, number>) =>
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, hits]) => `  ${percent(hits, total)}  ${name}`);
+      .map(([name, hits]) => `  ${share(hits)}  ${name}`);
   return [
+    `busy in ${((100 * busy) / Math.max(1, busy + idle)).toFixed(1)} % of the samples; shares of busy time:`,
     'self time by place:',
-    ...rows(byPlace),
-    'self time by function:',
-    ...rows(byFunction),
-    'inclusive:',
-    ...rows(inclusive),
+    ...largest(selfByPlace),
+    'inclusive time by frame:',
+    ...largest(inclusiveByFrame),
   ].join('\n');
 }
