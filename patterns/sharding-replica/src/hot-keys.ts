@@ -1,3 +1,4 @@
+import { BoundedMap } from '@kvs-lab/shared/collections';
 import { createSketch, decay, estimate, isHot, recordAccess } from './domain/hot-key-sketch.ts';
 import type { HotKeySketch } from './domain/hot-key-sketch.ts';
 
@@ -29,7 +30,8 @@ export interface HotKeyOptions {
  */
 export class HotKeys {
   private sketch: HotKeySketch;
-  private readonly cache = new Map<string, { value: string | null; expiresAt: number }>();
+  // Bounded: only hot keys are cached, and at most topK of them.
+  private readonly cache: BoundedMap<string, { value: string | null; expiresAt: number }>;
   /** The reads in flight that may fill the cache, by key: the ticket of the latest one. */
   private readonly fills = new Map<string, number>();
   private tickets = 0;
@@ -43,6 +45,7 @@ export class HotKeys {
 
   constructor(options: HotKeyOptions) {
     this.options = options;
+    this.cache = new BoundedMap(options.topK);
     this.sketch = createSketch({ width: 1024, depth: 4, topK: options.topK });
     this.mitigation = options.mitigation;
     this.lastDecayAt = options.now();
@@ -100,11 +103,6 @@ export class HotKeys {
   }
 
   private remember(key: string, value: string | null): void {
-    // Bounded: only hot keys are cached, and at most topK of them.
-    if (this.cache.size >= this.options.topK && !this.cache.has(key)) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
     this.cache.set(key, { value, expiresAt: this.options.now() + this.options.cacheMs });
   }
 

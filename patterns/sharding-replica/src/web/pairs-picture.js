@@ -5,6 +5,7 @@
 
 /* global d3 */
 
+import { arrowMarker, pictureSvg } from '/lab-kit/picture-svg.js';
 import { nodeHealth, promotedNodes } from './shard-pairs.js';
 import { shardColor } from './shard-colors.js';
 
@@ -44,35 +45,12 @@ export function drawPairs(container, { shards, failovers, missedPingsToFail }) {
   const promoted = promotedNodes(shards, failovers);
   const nodeBox = { width: Math.min(260, Math.floor((width - 90) / 2)), height: nodeHeight };
   const gap = width - 2 * nodeBox.width - 2;
-  const svg = d3
-    .select(container)
-    .selectAll('svg')
-    .data([null])
-    .join('svg')
-    .attr('id', 'sr-pairs')
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', `${shards.length} shards, each a master and its replica`);
-  svg
-    .selectAll('defs')
-    .data([null])
-    .join('defs')
-    .selectAll('marker')
-    .data([null])
-    .join('marker')
-    .attr('id', 'sr-arrow')
-    .attr('viewBox', '0 0 10 10')
-    .attr('refX', 9)
-    .attr('refY', 5)
-    .attr('markerWidth', 7)
-    .attr('markerHeight', 7)
-    .attr('orient', 'auto')
-    .selectAll('path')
-    .data([null])
-    .join('path')
-    .attr('d', 'M0,0 L10,5 L0,10 z')
-    .attr('class', 'sr-arrow-head');
+  const svg = pictureSvg(container, {
+    width,
+    height,
+    label: `${shards.length} shards, each a master and its replica`,
+  }).attr('id', 'sr-pairs');
+  const arrowHead = arrowMarker(svg, { id: 'sr-arrow', headClass: 'sr-arrow-head', orient: 'auto' });
 
   const rows = svg
     .selectAll('g.sr-pair')
@@ -80,7 +58,7 @@ export function drawPairs(container, { shards, failovers, missedPingsToFail }) {
     .join((enter) => {
       const g = enter.append('g').attr('class', 'sr-pair');
       g.append('text').attr('class', 'sr-pair__title').attr('x', 0).attr('y', 14);
-      g.append('line').attr('class', 'sr-pair__link').attr('marker-end', 'url(#sr-arrow)');
+      g.append('line').attr('class', 'sr-pair__link').attr('marker-end', arrowHead);
       g.append('text').attr('class', 'sr-pair__lag').attr('text-anchor', 'middle');
       return g;
     })
