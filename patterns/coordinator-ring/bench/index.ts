@@ -67,12 +67,18 @@ const quietWindowMs = Math.max(1_000, Number(process.env.RING_QUIET_WINDOW_MS) |
 export const bench: BenchDefinition = {
   pattern: 'coordinator-ring',
   async run({ durationSeconds, rounds, progress }) {
-    const baselineRedis = await startRedis({ name: 'bench-ring-baseline' });
-    const baseline = await startBaselineServer(baselineRedis.url);
-    const cluster = await startRingCluster(3);
-    const etcd = await startEtcdCluster({ size: 3 });
-    const etcdRing = await startRingCluster(3, {}, { etcdEndpoints: etcd.endpoints });
+    // Whatever was started is stopped, even when a later start fails (etcd missing, a port taken).
+    let baseline: Awaited<ReturnType<typeof startBaselineServer>> | undefined;
+    let cluster: RingCluster | undefined;
+    let etcdRing: RingCluster | undefined;
     try {
+      const etcd = await startEtcdCluster({ size: 3 });
+      const baselineServer = await startBaselineServer(
+        (await startRedis({ name: 'bench-ring-baseline' })).url,
+      );
+      baseline = baselineServer;
+      cluster = await startRingCluster(3);
+      etcdRing = await startRingCluster(3, {}, { etcdEndpoints: etcd.endpoints });
       const etcdLeader = await etcdRing.waitForLeader({ everyone: true });
       const etcdUrl = etcdRing.node(etcdLeader.id).url;
       await call(`${etcdUrl}/kv/bench`, 'PUT', { value: 'x' });
@@ -83,12 +89,18 @@ export const bench: BenchDefinition = {
       const statsBefore = await Promise.all(cluster.nodes.map((n) => call(`${n.url}/stats`)));
       const cases = {
         'Express + 1 Redis SET': () =>
-          runLoad({ url: `${baseline.url}/baseline/set`, method: 'PUT', body: { v: 'x' }, durationSeconds }),
+          runLoad({
+            url: `${baselineServer.url}/baseline/set`,
+            method: 'PUT',
+            body: { v: 'x' },
+            durationSeconds,
+          }),
         'PUT /kv via leader (majority of 3)': () =>
           runLoad({ url: `${leaderUrl}/kv/bench`, method: 'PUT', body: { value: 'x' }, durationSeconds }),
         'PUT /kv on etcd (elected instance)': () =>
           runLoad({ url: `${etcdUrl}/kv/bench`, method: 'PUT', body: { value: 'x' }, durationSeconds }),
-        'Express + 1 Redis GET': () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
+        'Express + 1 Redis GET': () =>
+          runLoad({ url: `${baselineServer.url}/baseline/get`, durationSeconds }),
         'GET /kv linearizable (leader)': () => runLoad({ url: `${leaderUrl}/kv/bench`, durationSeconds }),
         'GET /kv?stale=true (follower)': () =>
           runLoad({ url: `${followerUrl}/kv/bench?stale=true`, durationSeconds }),
@@ -210,10 +222,10 @@ export const bench: BenchDefinition = {
         ],
       };
     } finally {
-      await etcdRing.stop();
+      await etcdRing?.stop();
       await stopAllEtcd();
-      await cluster.stop();
-      await baseline.close();
+      await cluster?.stop();
+      await baseline?.close();
       await stopAllRedis();
     }
   },

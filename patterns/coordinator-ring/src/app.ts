@@ -110,15 +110,17 @@ export async function createApp(deps: RingAppDeps): Promise<RingApp> {
       ...memory.snapshot(),
     }),
   });
+  // socket.io encodes an event before it looks for sockets to send it to: with no page open, skip it.
+  const isWatched = () => live.namespace.sockets.size > 0;
   node.onEvent((event, payload) => {
     if (event === 'entry:committed') memory.noteCommitted(payload as RingLiveEvents['entry:committed']);
-    live.emit(event, payload);
+    if (isWatched()) live.emit(event, payload);
   });
   node.onMessages((messages) => {
     // Elections are rare and are the lesson: the page keeps them even when a flood skips the trace.
     memory.noteMessages(messages);
     // The live picture draws what the trace keeps: a benchmark's flood is sampled for both.
-    if (trace.recordMessages(messages)) live.emit('protocol:messages', messages);
+    if (trace.recordMessages(messages) && isWatched()) live.emit('protocol:messages', messages);
   });
 
   await node.start();
@@ -126,5 +128,10 @@ export async function createApp(deps: RingAppDeps): Promise<RingApp> {
     await node.stop();
     await setup.close();
   });
-  return { service, node, ring };
+  // The peers' streams are cut first: the server's close waits for every connection to end.
+  const close = async () => {
+    setup.closeIncoming();
+    await service.close();
+  };
+  return { service: { ...service, close }, node, ring };
 }

@@ -38,6 +38,8 @@ const configSchema = z
     MONITOR_SUCCESSORS: z.coerce.number().int().min(1).max(8).default(2),
     /** Most log entries in one AppendEntries. */
     MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(256),
+    /** AppendEntries on their way to one follower at once, over its stream (1: wait for each answer). */
+    APPEND_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(64).default(4),
     /** Compact the log once this many applied entries sit after the last snapshot. */
     SNAPSHOT_EVERY_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
     /** Applied entries a compaction leaves in the log, for followers a little behind. */
@@ -87,6 +89,7 @@ export interface RingConfig {
   readonly writeTimeoutMs: number;
   readonly monitorSuccessors: number;
   readonly maxBatchEntries: number;
+  readonly pipelineDepth: number;
   readonly snapshotEveryEntries: number;
   readonly snapshotKeepEntries: number;
   readonly logLevel: string;
@@ -112,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined>): RingConfig 
     writeTimeoutMs: c.WRITE_TIMEOUT_MS,
     monitorSuccessors: c.MONITOR_SUCCESSORS,
     maxBatchEntries: c.MAX_BATCH_ENTRIES,
+    pipelineDepth: c.APPEND_PIPELINE_DEPTH,
     snapshotEveryEntries: c.SNAPSHOT_EVERY_ENTRIES,
     snapshotKeepEntries: c.SNAPSHOT_KEEP_ENTRIES,
     logLevel: c.LOG_LEVEL,

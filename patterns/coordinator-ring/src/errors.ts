@@ -12,6 +12,7 @@ export const ringErrors = defineErrorCodes({
     outcome: 'not_applied',
   },
   UNKNOWN_PEER: { status: 400, title: 'Unknown peer', outcome: 'not_applied' },
+  UPGRADE_REQUIRED: { status: 426, title: 'Upgrade to a peer stream required', outcome: 'not_applied' },
 });
 
 export type ErrorCode = ErrorCodeOf<typeof ringErrors>;

@@ -2,6 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LinkControl, LinkState } from '@kvs-lab/shared/service';
 import { signatureHeader, signMessage } from './peer-auth.ts';
 import type { PeerAuth } from './peer-auth.ts';
+import type { PeerReply } from './peer-reply.ts';
+import { PeerStream } from './peer-stream.ts';
+import { requestFrame, streamPathOf } from './stream-frames.ts';
+
+export type { PeerReply } from './peer-reply.ts';
 
 /** One peer as PEERS names it: `ring-2=http://127.0.0.1:7102`. */
 export interface PeerAddress {
@@ -28,14 +33,6 @@ export function parsePeers(value: string): PeerAddress[] {
   return peers;
 }
 
-/** How a call to a peer ended, without exceptions: the caller decides what each means. */
-export type PeerReply<T> =
-  | { readonly kind: 'ok'; readonly status: number; readonly body: T }
-  /** Nothing was delivered: link cut, connection refused. */
-  | { readonly kind: 'unreachable'; readonly reason: string }
-  /** Sent, but no answer in time: the peer may have acted on it. */
-  | { readonly kind: 'timeout'; readonly reason: string };
-
 /**
  * The HTTP link to one peer, with the same chaos controls as a Redis link:
  * `cut` drops every message both ways (outgoing here, incoming in the
@@ -46,6 +43,8 @@ export class PeerLink implements LinkControl {
   readonly url: string;
   private link: LinkState = { mode: 'ok' };
   private readonly auth: PeerAuth;
+  /** One long-lived stream per message path, opened on first use. */
+  private readonly streams = new Map<string, PeerStream>();
 
   /** `auth` signs every `/internal/` message; client requests forwarded to the leader need no signature. */
   constructor(address: PeerAddress, auth: PeerAuth = { mode: 'off' }) {
@@ -66,6 +65,47 @@ export class PeerLink implements LinkControl {
     return this.link.mode === 'cut';
   }
 
+  /**
+   * One message over the long-lived stream for `path` (see PeerStream): signed as `send` would sign a
+   * POST to `path`, answered the same way, without a connection or headers per message. Messages sent
+   * one after another arrive, and are answered, in that order.
+   */
+  async stream<T>(path: string, body: unknown, timeoutMs: number): Promise<PeerReply<T>> {
+    const link = this.link;
+    if (link.mode === 'cut') return { kind: 'unreachable', reason: `link to ${this.name} is cut (chaos)` };
+    if (link.mode === 'slow') await sleep(link.delayMs);
+    const bodyText = JSON.stringify(body);
+    const frame = requestFrame(this.sign('POST', path, bodyText), bodyText);
+    return this.streamFor(path).call<T>(frame, timeoutMs);
+  }
+
+  /** Closes the streams (node shutdown). */
+  close(): void {
+    for (const stream of this.streams.values()) stream.destroy();
+    this.streams.clear();
+  }
+
+  private streamFor(path: string): PeerStream {
+    let stream = this.streams.get(path);
+    if (!stream) {
+      const openPath = streamPathOf(path);
+      const signature = () => this.sign('GET', openPath, '');
+      stream = new PeerStream(
+        this.url,
+        openPath,
+        (): Record<string, string> => (this.auth.mode === 'hmac' ? { [signatureHeader]: signature() } : {}),
+        this.name,
+      );
+      this.streams.set(path, stream);
+    }
+    return stream;
+  }
+
+  /** The signature header's value for one message, or '' when peers are not authenticated. */
+  private sign(method: string, path: string, bodyText: string): string {
+    return this.auth.mode === 'hmac' ? signMessage(this.auth.secret, method, path, bodyText, Date.now()) : '';
+  }
+
   async send<T>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
@@ -79,7 +119,7 @@ export class PeerLink implements LinkControl {
     const bodyText = body === undefined ? undefined : JSON.stringify(body);
     const signed: Record<string, string> =
       this.auth.mode === 'hmac' && path.startsWith('/internal/')
-        ? { [signatureHeader]: signMessage(this.auth.secret, method, path, bodyText ?? '', Date.now()) }
+        ? { [signatureHeader]: this.sign(method, path, bodyText ?? '') }
         : {};
     try {
       const response = await fetch(`${this.url}${path}`, {

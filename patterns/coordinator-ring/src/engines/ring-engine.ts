@@ -127,6 +127,11 @@ export interface EngineSetup {
   readonly readiness: readonly ReadinessCheck[];
   /** Routes only this engine has (the Raft messages). */
   mountRoutes(service: Service): void;
+  /**
+   * Ends the long-lived connections peers hold open on this node's server (the Raft streams) and refuses
+   * new ones: a server closes only once every connection has, and peers would keep theirs busy.
+   */
+  closeIncoming(): void;
   /** Closes the connections the setup opened. */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ export function etcdEngineSetup(config: RingConfig, peerLinks: readonly PeerLink
     links: peerLinks,
     readiness: [{ name: 'etcd', critical: true, check: () => engine.ping() }],
     mountRoutes: () => undefined,
+    closeIncoming: () => undefined,
     close: () => Promise.resolve(),
   };
 }

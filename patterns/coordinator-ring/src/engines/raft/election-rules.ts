@@ -67,7 +67,8 @@ async function becomeLeader(node: RaftNode, term: number): Promise<void> {
     emitRole(node);
     await appendLocal(node, { type: 'noop' });
   });
-  replicateToAll(node);
+  // Heard at once: the followers learn of the new leader before their election timers run out.
+  replicateToAll(node, 'heartbeat');
 }
 
 /** RequestVote, voter's side: the decision is persisted before the answer leaves. */

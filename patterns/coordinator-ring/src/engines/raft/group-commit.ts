@@ -13,7 +13,8 @@ import { hasQuorumContact } from './role-changes.ts';
 
 /**
  * The leader's write path: order the write as a log entry stamped with its
- * clock, replicate, and resolve once a majority stores it and it is applied.
+ * clock, replicate, and resolve once a majority stores it (committed: see
+ * advanceCommitIndex). Applying it comes after; a linearizable read waits for that.
  */
 export async function propose(node: RaftNode, key: string, value: string | null): Promise<Proposed> {
   const s = node.state;
@@ -28,9 +29,8 @@ export async function propose(node: RaftNode, key: string, value: string | null)
   const committed = new Promise<void>((resolve, reject) => {
     s.commitWaiters.set(entry.index, { term: entry.term, resolve, reject });
   });
-  // Already committed and applied (a one-node ring): nothing to wait for.
-  if (s.lastApplied >= entry.index) s.commitWaiters.get(entry.index)?.resolve();
-  replicateToAll(node);
+  // Already committed (a one-node ring commits as it appends): nothing to wait for.
+  if (s.commitIndex >= entry.index) s.commitWaiters.get(entry.index)?.resolve();
   const { writeTimeoutMs } = node.config;
   await withTimeout(
     committed,
@@ -116,4 +116,6 @@ async function appendBatch(node: RaftNode): Promise<void> {
     batch[i]?.resolve({ entry, replaces: replaced[i] ?? null });
   });
   advanceCommitIndex(node);
+  // One AppendEntries per follower carries the whole batch (or joins the pipeline behind those on their way).
+  replicateToAll(node, 'entries');
 }

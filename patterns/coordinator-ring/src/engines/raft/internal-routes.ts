@@ -1,7 +1,12 @@
+import type { IncomingMessage } from 'node:http';
+import { toAppError, toProblem } from '@kvs-lab/shared/service';
 import type { Service } from '@kvs-lab/shared/service';
 import type { Request } from 'express';
 import { signatureHeader, verifyMessage } from '../../cluster/peer-auth.ts';
 import type { PeerAuth } from '../../cluster/peer-auth.ts';
+import { streamPathOf } from '../../cluster/stream-frames.ts';
+import { serveStreams } from '../../cluster/stream-server.ts';
+import type { StreamServer } from '../../cluster/stream-server.ts';
 import type { RingNode } from './ring-node.ts';
 import {
   appendReply,
@@ -30,21 +35,23 @@ const errors = [
  * message from a peer whose link is cut here is dropped (503), so one /chaos
  * cut on a node isolates it in both directions.
  */
-export function internalRoutes(service: Service, node: RingNode, auth: PeerAuth): void {
-  const authenticate = (req: Request): void => {
+export function internalRoutes(service: Service, node: RingNode, auth: PeerAuth): StreamServer {
+  const authenticate = (
+    signature: string | undefined,
+    method: string,
+    path: string,
+    bodyText: string,
+  ): void => {
     if (auth.mode === 'off') return;
-    const check = verifyMessage(
-      auth.secret,
-      req.get(signatureHeader),
-      req.method,
-      req.originalUrl,
-      req.body === undefined ? '' : JSON.stringify(req.body),
-      Date.now(),
-    );
+    const check = verifyMessage(auth.secret, signature, method, path, bodyText, Date.now());
     if (!check.ok) throw new AppError('PEER_UNAUTHENTICATED', `Peer message refused: ${check.reason}.`);
   };
   const admit = (req: Request, from: string): void => {
-    authenticate(req);
+    const bodyText = req.body === undefined ? '' : JSON.stringify(req.body);
+    authenticate(req.get(signatureHeader), req.method, req.originalUrl, bodyText);
+    admitFrom(from);
+  };
+  const admitFrom = (from: string): void => {
     const peer = node.peer(from);
     if (!peer)
       throw new AppError('UNKNOWN_PEER', `${from} is not a member of this ring.`, { extras: { from } });
@@ -138,4 +145,69 @@ export function internalRoutes(service: Service, node: RingNode, auth: PeerAuth)
       return { status: 200, body: node.handleHeartbeat(body) };
     },
   });
+
+  const appendPath = '/internal/append-entries';
+  service.route({
+    method: 'get',
+    path: streamPathOf(appendPath),
+    summary: 'Opens the AppendEntries stream: one long-lived connection from the leader to this follower',
+    description:
+      'Send `Connection: Upgrade`, `Upgrade: kvs-lab-peer-stream` and a signature over `GET`, this path and an ' +
+      'empty body. After `101 Switching Protocols`, each line the leader writes is `<signature>\\t<AppendEntries ' +
+      'JSON>` (signed as a POST to /internal/append-entries) and each line back is `<status>\\t<reply JSON>`, in ' +
+      'the same order. Without the Upgrade headers: 426.',
+    tags,
+    errors: ['UPGRADE_REQUIRED', 'PEER_UNAUTHENTICATED'],
+    responses: { 101: { description: 'Switching Protocols: the stream is open' } },
+    handler: () => {
+      throw new AppError(
+        'UPGRADE_REQUIRED',
+        'This path opens a peer stream: send Upgrade: kvs-lab-peer-stream.',
+        {
+          headers: { Upgrade: 'kvs-lab-peer-stream', Connection: 'Upgrade' },
+        },
+      );
+    },
+  });
+
+  // The same AppendEntries over the leader's long-lived stream (cluster/peer-stream.ts): each line is
+  // signed, checked and answered exactly as a POST to the route above.
+  return serveStreams(service.server, [
+    {
+      path: streamPathOf(appendPath),
+      refuseOpening: (request: IncomingMessage) => {
+        try {
+          authenticate(request.headers[signatureHeader] as string | undefined, 'GET', request.url ?? '', '');
+          return undefined;
+        } catch (error) {
+          return toAppError(error);
+        }
+      },
+      answer: async (signature, bodyText) => {
+        try {
+          authenticate(signature, 'POST', appendPath, bodyText);
+          const body = appendRequest.safeParse(parseJson(bodyText));
+          if (!body.success) {
+            throw new AppError(
+              'VALIDATION_FAILED',
+              `body: ${body.error.issues.map((i) => i.message).join('; ')}`,
+            );
+          }
+          admitFrom(body.data.leaderId);
+          return { status: 200, body: await node.handleAppend(body.data) };
+        } catch (error) {
+          const problem = toProblem(toAppError(error));
+          return { status: problem.status, body: problem };
+        }
+      },
+    },
+  ]);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'body: not JSON');
+  }
 }

@@ -23,6 +23,8 @@ export interface RingCounters {
   votesRefused: number;
   stepDowns: number;
   entriesAppended: number;
+  /** AppendEntries this node sent as leader: entriesAppended over it is the mean batch. */
+  appendEntriesSent: number;
   entriesCommitted: number;
   compactions: number;
   snapshotsSent: number;
@@ -110,9 +112,16 @@ export interface NodeState {
   /** Every AppendEntries gets a sequence number; per peer, the newest one it acknowledged (for ReadIndex). */
   sendSeq: number;
   ackedSeq: Map<string, number>;
-  /** Followers with a request (AppendEntries or a snapshot transfer) on its way. */
-  inFlight: Set<string>;
+  /** Per follower, the AppendEntries sent and not yet answered (at most `pipelineDepth`). */
+  appendsInFlight: Map<string, number>;
+  /** Followers whose log is known to match up to nextIndex - 1: they get a pipeline, the others a probe. */
+  replicating: Set<string>;
+  /** Followers receiving InstallSnapshot: nothing else is sent to them meanwhile. */
+  sendingSnapshot: Set<string>;
+  /** Followers owed a heartbeat that could not leave yet (the pipeline was full). */
   wantsResend: Set<string>;
+  /** A heartbeat round for the reads waiting is scheduled (one round serves every read begun before it). */
+  isReadRoundDue: boolean;
   proposals: Proposal[];
   isFlushing: boolean;
 
@@ -171,6 +180,7 @@ export function createRaftNode(
       votesRefused: 0,
       stepDowns: 0,
       entriesAppended: 0,
+      appendEntriesSent: 0,
       entriesCommitted: 0,
       compactions: 0,
       snapshotsSent: 0,
@@ -207,8 +217,11 @@ export function createRaftNode(
       lastAckAt: new Map(),
       sendSeq: 0,
       ackedSeq: new Map(),
-      inFlight: new Set(),
+      appendsInFlight: new Map(),
+      replicating: new Set(),
+      sendingSnapshot: new Set(),
       wantsResend: new Set(),
+      isReadRoundDue: false,
       proposals: [],
       isFlushing: false,
       commitWaiters: new Map(),

@@ -62,13 +62,17 @@ export class NodeStore {
   async appendLog(keep: number | null, entries: readonly LogEntry[]): Promise<void> {
     if (keep === null && entries.length === 0) return;
     const key = keys.log(this.nodeId);
+    const lines = entries.map((e) => JSON.stringify(e));
+    if (keep === null) {
+      // A plain append is one command, atomic on its own: no MULTI needed.
+      await this.redis.run((c) => c.rpush(key, ...lines));
+      return;
+    }
     await this.redis.run(async (c) => {
       const tx = c.multi();
-      if (keep !== null) {
-        if (keep <= 0) tx.del(key);
-        else tx.ltrim(key, 0, keep - 1);
-      }
-      if (entries.length > 0) tx.rpush(key, ...entries.map((e) => JSON.stringify(e)));
+      if (keep <= 0) tx.del(key);
+      else tx.ltrim(key, 0, keep - 1);
+      if (lines.length > 0) tx.rpush(key, ...lines);
       const results = await tx.exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw new Error(`log append failed: ${String(failed?.[0] ?? 'aborted')}`);
@@ -89,22 +93,28 @@ export class NodeStore {
     return raw === null ? 0 : Number(raw);
   }
 
-  /** Applies committed entries in order and records the last applied index in the same MULTI. */
+  /**
+   * Applies committed entries in order and records the last applied index in the same MULTI. Only a
+   * key's last version in the batch is written (the earlier ones would be overwritten in the same
+   * MULTI anyway), all with one HSET.
+   */
   async apply(entries: readonly LogEntry[]): Promise<void> {
     const last = entries[entries.length - 1];
     if (!last) return;
+    const versions = new Map<string, string>();
+    for (const { index, term, command } of entries) {
+      if (command.type === 'noop') continue;
+      const version: StoredVersion = {
+        value: command.type === 'put' ? command.value : null,
+        clock: command.clock,
+        term,
+        index,
+      };
+      versions.set(command.key, JSON.stringify(version));
+    }
     await this.redis.run(async (c) => {
       const tx = c.multi();
-      for (const { index, term, command } of entries) {
-        if (command.type === 'noop') continue;
-        const version: StoredVersion = {
-          value: command.type === 'put' ? command.value : null,
-          clock: command.clock,
-          term,
-          index,
-        };
-        tx.hset(keys.data(this.nodeId), command.key, JSON.stringify(version));
-      }
+      if (versions.size > 0) tx.hset(keys.data(this.nodeId), versions);
       tx.set(keys.applied(this.nodeId), String(last.index));
       const results = await tx.exec();
       if (!results || results.some(([error]) => error)) throw new Error('apply failed');

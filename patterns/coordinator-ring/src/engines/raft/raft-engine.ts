@@ -29,11 +29,15 @@ export async function raftEngineSetup(deps: RaftEngineDeps): Promise<EngineSetup
     deps.now,
     deps.random,
   );
+  let closeStreams = () => undefined as void;
   return {
     engine: node,
     links: [redis, ...deps.peerLinks],
     readiness: redisReadinessChecks([redis]),
-    mountRoutes: (service) => internalRoutes(service, node, config.peerAuth),
+    mountRoutes: (service) => {
+      closeStreams = internalRoutes(service, node, config.peerAuth).close;
+    },
+    closeIncoming: () => closeStreams(),
     close: () => redis.close(),
   };
 }

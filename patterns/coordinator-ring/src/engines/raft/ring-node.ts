@@ -11,7 +11,7 @@ import { compactLog, isCompactionDue } from './compaction.ts';
 import { handleVote, runElection } from './election-rules.ts';
 import { handleAppendEntries } from './follower-log.ts';
 import { propose } from './group-commit.ts';
-import { replicateToAll } from './leader-replication.ts';
+import { replicateToAll, requestReadRound } from './leader-replication.ts';
 import { rebuildTips } from './local-log.ts';
 import { detectFailures, gossipRound, handleHeartbeat, stateOf } from './membership.ts';
 import type {
@@ -119,6 +119,7 @@ export class RingNode implements RingEngine {
     clearInterval(this.ticker);
     clearInterval(this.beater);
     failWaiters(this.node, 'the node is shutting down');
+    for (const peer of this.node.peers) peer.close();
   }
 
   onEvent(listener: (event: RingEventName, payload: unknown) => void): void {
@@ -159,7 +160,7 @@ export class RingNode implements RingEngine {
   private heartbeatRound(): void {
     if (this.node.state.isStopped) return;
     gossipRound(this.node);
-    if (this.node.state.role === 'leader') replicateToAll(this.node);
+    if (this.node.state.role === 'leader') replicateToAll(this.node, 'heartbeat');
   }
 
   // ---------------------------------------------------------------- messages from peers
@@ -187,7 +188,7 @@ export class RingNode implements RingEngine {
   }
 
   readLinearizable(key: string): Promise<StoredVersion | undefined> {
-    return readLinearizable(this.node, key, () => replicateToAll(this.node));
+    return readLinearizable(this.node, key, () => requestReadRound(this.node));
   }
 
   /** The local replica's version, whatever its age. */

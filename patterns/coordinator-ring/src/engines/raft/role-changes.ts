@@ -28,7 +28,8 @@ export function becomeFollower(node: RaftNode, leaderId: string | null): void {
   if (s.role === 'leader') failWaiters(node, 'leadership lost before the write was committed');
   s.role = 'follower';
   s.leaderId = leaderId;
-  s.inFlight.clear();
+  s.appendsInFlight.clear();
+  s.replicating.clear();
   s.wantsResend.clear();
   resetElectionDeadline(node);
   if (changed) emitRole(node);

@@ -21,12 +21,12 @@ const chunkPairs = 256;
  */
 export function sendSnapshot(node: RaftNode, peer: PeerLink): void {
   const s = node.state;
-  if (s.role !== 'leader' || s.isStopped || s.inFlight.has(peer.name)) return;
-  s.inFlight.add(peer.name);
+  if (s.role !== 'leader' || s.isStopped || s.sendingSnapshot.has(peer.name)) return;
+  s.sendingSnapshot.add(peer.name);
   void transfer(node, peer, s.election.currentTerm)
     .catch(() => undefined)
     .finally(() => {
-      s.inFlight.delete(peer.name);
+      s.sendingSnapshot.delete(peer.name);
       void node.snapshots.dropFrozen(peer.name).catch(() => undefined);
     });
 }

@@ -2,7 +2,7 @@ import { majority } from '../../domain/election.ts';
 import { entriesAfter, termAt } from '../../domain/replicated-log.ts';
 import type { LogEntry } from '../../domain/replicated-log.ts';
 import type { StoredVersion } from '../ring-engine.ts';
-import { commitUnknown, noQuorum, withTimeout } from './node-errors.ts';
+import { noQuorum, withTimeout } from './node-errors.ts';
 import { emit } from './node-events.ts';
 import type { RaftNode } from './node-state.ts';
 
@@ -65,10 +65,6 @@ function afterApply(node: RaftNode, entry: LogEntry): void {
     value: command.type === 'put' ? command.value : null,
     clock: command.type === 'noop' ? null : command.clock,
   });
-  const waiter = s.commitWaiters.get(entry.index);
-  if (!waiter) return;
-  if (waiter.term === entry.term) waiter.resolve();
-  else waiter.reject(commitUnknown(entry.index, 'its entry was replaced by another leader'));
 }
 
 /**
