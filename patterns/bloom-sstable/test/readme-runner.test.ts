@@ -29,10 +29,7 @@ interface Probes {
 const setup = (): string => lab.shellBlocks('## Lab exercises')[0] ?? '';
 
 describe.skipIf(!lab.usable)('README exercises through the real runner, at a port offset', () => {
-  beforeAll(async () => {
-    const up = await lab.up();
-    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
-  }, 130_000);
+  beforeAll(() => lab.upOrThrow(), 130_000);
   afterAll(() => lab.down(), 60_000);
 
   it('exercise 2 as pasted: the filters skip absent keys at about the theoretical rate; at 4 bits per key far fewer', async () => {

@@ -8,11 +8,7 @@ import { topology } from '../src/topology.ts';
 const lab = readmeRunner({ topology, readme: new URL('../README.md', import.meta.url) });
 
 describe.skipIf(!lab.usable)('README exercises through the real runner', () => {
-  beforeAll(async () => {
-    const up = await lab.up();
-    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
-  }, 130_000);
-
+  beforeAll(() => lab.upOrThrow(), 130_000);
   afterAll(() => lab.down(), 60_000);
 
   it('exercise 7 as pasted: lock-a trace shows the stale write refused by the resource, with the token that beat it', async () => {

@@ -41,11 +41,7 @@ function consoleTables(output: string): Record<string, string>[][] {
 }
 
 describe.skipIf(!lab.usable)('README exercises through the real runner, at a port offset', () => {
-  beforeAll(async () => {
-    const up = await lab.up();
-    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
-  }, 130_000);
-
+  beforeAll(() => lab.upOrThrow(), 130_000);
   afterAll(() => lab.down(), 60_000);
 
   it('exercise 3 as pasted: history trimmed below the cursor answers HISTORY_EXPIRED, and the ids go on', async () => {

@@ -14,11 +14,7 @@ const isObject = (value: unknown): value is Answer =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 describe.skipIf(!lab.usable)('README exercises through the real runner, at a port offset', () => {
-  beforeAll(async () => {
-    const up = await lab.up();
-    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
-  }, 130_000);
-
+  beforeAll(() => lab.upOrThrow(), 130_000);
   afterAll(() => lab.down(), 60_000);
 
   it('exercise 3 as pasted: a killed master is replaced by its replica; the async write is lost, the replicated one kept', async () => {

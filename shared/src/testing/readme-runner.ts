@@ -23,6 +23,8 @@ export interface ReadmeRunner {
   choosePortOffset(): Promise<number>;
   /** Picks a free port offset, then `pnpm lab up <pattern> --detach --fresh` through the real runner. */
   up(extraArgs?: string): Promise<ShellRun>;
+  /** `up`, failing with the runner's output unless it exited 0: a suite's `beforeAll`. */
+  upOrThrow(extraArgs?: string): Promise<void>;
   /** `pnpm lab down <pattern>`, then removes the state dir. */
   down(): Promise<void>;
 }
@@ -111,11 +113,26 @@ export function readmeRunner(options: ReadmeRunnerOptions): ReadmeRunner {
     return bash(`pnpm --silent lab up ${pattern} --detach --fresh ${extraArgs}`.trim(), 120_000);
   };
 
+  const upOrThrow = async (extraArgs = ''): Promise<void> => {
+    const run = await up(extraArgs);
+    if (run.code !== 0) {
+      throw new Error(`pnpm lab up ${pattern} exited ${run.code}\n${run.stdout}\n${run.stderr}`);
+    }
+  };
+
   const down = async (): Promise<void> => {
     await bash(`pnpm --silent lab down ${pattern}`).catch(() => undefined);
     rmSync(stateDir, { recursive: true, force: true });
     reservation?.release();
   };
 
-  return { usable: hasTool('jq') && hasTool('curl'), shellBlocks, bash, choosePortOffset, up, down };
+  return {
+    usable: hasTool('jq') && hasTool('curl'),
+    shellBlocks,
+    bash,
+    choosePortOffset,
+    up,
+    upOrThrow,
+    down,
+  };
 }
