@@ -16,11 +16,7 @@ const answers = (stdout: string): string[] =>
 const addresses = () => lab.shellBlocks('### The addresses, once')[0] ?? '';
 
 describe.skipIf(!lab.usable)('README commands through the real runner, at a port offset', () => {
-  beforeAll(async () => {
-    const up = await lab.up();
-    expect(up.code, up.stderr).toBe(0);
-  }, 130_000);
-
+  beforeAll(() => lab.upOrThrow(), 130_000);
   afterAll(() => lab.down(), 60_000);
 
   it('exercise 2 as pasted: siblings under vector clocks, one value and a lost write under last-write-wins', async () => {

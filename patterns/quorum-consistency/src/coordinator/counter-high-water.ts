@@ -1,3 +1,4 @@
+import { BoundedMap } from '@kvs-lab/shared/collections';
 import type { VectorClock } from '@kvs-lab/shared/vector-clock';
 import { highestCounterOf, nextClock } from '../domain/versioned-value.ts';
 import type { ReplicaStore } from '../store/replica-store.ts';
@@ -11,7 +12,7 @@ const capacity = 50_000;
  * (e.g. after a restart) that counter is read from every replica that answers.
  */
 export class CounterHighWater {
-  private readonly byKey = new Map<string, number>();
+  private readonly byKey = new BoundedMap<string, number>(capacity);
   private readonly replicas: readonly ReplicaStore[];
   private readonly actor: string;
   private readonly maxClockEntries: number;
@@ -35,12 +36,7 @@ export class CounterHighWater {
     // No await from here on: taking the counter and recording it happen in one step.
     const highWater = Math.max(known, this.byKey.get(key) ?? 0);
     const clock = nextClock({ context, actor, highWater, maxEntries: this.maxClockEntries });
-    this.byKey.delete(key);
     this.byKey.set(key, clock[actor]?.counter ?? highWater + 1);
-    if (this.byKey.size > capacity) {
-      const oldest = this.byKey.keys().next().value;
-      if (oldest !== undefined) this.byKey.delete(oldest);
-    }
     return clock;
   }
 }
