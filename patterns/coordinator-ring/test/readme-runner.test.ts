@@ -21,11 +21,7 @@ const voteLines = (text: string): VoteLine[] =>
     .map((line) => JSON.parse(line) as VoteLine);
 
 describe.skipIf(!lab.usable)('README exercises through the real runner, at a port offset', () => {
-  beforeAll(async () => {
-    const up = await lab.up();
-    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
-  }, 130_000);
-
+  beforeAll(() => lab.upOrThrow(), 130_000);
   afterAll(() => lab.down(), 60_000);
 
   it('exercise 7 as pasted: the new leader’s trace holds its request-votes and the survivor’s grant, in its term', async () => {
