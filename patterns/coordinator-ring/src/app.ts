@@ -110,17 +110,15 @@ export async function createApp(deps: RingAppDeps): Promise<RingApp> {
       ...memory.snapshot(),
     }),
   });
-  // socket.io encodes an event before it looks for sockets to send it to: with no page open, skip it.
-  const isWatched = () => live.namespace.sockets.size > 0;
   node.onEvent((event, payload) => {
     if (event === 'entry:committed') memory.noteCommitted(payload as RingLiveEvents['entry:committed']);
-    if (isWatched()) live.emit(event, payload);
+    live.emit(event, payload);
   });
   node.onMessages((messages) => {
     // Elections are rare and are the lesson: the page keeps them even when a flood skips the trace.
     memory.noteMessages(messages);
     // The live picture draws what the trace keeps: a benchmark's flood is sampled for both.
-    if (trace.recordMessages(messages) && isWatched()) live.emit('protocol:messages', messages);
+    if (trace.recordMessages(messages)) live.emit('protocol:messages', messages);
   });
 
   await node.start();
