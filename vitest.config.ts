@@ -14,6 +14,10 @@ export default defineConfig({
     // redis-server and etcd are the only system programs the suites need: installed or explained once, up front.
     globalSetup: ['shared/src/setup/vitest-global-setup.ts'],
     pool: 'forks',
+    // Two files at a time: most of a suite's time is waiting on redis-server, etcd and service processes,
+    // so two workers halve the wall time on 2 cores (15 min -> 9). Tests that start the real runner claim
+    // their ports across workers (shared/src/testing/port-reservation.ts), below the ephemeral range.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],

@@ -106,7 +106,7 @@ async function healthz(port: number): Promise<number> {
 async function pickPortOffset(): Promise<number> {
   const reservation = await reservePortOffset(
     patternBlockPorts(7000),
-    () => 10_000 + 100 * Math.floor(Math.random() * 150),
+    () => 1_000 + 100 * Math.floor(Math.random() * 70),
   );
   return reservation.offset;
 }

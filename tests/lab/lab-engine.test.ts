@@ -93,7 +93,7 @@ beforeAll(async () => {
   // Claimed, so a README runner in another worker cannot start on these ports meanwhile.
   const reservation = await reservePortOffset(
     fixturePorts(0),
-    () => 10_000 + 100 * Math.floor(Math.random() * 120),
+    () => 1_000 + 100 * Math.floor(Math.random() * 70),
   );
   portOffset = reservation.offset;
 });

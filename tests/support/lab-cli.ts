@@ -3,7 +3,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { patternBlockPorts, reservePortOffset } from '@kvs-lab/shared/testing';
+import { patternBlockPorts, randomBelowEphemeralOffset, reservePortOffset } from '@kvs-lab/shared/testing';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const cliPath = path.join(repoRoot, 'shared/src/lab/cli.ts');
@@ -49,8 +49,8 @@ export async function collect(child: ChildProcessWithoutNullStreams): Promise<La
  * An offset that moves every pattern's block (7000-7999, and cluster bus ports +10000) clear of others,
  * claimed until this test process exits so a test file in another worker cannot take the same ports.
  */
-export async function pickPortOffset(base: number): Promise<number> {
+export async function pickPortOffset(): Promise<number> {
   const ports = Array.from({ length: 10 }, (_, i) => patternBlockPorts(7000 + 100 * i)).flat();
-  const { offset } = await reservePortOffset(ports, () => base + 1_000 * Math.floor(Math.random() * 10));
+  const { offset } = await reservePortOffset(ports, randomBelowEphemeralOffset);
   return offset;
 }

@@ -19,7 +19,7 @@ export const adminToken = 'whole-lab-token';
 
 export async function startWholeLab(): Promise<RunningLab> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'kvs-lab-whole-'));
-  const portOffset = await pickPortOffset(20_000);
+  const portOffset = await pickPortOffset();
   const cli = labCli({ stateDir, portOffset, env: { LAB_ADMIN_TOKEN: adminToken } });
   const topologies = (await loadPatternTopologies()).filter(
     (t) => t.implemented && t.dir.startsWith('patterns/'),

@@ -34,7 +34,7 @@ export {
   type RedisCommandOptions,
 } from '../process/resp-client.ts';
 export { findFreePort, isPortFree } from '../process/free-port.ts';
-export { patternBlockPorts, reservePortOffset } from './port-reservation.ts';
+export { patternBlockPorts, randomBelowEphemeralOffset, reservePortOffset } from './port-reservation.ts';
 export type { PortReservation } from './port-reservation.ts';
 export { isPidAlive } from '../process/pid-control.ts';
 export { RedisServerNotFoundError } from '../process/redis-binary.ts';

@@ -21,6 +21,19 @@ export function patternBlockPorts(portBlock: number): number[] {
   return [...block, ...block.map((port) => port + 10_000)];
 }
 
+/**
+ * Offsets that keep every pattern's ports and their cluster bus ports (7000-7999, 17000-17999) below
+ * Linux's ephemeral range (32768 and up), where an outgoing connection or an OS-assigned listener of a
+ * test in another worker can take a port between the check that it is free and the runner binding it.
+ * They land on 8000-14999 and 18000-24999 (below 7000 lie the machine's own services: Redis, Postgres...).
+ */
+export const belowEphemeralOffsets: readonly number[] = [1000, 2000, 3000, 4000, 5000, 6000, 7000];
+
+/** One of `belowEphemeralOffsets` at random, for `reservePortOffset`'s `nextOffset`. */
+export function randomBelowEphemeralOffset(): number {
+  return belowEphemeralOffsets[Math.floor(Math.random() * belowEphemeralOffsets.length)] ?? 1000;
+}
+
 export interface PortReservation {
   readonly offset: number;
   release(): void;

@@ -3,7 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { patternBlockPorts, reservePortOffset, type PortReservation } from './port-reservation.ts';
+import {
+  patternBlockPorts,
+  randomBelowEphemeralOffset,
+  reservePortOffset,
+  type PortReservation,
+} from './port-reservation.ts';
 import type { PatternTopology } from '../topology/index.ts';
 
 export interface ShellRun {
@@ -103,7 +108,7 @@ export function readmeRunner(options: ReadmeRunnerOptions): ReadmeRunner {
     // and clear of the whole-lab suite's offsets (20,000 to 29,000). Claimed, so a test file in
     // another worker cannot choose the same ports before the runner binds them.
     reservation?.release();
-    reservation = await reservePortOffset(ports, () => 10_000 + 1_000 * Math.floor(Math.random() * 10));
+    reservation = await reservePortOffset(ports, randomBelowEphemeralOffset);
     portOffset = reservation.offset;
     return portOffset;
   };
