@@ -1,9 +1,6 @@
-import { pino } from 'pino';
-import { interleave, runLoad, startBaselineServer } from '../src/bench/index.ts';
+import { interleave, runLoad } from '../src/bench/index.ts';
 import type { BenchDefinition } from '../src/bench/index.ts';
-import { createDemoApp } from '../src/demo/demo-app.ts';
-import { connectRedisNodes } from '../src/redis/index.ts';
-import { startRedis } from '../src/testing/index.ts';
+import { startDemoUnderTest } from './demo-under-test.ts';
 
 /**
  * The kit demo's benchmark: what the service kit costs per request (request
@@ -13,23 +10,14 @@ import { startRedis } from '../src/testing/index.ts';
 export const bench: BenchDefinition = {
   pattern: 'kit-demo',
   async run({ durationSeconds, rounds, progress }) {
-    const redis = await startRedis({ name: 'bench-demo' });
-    const [node] = await connectRedisNodes([
-      { name: 'demo-redis', url: redis.url, host: redis.host, port: redis.port },
-    ]);
-    if (!node) throw new Error('no Redis node');
-    // Request logs would measure the terminal, not the kit.
-    const app = createDemoApp({ redis: node, logger: pino({ level: 'warn' }) });
-    const address = await app.listen(0, '127.0.0.1');
-    const demoUrl = `http://127.0.0.1:${address.port}`;
-    const baseline = await startBaselineServer(redis.url);
+    const { demoUrl, baselineUrl, close } = await startDemoUnderTest('bench-demo');
     try {
       const results = await interleave(
         rounds,
         [
           {
             name: 'Express + 1 Redis GET',
-            run: () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
+            run: () => runLoad({ url: `${baselineUrl}/baseline/get`, durationSeconds }),
           },
           {
             name: 'kit GET /counters/{name}',
@@ -39,7 +27,7 @@ export const bench: BenchDefinition = {
             name: 'Express + 1 Redis SET',
             run: () =>
               runLoad({
-                url: `${baseline.url}/baseline/set`,
+                url: `${baselineUrl}/baseline/set`,
                 method: 'PUT',
                 body: { by: 1 },
                 durationSeconds,
@@ -81,9 +69,7 @@ export const bench: BenchDefinition = {
         ],
       };
     } finally {
-      await baseline.close();
-      await app.close();
-      await redis.stop();
+      await close();
     }
   },
 };

@@ -12,11 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
-import { pino } from 'pino';
-import { startBaselineServer } from '../src/bench/index.ts';
-import { createDemoApp } from '../src/demo/demo-app.ts';
-import { connectRedisNodes } from '../src/redis/index.ts';
-import { startRedis } from '../src/testing/index.ts';
+import { startDemoUnderTest } from './demo-under-test.ts';
 
 const [seconds = 5, rounds = 3] = process.argv.slice(2, 4).map(Number);
 const profileDir = process.argv[4];
@@ -39,17 +35,10 @@ function load(url: string): Promise<number> {
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
 
-const redis = await startRedis({ name: 'kit-cpu' });
-const [node] = await connectRedisNodes([
-  { name: 'demo-redis', url: redis.url, host: redis.host, port: redis.port },
-]);
-if (!node) throw new Error('no Redis node');
-const app = createDemoApp({ redis: node, logger: pino({ level: 'warn' }) });
-const address = await app.listen(0, '127.0.0.1');
-const baseline = await startBaselineServer(redis.url);
+const demo = await startDemoUnderTest('kit-cpu');
 const targets = {
-  baseline: `${baseline.url}/baseline/get`,
-  kit: `http://127.0.0.1:${address.port}/counters/visits`,
+  baseline: `${demo.baselineUrl}/baseline/get`,
+  kit: `${demo.demoUrl}/counters/visits`,
 };
 const session = new Session();
 session.connect();
@@ -84,7 +73,5 @@ try {
   );
 } finally {
   session.disconnect();
-  await baseline.close();
-  await app.close();
-  await redis.stop();
+  await demo.close();
 }
