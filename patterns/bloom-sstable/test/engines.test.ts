@@ -1,8 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RespServer } from '../src/resp/resp-server.ts';
-import { startRespServer } from '../src/resp/resp-server.ts';
-import { removeTempDirs, startEngineApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startEngineApp, startTestRespPort } from './support/bloom-sstable-lab.ts';
 import { RawRespClient } from './support/raw-resp.ts';
 
 afterAll(() => removeTempDirs());
@@ -18,11 +17,7 @@ describe.each(['lsm', 'leveldb'] as const)('the KV API on the %s engine', (engin
   beforeAll(async () => {
     app = await startEngineApp(engineName, 'suite');
     http = request(app.service.server);
-    resp = await startRespServer(app.lsm, {
-      port: 0,
-      limits: { maxKeyBytes: 256, maxValueBytes: 16 * 1024 },
-      info: () => '',
-    });
+    resp = await startTestRespPort(app.lsm);
   });
 
   afterAll(async () => {
@@ -90,11 +85,7 @@ describe.each(['lsm', 'leveldb'] as const)('the KV API on the %s engine', (engin
     await app.service.close();
     app = await startEngineApp(engineName, 'suite', { dir: app.dir });
     http = request(app.service.server);
-    resp = await startRespServer(app.lsm, {
-      port: 0,
-      limits: { maxKeyBytes: 256, maxValueBytes: 16 * 1024 },
-      info: () => '',
-    });
+    resp = await startTestRespPort(app.lsm);
     expect((await http.get('/kv/durable:1').expect(200)).body).toMatchObject({ value: 'kept', seq });
     // New writes continue above every recovered seq.
     expect((await http.put('/kv/durable:2').send({ value: 'x' }).expect(200)).body.seq).toBeGreaterThan(seq);

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RespServer } from '../src/resp/resp-server.ts';
-import { startRespServer } from '../src/resp/resp-server.ts';
 import type { TestApp } from './support/bloom-sstable-lab.ts';
-import { removeTempDirs, startTestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp, startTestRespPort } from './support/bloom-sstable-lab.ts';
 import type { RawReply } from './support/raw-resp.ts';
 import { encodeCommand, RawRespClient } from './support/raw-resp.ts';
 
@@ -20,12 +19,10 @@ describe('RESP2 port: the replies a real redis-server gives', () => {
   beforeAll(async () => {
     redis = await startRedis({ name: 'lsm-resp-reference', extraArgs: ['--databases', '1'] });
     app = await startTestApp('resp-like-redis');
-    server = await startRespServer(app.lsm, {
-      port: 0,
-      host: '127.0.0.1',
-      limits: { maxKeyBytes: 256, maxValueBytes: 16 * 1024 },
-      info: () => '# Server\r\nredis_version:7.0.0-lsm-lab\r\n# Clients\r\nconnected_clients:1\r\n',
-    });
+    server = await startTestRespPort(
+      app.lsm,
+      '# Server\r\nredis_version:7.0.0-lsm-lab\r\n# Clients\r\nconnected_clients:1\r\n',
+    );
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { sendRedisCommand } from '@kvs-lab/shared/testing';
 import type { RespServer } from '../src/resp/resp-server.ts';
 import { startRespServer } from '../src/resp/resp-server.ts';
 import type { TestApp } from './support/bloom-sstable-lab.ts';
-import { removeTempDirs, startTestApp } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp, startTestRespPort } from './support/bloom-sstable-lab.ts';
 
 const exec = promisify(execFile);
 
@@ -22,12 +22,7 @@ describe('RESP2 port', () => {
 
   beforeAll(async () => {
     app = await startTestApp('resp');
-    server = await startRespServer(app.lsm, {
-      port: 0,
-      host: '127.0.0.1',
-      limits: { maxKeyBytes: 256, maxValueBytes: 16 * 1024 },
-      info: () => '# Server\r\nredis_version:7.0.0-lsm-lab\r\n',
-    });
+    server = await startTestRespPort(app.lsm, '# Server\r\nredis_version:7.0.0-lsm-lab\r\n');
   });
 
   afterAll(async () => {

@@ -11,6 +11,8 @@ import type { KvEngine } from '../../src/engines/kv-engine.ts';
 import { LevelDbKvEngine } from '../../src/engines/leveldb/leveldb-kv-engine.ts';
 import { LsmKvEngine } from '../../src/engines/lsm/lsm-kv-engine.ts';
 import { LsmEngine } from '../../src/engines/lsm/lsm-engine.ts';
+import type { RespServer } from '../../src/resp/resp-server.ts';
+import { startRespServer } from '../../src/resp/resp-server.ts';
 
 const dirs: string[] = [];
 
@@ -125,4 +127,14 @@ export async function startEngineApp(
     maxValueBytes: 16 * 1024,
   });
   return { service, lsm, engine, dir };
+}
+
+/** The RESP port on a loopback port of the OS's choosing, with the service's default key and value limits. */
+export function startTestRespPort(lsm: LsmService, info = ''): Promise<RespServer> {
+  return startRespServer(lsm, {
+    port: 0,
+    host: '127.0.0.1',
+    limits: { maxKeyBytes: 256, maxValueBytes: 16 * 1024 },
+    info: () => info,
+  });
 }
