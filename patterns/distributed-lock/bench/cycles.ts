@@ -38,3 +38,23 @@ export function cycles(lockClients: readonly Redis[], call: JsonCall, serviceUrl
     },
   };
 }
+
+/** The same two requests per cycle, against bench/ceiling-server.ts: what any HTTP lock service can reach. */
+export interface CeilingCycles {
+  readonly bare: () => Promise<void>;
+  readonly redlock: () => Promise<void>;
+  readonly redlockContended: () => Promise<void>;
+}
+
+export function ceilingCycles(call: JsonCall, ceilingUrl: string): CeilingCycles {
+  let n = 0;
+  const cycle = (prefix: string, resource: string, body: { ttlMs: number; waitMs?: number }) => async () => {
+    const lease = await call(`${ceilingUrl}/${prefix}/locks/${resource}`, body);
+    await call(`${ceilingUrl}/${prefix}/locks/${resource}/release`, { token: lease.token });
+  };
+  return {
+    bare: () => cycle('bare', `bare-${n++ % 1_000}`, { ttlMs: 5_000 })(),
+    redlock: () => cycle('redlock', `bench:ceiling:${n++ % 1_000}`, { ttlMs: 5_000 })(),
+    redlockContended: cycle('redlock', 'bench:ceiling-contended', { ttlMs: 5_000, waitMs: 10_000 }),
+  };
+}
