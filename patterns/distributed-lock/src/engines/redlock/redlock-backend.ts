@@ -22,7 +22,7 @@ import type {
 import type { LiveEmit } from '../../realtime/events.ts';
 import type { LockNodes } from './lock-nodes.ts';
 import { CounterCache } from './counter-cache.ts';
-import { QueueSleepers } from './queue-sleepers.ts';
+import { pollIntervalsMs, QueueSleepers } from './queue-sleepers.ts';
 import { attempt } from './redlock-attempt.ts';
 import { announcement } from './redlock-context.ts';
 import type { RedlockContext } from './redlock-context.ts';
@@ -61,7 +61,7 @@ export class RedlockBackend implements LockBackend {
       trace: deps.trace ?? (() => undefined),
       stats: this.stats,
       waitHistogram: this.waitHistogram,
-      sleepers: new QueueSleepers(),
+      sleepers: new QueueSleepers(pollIntervalsMs(deps.config.queuePollMs, deps.config.queueLeaseMs)),
       counters: new CounterCache(),
       leases: new LeaseBook({
         stats: this.stats,

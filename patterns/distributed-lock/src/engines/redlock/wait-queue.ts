@@ -12,8 +12,9 @@ import { refusalExtras } from './refusal-errors.ts';
 /**
  * The FIFO wait queue: a ticket from the quorum counter, then attempts with
  * that ticket until granted, refused outright, or `waitMs` runs out. Between
- * attempts the waiter sleeps until a release is heard or the poll interval
- * passes; whatever happens, it leaves the queue on every node.
+ * attempts the waiter sleeps until a release wakes it (if it is this
+ * instance's head) or its poll interval passes (queue-sleepers.ts); whatever
+ * happens, it leaves the queue on every node.
  */
 export async function acquireInQueue(
   ctx: RedlockContext,
@@ -31,6 +32,7 @@ export async function acquireInQueue(
   const deadline = started + input.waitMs;
   let hasWaited = false;
   let reason: 'granted' | 'timeout' | 'unavailable' | 'error' = 'error';
+  const place = ctx.sleepers.join(resource, ticket.value);
   try {
     for (;;) {
       const result = await attempt(ctx, input, shown, waiter);
@@ -71,9 +73,10 @@ export async function acquireInQueue(
           { extras: { resource, waitMs: input.waitMs, ...refusalExtras(result) } },
         );
       }
-      await ctx.sleepers.sleep(resource, waiter.ticket, Math.min(config.queuePollMs, remaining));
+      await ctx.sleepers.sleep(place, remaining);
     }
   } finally {
+    ctx.sleepers.leave(place);
     if (reason !== 'granted') await nodes.dequeue(resource, member);
     ctx.emit('queue:left', { resource, waiter: member, reason });
   }
