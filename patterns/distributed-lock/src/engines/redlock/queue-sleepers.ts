@@ -30,11 +30,13 @@ export function pollIntervalsMs(queuePollMs: number, queueLeaseMs: number): { he
  */
 export class QueueSleepers {
   private readonly byResource = new Map<string, Set<Waiter>>();
+  private readonly intervalsMs: { head: number; behind: number };
+  private readonly nowMs: () => number;
 
-  constructor(
-    private readonly intervalsMs: { head: number; behind: number },
-    private readonly nowMs: () => number = () => performance.now(),
-  ) {}
+  constructor(intervalsMs: { head: number; behind: number }, nowMs: () => number = () => performance.now()) {
+    this.intervalsMs = intervalsMs;
+    this.nowMs = nowMs;
+  }
 
   /** A waiter with its ticket enters this instance's queue for `resource`. */
   join(resource: string, ticket: number): QueuePlace {
