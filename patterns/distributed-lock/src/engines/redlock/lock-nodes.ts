@@ -158,7 +158,7 @@ export class LockNodes {
         const reply = await node.run((c) =>
           scripts.release.run(
             c,
-            [keys.lock(resource)],
+            [keys.lock(resource), keys.queue(resource), keys.queueLease(resource)],
             [
               token,
               keys.releasedChannel,

@@ -84,7 +84,7 @@ function nodeState(reply: unknown): Unnamed<NodeLockState> {
 /** The lock nodes' scripts, each beside the decoder of its reply. */
 export const lockScripts = {
   acquire: new LuaScript(withWaiters('acquire'), acquireVote),
-  release: new LuaScript(file('release'), leaseReply('release')),
+  release: new LuaScript(withWaiters('release'), leaseReply('release')),
   extend: new LuaScript(file('extend'), leaseReply('extend')),
   raiseCounter: new LuaScript(file('raise-counter'), raiseReply),
   dequeue: new LuaScript(file('dequeue'), (reply) => replyCode('dequeue', reply)),
