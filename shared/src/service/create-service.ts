@@ -28,7 +28,8 @@ import {
   sendProblem,
 } from './request-pipeline.ts';
 import { routeHandler } from './route-handler.ts';
-import { expressPath, pathMatcher } from './route-spec.ts';
+import { pathMatcher } from './route-spec.ts';
+import { RouteTable } from './route-table.ts';
 import type { AnyRouteSpec, HttpMethod } from './route-spec.ts';
 
 export interface ServiceOptions {
@@ -129,7 +130,7 @@ export function createService(options: ServiceOptions): Service {
     hostNames: [instance, ...(options.allowedHosts ?? listFromEnv(process.env.ALLOWED_HOSTS))],
     origins: options.corsOrigins ?? listFromEnv(process.env.CORS_ORIGINS),
   });
-  const lifecycle = requestLifecycle(metrics, options.requestTimeoutMs ?? 10_000);
+  const lifecycle = requestLifecycle(app, metrics, options.requestTimeoutMs ?? 10_000);
   // One Express layer for the whole front of the pipeline: Express pays for each layer it walks.
   app.use(
     requestPipeline([requestId, guard.middleware, lifecycle.middleware, requireJsonBody], {
@@ -149,12 +150,13 @@ export function createService(options: ServiceOptions): Service {
     );
   }
 
-  // Router order is a hot-path decision: Express tries layers in turn, so the
+  // Layer order is a hot-path decision: Express tries layers in turn, so the
   // pattern's routes come first and the kit's own endpoints, docs and static files after.
-  const routes: Router = express.Router();
-  app.use(routes);
-  const kitRouter: Router = express.Router();
-  app.use(kitRouter);
+  // Both route sets are route tables, not Express Routers (see route-table.ts for what that saves).
+  const routes = new RouteTable();
+  app.use(routes.middleware);
+  const kitRoutesTable = new RouteTable();
+  app.use(kitRoutesTable.middleware);
   const docsRouter = express.Router();
   docsRouter.use(
     '/docs',
@@ -184,10 +186,10 @@ export function createService(options: ServiceOptions): Service {
     }
   };
 
-  const addRoute = (router: Router, spec: AnyRouteSpec): void => {
+  const addRoute = (table: RouteTable, spec: AnyRouteSpec): void => {
     document.add(spec);
     registered.push({ method: spec.method, matcher: pathMatcher(spec.path) });
-    router[spec.method](expressPath(spec.path), routeHandler(spec, checkAdmin));
+    table.add(spec.method, spec.path, routeHandler(spec, checkAdmin));
   };
   const route: Service['route'] = (spec) => addRoute(routes, spec);
 
@@ -198,6 +200,12 @@ export function createService(options: ServiceOptions): Service {
     ];
     if (allowed.length > 0) {
       if (allowed.includes('GET')) allowed.push('HEAD');
+      // What Express's router did for OPTIONS: say which methods the path takes.
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Allow', allowed.join(', '));
+        res.status(204).end();
+        return;
+      }
       sendProblem(
         res,
         new AppError(
@@ -270,7 +278,7 @@ export function createService(options: ServiceOptions): Service {
     },
   };
 
-  kitRoutes((spec) => addRoute(kitRouter, spec), service, {
+  kitRoutes((spec) => addRoute(kitRoutesTable, spec), service, {
     readiness: () => readiness,
     links: options.links ?? [],
     faults: options.faults ?? [],
