@@ -9,6 +9,8 @@
  * `-` for the defaults; `PATTERN_DIR=<dir>` runs another copy of this folder, e.g. an older commit's,
  * with a link to this node_modules): each runs its own service and five nodes, measured interleaved
  * with the others. With a profile dir each service runs under `node --cpu-prof`, summarised at the end.
+ * The ceiling rows run bench/ceiling-server.ts (the same two requests to bare Express, with no lock
+ * work or around redlock) on the first variant's nodes; its process is counted in the service column.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { runLoop } from '@kvs-lab/shared/bench';
 import { findFreePort, startRedisCluster } from '@kvs-lab/shared/testing';
-import { concurrency, contenders, cycles } from './cycles.ts';
+import { ceilingCycles, concurrency, contenders, cycles } from './cycles.ts';
 import type { Cycles } from './cycles.ts';
 import type { JsonCall } from './http-client.ts';
 import { jsonClient } from './http-client.ts';
@@ -60,7 +62,33 @@ interface Variant {
   readonly cycle: Cycles;
   readonly servicePid: number;
   readonly nodePids: readonly number[];
+  readonly lockUrls: readonly string[];
   readonly stop: () => Promise<void>;
+}
+
+/** A child process that answers /healthz, stopped with SIGTERM. */
+async function startServer(
+  entry: string,
+  cwd: string,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+) {
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [...extraArgs, '--import', import.meta.resolve('tsx'), entry], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' },
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${entry} did not start`);
+  while (!(await answersHealthz(url))) await sleep(100);
+  const stop = async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { url, pid, stop };
 }
 
 /** One service with its own five lock nodes (so no variant's fencing counters go stale under another). */
@@ -71,42 +99,29 @@ async function startVariant(
 ): Promise<Variant> {
   const [store, ...locks] = await startRedisCluster(['fenced-store', ...lockNodeNames]);
   if (!store) throw new Error('no store');
-  const port = await findFreePort();
-  const url = `http://127.0.0.1:${port}`;
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, label)] : [];
-  const service = spawn(
-    process.execPath,
-    [...profile, '--import', import.meta.resolve('tsx'), path.join(dir, 'src', 'main.ts')],
+  const service = await startServer(
+    path.join(dir, 'src', 'main.ts'),
+    dir,
     {
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        ...env,
-        SERVICE_NAME: 'lock-a',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        REDIS_NODES: [
-          ...locks.map((h, i) => `${lockNodeNames[i]}=${h.url}`),
-          `fenced-store=${store.url}`,
-        ].join(','),
-      },
+      ...env,
+      SERVICE_NAME: 'lock-a',
+      REDIS_NODES: [...locks.map((h, i) => `${lockNodeNames[i]}=${h.url}`), `fenced-store=${store.url}`].join(
+        ',',
+      ),
     },
+    profile,
   );
-  const servicePid = service.pid;
-  if (servicePid === undefined) throw new Error('the service did not start');
-  while (!(await answersHealthz(url))) await sleep(100);
   const lockClients = locks.map((h) => new Redis(h.url, { maxRetriesPerRequest: 0 }));
   return {
     label,
-    cycle: cycles(lockClients, call, url),
-    servicePid,
+    cycle: cycles(lockClients, call, service.url),
+    servicePid: service.pid,
     nodePids: locks.map((h) => h.pid).filter((pid): pid is number => pid !== undefined),
+    lockUrls: locks.map((h) => h.url),
     stop: async () => {
       for (const c of lockClients) c.disconnect();
-      const exited = new Promise((resolve) => service.once('exit', resolve));
-      service.kill('SIGTERM');
-      await exited;
+      await service.stop();
       await Promise.all([store, ...locks].map((h) => h.stop()));
     },
   };
@@ -122,16 +137,67 @@ for (const arg of variantArgs.length > 0 ? variantArgs : ['-']) {
   );
   variants.push(await startVariant(arg === '-' ? 'defaults' : arg, env, client.call));
 }
-const workloads: { name: string; run: keyof Cycles; loops: number; isBaseline: boolean }[] = [
-  { name: 'redlock direct', run: 'redlockDirect', loops: concurrency, isBaseline: true },
-  { name: 'HTTP acquire+release', run: 'http', loops: concurrency, isBaseline: false },
-  { name: 'redlock, 10 contenders', run: 'redlockContended', loops: contenders, isBaseline: true },
-  { name: 'HTTP, 10 contenders, FIFO', run: 'httpContended', loops: contenders, isBaseline: false },
-];
+interface Run {
+  readonly key: string;
+  readonly operation: () => Promise<void>;
+  readonly loops: number;
+  /** The run whose total CPU per cycle this one is compared with (none: it is a baseline). */
+  readonly baseline?: string;
+  readonly servicePid: number;
+  readonly nodePids: readonly number[];
+}
+const [first] = variants;
+if (!first) throw new Error('no variant');
+// The ceiling (bench/ceiling-server.ts: the same two requests to bare Express, with no lock work or
+// around redlock) on the first variant's nodes, its process measured in the service column.
+const ceiling = await startServer(path.join(patternDir, 'bench', 'ceiling-server.ts'), patternDir, {
+  LOCK_NODES: first.lockUrls.join(','),
+});
+const ceilingCycle = ceilingCycles(client.call, ceiling.url);
+const direct = 'redlock direct';
+const directContended = 'redlock, 10 contenders';
+const on = (v: Variant) => ({ servicePid: v.servicePid, nodePids: v.nodePids });
+const onCeiling = { servicePid: ceiling.pid, nodePids: first.nodePids };
 // The baselines do not touch the service: measured once, on the first variant's nodes.
-const runs = variants.flatMap((v, i) =>
-  workloads.filter((w) => i === 0 || !w.isBaseline).map((w) => ({ v, w, key: `${w.name} [${v.label}]` })),
-);
+const runs: Run[] = [
+  { key: direct, operation: first.cycle.redlockDirect, loops: concurrency, ...on(first) },
+  {
+    key: 'ceiling: 2 bare Express requests',
+    operation: ceilingCycle.bare,
+    loops: concurrency,
+    baseline: direct,
+    ...onCeiling,
+  },
+  {
+    key: 'ceiling: Express around redlock',
+    operation: ceilingCycle.redlock,
+    loops: concurrency,
+    baseline: direct,
+    ...onCeiling,
+  },
+  ...variants.map((v) => ({
+    key: `HTTP acquire+release [${v.label}]`,
+    operation: v.cycle.http,
+    loops: concurrency,
+    baseline: direct,
+    ...on(v),
+  })),
+  { key: directContended, operation: first.cycle.redlockContended, loops: contenders, ...on(first) },
+  {
+    key: 'ceiling: around redlock, 10 contenders',
+    operation: ceilingCycle.redlockContended,
+    loops: contenders,
+    baseline: directContended,
+    ...onCeiling,
+  },
+  ...variants.map((v) => ({
+    key: `HTTP, 10 contenders, FIFO [${v.label}]`,
+    operation: v.cycle.httpContended,
+    loops: contenders,
+    baseline: directContended,
+    ...on(v),
+  })),
+];
 
 interface Sample {
   cyclesPerSecond: number;
@@ -143,24 +209,24 @@ const samples = new Map<string, Sample[]>(runs.map((r) => [r.key, []]));
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const { v, w, key } of runs) {
+    for (const { key, operation, loops, servicePid, nodePids } of runs) {
       // The first round also warms the JIT and the connections.
-      if (round === 0) await runLoop(v.cycle[w.run], { concurrency: w.loops, durationMs: 1_000 });
-      const before = { own: ownCpu(), service: cpuOfPid(v.servicePid), nodes: v.nodePids.map(cpuOfPid) };
-      const result = await runLoop(v.cycle[w.run], { concurrency: w.loops, durationMs: seconds * 1_000 });
+      if (round === 0) await runLoop(operation, { concurrency: loops, durationMs: 1_000 });
+      const before = { own: ownCpu(), service: cpuOfPid(servicePid), nodes: nodePids.map(cpuOfPid) };
+      const result = await runLoop(operation, { concurrency: loops, durationMs: seconds * 1_000 });
       const done = Math.max(1, result.total);
       samples.get(key)?.push({
         cyclesPerSecond: result.requestsPerSecond,
         generator: (ownCpu() - before.own) / done,
-        service: (cpuOfPid(v.servicePid) - before.service) / done,
-        nodes: v.nodePids.reduce((sum, pid, i) => sum + cpuOfPid(pid) - (before.nodes[i] ?? 0), 0) / done,
+        service: (cpuOfPid(servicePid) - before.service) / done,
+        nodes: nodePids.reduce((sum, pid, i) => sum + cpuOfPid(pid) - (before.nodes[i] ?? 0), 0) / done,
       });
     }
   }
   console.log(`CPU µs per cycle, medians of ${rounds} rounds of ${seconds} s (2 cores shared by all):`);
   console.log(`${'workload'.padEnd(48)}  cycles/s generator  service  5 nodes    total  CPU-bound ratio`);
   const totals = new Map<string, number>();
-  for (const { w, key } of runs) {
+  for (const { key, baseline } of runs) {
     const s = samples.get(key) ?? [];
     const m = (pick: (x: Sample) => number) => median(s.map(pick));
     const total = m((x) => x.generator + x.service + x.nodes);
@@ -171,15 +237,14 @@ try {
       m((x) => x.service),
       m((x) => x.nodes),
     ];
-    const baseline = runs.find((r) => r.w.isBaseline && r.w.loops === w.loops)?.key;
-    const ratio =
-      w.isBaseline || !baseline ? '' : `${((100 * (totals.get(baseline) ?? 0)) / total).toFixed(0)} %`;
+    const ratio = baseline ? `${((100 * (totals.get(baseline) ?? 0)) / total).toFixed(0)} %` : '';
     console.log(
       `${key.padEnd(48)}${cells.map((c) => c.toFixed(0).padStart(9)).join('')}${total.toFixed(0).padStart(9)}  ${ratio}`,
     );
   }
 } finally {
   client.close();
+  await ceiling.stop();
   for (const v of variants) await v.stop();
 }
 for (const v of profileDir ? variants : []) {

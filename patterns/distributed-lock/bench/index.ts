@@ -157,6 +157,7 @@ export const bench: BenchDefinition = {
           `The ceiling rows (bench/ceiling-server.ts) take the same two requests per cycle, from the same client with the same loops, to bare Express 5 in its own process as the service is: "${bare}" does no lock work (what any HTTP lock service can reach here), "${aroundRedlock}" calls redlock on the same five nodes inside the routes. The repeated "HTTP: ..." rows divide the service's figures by those ceilings.`,
           'The last "HTTP: acquire+release   " row compares the same figures with the kit\'s baseline, a bare Express route doing one Redis GET (one request, in this process, beside the load generator): a cycle is two requests, so about 50 % is the ceiling there.',
           'HTTP cycles: 2 requests to a separate service process and 2 Redis rounds on 5 nodes (vote with the fencing token raised in it, answered on a quorum; release), as redlock (acquire, release).',
+          "Contended HTTP cycles: 4 rounds on 5 nodes per cycle against redlock's 2 plus retries: the newcomer's ticket and its first (queued) vote, then the hand-off, the holder's release with the woken head's vote right behind it on each connection, and the release; the FIFO order costs the first two, and serves waiters in arrival order where redlock's retries favour whoever just released.",
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s; everything shares the same cores: compare ratios, not absolutes.`,
         ],
       };
