@@ -134,7 +134,7 @@ export class PubsubService {
 
   async close(): Promise<void> {
     await this.presence.close();
-    this.fanout.close();
+    await this.fanout.close();
   }
 
   /**

@@ -5,6 +5,7 @@ import { stopAllRedis } from '@kvs-lab/shared/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFilters, comparePolicies, compareRecovery, stallClient } from '../src/client/experiments.ts';
+import { sessionGone } from '../src/client/recovery-window.ts';
 import type { MailboxClient } from '../src/client/mailbox-client.ts';
 import { publishMails } from './support/mail.ts';
 import { startInstance, startPubsubLab, waitFor } from './support/gmail-pubsub-lab.ts';
@@ -140,7 +141,12 @@ describe('README lab exercises', () => {
 
   it('exercise 7, pubsub engine: a dropped client gets every missed mail from history, reconnecting early or late', async () => {
     // The socketio-adapter half of the comparison is in socketio-adapter.test.ts (it needs that engine's lab).
-    const outcomes = await compareRecovery({ a: lab.a.url, b: lab.b.url, total: 100, beyondWindowMs: 200 });
+    const outcomes = await compareRecovery({
+      a: lab.a.url,
+      b: lab.b.url,
+      total: 100,
+      windowPassed: sessionGone(lab.redis.url, 5_000),
+    });
     for (const outcome of outcomes) {
       expect(outcome).toMatchObject({
         sessionRecovered: false,

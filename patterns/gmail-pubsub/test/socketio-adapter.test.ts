@@ -1,16 +1,15 @@
 import { stopAllRedis } from '@kvs-lab/shared/testing';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRecovery } from '../src/client/experiments.ts';
-import { keys } from '../src/store/keys.ts';
+import { sessionGone } from '../src/client/recovery-window.ts';
 import { publishMails, range } from './support/mail.ts';
 import type { RecordingClient } from './support/gmail-pubsub-lab.ts';
 import { connectRecorder, startPubsubLab, subscribeTo, waitFor } from './support/gmail-pubsub-lab.ts';
 
 // The same promises on socket.io's Redis streams adapter. The recovery window must hold the 100 publishes of the
 // "within" case on a loaded machine (1 s did not, twice, at load 20); the "beyond" case does not sleep past it but
-// waits until Redis has expired the saved session, so a longer window costs only that wait.
+// waits until Redis has expired the dropped socket's saved session (as the CLI does), so a longer window costs only that wait.
 const recoveryWindowMs = 10_000;
 
 describe('engine socketio-adapter: room broadcasts through a Redis stream, connection state recovery', () => {
@@ -29,20 +28,6 @@ describe('engine socketio-adapter: room broadcasts through a Redis stream, conne
     await lab?.close();
     await stopAllRedis();
   });
-
-  /** Resolves once no dropped socket's session is left in Redis: none can be recovered any more. */
-  async function sessionsExpired(): Promise<void> {
-    const redis = new Redis(lab.redis.url);
-    try {
-      await waitFor(
-        async () => (await redis.keys(`${keys.adapterSessionPrefix}*`)).length === 0,
-        'the saved sessions to expire',
-        recoveryWindowMs + 15_000,
-      );
-    } finally {
-      redis.disconnect();
-    }
-  }
 
   async function recorder(url: string, userId: string): Promise<RecordingClient> {
     const connected = await connectRecorder(url, userId);
@@ -91,8 +76,7 @@ describe('engine socketio-adapter: room broadcasts through a Redis stream, conne
       a: lab.a.url,
       b: lab.b.url,
       total: 100,
-      beyondWindowMs: recoveryWindowMs + 500,
-      windowPassed: sessionsExpired,
+      windowPassed: sessionGone(lab.redis.url, recoveryWindowMs + 15_000),
     });
     expect(within).toMatchObject({
       sessionRecovered: true,

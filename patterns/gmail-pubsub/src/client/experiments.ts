@@ -178,8 +178,11 @@ export async function compareRecovery(options: {
   a: string;
   b: string;
   total?: number;
-  beyondWindowMs: number;
-  windowPassed?: () => Promise<void>;
+  /**
+   * Resolves once a reconnection can no longer be recovered: the dropped socket's saved
+   * session (named by its recovery session id, undefined when the engine offers none) is gone.
+   */
+  windowPassed: (recoverySessionId: string | undefined) => Promise<void>;
 }): Promise<RecoveryOutcome[]> {
   const total = options.total ?? 100;
   const run = Date.now().toString(36);
@@ -196,13 +199,12 @@ export async function compareRecovery(options: {
       });
       if (!(await until(() => client.handed.length === 1, 10_000)))
         throw new Error('the first mail never arrived');
+      const session = client.recoverySessionId;
       client.dropConnection();
       if (!(await until(() => !client.socket.connected, 5_000)))
         throw new Error('the connection did not drop');
       await publishBurst(options.a, userId, total, 500);
-      if (reconnect.startsWith('beyond'))
-        await (options.windowPassed?.() ??
-          new Promise((resolve) => setTimeout(resolve, options.beyondWindowMs)));
+      if (reconnect.startsWith('beyond')) await options.windowPassed(session);
       await client.connect();
       await until(() => client.handed.length >= total + 1, 20_000);
       await client.settled();

@@ -144,6 +144,15 @@ export class MailboxClient {
     this.socket.io.engine.close();
   }
 
+  /**
+   * The private session id the server handed this socket for connection state recovery
+   * (socketio-adapter engine); undefined when the server offers no recovery. socket.io
+   * keeps it private, but it names the session Redis holds while the socket is away.
+   */
+  get recoverySessionId(): string | undefined {
+    return (this.socket as unknown as { _pid?: string })._pid;
+  }
+
   /** The last historyId handed to the app. */
   get historyId(): Cursor {
     return this.cursor;

@@ -53,7 +53,8 @@ export interface Fanout {
   health(): FanoutHealth;
   readonly unavailable: Unavailable;
   start(): Promise<void>;
-  close(): void;
+  /** Resolves once nothing of the engine runs against Redis any more: no connection, no read in flight. */
+  close(): Promise<void>;
 }
 
 /** What every engine is built from: chosen once in app.ts. */

@@ -7,6 +7,7 @@ import type { Notification } from '../../domain/notification.ts';
 import { asNotification } from '../../domain/notification.ts';
 import type { ChannelTarget } from '../../store/keys.ts';
 import { parseChannel } from '../../store/keys.ts';
+import { endConnection } from '../end-connection.ts';
 
 export interface BusEvents {
   notification: [target: ChannelTarget, note: Notification];
@@ -107,10 +108,12 @@ export class NotificationBus {
     if (this.isLive) await this.subscriber?.unsubscribe(channel).catch(() => undefined);
   }
 
-  close(): void {
-    this.subscriber?.disconnect();
+  /** Resolves once the subscriber connection is closed at both ends. */
+  async close(): Promise<void> {
+    const client = this.subscriber;
     this.subscriber = undefined;
     this.isSubscribed = false;
+    if (client) await endConnection(client, 'cut');
   }
 
   private async subscribeAll(): Promise<void> {

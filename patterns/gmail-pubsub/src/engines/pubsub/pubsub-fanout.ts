@@ -124,9 +124,9 @@ function createPubsubFanout(deps: FanoutDeps, bus: NotificationBus): Fanout {
       });
       await bus.start();
     },
-    close: () => {
+    close: async () => {
       gateway.close();
-      bus.close();
+      await bus.close();
     },
   };
 }

@@ -1,6 +1,5 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { blockingOptions } from '@kvs-lab/shared/redis';
-import { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { ClientPosition } from '../../domain/client-position.ts';
 import { historyExpired, historySynced, unknownPosition } from '../../domain/client-position.ts';
@@ -24,6 +23,7 @@ import {
 } from '../../realtime/session-rules.ts';
 import { keys } from '../../store/keys.ts';
 import type { Fanout, FanoutDeps, FanoutEngine, Unavailable } from '../fanout.ts';
+import { AdapterConnection } from './adapter-connections.ts';
 
 /** The room a subscription joins: one per user's mailbox, one per shared topic, on every instance at once. */
 const roomOf = (userId: string, topic: string): string =>
@@ -58,11 +58,13 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
   // The adapter duplicates this connection for XREAD BLOCK, so no command timeout. And it retries a failed XREAD
   // at once, with no pause: with the kit's fail-fast (no offline queue) a Redis outage would spin the event loop
   // on rejected reads. Queued commands instead wait for the reconnect (measured: the first start hung).
-  const client = new Redis({
+  const client = new AdapterConnection({
     ...blockingOptions(deps.redis.address),
     enableOfflineQueue: true,
     maxRetriesPerRequest: null,
     connectionName: `gmail-pubsub:${instance}:adapter`,
+    // The adapter reads XREAD replies as arrays, the shape ioredis's legacy mapping gives.
+    replyMapping: 'legacy',
   });
   client.on('error', () => undefined);
   const namespace = notificationsOf(service.io);
@@ -283,9 +285,11 @@ function createAdapterFanout(deps: FanoutDeps): Fanout {
       while (client.status !== 'ready' && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 10));
     },
-    close: () => {
-      void namespace.adapter.close();
-      client.disconnect();
+    close: async () => {
+      // Aborts the adapter's reader loop and sends its goodbye (the service's io.close() may have done so already);
+      // then its connections are ended, not left to notice: the reader's XREAD BLOCK would hold Redis up to 1 s.
+      await namespace.adapter.close();
+      await client.closeAll();
     },
   };
 }
