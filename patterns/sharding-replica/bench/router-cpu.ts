@@ -6,6 +6,9 @@
  *   pnpm --filter @kvs-lab/sharding-replica exec tsx bench/router-cpu.ts [seconds] [rounds] [profile dir]
  *
  * With a profile dir, each measured run also writes a V8 CPU profile there (open it in Chrome DevTools).
+ * With COMPARE_DIR=<another copy of this folder> (say, `git archive` of an older commit with this folder's
+ * node_modules links), that copy's router runs beside this one on the same redis-servers, its rows marked
+ * `before:` and measured in the same rounds: a before/after that both see the same machine.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,23 +78,38 @@ for (let n = 1; n <= 3; n++) {
   shards.push(master, replica);
 }
 const single = await startRedis({ name: 'cpu-baseline' });
-const config = loadConfig({
-  REDIS_NODES: shards.map((h) => `${h.name}=${h.url}`).join(','),
-  // A shared, loaded machine: the 200 ms default would turn its stalls into 504s that cost less than answers.
-  REDIS_COMMAND_TIMEOUT_MS: '2000',
-});
-const nodes = await connectRedisNodes(config.redisNodes, {
-  commandTimeoutMs: config.redisCommandTimeoutMs,
-  // As main.ts; AUTO_PIPELINING=0 measures without it.
-  autoPipelining: process.env.AUTO_PIPELINING !== '0',
-});
-const { service, sharding } = await createApp({ config, nodes });
-await sharding.start();
-const router = `http://127.0.0.1:${(await service.listen(0, '127.0.0.1')).port}`;
+const redisNodes = shards.map((h) => `${h.name}=${h.url}`).join(',');
+
+/** A router from `dir` (this folder, or the COMPARE_DIR copy) over the shards above, listening. */
+async function startRouter(dir: string | undefined) {
+  const modules = dir
+    ? {
+        app: (await import(path.resolve(dir, 'src/app.ts'))) as { createApp: typeof createApp },
+        config: (await import(path.resolve(dir, 'src/config.ts'))) as { loadConfig: typeof loadConfig },
+      }
+    : { app: { createApp }, config: { loadConfig } };
+  const config = modules.config.loadConfig({
+    REDIS_NODES: redisNodes,
+    // A shared, loaded machine: the 200 ms default would turn its stalls into 504s that cost less than answers.
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
+  });
+  const nodes = await connectRedisNodes(config.redisNodes, {
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    // As main.ts; AUTO_PIPELINING=0 measures without it.
+    autoPipelining: process.env.AUTO_PIPELINING !== '0',
+  });
+  const { service, sharding } = await modules.app.createApp({ config, nodes });
+  await sharding.start();
+  return { service, url: `http://127.0.0.1:${(await service.listen(0, '127.0.0.1')).port}` };
+}
+
+const routers = [{ label: '', ...(await startRouter(undefined)) }];
+const compareDir = process.env.COMPARE_DIR;
+if (compareDir) routers.push({ label: 'before: ', ...(await startRouter(compareDir)) });
 const baseline = await startBaselineServer(single.url);
 const keys = Array.from({ length: 100 }, (_, i) => `/kv/bench-${i}`);
 for (const key of keys) {
-  await fetch(`${router}${key}`, {
+  await fetch(`${routers[0]?.url ?? ''}${key}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: '{"value":"v"}',
@@ -99,14 +117,16 @@ for (const key of keys) {
 }
 const targets: Record<string, [string, Target]> = {
   'baseline GET': [baseline.url, { method: 'GET', paths: ['/baseline/get'], redis: [single] }],
-  'router GET strong': [
-    router,
-    { method: 'GET', paths: keys.map((k) => `${k}?consistency=strong`), redis: shards },
-  ],
-  'router GET eventual': [router, { method: 'GET', paths: keys, redis: shards }],
   'baseline SET': [baseline.url, { method: 'PUT', paths: ['/baseline/set'], redis: [single] }],
-  'router PUT async': [router, { method: 'PUT', paths: keys, redis: shards }],
 };
+for (const { label, url } of routers) {
+  targets[`${label}router GET strong`] = [
+    url,
+    { method: 'GET', paths: keys.map((k) => `${k}?consistency=strong`), redis: shards },
+  ];
+  targets[`${label}router GET eventual`] = [url, { method: 'GET', paths: keys, redis: shards }];
+  targets[`${label}router PUT async`] = [url, { method: 'PUT', paths: keys, redis: shards }];
+}
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
@@ -115,7 +135,10 @@ if (profileDir) mkdirSync(profileDir, { recursive: true });
 const perRequest = new Map<string, { node: number[]; redis: number[]; rate: number[] }>();
 try {
   for (let round = 0; round < rounds; round += 1) {
-    for (const [name, [base, target]] of Object.entries(targets)) {
+    // Every other round in reverse, so no row always runs after the same neighbour.
+    const order = Object.entries(targets);
+    if (round % 2 === 1) order.reverse();
+    for (const [name, [base, target]] of order) {
       if (round === 0) await load(base, target); // warm-up: JIT and connection pools
       if (profileDir) await session.post('Profiler.start');
       const redisBefore = target.redis.reduce((sum, h) => sum + cpuOf(h.pid), 0);
@@ -126,7 +149,7 @@ try {
       const redisUsed = target.redis.reduce((sum, h) => sum + cpuOf(h.pid), 0) - redisBefore;
       if (profileDir) {
         const { profile } = await session.post('Profiler.stop');
-        const file = `${name.replaceAll(' ', '-')}-${round}.cpuprofile`;
+        const file = `${name.replaceAll(':', '').replaceAll(' ', '-')}-${round}.cpuprofile`;
         writeFileSync(path.join(profileDir, file), JSON.stringify(profile));
       }
       const row = perRequest.get(name) ?? { node: [], redis: [], rate: [] };
@@ -137,16 +160,19 @@ try {
     }
   }
   console.log(`CPU per request, median of ${rounds} rounds of ${seconds} s:`);
-  console.log('  row                    node µs  redis µs  req/s');
+  console.log(`  ${'row'.padEnd(30)} node µs  redis µs  req/s`);
   for (const [name, row] of perRequest) {
     const cells = [median(row.node), median(row.redis), median(row.rate)].map((v) =>
       v.toFixed(0).padStart(8),
     );
-    console.log(`  ${name.padEnd(22)} ${cells.join(' ')}`);
+    // Each round's node figure too: on a shared machine a median hides how far the rounds spread.
+    console.log(
+      `  ${name.padEnd(30)} ${cells.join(' ')}   (${row.node.map((v) => v.toFixed(0)).join(', ')})`,
+    );
   }
 } finally {
   session.disconnect();
   await baseline.close();
-  await service.close();
+  for (const { service } of routers) await service.close();
   await Promise.all([...shards, single].map((h) => h.stop()));
 }

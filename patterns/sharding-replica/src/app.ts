@@ -15,7 +15,7 @@ import { RouterEngine } from './engines/router/router-engine.ts';
 import { SentinelEngine } from './engines/sentinel/sentinel-engine.ts';
 import type { Emit } from './realtime/events.ts';
 import type { EngineDeps } from './engine-deps.ts';
-import type { TraceMessages } from './protocol-trace.ts';
+import { traceInto } from './protocol-trace.ts';
 import type { ShardStore } from './shard-store.ts';
 import { ShardingService } from './sharding-service.ts';
 import { liveSnapshot } from './sharding-views.ts';
@@ -65,7 +65,7 @@ export async function createApp(deps: ShardingDeps): Promise<ShardingApp> {
     channel.live?.emit(event, payload as ShardingLiveEvents[typeof event]);
   // The trace log comes with /check, mounted last; until then there is nothing to record.
   const traceRef: { log?: TraceLog } = {};
-  const trace: TraceMessages = (messages) => void traceRef.log?.recordMessages(messages);
+  const trace = traceInto((messages) => traceRef.log?.recordMessages(messages) ?? true);
   const store = createStore(deps.config, deps.nodes, {
     now,
     emit,

@@ -29,7 +29,7 @@ export interface HotKeyOptions {
  * the write replaced.
  */
 export class HotKeys {
-  private sketch: HotKeySketch;
+  private readonly sketch: HotKeySketch;
   // Bounded: only hot keys are cached, and at most topK of them.
   private readonly cache: BoundedMap<string, { value: string | null; expiresAt: number }>;
   /** The reads in flight that may fill the cache, by key: the ticket of the latest one. */
@@ -52,7 +52,7 @@ export class HotKeys {
   }
 
   record(key: string): void {
-    this.sketch = recordAccess(this.sketch, key);
+    recordAccess(this.sketch, key);
   }
 
   isHot(key: string): boolean {
@@ -63,7 +63,7 @@ export class HotKeys {
   decayIfDue(): void {
     const now = this.options.now();
     if (now - this.lastDecayAt < this.options.decayMs) return;
-    this.sketch = decay(this.sketch);
+    decay(this.sketch);
     this.lastDecayAt = now;
   }
 
@@ -130,7 +130,11 @@ export class HotKeys {
     cachedKeys: number;
   } {
     return {
-      top: this.sketch.top.map((e) => ({ ...e, isHot: isHot(this.sketch, e.estimate, this.options) })),
+      top: this.sketch.top.map((e) => ({
+        key: e.key,
+        estimate: e.estimate,
+        isHot: isHot(this.sketch, e.estimate, this.options),
+      })),
       totalAccesses: this.sketch.total,
       mitigation: this.mitigation,
       sketch: { width: this.sketch.width, depth: this.sketch.depth, counters: this.sketch.counters.length },

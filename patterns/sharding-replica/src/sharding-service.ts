@@ -12,6 +12,15 @@ import { AppError } from './errors.ts';
 
 export type { GetResult, PutResult } from './shard-store.ts';
 
+// What the history keeps of each answer (the checker's view); made once, not per request.
+const writeOutput = (result: PutResult): KvOutput => ({
+  shard: result.shard,
+  isReplicated: result.isReplicated,
+});
+const readOutput = (result: GetResult): KvOutput => ({ shard: result.shard, value: result.value });
+const deleteOutput = (result: DeleteResult): KvOutput => ({ shard: result.shard });
+const anyNode = { preferMaster: false } as const;
+
 /**
  * The sharding use case, whatever engine spreads the keys: record each operation for /check, watch
  * the access skew (hot keys, with an optional router cache), and ask the engine (the port
@@ -42,69 +51,75 @@ export class ShardingService {
   // ---- key/value -------------------------------------------------------
 
   /** Writes to the owner shard's master; with `replica` durability, WAIT says whether the replica has it. */
-  async put(key: string, value: string, durability: Durability, process: string): Promise<PutResult> {
+  put(key: string, value: string, durability: Durability, process: string): Promise<PutResult> {
     this.hotKeys.record(key);
     return recorded(
       this.history,
       process,
       'write',
       { key, value, durability },
-      () => this.invalidating(key, () => this.store.put(key, value, durability)),
-      (result) => ({ shard: result.shard, isReplicated: result.isReplicated }),
+      () => this.invalidating(key, this.store.put(key, value, durability)),
+      writeOutput,
     );
   }
 
   /** Eventual reads go to a replica (stale by the replication lag), strong reads to the master. */
-  async get(key: string, consistency: Consistency, process: string): Promise<GetResult> {
+  get(key: string, consistency: Consistency, process: string): Promise<GetResult> {
     return recorded(
       this.history,
       process,
       'read',
       { key, consistency },
       () => this.getWithMitigation(key, consistency),
-      (result) => ({ shard: result.shard, value: result.value }),
+      readOutput,
     );
   }
 
-  async delete(key: string, process: string): Promise<DeleteResult> {
+  delete(key: string, process: string): Promise<DeleteResult> {
     return recorded(
       this.history,
       process,
       'delete',
       { key },
-      () => this.invalidating(key, () => this.store.delete(key)),
-      (result) => ({ shard: result.shard }),
+      () => this.invalidating(key, this.store.delete(key)),
+      deleteOutput,
     );
   }
 
   /**
    * A write invalidates the router cache when it starts and again when it ends (acknowledged, failed or
    * unknown): a read that was in flight meanwhile may have read the old value, and must not cache it.
+   * The write has started when this runs: `write` is its promise, sent in the same turn.
    */
-  private async invalidating<T>(key: string, write: () => Promise<T>): Promise<T> {
+  private async invalidating<T>(key: string, write: Promise<T>): Promise<T> {
     this.hotKeys.forget(key);
     try {
-      return await write();
+      return await write;
     } finally {
       this.hotKeys.forget(key);
     }
   }
 
-  private async getWithMitigation(key: string, consistency: Consistency): Promise<GetResult> {
+  /** Not async on the common path (no mitigation for this read): the engine's promise is the answer. */
+  private getWithMitigation(key: string, consistency: Consistency): Promise<GetResult> {
     this.hotKeys.record(key);
     const mitigation = this.hotKeys.mitigation;
     const isHot = consistency === 'eventual' && mitigation !== 'off' && this.hotKeys.isHot(key);
-    if (!isHot) return this.store.get(key, consistency, { preferMaster: false });
+    if (!isHot) return this.store.get(key, consistency, anyNode);
     if (mitigation === 'spread-reads') {
       return this.store.get(key, consistency, { preferMaster: this.hotKeys.nextReadOnMaster() });
     }
+    return this.getThroughCache(key, consistency);
+  }
+
+  private async getThroughCache(key: string, consistency: Consistency): Promise<GetResult> {
     const hit = this.hotKeys.cached(key);
     if (hit) return this.cacheAnswer(key, hit.value);
     // The read that fills the cache: its answer is cached whether the key has a value or is absent, so the
     // next read of a hot key is served from memory even when this one answered 404.
     const ticket = this.hotKeys.beginFill(key);
     try {
-      const read = await this.store.get(key, consistency, { preferMaster: false });
+      const read = await this.store.get(key, consistency, anyNode);
       this.hotKeys.completeFill(key, ticket, { value: read.value });
       return read;
     } catch (error) {

@@ -139,7 +139,7 @@ export class ClusterEngine implements ShardStore {
     const replicasAcked = isReplica ? Number(reply) : null;
     const shard = this.watch.countOp(address);
     this.traceRouted('put', address, { key, shard, durability });
-    if (replicasAcked !== null) {
+    if (replicasAcked !== null && this.deps.trace.isTaking()) {
       const detail = { key, replicasAcked, timeoutMs: this.config.waitTimeoutMs };
       this.deps.trace([{ from: this.watch.traceName(address), to: routerNode, kind: 'wait-acks', detail }]);
     }
@@ -308,6 +308,7 @@ export class ClusterEngine implements ShardStore {
     address: string,
     detail: Record<string, unknown>,
   ): void {
+    if (!this.deps.trace.isTaking()) return;
     this.deps.trace([{ from: routerNode, to: this.watch.traceName(address), kind, detail }]);
   }
 }

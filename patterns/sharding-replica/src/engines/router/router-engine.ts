@@ -119,9 +119,11 @@ export class RouterEngine implements ShardStore {
       const shard = this.state.shard(shardId);
       const master = this.masterNode(shard);
       this.state.countOp(shardId);
-      this.trace([
-        { from: routerNode, to: master.name, kind: 'put', detail: { key, shard: shardId, durability } },
-      ]);
+      if (this.trace.isTaking()) {
+        this.trace([
+          { from: routerNode, to: master.name, kind: 'put', detail: { key, shard: shardId, durability } },
+        ]);
+      }
       let replicasAcked: number | null = null;
       if (durability === 'replica') {
         replicasAcked = await nodeStore.setAndWait(
@@ -131,9 +133,11 @@ export class RouterEngine implements ShardStore {
           value,
           this.waitTimeoutMs,
         );
-        this.trace(
-          waitMessages(master.name, shard.replica, { key, replicasAcked, timeoutMs: this.waitTimeoutMs }),
-        );
+        if (this.trace.isTaking()) {
+          this.trace(
+            waitMessages(master.name, shard.replica, { key, replicasAcked, timeoutMs: this.waitTimeoutMs }),
+          );
+        }
       } else {
         await nodeStore.set(master, key, value);
       }
@@ -217,6 +221,7 @@ export class RouterEngine implements ShardStore {
   }
 
   private traceGet(node: string, key: string, shard: string, consistency: Consistency): void {
+    if (!this.trace.isTaking()) return;
     this.trace([{ from: routerNode, to: node, kind: 'get', detail: { key, shard, consistency } }]);
   }
 
@@ -224,7 +229,9 @@ export class RouterEngine implements ShardStore {
     return this.rebalancer.routed({ kind: 'kv', name: key }, async (shardId) => {
       this.state.countOp(shardId);
       const master = this.masterNode(this.state.shard(shardId));
-      this.trace([{ from: routerNode, to: master.name, kind: 'delete', detail: { key, shard: shardId } }]);
+      if (this.trace.isTaking()) {
+        this.trace([{ from: routerNode, to: master.name, kind: 'delete', detail: { key, shard: shardId } }]);
+      }
       const removed = await nodeStore.del(master, key);
       return { key, shard: shardId, isDeleted: removed > 0 };
     });
