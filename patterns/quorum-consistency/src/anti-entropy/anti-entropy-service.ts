@@ -97,7 +97,11 @@ export class AntiEntropyService {
     emit('merkle:compared', comparison);
 
     // The keys under the listed nodes, then the keys whose digests disagree, repaired.
-    const listings = await listRanges(round, ranges, { trace, from });
+    const listings = await listRanges(
+      round,
+      listed.map(({ values }, i) => ({ range: ranges[i] ?? { first: 0, last: -1 }, values })),
+      { trace, from },
+    );
     const { keysRepaired, versionBytes } = await repairListed(round, listings, {
       policy,
       emit,

@@ -7,8 +7,8 @@ import {
   treeDepth,
 } from '../domain/incremental-merkle.ts';
 import type { TraceMessages } from '../realtime/protocol-trace.ts';
-import type { ReplicaStore } from '../store/replica-store.ts';
 import type { ListedNode, MerkleComparison } from './merkle-comparison.ts';
+import { groupByValue, readOncePerValue } from './read-once-per-value.ts';
 import type { RoundReplicas } from './round-replicas.ts';
 
 /** What the walk down the replicas' trees found. */
@@ -43,29 +43,43 @@ export async function descendTrees(
   // Per replica, every node value read or computed so far.
   const known = new Map<string, Map<number, string | null>>();
   let rangesCompared = 0;
-  const fetch = async (
-    level: number,
-    read: (replica: ReplicaStore) => Promise<(string | null)[]>,
-    nodes: number[],
-  ) => {
+  const traceRead = (level: number, nodes: number) =>
     trace(
       round.live().map((replica) => ({
         from,
         to: replica.name,
         kind: 'merkle-read',
-        detail: { level, nodes: nodes.length },
+        detail: { level, nodes },
       })),
     );
-    await Promise.all(
-      round.live().map(async (replica) => {
-        const fetched = await round.ask(replica, () => read(replica));
-        if (!fetched) return;
-        const values = known.get(replica.name) ?? new Map<number, string | null>();
-        nodes.forEach((node, j) => values.set(node, fetched[j] ?? null));
-        known.set(replica.name, values);
-      }),
+  const remember = (name: string, nodes: readonly number[], values: readonly (string | null)[]) => {
+    const held = known.get(name) ?? new Map<number, string | null>();
+    nodes.forEach((node, j) => held.set(node, values[j] ?? null));
+    known.set(name, held);
+  };
+  // The children of each of `parents`, read from one replica per distinct value of the node `under(parent)`
+  // (the parent itself or the node above it): replicas that agree there agree below.
+  const readChildren = async (level: number, parents: readonly number[], under: (node: number) => number) => {
+    traceRead(level, 2 * parents.length);
+    const names = round.live().map((replica) => replica.name);
+    const answers = await readOncePerValue(
+      round,
+      parents.map((parent) => ({
+        item: parent,
+        groups: groupByValue(names, (name) => known.get(name)?.get(under(parent))),
+      })),
+      async (replica, asked) => {
+        const flat = await replica.readTreeChildren(asked);
+        return asked.map((_, j): [string | null, string | null] => [
+          flat[2 * j] ?? null,
+          flat[2 * j + 1] ?? null,
+        ]);
+      },
     );
-    rangesCompared += nodes.length;
+    for (const [name, pairs] of answers)
+      for (const [parent, [left, right]] of pairs)
+        remember(name, [2 * parent, 2 * parent + 1], [left, right]);
+    rangesCompared += 2 * parents.length;
   };
   // Fills in the ancestors of `nodes` up to `upTo` levels above them, for every replica that answered.
   const computeAbove = (nodes: readonly number[], upTo: number) => {
@@ -80,8 +94,16 @@ export async function descendTrees(
     }
   };
 
+  // The first request reads the level `prefetchLevels` down on every replica: nothing is known to group by.
   const top = Array.from({ length: 2 ** prefetchLevels }, (_, i) => 2 ** prefetchLevels + i);
-  await fetch(0, (replica) => replica.readTreeNodes(top), top);
+  traceRead(0, top.length);
+  await Promise.all(
+    round.live().map(async (replica) => {
+      const values = await round.ask(replica, () => replica.readTreeNodes(top));
+      if (values) remember(replica.name, top, values);
+    }),
+  );
+  rangesCompared += top.length;
   computeAbove(top, prefetchLevels);
 
   let nodes = [1];
@@ -92,22 +114,20 @@ export async function descendTrees(
     const first = asked[0] ?? 1;
     const isKnown = [...known.values()].some((values) => values.has(first));
     if (!isKnown) {
-      // The opened nodes' grandchildren (two levels in one request), or, where nothing below can be opened
-      // (the level above the leaves and the leaves are always listed), their children.
+      // The opened nodes' grandchildren (two levels in one request: the level above the leaves comes with
+      // the leaves), or, at the leaves, the leaves themselves.
       const parents = [...new Set(asked.map((node) => Math.floor(node / 2)))];
-      if (level < treeDepth - 1) {
-        const grandchildren = childrenOf(asked);
-        await fetch(level + 1, (replica) => replica.readTreeChildren(asked), grandchildren);
-        computeAbove(grandchildren, 1);
-      } else await fetch(level, (replica) => replica.readTreeChildren(parents), asked);
+      if (level < treeDepth) {
+        await readChildren(level + 1, asked, (node) => Math.floor(node / 2));
+        computeAbove(childrenOf(asked), 1);
+      } else await readChildren(level, parents, (node) => node);
     }
     const answered = round.live().flatMap((replica) => {
-      const values = known.get(replica.name);
-      return values ? [{ node: replica.name, values: asked.map((node) => values.get(node) ?? null) }] : [];
+      const held = known.get(replica.name);
+      return held ? [{ node: replica.name, held, values: asked.map((node) => held.get(node) ?? null) }] : [];
     });
-    const at = new Map(asked.map((node, j) => [node, j]));
-    const valueOn = (answer: { values: (string | null)[] }, node: number) =>
-      answer.values[at.get(node) ?? 0] ?? null;
+    const valueOn = (answer: { held: ReadonlyMap<number, string | null> }, node: number) =>
+      answer.held.get(node) ?? null;
     const differing = differingNodes(
       asked,
       answered.map((answer) => answer.values),

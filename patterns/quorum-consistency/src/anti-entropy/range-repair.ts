@@ -6,6 +6,7 @@ import type { LiveEmit } from '../realtime/events.ts';
 import type { TraceMessages } from '../realtime/protocol-trace.ts';
 import type { ReplicaStore } from '../store/replica-store.ts';
 import { encodeVersion } from '../store/version-codec.ts';
+import { groupByValue, readOncePerValue } from './read-once-per-value.ts';
 import type { RoundReplicas } from './round-replicas.ts';
 
 /** One replica's (key, digest) pairs in the listed ranges. */
@@ -14,31 +15,47 @@ export interface RangeListing {
   readonly digests: ReadonlyMap<string, string>;
 }
 
-/** Every live replica's keys and digests in `ranges` (leaf ranges, inclusive); none asked when there are none. */
+/** One range of leaves to list (inclusive) and each replica's value of the node above it. */
+export interface RangeToList {
+  readonly range: { readonly first: number; readonly last: number };
+  readonly values: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * Every live replica's keys and digests in the ranges; none asked when there are none. A range is listed
+ * on one replica per distinct value of its node (equal nodes hold equal keys and digests), so the replicas
+ * that agree share one listing.
+ */
 export async function listRanges(
   round: RoundReplicas,
-  ranges: readonly { first: number; last: number }[],
+  ranges: readonly RangeToList[],
   options: { readonly trace: TraceMessages; readonly from: string },
 ): Promise<RangeListing[]> {
-  if (ranges.length > 0)
-    options.trace(
-      round.live().map((replica) => ({
-        from: options.from,
-        to: replica.name,
-        kind: 'merkle-keys',
-        detail: { ranges: ranges.length },
-      })),
-    );
-  const listings = await Promise.all(
-    round.live().map(async (replica) => {
-      const digests =
-        ranges.length > 0
-          ? await round.ask(replica, () => replica.readKeysIn(ranges))
-          : new Map<string, string>();
-      return digests && { node: replica.name, digests };
-    }),
+  const live = round.live().map((replica) => replica.name);
+  if (ranges.length === 0) return live.map((node) => ({ node, digests: new Map<string, string>() }));
+  options.trace(
+    live.map((name) => ({
+      from: options.from,
+      to: name,
+      kind: 'merkle-keys',
+      detail: { ranges: ranges.length },
+    })),
   );
-  return listings.filter((listing) => listing !== undefined);
+  const answers = await readOncePerValue(
+    round,
+    ranges.map(({ range, values }) => ({
+      item: range,
+      groups: groupByValue(live, (name) => (values.has(name) ? (values.get(name) ?? null) : undefined)),
+    })),
+    (replica, asked) => replica.readKeysByRange(asked),
+  );
+  return round.live().flatMap((replica) => {
+    const byRange = answers.get(replica.name);
+    if (!byRange) return [];
+    const digests = new Map<string, string>();
+    for (const pairs of byRange.values()) for (const [key, digest] of pairs) digests.set(key, digest);
+    return [{ node: replica.name, digests }];
+  });
 }
 
 /**
@@ -96,8 +113,9 @@ export async function repairListed(
         node,
         items.map((item) => item.key),
       );
+      // One flush of the tree for all the round's batches to this replica, not one per batch.
       const done = await round.ask(replica, async () => {
-        await replica.putVersionsMany(items, options.policy);
+        await replica.putVersionsMany(items, options.policy, { flushAtEnd: true });
         return true;
       });
       if (!done) return;

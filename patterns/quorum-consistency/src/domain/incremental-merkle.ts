@@ -151,7 +151,8 @@ export function differingNodes(
   nodes: readonly number[],
   answers: readonly (readonly (string | null)[])[],
 ): number[] {
-  return nodes.filter((_, j) => new Set(answers.map((values) => values[j] ?? null)).size > 1);
+  const [first, ...others] = answers;
+  return nodes.filter((_, j) => others.some((values) => (values[j] ?? null) !== (first?.[j] ?? null)));
 }
 
 /**
@@ -191,10 +192,12 @@ export function planDescent(
  * maps each key of replica i in those leaves to its digest.
  */
 export function keysToRepair(listings: readonly ReadonlyMap<string, string>[]): string[] {
-  const keys = new Set(listings.flatMap((listing) => [...listing.keys()]));
-  return [...keys]
-    .filter((key) => new Set(listings.map((listing) => listing.get(key) ?? null)).size > 1)
-    .sort();
+  const differing = new Set<string>();
+  for (const listing of listings)
+    for (const key of listing.keys())
+      if (!differing.has(key) && listings.some((other) => other.get(key) !== listing.get(key)))
+        differing.add(key);
+  return [...differing].sort();
 }
 
 /**

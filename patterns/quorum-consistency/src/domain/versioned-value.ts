@@ -28,9 +28,17 @@ export interface StoredVersion {
   readonly writer: string;
 }
 
+/** Ids already written out, by clock object: clocks are immutable, and a repair asks for each id several times. */
+const ids = new WeakMap<VectorClock, string>();
+
 /** A version's identity: its clock as canonical JSON (keys sorted), so equal clocks name the same write. */
 export function versionId(clock: VectorClock): string {
-  return JSON.stringify(toJSON(clock));
+  let id = ids.get(clock);
+  if (id === undefined) {
+    id = JSON.stringify(toJSON(clock));
+    ids.set(clock, id);
+  }
+  return id;
 }
 
 /** Reads a version id back into its clock; throws InvalidVectorClockError on garbage. */

@@ -60,7 +60,8 @@ export const readVersionsScript = new LuaScript(
   arrayReply('read-versions', (set) => stringPairs('read-versions', set)),
 );
 export const merkleNodesScript = new LuaScript([file('merkle-update'), file('merkle-nodes')], treeValues);
-/** (key, digest) pairs under the ranges asked. */
-export const merkleKeysScript = new LuaScript(file('merkle-keys'), (reply) =>
-  stringPairs('merkle-keys', reply),
+/** (key, digest) pairs under each range asked, one list per range. */
+export const merkleKeysScript = new LuaScript(
+  file('merkle-keys'),
+  arrayReply('merkle-keys', (range) => stringPairs('merkle-keys', range)),
 );
