@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllRedis } from '@kvs-lab/shared/testing';
+import { keys } from '../src/store/keys.ts';
 import { get, post, startLockCluster, waitFor } from './support/distributed-lock-lab.ts';
 import type { LockCluster, LockInstance } from './support/distributed-lock-lab.ts';
 
@@ -83,5 +85,35 @@ describe('the FIFO wait queue across both instances', () => {
     expect((await post(`${b.url}/locks/no-jump/release`, { token: granted.body.token })).status).toBe(204);
     const second = await queued;
     expect(second.body.owner).toBe('second');
+  });
+
+  it('when a ticket round raises only a minority (a stale proposal), then the waiter queues on every node under the ticket a majority issued above it', async () => {
+    const holder = await post(`${a.url}/locks/stale-ticket`, { ttlMs: 10_000, owner: 'holder' });
+    // As if another instance took 100 tickets while lock-4 and lock-5 were away: lock-b proposes 1,
+    // which lock-4 and lock-5 take (and register it with), the other three refuse.
+    const nodes = cluster.lockRedis.map((h) => new Redis(h.url));
+    try {
+      for (const node of nodes.slice(0, 3)) await node.set(keys.ticket('stale-ticket'), '100');
+      const { reply: waiter } = await enqueue(b, 'stale-ticket', 'late', 10_000);
+      const ticketsOn = async (node: Redis) =>
+        (await node.zrange(keys.queue('stale-ticket'), '0', '-1', 'WITHSCORES')).filter(
+          (_, i) => i % 2 === 1,
+        );
+      // On every node, one entry, under the ticket the write-back round issued above the majority's 100.
+      await waitFor('late queued under one ticket everywhere', async () => {
+        const tickets = await Promise.all(nodes.map(ticketsOn));
+        return tickets.every((t) => t.length === 1 && t[0] === tickets[0]?.[0]) ? true : undefined;
+      });
+      const [ticket] = await ticketsOn(nodes[3] as Redis);
+      expect(Number(ticket)).toBeGreaterThan(100);
+      expect((await post(`${a.url}/locks/stale-ticket/release`, { token: holder.body.token })).status).toBe(
+        204,
+      );
+      const granted = await waiter;
+      expect(granted.body.owner).toBe('late');
+      await post(`${b.url}/locks/stale-ticket/release`, { token: granted.body.token });
+    } finally {
+      for (const node of nodes) node.disconnect();
+    }
   });
 });

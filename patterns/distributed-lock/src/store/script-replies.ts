@@ -10,6 +10,7 @@ const codes = {
   release: { 1: 'applied', 0: 'not-ours' },
   extend: { 1: 'applied', 0: 'not-ours' },
   'raise-counter': { 1: 'raised', 0: 'behind', 2: 'lapsed' },
+  'take-ticket': { 1: 'raised', 0: 'behind' },
   dequeue: { 1: 'dequeued', 0: 'absent' },
   'fenced-write': { 1: 'accepted', 0: 'stale' },
 } as const;

@@ -6,6 +6,7 @@ import type { RaiseReply } from '../../domain/quorum-counter.ts';
 import type { LeaseReply } from '../../domain/lease-replies.ts';
 import { keys } from '../../store/keys.ts';
 import { lockScripts as scripts } from './lock-scripts.ts';
+import type { TicketReply } from './lock-scripts.ts';
 
 export interface AcquireRequest {
   readonly resource: string;
@@ -211,6 +212,29 @@ export class LockNodes {
         return { node: node.name, ...reply };
       },
       (node): RaiseReply => ({ node, kind: 'unreachable' }),
+    );
+  }
+
+  /** A ticket's first round: raise the ticket counter to `proposed` and register the waiter where raised. */
+  async takeTicket(
+    resource: string,
+    proposed: number,
+    waiter: { member: string; queueLeaseMs: number },
+  ): Promise<{ reply: RaiseReply; isNext: boolean }[]> {
+    return this.fanOut<{ reply: RaiseReply; isNext: boolean }>(
+      async (node) => {
+        const reply: TicketReply = await node.run((c) =>
+          scripts.takeTicket.run(
+            c,
+            [keys.ticket(resource), keys.queue(resource), keys.queueLease(resource), keys.lock(resource)],
+            [proposed, waiter.member, waiter.queueLeaseMs],
+          ),
+        );
+        return reply.kind === 'raised'
+          ? { reply: { node: node.name, kind: 'raised' }, isNext: reply.isNext }
+          : { reply: { node: node.name, kind: 'behind', current: reply.current }, isNext: false };
+      },
+      (node) => ({ reply: { node, kind: 'unreachable' }, isNext: false }),
     );
   }
 

@@ -56,6 +56,17 @@ function raiseReply(reply: unknown): Unnamed<RaiseReply> {
   }
 }
 
+/** A ticket's first round: the raise, and whether the node would grant this waiter now. */
+export type TicketReply = { kind: 'raised'; isNext: boolean } | { kind: 'behind'; current: number };
+
+function ticketReply(reply: unknown): TicketReply {
+  const r = replyArray('take-ticket', reply);
+  const at = (i: number) => integerAt('take-ticket', r, i);
+  return replyCode('take-ticket', r[0]) === 'raised'
+    ? { kind: 'raised', isNext: at(1) === 1 }
+    : { kind: 'behind', current: at(1) };
+}
+
 function nodeState(reply: unknown): Unnamed<NodeLockState> {
   const r = replyArray('view', reply);
   const at = (i: number) => integerAt('view', r, i);
@@ -87,6 +98,7 @@ export const lockScripts = {
   release: new LuaScript(withWaiters('release'), leaseReply('release')),
   extend: new LuaScript(file('extend'), leaseReply('extend')),
   raiseCounter: new LuaScript(file('raise-counter'), raiseReply),
+  takeTicket: new LuaScript(withWaiters('take-ticket'), ticketReply),
   dequeue: new LuaScript(file('dequeue'), (reply) => replyCode('dequeue', reply)),
   view: new LuaScript(withWaiters('view'), nodeState),
 };

@@ -5,6 +5,7 @@ export interface QueuePlace {
 }
 
 interface Waiter extends QueuePlace {
+  ticket: number;
   /** Set while it sleeps between two attempts. */
   sleeping: { wake: () => void; timer: NodeJS.Timeout; untilMs: number } | null;
   /** A release was heard while it was voting: its next sleep ends at once. */
@@ -48,6 +49,12 @@ export class QueueSleepers {
     }
     waiters.add(waiter);
     return waiter;
+  }
+
+  /** Its ticket was issued (it joined before, as the last of this instance's waiters). */
+  numbered(place: QueuePlace, ticket: number): void {
+    const waiter = this.own(place);
+    if (waiter) waiter.ticket = ticket;
   }
 
   /** It left (granted, gave up, failed): the next local waiter becomes the head and polls as one. */

@@ -23,18 +23,40 @@ export async function acquireInQueue(
 ): Promise<Lease> {
   const { resource, owner } = input;
   const { config, nodes, clock, stats } = ctx;
-  const ticket = await issueTicket(ctx, resource);
-  if (ticket.kind !== 'issued') throw refuse(ctx, input, ticket);
   const member = waiterMember({ id: ctx.newId().slice(0, 8), instance: config.instance, owner });
+  // In this instance's queue before its ticket is known (last in it until then), so that a release
+  // heard during the ticket round is not missed.
+  const place = ctx.sleepers.join(resource, Number.POSITIVE_INFINITY);
+  const ticket = await issueTicket(ctx, resource, member).catch((error: unknown) => {
+    ctx.sleepers.leave(place);
+    throw error;
+  });
+  if (ticket.kind !== 'issued') {
+    ctx.sleepers.leave(place);
+    throw refuse(ctx, input, ticket);
+  }
+  ctx.sleepers.numbered(place, ticket.value);
   const waiter = { member, ticket: ticket.value };
   const shown: Shown = {};
   ctx.emit('queue:joined', { resource, waiter: member, owner, ticket: ticket.value });
   const deadline = started + input.waitMs;
   let hasWaited = false;
   let reason: 'granted' | 'timeout' | 'unavailable' | 'error' = 'error';
-  const place = ctx.sleepers.join(resource, ticket.value);
+  // Registered by the ticket round and not grantable yet: it sleeps first, its vote could only say queued.
+  let isVoteDue = !ticket.isRegistered || ticket.mayBeGrantedNow;
+  const sleepInQueue = async () => {
+    if (!hasWaited) {
+      hasWaited = true;
+      stats.contention += 1;
+    }
+    await ctx.sleepers.sleep(place, Math.max(0, deadline - clock.monotonicMs()));
+  };
   try {
-    for (;;) {
+    for (; ; isVoteDue = true) {
+      if (!isVoteDue && deadline - clock.monotonicMs() > 0) {
+        await sleepInQueue();
+        continue;
+      }
       const result = await attempt(ctx, input, shown, waiter);
       if (result.kind === 'granted') {
         // Nodes that answered without granting still list us as waiting; clear them so the next waiter is
@@ -58,10 +80,6 @@ export async function acquireInQueue(
         reason = 'unavailable';
         throw refuse(ctx, input, result);
       }
-      if (!hasWaited) {
-        hasWaited = true;
-        stats.contention += 1;
-      }
       const remaining = deadline - clock.monotonicMs();
       if (remaining <= 0) {
         reason = 'timeout';
@@ -73,7 +91,7 @@ export async function acquireInQueue(
           { extras: { resource, waitMs: input.waitMs, ...refusalExtras(result) } },
         );
       }
-      await ctx.sleepers.sleep(place, remaining);
+      await sleepInQueue();
     }
   } finally {
     ctx.sleepers.leave(place);
