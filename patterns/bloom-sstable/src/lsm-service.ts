@@ -1,5 +1,4 @@
 import { History, MessageBudget } from '@kvs-lab/shared/history';
-import { toAppError } from '@kvs-lab/shared/service';
 import type { ByteString } from './domain/byte-string.ts';
 import { displayText, toBytes } from './domain/byte-string.ts';
 import { crc32 } from './domain/crc32.ts';
@@ -21,7 +20,7 @@ import {
   readMessages,
   writeMessages,
 } from './realtime/protocol-messages.ts';
-import type { KvEngine, ScanOptions } from './engines/kv-engine.ts';
+import type { KeyValue, KvEngine, ScanOptions } from './engines/kv-engine.ts';
 import type { CompactionReport, FlushReport, ReadTrace } from './engines/engine-types.ts';
 import { newReadTrace } from './engines/engine-types.ts';
 import type { BloomProbeReport } from './bloom-probes.ts';
@@ -29,6 +28,7 @@ import { probeAbsentKeys } from './bloom-probes.ts';
 import { atSnapshot, onDisk } from './engine-errors.ts';
 import type { CachedVersion, L2Cache } from './store/l2-cache.ts';
 import { AppError } from './errors.ts';
+import { recordEach, recordOne } from './recording.ts';
 
 export type ServedFrom = 'l1' | 'l2' | 'memtable' | 'sstable';
 
@@ -158,7 +158,8 @@ export class LsmService {
   }
 
   put(key: ByteString, value: ByteString, process: string): Promise<{ key: string; seq: number }> {
-    return this.record(
+    return recordOne(
+      this.history,
       process,
       'put',
       { key, value: valueDigest(value) },
@@ -168,28 +169,19 @@ export class LsmService {
   }
 
   delete(key: ByteString, process: string): Promise<{ key: string; seq: number }> {
-    return this.record(process, 'delete', { key }, () => this.write(key, undefined), seqOutput);
+    return recordOne(this.history, process, 'delete', { key }, () => this.write(key, undefined), seqOutput);
   }
 
-  /** Records one operation for /check: ok, fail (nothing applied) or indeterminate (it may have happened). */
-  private async record<T>(
-    process: string,
-    kind: string,
-    input: LsmInput,
-    run: () => Promise<T>,
-    output: (result: T) => LsmOutput,
-  ): Promise<T> {
-    const pending = this.history.invoke(process, kind, input);
-    try {
-      const result = await run();
-      pending.ok(output(result));
-      return result;
-    } catch (error) {
-      const appError = toAppError(error);
-      if (appError.outcome === 'not_applied') pending.fail(appError.code);
-      else pending.indeterminate(appError.code);
-      throw error;
-    }
+  /** MSET: every pair or none, each recorded for /check as a put of its own key. */
+  putAll(pairs: readonly KeyValue[], process: string): Promise<{ seqs: number[] }> {
+    return recordEach(
+      this.history,
+      process,
+      'put',
+      pairs.map((p) => ({ key: p.key, value: valueDigest(p.value) })),
+      () => this.writeAll(pairs),
+      (r) => r.seqs.map((seq) => ({ seq })),
+    );
   }
 
   /** Engine first (durable), then L1 and L2 with the new seq, then the answer. */
@@ -207,12 +199,43 @@ export class LsmService {
     const version: CachedVersion = { seq, isDeleted: value === undefined, value: value ?? '' };
     this.fillL1(key, version);
     await this.l2?.invalidate(key, version);
+    this.announce(key, version);
+    return { key, seq };
+  }
+
+  /** Engine first (one batch), then L1 for every key at once, then L2 and the live view key by key. */
+  private async writeAll(pairs: readonly KeyValue[]): Promise<{ seqs: number[] }> {
+    this.writeGeneration += 1;
+    let seqs: number[];
+    try {
+      seqs = (await this.engine.putAll(pairs)).seqs;
+    } catch (error) {
+      throw new AppError('STORAGE_FAILED', `The batch may or may not be in the WAL: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    this.writeGeneration += 1;
+    const written = pairs.map((p, i) => ({
+      key: p.key,
+      version: { seq: seqs[i] ?? 0, isDeleted: false, value: p.value },
+    }));
+    for (const w of written) this.fillL1(w.key, w.version);
+    for (const w of written) {
+      await this.l2?.invalidate(w.key, w.version);
+      this.announce(w.key, w.version);
+    }
+    return { seqs };
+  }
+
+  /** A stored version, told to the protocol trace and the live view. */
+  private announce(key: ByteString, version: CachedVersion): void {
+    const { seq, isDeleted } = version;
     if (this.hasTraceRoom()) {
       this.traceStep(
         writeMessages({
           key: displayText(key),
           seq,
-          isDelete: value === undefined,
+          isDelete: isDeleted,
           hasL2: this.l2 !== undefined,
         }),
       );
@@ -221,11 +244,10 @@ export class LsmService {
       this.emit('write:applied', {
         key: displayText(key),
         seq,
-        kind: value === undefined ? 'delete' : 'put',
+        kind: isDeleted ? 'delete' : 'put',
         memtable: this.engine.memtable(),
       });
     }
-    return { key, seq };
   }
 
   private fillL1(key: ByteString, version: CachedVersion): void {
@@ -242,7 +264,8 @@ export class LsmService {
     const isWatched = this.isWatched();
     const isForTrace = this.hasTraceRoom();
     const wantsTrace = isTraced || isWatched || isForTrace;
-    const result = await this.record(
+    const result = await recordOne(
+      this.history,
       process,
       'get',
       { key, ...(asOf === undefined ? {} : { asOf }) },

@@ -78,6 +78,36 @@ describe.each(['lsm', 'leveldb'] as const)('the KV API on the %s engine', (engin
     }
   });
 
+  it('when MSET names several keys, one twice, then all are written with consecutive seqs, the repeated key ending with its last value, and they are there after a reopen', async () => {
+    const client = await RawRespClient.connect(resp.port);
+    try {
+      expect(await client.call('MSET', 'mset:a', '1', 'mset:b', '2', 'mset:a', '3')).toBe('OK');
+    } finally {
+      client.close();
+    }
+    const a = (await http.get('/kv/mset:a').expect(200)).body as { value: string; seq: number };
+    const b = (await http.get('/kv/mset:b').expect(200)).body as { value: string; seq: number };
+    expect({ a: a.value, b: b.value, gap: a.seq - b.seq }).toEqual({ a: '3', b: '2', gap: 1 });
+    await resp.close();
+    await app.service.close();
+    app = await startEngineApp(engineName, 'suite', { dir: app.dir });
+    http = request(app.service.server);
+    resp = await startTestRespPort(app.lsm);
+    expect((await http.get('/kv/mset:a').expect(200)).body).toMatchObject({ value: '3', seq: a.seq });
+    expect((await http.get('/kv/mset:b').expect(200)).body).toMatchObject({ value: '2', seq: b.seq });
+  });
+
+  it('when one pair of an MSET is refused (a key over the limit), then none of its pairs is written', async () => {
+    const client = await RawRespClient.connect(resp.port);
+    try {
+      const reply = await client.call('MSET', 'mset:ok', '1', 'x'.repeat(300), '2', 'mset:ok2', '3');
+      expect(String(reply)).toMatch(/invalid key/);
+      expect(await client.call('EXISTS', 'mset:ok', 'mset:ok2')).toBe(0);
+    } finally {
+      client.close();
+    }
+  });
+
   it('when the store is closed and opened again on its data directory, then every acknowledged write is there', async () => {
     await http.put('/kv/durable:1').send({ value: 'kept' }).expect(200);
     const { seq } = (await http.get('/kv/durable:1').expect(200)).body as { seq: number };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import type { TestApp } from './support/bloom-sstable-lab.ts';
-import { removeTempDirs, startTestApp, tempDataDir } from './support/bloom-sstable-lab.ts';
+import { removeTempDirs, startTestApp, startTestRespPort, tempDataDir } from './support/bloom-sstable-lab.ts';
 import { startNodeProcess } from './support/node-process.ts';
 
 const exec = promisify(execFile);
@@ -185,6 +185,21 @@ describe('README lab exercises', () => {
       expect(page.body.items).toMatchObject([{ key: 'bin:\ufffd', keyBase64: 'YmluOv8=' }]);
     } finally {
       await resp.close();
+    }
+    // --bigkeys and --memkeys, on a store as empty as the exercise's `fresh env` leaves it.
+    const fresh = await startTestApp('exercise-5-bigkeys');
+    const freshResp = await startTestRespPort(fresh.lsm);
+    try {
+      const cli = async (...args: string[]) =>
+        (
+          await exec('/usr/bin/redis-cli', ['-p', String(freshResp.port), ...args], { timeout: 10_000 })
+        ).stdout.trim();
+      expect(await cli('MSET', 'size:s', 'x', 'size:l', 'xxxxxxxx')).toBe('OK');
+      expect(await cli('--bigkeys')).toContain(`Biggest string found '"size:l"' has 8 bytes`);
+      expect(await cli('--memkeys')).toContain(`Biggest string found '"size:l"' has 29 bytes`);
+    } finally {
+      await freshResp.close();
+      await fresh.service.close();
     }
   });
 

@@ -106,13 +106,52 @@ describe('RESP2 port: the replies a real redis-server gives', () => {
       ],
     ],
     ['INFO of a section no server has', [['INFO', 'nosuchsection']]],
+    [
+      'MSET (a key named twice keeps its last value), then TYPE and STRLEN of what it set and of a missing key',
+      [
+        ['MSET', 'ms:1', 'a', 'ms:2', 'bcd', 'ms:1', 'xy'],
+        ['MGET', 'ms:1', 'ms:2'],
+        ['TYPE', 'ms:1'],
+        ['TYPE', 'nokey'],
+        ['STRLEN', 'ms:2'],
+        ['STRLEN', 'nokey'],
+      ],
+    ],
+    [
+      'MSET, TYPE and STRLEN with wrong arities (a key without its value included)',
+      [
+        ['MSET'],
+        ['MSET', 'a'],
+        ['MSET', 'a', '1', 'b'],
+        ['TYPE'],
+        ['TYPE', 'a', 'b'],
+        ['STRLEN'],
+        ['STRLEN', 'a', 'b'],
+      ],
+    ],
+    [
+      'MEMORY: missing and unknown subcommands, wrong arities, SAMPLES parsed before the key, a missing key',
+      [
+        ['MEMORY'],
+        ['MEMORY', 'FOO'],
+        ['MEMORY', 'HELP', 'x'],
+        ['MEMORY', 'USAGE'],
+        ['MEMORY', 'usage', 'nokey'],
+        ['MEMORY', 'USAGE', 'nokey', 'samples', '0'],
+        ['MEMORY', 'USAGE', 'nokey', 'SAMPLES'],
+        ['MEMORY', 'USAGE', 'nokey', 'SAMPLES', 'x'],
+        ['MEMORY', 'USAGE', 'nokey', 'SAMPLES', '-1'],
+        ['MEMORY', 'USAGE', 'nokey', 'FOO', '1'],
+        ['MEMORY', 'USAGE', 'ms:1', 'SAMPLES', '5', 'SAMPLES'],
+      ],
+    ],
   ])('%s', async (_what, list) => {
     const replies = await both(commands(...list), list.length);
     expect(shown(replies.store)).toEqual(shown(replies.redis));
   });
 
-  it('when COMMAND INFO describes GET, SET, MGET and SCAN, then name, arity, flags, key positions and ACL categories are Redis 7.0s', async () => {
-    const list = [['COMMAND', 'INFO', 'get', 'set', 'mget', 'scan']];
+  it('when COMMAND INFO describes GET, SET, MGET, MSET, TYPE, STRLEN, MEMORY and SCAN, then name, arity, flags, key positions and ACL categories are Redis 7.0s', async () => {
+    const list = [['COMMAND', 'INFO', 'get', 'set', 'mget', 'mset', 'type', 'strlen', 'memory', 'scan']];
     const replies = await both(commands(...list), 1);
     // Tips and key specifications (fields 8 and 9) are not described by this port.
     const head = (reply: RawReply | undefined): unknown =>
@@ -166,5 +205,71 @@ describe('RESP2 port: the replies a real redis-server gives', () => {
     const replies = await both(Buffer.concat([Buffer.from('*0\r\n*-1\r\n'), encodeCommand(['PING'])]), 1);
     expect(replies.store).toEqual(['PONG']);
     expect(replies.redis).toEqual(['PONG']);
+  });
+});
+
+/**
+ * SCAN's cursor as Redis 7.0 parses it (strtoul: a sign, leading zeros and "" are fine, -1 wraps to
+ * 2^64 - 1, spaces and overflow are not), on an empty store and an empty Redis, where any cursor Redis
+ * accepts answers "0" and no keys. Small cursors such as 1 or 007 are left out: this port reads a number
+ * below those it hands out as an expired cursor (scan-cursors.ts), where Redis would resume at that bucket.
+ */
+describe('RESP2 port: SCAN cursors read as a real redis-server 7.0 reads them', () => {
+  let app: TestApp;
+  let server: RespServer;
+  let redis: RedisHandle;
+
+  beforeAll(async () => {
+    redis = await startRedis({ name: 'lsm-resp-scan-reference', extraArgs: ['--databases', '1'] });
+    app = await startTestApp('resp-like-redis-scan');
+    server = await startTestRespPort(app.lsm);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await app?.service.close();
+    await stopAllRedis();
+    removeTempDirs();
+  });
+
+  it('when the cursor is -1, "", zero-padded, signed, spaced, past 2^64 or not decimal, then both answer the same', async () => {
+    const cursors = [
+      '-1',
+      '',
+      '000',
+      '+0',
+      '-0',
+      '18446744073709551615',
+      ' 1',
+      '1 ',
+      '+',
+      '-',
+      '0x1',
+      '1.5',
+      '18446744073709551616',
+      '-18446744073709551616',
+    ];
+    const list = [
+      ...cursors.map((c) => ['SCAN', c]),
+      ['SCAN', '-1', 'COUNT', '0'],
+      ['SCAN', 'x', 'COUNT', '0'],
+    ];
+    const bytes = Buffer.concat(list.map(encodeCommand));
+    const ask = async (port: number): Promise<unknown> => {
+      const client = await RawRespClient.connect(port);
+      try {
+        client.write(bytes);
+        const replies = await client.read(list.length);
+        return replies.map((r) =>
+          r instanceof Error ? `-${r.message}` : (JSON.parse(JSON.stringify(r)) as unknown),
+        );
+      } finally {
+        client.close();
+      }
+    };
+    const store = await ask(server.port);
+    expect(store).toEqual(await ask(redis.port));
+    // The comparison means something only if both accepted -1 as a cursor.
+    expect((store as unknown[])[0]).toEqual([expect.anything(), []]);
   });
 });

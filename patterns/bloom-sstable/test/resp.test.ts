@@ -65,6 +65,23 @@ describe('RESP2 port', () => {
     expect(await sendRedisCommand(server.port, ['COMMAND', 'COUNT'])).toBe(names.length);
   });
 
+  it('when the real redis-cli --bigkeys and --memkeys scan the store, then they succeed and name the biggest key', async () => {
+    // 30 keys: redis-cli asks SCAN for 10 at a time, so its cursors come back to the port through strtoull.
+    const pairs = Array.from({ length: 30 }, (_, i) => [`big:${i}`, 'v'.repeat(i + 1)]);
+    pairs.push(['big:largest', 'x'.repeat(5_000)]);
+    expect(await cli('MSET', ...pairs.flat())).toBe('OK');
+    const bigkeys = await cli('--bigkeys');
+    expect(bigkeys).toContain(`Biggest string found '"big:largest"' has 5000 bytes`);
+    expect(bigkeys).toMatch(/Sampled \d+ keys in the keyspace!/);
+    expect(bigkeys).not.toMatch(/error|Warning/i);
+    // MEMORY USAGE here: the key's entry as the store accounts it (key, value, 15-byte header).
+    const memkeys = await cli('--memkeys');
+    expect(memkeys).toContain(
+      `Biggest string found '"big:largest"' has ${'big:largest'.length + 5000 + 15} bytes`,
+    );
+    expect(memkeys).not.toMatch(/error|Warning/i);
+  });
+
   it('when an unknown command or a wrong arity is sent, then the reply is a RESP error and the connection stays usable', async () => {
     await expect(sendRedisCommand(server.port, ['FLUSHALL'])).rejects.toThrow(/unknown command 'FLUSHALL'/);
     await expect(sendRedisCommand(server.port, ['GET'])).rejects.toThrow(/wrong number of arguments/);

@@ -43,6 +43,32 @@ describe('WAL recovery', () => {
     await engine.close();
   });
 
+  it('when an MSET is the WAL tail and it is torn, then none of its keys comes back and every write before it does', async () => {
+    const dir = tempDataDir('wal-mset');
+    const wal = await writeAndAbandon(dir, 5);
+    const writer = await LsmEngine.open(engineOptions(dir, { fsync: 'always', memtableBytes: 1024 * 1024 }));
+    const { seqs } = await writer.putAll([
+      { key: 'm1', value: 'a' },
+      { key: 'm2', value: 'b' },
+      { key: 'm3', value: 'c' },
+    ]);
+    expect(seqs).toEqual([6, 7, 8]);
+    // Abandoned as after kill -9: the batch is the last record of the newest WAL.
+    const [newest] = walFiles(dir).sort().reverse();
+    const batchWal = path.join(dir, newest ?? '');
+    expect(batchWal).not.toBe(wal);
+    const whole = readFileSync(batchWal);
+    writeFileSync(batchWal, whole.subarray(0, whole.length - 5));
+    const torn = await LsmEngine.open(engineOptions(dir));
+    expect(['m1', 'm2', 'm3'].map((k) => torn.get(k).entry?.value)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(torn.get('k4').entry?.value).toBe('v4');
+    await torn.close();
+  });
+
   it('when the last record is corrupted or garbage is appended, then only the bad bytes are dropped', async () => {
     const dir = tempDataDir('wal-corrupt');
     const wal = await writeAndAbandon(dir, 10);

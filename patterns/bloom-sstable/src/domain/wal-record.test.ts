@@ -1,7 +1,8 @@
 import { fromText } from './byte-string.ts';
 import { describe, expect, it } from 'vitest';
 import type { Entry } from './entry.ts';
-import { decodeWal, encodeWalRecord } from './wal-record.ts';
+import { ByteWriter } from './bytes.ts';
+import { appendWalBatch, decodeWal, encodeWalRecord } from './wal-record.ts';
 
 const entries: Entry[] = [
   { key: 'a', seq: 1, kind: 'put', value: 'hello' },
@@ -34,5 +35,24 @@ describe('WAL records', () => {
     expect(replay.entries).toEqual(entries.slice(0, 2));
     expect(replay.discardedBytes).toBe(encodeWalRecord(entries[2]!).length);
     expect(replay.stopReason).toMatch(/checksum/);
+  });
+
+  it('when a batch record (MSET) is cut at every possible byte, then replay keeps all of its entries or none', () => {
+    const single: Entry = { key: 'before', seq: 1, kind: 'put', value: 'x' };
+    const batch: Entry[] = [
+      { key: 'a', seq: 2, kind: 'put', value: '1' },
+      { key: 'b', seq: 3, kind: 'put', value: 'y'.repeat(300) },
+      { key: 'a', seq: 4, kind: 'put', value: '3' },
+    ];
+    const w = new ByteWriter();
+    const first = encodeWalRecord(single);
+    w.bytes(first);
+    appendWalBatch(w, batch);
+    const both = w.finish();
+    expect(decodeWal(both).entries).toEqual([single, ...batch]);
+    for (let cut = first.length; cut <= both.length; cut++) {
+      const replayed = decodeWal(both.subarray(0, cut)).entries;
+      expect(replayed).toEqual(cut === both.length ? [single, ...batch] : [single]);
+    }
   });
 });

@@ -28,14 +28,38 @@ export function appendWalRecord(w: ByteWriter, entry: Entry): number {
   const start = w.size;
   w.u32(0);
   w.u32(0);
-  w.u8(entryKindCodes[entry.kind]);
-  w.seq(entry.seq);
-  w.shortString(entry.key);
-  w.longString(entry.value);
+  appendEntry(w, entry);
   const end = w.size;
   w.patchU32(start + 4, end - start - headerBytes);
   w.patchU32(start, crc32(w.written(), start + 4, end));
   return end - start;
+}
+
+/**
+ * A WAL-only code beside the entry kinds: one record holding several entries (MSET). Its one CRC makes it
+ * all or nothing: a crash mid-append leaves a torn record, and replay keeps none of its entries.
+ */
+const batchCode = 3;
+
+/** Appends one record holding every entry of `entries` and returns its size. */
+export function appendWalBatch(w: ByteWriter, entries: readonly Entry[]): number {
+  const start = w.size;
+  w.u32(0);
+  w.u32(0);
+  w.u8(batchCode);
+  w.u32(entries.length);
+  for (const entry of entries) appendEntry(w, entry);
+  const end = w.size;
+  w.patchU32(start + 4, end - start - headerBytes);
+  w.patchU32(start, crc32(w.written(), start + 4, end));
+  return end - start;
+}
+
+function appendEntry(w: ByteWriter, entry: Entry): void {
+  w.u8(entryKindCodes[entry.kind]);
+  w.seq(entry.seq);
+  w.shortString(entry.key);
+  w.longString(entry.value);
 }
 
 export interface WalReplay {
@@ -70,7 +94,7 @@ export function decodeWal(data: Uint8Array): WalReplay {
       break;
     }
     try {
-      entries.push(decodePayload(data.subarray(offset + headerBytes, end)));
+      entries.push(...decodePayload(data.subarray(offset + headerBytes, end)));
     } catch (error) {
       stopReason = error instanceof Error ? error.message : 'undecodable record';
       break;
@@ -85,8 +109,18 @@ export function decodeWal(data: Uint8Array): WalReplay {
   };
 }
 
-function decodePayload(payload: Uint8Array): Entry {
+/** The entries of one record: one, or a batch's all (decoded whole before any is kept). */
+function decodePayload(payload: Uint8Array): Entry[] {
   const r = new ByteReader(payload);
+  if (payload[0] !== batchCode) return [decodeEntry(r)];
+  r.u8();
+  const count = r.u32();
+  const entries: Entry[] = [];
+  for (let i = 0; i < count; i++) entries.push(decodeEntry(r));
+  return entries;
+}
+
+function decodeEntry(r: ByteReader): Entry {
   const code = r.u8();
   const kind = entryKindOf(code);
   if (!kind) throw new CorruptionError(`unknown record kind ${code}`);

@@ -18,6 +18,11 @@ export interface KvEngine {
   put(key: ByteString, value: ByteString): Promise<{ seq: number }>;
   delete(key: ByteString): Promise<{ seq: number }>;
   /**
+   * Puts every pair or none (MSET), even across a crash; seqs consecutive in the order given, so a key
+   * named twice ends with its last value. Acknowledged like `put`.
+   */
+  putAll(pairs: readonly KeyValue[]): Promise<{ seqs: number[] }>;
+  /**
    * The newest version with seq <= asOf (tombstones included where the engine keeps them). With `isTraced`
    * the engine says how it found it where it can; without, it builds no trace at all.
    */
@@ -43,6 +48,11 @@ export interface KvEngine {
   faults(): ChaosFault[];
   onEvent(listener: (event: EngineEvent) => void): void;
   close(): Promise<void>;
+}
+
+export interface KeyValue {
+  readonly key: ByteString;
+  readonly value: ByteString;
 }
 
 export interface ScanOptions {

@@ -4,9 +4,11 @@ import { wire } from './resp-wire.ts';
 /** One argument as COMMAND DOCS describes it; redis-cli draws its typing hints from these. */
 interface ArgumentDoc {
   readonly name: string;
-  readonly type: 'key' | 'string' | 'integer' | 'pattern';
+  readonly type: 'key' | 'string' | 'integer' | 'pattern' | 'block';
   readonly token?: string;
   readonly flags?: readonly ('optional' | 'multiple')[];
+  /** A block's parts (MSET's key and value). */
+  readonly arguments?: readonly ArgumentDoc[];
 }
 
 /**
@@ -123,6 +125,37 @@ export const commandTable: readonly CommandSpec[] = [
     arguments: [key, { name: 'value', type: 'string' }],
   },
   {
+    name: 'mset',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    keys: [1, -1, 2],
+    categories: ['write', 'string', 'slow'],
+    summary: 'Set several keys at once: all or none, in one WAL record',
+    since: '1.0.1',
+    group: 'string',
+    complexity: 'O(N log M): one WAL record and N memtable inserts',
+    arguments: [
+      {
+        name: 'key_value',
+        type: 'block',
+        flags: ['multiple'],
+        arguments: [key, { name: 'value', type: 'string' }],
+      },
+    ],
+  },
+  {
+    name: 'strlen',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    keys: [1, 1, 1],
+    categories: ['read', 'string', 'fast'],
+    summary: 'Get the length of the value stored in a key (0 when there is none)',
+    since: '2.2.0',
+    group: 'string',
+    complexity: 'O(log N) per table asked, as GET',
+    arguments: [key],
+  },
+  {
     name: 'mget',
     arity: -2,
     flags: ['readonly', 'fast'],
@@ -154,6 +187,28 @@ export const commandTable: readonly CommandSpec[] = [
     group: 'generic',
     complexity: 'O(N) where N is the number of keys',
     arguments: [keys],
+  },
+  {
+    name: 'type',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    keys: [1, 1, 1],
+    categories: ['keyspace', 'read', 'fast'],
+    summary: 'Determine the type stored at key: string, or none (every value here is a string)',
+    group: 'generic',
+    complexity: 'O(log N) per table asked, as GET',
+    arguments: [key],
+  },
+  {
+    name: 'memory',
+    arity: -2,
+    flags: [],
+    keys: noKeys,
+    categories: ['slow'],
+    summary: "MEMORY USAGE: the bytes of a key's newest entry (key, value, header); MEMORY HELP",
+    since: '4.0.0',
+    group: 'server',
+    complexity: 'O(log N) per table asked, as GET',
   },
   {
     name: 'dbsize',
@@ -280,5 +335,7 @@ function argumentEntry(arg: ArgumentDoc): ByteString {
   const fields = [wire.bulk('name'), wire.bulk(arg.name), wire.bulk('type'), wire.bulk(arg.type)];
   if (arg.token !== undefined) fields.push(wire.bulk('token'), wire.bulk(arg.token));
   if (arg.flags !== undefined) fields.push(wire.bulk('flags'), wire.array(arg.flags.map(wire.simple)));
+  if (arg.arguments !== undefined)
+    fields.push(wire.bulk('arguments'), wire.array(arg.arguments.map(argumentEntry)));
   return wire.array(fields);
 }

@@ -1,10 +1,13 @@
 import type { ByteString } from '../domain/byte-string.ts';
 import { keyProblem } from '../domain/entry.ts';
 import { compileGlob, globMatches, literalPrefix } from '../domain/glob.ts';
+import type { KeyValue } from '../engines/kv-engine.ts';
 import type { LsmService } from '../lsm-service.ts';
 import type { ScanCursors } from './scan-cursors.ts';
+import { scan, walkKeys } from './scan-command.ts';
+import { memoryCommand } from './memory-command.ts';
 import { commandReply } from './command-table.ts';
-import { wire } from './resp-wire.ts';
+import { notInteger, redisInteger, wire } from './resp-wire.ts';
 
 /** What a command asks of the connection besides its reply (a byte string). */
 export interface CommandReply {
@@ -20,8 +23,6 @@ export interface CommandContext {
 }
 
 const keysLimit = 10_000;
-const scanDefaultCount = 10;
-const scanMaxCount = 10_000;
 
 /**
  * The RESP2 commands this store speaks, on top of the same service the HTTP
@@ -37,14 +38,18 @@ export async function runCommand(
   const [rawName, ...rest] = args;
   if (rawName === undefined) return { reply: '' };
   const name = rawName.toUpperCase();
+  const wrongArity = (): string =>
+    wire.error(`ERR wrong number of arguments for '${name.toLowerCase()}' command`);
   const arity = (min: number, max = min): string | undefined =>
-    rest.length < min || rest.length > max
-      ? wire.error(`ERR wrong number of arguments for '${name.toLowerCase()}' command`)
-      : undefined;
+    rest.length < min || rest.length > max ? wrongArity() : undefined;
   const badKey = (key: ByteString): string | undefined =>
     keyProblem(key, context.limits.maxKeyBytes) === undefined
       ? undefined
       : wire.error(`ERR invalid key: 1..${context.limits.maxKeyBytes} bytes`);
+  const badValue = (value: ByteString): string | undefined =>
+    value.length > context.limits.maxValueBytes
+      ? wire.error(`ERR value larger than ${context.limits.maxValueBytes} bytes`)
+      : undefined;
 
   switch (name) {
     case 'PING':
@@ -84,12 +89,37 @@ export async function runCommand(
         return { reply: wire.error('ERR syntax error (this store supports SET key value only)') };
       const problem = arity(2) ?? badKey(key);
       if (problem) return { reply: problem };
-      if (value.length > context.limits.maxValueBytes) {
-        return { reply: wire.error(`ERR value larger than ${context.limits.maxValueBytes} bytes`) };
-      }
+      const tooBig = badValue(value);
+      if (tooBig) return { reply: tooBig };
       await lsm.put(key, value, context.client);
       return { reply: wire.simple('OK') };
     }
+    case 'MSET': {
+      // A key without its value is a wrong number of arguments in Redis, not a syntax error.
+      if (rest.length === 0 || rest.length % 2 === 1) return { reply: wrongArity() };
+      const pairs: KeyValue[] = [];
+      for (let i = 0; i < rest.length; i += 2) {
+        const [key = '', value = ''] = rest.slice(i, i + 2);
+        // Every pair is checked before any is written: a bad one leaves the store as it was.
+        const problem = badKey(key) ?? badValue(value);
+        if (problem) return { reply: problem };
+        pairs.push({ key, value });
+      }
+      await lsm.putAll(pairs, context.client);
+      return { reply: wire.simple('OK') };
+    }
+    case 'TYPE':
+    case 'STRLEN': {
+      const key = rest[0] ?? '';
+      const problem = arity(1) ?? badKey(key);
+      if (problem) return { reply: problem };
+      const r = await lsm.get(key, undefined, context.client, false);
+      // Every value here is a string; a missing key is `none` and 0 bytes, as in Redis.
+      if (name === 'TYPE') return { reply: wire.simple(r.found ? 'string' : 'none') };
+      return { reply: wire.integer(r.found ? (r.value ?? '').length : 0) };
+    }
+    case 'MEMORY':
+      return { reply: await memoryCommand(lsm, rest, context.client, badKey) };
     case 'MGET': {
       const problem = arity(1, Number.POSITIVE_INFINITY) ?? firstProblem(rest.map(badKey));
       if (problem) return { reply: problem };
@@ -136,16 +166,6 @@ export async function runCommand(
   }
 }
 
-const notInteger = wire.error('ERR value is not an integer or out of range');
-
-/** A whole number as Redis parses one (string2ll: optional '-', no '+', no spaces, no leading zeros), or undefined. */
-export function redisInteger(text: ByteString): number | undefined {
-  if (!/^(0|-?[1-9]\d{0,18})$/.test(text)) return undefined;
-  const n = BigInt(text);
-  if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
-  return Number(n);
-}
-
 function firstProblem(problems: readonly (string | undefined)[]): string | undefined {
   return problems.find((p) => p !== undefined);
 }
@@ -176,75 +196,4 @@ function infoSections(text: string, names: readonly ByteString[]): string {
   const isAll = wanted.size === 0 || ['default', 'all', 'everything'].some((n) => wanted.has(n));
   const chosen = sections.filter((s) => isAll || wanted.has(s.slice(2, s.indexOf('\r\n')).toLowerCase()));
   return chosen.join('\r\n');
-}
-
-/**
- * SCAN cursor [MATCH pattern] [COUNT count] [TYPE string]: examines about
- * COUNT keys from the cursor's position and returns those that match, so
- * one call does bounded work even when few keys match (as in Redis).
- */
-async function scan(lsm: LsmService, rest: readonly ByteString[], cursors: ScanCursors): Promise<ByteString> {
-  if (rest.length === 0) return wire.error("ERR wrong number of arguments for 'scan' command");
-  const [cursor = '', ...options] = rest;
-  if (!/^\d+$/.test(cursor)) return wire.error('ERR invalid cursor');
-  const start = cursors.resume(cursor);
-  if (start === undefined) return wire.error('ERR invalid cursor (expired: start again at 0)');
-  let pattern: ByteString = '*';
-  let count = scanDefaultCount;
-  let type: string | undefined;
-  for (let i = 0; i < options.length; i += 2) {
-    const option = options[i]?.toUpperCase();
-    const value = options[i + 1];
-    if (value === undefined) return wire.error('ERR syntax error');
-    if (option === 'MATCH') pattern = value;
-    else if (option === 'COUNT') {
-      const asked = redisInteger(value);
-      if (asked === undefined) return notInteger;
-      if (asked < 1) return wire.error('ERR syntax error');
-      count = Math.min(asked, scanMaxCount);
-    } else if (option === 'TYPE') type = value.toLowerCase();
-    else return wire.error('ERR syntax error');
-  }
-  const tokens = compileGlob(pattern);
-  const found: ByteString[] = [];
-  // Every key here is a string; TYPE asks for another type: nothing matches, but the walk goes on.
-  const isTypeMatch = type === undefined || type === 'string';
-  const walk = await walkKeys(
-    lsm,
-    literalPrefix(tokens),
-    start,
-    (key) => {
-      if (isTypeMatch && globMatches(tokens, key)) found.push(key);
-      return true;
-    },
-    count,
-  );
-  const next = walk.nextStart === null ? '0' : cursors.save(walk.nextStart);
-  return wire.array([wire.bulk(next), wire.bulkArray(found)]);
-}
-
-/**
- * Walks live keys with `prefix`, from `start`, page by page; `visit` returns false to stop.
- * With `budget`, stops after that many keys and says where to resume (null at the end).
- */
-async function walkKeys(
-  lsm: LsmService,
-  prefix: ByteString,
-  start: ByteString,
-  visit: (key: ByteString) => boolean,
-  budget = Number.POSITIVE_INFINITY,
-): Promise<{ visited: number; nextStart: ByteString | null }> {
-  let visited = 0;
-  let from: ByteString | undefined = start > prefix ? start : prefix;
-  while (from !== undefined) {
-    const limit = Math.min(1000, budget - visited);
-    const page = await lsm.scan({ start: from, prefix, limit });
-    for (const item of page.items) {
-      visited += 1;
-      if (!visit(item.key)) return { visited, nextStart: null };
-    }
-    if (visited >= budget) return { visited, nextStart: page.nextStart };
-    from = page.nextStart ?? undefined;
-  }
-  return { visited, nextStart: null };
 }

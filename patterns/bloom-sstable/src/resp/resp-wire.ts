@@ -112,3 +112,13 @@ export const wire = {
   bulkArray: (items: readonly ByteString[]): ByteString =>
     `*${items.length}\r\n${items.map((i) => wire.bulk(i)).join('')}`,
 } as const;
+
+export const notInteger = wire.error('ERR value is not an integer or out of range');
+
+/** A whole number as Redis parses one (string2ll: optional '-', no '+', no spaces, no leading zeros), or undefined. */
+export function redisInteger(text: ByteString): number | undefined {
+  if (!/^(0|-?[1-9]\d{0,18})$/.test(text)) return undefined;
+  const n = BigInt(text);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
+  return Number(n);
+}

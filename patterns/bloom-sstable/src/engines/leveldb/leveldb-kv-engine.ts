@@ -6,7 +6,7 @@ import type { Entry } from '../../domain/entry.ts';
 import type { ShapeView } from '../../realtime/events.ts';
 import type { CompactionReport, EngineEvent, FlushReport } from '../engine-types.ts';
 import type { FsyncPolicy } from '../lsm/wal-writer.ts';
-import type { EngineRead, EngineStats, KvEngine, ScanOptions, SstablesView } from '../kv-engine.ts';
+import type { EngineRead, EngineStats, KeyValue, KvEngine, ScanOptions, SstablesView } from '../kv-engine.ts';
 import { AsOfUnavailableError } from '../kv-engine.ts';
 import {
   decodeStoredValue,
@@ -84,6 +84,18 @@ export class LevelDbKvEngine implements KvEngine {
   delete(key: ByteString): Promise<{ seq: number }> {
     const seq = ++this.lastSeq;
     return this.write([{ type: 'del', key: storedKey(key) }], seq);
+  }
+
+  /** One LevelDB batch holds them all, so LevelDB applies every pair or none. */
+  async putAll(pairs: readonly KeyValue[]): Promise<{ seqs: number[] }> {
+    const seqs: number[] = [];
+    const ops: Op[] = pairs.map((p) => {
+      const seq = ++this.lastSeq;
+      seqs.push(seq);
+      return { type: 'put', key: storedKey(p.key), value: encodeStoredValue(seq, p.value) };
+    });
+    await this.write(ops, this.lastSeq);
+    return { seqs };
   }
 
   /** Group commit: every write queued while a batch is being written goes into the next one. */

@@ -86,6 +86,11 @@ export class LsmEngine {
     return this.writes.write('delete', key, '');
   }
 
+  /** Every pair or none, in one WAL record (MSET). */
+  putAll(pairs: readonly { key: string; value: string }[]): Promise<{ seqs: number[] }> {
+    return this.writes.writeAll(pairs);
+  }
+
   /** A point read at `asOf` (newest by default); with `isTraced`, the result says which filters and blocks it asked. */
   get(key: string, asOf?: number, isTraced = false): ReadResult {
     return pointRead(this.state, key, asOf, isTraced);

@@ -5,7 +5,7 @@ import { lsmStats, memtableFigures, shapeView, sstablesView } from '../../lsm-vi
 import type { ShapeView } from '../../realtime/events.ts';
 import type { EngineEvent, EngineOptions } from '../engine-types.ts';
 import { LsmEngine } from './lsm-engine.ts';
-import type { EngineRead, EngineStats, KvEngine, ScanOptions, SstablesView } from '../kv-engine.ts';
+import type { EngineRead, EngineStats, KeyValue, KvEngine, ScanOptions, SstablesView } from '../kv-engine.ts';
 
 /**
  * The hand-made LSM behind the port: every figure is its own (levels, Bloom
@@ -30,6 +30,10 @@ export class LsmKvEngine implements KvEngine {
 
   delete(key: ByteString): Promise<{ seq: number }> {
     return this.lsm.delete(key);
+  }
+
+  putAll(pairs: readonly KeyValue[]): Promise<{ seqs: number[] }> {
+    return this.lsm.putAll(pairs);
   }
 
   read(key: ByteString, asOf?: number, isTraced = false): Promise<EngineRead> {

@@ -2,7 +2,7 @@ import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ByteWriter } from '../../domain/bytes.ts';
 import type { Entry } from '../../domain/entry.ts';
-import { appendWalRecord } from '../../domain/wal-record.ts';
+import { appendWalBatch, appendWalRecord } from '../../domain/wal-record.ts';
 
 /**
  * The write-ahead log of the current memtable, with group commit: records
@@ -69,6 +69,14 @@ export class WalWriter {
   /** Adds the entry's record to the open batch and returns its size; `durable()` says when it is safe. */
   append(entry: Entry): number {
     const size = appendWalRecord(this.pending, entry);
+    if (!this.batch) this.batch = new Batch();
+    if (!this.committing) this.committing = this.commitLoop();
+    return size;
+  }
+
+  /** Adds one record holding all of `entries` (replayed all or none) and returns its size. */
+  appendBatch(entries: readonly Entry[]): number {
+    const size = appendWalBatch(this.pending, entries);
     if (!this.batch) this.batch = new Batch();
     if (!this.committing) this.committing = this.commitLoop();
     return size;

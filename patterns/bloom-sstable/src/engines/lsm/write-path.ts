@@ -27,18 +27,8 @@ export class WritePath {
 
   async write(kind: EntryKind, key: string, value: string): Promise<{ seq: number }> {
     const s = this.state;
-    // The common case admits at once, with no promise chained per write; a write that must wait takes a turn,
-    // first come first served (a pipelined SET k 1, SET k 2 must leave 2).
-    if (this.queued > 0 || !this.canAdmitNow()) {
-      this.queued += 1;
-      const turn = this.admissionTail.then(() => this.admit());
-      this.admissionTail = turn.catch(() => undefined);
-      try {
-        await turn;
-      } finally {
-        this.queued -= 1;
-      }
-    }
+    // The common case admits at once, with no promise chained per write.
+    if (this.queued > 0 || !this.canAdmitNow()) await this.takeTurn();
     if (s.isClosed) throw new Error('the store is closed');
     const entry: Entry = { key, seq: ++s.lastSeq, kind, value };
     const walBytes = s.wal.append(entry);
@@ -46,9 +36,48 @@ export class WritePath {
     s.memtable.add(entry);
     s.counters.userBytes += entrySizeBytes(entry);
     s.counters.walBytes += walBytes;
-    if (s.memtable.sizeBytes >= s.options.memtableBytes && !s.immutable) this.startFlush();
+    this.flushIfFull();
     await durable;
     return { seq: entry.seq };
+  }
+
+  /**
+   * Puts every pair or none (MSET): consecutive seqs in the order given (a repeated key ends with its last
+   * value), one WAL record, and the memtable inserts in the same synchronous stretch, so neither a reader
+   * of the engine nor a crash sees part of it.
+   */
+  async writeAll(pairs: readonly { key: string; value: string }[]): Promise<{ seqs: number[] }> {
+    const s = this.state;
+    if (this.queued > 0 || !this.canAdmitNow()) await this.takeTurn();
+    if (s.isClosed) throw new Error('the store is closed');
+    const entries = pairs.map((p): Entry => ({ key: p.key, seq: ++s.lastSeq, kind: 'put', value: p.value }));
+    const walBytes = s.wal.appendBatch(entries);
+    const durable = s.wal.durable();
+    for (const entry of entries) {
+      s.memtable.add(entry);
+      s.counters.userBytes += entrySizeBytes(entry);
+    }
+    s.counters.walBytes += walBytes;
+    this.flushIfFull();
+    await durable;
+    return { seqs: entries.map((e) => e.seq) };
+  }
+
+  private flushIfFull(): void {
+    const s = this.state;
+    if (s.memtable.sizeBytes >= s.options.memtableBytes && !s.immutable) this.startFlush();
+  }
+
+  /** A write that must wait takes a turn, first come first served (a pipelined SET k 1, SET k 2 must leave 2). */
+  private async takeTurn(): Promise<void> {
+    this.queued += 1;
+    const turn = this.admissionTail.then(() => this.admit());
+    this.admissionTail = turn.catch(() => undefined);
+    try {
+      await turn;
+    } finally {
+      this.queued -= 1;
+    }
   }
 
   private canAdmitNow(): boolean {
