@@ -8,10 +8,15 @@ import { createApp } from '../src/app.ts';
 import { defaultSettingsFor } from '../src/settings.ts';
 import { ReplicaStore } from '../src/store/replica-store.ts';
 import { benchVersion, startReplicas } from './bench-replicas.ts';
+import { startFanOutCeiling, startKitFanOutCeiling } from './fan-out-ceiling.ts';
 
 const settings = defaultSettingsFor(3);
 
 const atW = 'PUT /kv/{key} (N=3, W=2, answerAtQuorum)';
+const putCeiling = 'Express + 3 Redis SETs in parallel (one per replica)';
+const getCeiling = 'Express + 2 Redis GETs in parallel (R=2 replicas)';
+const putKitCeiling = 'service kit route + 3 Redis SETs in parallel';
+const getKitCeiling = 'service kit route + 2 Redis GETs in parallel';
 
 /**
  * Quorum PUT (W=2) and GET (R=2) over three real redis-servers, each beside an
@@ -33,6 +38,11 @@ export const bench: BenchDefinition = {
     const address = await app.listen(0, '127.0.0.1');
     const appUrl = `http://127.0.0.1:${address.port}`;
     const baseline = await startBaselineServer((redis[0] as RedisHandle).url);
+    const ceiling = await startFanOutCeiling(
+      redis.map((handle) => handle.url),
+      settings.r,
+    );
+    const kitCeiling = await startKitFanOutCeiling(await connectRedisNodes(addresses), settings.r);
     const nodes = await connectRedisNodes(addresses);
     const configure = (answerAtQuorum: boolean) =>
       fetch(`${appUrl}/config`, {
@@ -54,6 +64,26 @@ export const bench: BenchDefinition = {
             run: () =>
               runLoad({
                 url: `${baseline.url}/baseline/set`,
+                method: 'PUT',
+                body: { value: 'value' },
+                durationSeconds,
+              }),
+          },
+          {
+            name: putCeiling,
+            run: () =>
+              runLoad({
+                url: `${ceiling.url}/ceiling/set`,
+                method: 'PUT',
+                body: { value: 'value' },
+                durationSeconds,
+              }),
+          },
+          {
+            name: putKitCeiling,
+            run: () =>
+              runLoad({
+                url: `${kitCeiling.url}/kv/bench`,
                 method: 'PUT',
                 body: { value: 'value' },
                 durationSeconds,
@@ -90,6 +120,14 @@ export const bench: BenchDefinition = {
             run: () => runLoad({ url: `${baseline.url}/baseline/get`, durationSeconds }),
           },
           {
+            name: getCeiling,
+            run: () => runLoad({ url: `${ceiling.url}/ceiling/get`, durationSeconds }),
+          },
+          {
+            name: getKitCeiling,
+            run: () => runLoad({ url: `${kitCeiling.url}/kv/bench`, durationSeconds }),
+          },
+          {
             name: 'GET /kv/{key} (N=3, R=2)',
             run: () => runLoad({ url: `${appUrl}/kv/bench`, durationSeconds }),
           },
@@ -105,6 +143,8 @@ export const bench: BenchDefinition = {
       return {
         rows: [
           { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
+          { name: putCeiling, result: result(putCeiling), baseline: 'Express + 1 Redis SET' },
+          { name: putKitCeiling, result: result(putKitCeiling), baseline: 'Express + 1 Redis SET' },
           {
             name: 'PUT /kv/{key} (N=3, W=2)',
             result: result('PUT /kv/{key} (N=3, W=2)'),
@@ -113,6 +153,8 @@ export const bench: BenchDefinition = {
           },
           { name: atW, result: result(atW), baseline: 'Express + 1 Redis SET', goalRatio: 0.7 },
           { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
+          { name: getCeiling, result: result(getCeiling), baseline: 'Express + 1 Redis GET' },
+          { name: getKitCeiling, result: result(getKitCeiling), baseline: 'Express + 1 Redis GET' },
           {
             name: 'GET /kv/{key} (N=3, R=2)',
             result: result('GET /kv/{key} (N=3, R=2)'),
@@ -124,10 +166,13 @@ export const bench: BenchDefinition = {
         notes: [
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon in a worker thread, 50 connections, on the same cores as the services and the three redis-servers: compare ratios, not absolutes.`,
           "PUT sends the version to all three replicas (one Lua script each) and answers when all have answered (with answerAtQuorum, at the second acknowledgement); GET asks two replicas (one HGETALL each). The coordinator auto-pipelines each replica's commands (one socket write per replica per event-loop turn); the baseline sends one command per request.",
+          `The ceiling rows are bare Express routes (as the baseline) sending one plain command to each of the replicas a request needs, in parallel, auto-pipelined as the coordinator's clients are: what any coordinator with this fan-out could reach on this machine, with no quorum logic, clocks, scripts, validation or recording. The "service kit route" rows send the same commands from a route of the lab's service kit (request ids, guards, validation with the pattern's own schemas, metrics, each replica's link-fault wrapper): what is left between them and the coordinator is the pattern's own work per request.`,
           ...repair.notes,
         ],
       };
     } finally {
+      await ceiling.close();
+      await kitCeiling.close();
       await baseline.close();
       await app.close();
       await Promise.all(nodes.map((node) => node.close()));

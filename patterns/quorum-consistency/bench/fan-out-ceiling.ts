@@ -1,0 +1,100 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Redis } from 'ioredis';
+import type { RedisNode } from '@kvs-lab/shared/redis';
+import { createService, z } from '@kvs-lab/shared/service';
+import { keyParam, putBody } from '../src/http/schemas.ts';
+
+/**
+ * What any coordinator with this fan-out could reach here: a bare Express route,
+ * like the kit's baseline, that sends one plain command to each of several
+ * replicas in parallel and answers when all have answered. No quorum logic,
+ * clocks, scripts, validation or recording: the ceiling for PUT (a SET on
+ * each of the three replicas) and GET (a GET on two), measured beside the
+ * same Express + 1 call baseline. The clients auto-pipeline, as the
+ * coordinator's do (app.ts), so concurrent requests share socket writes.
+ */
+export async function startFanOutCeiling(
+  redisUrls: readonly string[],
+  readers: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const clients = redisUrls.map(
+    (url) =>
+      new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1, enableAutoPipelining: true }),
+  );
+  await Promise.all(clients.map((client) => client.set('lab:bench:ceiling', 'value')));
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(express.json());
+  app.get('/ceiling/get', async (_req, res) => {
+    const values = await Promise.all(
+      clients.slice(0, readers).map((client) => client.get('lab:bench:ceiling')),
+    );
+    res.json({ value: values[0] });
+  });
+  app.put('/ceiling/set', async (req, res) => {
+    const body = JSON.stringify(req.body);
+    await Promise.all(clients.map((client) => client.set('lab:bench:ceiling', body)));
+    res.json({ ok: true });
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const client of clients) client.disconnect();
+    },
+  };
+}
+
+/**
+ * The same fan-out behind the service kit: a kit service (request ids, host and origin guard, validation
+ * with the pattern's own schemas, metrics, the link-fault wrapper of each replica) whose PUT /kv/{key}
+ * SETs the value on every replica and whose GET /kv/{key} GETs it from `readers` of them. What is left
+ * between this and the coordinator is the pattern's own work per request.
+ */
+export async function startKitFanOutCeiling(
+  nodes: readonly RedisNode[],
+  readers: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  for (const node of nodes) node.client.options.enableAutoPipelining = true;
+  const service = createService({ name: 'quorum-ceiling', instance: 'quorum-ceiling', links: nodes });
+  service.onClose(() => Promise.all(nodes.map((node) => node.close())));
+  const stored = (key: string) => `lab:bench:ceiling:${key}`;
+  service.route({
+    method: 'put',
+    path: '/kv/{key}',
+    summary: 'SET on every replica',
+    params: keyParam,
+    body: putBody,
+    responses: { 200: { description: 'Every replica answered', schema: z.object({ ok: z.boolean() }) } },
+    handler: async ({ params, body }) => {
+      await Promise.all(
+        nodes.map((node) => node.run((client) => client.set(stored(params.key), body.value))),
+      );
+      return { status: 200, body: { ok: true } };
+    },
+  });
+  service.route({
+    method: 'get',
+    path: '/kv/{key}',
+    summary: 'GET from R replicas',
+    params: keyParam,
+    responses: {
+      200: { description: 'The value', schema: z.object({ value: z.string().nullable() }) },
+    },
+    handler: async ({ params }) => {
+      const values = await Promise.all(
+        nodes.slice(0, readers).map((node) => node.run((client) => client.get(stored(params.key)))),
+      );
+      return { status: 200, body: { value: values[0] ?? null } };
+    },
+  });
+  const { port } = await service.listen(0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}`, close: () => service.close() };
+}
