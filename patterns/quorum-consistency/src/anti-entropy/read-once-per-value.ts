@@ -20,10 +20,10 @@ export interface GroupedItem<Item> {
  * that group is asked in a further request; a group with no live member left
  * gets no answer.
  */
-export async function readOncePerValue<Item, Value>(
-  round: RoundReplicas,
+export async function readOncePerValue<Item, Value, Replica extends { readonly name: string } = ReplicaStore>(
+  round: RoundReplicas<Replica>,
   items: readonly GroupedItem<Item>[],
-  read: (replica: ReplicaStore, items: readonly Item[]) => Promise<Value[]>,
+  read: (replica: Replica, items: readonly Item[]) => Promise<Value[]>,
 ): Promise<Map<string, Map<Item, Value>>> {
   const answers = new Map<string, Map<Item, Value>>();
   let waiting = items.flatMap(({ item, groups }) => groups.map((group) => ({ item, group })));

@@ -5,16 +5,16 @@ import type { ReplicaStore } from '../store/replica-store.ts';
  * replica that fails at any step is left out of the rest of the round (the
  * next round catches it up).
  */
-export class RoundReplicas {
-  private readonly all: readonly ReplicaStore[];
+export class RoundReplicas<Replica extends { readonly name: string } = ReplicaStore> {
+  private readonly all: readonly Replica[];
   private readonly skipped = new Set<string>();
 
-  constructor(replicas: readonly ReplicaStore[]) {
+  constructor(replicas: readonly Replica[]) {
     this.all = replicas;
   }
 
   /** The replicas still in the round. */
-  live(): ReplicaStore[] {
+  live(): Replica[] {
     return this.all.filter((replica) => !this.skipped.has(replica.name));
   }
 
@@ -27,12 +27,12 @@ export class RoundReplicas {
     return [...this.skipped].sort();
   }
 
-  byName(name: string): ReplicaStore | undefined {
+  byName(name: string): Replica | undefined {
     return this.all.find((replica) => replica.name === name);
   }
 
   /** Runs one request to `replica`; a failure leaves it out of the round and answers undefined. */
-  async ask<T>(replica: ReplicaStore, read: () => Promise<T>): Promise<T | undefined> {
+  async ask<T>(replica: Replica, read: () => Promise<T>): Promise<T | undefined> {
     try {
       return await read();
     } catch {
