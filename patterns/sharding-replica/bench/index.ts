@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addNode, createRing, murmur3_32, ownerOf } from '@kvs-lab/shared/hashing';
 import { Cluster } from 'ioredis';
-import { runLoad, runLoop, startBaselineServer } from '@kvs-lab/shared/bench';
+import { interleave, runLoad, runLoop, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { BenchDefinition } from '@kvs-lab/shared/bench';
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { startRedis, startRedisClusterMode } from '@kvs-lab/shared/testing';
@@ -10,7 +10,6 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { moduloMovedFraction, movedFraction } from '../src/domain/rebalance-plan.ts';
 import { describeTimes, failoverTimesPerEngine } from './failover-times.ts';
-import { interleaveSwapping } from './swapped-rounds.ts';
 
 const keyCount = 100;
 
@@ -94,7 +93,7 @@ export const bench: BenchDefinition = {
         body: JSON.stringify({ value: 'v' }),
       }));
     try {
-      const results = await interleaveSwapping(
+      const results = await interleave(
         rounds,
         [
           {
@@ -141,8 +140,8 @@ export const bench: BenchDefinition = {
               runLoop(() => direct.get(directKey()), { concurrency: 50, durationMs: durationSeconds * 1000 }),
           },
         ],
-        ['router GET eventual', 'router GET strong'],
         progress,
+        { swap: ['router GET eventual', 'router GET strong'] },
       );
       const result = (name: string) => results.require(name);
 

@@ -24,6 +24,18 @@ describe('interleave', () => {
     expect(results.require('a').errors).toBe(3);
   });
 
+  it('when two measurements are to swap, then they trade places every other round', async () => {
+    const order: string[] = [];
+    const run = (name: string) => () => (order.push(name), Promise.resolve(load(1)));
+    await interleave(
+      3,
+      ['base', 'a', 'b'].map((name) => ({ name, run: run(name) })),
+      undefined,
+      { swap: ['a', 'b'] },
+    );
+    expect(order).toEqual(['base', 'a', 'b', 'base', 'b', 'a', 'base', 'a', 'b']);
+  });
+
   it('when a row asks for a measurement that was not taken, then it names the ones that were', async () => {
     const results = await interleave(1, [{ name: 'baseline', run: () => Promise.resolve(load(1)) }]);
     expect(() => results.require('pattern')).toThrow(/no result for pattern: measured baseline/);
