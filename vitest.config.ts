@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './shared/src/setup/longest-first-sequencer.ts';
 
 // One run for the whole workspace: pure unit tests sit beside their files,
 // integration tests start their own redis-server processes on free ports.
@@ -15,9 +16,13 @@ export default defineConfig({
     globalSetup: ['shared/src/setup/vitest-global-setup.ts'],
     pool: 'forks',
     // Two files at a time: most of a suite's time is waiting on redis-server, etcd and service processes,
-    // so two workers halve the wall time on 2 cores (15 min -> 9). Tests that start the real runner claim
+    // so two workers nearly halve the wall time on 2 cores. Tests that start the real runner claim
     // their ports across workers (shared/src/testing/port-reservation.ts), below the ephemeral range.
     maxWorkers: 2,
+    // Longest files first, by the durations committed in tests/test-durations.json: a fresh clone has no
+    // vitest cache, and its default order left the whole-lab file (minutes long, a few lines) for last.
+    // Files that start whole labs are kept from running at the same time (shared/src/setup/longest-first.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],

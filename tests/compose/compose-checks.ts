@@ -273,7 +273,10 @@ export function redisNodeProblems(file: unknown, topologies: readonly PatternTop
         problems.push(`${node.name}: is not a cluster node`);
       const mounts = Array.isArray(service.volumes) ? service.volumes.map(String) : [];
       const volume = mounts.find((m) => m.endsWith(':/data'))?.split(':')[0];
-      if (node.appendOnly && (volume === undefined || !volumes.includes(volume))) {
+      // A cluster node keeps its AOF in the container (a killed and restarted node comes back with its
+      // data) but no volume: nodes.conf names its peers by the IPs of this network, so each `up` forms the
+      // cluster afresh (cluster-init) rather than resume one whose addresses may have changed.
+      if (node.appendOnly && !node.clusterEnabled && (volume === undefined || !volumes.includes(volume))) {
         problems.push(`${node.name}: append-only node without a declared named volume on /data`);
       }
     }

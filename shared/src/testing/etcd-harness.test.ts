@@ -8,13 +8,22 @@ afterAll(stopAllEtcd);
 /** The v3 JSON gateway takes keys and values in base64. */
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
+/** One put attempt: true when the member applied it, false when it refused or did not answer in time. */
+async function tryPut(endpoint: string, key: string, value: string, timeoutMs = 3_000): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint}/v3/kv/put`, {
+      method: 'POST',
+      body: JSON.stringify({ key: b64(key), value: b64(value) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
 async function put(endpoint: string, key: string, value: string): Promise<void> {
-  const response = await fetch(`${endpoint}/v3/kv/put`, {
-    method: 'POST',
-    body: JSON.stringify({ key: b64(key), value: b64(value) }),
-    signal: AbortSignal.timeout(5_000),
-  });
-  expect(response.status).toBe(200);
+  expect(await tryPut(endpoint, key, value, 5_000)).toBe(true);
 }
 
 async function get(endpoint: string, key: string): Promise<string | undefined> {
@@ -44,7 +53,11 @@ describe('startEtcdCluster', () => {
     const next = await cluster.leader();
     expect(next.name).not.toBe(leader.name);
     leader.resume();
-    await put(leader.clientUrl, 'after-pause', 'yes');
+    // The resumed member still believes it leads until it hears the higher term, and on a loaded
+    // machine that can outlast one request's timeout (CI saw a 5 s put time out): retry until it follows.
+    await expect
+      .poll(() => tryPut(leader.clientUrl, 'after-pause', 'yes'), { timeout: 30_000, interval: 500 })
+      .toBe(true);
     expect(await get(next.clientUrl, 'after-pause')).toBe('yes');
     await cluster.stop();
     expect(cluster.members.every((m) => !m.isRunning)).toBe(true);
