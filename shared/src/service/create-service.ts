@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import type { Request, Router } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -28,6 +28,8 @@ import {
   sendProblem,
 } from './request-pipeline.ts';
 import { routeHandler } from './route-handler.ts';
+import type { FailRequest } from './route-handler.ts';
+import { requestDispatch } from './request-dispatch.ts';
 import { pathMatcher } from './route-spec.ts';
 import { RouteTable } from './route-table.ts';
 import type { AnyRouteSpec, HttpMethod } from './route-spec.ts';
@@ -131,16 +133,11 @@ export function createService(options: ServiceOptions): Service {
     origins: options.corsOrigins ?? listFromEnv(process.env.CORS_ORIGINS),
   });
   const lifecycle = requestLifecycle(app, metrics, options.requestTimeoutMs ?? 10_000);
-  // One Express layer for the whole front of the pipeline: Express pays for each layer it walks.
-  app.use(
-    requestPipeline([requestId, guard.middleware, lifecycle.middleware, requireJsonBody], {
-      parseBody: jsonBody(options.bodyLimitBytes ?? 64 * 1024),
-    }),
-  );
+  const steps: RequestHandler[] = [requestId, guard.middleware, lifecycle.middleware, requireJsonBody];
   // Request logs cost a child logger per request: only pay for them when they would be written.
   if (logger.isLevelEnabled('info')) {
     const quiet = ['/healthz', '/readyz', '/metrics', ...(options.quietPathPrefixes ?? [])];
-    app.use(
+    steps.push(
       pinoHttp({
         logger,
         genReqId: (req) => (req as unknown as Request).requestId,
@@ -149,14 +146,16 @@ export function createService(options: ServiceOptions): Service {
       }),
     );
   }
+  const pipeline = requestPipeline(steps, { parseBody: jsonBody(options.bodyLimitBytes ?? 64 * 1024) });
+  const handleError = errorHandler(logger);
+  const fail: FailRequest = (error, req, res) =>
+    // An error after the answer began cannot be told to the client: the connection is cut, as Express does.
+    handleError(error, req, res, () => res.destroy());
 
-  // Layer order is a hot-path decision: Express tries layers in turn, so the
-  // pattern's routes come first and the kit's own endpoints, docs and static files after.
-  // Both route sets are route tables, not Express Routers (see route-table.ts for what that saves).
+  // The pattern's routes are tried first, then the kit's own endpoints; both are route tables the
+  // kit dispatches to itself (request-dispatch.ts). The Express app below holds the rest.
   const routes = new RouteTable();
-  app.use(routes.middleware);
   const kitRoutesTable = new RouteTable();
-  app.use(kitRoutesTable.middleware);
   const docsRouter = express.Router();
   docsRouter.use(
     '/docs',
@@ -189,7 +188,7 @@ export function createService(options: ServiceOptions): Service {
   const addRoute = (table: RouteTable, spec: AnyRouteSpec): void => {
     document.add(spec);
     registered.push({ method: spec.method, matcher: pathMatcher(spec.path) });
-    table.add(spec.method, spec.path, routeHandler(spec, checkAdmin));
+    table.add(spec.method, spec.path, routeHandler(spec, checkAdmin, fail));
   };
   const route: Service['route'] = (spec) => addRoute(routes, spec);
 
@@ -225,9 +224,9 @@ export function createService(options: ServiceOptions): Service {
       req.requestId,
     );
   });
-  app.use(errorHandler(logger));
+  app.use(handleError);
 
-  const server = createServer(app);
+  const server = createServer(requestDispatch({ app, pipeline, tables: [routes, kitRoutesTable], fail }));
   server.on('clientError', answerClientError);
   const io = new SocketServer(server, {
     maxHttpBufferSize: options.socketMaxBufferBytes ?? 100_000,

@@ -6,7 +6,10 @@ import { AppError } from './app-error.ts';
  * depend on ioredis itself.
  *
  * - never sent (offline, link cut): 503, nothing applied
+ * - refused by the server for now (CLUSTERDOWN, LOADING, MASTERDOWN): 503, nothing applied
  * - sent but no answer (timeout, connection dropped mid-command): 504, may have happened
+ *
+ * Any other error reply (WRONGTYPE, a script's own error) is about the request's data: the caller's.
  */
 export function classifyInfrastructureError(error: unknown): AppError | undefined {
   if (!(error instanceof Error)) return undefined;
@@ -26,7 +29,18 @@ export function classifyInfrastructureError(error: unknown): AppError | undefine
       cause: error,
     });
   }
-  if (error.name === 'MaxRetriesPerRequestError' || /max retries per request/i.test(message)) {
+  const refusal = /^(CLUSTERDOWN|LOADING|MASTERDOWN)\b/.exec(message);
+  if (refusal) {
+    // The server answered, and refused before running anything: a cluster that cannot serve the slot,
+    // a dataset still loading after a restart, a replica cut from its master. Nothing was applied.
+    return new AppError('REDIS_UNAVAILABLE', `A Redis node refused the command for now (${refusal[1]}).`, {
+      cause: error,
+    });
+  }
+  if (
+    error.name === 'MaxRetriesPerRequestError' ||
+    /max retries per request|Command aborted due to connection close/i.test(message)
+  ) {
     // The connection dropped with the command in flight: the server may have executed it.
     return new AppError(
       'REDIS_TIMEOUT',

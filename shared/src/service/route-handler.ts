@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { AppError } from './app-error.ts';
 import { problemContentType } from './problem.ts';
@@ -50,26 +50,40 @@ function send(req: Request, res: Response, reply: Reply): void {
   }
 }
 
+/** A route's handler as the route table calls it: it settles every request itself and never rejects. */
+export type KitHandler = (req: Request, res: Response) => Promise<void>;
+
+/** Where a failed request goes: the kit's error middleware, called directly. */
+export type FailRequest = (error: unknown, req: Request, res: Response) => void;
+
 /**
- * Adapts a route spec to Express: validate params, query and body with zod
- * (every offending field listed), call the handler, send its reply.
- * Express 5 forwards a rejected promise to the error middleware.
+ * Adapts a route spec to the kit: validate params, query and body with zod
+ * (every offending field listed), call the handler, send its reply. A thrown or
+ * rejected error goes to `fail`, so the caller needs no `.catch` per request.
  */
-export function routeHandler(spec: AnyRouteSpec, checkAdmin: (req: Request) => void): RequestHandler {
+export function routeHandler(
+  spec: AnyRouteSpec,
+  checkAdmin: (req: Request) => void,
+  fail: FailRequest,
+): KitHandler {
   return async (req, res) => {
-    if (spec.admin) checkAdmin(req);
-    const errors: FieldError[] = [];
-    const params = parsePart(spec.params, req.params, 'params', errors);
-    // req.query is a getter that parses the URL: only routes that declare a query pay for it.
-    const query = spec.query ? parsePart(spec.query, req.query, 'query', errors) : undefined;
-    // A route with a body schema gets `undefined` when nothing was sent, so the schema decides if that is fine.
-    const body = parsePart(spec.body, req.body, 'body', errors);
-    if (errors.length > 0) {
-      throw new AppError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
-        extras: { errors },
-      });
+    try {
+      if (spec.admin) checkAdmin(req);
+      const errors: FieldError[] = [];
+      const params = parsePart(spec.params, req.params, 'params', errors);
+      // req.query is a getter that parses the URL: only routes that declare a query pay for it.
+      const query = spec.query ? parsePart(spec.query, req.query, 'query', errors) : undefined;
+      // A route with a body schema gets `undefined` when nothing was sent, so the schema decides if that is fine.
+      const body = parsePart(spec.body, req.body, 'body', errors);
+      if (errors.length > 0) {
+        throw new AppError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+          extras: { errors },
+        });
+      }
+      const reply = await spec.handler({ params, query, body, requestId: req.requestId, req, res });
+      if (!res.headersSent) send(req, res, reply);
+    } catch (error) {
+      fail(error, req, res);
     }
-    const reply = await spec.handler({ params, query, body, requestId: req.requestId, req, res });
-    if (!res.headersSent) send(req, res, reply);
   };
 }

@@ -52,6 +52,11 @@ describe('the route table', () => {
     }
   });
 
+  it('when the path carries a query string, then the route is matched on the path alone', async () => {
+    const res = await request(service.server).get('/shelves/x/books/y?sort=title&page=2');
+    expect(res.body).toEqual({ route: 'book', shelf: 'x', book: 'y' });
+  });
+
   it('when a parameter segment is empty or the path goes on, then no route matches: 404', async () => {
     expect((await request(service.server).get('/shelves/x/books/')).status).toBe(404);
     expect((await request(service.server).get('/shelves/x/books/y/z')).status).toBe(404);

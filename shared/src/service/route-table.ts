@@ -1,4 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
+import type { KitHandler } from './route-handler.ts';
 import { expressPath } from './route-spec.ts';
 import type { HttpMethod } from './route-spec.ts';
 
@@ -7,7 +8,7 @@ interface TableRoute {
   readonly paramNames: readonly string[];
   /** What `req.route` holds while the route runs: the metrics label reads its template. */
   readonly info: { readonly path: string };
-  readonly handler: RequestHandler;
+  readonly handler: KitHandler;
 }
 
 const paramPattern = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -24,9 +25,20 @@ function decodeSegment(value: string): string {
 }
 
 /**
- * The service's routes as one Express layer. Express walks a Router layer by layer, matching
- * each route's path through path-to-regexp and wrapping `next` at every step: on the kit demo's
- * GET that walk cost more CPU than any part of the kit's own pipeline. Here a request is matched
+ * The path of an origin-form request target (`/a/b?c`) without parsing the whole URL, as Express's
+ * `req.path` would; any other form (absolute, `*`) takes Express's way.
+ */
+function pathOf(req: Request): string {
+  const url = req.url;
+  if (url.charCodeAt(0) !== 47 /* '/' */) return req.path;
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/**
+ * The service's routes, matched without Express's Router. Express walks a Router layer by layer,
+ * matching each route's path through path-to-regexp and wrapping `next` at every step: on the kit
+ * demo's GET that walk cost more CPU than any part of the kit's own pipeline. Here a request is matched
  * against its method's routes in the order they were added, by one regular expression each, with
  * the same rules as Express 5's defaults: case-insensitive, an optional trailing slash, a
  * parameter is one non-empty segment, decoded, and a GET route also answers HEAD.
@@ -34,7 +46,7 @@ function decodeSegment(value: string): string {
 export class RouteTable {
   private readonly routes = new Map<string, TableRoute[]>();
 
-  add(method: HttpMethod, openApiPath: string, handler: RequestHandler): void {
+  add(method: HttpMethod, openApiPath: string, handler: KitHandler): void {
     const paramNames = [...openApiPath.matchAll(paramPattern)].map((match) => match[1] ?? '');
     const source = openApiPath
       .split(paramPattern)
@@ -51,13 +63,14 @@ export class RouteTable {
     this.routes.set(key, list);
   }
 
-  readonly middleware: RequestHandler = (req: Request, res: Response, next: NextFunction): void => {
+  /**
+   * Runs the first route that matches and says whether one did. A bad percent-encoding in a
+   * parameter throws (a URIError with status 400) before any handler runs.
+   */
+  dispatch(req: Request, res: Response): boolean {
     const list = this.routes.get(req.method === 'HEAD' ? 'GET' : req.method);
-    if (list === undefined) {
-      next();
-      return;
-    }
-    const path = req.path;
+    if (list === undefined) return false;
+    const path = pathOf(req);
     for (const route of list) {
       const match = route.pattern.exec(path);
       if (match === null) continue;
@@ -67,11 +80,9 @@ export class RouteTable {
       }
       req.params = params;
       req.route = route.info;
-      const answered: unknown = route.handler(req, res, next);
-      // Express 5 forwards a rejected handler promise to the error middleware; so does the table.
-      if (answered instanceof Promise) answered.catch(next);
-      return;
+      void route.handler(req, res);
+      return true;
     }
-    next();
-  };
+    return false;
+  }
 }
