@@ -1,7 +1,7 @@
 /**
  * CPU profiles of a 3-node ring under one load, for finding where a write or a read spends its time:
  *
- *   pnpm --filter @kvs-lab/coordinator-ring exec tsx bench/profile.ts [put|get] [seconds] [profile dir]
+ *   pnpm --filter @kvs-lab/coordinator-ring exec tsx bench/profile.ts [put|get|idle] [seconds] [profile dir]
  *
  * Starts three nodes directly as `node --cpu-prof` (the profiler is refused in NODE_OPTIONS), each over
  * its own AOF Redis, loads the leader with autocannon (50 connections), stops the nodes with SIGTERM so
@@ -14,7 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoad } from '@kvs-lab/shared/bench';
+import type { LoadResult } from '@kvs-lab/shared/bench';
 import { startRedis, stopAllRedis } from '@kvs-lab/shared/testing';
 import { call, uniqueFreePorts } from '../test/support/coordinator-ring-lab.ts';
 import { summariseProfile } from './profile-summary.ts';
@@ -22,6 +24,14 @@ import type { CpuProfile } from './profile-summary.ts';
 
 const [kind = 'put', secondsText = '5', dirArg] = process.argv.slice(2);
 const seconds = Number(secondsText);
+const noLoad: LoadResult = {
+  requestsPerSecond: 0,
+  latencyP50Ms: 0,
+  latencyP99Ms: 0,
+  total: 0,
+  errors: 0,
+  non2xx: 0,
+};
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const profileDir = path.resolve(dirArg ?? `/tmp/coordinator-ring-profile-${Date.now()}`);
 mkdirSync(profileDir, { recursive: true });
@@ -76,11 +86,20 @@ try {
   leaderId = leader.id;
   await call(`${leader.url}/kv/bench`, 'PUT', { value: 'x' });
   loadWindowMs = [performance.now() - spawnedAt, 0];
-  const result = await runLoad(
-    kind === 'get'
-      ? { url: `${leader.url}/kv/bench`, durationSeconds: seconds }
-      : { url: `${leader.url}/kv/bench`, method: 'PUT', body: { value: 'x' }, durationSeconds: seconds },
-  );
+  // `idle`: no load, to see what gossip and heartbeats cost a node that serves nothing.
+  const result: LoadResult =
+    kind === 'idle'
+      ? await sleep(seconds * 1_000, { ...noLoad })
+      : await runLoad(
+          kind === 'get'
+            ? { url: `${leader.url}/kv/bench`, durationSeconds: seconds }
+            : {
+                url: `${leader.url}/kv/bench`,
+                method: 'PUT',
+                body: { value: 'x' },
+                durationSeconds: seconds,
+              },
+        );
   loadWindowMs[1] = performance.now() - spawnedAt;
   const history = await call(`${leader.url}/history?limit=10000`, 'GET', undefined, 10_000);
   const refusals = new Map<string, number>();

@@ -1,10 +1,15 @@
 import { outcomeOf } from '@kvs-lab/shared/nemesis';
 import type { NemesisWorkload } from '@kvs-lab/shared/nemesis';
 
+// A replay of the same seed on the same ring writes the same keys: values carry this invocation's
+// stamp, so a value left by an earlier invocation is never mistaken for one this run wrote.
+const invocation = Date.now().toString(36);
+
 /**
  * `pnpm lab nemesis coordinator-ring`: clients write and read a few keys through any node
  * (followers forward to the leader) while nodes are killed, paused and restarted. Every
- * node's /check runs the linearizability checker over what it served.
+ * node's /check runs the linearizability checker over what it served: its share of the traffic,
+ * so a value written through another node explains any read of it (ring-check.ts).
  */
 export const workload: NemesisWorkload = {
   pattern: 'coordinator-ring',
@@ -15,7 +20,9 @@ export const workload: NemesisWorkload = {
     const node = client.services[Math.floor(random() * client.services.length)] ?? 'ring-1';
     const key = `nemesis-${seed}-${Math.floor(random() * 4)}`;
     if (random() < 0.5) {
-      return outcomeOf(await client.request(node, 'PUT', `/kv/${key}`, { value: `w${worker}-${sequence}` }));
+      return outcomeOf(
+        await client.request(node, 'PUT', `/kv/${key}`, { value: `w${worker}-${sequence}.${invocation}` }),
+      );
     }
     const read = await client.request(node, 'GET', `/kv/${key}`);
     return read.status === 404 ? 'ok' : outcomeOf(read);

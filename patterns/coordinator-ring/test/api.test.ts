@@ -336,8 +336,9 @@ describe('coordinator-ring live view (headless Chromium)', () => {
     browser = await launchBrowser();
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${address.port}/`);
-    await page.locator('#lab-status', { hasText: 'live' }).waitFor({ timeout: 10_000 });
-    await page.locator(`[data-node="${leader.node.id}"][data-role="leader"]`).waitFor({ timeout: 10_000 });
+    // Generous first waits: the page, its socket and the first snapshot took over 10 s on a loaded machine.
+    await page.locator('#lab-status', { hasText: 'live' }).waitFor({ timeout: 30_000 });
+    await page.locator(`[data-node="${leader.node.id}"][data-role="leader"]`).waitFor({ timeout: 30_000 });
 
     await request(server(victim)).put('/kv/live-key').send({ value: 'seen' }).expect(200);
     const line = page.locator('#ring-commits li[data-key="live-key"]');
@@ -355,5 +356,5 @@ describe('coordinator-ring live view (headless Chromium)', () => {
     }
     await page.locator(`[data-node="${victim.node.id}"][data-state="alive"]`).waitFor({ timeout: 15_000 });
     await page.close();
-  }, 60_000);
+  }, 120_000);
 });

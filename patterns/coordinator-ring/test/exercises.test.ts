@@ -191,16 +191,21 @@ describe('README exercises', () => {
         node.status();
       expect((await status(r1))?.snapshotIndex).toBe(0);
       const acked: string[] = [];
+      const refused = new Map<string, number>();
       let next = 1;
       await Promise.all(
         Array.from({ length: 16 }, async () => {
           while (next <= 1_000) {
             const key = `c-${next++}`;
-            if ((await put(r2.url, key, 'x'))?.status === 200) acked.push(key);
+            const status = String((await put(r2.url, key, 'x'))?.status ?? 'no answer');
+            if (status === '200') acked.push(key);
+            else refused.set(status, (refused.get(status) ?? 0) + 1);
           }
         }),
       );
-      expect(acked.length).toBeGreaterThan(900);
+      // On a loaded machine an election or a slow round can refuse some writes (503/504 or no
+      // answer within 8 s); the lesson needs only many more acknowledged writes than the log keeps.
+      expect(acked.length, `refused: ${JSON.stringify([...refused])}`).toBeGreaterThan(2 * (every + keep));
       for (const node of small.nodes) {
         const redis = node.redis;
         if (!redis) throw new Error('no redis');

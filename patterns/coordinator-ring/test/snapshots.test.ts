@@ -152,8 +152,12 @@ describe('coordinator-ring snapshots and log compaction', () => {
       () => Promise.resolve(live().every((a) => status(a).snapshotIndex >= oldestIndex) || undefined),
       'every node compacted past the oldest write',
     );
-    const snapshotBefore = ring.apps.map((a) => status(a).snapshotIndex);
-    for (const app of ring.apps) await app.service.close();
+    // Each node's position is read once it is closed: a node still running may compact again meanwhile.
+    const snapshotBefore: number[] = [];
+    for (const app of ring.apps) {
+      await app.service.close();
+      snapshotBefore.push(status(app).snapshotIndex);
+    }
     for (let i = 0; i < ring.apps.length; i++) await ring.restart(i);
     ring.apps.forEach((app, i) => {
       expect(status(app).snapshotIndex).toBe(snapshotBefore[i]);

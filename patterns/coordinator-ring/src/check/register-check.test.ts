@@ -56,6 +56,24 @@ describe('checkRegister', () => {
     );
   });
 
+  it('when other nodes write the register unseen, then a read of a value the record never wrote is explained, but the record’s own values still bind', () => {
+    const partial = { initial: 'unknown', othersWrite: true } as const;
+    // This node wrote a, then served a read of b: b came through another node.
+    const elsewhere = [w(1, 'a', 0, 1), r(2, 'b', 2, 3), r(3, 'b', 4, 5)];
+    expect(checkRegister(elsewhere, { initial: 'unknown' }).result).toBe('not-linearizable');
+    expect(checkRegister(elsewhere, partial).result).toBe('linearizable');
+    // Its own write of c finished before the read began: no unseen writer brings a back (one writer per value).
+    const stale = [w(1, 'a', 0, 1), w(2, 'c', 2, 3), r(3, 'a', 4, 5)];
+    const verdict = checkRegister(stale, partial);
+    expect(verdict.result).toBe('not-linearizable');
+    if (verdict.result === 'not-linearizable') expect(verdict.stuckAt.id).toBe(3);
+    // From a known start, a read of a recorded value before its write was called is refused as well.
+    const early = [r(1, 'a', 0, 1), w(2, 'a', 2, 3)];
+    expect(checkRegister(early, { initial: { value: null }, othersWrite: true }).result).toBe(
+      'not-linearizable',
+    );
+  });
+
   it('when a compare-and-set failed, then the register did not hold its expected value at that point', () => {
     const cas = (applied: boolean): TimedOp => ({
       id: 2,

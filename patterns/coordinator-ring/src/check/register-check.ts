@@ -40,12 +40,16 @@ type State = { readonly known: false } | { readonly known: true; readonly value:
 
 const stateKey = (s: State): string => (!s.known ? '?' : s.value === null ? 'n' : `s${s.value}`);
 
-/** One step of the register model: is `op` legal in `state`, and what state follows. */
-function step(state: State, op: RegisterOp): State | undefined {
+/**
+ * One step of the register model: is `op` legal in `state`, and what state follows. A read of a value
+ * `isUnbound` says a writer outside the record may have written is legal at any point: that write can be
+ * placed just before it.
+ */
+function step(state: State, op: RegisterOp, isUnbound: (value: RegisterValue) => boolean): State | undefined {
   switch (op.f) {
     case 'read':
       // From an unknown start the first read tells us the value.
-      if (!state.known) return { known: true, value: op.value };
+      if (!state.known || isUnbound(op.value)) return { known: true, value: op.value };
       return state.value === op.value ? state : undefined;
     case 'write':
       return { known: true, value: op.value };
@@ -120,14 +124,40 @@ function unlift(call: Node): void {
 }
 
 /**
+ * The values that bind a read when writers outside the record exist: those exactly one recorded
+ * operation wrote. Any other value (null, one nobody in the record wrote, one written twice) may have
+ * come from an unseen writer at any moment. Sound because each bound value has one writer: in the true
+ * order a read of it follows that write with no write between, which the record's order keeps.
+ */
+function boundValues(ops: readonly TimedOp[]): Set<string> {
+  const writes = new Map<string, number>();
+  for (const { op } of ops) {
+    const written = op.f === 'write' ? op.value : op.f === 'cas' ? op.to : null;
+    if (written !== null) writes.set(written, (writes.get(written) ?? 0) + 1);
+  }
+  return new Set([...writes].filter(([, count]) => count === 1).map(([value]) => value));
+}
+
+/**
  * Checks one register's history. `initial` is the value before the history,
  * or `unknown` when the record starts mid-life (then the first read decides).
+ * `othersWrite`: the record is one node's share of the traffic, and other nodes' clients write the
+ * same register unseen. A read of a value the record did not write exactly once is then always
+ * explained (by such a write just before it); reads of the record's own values still bind. Without
+ * it, a node that served a read of a value written through another node would be a false alarm.
  */
 export function checkRegister(
   ops: readonly TimedOp[],
-  options: { readonly initial: 'unknown' | { readonly value: RegisterValue }; readonly maxSteps?: number },
+  options: {
+    readonly initial: 'unknown' | { readonly value: RegisterValue };
+    readonly maxSteps?: number;
+    readonly othersWrite?: boolean;
+  },
 ): RegisterVerdict {
   const maxSteps = options.maxSteps ?? 2_000_000;
+  const bound = options.othersWrite ? boundValues(ops) : undefined;
+  const isUnbound = (value: RegisterValue): boolean =>
+    bound !== undefined && (value === null || !bound.has(value));
   const head = buildEvents(ops);
   let state: State =
     options.initial === 'unknown' ? { known: false } : { known: true, value: options.initial.value };
@@ -146,7 +176,7 @@ export function checkRegister(
     if (entry === undefined) break;
     if (entry.isCall) {
       const op = ops[entry.opIndex];
-      const next = op ? step(state, op.op) : undefined;
+      const next = op ? step(state, op.op, isUnbound) : undefined;
       if (next !== undefined) {
         const placed = linearized | (1n << BigInt(entry.opIndex));
         const key = `${placed.toString(36)}|${stateKey(next)}`;

@@ -61,6 +61,15 @@ describe('checkRingHistory', () => {
     expect(verdict.firstViolation).toMatchObject({ rule: 'linearizable-register', key: 'k' });
   });
 
+  it('when this node served a read of a value written through another node, then that is no violation; on every node’s record at once it is checked as a whole', () => {
+    // Seen on ring-1: its own write of a, then a read (forwarded to the leader) of b, which a client wrote through ring-2.
+    const mine = [write(1, 'k', 'a', [0, 1], [1, 1]), read(2, 'k', 'b', [4, 5])];
+    expect(checkRingHistory(mine, facts(1, [1])).valid).toBe(true);
+    const everyNode = [...mine, write(3, 'k', 'b', [2, 3], [2, 1])];
+    expect(checkRingHistory(everyNode, facts(2, [1, 1]), { isPartial: false }).valid).toBe(true);
+    expect(checkRingHistory(mine, facts(1, [1]), { isPartial: false }).valid).toBe(false);
+  });
+
   it('when a stale read returns old data, then it is skipped: stale reads promise nothing', () => {
     const stale: RingOperation = { ...read(3, 'k', 'a', [4, 5]), kind: 'stale-read' };
     const ops = [write(1, 'k', 'a', [0, 1], [1, 1]), write(2, 'k', 'b', [2, 3], [2, 1]), stale];

@@ -5,7 +5,9 @@
  * 2. every write this node acknowledged is in its log at the acknowledged
  *    (index, term) once its commit index has reached it: acknowledged means durable;
  * 3. per key, the reads and writes it served are linearizable (register model,
- *    unknown starting value; stale reads are left out, they promise nothing).
+ *    unknown starting value; stale reads are left out, they promise nothing). Clients of
+ *    other nodes write the same keys, so a read of a value this node never saw written is
+ *    explained by such a write; the values it wrote itself still bind its reads.
  */
 import type { CheckVerdict, Operation } from '@kvs-lab/shared/history';
 import { checkRegister } from './register-check.ts';
@@ -97,7 +99,11 @@ function registerHistories(operations: readonly RingOperation[]): Map<string, Ti
 export function checkRingHistory(
   operations: readonly RingOperation[],
   facts: RingFacts,
-  options: { maxStepsPerKey?: number } = {},
+  /**
+   * `isPartial` (the default): the operations are what one node served, and clients of other nodes
+   * wrote the same keys unseen (see checkRegister's `othersWrite`). False when they are every node's.
+   */
+  options: { maxStepsPerKey?: number; isPartial?: boolean } = {},
 ): RingVerdict {
   const acknowledged = operations.filter(
     (op) => (op.kind === 'write' || op.kind === 'delete') && op.outcome === 'ok',
@@ -117,7 +123,11 @@ export function checkRingHistory(
   const undecided: string[] = [];
   let nonLinearizable: { key: string; op: unknown; placedBefore: number } | undefined;
   for (const [key, ops] of histories) {
-    const verdict = checkRegister(ops, { initial: 'unknown', maxSteps: options.maxStepsPerKey ?? 200_000 });
+    const verdict = checkRegister(ops, {
+      initial: 'unknown',
+      maxSteps: options.maxStepsPerKey ?? 200_000,
+      othersWrite: options.isPartial ?? true,
+    });
     if (verdict.result === 'unknown') undecided.push(key);
     if (verdict.result === 'not-linearizable' && nonLinearizable === undefined) {
       const op = operations.find((o) => o.id === verdict.stuckAt.id);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compactedTermAt,
   compactionIndex,
+  entriesAfterAppend,
   followerCommitIndex,
   leaderCommitIndex,
   logOf,
@@ -93,5 +94,33 @@ describe('log replication', () => {
     expect(compactionIndex(110, 0, policy)).toBe(100);
     expect(compactionIndex(205, 100, policy)).toBeNull();
     expect(compactionIndex(210, 100, policy)).toBe(200);
+  });
+
+  it('when a message appends and commits at once, then the entries to apply span the kept log and the new entries, up to the commit', () => {
+    const log = entries(1, 1, 1);
+    const plan = planAppend(log, 3, 1, [
+      { index: 4, term: 1, command: { type: 'noop' } },
+      { index: 5, term: 1, command: { type: 'noop' } },
+    ]);
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(entriesAfterAppend(log, plan, 1, 4).map((e) => e.index)).toEqual([2, 3, 4]);
+    expect(entriesAfterAppend(log, plan, 3, 3)).toEqual([]);
+  });
+
+  it('when a message replaces a conflicting suffix, then the entries to apply come from the new suffix, never the replaced one', () => {
+    const log = entries(1, 1, 2, 2);
+    const plan = planAppend(log, 2, 1, [{ index: 3, term: 3, command: { type: 'noop' } }]);
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(entriesAfterAppend(log, plan, 1, 3).map((e) => [e.index, e.term])).toEqual([
+      [2, 1],
+      [3, 3],
+    ]);
+  });
+
+  it('when the log was compacted, then the entries to apply start after the snapshot', () => {
+    const log = { ...logOf(list(1, 1, 1).slice(2)), snapshotIndex: 2, snapshotTerm: 1 };
+    const plan = planAppend(log, 3, 1, [{ index: 4, term: 1, command: { type: 'noop' } }]);
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(entriesAfterAppend(log, plan, 2, 4).map((e) => e.index)).toEqual([3, 4]);
   });
 });

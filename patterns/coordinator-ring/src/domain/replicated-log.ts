@@ -176,6 +176,22 @@ export function planAppend(
   return { ok: true, truncateFrom: null, append: [], lastNewIndex: prevLogIndex + entries.length };
 }
 
+/**
+ * The entries in (after, upTo] of the log as it will be once `plan` is carried out: the kept prefix,
+ * then the appended ones. A follower applies the entries a message commits in the same write that
+ * stores the message's entries (one Redis round trip per AppendEntries, not two).
+ */
+export function entriesAfterAppend(
+  log: RaftLog,
+  plan: { readonly truncateFrom: number | null; readonly append: readonly LogEntry[] },
+  after: number,
+  upTo: number,
+): LogEntry[] {
+  const keptUpTo = plan.truncateFrom === null ? lastIndex(log) : plan.truncateFrom - 1;
+  const kept = entriesAfter(log, after, Math.min(upTo, keptUpTo));
+  return [...kept, ...plan.append.filter((e) => e.index > after && e.index <= upTo)];
+}
+
 /** The follower's commit index after an AppendEntries: never past what this request proved it holds. */
 export function followerCommitIndex(commitIndex: number, leaderCommit: number, lastNewIndex: number): number {
   return Math.max(commitIndex, Math.min(leaderCommit, lastNewIndex));

@@ -1,11 +1,11 @@
 import { observeTerm } from '../../domain/election.ts';
-import { followerCommitIndex, planAppend } from '../../domain/replicated-log.ts';
+import { entriesAfterAppend, followerCommitIndex, planAppend } from '../../domain/replicated-log.ts';
 import { noteTip, rebuildTips, repairLog } from './local-log.ts';
 import type { AppendReply, AppendRequest } from './messages.ts';
 import { emitAppended, recordSighting, traceMessages } from './node-events.ts';
 import type { RaftNode } from './node-state.ts';
 import { becomeFollower, resetElectionDeadline } from './role-changes.ts';
-import { applyCommitted } from './state-machine.ts';
+import { applyBatchEntries, applyCommitted, appliedBatch } from './state-machine.ts';
 import { appendAck, appendEntries } from './trace-messages.ts';
 
 /**
@@ -21,12 +21,26 @@ export async function handleAppendEntries(node: RaftNode, request: AppendRequest
     }
     const plan = planAppend(s.log, request.prevLogIndex, request.prevLogTerm, request.entries);
     if (!plan.ok) return { term: s.election.currentTerm, success: false, retryFrom: plan.retryFrom };
+    const commit = followerCommitIndex(s.commitIndex, request.leaderCommit, plan.lastNewIndex);
     if (plan.truncateFrom !== null || plan.append.length > 0) {
       // List positions count from the snapshot; a conflict never reaches into it (it holds committed entries).
       const keep = plan.truncateFrom === null ? null : plan.truncateFrom - 1 - s.log.snapshotIndex;
+      // The entries this message commits are applied in the same MULTI that stores its entries: one
+      // Redis round trip per AppendEntries. Unless an apply is under way: then it goes on as before.
+      const applying =
+        s.isApplying || s.isInstalling
+          ? []
+          : entriesAfterAppend(
+              s.log,
+              plan,
+              s.lastApplied,
+              Math.min(commit, s.lastApplied + applyBatchEntries),
+            );
+      if (applying.length > 0) s.isApplying = true;
       try {
-        await node.store.appendLog(keep, plan.append);
+        await node.store.appendLog(keep, plan.append, applying);
       } catch (error) {
+        if (applying.length > 0) s.isApplying = false;
         await repairLog(node);
         throw error;
       }
@@ -35,12 +49,15 @@ export async function handleAppendEntries(node: RaftNode, request: AppendRequest
       if (plan.truncateFrom !== null) rebuildTips(node);
       else for (const entry of plan.append) noteTip(node, entry);
       for (const entry of plan.append) emitAppended(node, entry);
+      if (applying.length > 0) {
+        s.commitIndex = Math.max(s.commitIndex, commit);
+        s.isApplying = false;
+        appliedBatch(node, applying);
+      }
     }
-    const commit = followerCommitIndex(s.commitIndex, request.leaderCommit, plan.lastNewIndex);
-    if (commit > s.commitIndex) {
-      s.commitIndex = commit;
-      applyCommitted(node);
-    }
+    if (commit > s.commitIndex) s.commitIndex = commit;
+    // What is committed and not yet applied (a heartbeat's commit, or more than one batch).
+    if (s.lastApplied < s.commitIndex) applyCommitted(node);
     return { term: s.election.currentTerm, success: true, matchIndex: plan.lastNewIndex };
   });
   traceMessages(node, [appendEntries(node.id, request), appendAck(node.id, request, reply, s.commitIndex)]);

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { toAppError, toProblem } from '@kvs-lab/shared/service';
-import type { Service } from '@kvs-lab/shared/service';
+import type { Service, z } from '@kvs-lab/shared/service';
 import type { Request } from 'express';
 import { signatureHeader, verifyMessage } from '../../cluster/peer-auth.ts';
 import type { PeerAuth } from '../../cluster/peer-auth.ts';
 import { streamPathOf } from '../../cluster/stream-frames.ts';
 import { serveStreams } from '../../cluster/stream-server.ts';
-import type { StreamServer } from '../../cluster/stream-server.ts';
+import type { StreamEndpoint, StreamServer } from '../../cluster/stream-server.ts';
 import type { RingNode } from './ring-node.ts';
 import {
   appendReply,
@@ -146,35 +146,50 @@ export function internalRoutes(service: Service, node: RingNode, auth: PeerAuth)
     },
   });
 
-  const appendPath = '/internal/append-entries';
-  service.route({
-    method: 'get',
-    path: streamPathOf(appendPath),
-    summary: 'Opens the AppendEntries stream: one long-lived connection from the leader to this follower',
-    description:
-      'Send `Connection: Upgrade`, `Upgrade: kvs-lab-peer-stream` and a signature over `GET`, this path and an ' +
-      'empty body. After `101 Switching Protocols`, each line the leader writes is `<signature>\\t<AppendEntries ' +
-      'JSON>` (signed as a POST to /internal/append-entries) and each line back is `<status>\\t<reply JSON>`, in ' +
-      'the same order. Without the Upgrade headers: 426.',
-    tags,
-    errors: ['UPGRADE_REQUIRED', 'PEER_UNAUTHENTICATED'],
-    responses: { 101: { description: 'Switching Protocols: the stream is open' } },
-    handler: () => {
-      throw new AppError(
-        'UPGRADE_REQUIRED',
-        'This path opens a peer stream: send Upgrade: kvs-lab-peer-stream.',
-        {
-          headers: { Upgrade: 'kvs-lab-peer-stream', Connection: 'Upgrade' },
-        },
-      );
-    },
-  });
-
-  // The same AppendEntries over the leader's long-lived stream (cluster/peer-stream.ts): each line is
-  // signed, checked and answered exactly as a POST to the route above.
-  return serveStreams(service.server, [
-    {
-      path: streamPathOf(appendPath),
+  // AppendEntries and gossip also travel over long-lived streams (cluster/peer-stream.ts): each line is
+  // signed, checked and answered exactly as a POST to the route of the same name above.
+  const streamed = [
+    streamEndpoint(
+      '/internal/append-entries',
+      appendRequest,
+      (b) => b.leaderId,
+      (b) => node.handleAppend(b),
+    ),
+    streamEndpoint(
+      '/internal/heartbeats',
+      heartbeat,
+      (b) => b.from,
+      (b) => Promise.resolve(node.handleHeartbeat(b)),
+    ),
+  ];
+  function streamEndpoint<Body>(
+    messagePath: string,
+    schema: z.ZodType<Body>,
+    senderOf: (body: Body) => string,
+    handle: (body: Body) => Promise<unknown>,
+  ): StreamEndpoint {
+    service.route({
+      method: 'get',
+      path: streamPathOf(messagePath),
+      summary: `Opens the ${messagePath} stream: one long-lived connection from a peer to this node`,
+      description:
+        'Send `Connection: Upgrade`, `Upgrade: kvs-lab-peer-stream` and a signature over `GET`, this path and an ' +
+        `empty body. After \`101 Switching Protocols\`, each line the peer writes is \`<signature>\\t<message ` +
+        `JSON>\` (signed as a POST to ${messagePath}) and each line back is \`<status>\\t<reply JSON>\`, in ` +
+        'the same order. Without the Upgrade headers: 426.',
+      tags,
+      errors: ['UPGRADE_REQUIRED', 'PEER_UNAUTHENTICATED'],
+      responses: { 101: { description: 'Switching Protocols: the stream is open' } },
+      handler: () => {
+        throw new AppError(
+          'UPGRADE_REQUIRED',
+          'This path opens a peer stream: send Upgrade: kvs-lab-peer-stream.',
+          { headers: { Upgrade: 'kvs-lab-peer-stream', Connection: 'Upgrade' } },
+        );
+      },
+    });
+    return {
+      path: streamPathOf(messagePath),
       refuseOpening: (request: IncomingMessage) => {
         try {
           authenticate(request.headers[signatureHeader] as string | undefined, 'GET', request.url ?? '', '');
@@ -185,23 +200,24 @@ export function internalRoutes(service: Service, node: RingNode, auth: PeerAuth)
       },
       answer: async (signature, bodyText) => {
         try {
-          authenticate(signature, 'POST', appendPath, bodyText);
-          const body = appendRequest.safeParse(parseJson(bodyText));
+          authenticate(signature, 'POST', messagePath, bodyText);
+          const body = schema.safeParse(parseJson(bodyText));
           if (!body.success) {
             throw new AppError(
               'VALIDATION_FAILED',
               `body: ${body.error.issues.map((i) => i.message).join('; ')}`,
             );
           }
-          admitFrom(body.data.leaderId);
-          return { status: 200, body: await node.handleAppend(body.data) };
+          admitFrom(senderOf(body.data));
+          return { status: 200, body: await handle(body.data) };
         } catch (error) {
           const problem = toProblem(toAppError(error));
           return { status: problem.status, body: problem };
         }
       },
-    },
-  ]);
+    };
+  }
+  return serveStreams(service.server, streamed);
 }
 
 function parseJson(text: string): unknown {

@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { ElectionState } from '../../domain/election.ts';
 import type { LogEntry } from '../../domain/replicated-log.ts';
@@ -57,22 +58,28 @@ export class NodeStore {
 
   /**
    * Keeps the first `keep` list entries (or all, when null: a conflicting suffix goes) and appends
-   * `entries`, atomically. Positions count from the snapshot, not from index 1.
+   * `entries`, atomically. Positions count from the snapshot, not from index 1. `applying`, committed
+   * entries the log holds once this append is done, are applied in the same MULTI (see `apply`).
    */
-  async appendLog(keep: number | null, entries: readonly LogEntry[]): Promise<void> {
-    if (keep === null && entries.length === 0) return;
+  async appendLog(
+    keep: number | null,
+    entries: readonly LogEntry[],
+    applying: readonly LogEntry[] = [],
+  ): Promise<void> {
+    if (keep === null && entries.length === 0 && applying.length === 0) return;
     const key = keys.log(this.nodeId);
     const lines = entries.map((e) => JSON.stringify(e));
-    if (keep === null) {
+    if (keep === null && applying.length === 0) {
       // A plain append is one command, atomic on its own: no MULTI needed.
       await this.redis.run((c) => c.rpush(key, ...lines));
       return;
     }
     await this.redis.run(async (c) => {
       const tx = c.multi();
-      if (keep <= 0) tx.del(key);
-      else tx.ltrim(key, 0, keep - 1);
+      if (keep !== null && keep <= 0) tx.del(key);
+      else if (keep !== null) tx.ltrim(key, 0, keep - 1);
       if (lines.length > 0) tx.rpush(key, ...lines);
+      this.queueApply(tx, applying);
       const results = await tx.exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw new Error(`log append failed: ${String(failed?.[0] ?? 'aborted')}`);
@@ -93,12 +100,23 @@ export class NodeStore {
     return raw === null ? 0 : Number(raw);
   }
 
-  /**
-   * Applies committed entries in order and records the last applied index in the same MULTI. Only a
-   * key's last version in the batch is written (the earlier ones would be overwritten in the same
-   * MULTI anyway), all with one HSET.
-   */
+  /** Applies committed entries in order and records the last applied index, in one MULTI. */
   async apply(entries: readonly LogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.redis.run(async (c) => {
+      const tx = c.multi();
+      this.queueApply(tx, entries);
+      const results = await tx.exec();
+      if (!results || results.some(([error]) => error)) throw new Error('apply failed');
+    });
+  }
+
+  /**
+   * Queues the apply of `entries` on a MULTI: only a key's last version in the batch is written (the
+   * earlier ones would be overwritten in the same MULTI anyway), all with one HSET, and the last
+   * applied index beside them.
+   */
+  private queueApply(tx: ChainableCommander, entries: readonly LogEntry[]): void {
     const last = entries[entries.length - 1];
     if (!last) return;
     const versions = new Map<string, string>();
@@ -112,13 +130,8 @@ export class NodeStore {
       };
       versions.set(command.key, JSON.stringify(version));
     }
-    await this.redis.run(async (c) => {
-      const tx = c.multi();
-      if (versions.size > 0) tx.hset(keys.data(this.nodeId), versions);
-      tx.set(keys.applied(this.nodeId), String(last.index));
-      const results = await tx.exec();
-      if (!results || results.some(([error]) => error)) throw new Error('apply failed');
-    });
+    if (versions.size > 0) tx.hset(keys.data(this.nodeId), versions);
+    tx.set(keys.applied(this.nodeId), String(last.index));
   }
 
   /** The applied versions of `names` (a write's parent when the log no longer holds the key's last entry). */

@@ -7,7 +7,7 @@ import { emit } from './node-events.ts';
 import type { RaftNode } from './node-state.ts';
 
 /** Entries per apply: small batches keep each MULTI well inside the Redis command timeout. */
-const applyBatchEntries = 128;
+export const applyBatchEntries = 128;
 
 /** Rule: applies committed entries in order, one batch at a time, then wakes waiting writes and reads. */
 export function applyCommitted(node: RaftNode): void {
@@ -35,12 +35,18 @@ async function applyLoop(node: RaftNode): Promise<void> {
       // Redis down or slow: applying is idempotent, so the ticker simply tries again.
       return;
     }
-    // A snapshot installed meanwhile moved lastApplied past this batch: keep the newer position.
-    s.lastApplied = Math.max(s.lastApplied, batch[batch.length - 1]?.index ?? s.lastApplied);
-    node.tally.entriesCommitted += batch.length;
-    for (const entry of batch) afterApply(node, entry);
-    wakeApplyWaiters(node);
+    appliedBatch(node, batch);
   }
+}
+
+/** After a batch is applied in Redis (here, or with the append that stored it: follower-log.ts). */
+export function appliedBatch(node: RaftNode, batch: readonly LogEntry[]): void {
+  const s = node.state;
+  // A snapshot installed meanwhile moved lastApplied past this batch: keep the newer position.
+  s.lastApplied = Math.max(s.lastApplied, batch[batch.length - 1]?.index ?? s.lastApplied);
+  node.tally.entriesCommitted += batch.length;
+  for (const entry of batch) afterApply(node, entry);
+  wakeApplyWaiters(node);
 }
 
 export function wakeApplyWaiters(node: RaftNode): void {
