@@ -10,7 +10,10 @@
  * with a link to this node_modules): each runs its own service and five nodes, measured interleaved
  * with the others. With a profile dir each service runs under `node --cpu-prof`, summarised at the end.
  * The ceiling rows run bench/ceiling-server.ts (the same two requests to bare Express, with no lock
- * work or around redlock) on the first variant's nodes; its process is counted in the service column.
+ * work or around redlock) on the first variant's nodes; its process is counted in the service column
+ * (and profiled too, under `ceiling`, with a profile dir).
+ * `WORKLOADS=http,ceiling` in this process's environment keeps only the rows whose name contains one of
+ * those words (a profile of one workload then says where that workload's time goes).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -150,16 +153,19 @@ const [first] = variants;
 if (!first) throw new Error('no variant');
 // The ceiling (bench/ceiling-server.ts: the same two requests to bare Express, with no lock work or
 // around redlock) on the first variant's nodes, its process measured in the service column.
-const ceiling = await startServer(path.join(patternDir, 'bench', 'ceiling-server.ts'), patternDir, {
-  LOCK_NODES: first.lockUrls.join(','),
-});
+const ceiling = await startServer(
+  path.join(patternDir, 'bench', 'ceiling-server.ts'),
+  patternDir,
+  { LOCK_NODES: first.lockUrls.join(',') },
+  profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, 'ceiling')] : [],
+);
 const ceilingCycle = ceilingCycles(client.call, ceiling.url);
 const direct = 'redlock direct';
 const directContended = 'redlock, 10 contenders';
 const on = (v: Variant) => ({ servicePid: v.servicePid, nodePids: v.nodePids });
 const onCeiling = { servicePid: ceiling.pid, nodePids: first.nodePids };
 // The baselines do not touch the service: measured once, on the first variant's nodes.
-const runs: Run[] = [
+const allRuns: Run[] = [
   { key: direct, operation: first.cycle.redlockDirect, loops: concurrency, ...on(first) },
   {
     key: 'ceiling: 2 bare Express requests',
@@ -198,6 +204,8 @@ const runs: Run[] = [
     ...on(v),
   })),
 ];
+const wanted = process.env.WORKLOADS?.split(',').filter((w) => w !== '');
+const runs = wanted ? allRuns.filter((r) => wanted.some((w) => r.key.includes(w))) : allRuns;
 
 interface Sample {
   cyclesPerSecond: number;
@@ -237,7 +245,8 @@ try {
       m((x) => x.service),
       m((x) => x.nodes),
     ];
-    const ratio = baseline ? `${((100 * (totals.get(baseline) ?? 0)) / total).toFixed(0)} %` : '';
+    const base = baseline === undefined ? undefined : totals.get(baseline);
+    const ratio = base === undefined ? '' : `${((100 * base) / total).toFixed(0)} %`;
     console.log(
       `${key.padEnd(48)}${cells.map((c) => c.toFixed(0).padStart(9)).join('')}${total.toFixed(0).padStart(9)}  ${ratio}`,
     );
@@ -247,15 +256,15 @@ try {
   await ceiling.stop();
   for (const v of variants) await v.stop();
 }
-for (const v of profileDir ? variants : []) {
-  const dir = path.join(profileDir ?? '', v.label);
+for (const label of profileDir ? [...variants.map((v) => v.label), 'ceiling'] : []) {
+  const dir = path.join(profileDir ?? '', label);
   // The largest profile is the main thread's (tsx's loader thread writes one too).
   const main = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => ({ f, size: statSync(path.join(dir, f)).size }))
     .sort((a, b) => b.size - a.size)[0]?.f;
   if (main) {
-    console.log(`\nservice profile [${v.label}] ${path.join(dir, main)} (all workloads):`);
+    console.log(`\nprofile [${label}] ${path.join(dir, main)} (the workloads run):`);
     console.log(summariseProfile(JSON.parse(readFileSync(path.join(dir, main), 'utf8')) as CpuProfile));
   }
 }

@@ -16,7 +16,7 @@ import { registerLockMetrics } from './http/lock-metrics.ts';
 import { mountLockRoutes } from './http/lock-routes.ts';
 import { mountResourceRoutes } from './http/resource-routes.ts';
 import { mountStatsRoute } from './http/stats-route.ts';
-import type { AttemptSummary } from './domain/attempt-view.ts';
+import type { AttemptSummary, ProtocolMessage } from './domain/attempt-view.ts';
 
 import type { Clock, LockBackend, LockEngine, TraceMessages } from './lock-backend.ts';
 import type { LockLiveEvents, LiveEmit } from './realtime/events.ts';
@@ -37,6 +37,7 @@ const attemptsKept = 40;
 // Every message a learner's requests cause fits; a benchmark's flood is sampled (see domain/message-budget.ts).
 const traceMessagesPerSecond = 1_000;
 const writesShown = 12;
+const resourcesShown = 20;
 
 const emptyWrites = (name: string) => ({
   name,
@@ -64,11 +65,20 @@ export async function createApp(deps: LockAppDeps): Promise<LockApp> {
   // The trace log comes with /check (mounted last); until then there is nothing to record.
   const traceRef: { log?: TraceLog } = {};
   const budget = new MessageBudget(traceMessagesPerSecond);
-  const trace: TraceMessages = (messages) => {
-    const log = traceRef.log;
-    if (!log || !budget.allow(clock.monotonicMs(), messages.length)) return;
-    for (const m of messages) log.record({ type: 'message', ...m });
+  const admits = (count: number) => traceRef.log !== undefined && budget.allow(clock.monotonicMs(), count);
+  const record = (messages: readonly ProtocolMessage[]) => {
+    for (const m of messages) traceRef.log?.record({ type: 'message', ...m });
   };
+  const trace: TraceMessages = Object.assign(
+    (messages: readonly ProtocolMessage[]) => {
+      if (admits(messages.length)) record(messages);
+    },
+    {
+      lazily: (count: number, build: () => readonly ProtocolMessage[]) => {
+        if (admits(count)) record(build());
+      },
+    },
+  );
   const engineDeps = { config, clock, newId, history, trace, emit: ((e, p) => emit(e, p)) as LiveEmit };
   // The one place that knows which engine runs; everything below talks to the LockBackend port.
   const engine: LockEngine =
@@ -154,9 +164,11 @@ export async function createApp(deps: LockAppDeps): Promise<LockApp> {
       touched.delete(resource);
       touched.add(resource);
       // The snapshot shows the most recently used resources only.
-      for (const old of touched) {
-        if (touched.size <= 20) break;
-        touched.delete(old);
+      if (touched.size > resourcesShown) {
+        for (const old of touched) {
+          if (touched.size <= resourcesShown) break;
+          touched.delete(old);
+        }
       }
     }
     live.emit(event, payload);

@@ -52,9 +52,17 @@ export interface LockEngine {
 
 /**
  * Where an engine records the messages of its protocol for GET /trace (the kit's TraceLog
- * behind it): a push into a bounded array, cheap enough for the hot path.
+ * behind it): a push into a bounded array. Whole fan-outs are taken or skipped by a per-second
+ * budget, so a hot path hands over `lazily` how many messages it has and how to build them:
+ * under a benchmark's flood most are skipped and never built.
  */
-export type TraceMessages = (messages: readonly ProtocolMessage[]) => void;
+export interface TraceMessages {
+  (messages: readonly ProtocolMessage[]): void;
+  lazily(count: number, build: () => readonly ProtocolMessage[]): void;
+}
+
+/** A trace that records nothing (a backend built without one, in tests). */
+export const noTrace: TraceMessages = Object.assign(() => undefined, { lazily: () => undefined });
 
 export interface Clock {
   /** Wall-clock ms, for expiresAt and the history. */

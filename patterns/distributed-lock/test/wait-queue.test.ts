@@ -87,6 +87,34 @@ describe('the FIFO wait queue across both instances', () => {
     expect(second.body.owner).toBe('second');
   });
 
+  it('when the waiter heading every queue stopped voting, then it no longer holds the lock up; while it still votes, it does', async () => {
+    // acquire.lua reads the node's clock only when someone seems to go first: a lapsed head must still be dropped.
+    const nodes = cluster.lockRedis.map((h) => new Redis(h.url));
+    const plant = (member: string, deadlineMs: number) =>
+      Promise.all(
+        nodes.map(async (node) => {
+          await node.zadd(keys.queue('lapsed-head'), 1, member);
+          await node.zadd(keys.queueLease('lapsed-head'), deadlineMs, member);
+        }),
+      );
+    try {
+      await plant('gone0000:lock-b:gone', 1);
+      const granted = await post(`${a.url}/locks/lapsed-head`, { ttlMs: 5_000, owner: 'after-gone' });
+      expect(granted.status, JSON.stringify(granted.body)).toBe(201);
+      expect((await post(`${a.url}/locks/lapsed-head/release`, { token: granted.body.token })).status).toBe(
+        204,
+      );
+      await plant('live0000:lock-b:live', Date.now() + 60_000);
+      const refused = await post(`${a.url}/locks/lapsed-head`, { ttlMs: 5_000, owner: 'jumper' });
+      expect(refused.status).toBe(409);
+    } finally {
+      await Promise.all(
+        nodes.map((node) => node.del(keys.queue('lapsed-head'), keys.queueLease('lapsed-head'))),
+      );
+      for (const node of nodes) node.disconnect();
+    }
+  });
+
   it('when a ticket round raises only a minority (a stale proposal), then the waiter queues on every node under the ticket a majority issued above it', async () => {
     const holder = await post(`${a.url}/locks/stale-ticket`, { ttlMs: 10_000, owner: 'holder' });
     // As if another instance took 100 tickets while lock-4 and lock-5 were away: lock-b proposes 1,

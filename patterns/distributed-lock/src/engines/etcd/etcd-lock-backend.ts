@@ -9,7 +9,7 @@ import { WaitHistogram } from '../../domain/wait-histogram.ts';
 import { AppError } from '../../errors.ts';
 import type { HeardChange } from '../../heard-elsewhere.ts';
 import { LeaseBook } from '../../lease-book.ts';
-import { newLockStats } from '../../lock-backend.ts';
+import { newLockStats, noTrace } from '../../lock-backend.ts';
 import type {
   AcquireInput,
   AcquireManyInput,
@@ -58,7 +58,7 @@ export class EtcdLockBackend implements LockBackend {
     this.clock = deps.clock;
     this.newId = deps.newId;
     this.emit = deps.emit;
-    this.calls = new EtcdCalls({ ...deps, trace: deps.trace ?? (() => undefined) });
+    this.calls = new EtcdCalls({ ...deps, trace: deps.trace ?? noTrace });
     this.leases = new LeaseBook({
       stats: this.stats,
       emit: deps.emit,

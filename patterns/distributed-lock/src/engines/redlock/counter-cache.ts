@@ -30,6 +30,7 @@ export class CounterCache {
     // Re-inserted at the end: the oldest entries go first when full.
     this.seen.delete(key);
     this.seen.set(key, value);
+    if (this.seen.size <= this.capacity) return;
     for (const old of this.seen.keys()) {
       if (this.seen.size <= this.capacity) break;
       this.seen.delete(old);

@@ -27,7 +27,7 @@ async function raiseUntilIssued(
   let proposed = first;
   for (let round = 0; round < maxCounterRounds; round++) {
     const replies = await nodes.raiseCounter(counterKey, proposed, lease ?? undefined);
-    ctx.trace(
+    ctx.trace.lazily(2 * replies.length, () =>
       raiseMessages(
         ctx.config.instance,
         { counter: lease ? 'fencing' : 'ticket', resource, proposed },
@@ -96,7 +96,9 @@ export async function issueTicket(
     queueLeaseMs: ctx.config.queueLeaseMs,
   });
   const replies = answers.map((a) => a.reply);
-  ctx.trace(raiseMessages(ctx.config.instance, { counter: 'ticket', resource, proposed }, replies));
+  ctx.trace.lazily(2 * replies.length, () =>
+    raiseMessages(ctx.config.instance, { counter: 'ticket', resource, proposed }, replies),
+  );
   const first = tallyRaise(proposed, replies, nodes.size);
   if (first.kind === 'issued') {
     ctx.counters.saw(counterKey, first.value);

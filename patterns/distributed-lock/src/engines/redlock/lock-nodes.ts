@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import type { AcquireVote } from '../../domain/acquire-votes.ts';
 import type { NodeLockState } from '../../domain/lock-view.ts';
@@ -5,7 +6,7 @@ import { RecentSamples } from '../../domain/percentiles.ts';
 import type { RaiseReply } from '../../domain/quorum-counter.ts';
 import type { LeaseReply } from '../../domain/lease-replies.ts';
 import { keys } from '../../store/keys.ts';
-import { lockScripts as scripts } from './lock-scripts.ts';
+import { acquireKeys, lockScripts as scripts, releaseKeys } from './lock-scripts.ts';
 import type { TicketReply } from './lock-scripts.ts';
 
 export interface AcquireRequest {
@@ -56,11 +57,14 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  */
 export class LockNodes {
   readonly nodes: readonly RedisNode[];
+  /** The nodes' names, in node order. */
+  readonly names: readonly string[];
   readonly stats: ReadonlyMap<string, NodeStats>;
   private readonly onFault: NodeFaultListener;
 
   constructor(nodes: readonly RedisNode[], onFault: NodeFaultListener = () => undefined) {
     this.nodes = nodes;
+    this.names = nodes.map((n) => n.name);
     this.stats = new Map(
       nodes.map((n) => [
         n.name,
@@ -89,35 +93,22 @@ export class LockNodes {
     request: AcquireRequest,
     isSettled: (votes: readonly AcquireVote[], pending: number) => boolean,
   ): SettledFanOut<AcquireVote> {
-    const { resource } = request;
+    const { resource, waiter } = request;
+    // One key list and one argument list for all five nodes: only the node differs.
+    const scriptKeys = acquireKeys(resource);
+    const args: (string | number)[] = [
+      request.token,
+      request.ttlMs,
+      request.owner,
+      request.instance,
+      request.restartDelayMs,
+      request.proposedFencingToken,
+    ];
+    // The queue's arguments only for a waiter: acquire.lua reads them only then.
+    if (waiter) args.push(waiter.member, waiter.ticket, request.queueLeaseMs);
+    const send = (c: Redis) => scripts.acquire.run(c, scriptKeys, args);
     return this.fanOutSettling(
-      async (node) => {
-        const vote = await node.run((c) =>
-          scripts.acquire.run(
-            c,
-            [
-              keys.lock(resource),
-              keys.queue(resource),
-              keys.queueLease(resource),
-              keys.fencing(resource),
-              keys.nodeMarker,
-              keys.nodeQuarantine,
-            ],
-            [
-              request.token,
-              request.ttlMs,
-              request.owner,
-              request.instance,
-              request.waiter?.member ?? '',
-              request.waiter?.ticket ?? 0,
-              request.queueLeaseMs,
-              request.restartDelayMs,
-              request.proposedFencingToken,
-            ],
-          ),
-        );
-        return { node: node.name, ...vote };
-      },
+      async (node): Promise<AcquireVote> => ({ node: node.name, ...(await node.run(send)) }),
       (node, reason): AcquireVote => ({ node, kind: 'unreachable', reason }),
       isSettled,
     );
@@ -154,24 +145,18 @@ export class LockNodes {
     isHandedOut: boolean,
     only?: readonly string[],
   ): Promise<LeaseReply[]> {
+    const scriptKeys = releaseKeys(resource);
+    const args = [
+      token,
+      keys.releasedChannel,
+      resource,
+      announce.instance,
+      announce.atMs,
+      isHandedOut ? '1' : '0',
+    ];
+    const send = (c: Redis) => scripts.release.run(c, scriptKeys, args);
     return this.fanOut(
-      async (node): Promise<LeaseReply> => {
-        const reply = await node.run((c) =>
-          scripts.release.run(
-            c,
-            [keys.lock(resource), keys.queue(resource), keys.queueLease(resource)],
-            [
-              token,
-              keys.releasedChannel,
-              resource,
-              announce.instance,
-              announce.atMs,
-              isHandedOut ? '1' : '0',
-            ],
-          ),
-        );
-        return { node: node.name, ...reply };
-      },
+      async (node): Promise<LeaseReply> => ({ node: node.name, ...(await node.run(send)) }),
       (node): LeaseReply => ({ node, kind: 'unreachable' }),
       only,
     );
@@ -289,19 +274,26 @@ export class LockNodes {
     only?: readonly string[],
   ): SettledFanOut<T> {
     const targets = only ? this.nodes.filter((n) => only.includes(n.name)) : this.nodes;
-    const slots: (T | undefined)[] = targets.map(() => undefined);
-    let pending = targets.length;
+    const slots: (T | undefined)[] = new Array<T | undefined>(targets.length);
+    // In arrival order, for isSettled (which only counts); the answer itself is in node order.
+    const arrived: T[] = [];
+    let isDone = false;
     let settle: (answers: T[]) => void = () => undefined;
     const settled = new Promise<T[]>((resolve) => (settle = resolve));
-    const known = () => slots.filter((a): a is T => a !== undefined);
+    const answered = (i: number, answer: T): T => {
+      slots[i] = answer;
+      arrived.push(answer);
+      if (
+        !isDone &&
+        (arrived.length === targets.length || isSettled(arrived, targets.length - arrived.length))
+      ) {
+        isDone = true;
+        settle(slots.filter((a): a is T => a !== undefined));
+      }
+      return answer;
+    };
     const all = Promise.all(
-      targets.map(async (node, i) => {
-        const answer = await this.callOne(node, call, onError);
-        slots[i] = answer;
-        pending -= 1;
-        if (pending === 0 || isSettled(known(), pending)) settle(known());
-        return answer;
-      }),
+      targets.map((node, i) => this.callOne(node, call, onError).then((answer) => answered(i, answer))),
     );
     if (targets.length === 0) settle([]);
     return { settled, all };

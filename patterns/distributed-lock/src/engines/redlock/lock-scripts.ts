@@ -3,6 +3,7 @@ import type { AcquireVote } from '../../domain/acquire-votes.ts';
 import type { LeaseReply } from '../../domain/lease-replies.ts';
 import type { NodeLockState, QueueEntry } from '../../domain/lock-view.ts';
 import type { RaiseReply } from '../../domain/quorum-counter.ts';
+import { keys } from '../../store/keys.ts';
 import { integerAt, optionalIntegerAt, replyArray, replyCode, stringAt } from '../../store/script-replies.ts';
 
 /** A node's answer before LockNodes names the node that gave it. */
@@ -91,6 +92,23 @@ function nodeState(reply: unknown): Unnamed<NodeLockState> {
     queue,
   };
 }
+
+/** The keys acquire.lua reads and writes, in the order it names them (KEYS[1..6]). */
+export const acquireKeys = (resource: string): string[] => [
+  keys.lock(resource),
+  keys.queue(resource),
+  keys.queueLease(resource),
+  keys.fencing(resource),
+  keys.nodeMarker,
+  keys.nodeQuarantine,
+];
+
+/** The keys release.lua reads and writes, in the order it names them (KEYS[1..3]). */
+export const releaseKeys = (resource: string): string[] => [
+  keys.lock(resource),
+  keys.queue(resource),
+  keys.queueLease(resource),
+];
 
 /** The lock nodes' scripts, each beside the decoder of its reply. */
 export const lockScripts = {

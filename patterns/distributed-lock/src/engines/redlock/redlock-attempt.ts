@@ -82,8 +82,9 @@ export async function attempt(
   const folded = foldedToken(votes, proposed, nodes.size);
   if (decision.kind === 'granted' && folded !== null) {
     ctx.counters.saw(fencingKey, folded);
-    const sentTo = nodes.nodes.map((n) => n.name);
-    ctx.trace(acquireMessages(config.instance, traced(request, waiter), votes, sentTo));
+    ctx.trace.lazily(nodes.size + votes.length, () =>
+      acquireMessages(config.instance, traced(request, waiter), votes, nodes.names),
+    );
     const elapsedMs = clock.monotonicMs() - started;
     const validity = validityMs({ ttlMs, elapsedMs, driftFactor: config.driftFactor });
     void round.all.then((all) =>
@@ -114,12 +115,8 @@ export async function attempt(
   const first = firstOutcome(decision.kind, votes);
   const isShown = show(ctx, shown, summary, first);
   if (isShown) {
-    ctx.trace(
-      acquireMessages(
-        config.instance,
-        { resource, owner, ...(waiter ? { ticket: waiter.ticket } : {}) },
-        votes,
-      ),
+    ctx.trace.lazily(2 * votes.length, () =>
+      acquireMessages(config.instance, traced(request, waiter), votes),
     );
   }
   const finish = (outcome: AttemptOutcome, fencingToken: number | null = null) => {
@@ -127,7 +124,11 @@ export async function attempt(
   };
   const releaseAgain = async (only?: readonly string[]) => {
     const replies = await nodes.withdraw(resource, token, announcement(ctx), only);
-    if (isShown) ctx.trace(leaseMessages(config.instance, 'release', resource, replies));
+    if (isShown) {
+      ctx.trace.lazily(2 * replies.length, () =>
+        leaseMessages(config.instance, 'release', resource, replies),
+      );
+    }
   };
   if (decision.kind !== 'granted') {
     if (decision.grantedBy.length > 0) await releaseAgain(decision.grantedBy);
@@ -220,7 +221,11 @@ function afterLateVotes(
 ): void {
   const { resource, token, waiter } = attempt;
   const lateVotes = votes.filter((v) => !answered.includes(v.node));
-  ctx.trace(acquireMessages(ctx.config.instance, traced(attempt, waiter), lateVotes, []));
+  if (lateVotes.length > 0) {
+    ctx.trace.lazily(lateVotes.length, () =>
+      acquireMessages(ctx.config.instance, traced(attempt, waiter), lateVotes, []),
+    );
+  }
   const summary = summaryOf(ctx, attempt, votes);
   const outcome: AttemptOutcome = fencingToken === null ? 'too-slow' : 'granted';
   if (show(ctx, shown, summary, outcome)) {

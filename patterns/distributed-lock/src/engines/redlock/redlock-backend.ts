@@ -9,7 +9,7 @@ import { acquireAll } from '../../acquire-all.ts';
 import type { LockConfig } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { LeaseBook } from '../../lease-book.ts';
-import { newLockStats } from '../../lock-backend.ts';
+import { newLockStats, noTrace } from '../../lock-backend.ts';
 import type {
   AcquireInput,
   AcquireManyInput,
@@ -58,7 +58,7 @@ export class RedlockBackend implements LockBackend {
     const { nodes, clock, emit } = deps;
     this.ctx = {
       ...deps,
-      trace: deps.trace ?? (() => undefined),
+      trace: deps.trace ?? noTrace,
       stats: this.stats,
       waitHistogram: this.waitHistogram,
       sleepers: new QueueSleepers(pollIntervalsMs(deps.config.queuePollMs, deps.config.queueLeaseMs)),
@@ -82,17 +82,25 @@ export class RedlockBackend implements LockBackend {
 
   nodeFigures(): NodeFigures[] {
     const { nodes } = this.ctx;
-    return nodes.nodes.map((node) => {
-      const s = nodes.stats.get(node.name);
+    return this.nodeStatus().map(({ node, isUp }) => {
+      const s = nodes.stats.get(node);
       return {
-        node: node.name,
-        isUp: node.isReady && node.linkState().mode !== 'cut',
+        node,
+        isUp,
         calls: s?.calls ?? 0,
         errors: s?.errors ?? 0,
         lastError: s?.lastError ?? null,
         latencyMs: s?.latencyMs.summary() ?? { count: 0, p50: 0, p99: 0 },
       };
     });
+  }
+
+  /** Up or down per node, for the live view's badges (polled twice a second: no latency figures). */
+  nodeStatus(): { node: string; isUp: boolean }[] {
+    return this.ctx.nodes.nodes.map((node) => ({
+      node: node.name,
+      isUp: node.isReady && node.linkState().mode !== 'cut',
+    }));
   }
 
   close(): void {
@@ -160,7 +168,9 @@ export class RedlockBackend implements LockBackend {
     const { nodes, clock, config, leases, stats } = this.ctx;
     const started = clock.monotonicMs();
     const replies = await nodes.extend(resource, token, ttlMs, announcement(this.ctx, clock.nowMs() + ttlMs));
-    this.ctx.trace(leaseMessages(config.instance, 'extend', resource, replies));
+    this.ctx.trace.lazily(2 * replies.length, () =>
+      leaseMessages(config.instance, 'extend', resource, replies),
+    );
     const decision = tallyExtend(replies, nodes.size);
     const lease = leases.get(token);
     if (decision.kind === 'lost') {
@@ -211,7 +221,9 @@ export class RedlockBackend implements LockBackend {
     // connection, so it is counted after the lease is gone (at worst it finds it held and waits again).
     this.ctx.sleepers.wakeHead(resource);
     const replies = await sent;
-    this.ctx.trace(leaseMessages(config.instance, 'release', resource, replies));
+    this.ctx.trace.lazily(2 * replies.length, () =>
+      leaseMessages(config.instance, 'release', resource, replies),
+    );
     const decision = tallyRelease(replies, nodes.size);
     if (decision.kind === 'not-holder') {
       stats.notHolder += 1;

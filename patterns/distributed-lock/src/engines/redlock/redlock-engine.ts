@@ -93,7 +93,7 @@ export async function createRedlockEngine(deps: {
         errors: ['NOT_FOUND', 'REDIS_UNAVAILABLE', 'REDIS_TIMEOUT'],
       },
     ],
-    nodeStatus: () => backend.nodeFigures().map((n) => ({ node: n.node, isUp: n.isUp })),
+    nodeStatus: () => backend.nodeStatus(),
     close: async () => {
       backend.close();
       subscriber.close();

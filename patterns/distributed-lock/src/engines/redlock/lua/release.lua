@@ -16,18 +16,18 @@
 --
 -- Returns  {1, fencingToken, owner}  our lease was deleted (fencingToken '' if none was recorded)
 --          {0}                       this node holds no lease of ours
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return {0} end
+local lease = redis.call('HMGET', KEYS[1], 'token', 'fencingToken', 'owner', 'instance')
+if lease[1] ~= ARGV[1] then return {0} end
 
-local fencingToken = redis.call('HGET', KEYS[1], 'fencingToken') or ''
-local owner = redis.call('HGET', KEYS[1], 'owner') or ''
-local grantedBy = redis.call('HGET', KEYS[1], 'instance') or ''
+local fencingToken = lease[2] or ''
+local owner = lease[3] or ''
+local grantedBy = lease[4] or ''
 redis.call('DEL', KEYS[1])
 
 local isHandedOut = ARGV[6] == '1'
 local isHeardElsewhere = not isHandedOut or grantedBy ~= ARGV[4]
 if not isHeardElsewhere then
-  dropLapsedWaiters(KEYS[2], KEYS[3])
-  local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+  local head = liveHead(KEYS[2], KEYS[3])
   -- Only the head can be granted here next; its instance is the member's second part.
   isHeardElsewhere = head ~= nil and string.match(head, '^[^:]*:([^:]*):') ~= ARGV[4]
 end
