@@ -33,6 +33,8 @@ export interface LineStreamsDeps {
 
 /** Protocol messages a worker relays to every instance's trace per second; a benchmark's flood is sampled. */
 const relayedMessagesPerSecond = 300;
+/** A worker gathers its trace messages this long before relaying them in one PUBLISH. */
+const relayFlushMs = 100;
 /** Claims a freshly opened page is given. */
 const claimsKept = 10;
 
@@ -130,10 +132,31 @@ export async function createApp(deps: LineStreamsDeps): Promise<LineStreamsApp> 
     }
     live.emit(event.event, event.payload);
   };
+  // A worker's protocol messages leave in one PUBLISH per relayFlushMs, not one per batch: every instance
+  // parses each relay, so under load a relay per batch cost the API (and both workers) more than the
+  // messages are worth. Once the budget refuses, the worker's messages are not even built for a while.
   const relayBudget = new MessageBudget(relayedMessagesPerSecond);
-  const relayTrace = (messages: ProtocolMessage[]): void => {
-    if (messages.length === 0 || !relayBudget.allow(Date.now(), messages.length)) return;
-    announce({ event: 'trace:messages', payload: { messages } }, 'everywhere');
+  let toRelay: ProtocolMessage[] = [];
+  let relayTimer: NodeJS.Timeout | undefined;
+  let isBudgetSpentUntil = 0;
+  const flushRelay = (): void => {
+    clearTimeout(relayTimer);
+    relayTimer = undefined;
+    if (toRelay.length === 0) return;
+    announce({ event: 'trace:messages', payload: { messages: toRelay } }, 'everywhere');
+    toRelay = [];
+  };
+  const relayTrace = (build: () => ProtocolMessage[]): void => {
+    const now = Date.now();
+    if (now < isBudgetSpentUntil) return;
+    const messages = build();
+    if (messages.length === 0) return;
+    if (!relayBudget.allow(now, messages.length)) {
+      isBudgetSpentUntil = now + relayFlushMs;
+      return;
+    }
+    toRelay.push(...messages);
+    relayTimer ??= setTimeout(flushRelay, relayFlushMs);
   };
   let subscriber: Redis | undefined;
   let isClosed = false;
@@ -190,7 +213,8 @@ export async function createApp(deps: LineStreamsDeps): Promise<LineStreamsApp> 
       publish: (event) => announce(event, 'everywhere'),
       trace: relayTrace,
       onCrash: () => {
-        // Said before exiting, so the other instances' traces show the crash as a fault.
+        // Said before exiting (after the effects it traced), so the other instances' traces show the crash as a fault.
+        flushRelay();
         const told = store
           .publish({ event: 'worker:crashed', payload: { consumer: settings.SERVICE_NAME } })
           .catch(() => undefined);
@@ -230,6 +254,7 @@ export async function createApp(deps: LineStreamsDeps): Promise<LineStreamsApp> 
   service.onClose(async () => {
     isClosed = true;
     clearInterval(poll);
+    clearTimeout(relayTimer);
     await worker?.stop();
     subscriber?.disconnect();
     await node.close();

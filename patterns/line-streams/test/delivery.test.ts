@@ -293,8 +293,12 @@ describe('delivery: order, crash before ack, poison and dead letters', () => {
         await raw.set(keys.members('broken'), 'not a set');
       },
       async () => {
-        await raw.del(keys.members('broken'));
-        await raw.sadd(keys.members('broken'), 'alice', 'bob', 'erin');
+        // In one MULTI: between a DEL and a SADD the worker would find no members and apply to nobody.
+        await raw
+          .multi()
+          .del(keys.members('broken'))
+          .sadd(keys.members('broken'), 'alice', 'bob', 'erin')
+          .exec();
       },
     ],
     [
@@ -433,7 +437,14 @@ describe('delivery: order, crash before ack, poison and dead letters', () => {
     // Under maxmemory, the script's first write answers OOM: Redis's state, not a room's keys.
     await raw.config('RESETSTAT');
     await raw.config('SET', 'maxmemory', '1');
-    const worker = await start({ ROLE: 'worker', SERVICE_NAME: 'worker-1', READ_COUNT: 100 });
+    // Its own pending entries must not idle long enough for its claimer to take them back while Redis
+    // refuses writes (a loaded CI machine took longer than the default 3 s): the worker retries what it holds.
+    const worker = await start({
+      ROLE: 'worker',
+      SERVICE_NAME: 'worker-1',
+      READ_COUNT: 100,
+      CLAIM_MIN_IDLE_MS: 600_000,
+    });
     await waitFor(
       'the batch to fail twice',
       () => worker.worker?.stats.errors ?? 0,

@@ -1,4 +1,4 @@
-import { compareStreamIds } from './stream-id.ts';
+import { inStreamOrder } from './stream-id.ts';
 
 /** An entry a worker holds: read or claimed, not yet settled. */
 export interface HeldEntry {
@@ -20,7 +20,7 @@ export function orderByRoom(entries: Iterable<HeldEntry>): Map<string, HeldEntry
     if (list) list.push(entry);
     else rooms.set(entry.room, [entry]);
   }
-  for (const list of rooms.values()) list.sort((a, b) => compareStreamIds(a.id, b.id));
+  for (const [room, list] of rooms) rooms.set(room, inStreamOrder(list));
   return rooms;
 }
 

@@ -31,3 +31,18 @@ export function compareStreamIds(a: string, b: string): number {
   if (!x || !y) throw new Error(`not a stream id: ${x ? b : a}`);
   return x.ms === y.ms ? x.seq - y.seq : x.ms - y.ms;
 }
+
+/**
+ * The entries in stream order, each id parsed once: a sort that compares text ids parses both at every
+ * comparison, and a worker orders what it holds at every step.
+ */
+export function inStreamOrder<T extends { readonly id: string }>(entries: readonly T[]): T[] {
+  const keyed = entries.map((entry) => {
+    const id = parseStreamId(entry.id);
+    if (!id) throw new Error(`not a stream id: ${entry.id}`);
+    return { entry, id };
+  });
+  // Held entries mostly arrive in order already: the sort then only confirms it.
+  keyed.sort((a, b) => (a.id.ms === b.id.ms ? a.id.seq - b.id.seq : a.id.ms - b.id.ms));
+  return keyed.map((k) => k.entry);
+}

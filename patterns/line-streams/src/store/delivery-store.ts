@@ -29,6 +29,18 @@ export interface DeliveryBatch {
   readonly now: number;
 }
 
+/** One run as deliver.lua reads it: room, n, f, the n ids, then the positions (1..n) of the f failed ones. */
+function runArguments(run: RoomRun): (string | number)[] {
+  const failed: number[] = [];
+  const args: (string | number)[] = [run.room, run.entries.length, 0];
+  for (const [index, entry] of run.entries.entries()) {
+    args.push(entry.id);
+    if (entry.handlerFailed) failed.push(index + 1);
+  }
+  args[2] = failed.length;
+  return args.concat(failed);
+}
+
 /** The workers' effect: inbox entries and unread counts, behind each room's applied mark. */
 export class DeliveryStore {
   private readonly node: RedisNode;
@@ -63,11 +75,7 @@ export class DeliveryStore {
           batch.maxApplied,
           keys.inbox(''),
           keys.unread(''),
-          ...batch.runs.flatMap((run) => [
-            run.room,
-            run.entries.length,
-            ...run.entries.flatMap((e) => [e.id, e.handlerFailed ? '1' : '0']),
-          ]),
+          ...batch.runs.flatMap(runArguments),
         ],
       ),
     );

@@ -139,6 +139,19 @@ export class GroupStore {
     count: number,
     blockMs: number,
   ): Promise<StoredMessage[]> {
+    return this.readAs(client, group, consumer, rooms, count, blockMs, toMessage);
+  }
+
+  /** The same read, each entry converted by `toEntry` (a worker converts only what it holds). */
+  async readAs<T>(
+    client: Redis,
+    group: string,
+    consumer: string,
+    rooms: readonly string[],
+    count: number,
+    blockMs: number,
+    toEntry: (room: string, entry: RawEntry) => T,
+  ): Promise<T[]> {
     if (rooms.length === 0) return [];
     const streams = rooms.map((room) => keys.stream(room));
     const ids = rooms.map(() => '>');
@@ -158,9 +171,12 @@ export class GroupStore {
           )
         : c.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', ...streams, ...ids);
     const reply: unknown = await this.node.run(() => command(client));
-    return ((reply ?? []) as [string, RawEntry[]][]).flatMap(([stream, entries]) =>
-      entries.map((e) => toMessage(roomOfStream(stream), e)),
-    );
+    const result: T[] = [];
+    for (const [stream, entries] of (reply ?? []) as [string, RawEntry[]][]) {
+      const room = roomOfStream(stream);
+      for (const entry of entries) result.push(toEntry(room, entry));
+    }
+    return result;
   }
 
   async ack(group: string, room: string, ids: readonly string[]): Promise<number> {

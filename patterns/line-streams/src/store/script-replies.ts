@@ -81,14 +81,19 @@ export function decodeSendReply(reply: unknown): SendResult {
   }
 }
 
-/** deliver.lua's reply: `{runs, skipped}`, each run a list of `{code, deliveries}`. */
+/** deliver.lua's reply: `{runs, skipped}`, each run one string of `outcome:deliveries` joined by ','. */
 export function decodeDeliverReply(reply: unknown): DeliveryBatchReply {
   if (!isList(reply) || !isList(reply[0])) return refuse('deliver', reply);
   const runs = reply[0].map((run) => {
-    if (!isList(run)) return refuse('deliver', reply);
-    return run.map((attempt) => {
-      if (!isList(attempt)) return refuse('deliver', reply);
-      return { outcome: parseDeliveryOutcome(attempt[0]), deliveries: count('deliver', reply, attempt[1]) };
+    if (typeof run !== 'string') return refuse('deliver', reply);
+    if (run === '') return [];
+    return run.split(',').map((attempt) => {
+      const colon = attempt.indexOf(':');
+      if (colon < 0) return refuse('deliver', reply);
+      return {
+        outcome: parseDeliveryOutcome(attempt.slice(0, colon)),
+        deliveries: count('deliver', reply, attempt.slice(colon + 1)),
+      };
     });
   });
   return { runs, skipped: count('deliver', reply, reply[1]) };

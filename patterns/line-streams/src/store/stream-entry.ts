@@ -1,3 +1,5 @@
+import type { HeldEntry } from '../domain/room-order.ts';
+
 /** One room message as the stream stores it (field/value pairs) and as the API shows it. */
 export interface StoredMessage {
   readonly id: string;
@@ -33,6 +35,22 @@ export function toMessage(room: string, [id, fields]: RawEntry): StoredMessage {
     ...(f.clientMsgId ? { clientMsgId: f.clientMsgId } : {}),
     ...(f.replayOf ? { replayOf: f.replayOf } : {}),
   };
+}
+
+/**
+ * A raw stream entry as a worker holds it: only what the worker itself reads (the sender and the text, for
+ * the poison fault). The effect reads the entry again inside deliver.lua, so nothing else is converted.
+ */
+export function toHeldEntry(room: string, [id, fields]: RawEntry): HeldEntry {
+  let senderId = '';
+  let text = '';
+  if (fields) {
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === 'senderId') senderId = fields[i + 1] ?? '';
+      else if (fields[i] === 'text') text = fields[i + 1] ?? '';
+    }
+  }
+  return { room, id, senderId, text };
 }
 
 /** The field/value pairs XADD writes for a new message. */

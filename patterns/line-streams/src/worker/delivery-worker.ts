@@ -7,6 +7,7 @@ import type { DeliveryOutcome } from '../domain/delivery-outcome.ts';
 import { orderByRoom } from '../domain/room-order.ts';
 import type { HeldEntry } from '../domain/room-order.ts';
 import type { DeliveryAttempt } from '../store/script-replies.ts';
+import { toHeldEntry } from '../store/stream-entry.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { LineStreamsEvent } from '../realtime/events.ts';
 import {
@@ -35,8 +36,11 @@ export interface DeliveryWorkerOptions {
   readonly isPoison: (entry: HeldEntry) => boolean;
   /** Rare events for every live view (claims, dead letters, crashes). */
   readonly publish: (event: LineStreamsEvent) => void;
-  /** This worker's protocol steps (deliveries, effects, acks, claims) for the trace. */
-  readonly trace: (messages: ProtocolMessage[]) => void;
+  /**
+   * This worker's protocol steps (deliveries, effects, acks, claims) for the trace, built only if the
+   * trace takes them: under load most are sampled out, and building them would be work for nothing.
+   */
+  readonly trace: (build: () => ProtocolMessage[]) => void;
   /** What a crash is: process.exit in a real worker, abandoning the loop in an in-process test. */
   readonly onCrash: () => void;
   /** The clock (ms): idle times, heartbeats and order waits read it, so a test can drive time. */
@@ -166,17 +170,18 @@ export class DeliveryWorker {
       // With entries waiting for an older one held elsewhere, poll instead of blocking long.
       const blockMs = this.held.size === 0 ? this.options.readBlockMs : 10;
       const client = await this.blockingClient();
-      const fresh = await store.groups.read(
+      const fresh = await store.groups.readAs(
         client,
         group,
         consumer,
         rooms,
         this.options.readCount - this.held.size,
         blockMs,
+        toHeldEntry,
       );
       this.stats.read += fresh.length;
       for (const m of fresh) this.hold(m);
-      if (fresh.length > 0) this.options.trace(deliveredMessages(consumer, fresh));
+      if (fresh.length > 0) this.options.trace(() => deliveredMessages(consumer, fresh));
       if (!this.isRunning) return;
       await this.processHeld();
       // A trickle would make every step a batch of one: let entries gather (Kafka's fetch.max.wait.ms idea),
@@ -190,12 +195,7 @@ export class DeliveryWorker {
   }
 
   private hold(entry: HeldEntry): void {
-    this.held.set(`${entry.room}/${entry.id}`, {
-      room: entry.room,
-      id: entry.id,
-      senderId: entry.senderId,
-      text: entry.text,
-    });
+    this.held.set(`${entry.room}/${entry.id}`, entry);
   }
 
   private async currentRooms(): Promise<string[]> {
@@ -228,7 +228,7 @@ export class DeliveryWorker {
     for (const m of claimed) this.hold(m);
     const claims = claimEvents(consumer, records);
     for (const payload of claims) this.options.publish({ event: 'entry:claimed', payload });
-    this.options.trace(claimMessages(claims));
+    this.options.trace(() => claimMessages(claims));
   }
 
   /**
@@ -290,7 +290,7 @@ export class DeliveryWorker {
     });
     const appliedNow = settled.reduce((sum, s) => sum + s.appliedNow, 0);
     if (this.isCrashDue(appliedNow)) {
-      this.options.trace(settled.flatMap((s) => settledMessages(consumer, s.room, s.results, [])));
+      this.options.trace(() => settled.flatMap((s) => settledMessages(consumer, s.room, s.results, [])));
       this.crash();
     }
     this.stats.acked += await store.groups.ackRuns(
@@ -298,7 +298,7 @@ export class DeliveryWorker {
       settled.map((s) => ({ room: s.room, ids: s.toAck })),
     );
     // One relay for the whole batch: each is a PUBLISH that every instance parses.
-    this.options.trace(settled.flatMap((s) => settledMessages(consumer, s.room, s.results, s.toAck)));
+    this.options.trace(() => settled.flatMap((s) => settledMessages(consumer, s.room, s.results, s.toAck)));
   }
 
   /**

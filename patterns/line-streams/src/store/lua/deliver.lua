@@ -25,11 +25,12 @@
 -- ARGV[7]  maxApplied: apply at most this many effects in this call, 0 = no limit (the crash-before-ack fault)
 -- ARGV[8]  inbox key prefix     lab:line-streams:inbox:
 -- ARGV[9]  unread key prefix    lab:line-streams:unread:
--- ARGV[10..] the room runs, one after the other: room name, n, then n pairs oldest first: entry id,
---          handlerFailed ('1' when the worker's handler failed on it: poison)
+-- ARGV[10..] the room runs, one after the other: room name, n, f, then n entry ids oldest first, then f
+--          positions (1..n) of the entries the worker's handler failed on (poison); f is almost always 0
 --
 -- Returns  {runs, skipped} (decoded in store/script-replies.ts):
---   runs: one list per room run, in order, of {outcome, deliveries}, one per entry attempted. outcome is
+--   runs: one string per room run, in order, of `outcome:deliveries` per entry attempted, joined by ','
+--     (one string, not a list of pairs: the worker decodes one value per room, not three per message). outcome is
 --     APPLIED | DUPLICATE | GONE | NOT_YET | DEAD_LETTERED | FAILED (the handler failed, or the room's members
 --     key is not a set, so there is no effect to apply); deliveries is the entry's delivery count in
 --     the group's PEL (0 when not pending). A run stops after a NOT_YET or FAILED (the room's later entries must
@@ -54,6 +55,7 @@ local pushes, users = {}, {}
 local marks, deadLetters = {}, {}
 local appliedNow, skipped = 0, 0
 
+-- One entry's delivery count in the PEL (0 when not pending): the slow path, one command per entry.
 local function deliveriesOf(stream, entryId)
   local p = redis.call('XPENDING', stream, group, entryId, entryId, 1)
   if #p == 0 then return 0 end
@@ -79,61 +81,113 @@ local function push(user, json)
   list[#list + 1] = json
 end
 
+-- A room's entries past its mark, read ahead: one XRANGE and one XPENDING for the whole run instead of
+-- three commands per message (the entry, the next one past the mark, its delivery count). A worker usually
+-- holds exactly the entries that follow the mark, so the window is those, up to its newest held id; what
+-- the window cannot answer (an id outside it, a window cut short) falls back to one command per question.
+local function readAhead(stream, mark, newestHeld, limit)
+  local entries = redis.call('XRANGE', stream, mark and ('(' .. mark) or '-', newestHeld, 'COUNT', limit)
+  local at, deliveries = {}, {}
+  for i = 1, #entries do at[entries[i][1]] = i end
+  local isPelComplete = true
+  if #entries > 0 then
+    local rows = redis.call('XPENDING', stream, group, entries[1][1], entries[#entries][1], #entries)
+    for i = 1, #rows do deliveries[rows[i][1]] = tonumber(rows[i][4]) end
+    -- As many rows as asked for: pending ids of deleted entries may have pushed some out.
+    isPelComplete = #rows < #entries
+  end
+  -- Fewer entries than the limit: the window holds every entry up to newestHeld.
+  return {entries = entries, at = at, deliveries = deliveries, isPelComplete = isPelComplete,
+    isComplete = #entries < limit}
+end
+
 -- One room's run; answers its outcomes and whether the batch must stop (maxApplied reached).
-local function deliverRun(stream, membersKey, room, firstPair, lastPair)
+local function deliverRun(stream, membersKey, room, applied, firstId, lastId, hasFailed)
   -- A members key of the wrong type fails this room's effects (FAILED), not the script: the other rooms go on.
   local members = redis.pcall('SMEMBERS', membersKey)
-  local applied = redis.call('HGET', KEYS[1], room)
   local outcomes = {}
   local runSkipped = 0
-  for p = firstPair, lastPair, 2 do
-    local id, handlerFailed = ARGV[p], ARGV[p + 1] == '1'
+  local window
+  -- window.entries[pos] is the entry right after the mark as long as the mark moves along the window.
+  local pos = 1
+  local function view()
+    if not window then window = readAhead(stream, applied, ARGV[lastId], 2 * (lastId - firstId + 1)) end
+    return window
+  end
+  local function pendingCount(entryId)
+    local w = view()
+    local n = w.deliveries[entryId]
+    if n then return n end
+    if w.at[entryId] and w.isPelComplete then return 0 end
+    return deliveriesOf(stream, entryId)
+  end
+  -- The entry itself, or nil when it was trimmed.
+  local function entryAt(entryId)
+    local w = view()
+    local i = w.at[entryId]
+    if i then return w.entries[i] end
+    if w.isComplete then return nil end
+    return redis.call('XRANGE', stream, entryId, entryId)[1]
+  end
+  -- The oldest entry past the mark.
+  local function nextPastMark()
+    local w = view()
+    local e = w.entries[pos]
+    if e and (not applied or idLess(applied, e[1])) then return e end
+    return redis.call('XRANGE', stream, applied and ('(' .. applied) or '-', '+', 'COUNT', 1)[1]
+  end
+  local function advanceTo(entryId)
+    applied = entryId
+    marks[room] = applied
+    local e = window and window.entries[pos]
+    if e and e[1] == entryId then pos = pos + 1 end
+  end
+
+  for p = firstId, lastId do
+    local id, handlerFailed = ARGV[p], hasFailed[p - firstId + 1]
 
     -- 1. Idempotency: the mark is at or past it, so its effect is already in place.
     if applied and not idLess(applied, id) then
       counts.duplicatesSkipped = counts.duplicatesSkipped + 1
-      outcomes[#outcomes + 1] = {'DUPLICATE', deliveriesOf(stream, id)}
+      outcomes[#outcomes + 1] = 'DUPLICATE:' .. deliveriesOf(stream, id)
     else
       -- 2. Trimmed before its effect: send.lua dead-lettered it when it evicted it.
-      local self = redis.call('XRANGE', stream, id, id)[1]
+      local self = entryAt(id)
       if not self then
-        outcomes[#outcomes + 1] = {'GONE', 0}
+        outcomes[#outcomes + 1] = 'GONE:0'
       else
         -- 3. Order: only the oldest entry past the mark may be applied. An older entry that is in no
         --    PEL was acked without its effect (a manual XACK): account for it and move on, else wait.
         local isNext = true
         while true do
-          local from = applied and ('(' .. applied) or '-'
-          local nextEntry = redis.call('XRANGE', stream, from, '+', 'COUNT', 1)[1]
+          local nextEntry = nextPastMark()
           if nextEntry[1] == id then break end
-          if deliveriesOf(stream, nextEntry[1]) > 0 or runSkipped >= 100 then
+          if pendingCount(nextEntry[1]) > 0 or runSkipped >= 100 then
             isNext = false
             break
           end
           deadLetter(stream, room, nextEntry[1], nextEntry[2], 'acked-unapplied', 0)
-          applied = nextEntry[1]
-          marks[room] = applied
+          advanceTo(nextEntry[1])
           runSkipped = runSkipped + 1
         end
         if not isNext then
-          outcomes[#outcomes + 1] = {'NOT_YET', deliveriesOf(stream, id)}
+          outcomes[#outcomes + 1] = 'NOT_YET:' .. pendingCount(id)
           break
         end
 
         -- 4. A message delivered too often is given up on, so it stops blocking its room.
-        local deliveries = deliveriesOf(stream, id)
+        local deliveries = pendingCount(id)
         if deliveries > maxDeliveries then
           deadLetter(stream, room, id, self[2], 'max-deliveries', deliveries)
-          applied = id
-          marks[room] = applied
-          outcomes[#outcomes + 1] = {'DEAD_LETTERED', deliveries}
+          advanceTo(id)
+          outcomes[#outcomes + 1] = 'DEAD_LETTERED:' .. deliveries
         elseif handlerFailed then
           counts.handlerFailures = counts.handlerFailures + 1
-          outcomes[#outcomes + 1] = {'FAILED', deliveries}
+          outcomes[#outcomes + 1] = 'FAILED:' .. deliveries
           break
         elseif members.err then
           counts.brokenMembers = counts.brokenMembers + 1
-          outcomes[#outcomes + 1] = {'FAILED', deliveries}
+          outcomes[#outcomes + 1] = 'FAILED:' .. deliveries
           break
         else
           -- 5. The effect for every member but the sender (the rule of recipientsOf in room-order.ts).
@@ -147,11 +201,10 @@ local function deliverRun(stream, membersKey, room, firstPair, lastPair)
           for i = 1, #members do
             if members[i] ~= message.senderId then push(members[i], json) end
           end
-          applied = id
-          marks[room] = applied
+          advanceTo(id)
           counts.applied = counts.applied + 1
           if deliveries > 1 then counts.redeliveriesApplied = counts.redeliveriesApplied + 1 end
-          outcomes[#outcomes + 1] = {'APPLIED', deliveries}
+          outcomes[#outcomes + 1] = 'APPLIED:' .. deliveries
           appliedNow = appliedNow + 1
           if maxApplied > 0 and appliedNow >= maxApplied then
             skipped = skipped + runSkipped
@@ -165,21 +218,39 @@ local function deliverRun(stream, membersKey, room, firstPair, lastPair)
   return outcomes, false
 end
 
+-- Every room's applied mark in one HMGET (a command per batch, not per room).
+local roomNames = {}
+local a = 10
+while a <= #ARGV do
+  roomNames[#roomNames + 1] = ARGV[a]
+  a = a + 3 + tonumber(ARGV[a + 1]) + tonumber(ARGV[a + 2])
+end
+-- unpack has a stack limit: ask in chunks.
+local initialMarks = {}
+for from = 1, #roomNames, 500 do
+  local chunk = redis.call('HMGET', KEYS[1], unpack(roomNames, from, math.min(from + 499, #roomNames)))
+  for i = 1, #chunk do initialMarks[from + i - 1] = chunk[i] end
+end
+
 local runs = {}
 local isStopped = false
-local a, k = 10, 4
-while a <= #ARGV do
-  local room, n = ARGV[a], tonumber(ARGV[a + 1])
-  local firstPair = a + 2
-  local lastPair = firstPair + 2 * (n - 1)
+local k = 4
+a = 10
+for r = 1, #roomNames do
+  local n, f = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local firstId, lastId = a + 3, a + 2 + n
   if isStopped then
-    runs[#runs + 1] = {}
+    runs[#runs + 1] = ''
   else
-    local outcomes, stop = deliverRun(KEYS[k], KEYS[k + 1], room, firstPair, lastPair)
-    runs[#runs + 1] = outcomes
+    local hasFailed = {}
+    for i = lastId + 1, lastId + f do hasFailed[tonumber(ARGV[i])] = true end
+    local mark = initialMarks[r]
+    if mark == false then mark = nil end
+    local outcomes, stop = deliverRun(KEYS[k], KEYS[k + 1], roomNames[r], mark, firstId, lastId, hasFailed)
+    runs[#runs + 1] = table.concat(outcomes, ',')
     isStopped = stop
   end
-  a, k = firstPair + 2 * n, k + 2
+  a, k = lastId + 1 + f, k + 2
 end
 
 -- Every key the writes touch is checked first: an error after the first write would leave the effects of
@@ -219,7 +290,14 @@ for _, user in ipairs(users) do
   redis.call('LTRIM', inbox, 0, inboxMax - 1)
   redis.call('INCRBY', unread, #list)
 end
-for room, mark in pairs(marks) do redis.call('HSET', KEYS[1], room, mark) end
+local markPairs = {}
+for room, mark in pairs(marks) do
+  markPairs[#markPairs + 1] = room
+  markPairs[#markPairs + 1] = mark
+end
+for from = 1, #markPairs, 1000 do
+  redis.call('HSET', KEYS[1], unpack(markPairs, from, math.min(from + 999, #markPairs)))
+end
 for name, n in pairs(counts) do
   if n > 0 then redis.call('HINCRBY', KEYS[3], name, n) end
 end
