@@ -7,7 +7,8 @@ import type { AntiEntropyReport } from './anti-entropy-report.ts';
 import { pairsOf } from './merkle-comparison.ts';
 import type { MerkleComparison } from './merkle-comparison.ts';
 import { descendTrees, prefetchDepth } from './merkle-descent.ts';
-import { listRanges, repairListed } from './range-repair.ts';
+import { listRanges, mergeListings, repairListed } from './range-repair.ts';
+import type { RangeListing } from './range-repair.ts';
 import { RoundReplicas } from './round-replicas.ts';
 import { collectTombstones, tombstoneCandidates } from './tombstone-collection.ts';
 import { readTreeView } from './tree-view.ts';
@@ -86,22 +87,33 @@ export class AntiEntropyService {
     const prefetchLevels = prefetchDepth(this.lastKeys ?? mostKeys(await summariesRead));
     // Tombstone candidates are read beside the descent too: most rounds have none, and one found now is
     // checked on every replica after the repair anyway.
+    // The keys under each node the descent lists are read as soon as it is found, beside the descent's
+    // next request: the last level's hashes and the listing of the level above share a round trip.
+    const listingsRead: Promise<RangeListing[]>[] = [];
     const [summaries, candidates, { listed, levels, rangesCompared }] = await Promise.all([
       summariesRead,
       tombstoneCandidates(this.replicas).catch(() => []),
-      descendTrees(round, { prefetchLevels, trace, from }),
+      descendTrees(round, {
+        prefetchLevels,
+        trace,
+        from,
+        onListed: (nodes) =>
+          listingsRead.push(
+            listRanges(
+              round,
+              nodes.map(({ node, values }) => ({ range: leavesUnder(node, treeDepth), values })),
+              { trace, from },
+            ),
+          ),
+      }),
     ]);
     this.lastKeys = mostKeys(summaries);
     const ranges = listed.map(({ node }) => leavesUnder(node, treeDepth));
     const comparison: MerkleComparison = { depth: treeDepth, pairs: pairsOf(listed, ranges), levels };
     emit('merkle:compared', comparison);
 
-    // The keys under the listed nodes, then the keys whose digests disagree, repaired.
-    const listings = await listRanges(
-      round,
-      listed.map(({ values }, i) => ({ range: ranges[i] ?? { first: 0, last: -1 }, values })),
-      { trace, from },
-    );
+    // The keys whose digests disagree in the listed ranges, repaired.
+    const listings = mergeListings(round, await Promise.all(listingsRead));
     const { keysRepaired, versionBytes } = await repairListed(round, listings, {
       policy,
       emit,

@@ -1,9 +1,11 @@
 import {
-  childrenOf,
   differingNodes,
+  levelOf,
+  listThreshold,
   parentValue,
   parseNode,
   planDescent,
+  strideFor,
   treeDepth,
 } from '../domain/incremental-merkle.ts';
 import type { TraceMessages } from '../realtime/protocol-trace.ts';
@@ -31,17 +33,28 @@ export function prefetchDepth(keys: number): number {
 }
 
 /**
- * Top down: the root on every replica, then the children of every node whose
- * values differ, until a differing node is a leaf or small enough to list key
- * by key. Each request is a round trip, so a request reads two levels' worth:
- * the first one the level `prefetchLevels` down (the top levels differ almost
- * everywhere once a few keys per node differ), each later one the
- * grandchildren of the nodes opened; the levels in between are computed from
- * the level below (a node is the XOR of its children), so they cost no bytes.
+ * Top down: the root on every replica, then below every node whose values
+ * differ, until a differing node is a leaf or small enough to list key by key.
+ * Each request is a round trip, so each reads as far down as pays: the first
+ * one the level `prefetchLevels` down on every replica (the top levels differ
+ * almost everywhere once a few keys per node differ), each later one, under
+ * every node opened at the edge of what is known, the level where its nodes
+ * are expected to be small enough to list (strideFor), from one replica per
+ * distinct value of the opened node, and compares that level directly: the
+ * levels in between would only lead to the same differing nodes. The levels
+ * above the first request's are computed (a node is the XOR of its children),
+ * so the comparison starts at the root at no cost in bytes. A node to list is
+ * handed to `onListed` as soon as it is found, so its listing travels beside
+ * the descent's next request instead of after the descent.
  */
 export async function descendTrees(
   round: RoundReplicas,
-  options: { readonly prefetchLevels: number; readonly trace: TraceMessages; readonly from: string },
+  options: {
+    readonly prefetchLevels: number;
+    readonly trace: TraceMessages;
+    readonly from: string;
+    readonly onListed: (nodes: readonly ListedNode[]) => void;
+  },
 ): Promise<Descent> {
   const { prefetchLevels, trace, from } = options;
   // Per replica, every node value read or computed so far.
@@ -61,33 +74,12 @@ export async function descendTrees(
     nodes.forEach((node, j) => held.set(node, values[j] ?? null));
     known.set(name, held);
   };
-  // The children of each of `parents`, read from one replica per distinct value of the node `under(parent)`
-  // (the parent itself or the node above it): replicas that agree there agree below.
-  const readChildren = async (level: number, parents: readonly number[], under: (node: number) => number) => {
-    traceRead(level, 2 * parents.length);
-    const names = round.live().map((replica) => replica.name);
-    const answers = await readOncePerValue(
-      round,
-      parents.map((parent) => ({
-        item: parent,
-        groups: groupByValue(names, (name) => known.get(name)?.get(under(parent))),
-      })),
-      async (replica, asked) => {
-        const flat = await replica.readTreeChildren(asked);
-        return asked.map((_, j): [string | null, string | null] => [
-          flat[2 * j] ?? null,
-          flat[2 * j + 1] ?? null,
-        ]);
-      },
-    );
-    for (const [name, pairs] of answers)
-      for (const [parent, [left, right]] of pairs)
-        remember(name, [2 * parent, 2 * parent + 1], [left, right]);
-    rangesCompared += 2 * parents.length;
-  };
-  // Fills in the ancestors of `nodes` up to `upTo` levels above them, for every replica that answered.
+  const isKnown = (node: number) =>
+    round.live().some((replica) => known.get(replica.name)?.has(node) ?? false);
+  // Fills in the ancestors of `nodes` up to `upTo` levels above them, for every replica that holds them.
   const computeAbove = (nodes: readonly number[], upTo: number) => {
     for (const values of known.values()) {
+      if (!values.has(nodes[0] ?? 0)) continue;
       let below = [...nodes];
       for (let step = 0; step < upTo; step++) {
         const parents = [...new Set(below.map((node) => Math.floor(node / 2)))];
@@ -97,10 +89,31 @@ export async function descendTrees(
       }
     }
   };
+  // The nodes `levels` below each opened node, read from one replica per distinct value of the opened
+  // node: replicas that agree on a node agree below it.
+  const readBelow = async (opened: readonly number[], levels: number) => {
+    const width = 2 ** levels;
+    traceRead(levelOf(opened[0] ?? 1) + levels, width * opened.length);
+    const names = round.live().map((replica) => replica.name);
+    const answers = await readOncePerValue(
+      round,
+      opened.map((node) => ({
+        item: node,
+        groups: groupByValue(names, (name) => known.get(name)?.get(node)),
+      })),
+      async (replica, asked) => {
+        const flat = await replica.readTreeBelow(asked, levels);
+        return asked.map((_, j) => flat.slice(j * width, (j + 1) * width));
+      },
+    );
+    for (const [name, values] of answers)
+      for (const [node, under] of values) remember(name, descendantsOf(node, levels), under);
+    rangesCompared += width * opened.length;
+  };
 
   // The first request reads the level `prefetchLevels` down on every replica: nothing is known to group by.
   const top = Array.from({ length: 2 ** prefetchLevels }, (_, i) => 2 ** prefetchLevels + i);
-  traceRead(0, top.length);
+  traceRead(prefetchLevels, top.length);
   await Promise.all(
     round.live().map(async (replica) => {
       const values = await round.ask(replica, () => replica.readTreeNodes(top));
@@ -110,49 +123,76 @@ export async function descendTrees(
   rangesCompared += top.length;
   computeAbove(top, prefetchLevels);
 
-  let nodes = [1];
   const listed: ListedNode[] = [];
-  const levels: MerkleComparison['levels'] = [];
-  for (let level = 0; level <= treeDepth && nodes.length > 0; level++) {
-    const asked = nodes;
-    const first = asked[0] ?? 1;
-    const isKnown = [...known.values()].some((values) => values.has(first));
-    if (!isKnown) {
-      // The opened nodes' grandchildren (two levels in one request: the level above the leaves comes with
-      // the leaves), or, at the leaves, the leaves themselves.
-      const parents = [...new Set(asked.map((node) => Math.floor(node / 2)))];
-      if (level < treeDepth) {
-        await readChildren(level + 1, asked, (node) => Math.floor(node / 2));
-        computeAbove(childrenOf(asked), 1);
-      } else await readChildren(level, parents, (node) => node);
+  const perLevel = new Map<number, { compared: number; differing: number }>();
+  let frontier = [1];
+  while (frontier.length > 0) {
+    // Compare down through what is known; what is opened at its edge is read in the next request.
+    const toRead = new Map<number, number[]>();
+    const found: ListedNode[] = [];
+    let nodes = frontier;
+    while (nodes.length > 0) {
+      const answered = round.live().flatMap((replica) => {
+        const held = known.get(replica.name);
+        return held ? [{ node: replica.name, held }] : [];
+      });
+      const valueOn = (answer: (typeof answered)[number], node: number) => answer.held.get(node) ?? null;
+      const differing = differingNodes(
+        nodes,
+        answered.map((answer) => nodes.map((node) => valueOn(answer, node))),
+      );
+      const level = levelOf(nodes[0] ?? 1);
+      for (const node of nodes) count(perLevel, levelOf(node), 'compared');
+      for (const node of differing) count(perLevel, levelOf(node), 'differing');
+      trace(
+        answered.map((answer) => ({
+          from: answer.node,
+          to: from,
+          kind: 'merkle-hashes',
+          detail: { level, compared: nodes.length, differing: differing.length },
+        })),
+      );
+      const keysOn = (node: number) => answered.map((answer) => parseNode(valueOn(answer, node)).keys);
+      const { open, list } = planDescent(differing, keysOn, treeDepth, listThreshold, (node) =>
+        isKnown(2 * node),
+      );
+      for (const node of list)
+        found.push({ node, values: new Map(answered.map((answer) => [answer.node, valueOn(answer, node)])) });
+      nodes = [];
+      for (const node of open) {
+        if (isKnown(2 * node)) nodes.push(2 * node, 2 * node + 1);
+        else {
+          const levels = strideFor(Math.max(0, ...keysOn(node)), levelOf(node), treeDepth);
+          toRead.set(levels, [...(toRead.get(levels) ?? []), node]);
+        }
+      }
     }
-    const answered = round.live().flatMap((replica) => {
-      const held = known.get(replica.name);
-      return held ? [{ node: replica.name, held, values: asked.map((node) => held.get(node) ?? null) }] : [];
-    });
-    const valueOn = (answer: { held: ReadonlyMap<number, string | null> }, node: number) =>
-      answer.held.get(node) ?? null;
-    const differing = differingNodes(
-      asked,
-      answered.map((answer) => answer.values),
+    listed.push(...found);
+    if (found.length > 0) options.onListed(found);
+    // The reads of every stride go out together: one round trip.
+    await Promise.all([...toRead].map(([levels, opened]) => readBelow(opened, levels)));
+    frontier = [...toRead].flatMap(([levels, opened]) =>
+      opened.flatMap((node) => descendantsOf(node, levels)),
     );
-    levels.push({ level, compared: asked.length, differing: differing.length });
-    trace(
-      answered.map((answer) => ({
-        from: answer.node,
-        to: from,
-        kind: 'merkle-hashes',
-        detail: { level, compared: asked.length, differing: differing.length },
-      })),
-    );
-    const { open, list } = planDescent(
-      differing,
-      (node) => answered.map((answer) => parseNode(valueOn(answer, node)).keys),
-      treeDepth,
-    );
-    for (const node of list)
-      listed.push({ node, values: new Map(answered.map((answer) => [answer.node, valueOn(answer, node)])) });
-    nodes = childrenOf(open);
   }
+  const levels = [...perLevel]
+    .sort(([a], [b]) => a - b)
+    .map(([level, { compared, differing }]) => ({ level, compared, differing }));
   return { listed, levels, rangesCompared };
+}
+
+/** The 2^levels nodes `levels` below `node`, in order. */
+function descendantsOf(node: number, levels: number): number[] {
+  const width = 2 ** levels;
+  return Array.from({ length: width }, (_, i) => node * width + i);
+}
+
+function count(
+  perLevel: Map<number, { compared: number; differing: number }>,
+  level: number,
+  field: 'compared' | 'differing',
+): void {
+  const entry = perLevel.get(level) ?? { compared: 0, differing: 0 };
+  entry[field] += 1;
+  perLevel.set(level, entry);
 }

@@ -59,6 +59,22 @@ export async function listRanges(
 }
 
 /**
+ * One listing per replica still in the round, from the listings of several calls of listRanges (the
+ * descent lists nodes as it finds them): a replica that left the round since is left out, so every
+ * listing kept covers every range.
+ */
+export function mergeListings(round: RoundReplicas, parts: readonly RangeListing[][]): RangeListing[] {
+  return round.live().map((replica) => {
+    const digests = new Map<string, string>();
+    for (const part of parts)
+      for (const listing of part)
+        if (listing.node === replica.name)
+          for (const [key, digest] of listing.digests) digests.set(key, digest);
+    return { node: replica.name, digests };
+  });
+}
+
+/**
  * Reads the versions of each key whose digests disagree from one replica per
  * distinct digest (equal digests hold equal sets), resolves them, and ships
  * to each replica what it lacks: reads and writes batched per replica.

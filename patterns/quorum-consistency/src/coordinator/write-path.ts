@@ -38,6 +38,8 @@ export async function coordinateWrite(
 
   const { actor, trace, requests } = deps;
   const names = replicas.map((replica) => replica.name);
+  // The clock as JSON, once: the trace's N messages and the live view's event share it.
+  const clockJson = toJSON(clock);
   const kind = version.isTombstone ? 'delete' : 'write';
   requests.start(
     startFanOut({
@@ -56,7 +58,7 @@ export async function coordinateWrite(
       from: actor,
       to,
       kind: kind === 'write' ? 'put' : 'delete',
-      detail: { key, requestId, clock: toJSON(clock) },
+      detail: { key, requestId, clock: clockJson },
     })),
   );
   // Encoded once: every replica receives the same script call.
@@ -105,7 +107,7 @@ export async function coordinateWrite(
   deps.emit('kv:written', {
     requestId,
     key,
-    clock: toJSON(clock),
+    clock: clockJson,
     isTombstone: version.isTombstone,
     ok: tally.ok,
     acks: tally.acks,

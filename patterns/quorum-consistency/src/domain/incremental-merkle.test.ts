@@ -13,6 +13,7 @@ import {
   planDescent,
   pathOf,
   readersFor,
+  strideFor,
   xorHash,
   zeroHash,
 } from './incremental-merkle.ts';
@@ -136,6 +137,49 @@ describe('incremental Merkle tree', () => {
       open: [5, 2],
       list: [4],
     });
+  });
+
+  it('a differing node whose children are already known is opened, however few keys it holds', () => {
+    const known = new Set([2]);
+    expect(
+      planDescent(
+        [2, 3],
+        () => [1, 2],
+        3,
+        4,
+        (node) => known.has(node),
+      ),
+    ).toEqual({
+      open: [2],
+      list: [3],
+    });
+    // A leaf has no children: it is listed even when asked whether anything below it is known.
+    expect(
+      planDescent(
+        [8],
+        () => [1],
+        3,
+        4,
+        () => true,
+      ),
+    ).toEqual({ open: [], list: [8] });
+  });
+
+  it('a descent reads deep enough below an opened node that what it reaches can be listed next', () => {
+    // 78 keys at level 7 of 14 (10,000 keys): four levels down, about 5 keys per node (at most 8 wanted).
+    expect(strideFor(78, 7, 14, 16, 4)).toBe(4);
+    // 20 keys: two levels (5 per node); 9 keys: one level is the least a read can go.
+    expect(strideFor(20, 10, 14, 16, 4)).toBe(2);
+    expect(strideFor(9, 10, 14, 16, 4)).toBe(1);
+    // Never more than the cap, nor below the leaves.
+    expect(strideFor(10_000, 2, 14, 16, 4)).toBe(4);
+    expect(strideFor(10_000, 12, 14, 16, 4)).toBe(2);
+    // Each node reached is expected to hold at most half the threshold, for any count below the cap.
+    for (let keys = 1; keys <= 128; keys++) {
+      const levels = strideFor(keys, 0, 14, 16, 4);
+      expect(levels).toBeGreaterThanOrEqual(1);
+      if (levels < 4) expect(keys / 2 ** levels).toBeLessThanOrEqual(8);
+    }
   });
 
   it('keys to repair: missing on one replica or with another digest; readers: one replica per distinct digest', () => {

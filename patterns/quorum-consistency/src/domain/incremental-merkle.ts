@@ -156,34 +156,64 @@ export function differingNodes(
 }
 
 /**
- * Below this many keys, a differing node is listed key by key instead of
- * opened further: one more level costs two hashes per replica, about what
- * listing two or three keys costs, and a round trip.
+ * A differing node at the frontier of what a descent has read, holding at
+ * most this many keys on every replica, is listed key by key (its keys and
+ * digests come in the same round trip as the next hashes read) rather than
+ * opened: reading further down costs a round trip, and 16 keys listed cost
+ * about what 16 hashes do.
  */
-export const listThreshold = 4;
+export const listThreshold = 16;
+
+/** The most levels a descent reads below an opened node in one request: 2^4 = 16 hashes per node. */
+export const maxStride = 4;
 
 /**
  * Splits differing nodes into those to open (their children are compared
- * next) and those to list (their keys are read and compared): a leaf is
- * always listed, and so is a node that holds few keys on every replica. Just
- * above the leaves "few" is twice as many: opening such a node costs a round
- * trip to save listing one leaf's few keys.
+ * next) and those to list (their keys are read and compared). A leaf is
+ * always listed. A node whose children are already known (`isKnownBelow`:
+ * read in an earlier request, or computed) is opened, since comparing them
+ * costs nothing. At the frontier, a node that holds at most `threshold` keys
+ * on every replica is listed; just above the leaves "few" is twice as many,
+ * since opening such a node costs a round trip to save listing one leaf's
+ * few keys.
  */
 export function planDescent(
   differing: readonly number[],
   keysOn: (node: number) => readonly number[],
   depth: number,
   threshold: number = listThreshold,
+  isKnownBelow: (node: number) => boolean = () => false,
 ): { open: number[]; list: number[] } {
   const open: number[] = [];
   const list: number[] = [];
   for (const node of differing) {
     const level = levelOf(node);
-    const isSmall = Math.max(0, ...keysOn(node)) <= (level === depth - 1 ? 2 * threshold : threshold);
-    if (level === depth || isSmall) list.push(node);
+    if (level === depth) list.push(node);
+    else if (isKnownBelow(node)) open.push(node);
+    else if (Math.max(0, ...keysOn(node)) <= (level === depth - 1 ? 2 * threshold : threshold))
+      list.push(node);
     else open.push(node);
   }
   return { open, list };
+}
+
+/**
+ * How many levels to read below an opened frontier node holding `keys` keys
+ * at `level`: enough that each node reached is expected to hold at most half
+ * the listing threshold (keys spread evenly over the leaves by their hash), so
+ * nearly all of them can be listed in the next request instead of opened
+ * again; at least one level, at most `stride` levels, never below the leaves.
+ */
+export function strideFor(
+  keys: number,
+  level: number,
+  depth: number,
+  threshold: number = listThreshold,
+  stride: number = maxStride,
+): number {
+  let levels = 1;
+  while (levels < stride && keys / 2 ** levels > threshold / 2) levels += 1;
+  return Math.max(0, Math.min(levels, depth - level));
 }
 
 /**

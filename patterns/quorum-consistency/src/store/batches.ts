@@ -6,6 +6,12 @@ export const readBatch = 100;
 export const writeBatch = 50;
 
 /**
+ * Tree node values per merkle-nodes call (about 22 bytes each): a descent that reads four levels below
+ * 256 opened nodes at 100,000 keys gets its 4,096 values in two calls sent together, one round trip.
+ */
+export const treeValuesPerCall = 2_048;
+
+/**
  * Read calls in flight at once on one replica's connection. Sent together they share a round trip (the
  * replica runs them back to back); two, not more: at 100,000 keys a listing call is heavy, and with four
  * queued the last overran its timeout on a loaded machine. Writes go one at a time: a write batch keeps the

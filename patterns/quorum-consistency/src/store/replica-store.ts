@@ -1,7 +1,14 @@
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { leafOf, treeDepth } from '../domain/incremental-merkle.ts';
 import type { ConflictPolicy, StoredVersion } from '../domain/versioned-value.ts';
-import { inBatches, pendingLeavesPerFlush, readBatch, readsInFlight, writeBatch } from './batches.ts';
+import {
+  inBatches,
+  pendingLeavesPerFlush,
+  readBatch,
+  readsInFlight,
+  treeValuesPerCall,
+  writeBatch,
+} from './batches.ts';
 import { keys } from './keys.ts';
 import {
   dropTombstoneScript,
@@ -124,27 +131,23 @@ export class ReplicaStore {
 
   /** Values of some nodes of this replica's Merkle tree, in order; null for an empty subtree. */
   async readTreeNodes(nodes: readonly number[]): Promise<(string | null)[]> {
-    return this.treeValues('nodes', nodes, 8 * readBatch);
+    return this.readTreeBelow(nodes, 0);
   }
 
-  /** Values of the children (2p, 2p+1) of each of `parents`, in order: the next level of a descent. */
-  async readTreeChildren(parents: readonly number[]): Promise<(string | null)[]> {
-    return this.treeValues('children', parents, 4 * readBatch);
-  }
-
-  private async treeValues(
-    mode: 'nodes' | 'children',
-    indices: readonly number[],
-    batchSize: number,
-  ): Promise<(string | null)[]> {
-    const answers = await inBatches(indices, batchSize, readsInFlight, async (batch) => {
+  /**
+   * Values of the 2^levels nodes `levels` below each of `nodes` (p * 2^levels onwards), in order: the
+   * part of the tree a descent reads under the nodes it opens; `levels` 0 reads the nodes themselves.
+   */
+  async readTreeBelow(nodes: readonly number[], levels: number): Promise<(string | null)[]> {
+    const perCall = Math.max(1, Math.floor(treeValuesPerCall / 2 ** levels));
+    const answers = await inBatches(nodes, perCall, readsInFlight, async (batch) => {
       // Each call flushes up to a limit of the writes since the last read; asked again until none wait.
       for (;;) {
         const read = await this.node.run((client) =>
           merkleNodesScript.run(
             client,
             [keys.merkleTree, keys.merklePending],
-            [mode, treeDepth, pendingLeavesPerFlush, ...batch],
+            [levels, treeDepth, pendingLeavesPerFlush, ...batch],
           ),
         );
         if (read.isFlushed) return read.values;

@@ -6,8 +6,9 @@
 --
 -- KEYS[1]  Merkle tree of this replica: heap index -> "<16 hex>:<keys below>"
 -- KEYS[2]  pending changes of this replica's Merkle tree: leaf -> "<16 hex>:<net keys in or out>"
--- ARGV[1]  "nodes": ARGV[4..] are the nodes wanted; "children": ARGV[4..] are parents, and their children
---          2p, 2p+1 are wanted (half the request bytes on the way down)
+-- ARGV[1]  levels below each node given whose values are wanted: 0 for the nodes themselves, s for the 2^s
+--          nodes s levels down (p * 2^s up to p * 2^s + 2^s - 1), in order; a descent names the nodes it
+--          opens, not their descendants (a few bytes per request instead of 2^s numbers)
 -- ARGV[2]  the tree's depth
 -- ARGV[3]  the most pending leaves one flush applies
 -- ARGV[4]  the first heap index; more follow
@@ -18,13 +19,10 @@
 local waiting = flushPending(KEYS[1], KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[3]))
 if waiting > 0 then return waiting end
 local wanted = {}
+local width = 2 ^ tonumber(ARGV[1])
 for i = 4, #ARGV do
-  if ARGV[1] == 'children' then
-    wanted[#wanted + 1] = 2 * tonumber(ARGV[i])
-    wanted[#wanted + 1] = 2 * tonumber(ARGV[i]) + 1
-  else
-    wanted[#wanted + 1] = ARGV[i]
-  end
+  local first = tonumber(ARGV[i]) * width
+  for j = 0, width - 1 do wanted[#wanted + 1] = string.format('%d', first + j) end
 end
 local out = {}
 if #wanted > 0 then
