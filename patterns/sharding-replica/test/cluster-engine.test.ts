@@ -19,6 +19,8 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
   let engine: ClusterEngine;
   let api: ReturnType<typeof request>;
   const names = new Map<string, string>();
+  /** REDIS_NODES for a service over this cluster, each node under its shard's name. */
+  const redisNodesEnv = () => redis.nodes.map((n) => `${names.get(n.name)}=${n.url}`).join(',');
 
   beforeAll(async () => {
     redis = await startRedisClusterMode({
@@ -34,7 +36,7 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
     });
     const config = loadConfig({
       ENGINE: 'cluster',
-      REDIS_NODES: redis.nodes.map((n) => `${names.get(n.name)}=${n.url}`).join(','),
+      REDIS_NODES: redisNodesEnv(),
       MONITOR_INTERVAL_MS: '250',
       REDIS_COMMAND_TIMEOUT_MS: '1000',
       WAIT_TIMEOUT_MS: '2000',
@@ -129,7 +131,7 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
     const config = loadConfig({
       ENGINE: 'cluster',
       ITEM_HASH_TAGS: 'false',
-      REDIS_NODES: redis.nodes.map((n) => `${names.get(n.name)}=${n.url}`).join(','),
+      REDIS_NODES: redisNodesEnv(),
     });
     const untagged = await createApp({ config, nodes: await connectRedisNodes(config.redisNodes) });
     try {
@@ -155,7 +157,7 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
     expect(drain.body.code).toBe('ENGINE_UNSUPPORTED');
   });
 
-  it('scale-out under 4 writer/reader loops: a quarter of the slots move to the spare, keys with them, no acknowledged write lost, errors below 1 %', async () => {
+  it('scale-out under 4 writer/reader loops: a quarter of the slots move to the spare, keys with them, no acknowledged write lost, errors below 1 %; a client with the old slot map meets MOVED', async () => {
     const acknowledged = new Map<string, string>();
     let requests = 0;
     let failures = 0;
@@ -173,23 +175,43 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
       }
     });
     await waitFor(() => requests > 400);
-    const started = await api.post('/shards');
-    expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ shard: 'shard-4', slotsPlanned: 4096 });
-    const isDone = await waitFor(
-      async () => (await api.get('/rebalance')).body.rebalance.status === 'done',
-      120_000,
-    );
-    isRunning = false;
-    await Promise.all(loops);
-    expect(isDone).toBe(true);
-    const rebalance = (await api.get('/rebalance')).body.rebalance;
-    expect(rebalance).toMatchObject({ slotsMoved: 4096, errors: 0 });
-    expect(rebalance.keysMoved).toBeGreaterThan(0);
-    expect(rebalance.redirections.moved + rebalance.redirections.ask).toBeGreaterThan(0);
-    expect(failures / requests).toBeLessThan(0.01);
-    for (const [key, value] of acknowledged)
-      expect(await readStrong(api, key)).toEqual({ status: 200, value });
+    // A second client whose slot map is taken now and never refreshed on a timer: after the handover it
+    // must meet MOVED for every slot that left, whatever the timing of the loops above.
+    const staleConfig = loadConfig({
+      ENGINE: 'cluster',
+      REDIS_NODES: redisNodesEnv(),
+      MONITOR_INTERVAL_MS: '60000',
+    });
+    const stale = await createApp({
+      config: staleConfig,
+      nodes: await connectRedisNodes(staleConfig.redisNodes),
+    });
+    try {
+      await stale.sharding.start();
+      const started = await api.post('/shards');
+      expect(started.status).toBe(202);
+      expect(started.body).toMatchObject({ shard: 'shard-4', slotsPlanned: 4096 });
+      const isDone = await waitFor(
+        async () => (await api.get('/rebalance')).body.rebalance.status === 'done',
+        120_000,
+      );
+      isRunning = false;
+      await Promise.all(loops);
+      expect(isDone).toBe(true);
+      const rebalance = (await api.get('/rebalance')).body.rebalance;
+      expect(rebalance).toMatchObject({ slotsMoved: 4096, errors: 0 });
+      expect(rebalance.keysMoved).toBeGreaterThan(0);
+      expect(failures / requests).toBeLessThan(0.01);
+      const staleApi = request(stale.service.server);
+      for (const [key, value] of acknowledged)
+        expect(await readStrong(staleApi, key)).toEqual({ status: 200, value });
+      const authority = (await staleApi.get('/shards')).body.authority;
+      expect(authority.redirections.moved).toBeGreaterThan(0);
+    } finally {
+      // A failed step above must not leave the loops running against a closed lab.
+      isRunning = false;
+      await stale.service.close();
+    }
     const shares = (await api.get('/ring')).body.shards as { id: string; share: number }[];
     expect(shares.find((s) => s.id === 'shard-4')?.share).toBeCloseTo(0.25, 2);
     const check = (await api.get('/check')).body;

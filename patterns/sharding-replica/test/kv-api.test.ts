@@ -126,6 +126,19 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
     expect((await api.get(`/items/${pk}/nothing`)).status).toBe(404);
   });
 
+  it('an item write that Redis fails inside its transaction is an error, not a 200 (WRONGTYPE on a value hash rewritten from outside)', async () => {
+    const pk = 'rewritten-outside';
+    expect((await api.put(`/items/${pk}/a`).send({ value: 'one' })).status).toBe(200);
+    const master = cluster.router.state.node(cluster.sharding.locateKey(pk).master);
+    // EXEC still succeeds when one queued command fails at run time; the service must read each reply.
+    await master.client.set(`lab:sharding-replica:item-values:${pk}`, 'not a hash');
+    const put = await api.put(`/items/${pk}/b`).send({ value: 'two' });
+    expect(put.status).toBe(500);
+    expect(put.headers['content-type']).toMatch(/json/);
+    const removed = await api.delete(`/items/${pk}/a`);
+    expect(removed.status).toBe(500);
+  });
+
   it('a page is one atomic read: an item deleted while the query is in flight is wholly in the page or wholly out, never an empty value', async () => {
     const pk = 'atomic-page';
     for (const sk of ['a', 'b', 'c']) await api.put(`/items/${pk}/${sk}`).send({ value: `value-${sk}` });

@@ -9,6 +9,9 @@ import { loadConfig } from '../src/config.ts';
 import { SentinelEngine } from '../src/engines/sentinel/sentinel-engine.ts';
 import { readStrong, waitFor } from './support/sharding-replica-lab.ts';
 
+/** How long Sentinel may take to make a returning old master a replica: two INFO periods and some slack. */
+const sentinelConversionMs = 30_000;
+
 // Three shards of real master/replica pairs, watched by three sentinels (quorum 2, down-after 1000 ms).
 describe('sentinel engine (real Redis Sentinel decides failover; the router follows)', () => {
   const redis = new Map<string, RedisHandle>();
@@ -155,42 +158,52 @@ describe('sentinel engine (real Redis Sentinel decides failover; the router foll
     expect(check.valid, check.summary).toBe(true);
   }, 60_000);
 
-  it('the old master, restarted, is made a replica by Sentinel, not by the router (no rejoin recorded)', async () => {
-    const old = redis.get('shard-1-master') as RedisHandle;
-    await old.restart();
-    const key = keyOn('shard-1', 'after');
-    await api.put(`/kv/${key}`).send({ value: 'fresh' });
-    const isReplica = await waitFor(async () => {
-      await engine.monitor.sample();
-      const report = engine.state.replication.get('shard-1-master')?.report;
-      return report?.isReachable === true && report.role === 'replica';
-    }, 20_000);
-    expect(isReplica).toBe(true);
-    expect(engine.state.rejoins).toEqual([]);
-  }, 30_000);
-
-  it('a paused (SIGSTOP) master is failed over by Sentinel like a dead one; resumed, Sentinel makes it a replica', async () => {
-    const key = keyOn('shard-2', 'frozen');
-    expect((await api.put(`/kv/${key}?durability=replica`).send({ value: 'before' })).body.isReplicated).toBe(
-      true,
-    );
-    const master = redis.get('shard-2-master') as RedisHandle;
-    master.pause();
-    try {
-      expect(await waitFor(() => engine.state.shard('shard-2').master === 'shard-2-replica', 10_000)).toBe(
-        true,
-      );
-      expect(await readStrong(api, key)).toEqual({ status: 200, value: 'before' });
-      expect((await api.put(`/kv/${key}`).send({ value: 'after' })).status).toBe(200);
-    } finally {
-      master.resume();
-    }
-    expect(
-      await waitFor(async () => {
+  it(
+    'the old master, restarted, is made a replica by Sentinel, not by the router (no rejoin recorded)',
+    async () => {
+      const old = redis.get('shard-1-master') as RedisHandle;
+      await old.restart();
+      const key = keyOn('shard-1', 'after');
+      await api.put(`/kv/${key}`).send({ value: 'fresh' });
+      // Sentinel asks each instance INFO every 10 s and converts an old master only after seeing it report
+      // itself master for a while: one or two INFO periods after the restart (11 s in five CI runs, over 20 s in one).
+      const isReplica = await waitFor(async () => {
         await engine.monitor.sample();
-        const report = engine.state.replication.get('shard-2-master')?.report;
+        const report = engine.state.replication.get('shard-1-master')?.report;
         return report?.isReachable === true && report.role === 'replica';
-      }, 20_000),
-    ).toBe(true);
-  }, 40_000);
+      }, sentinelConversionMs);
+      expect(isReplica).toBe(true);
+      expect(engine.state.rejoins).toEqual([]);
+    },
+    sentinelConversionMs + 10_000,
+  );
+
+  it(
+    'a paused (SIGSTOP) master is failed over by Sentinel like a dead one; resumed, Sentinel makes it a replica',
+    async () => {
+      const key = keyOn('shard-2', 'frozen');
+      expect(
+        (await api.put(`/kv/${key}?durability=replica`).send({ value: 'before' })).body.isReplicated,
+      ).toBe(true);
+      const master = redis.get('shard-2-master') as RedisHandle;
+      master.pause();
+      try {
+        expect(await waitFor(() => engine.state.shard('shard-2').master === 'shard-2-replica', 10_000)).toBe(
+          true,
+        );
+        expect(await readStrong(api, key)).toEqual({ status: 200, value: 'before' });
+        expect((await api.put(`/kv/${key}`).send({ value: 'after' })).status).toBe(200);
+      } finally {
+        master.resume();
+      }
+      expect(
+        await waitFor(async () => {
+          await engine.monitor.sample();
+          const report = engine.state.replication.get('shard-2-master')?.report;
+          return report?.isReachable === true && report.role === 'replica';
+        }, sentinelConversionMs),
+      ).toBe(true);
+    },
+    sentinelConversionMs + 20_000,
+  );
 }, 90_000);

@@ -5,6 +5,7 @@ import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { createApp } from '../../src/app.ts';
 import type { ShardingApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { lagBytes } from '../../src/domain/replica-freshness.ts';
 import { RouterEngine } from '../../src/engines/router/router-engine.ts';
 
 export interface TestCluster extends ShardingApp {
@@ -104,14 +105,26 @@ export function keyOn(cluster: TestCluster, shard: string, prefix = 'k', skip = 
   throw new Error(`no key on ${shard}`);
 }
 
-/** Waits until every replica of the active shards has caught up with its master. */
+/**
+ * Waits until every replica of the active shards has caught up with its master, as the monitor sees it
+ * and as the replica probe sees it: an eventual read reports the probe's last figures, and a probe taken
+ * while a write was on its way to the replica still shows that write's bytes until the next one.
+ */
 export async function replicasInSync(cluster: TestCluster): Promise<boolean> {
   return waitFor(async () => {
     await cluster.router.monitor.sample();
-    return cluster.router
-      .shards()
-      .filter((s) => s.state === 'active')
-      .every((s) => s.lagBytes === 0);
+    await cluster.router.probe.probeAll();
+    const active = cluster.router.shards().filter((s) => s.state === 'active');
+    const activeIds = new Set(active.map((s) => s.id));
+    const probed = cluster.router.state.map.shards.filter((shard) => activeIds.has(shard.id));
+    return (
+      active.every((s) => s.lagBytes === 0) &&
+      probed.every((shard) => {
+        if (shard.replica === undefined) return true;
+        const freshness = cluster.router.probe.of(shard);
+        return freshness !== undefined && lagBytes(freshness) === 0;
+      })
+    );
   });
 }
 

@@ -147,7 +147,8 @@ export class SlotMigrator {
           );
           if (this.options.now() - lastEmit > 250) {
             lastEmit = this.options.now();
-            await this.router.refresh();
+            // No refresh of the client's slot map here: like a real cluster client, it learns a handed-over
+            // slot from the MOVED it meets (or the monitor's next CLUSTER SLOTS), which is what the lesson shows.
             this.options.emit('rebalance:progress', this.view() as SlotMigration);
           }
         }

@@ -107,8 +107,11 @@ export class SlotRouter {
         return pipeline.exec();
       });
       const last = replies?.at(-1);
-      if (!last) throw new AppError('REDIS_UNAVAILABLE', `${node.name}: no reply.`);
-      if (last[0]) throw last[0];
+      if (!replies || !last) throw new AppError('REDIS_UNAVAILABLE', `${node.name}: no reply.`);
+      // Every reply is looked at, not only the last: a SET refused (CLUSTERDOWN from a master that has
+      // just restarted, MOVED, LOADING) followed by a WAIT that counts the replica would otherwise
+      // acknowledge a write nobody applied. The redirection loop takes the first error.
+      for (const [error] of replies) if (error) throw error;
       return last[1] as T;
     });
   }

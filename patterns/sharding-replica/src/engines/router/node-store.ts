@@ -58,12 +58,19 @@ export const nodeStore = {
   del: (node: RedisNode, key: string) => node.run((c) => c.del(keys.kv(key))),
 
   putItem: (node: RedisNode, pk: string, sk: string, value: string) =>
-    node.run((c) => c.multi().zadd(keys.itemIndex(pk), 0, sk).hset(keys.itemValues(pk), sk, value).exec()),
+    node.run(async (c) =>
+      everyReplyOk(
+        node,
+        await c.multi().zadd(keys.itemIndex(pk), 0, sk).hset(keys.itemValues(pk), sk, value).exec(),
+      ),
+    ),
 
   getItem: (node: RedisNode, pk: string, sk: string) => node.run((c) => c.hget(keys.itemValues(pk), sk)),
 
   deleteItem: (node: RedisNode, pk: string, sk: string) =>
-    node.run((c) => c.multi().zrem(keys.itemIndex(pk), sk).hdel(keys.itemValues(pk), sk).exec()),
+    node.run(async (c) =>
+      everyReplyOk(node, await c.multi().zrem(keys.itemIndex(pk), sk).hdel(keys.itemValues(pk), sk).exec()),
+    ),
 
   /**
    * One page of sort keys (plus one to tell whether more follow) and their values, read by one script so
@@ -95,14 +102,15 @@ export const nodeStore = {
     const redisKeys = redisKeysOf(routing);
     const dumps = await from.run(async (c) => Promise.all(redisKeys.map((k) => c.dumpBuffer(k))));
     if (dumps.every((d) => d === null)) return false;
-    await to.run((c) => {
+    await to.run(async (c) => {
       const tx = c.multi();
       redisKeys.forEach((k, i) => {
         const dump = dumps[i];
         if (dump) tx.restore(k, 0, dump, 'REPLACE');
         else tx.del(k);
       });
-      return tx.exec();
+      // The source copy is deleted next: only once the target has taken every key.
+      return everyReplyOk(to, await tx.exec());
     });
     await from.run((c) => c.del(...redisKeys));
     return true;
@@ -144,6 +152,21 @@ export const nodeStore = {
   follow: (node: RedisNode, master: { host: string; port: number }) =>
     node.run((c) => c.replicaof(master.host, master.port)),
 };
+
+/**
+ * A MULTI's replies, once each is known to have succeeded. Redis runs the rest of a transaction after a
+ * command fails at run time (WRONGTYPE on a key an outsider rewrote), and EXEC still succeeds: without this,
+ * a write half applied would be acknowledged, or a key deleted from its source before its copy landed.
+ */
+function everyReplyOk<T>(node: RedisNode, replies: [error: Error | null, result: T][] | null): T[] {
+  if (!replies) {
+    throw new AppError('REDIS_UNAVAILABLE', `${node.name}: the transaction was not run.`, {
+      extras: { node: node.name },
+    });
+  }
+  for (const [error] of replies) if (error) throw error;
+  return replies.map(([, result]) => result);
+}
 
 function toReplicationInfo(text: string): ReplicationInfo {
   const fields = parseInfo(text);

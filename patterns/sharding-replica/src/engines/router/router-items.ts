@@ -47,7 +47,7 @@ export class RouterItems {
     return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
       this.state.countOp(shardId);
       const replies = await nodeStore.deleteItem(this.masterOf(shardId), pk, sk);
-      return { pk, sk, shard: shardId, isDeleted: Number(replies?.[0]?.[1] ?? 0) > 0 };
+      return { pk, sk, shard: shardId, isDeleted: Number(replies[0] ?? 0) > 0 };
     });
   }
 
