@@ -70,7 +70,8 @@ async function expectServes(app: RingApp, acked: Map<string, { value: string }>)
 describe('coordinator-ring snapshots and log compaction', () => {
   it('when writes go on, then every node compacts and its log (in memory and in Redis) stays bounded', async () => {
     const acked = await writeKeys('load', 400);
-    expect(acked.size).toBeGreaterThan(300);
+    // A loaded machine may refuse a few writes in an election; the lesson needs many more than the log keeps.
+    expect(acked.size).toBeGreaterThan(4 * (every + keep));
     const maxIndex = Math.max(...[...acked.values()].map((a) => a.index));
     await eventually(
       () => Promise.resolve(live().every((a) => status(a).lastApplied >= maxIndex) || undefined),
@@ -111,7 +112,7 @@ describe('coordinator-ring snapshots and log compaction', () => {
     let acked = new Map<string, { value: string; index: number }>();
     try {
       acked = await writeKeys('lag', 200);
-      expect(acked.size).toBeGreaterThan(150);
+      expect(acked.size).toBeGreaterThan(2 * (every + keep));
       // The majority's logs no longer hold the entry after the follower's last one.
       await eventually(async () => {
         const current = await leader();

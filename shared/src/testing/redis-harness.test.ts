@@ -31,8 +31,9 @@ describe('startRedis', () => {
     expect(redis.pid).toBeUndefined();
     expect(isPidAlive(firstPid ?? 0)).toBe(false);
     const startedAt = performance.now();
-    await expect(sendRedisCommand(port, ['PING'], { timeoutMs: 1_000 })).rejects.toThrow(/ECONNREFUSED/);
-    expect(performance.now() - startedAt).toBeLessThan(100);
+    await expect(sendRedisCommand(port, ['PING'], { timeoutMs: 30_000 })).rejects.toThrow(/ECONNREFUSED/);
+    // Refused, not waited out: far inside the timeout even on a loaded machine.
+    expect(performance.now() - startedAt).toBeLessThan(10_000);
 
     await redis.restart();
     expect(redis.port).toBe(port);
