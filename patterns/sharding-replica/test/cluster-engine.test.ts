@@ -127,6 +127,25 @@ describe('cluster engine (real Redis Cluster, the same API)', () => {
     expect((await api.delete('/items/cart-9/a')).body.isDeleted).toBe(true);
   });
 
+  it('an item write to a partition whose value hash was rewritten from outside answers 500 and writes nothing', async () => {
+    const pk = 'rewritten-9';
+    expect((await api.put(`/items/${pk}/a`).send({ value: 'one' })).status).toBe(200);
+    // Straight to the slot's master, as another client would: the other masters answer MOVED.
+    const onOwner = async (command: string[]) => {
+      for (const master of redis.masters) {
+        const reply = await sendRedisCommand(master.port, command).catch((error: unknown) => error);
+        if (!(reply instanceof Error)) return reply;
+      }
+      throw new Error(`no master took ${command.join(' ')}`);
+    };
+    await onOwner(['SET', keys.clusterItemValues(pk), 'not a hash']);
+    const put = await api.put(`/items/${pk}/b`).send({ value: 'two' });
+    expect(put.status).toBe(500);
+    expect((await api.delete(`/items/${pk}/a`)).status).toBe(500);
+    // A script is not rolled back either: only the check before any write keeps "b" out of the index.
+    expect(await onOwner(['ZRANGE', keys.clusterItemIndex(pk), '0', '-1'])).toEqual(['a']);
+  });
+
   it('without the hash tag a partition spans two slots: the write is refused as 409 CROSS_SLOT problem+json, not a crash', async () => {
     const config = loadConfig({
       ENGINE: 'cluster',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyOn, replicasInSync, startCluster, waitFor } from './support/sharding-replica-lab.ts';
 import type { TestCluster } from './support/sharding-replica-lab.ts';
 import { statsResult } from '../src/http/schemas.ts';
+import { keys } from '../src/store/keys.ts';
 
 describe('shard router API (real Redis: 4 shards of master + replica)', () => {
   let cluster: TestCluster;
@@ -126,17 +127,18 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
     expect((await api.get(`/items/${pk}/nothing`)).status).toBe(404);
   });
 
-  it('an item write that Redis fails inside its transaction is an error, not a 200 (WRONGTYPE on a value hash rewritten from outside)', async () => {
+  it('an item write to a partition whose value hash was rewritten from outside is an error, not a 200, and writes nothing (not even the sort key)', async () => {
     const pk = 'rewritten-outside';
     expect((await api.put(`/items/${pk}/a`).send({ value: 'one' })).status).toBe(200);
     const master = cluster.router.state.node(cluster.sharding.locateKey(pk).master);
-    // EXEC still succeeds when one queued command fails at run time; the service must read each reply.
-    await master.client.set(`lab:sharding-replica:item-values:${pk}`, 'not a hash');
+    // Redis rolls back neither a MULTI nor a script when one command fails with WRONGTYPE at run time.
+    await master.client.set(keys.itemValues(pk), 'not a hash');
     const put = await api.put(`/items/${pk}/b`).send({ value: 'two' });
     expect(put.status).toBe(500);
     expect(put.headers['content-type']).toMatch(/json/);
     const removed = await api.delete(`/items/${pk}/a`);
     expect(removed.status).toBe(500);
+    expect(await master.client.zrange(keys.itemIndex(pk), 0, -1)).toEqual(['a']);
   });
 
   it('a page is one atomic read: an item deleted while the query is in flight is wholly in the page or wholly out, never an empty value', async () => {

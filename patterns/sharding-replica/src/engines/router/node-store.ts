@@ -3,7 +3,7 @@ import type { RedisNode } from '@kvs-lab/shared/redis';
 import { parseInfo, parseRole } from '../../domain/replication-lag.ts';
 import type { RoleReport } from '../../domain/failover-rule.ts';
 import type { LexBounds, SortOrder } from '../../domain/item-page.ts';
-import { queryItemsScript } from '../../store/item-scripts.ts';
+import { deleteItemScript, putItemScript, queryItemsScript } from '../../store/item-scripts.ts';
 import { keys, redisKeysOf } from '../../store/keys.ts';
 import type { RoutingKey } from '../../store/keys.ts';
 import { AppError } from '../../errors.ts';
@@ -57,20 +57,14 @@ export const nodeStore = {
 
   del: (node: RedisNode, key: string) => node.run((c) => c.del(keys.kv(key))),
 
+  /** Index and value in one script, which checks both keys' types before it writes either. */
   putItem: (node: RedisNode, pk: string, sk: string, value: string) =>
-    node.run(async (c) =>
-      everyReplyOk(
-        node,
-        await c.multi().zadd(keys.itemIndex(pk), 0, sk).hset(keys.itemValues(pk), sk, value).exec(),
-      ),
-    ),
+    node.run((c) => putItemScript.lua.run(c, [keys.itemIndex(pk), keys.itemValues(pk)], [sk, value])),
 
   getItem: (node: RedisNode, pk: string, sk: string) => node.run((c) => c.hget(keys.itemValues(pk), sk)),
 
   deleteItem: (node: RedisNode, pk: string, sk: string) =>
-    node.run(async (c) =>
-      everyReplyOk(node, await c.multi().zrem(keys.itemIndex(pk), sk).hdel(keys.itemValues(pk), sk).exec()),
-    ),
+    node.run((c) => deleteItemScript.lua.run(c, [keys.itemIndex(pk), keys.itemValues(pk)], [sk])),
 
   /**
    * One page of sort keys (plus one to tell whether more follow) and their values, read by one script so

@@ -46,8 +46,8 @@ export class RouterItems {
   ): Promise<{ pk: string; sk: string; shard: string; isDeleted: boolean }> {
     return this.rebalancer.routed({ kind: 'pk', name: pk }, async (shardId) => {
       this.state.countOp(shardId);
-      const replies = await nodeStore.deleteItem(this.masterOf(shardId), pk, sk);
-      return { pk, sk, shard: shardId, isDeleted: Number(replies[0] ?? 0) > 0 };
+      const removed = await nodeStore.deleteItem(this.masterOf(shardId), pk, sk);
+      return { pk, sk, shard: shardId, isDeleted: removed > 0 };
     });
   }
 
