@@ -138,7 +138,7 @@ describe('shard router API (real Redis: 4 shards of master + replica)', () => {
     expect(put.headers['content-type']).toMatch(/json/);
     const removed = await api.delete(`/items/${pk}/a`);
     expect(removed.status).toBe(500);
-    expect(await master.client.zrange(keys.itemIndex(pk), 0, -1)).toEqual(['a']);
+    expect(await master.client.zrange(keys.itemIndex(pk), '0', '-1')).toEqual(['a']);
   });
 
   it('a page is one atomic read: an item deleted while the query is in flight is wholly in the page or wholly out, never an empty value', async () => {
