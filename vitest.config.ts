@@ -23,8 +23,10 @@ export default defineConfig({
     // vitest cache, and its default order left the whole-lab file (minutes long, a few lines) for last.
     // Files that start whole labs are kept from running at the same time (shared/src/setup/longest-first.ts).
     sequence: { sequencer: LongestFirstSequencer },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Limits for a hang, not for speed: with two files at once the load here has reached 14 on 2 cores, and
+    // a browser test that takes 8 s idle then needed more than 30 s.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     reporters: ['default'],
   },
 });
