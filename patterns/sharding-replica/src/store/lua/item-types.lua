@@ -4,6 +4,9 @@
 --
 -- KEYS[1]  the partition's sort-key index (sorted set or absent)
 -- KEYS[2]  the partition's values (hash or absent)
+--
+-- Returns  nothing itself: refuseOtherTypes() answers a WRONGTYPE error reply for the script joined after
+--          it to return, or nil when both keys may be written
 local function refuseOtherTypes()
   local index = redis.call('TYPE', KEYS[1]).ok
   local values = redis.call('TYPE', KEYS[2]).ok
