@@ -1,10 +1,7 @@
 import { Session } from 'node:inspector/promises';
-import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import { emptyClock } from '@kvs-lab/shared/vector-clock';
-import { createApp } from '../src/app.ts';
 import { KvRecorder } from '../src/http/kv-recorder.ts';
-import { defaultSettingsFor } from '../src/settings.ts';
-import { startReplicas } from './bench-replicas.ts';
+import { startCoordinator } from './bench-replicas.ts';
 import { summariseProfile } from './profile-summary.ts';
 
 /**
@@ -22,12 +19,7 @@ const isProfiled = process.argv[4] !== undefined;
 const session = new Session();
 session.connect();
 process.env.LOG_LEVEL ??= 'warn';
-const { redis, addresses } = await startReplicas();
-const { service, quorum } = await createApp({
-  nodes: await connectRedisNodes(addresses),
-  instance: 'quorum-a',
-  settings: defaultSettingsFor(3),
-});
+const { redis, service, quorum } = await startCoordinator();
 const record = new KvRecorder(quorum);
 let id = 0;
 const operations = {

@@ -6,9 +6,7 @@ import path from 'node:path';
 import { startBaselineServer } from '@kvs-lab/shared/bench';
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createApp } from '../src/app.ts';
-import { defaultSettingsFor } from '../src/settings.ts';
-import { startReplicas } from './bench-replicas.ts';
+import { startCoordinator } from './bench-replicas.ts';
 import { startKitFanOutCeiling } from './fan-out-ceiling.ts';
 import { summariseProfile } from './profile-summary.ts';
 
@@ -59,12 +57,7 @@ function processCpuUs(pid: number): number {
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
 
-const { redis, addresses } = await startReplicas();
-const { service } = await createApp({
-  nodes: await connectRedisNodes(addresses),
-  instance: 'quorum-a',
-  settings: defaultSettingsFor(3),
-});
+const { redis, addresses, service } = await startCoordinator();
 const { port } = await service.listen(0, '127.0.0.1');
 const coordinator = `http://127.0.0.1:${port}/kv/bench`;
 const baseline = await startBaselineServer((redis[0] as RedisHandle).url);

@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { runLoad, startBaselineServer } from '@kvs-lab/shared/bench';
 import type { LoadResult } from '@kvs-lab/shared/bench';
-import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
-import { createApp } from '../src/app.ts';
-import { defaultSettingsFor } from '../src/settings.ts';
-import { startReplicas } from './bench-replicas.ts';
+import { startCoordinator } from './bench-replicas.ts';
 
 /**
  * The coordinator's hot path alone, for a CPU profile (not a benchmark: no rounds, no report):
@@ -16,12 +13,7 @@ import { startReplicas } from './bench-replicas.ts';
 const [kind = 'put', seconds = '5', pipelining = 'on', baselineSeconds = seconds] = process.argv.slice(2);
 const durationSeconds = Number(seconds);
 process.env.LOG_LEVEL ??= 'warn';
-const { redis, addresses } = await startReplicas();
-const { service, quorum } = await createApp({
-  nodes: await connectRedisNodes(addresses),
-  instance: 'quorum-a',
-  settings: defaultSettingsFor(3),
-});
+const { redis, service, quorum } = await startCoordinator();
 // `off` turns the coordinator's auto-pipelining off, to compare.
 for (const replica of quorum.replicas)
   replica.node.client.options.enableAutoPipelining = pipelining !== 'off';
