@@ -56,6 +56,13 @@ describe('live view (headless Chromium against the kit demo)', () => {
     await page.locator('#lab-trace-verdict', { hasText: 'check: valid' }).waitFor({ timeout: 10_000 });
     await page.locator('rect.lab-trace__op--ok').first().waitFor({ timeout: 10_000 });
     expect(await page.locator('rect.lab-trace__fault').count()).toBeGreaterThanOrEqual(2);
+    // Faults cross every lane, so they are drawn beneath the operations: none may cover one from the pointer.
+    const isFaultAboveAnOp = `(() => {
+      const drawn = [...document.querySelectorAll('rect.lab-trace__fault, rect.lab-trace__op')];
+      const firstOp = drawn.findIndex((e) => e.classList.contains('lab-trace__op'));
+      return drawn.slice(firstOp).some((e) => e.classList.contains('lab-trace__fault'));
+    })()`;
+    expect(await page.evaluate(isFaultAboveAnOp)).toBe(false);
     await page.locator('rect.lab-trace__op--ok').last().click();
     expect(await page.locator('#lab-trace-details').textContent()).toContain('"outcome": "ok"');
     const before = await page.locator('#lab-trace-clock').textContent();

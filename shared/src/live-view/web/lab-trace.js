@@ -213,7 +213,10 @@ export function startTrace(container) {
       .attr('opacity', (e) => (e.at <= until ? 0.8 : 0.12))
       .on('click', (_event, e) => {
         details.textContent = JSON.stringify(e, null, 2);
-      });
+      })
+      // Beneath the operations and messages: a fault crosses every lane, and drawn on top it hid the
+      // operation under it from the pointer. It stays clickable in its own lane and between lanes.
+      .lower();
     svg
       .selectAll('line.lab-trace__now')
       .data([until])
