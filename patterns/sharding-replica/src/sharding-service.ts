@@ -3,6 +3,7 @@ import type { CheckVerdict } from '@kvs-lab/shared/history';
 import { isAppError } from '@kvs-lab/shared/service';
 
 import type { PageQuery } from './domain/item-page.ts';
+import { readWhenServed } from './check/read-when-served.ts';
 import { checkSharding, expectedValues } from './check/sharding-check.ts';
 import type { Durability, KvInput, KvOutput } from './check/sharding-check.ts';
 import type { HotKeys, Mitigation } from './hot-keys.ts';
@@ -20,6 +21,8 @@ const writeOutput = (result: PutResult): KvOutput => ({
 const readOutput = (result: GetResult): KvOutput => ({ shard: result.shard, value: result.value });
 const deleteOutput = (result: DeleteResult): KvOutput => ({ shard: result.shard });
 const anyNode = { preferMaster: false } as const;
+/** How long GET /check waits for a shard that refuses reads for now: inside the kit's 10 s request deadline. */
+const checkSettleMs = 8_000;
 
 /**
  * The sharding use case, whatever engine spreads the keys: record each operation for /check, watch
@@ -191,12 +194,16 @@ export class ShardingService {
 
   /**
    * GET /check: strong-reads every key whose last recorded operation was an
-   * acknowledged write, and asks the engine where each key sits.
+   * acknowledged write, and asks the engine where each key sits. A shard in the
+   * middle of a failover is waited for (up to checkSettleMs for the whole check):
+   * a read it refuses for now says nothing about what it holds.
    */
   async check(): Promise<CheckVerdict> {
     const expected = expectedValues(this.history.entries());
     const current = new Map<string, string | null>();
-    for (const e of expected) current.set(e.key, await this.store.readStrong(e.key));
+    const settleBy = performance.now() + checkSettleMs;
+    for (const e of expected)
+      current.set(e.key, await readWhenServed(() => this.store.readStrong(e.key), settleBy));
     const placed = await this.store.placements();
     const verdict = checkSharding(expected, current, 'placements' in placed ? placed.placements : []);
     return 'reason' in placed ? { ...verdict, summary: `${verdict.summary} (${placed.reason})` } : verdict;

@@ -206,7 +206,7 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     await api.delete('/chaos/faults/replication-pause');
   });
 
-  it('when a master is paused (SIGSTOP), then it is failed over like a dead one, and once resumed it rejoins as a replica', async () => {
+  it('when a master is paused (SIGSTOP), then it is failed over like a dead one (a /check asked meanwhile waits for it), and once resumed it rejoins as a replica', async () => {
     const key = keyOn(cluster, 'shard-3', 'paused');
     expect((await api.put(`/kv/${key}?durability=replica`).send({ value: 'before' })).body.isReplicated).toBe(
       true,
@@ -214,9 +214,15 @@ describe('failover (real Redis replication, a master killed with SIGKILL)', () =
     const master = cluster.handle('shard-3-master');
     master.pause();
     try {
+      // Asked before the router has noticed: /check waits for the promotion instead of judging (or
+      // answering 504 for) a master that does not answer.
+      const checkDuringFailover = api.get('/check').then((answer) => answer);
       expect(
         await waitFor(() => cluster.router.state.shard('shard-3').master === 'shard-3-replica', 15_000),
       ).toBe(true);
+      const check = await checkDuringFailover;
+      expect(check.status, JSON.stringify(check.body)).toBe(200);
+      expect(check.body.valid, check.body.summary).toBe(true);
       expect(await readStrong(api, key)).toEqual({ status: 200, value: 'before' });
       expect((await api.put(`/kv/${key}`).send({ value: 'after' })).status).toBe(200);
     } finally {

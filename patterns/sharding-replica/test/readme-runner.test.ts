@@ -93,4 +93,13 @@ describe.skipIf(!lab.usable)('README exercises through the real runner, at a por
     const faults = answers.filter((a) => a.name === 'replication-pause');
     expect(faults.map((f) => (f.state as { pausedShards: string[] }).pausedShards)).toEqual([[shard], []]);
   }, 120_000);
+
+  // Last in the file: it leaves the lab on the cluster engine (each exercise above starts afresh anyway).
+  it('exercise 12, its Redis Cluster part as pasted: every seeded run with master kills is valid on the cluster engine', async () => {
+    const [, onCluster] = lab.shellBlocks('### 12. Seeded faults');
+    expect(onCluster, 'the cluster block of exercise 12').toMatch(/--engine cluster/);
+    const run = await lab.bash(`set -e\n${onCluster}`, 280_000);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/5 of 5 runs valid/);
+  }, 300_000);
 });
