@@ -27,4 +27,11 @@ export class MessageBudget {
     this.used += count;
     return true;
   }
+
+  /** A new window from the next message on: what a cleared trace records next is not refused for what came before. */
+  reset(): void {
+    this.windowStartMs = -Infinity;
+    this.used = 0;
+    this.skipped = 0;
+  }
 }

@@ -30,4 +30,16 @@ describe('trace log', () => {
     expect(trace.recordMessages(fanOut(3))).toBe(true);
     expect(trace.entries()).toHaveLength(6);
   });
+
+  it('after a clear, records the next fan-out even when the second was already spent (DELETE /history, then the steps to watch)', () => {
+    const trace = new TraceLog({ messagesPerSecond: 4, now: () => 500 });
+    const fanOut = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ from: 'c', to: `r${i}`, kind: 'put' }));
+    expect(trace.recordMessages(fanOut(4))).toBe(true);
+    expect(trace.recordMessages(fanOut(3))).toBe(false);
+    trace.clear();
+    expect(trace.skippedMessages).toBe(0);
+    expect(trace.recordMessages(fanOut(3))).toBe(true);
+    expect(trace.entries()).toHaveLength(3);
+  });
 });

@@ -100,8 +100,13 @@ export class TraceLog {
     return this.dropped;
   }
 
+  /**
+   * Empties the log, and its budget with it: a learner clears the trace (`DELETE /history`) to watch the next
+   * steps, and a second already spent by earlier traffic must not leave those steps out.
+   */
   clear(): void {
     this.events.length = 0;
     this.dropped = 0;
+    this.budget.reset();
   }
 }
