@@ -98,8 +98,8 @@ describe.skipIf(!lab.usable)('README exercises through the real runner, at a por
   it('exercise 12, its Redis Cluster part as pasted: every seeded run with master kills is valid on the cluster engine', async () => {
     const [, onCluster] = lab.shellBlocks('### 12. Seeded faults');
     expect(onCluster, 'the cluster block of exercise 12').toMatch(/--engine cluster/);
-    const run = await lab.bash(`set -e\n${onCluster}`, 280_000);
+    const run = await lab.bash(`set -e\n${onCluster}`, 400_000);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/5 of 5 runs valid/);
-  }, 300_000);
+  }, 420_000);
 });
