@@ -7,11 +7,11 @@ import { startBaselineServer } from '@kvs-lab/shared/bench';
 import { connectRedisNodes } from '@kvs-lab/shared/redis';
 import type { RedisHandle } from '@kvs-lab/shared/testing';
 import { startCoordinator } from './bench-replicas.ts';
-import { startKitFanOutCeiling } from './fan-out-ceiling.ts';
+import { startKitFanOutCeiling, startStoreFanOutCeiling } from './fan-out-ceiling.ts';
 import { summariseProfile } from './profile-summary.ts';
 
 /**
- * CPU time per request in this process (the coordinator, the baseline and the kit ceiling all live here;
+ * CPU time per request in this process (the coordinator, the baseline and the two kit ceilings all live here;
  * autocannon runs as a child process), and the replicas' Redis CPU per request: a figure that holds on a
  * busy machine better than requests per second, since it counts what one request costs, not what the
  * machine had left to give. Not a benchmark for the report; a tool to find and prove savings.
@@ -62,6 +62,7 @@ const { port } = await service.listen(0, '127.0.0.1');
 const coordinator = `http://127.0.0.1:${port}/kv/bench`;
 const baseline = await startBaselineServer((redis[0] as RedisHandle).url);
 const kit = await startKitFanOutCeiling(await connectRedisNodes(addresses), 2);
+const store = await startStoreFanOutCeiling(await connectRedisNodes(addresses), 2);
 const redisPids = redis.map((handle) => handle.pid ?? 0);
 const session = new Session();
 session.connect();
@@ -71,6 +72,7 @@ if (profileDir) mkdirSync(profileDir, { recursive: true });
 const targets = (method: 'GET' | 'PUT') => ({
   baseline: `${baseline.url}/baseline/${method === 'PUT' ? 'set' : 'get'}`,
   kit: `${kit.url}/kv/bench`,
+  store: `${store.url}/kv/bench-store`,
   coordinator,
 });
 try {
@@ -83,8 +85,8 @@ try {
     ? (['PUT', 'GET'] as const)
     : ([kind.toUpperCase()] as ['GET' | 'PUT'])) {
     const urls = targets(method);
-    const mine: Record<string, number[]> = { baseline: [], kit: [], coordinator: [] };
-    const theirs: Record<string, number[]> = { baseline: [], kit: [], coordinator: [] };
+    const mine: Record<string, number[]> = { baseline: [], kit: [], store: [], coordinator: [] };
+    const theirs: Record<string, number[]> = { baseline: [], kit: [], store: [], coordinator: [] };
     for (let round = 0; round < Number(rounds); round++) {
       for (const [name, url] of Object.entries(urls)) {
         if (round === 0) await load(url, method); // warm-up: JIT and connection pools
@@ -118,6 +120,7 @@ try {
 } finally {
   session.disconnect();
   await kit.close();
+  await store.close();
   await baseline.close();
   await service.close();
   await Promise.all(redis.map((handle) => handle.stop()));

@@ -4,7 +4,12 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import type { RedisNode } from '@kvs-lab/shared/redis';
 import { createService, z } from '@kvs-lab/shared/service';
+import { emptyClock, increment } from '@kvs-lab/shared/vector-clock';
+import type { VectorClock } from '@kvs-lab/shared/vector-clock';
+import { resolve as resolveVersions } from '../src/domain/versioned-value.ts';
+import type { StoredVersion } from '../src/domain/versioned-value.ts';
 import { keyParam, putBody } from '../src/http/schemas.ts';
+import { encodePut, ReplicaStore } from '../src/store/replica-store.ts';
 
 /**
  * What any coordinator with this fan-out could reach here: a bare Express route,
@@ -93,6 +98,68 @@ export async function startKitFanOutCeiling(
         nodes.slice(0, readers).map((node) => node.run((client) => client.get(stored(params.key)))),
       );
       return { status: 200, body: { value: values[0] ?? null } };
+    },
+  });
+  const { port } = await service.listen(0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}`, close: () => service.close() };
+}
+
+/**
+ * The kit route again, now making the pattern's own replica calls: PUT /kv/{key} sends every replica the
+ * put-version script (the sibling rule, the digest and the Merkle leaf's upkeep that issue #16 asks to keep
+ * in the write itself) with a clock above the last one it sent, and GET /kv/{key} reads the sibling set
+ * from `readers` replicas and resolves the versions. No coordination: no clock read on a key's first
+ * write, no fan-out record, trace, event, history or hints. What is left between this and the
+ * coordinator is that coordination; between this and the plain kit route, the storage design.
+ */
+export async function startStoreFanOutCeiling(
+  nodes: readonly RedisNode[],
+  readers: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  for (const node of nodes) node.client.options.enableAutoPipelining = true;
+  const stores = nodes.map((node) => new ReplicaStore(node));
+  const service = createService({
+    name: 'quorum-store-ceiling',
+    instance: 'quorum-store-ceiling',
+    links: nodes,
+  });
+  service.onClose(() => Promise.all(nodes.map((node) => node.close())));
+  const writer = 'quorum-store-ceiling';
+  const clocks = new Map<string, VectorClock>();
+  service.route({
+    method: 'put',
+    path: '/kv/{key}',
+    summary: 'put-version on every replica',
+    params: keyParam,
+    body: putBody,
+    responses: { 200: { description: 'Every replica answered', schema: z.object({ ok: z.boolean() }) } },
+    handler: async ({ params, body }) => {
+      const clock = increment(clocks.get(params.key) ?? emptyClock(), writer);
+      clocks.set(params.key, clock);
+      const version: StoredVersion = {
+        value: body.value,
+        isTombstone: false,
+        clock,
+        writtenAt: Date.now(),
+        writer,
+      };
+      const put = encodePut(params.key, [version], 'vector-clock');
+      await Promise.all(stores.map((store) => store.putEncoded(put)));
+      return { status: 200, body: { ok: true } };
+    },
+  });
+  service.route({
+    method: 'get',
+    path: '/kv/{key}',
+    summary: 'Sibling sets from R replicas, resolved',
+    params: keyParam,
+    responses: {
+      200: { description: 'The value', schema: z.object({ value: z.string().nullable() }) },
+    },
+    handler: async ({ params }) => {
+      const sets = await Promise.all(stores.slice(0, readers).map((store) => store.readVersions(params.key)));
+      const survivors = resolveVersions(sets.flat(), 'vector-clock');
+      return { status: 200, body: { value: survivors[0]?.value ?? null } };
     },
   });
   const { port } = await service.listen(0, '127.0.0.1');

@@ -8,7 +8,7 @@ import { createApp } from '../src/app.ts';
 import { defaultSettingsFor } from '../src/settings.ts';
 import { ReplicaStore } from '../src/store/replica-store.ts';
 import { benchVersion, startReplicas } from './bench-replicas.ts';
-import { startFanOutCeiling, startKitFanOutCeiling } from './fan-out-ceiling.ts';
+import { startFanOutCeiling, startKitFanOutCeiling, startStoreFanOutCeiling } from './fan-out-ceiling.ts';
 
 const settings = defaultSettingsFor(3);
 
@@ -17,6 +17,8 @@ const putCeiling = 'Express + 3 Redis SETs in parallel (one per replica)';
 const getCeiling = 'Express + 2 Redis GETs in parallel (R=2 replicas)';
 const putKitCeiling = 'service kit route + 3 Redis SETs in parallel';
 const getKitCeiling = 'service kit route + 2 Redis GETs in parallel';
+const putStoreCeiling = 'service kit route + 3 put-version scripts (no coordination)';
+const getStoreCeiling = 'service kit route + 2 sibling-set reads, resolved (no coordination)';
 
 /**
  * Quorum PUT (W=2) and GET (R=2) over three real redis-servers, each beside an
@@ -43,6 +45,7 @@ export const bench: BenchDefinition = {
       settings.r,
     );
     const kitCeiling = await startKitFanOutCeiling(await connectRedisNodes(addresses), settings.r);
+    const storeCeiling = await startStoreFanOutCeiling(await connectRedisNodes(addresses), settings.r);
     const nodes = await connectRedisNodes(addresses);
     const configure = (answerAtQuorum: boolean) =>
       fetch(`${appUrl}/config`, {
@@ -90,6 +93,16 @@ export const bench: BenchDefinition = {
               }),
           },
           {
+            name: putStoreCeiling,
+            run: () =>
+              runLoad({
+                url: `${storeCeiling.url}/kv/bench-store`,
+                method: 'PUT',
+                body: { value: 'value' },
+                durationSeconds,
+              }),
+          },
+          {
             name: 'PUT /kv/{key} (N=3, W=2)',
             run: () =>
               runLoad({
@@ -128,6 +141,10 @@ export const bench: BenchDefinition = {
             run: () => runLoad({ url: `${kitCeiling.url}/kv/bench`, durationSeconds }),
           },
           {
+            name: getStoreCeiling,
+            run: () => runLoad({ url: `${storeCeiling.url}/kv/bench-store`, durationSeconds }),
+          },
+          {
             name: 'GET /kv/{key} (N=3, R=2)',
             run: () => runLoad({ url: `${appUrl}/kv/bench`, durationSeconds }),
           },
@@ -145,6 +162,7 @@ export const bench: BenchDefinition = {
           { name: 'Express + 1 Redis SET', result: result('Express + 1 Redis SET') },
           { name: putCeiling, result: result(putCeiling), baseline: 'Express + 1 Redis SET' },
           { name: putKitCeiling, result: result(putKitCeiling), baseline: 'Express + 1 Redis SET' },
+          { name: putStoreCeiling, result: result(putStoreCeiling), baseline: 'Express + 1 Redis SET' },
           {
             name: 'PUT /kv/{key} (N=3, W=2)',
             result: result('PUT /kv/{key} (N=3, W=2)'),
@@ -155,6 +173,7 @@ export const bench: BenchDefinition = {
           { name: 'Express + 1 Redis GET', result: result('Express + 1 Redis GET') },
           { name: getCeiling, result: result(getCeiling), baseline: 'Express + 1 Redis GET' },
           { name: getKitCeiling, result: result(getKitCeiling), baseline: 'Express + 1 Redis GET' },
+          { name: getStoreCeiling, result: result(getStoreCeiling), baseline: 'Express + 1 Redis GET' },
           {
             name: 'GET /kv/{key} (N=3, R=2)',
             result: result('GET /kv/{key} (N=3, R=2)'),
@@ -166,7 +185,7 @@ export const bench: BenchDefinition = {
         notes: [
           `medians of ${rounds} interleaved rounds of ${durationSeconds} s each; autocannon in a worker thread, 50 connections, on the same cores as the services and the three redis-servers: compare ratios, not absolutes.`,
           "PUT sends the version to all three replicas (one Lua script each) and answers when all have answered (with answerAtQuorum, at the second acknowledgement); GET asks two replicas (one HGETALL each). The coordinator auto-pipelines each replica's commands (one socket write per replica per event-loop turn); the baseline sends one command per request.",
-          `The ceiling rows are bare Express routes (as the baseline) sending one plain command to each of the replicas a request needs, in parallel, auto-pipelined as the coordinator's clients are: what any coordinator with this fan-out could reach on this machine, with no quorum logic, clocks, scripts, validation or recording. The "service kit route" rows send the same commands from a route of the lab's service kit (request ids, guards, validation with the pattern's own schemas, metrics, each replica's link-fault wrapper): what is left between them and the coordinator is the pattern's own work per request.`,
+          `The ceiling rows are bare Express routes (as the baseline) sending one plain command to each of the replicas a request needs, in parallel, auto-pipelined as the coordinator's clients are: what any coordinator with this fan-out could reach on this machine, with no quorum logic, clocks, scripts, validation or recording. The "service kit route" rows send the same commands from a route of the lab's service kit (request ids, guards, validation with the pattern's own schemas, metrics, each replica's link-fault wrapper): what is left between them and the coordinator is the pattern's own work per request. The "no coordination" rows make the pattern's own replica calls from such a route (three put-version scripts with a clock above the last; two sibling-set reads, resolved), with no fan-out record, trace, history, hints or clock read: between them and the plain kit rows is the storage design (the sibling rule and the Merkle leaf's upkeep in every write), between them and the coordinator the coordination.`,
           "Where the coordinator spends a PUT (bench/profile-hot-path.ts with --cpu-prof): the write path's own JavaScript is about 5 % of its busy time; Express, the service kit and node's HTTP most of the rest, socket writes (loopback syscalls) about a fifth, garbage collection 7 %. The replicas run a put-version script (about 21 us of Redis CPU) where the ceiling rows run a SET (2.5 us).",
           "Where an anti-entropy round spends its time (bench/profile-anti-entropy.ts): a chain of round trips, each waiting for the slowest replica (the 0.1 % rows are that floor): at 10k keys seven (the counters, two descent reads, the listing, the version reads, the writes, the counters), at 100k eight; at 100k keys also the coordinator's CPU for decoding, planning and encoding 1,000 repairs, then the replicas' listing of the differing leaves. CPU per request and per operation: bench/cpu-per-request.ts, bench/cpu-per-operation.ts.",
           ...repair.notes,
@@ -175,6 +194,7 @@ export const bench: BenchDefinition = {
     } finally {
       await ceiling.close();
       await kitCeiling.close();
+      await storeCeiling.close();
       await baseline.close();
       await app.close();
       await Promise.all(nodes.map((node) => node.close()));
