@@ -57,51 +57,78 @@ export async function startFanOutCeiling(
   };
 }
 
+/** A running ceiling service: where to send load, and how to stop it. */
+interface CeilingService {
+  readonly url: string;
+  readonly close: () => Promise<void>;
+}
+
 /**
- * The same fan-out behind the service kit: a kit service (request ids, host and origin guard, validation
- * with the pattern's own schemas, metrics, the link-fault wrapper of each replica) whose PUT /kv/{key}
- * SETs the value on every replica and whose GET /kv/{key} GETs it from `readers` of them. What is left
- * between this and the coordinator is the pattern's own work per request.
+ * A kit service over the replicas with the coordinator's two data routes, PUT and GET /kv/{key}, and the
+ * pattern's own schemas: `write` and `read` are what each does with the replicas. The clients auto-pipeline,
+ * as the coordinator's do.
  */
-export async function startKitFanOutCeiling(
+async function startKitCeiling(
+  name: string,
   nodes: readonly RedisNode[],
-  readers: number,
-): Promise<{ url: string; close: () => Promise<void> }> {
+  routes: {
+    readonly write: { summary: string; run: (key: string, value: string) => Promise<unknown> };
+    readonly read: { summary: string; run: (key: string) => Promise<string | null> };
+  },
+): Promise<CeilingService> {
   for (const node of nodes) node.client.options.enableAutoPipelining = true;
-  const service = createService({ name: 'quorum-ceiling', instance: 'quorum-ceiling', links: nodes });
+  const service = createService({ name, instance: name, links: nodes });
   service.onClose(() => Promise.all(nodes.map((node) => node.close())));
-  const stored = (key: string) => `lab:bench:ceiling:${key}`;
   service.route({
     method: 'put',
     path: '/kv/{key}',
-    summary: 'SET on every replica',
+    summary: routes.write.summary,
     params: keyParam,
     body: putBody,
     responses: { 200: { description: 'Every replica answered', schema: z.object({ ok: z.boolean() }) } },
     handler: async ({ params, body }) => {
-      await Promise.all(
-        nodes.map((node) => node.run((client) => client.set(stored(params.key), body.value))),
-      );
+      await routes.write.run(params.key, body.value);
       return { status: 200, body: { ok: true } };
     },
   });
   service.route({
     method: 'get',
     path: '/kv/{key}',
-    summary: 'GET from R replicas',
+    summary: routes.read.summary,
     params: keyParam,
     responses: {
       200: { description: 'The value', schema: z.object({ value: z.string().nullable() }) },
     },
-    handler: async ({ params }) => {
-      const values = await Promise.all(
-        nodes.slice(0, readers).map((node) => node.run((client) => client.get(stored(params.key)))),
-      );
-      return { status: 200, body: { value: values[0] ?? null } };
-    },
+    handler: async ({ params }) => ({ status: 200, body: { value: await routes.read.run(params.key) } }),
   });
   const { port } = await service.listen(0, '127.0.0.1');
   return { url: `http://127.0.0.1:${port}`, close: () => service.close() };
+}
+
+/**
+ * The same fan-out behind the service kit: a kit service (request ids, host and origin guard, validation
+ * with the pattern's own schemas, metrics, the link-fault wrapper of each replica) whose PUT /kv/{key}
+ * SETs the value on every replica and whose GET /kv/{key} GETs it from `readers` of them. What is left
+ * between this and the coordinator is the pattern's own work per request.
+ */
+export function startKitFanOutCeiling(nodes: readonly RedisNode[], readers: number): Promise<CeilingService> {
+  const stored = (key: string) => `lab:bench:ceiling:${key}`;
+  return startKitCeiling('quorum-ceiling', nodes, {
+    write: {
+      summary: 'SET on every replica',
+      run: (key, value) =>
+        Promise.all(nodes.map((node) => node.run((client) => client.set(stored(key), value)))),
+    },
+    read: {
+      summary: 'GET from R replicas',
+      run: async (key) => {
+        const values = await Promise.all(
+          nodes.slice(0, readers).map((node) => node.run((client) => client.get(stored(key)))),
+        );
+        return values[0] ?? null;
+      },
+    },
+  });
 }
 
 /**
@@ -112,56 +139,30 @@ export async function startKitFanOutCeiling(
  * write, no fan-out record, trace, event, history or hints. What is left between this and the
  * coordinator is that coordination; between this and the plain kit route, the storage design.
  */
-export async function startStoreFanOutCeiling(
+export function startStoreFanOutCeiling(
   nodes: readonly RedisNode[],
   readers: number,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  for (const node of nodes) node.client.options.enableAutoPipelining = true;
+): Promise<CeilingService> {
   const stores = nodes.map((node) => new ReplicaStore(node));
-  const service = createService({
-    name: 'quorum-store-ceiling',
-    instance: 'quorum-store-ceiling',
-    links: nodes,
-  });
-  service.onClose(() => Promise.all(nodes.map((node) => node.close())));
   const writer = 'quorum-store-ceiling';
   const clocks = new Map<string, VectorClock>();
-  service.route({
-    method: 'put',
-    path: '/kv/{key}',
-    summary: 'put-version on every replica',
-    params: keyParam,
-    body: putBody,
-    responses: { 200: { description: 'Every replica answered', schema: z.object({ ok: z.boolean() }) } },
-    handler: async ({ params, body }) => {
-      const clock = increment(clocks.get(params.key) ?? emptyClock(), writer);
-      clocks.set(params.key, clock);
-      const version: StoredVersion = {
-        value: body.value,
-        isTombstone: false,
-        clock,
-        writtenAt: Date.now(),
-        writer,
-      };
-      const put = encodePut(params.key, [version], 'vector-clock');
-      await Promise.all(stores.map((store) => store.putEncoded(put)));
-      return { status: 200, body: { ok: true } };
+  return startKitCeiling(writer, nodes, {
+    write: {
+      summary: 'put-version on every replica',
+      run: (key, value) => {
+        const clock = increment(clocks.get(key) ?? emptyClock(), writer);
+        clocks.set(key, clock);
+        const version: StoredVersion = { value, isTombstone: false, clock, writtenAt: Date.now(), writer };
+        const put = encodePut(key, [version], 'vector-clock');
+        return Promise.all(stores.map((store) => store.putEncoded(put)));
+      },
+    },
+    read: {
+      summary: 'Sibling sets from R replicas, resolved',
+      run: async (key) => {
+        const sets = await Promise.all(stores.slice(0, readers).map((store) => store.readVersions(key)));
+        return resolveVersions(sets.flat(), 'vector-clock')[0]?.value ?? null;
+      },
     },
   });
-  service.route({
-    method: 'get',
-    path: '/kv/{key}',
-    summary: 'Sibling sets from R replicas, resolved',
-    params: keyParam,
-    responses: {
-      200: { description: 'The value', schema: z.object({ value: z.string().nullable() }) },
-    },
-    handler: async ({ params }) => {
-      const sets = await Promise.all(stores.slice(0, readers).map((store) => store.readVersions(params.key)));
-      const survivors = resolveVersions(sets.flat(), 'vector-clock');
-      return { status: 200, body: { value: survivors[0]?.value ?? null } };
-    },
-  });
-  const { port } = await service.listen(0, '127.0.0.1');
-  return { url: `http://127.0.0.1:${port}`, close: () => service.close() };
 }
