@@ -63,6 +63,7 @@ const coordinator = `http://127.0.0.1:${port}/kv/bench`;
 const baseline = await startBaselineServer((redis[0] as RedisHandle).url);
 const kit = await startKitFanOutCeiling(await connectRedisNodes(addresses), 2);
 const store = await startStoreFanOutCeiling(await connectRedisNodes(addresses), 2);
+const storeUrl = `${store.url}/kv/bench-store`;
 const redisPids = redis.map((handle) => handle.pid ?? 0);
 const session = new Session();
 session.connect();
@@ -72,12 +73,12 @@ if (profileDir) mkdirSync(profileDir, { recursive: true });
 const targets = (method: 'GET' | 'PUT') => ({
   baseline: `${baseline.url}/baseline/${method === 'PUT' ? 'set' : 'get'}`,
   kit: `${kit.url}/kv/bench`,
-  store: `${store.url}/kv/bench-store`,
+  store: storeUrl,
   coordinator,
 });
 try {
   // Both data routes read a key that holds a version, also when only GET is measured.
-  for (const url of [coordinator, `${store.url}/kv/bench-store`])
+  for (const url of [coordinator, storeUrl])
     await fetch(url, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },

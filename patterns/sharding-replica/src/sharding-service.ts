@@ -1,6 +1,6 @@
 import { History, recorded } from '@kvs-lab/shared/history';
 import type { CheckVerdict } from '@kvs-lab/shared/history';
-import { isAppError } from '@kvs-lab/shared/service';
+import { defaultRequestTimeoutMs, isAppError } from '@kvs-lab/shared/service';
 
 import type { PageQuery } from './domain/item-page.ts';
 import { readWhenServed } from './check/read-when-served.ts';
@@ -21,8 +21,8 @@ const writeOutput = (result: PutResult): KvOutput => ({
 const readOutput = (result: GetResult): KvOutput => ({ shard: result.shard, value: result.value });
 const deleteOutput = (result: DeleteResult): KvOutput => ({ shard: result.shard });
 const anyNode = { preferMaster: false } as const;
-/** How long GET /check waits for a shard that refuses reads for now: inside the kit's 10 s request deadline. */
-const checkSettleMs = 8_000;
+/** How long GET /check waits for a shard that refuses reads for now: its reads and verdict still fit the request's deadline. */
+const checkSettleMs = defaultRequestTimeoutMs - 2_000;
 
 /**
  * The sharding use case, whatever engine spreads the keys: record each operation for /check, watch

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TraceLog } from './trace-log.ts';
 
+/** One fan-out of `n` messages from a coordinator to n replicas. */
+const fanOut = (n: number) => Array.from({ length: n }, (_, i) => ({ from: 'c', to: `r${i}`, kind: 'put' }));
+
 describe('trace log', () => {
   it('gives each event a logical time that rises, and jumps past the clock a received message carries', () => {
     const trace = new TraceLog({ now: () => 1 });
@@ -20,8 +23,6 @@ describe('trace log', () => {
   it('records a fan-out whole or not at all, within the per-second message budget', () => {
     let now = 0;
     const trace = new TraceLog({ messagesPerSecond: 4, now: () => now });
-    const fanOut = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ from: 'c', to: `r${i}`, kind: 'put' }));
     expect(trace.recordMessages(fanOut(3))).toBe(true);
     expect(trace.recordMessages(fanOut(3))).toBe(false);
     expect(trace.entries()).toHaveLength(3);
@@ -33,8 +34,6 @@ describe('trace log', () => {
 
   it('after a clear, records the next fan-out even when the second was already spent (DELETE /history, then the steps to watch)', () => {
     const trace = new TraceLog({ messagesPerSecond: 4, now: () => 500 });
-    const fanOut = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ from: 'c', to: `r${i}`, kind: 'put' }));
     expect(trace.recordMessages(fanOut(4))).toBe(true);
     expect(trace.recordMessages(fanOut(3))).toBe(false);
     trace.clear();

@@ -34,6 +34,9 @@ import { pathMatcher } from './route-spec.ts';
 import { RouteTable } from './route-table.ts';
 import type { AnyRouteSpec, HttpMethod } from './route-spec.ts';
 
+/** A request's deadline when the service names none: a handler that waits inside a request stays under it. */
+export const defaultRequestTimeoutMs = 10_000;
+
 export interface ServiceOptions {
   /** Pattern name, e.g. `distributed-lock`: the OpenAPI title and the metrics `service` label. */
   readonly name: string;
@@ -45,6 +48,7 @@ export interface ServiceOptions {
   /** Markdown shown at the top of Swagger UI. */
   readonly description?: string;
   readonly bodyLimitBytes?: number;
+  /** How long a request may take before the kit answers 504 (default: defaultRequestTimeoutMs). */
   readonly requestTimeoutMs?: number;
   readonly readiness?: readonly ReadinessCheck[];
   /** Links /chaos can cut or slow (the Redis kit's nodes). */
@@ -132,7 +136,7 @@ export function createService(options: ServiceOptions): Service {
     hostNames: [instance, ...(options.allowedHosts ?? listFromEnv(process.env.ALLOWED_HOSTS))],
     origins: options.corsOrigins ?? listFromEnv(process.env.CORS_ORIGINS),
   });
-  const lifecycle = requestLifecycle(app, metrics, options.requestTimeoutMs ?? 10_000);
+  const lifecycle = requestLifecycle(app, metrics, options.requestTimeoutMs ?? defaultRequestTimeoutMs);
   const steps: RequestHandler[] = [requestId, guard.middleware, lifecycle.middleware, requireJsonBody];
   // Request logs cost a child logger per request: only pay for them when they would be written.
   if (logger.isLevelEnabled('info')) {

@@ -9,7 +9,7 @@ export {
 export type { ErrorCodeOf, ErrorKind, ErrorTable, KitErrorCode, Outcome } from './app-error.ts';
 export { freezeProcess } from './chaos.ts';
 export type { ChaosEvent, ChaosFault, LinkControl, LinkState } from './chaos.ts';
-export { createService } from './create-service.ts';
+export { createService, defaultRequestTimeoutMs } from './create-service.ts';
 export type { Service, ServiceOptions } from './create-service.ts';
 export type { PatternApp } from './service.ts';
 // The service's logger type, for patterns that pass it on: pino itself is the kit's dependency.
